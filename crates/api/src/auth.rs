@@ -1,0 +1,154 @@
+//! Authentication: who is calling ([`Principal`]) and what each kind of caller may touch.
+//!
+//! One layer that can grow: today merchants sign requests with their API secret
+//! ([`signature`]), customers and the bootstrap operator send bearer tokens ([`tokens`]).
+//! Customer login and operator accounts with roles come in a later issue; they add variants
+//! here, and handlers keep asking the same questions (`merchant()`, `may_act_for(account)`).
+
+pub mod signature;
+pub mod tokens;
+
+use axum::http::{HeaderMap, header};
+use credit::{AccountId, MerchantId};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What an operator may do. Only the bootstrap admin exists until operator accounts arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+}
+
+/// The authenticated caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Principal {
+    Merchant(MerchantId),
+    Customer(AccountId),
+    Operator(Role),
+}
+
+/// SplitMix64's finalizer: spreads a tagged id over 64 bits.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Principal {
+    /// The caller's idempotency scope: a stable u64, different for a merchant and a customer
+    /// with the same number.
+    pub fn scope(&self) -> u64 {
+        match self {
+            Principal::Merchant(m) => mix(m.0 ^ 0x4D45_5243_0000_0000),
+            Principal::Customer(a) => mix(a.0).rotate_left(17) ^ 0x4355_5354,
+            Principal::Operator(_) => mix(0x4F50_4552),
+        }
+    }
+
+    pub fn merchant(&self) -> Result<MerchantId, ApiError> {
+        match self {
+            Principal::Merchant(m) => Ok(*m),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+
+    pub fn operator(&self) -> Result<Role, ApiError> {
+        match self {
+            Principal::Operator(role) => Ok(*role),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+
+    /// The customer themself, only.
+    pub fn customer_self(&self, account: AccountId) -> Result<(), ApiError> {
+        match self {
+            Principal::Customer(own) if *own == account => Ok(()),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+
+    /// The customer themself or an operator: reading an account, repaying on it.
+    pub fn may_act_for(&self, account: AccountId) -> Result<(), ApiError> {
+        match self {
+            Principal::Customer(own) if *own == account => Ok(()),
+            Principal::Operator(_) => Ok(()),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Authenticates a request from its headers and the SHA-256 of its body.
+pub async fn authenticate(
+    state: &AppState,
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body_sha256: &[u8; 32],
+) -> Result<Principal, ApiError> {
+    if headers.contains_key("x-merchant-id") {
+        return merchant(state, method, path_and_query, headers, body_sha256);
+    }
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::unauthorized(
+            "unauthenticated",
+            "send X-Merchant-Id, X-Timestamp and X-Signature (merchants) or Authorization: Bearer (customers, operators)",
+        ));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::unauthorized("bad_token", "Authorization must be `Bearer <token>`"))?;
+    if tokens::is_customer_token(token) {
+        let account = state.tokens().verify(state.meta(), token).await?;
+        return Ok(Principal::Customer(account));
+    }
+    if state.admin().matches(token) {
+        return Ok(Principal::Operator(Role::Admin));
+    }
+    Err(ApiError::unauthorized("bad_token", "the bearer token is not valid"))
+}
+
+fn merchant(
+    state: &AppState,
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body_sha256: &[u8; 32],
+) -> Result<Principal, ApiError> {
+    let unknown = || ApiError::unauthorized("unknown_merchant", "no merchant has this id").with_field("X-Merchant-Id");
+    let id = header_str(headers, "x-merchant-id")
+        .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(unknown)?;
+    let merchant = id
+        .parse()
+        .ok()
+        .and_then(|id| state.merchants().get(MerchantId(id)))
+        .ok_or_else(unknown)?;
+    let bad_time = || {
+        ApiError::unauthorized(
+            "stale_timestamp",
+            "X-Timestamp must be unix seconds within 300 s of the server's clock",
+        )
+        .with_field("X-Timestamp")
+    };
+    let timestamp = header_str(headers, "x-timestamp").ok_or_else(bad_time)?;
+    let seconds: i64 = timestamp.parse().map_err(|_| bad_time())?;
+    let now = state.clock().now().as_second();
+    if now.abs_diff(seconds) > signature::WINDOW_SECONDS.unsigned_abs() {
+        return Err(bad_time());
+    }
+    let signature = headers.get("x-signature").map(|v| v.as_bytes()).unwrap_or_default();
+    if !signature::verify(&merchant.mac, method, path_and_query, timestamp, body_sha256, signature) {
+        return Err(
+            ApiError::unauthorized("bad_signature", "X-Signature does not sign this request").with_field("X-Signature"),
+        );
+    }
+    Ok(Principal::Merchant(merchant.id))
+}

@@ -1,0 +1,124 @@
+//! [`Call`]: the extractor every authenticated route takes. It reads the body (at most
+//! [`BODY_MAX_BYTES`]), hashes it once, authenticates the caller, and for a mutating method
+//! reads the `Idempotency-Key`; handlers then parse the body and path parameters through it, so
+//! every rejection has the error shape.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{self, Principal};
+use crate::error::ApiError;
+use crate::idempotency::{self, IdemKey};
+use crate::input;
+use crate::state::AppState;
+
+/// The largest request body accepted.
+pub const BODY_MAX_BYTES: usize = 64 * 1024;
+
+/// An authenticated request.
+#[derive(Debug)]
+pub struct Call {
+    pub principal: Principal,
+    body: Bytes,
+    idem: Option<IdemKey>,
+    params: Vec<(String, String)>,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("bodies are at most {BODY_MAX_BYTES} bytes"),
+    )
+}
+
+async fn read_body(headers: &axum::http::HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > BODY_MAX_BYTES as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, BODY_MAX_BYTES)
+        .await
+        .map_err(|_| too_large())
+}
+
+impl FromRequest<AppState> for Call {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Call, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let params = RawPathParams::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("invalid_id", "a path parameter is not valid UTF-8"))?;
+        let params = params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let body = read_body(&parts.headers, body).await?;
+        let body_sha256: [u8; 32] = Sha256::digest(&body).into();
+        let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let method = parts.method.as_str();
+        let principal = auth::authenticate(state, method, path_and_query, &parts.headers, &body_sha256).await?;
+        let idem = if parts.method == Method::GET || parts.method == Method::HEAD {
+            None
+        } else {
+            let key = idempotency::key_hash(&parts.headers)?;
+            let request = idempotency::request_hash(method, path_and_query, &body_sha256);
+            Some(IdemKey {
+                scope: principal.scope(),
+                key,
+                request,
+            })
+        };
+        Ok(Call {
+            principal,
+            body,
+            idem,
+            params,
+        })
+    }
+}
+
+impl Call {
+    /// The body as a DTO.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        input::parse_json(&self.body)
+    }
+
+    /// The idempotency key of a mutating call.
+    pub fn idem(&self) -> Result<IdemKey, ApiError> {
+        self.idem
+            .ok_or_else(|| ApiError::internal("a mutating route was routed as a read"))
+    }
+
+    /// A path parameter that is an id.
+    pub fn id(&self, name: &str) -> Result<u64, ApiError> {
+        let value = self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let value = value.ok_or_else(|| ApiError::internal(format!("route has no {name} parameter")))?;
+        input::parse_id(value, name)
+    }
+}
+
+/// A JSON response; `replayed` adds `Idempotent-Replayed: true`.
+pub fn respond<T: Serialize>(status: axum::http::StatusCode, value: &T, replayed: bool) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => {
+            let mut response = (status, bytes).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            );
+            if replayed {
+                headers.insert("idempotent-replayed", header::HeaderValue::from_static("true"));
+            }
+            response
+        }
+        Err(error) => ApiError::internal(format!("response did not serialize: {error}")).into_response(),
+    }
+}

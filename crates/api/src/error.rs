@@ -1,0 +1,150 @@
+//! [`ApiError`]: the one error shape every failure is answered with,
+//! `{"error": {"code": "...", "message": "...", "field": "..." | null}}`, and its HTTP status.
+//!
+//! Codes are stable machine words (`invalid_amount`, `insufficient_available_credit`); messages
+//! are for people and may change; `field` names the request field at fault (`amount_fen`,
+//! `plan.periods`) or is null. A refusal by risk control adds `reasons` (its reason codes) and,
+//! for a step-up challenge, `challenge` (`otp` or `liveness`).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A failed call: what the client gets back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+    /// What risk control said, for its refusals.
+    pub risk: Option<Box<RiskDetail>>,
+}
+
+/// The reason codes of a risk refusal and the step-up it asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskDetail {
+    pub reasons: Vec<String>,
+    pub challenge: Option<&'static str>,
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine code, e.g. `invalid_amount`.
+    #[schema(example = "invalid_amount")]
+    pub code: String,
+    /// A human-readable explanation.
+    pub message: String,
+    /// The request field at fault (a JSON path like `plan.periods`, a path or query parameter,
+    /// or a header name), or null.
+    pub field: Option<String>,
+    /// Risk control's reason codes (`risk_declined`, `challenge_required` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<String>>,
+    /// The step-up to pass, `otp` or `liveness` (`challenge_required` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            risk: None,
+        }
+    }
+
+    /// Adds risk control's reason codes and the challenge kind.
+    pub fn with_risk(mut self, reasons: Vec<String>, challenge: Option<&'static str>) -> ApiError {
+        self.risk = Some(Box::new(RiskDetail { reasons, challenge }));
+        self
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this caller may not use this route or resource",
+        )
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// The engine's queue is full: retry after a second.
+    pub fn busy() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the server is busy: retry later",
+        )
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    /// A failure of the server itself (it must never happen; it is logged).
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        tracing::error!(%message, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                field: self.field.clone(),
+                reasons: self.risk.as_ref().map(|r| r.reasons.clone()),
+                challenge: self.risk.as_ref().and_then(|r| r.challenge).map(str::to_owned),
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let bytes = serde_json::to_vec(&self.body()).unwrap_or_default();
+        let mut response = (self.status, bytes).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if self.code == "busy" {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

@@ -1,0 +1,58 @@
+//! The iou HTTP API.
+//!
+//! This crate owns the server edge of DESIGN.md section 1: authentication (merchants sign
+//! requests with HMAC, customers and operators send bearer tokens), validation (every input is
+//! parsed into domain types at the edge, every failure answered with one error shape),
+//! idempotency keys, one-time payment codes, the routes and their OpenAPI document. It hands the
+//! engine typed, validated requests and renders its durable replies.
+//!
+//! It must never decide a credit rule (that is `credit`), touch the journal's records or
+//! partitions (that is `engine`), or write SQL (that is `store`; the API only uses the store's
+//! meta table for merchants and token hashes). It is the only layer that draws randomness
+//! (secrets, tokens, payment codes); the time it reads is the engine's injected clock.
+//!
+//! Risk at the edge is here too: the `risk` object of payments and repayments parsed into the
+//! engine's `RiskContext` (`risk_input`), risk refusals with their reason codes (`risk_call`),
+//! step-up through the identity provider traits with single-use tokens (`step_up`), the
+//! monitoring, case and theft routes, the rules folder loaded and watched (`risk_edge`), and
+//! signed webhooks sent from an outbox the server fills by tailing the journal (`webhooks`).
+//! The API never decides risk: the engine's partitions do.
+//!
+//! `router(state)` serves any `AppState`; `Server::start(config, clock)` runs the whole thing
+//! (the binary, the benchmark and the black-box tests use it); `serve(config)` runs it until a
+//! signal. API.md explains the signing scheme with a worked example.
+
+mod auth;
+mod call;
+mod codes;
+mod config;
+mod error;
+mod idempotency;
+mod input;
+mod merchants;
+mod meta;
+mod openapi;
+mod random;
+mod risk_call;
+mod risk_edge;
+mod risk_input;
+mod routes;
+mod server;
+mod sharded;
+mod state;
+mod step_up;
+mod submit;
+mod webhooks;
+
+pub use auth::signature::sign;
+pub use auth::{Principal, Role};
+pub use config::Config;
+pub use error::{ApiError, ErrorBody};
+pub use openapi::{ApiDoc, document as openapi_json};
+pub use risk_edge::{LIVENESS_THRESHOLD, RiskOptions, RulesOptions, simulated_providers};
+pub use routes::router;
+pub use server::{ServeError, Server, serve};
+pub use state::AppState;
+pub use step_up::Providers;
+pub use webhooks::WebhookOptions;
+pub use webhooks::send::signature as webhook_signature;

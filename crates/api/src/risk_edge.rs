@@ -1,0 +1,136 @@
+//! The risk side of the server: how it is set up ([`RiskOptions`]: the rules folder, the
+//! identity providers for step-up, the webhook dispatcher), and what its handlers share
+//! ([`RiskEdge`]: step-up challenges and tokens, the contexts kept with payment codes, the
+//! merchants' webhooks, the watched rules folder).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use engine::RiskShared;
+use identity::sim::{OtpPolicy, SimulatedLiveness, SimulatedOtp};
+use identity::{BoxFuture, ChallengeId, LivenessScore, Mobile, OtpCheck, OtpCode, OtpSender, ProviderError};
+use risk::{EvaluatorChoice, RuleSetCell};
+
+use crate::risk_input::CodeContexts;
+use crate::step_up::{Providers, StepUps};
+use crate::webhooks::{WebhookOptions, Webhooks};
+
+/// The rules folder the server loads at start and watches.
+#[derive(Clone, Debug)]
+pub struct RulesOptions {
+    pub dir: PathBuf,
+    /// How often the folder is looked at for changes.
+    pub poll: Duration,
+}
+
+impl RulesOptions {
+    pub fn new(dir: PathBuf) -> RulesOptions {
+        RulesOptions {
+            dir,
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// How the server runs risk control, step-up and webhooks (all optional: the default runs
+/// without rules, with simulated identity providers and the default dispatcher).
+#[derive(Clone, Debug, Default)]
+pub struct RiskOptions {
+    /// Load these rules into the engine and hot-reload them. Without, the engine's own
+    /// `EngineConfig::risk` is used as given (usually none: no risk decisions).
+    pub rules: Option<RulesOptions>,
+    /// The identity providers for step-up; the deterministic simulators (with a seed drawn at
+    /// start) when `None`.
+    pub providers: Option<Providers>,
+    pub webhooks: WebhookOptions,
+}
+
+/// The liveness score a face must reach (per mille), with the simulator or a provider.
+pub const LIVENESS_THRESHOLD: u16 = 800;
+
+/// The simulated providers, seeded. The OTP simulator sends no SMS: each code is logged (at
+/// `warn`) so a person trying the API can type it. Faces pass with the simulator's references
+/// (`score-950` passes, `spoof...` fails).
+pub fn simulated_providers(seed: u64) -> Providers {
+    let clock = Arc::new(identity::SystemClock::new());
+    let threshold = LivenessScore::from_permille(LIVENESS_THRESHOLD).unwrap_or(LivenessScore::MAX);
+    Providers {
+        otp: Arc::new(LoggedOtp(SimulatedOtp::new(seed, OtpPolicy::default(), clock))),
+        liveness: Arc::new(SimulatedLiveness::new(seed, threshold)),
+    }
+}
+
+/// The OTP simulator, logging the code of each simulated SMS.
+#[derive(Debug)]
+struct LoggedOtp(SimulatedOtp);
+
+impl OtpSender for LoggedOtp {
+    fn send_otp<'a>(&'a self, mobile: &'a Mobile) -> BoxFuture<'a, Result<ChallengeId, ProviderError>> {
+        let sent = self.0.send(mobile);
+        if let Ok(challenge) = &sent {
+            let code = self.0.code_for(challenge);
+            tracing::warn!(mobile = %mobile.masked(), challenge = challenge.as_str(), code = code.as_str(), "simulated SMS");
+        }
+        Box::pin(std::future::ready(sent))
+    }
+
+    fn verify_otp<'a>(
+        &'a self,
+        challenge: &'a ChallengeId,
+        code: &'a OtpCode,
+    ) -> BoxFuture<'a, Result<OtpCheck, ProviderError>> {
+        self.0.verify_otp(challenge, code)
+    }
+}
+
+/// The rules loaded at start, for the engine's config.
+pub fn load_rules(options: &RulesOptions) -> Result<Arc<RiskShared>, String> {
+    let rules = engine::rules_dir::load_dir(&options.dir, EvaluatorChoice::Auto).map_err(|e| e.to_string())?;
+    let cell = Arc::new(RuleSetCell::new(Arc::new(rules)));
+    Ok(Arc::new(RiskShared::new(cell, risk::FeatureConfig::default())))
+}
+
+/// A running rules watcher.
+#[derive(Debug)]
+pub struct Watcher {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watcher {
+    pub fn start(options: &RulesOptions, shared: &RiskShared) -> Watcher {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = engine::rules_dir::watch(
+            options.dir.clone(),
+            shared.rules.clone(),
+            EvaluatorChoice::Auto,
+            options.poll,
+            stop.clone(),
+        );
+        Watcher {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn stop(mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What the risk routes share.
+#[derive(Debug)]
+pub struct RiskEdge {
+    pub step_ups: StepUps,
+    pub providers: Providers,
+    pub code_contexts: CodeContexts,
+    pub webhooks: Arc<Webhooks>,
+    /// The watched rules folder, if the server loaded one.
+    pub rules_dir: Option<PathBuf>,
+}

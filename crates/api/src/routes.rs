@@ -1,0 +1,102 @@
+//! The router: every route, the error-shaped fallbacks, and the layer that turns a panic into
+//! a 500 with the error shape (it must never happen: a test sends garbage to every route).
+
+pub mod applications;
+pub mod customers;
+pub mod monitoring;
+pub mod operator;
+pub mod payments;
+pub mod plan_options;
+pub mod plans;
+pub mod repayments;
+pub mod risk;
+pub mod statements;
+pub mod step_up;
+pub mod system;
+
+use std::any::Any;
+
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The API's routes over `state`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/openapi.json", get(system::openapi))
+        .route("/docs", get(system::docs))
+        .route("/v1/merchants", post(operator::register_merchant))
+        .route("/v1/customers", post(customers::open))
+        .route("/v1/customers/{customer_id}", get(customers::get))
+        .route(
+            "/v1/customers/{customer_id}/payment-codes",
+            post(customers::payment_code),
+        )
+        .route("/v1/customers/{customer_id}/links", post(customers::link))
+        .route("/v1/customers/{customer_id}/limit", post(operator::limit))
+        .route(
+            "/v1/customers/{customer_id}/temporary-limit",
+            post(operator::temporary_limit),
+        )
+        .route("/v1/customers/{customer_id}/freeze", post(operator::freeze))
+        .route("/v1/customers/{customer_id}/unfreeze", post(step_up::unfreeze))
+        .route("/v1/customers/{customer_id}/statements", get(statements::list))
+        .route("/v1/customers/{customer_id}/statements/{seq}", get(statements::one))
+        .route(
+            "/v1/customers/{customer_id}/statements/{seq}/installments",
+            post(statements::install),
+        )
+        .route("/v1/customers/{customer_id}/plans", get(plans::list))
+        .route("/v1/customers/{customer_id}/plans/{plan_id}", get(plans::one))
+        .route(
+            "/v1/customers/{customer_id}/plans/{plan_id}/payoff-quote",
+            get(plans::quote),
+        )
+        .route(
+            "/v1/customers/{customer_id}/plans/{plan_id}/payoff",
+            post(plans::payoff),
+        )
+        .route("/v1/customers/{customer_id}/repayments", post(repayments::repay))
+        .route("/v1/customers/{customer_id}/cash-outs", post(repayments::cash_out))
+        .route("/v1/plan-options", get(plan_options::plan_options))
+        .route("/v1/payments", post(payments::authorize))
+        .route("/v1/payments/{txn_id}", get(payments::get))
+        .route("/v1/payments/{txn_id}/capture", post(payments::capture))
+        .route("/v1/payments/{txn_id}/void", post(payments::void))
+        .route("/v1/payments/{txn_id}/refunds", post(payments::refund))
+        .merge(applications::routes(&state))
+        .merge(risk::routes())
+        .fallback(system::not_found)
+        .method_not_allowed_fallback(system::method_not_allowed)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
+}
+
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    ApiError::internal(format!("handler panicked: {what}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_panic_becomes_a_500_with_the_error_shape() {
+        let response = super::panic_response(Box::new("boom"));
+        assert_eq!(response.status(), 500);
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {"code": "internal", "message": "internal error", "field": null}})
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! Credit applications over HTTP: the customer app applies (`POST /v1/applications`), analysts
+//! work the review queue, operators run the periodic limit review, customers ask for a
+//! temporary limit. The decisions are the `onboarding` crate's; this module only maps them to
+//! HTTP.
+//!
+//! # Who may call
+//!
+//! - `POST /v1/applications` takes **no credentials**: an applicant has no account yet. The
+//!   app sends the application and its device context (device id, location, fingerprint
+//!   flags); the caller's IP is the first `X-Forwarded-For` hop (the edge proxy sets it; the
+//!   body cannot choose it) and every IP gets [`limiter::PER_IP_PER_HOUR`] applications an
+//!   hour (`429 rate_limited` beyond). Answers: `201` approved (with the
+//!   customer id and the customer's bearer token, shown once), `202` review, `200` declined or
+//!   challenge required, `400` a field that does not parse, `409 duplicate_application`, `503
+//!   try_later`.
+//! - `GET /v1/applications/{id}`: an operator, or the customer whose line it opened.
+//! - `GET /v1/applications?status=review`, `POST /v1/applications/{id}/approve`,
+//!   `POST /v1/applications/{id}/decline`, `POST /v1/limit-reviews`: operators.
+//! - `POST /v1/customers/{id}/temporary-limit-requests`: the customer, under the policy of
+//!   `onboarding::TemporaryPolicy` (the operator's `temporary-limit` route overrides it).
+//!
+//! # Where the service's state lives
+//!
+//! The application store's entries are kept in the store's meta table as
+//! `onboarding:entry:<n>` (as merchants are), so applications survive a restart with the rest
+//! of the data. The blind-index key is `IOU_BLIND_INDEX_KEY` (hex) when the server's
+//! environment sets it, else one generated at the first start and kept in the meta table
+//! (`onboarding:blind_index_key`). The model and the limit tables are the shipped ones, built
+//! into the binary. Identity providers are the deterministic simulators until the server's
+//! config names HTTP providers.
+
+mod bootstrap;
+mod dto;
+pub mod limiter;
+mod operator;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Extension, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use onboarding::{ApplicationId, Onboarding, Outcome};
+use serde::Deserialize;
+
+use crate::call::{Call, respond};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What the application routes share.
+#[derive(Debug)]
+pub struct Applications {
+    service: Result<Onboarding, String>,
+    limiter: limiter::PerIp,
+}
+
+impl Applications {
+    fn service(&self) -> Result<&Onboarding, ApiError> {
+        self.service.as_ref().map_err(|why| {
+            tracing::error!(%why, "onboarding is not available");
+            ApiError::unavailable("applications are not available")
+        })
+    }
+}
+
+/// The application routes, to merge into the API's router.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let shared = Arc::new(Applications {
+        service: bootstrap::service(state),
+        limiter: limiter::PerIp::default(),
+    });
+    Router::new()
+        .route("/v1/applications", post(apply).get(list))
+        .route("/v1/applications/{application_id}", get(one))
+        .route("/v1/applications/{application_id}/approve", post(operator::approve))
+        .route("/v1/applications/{application_id}/decline", post(operator::decline))
+        .route("/v1/limit-reviews", post(operator::limit_review))
+        .route(
+            "/v1/customers/{customer_id}/temporary-limit-requests",
+            post(operator::temporary_limit_request),
+        )
+        .layer(Extension(shared))
+}
+
+/// The caller's address as the edge proxy reported it.
+fn client_ip(headers: &HeaderMap) -> IpAddr {
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
+    };
+    first("x-forwarded-for")
+        .or_else(|| first("x-real-ip"))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// Apply for a credit line (no credentials; rate-limited per IP).
+pub async fn apply(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Applications>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let service = apps.service()?;
+    let ip = client_ip(&headers);
+    let now = state.clock().now();
+    apps.limiter.admit(ip, now)?;
+    let bytes = axum::body::to_bytes(body, crate::call::BODY_MAX_BYTES)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body is too large"))?;
+    let body: dto::ApplicationBody = crate::input::parse_json(&bytes)?;
+    let context = body.device.context(ip)?;
+    let decision = service
+        .apply(state.engine(), &body.applicant, context, now)
+        .await
+        .map_err(|e| ApiError::internal(format!("application not recorded: {e}")))?;
+    let status = match decision.outcome {
+        Outcome::Approved => StatusCode::CREATED,
+        Outcome::Review => StatusCode::ACCEPTED,
+        Outcome::Declined | Outcome::ChallengeRequired => StatusCode::OK,
+        Outcome::InvalidInput => {
+            let field = decision.field.clone().unwrap_or_default();
+            let code = decision.reasons.first().cloned().unwrap_or_default();
+            let message = format!("{field} is not valid ({code})");
+            return Err(ApiError::bad_request("invalid_field", message).with_field(dto::field_path(&field)));
+        }
+        Outcome::Duplicate => {
+            let why = decision.reasons.join(", ");
+            return Err(ApiError::conflict(
+                "duplicate_application",
+                format!("this ID number already has a line or an open application ({why})"),
+            ));
+        }
+        Outcome::TryLater => return Ok(try_later(&decision.reasons)),
+    };
+    let token = match (decision.outcome, decision.account) {
+        (Outcome::Approved, Some(account)) => Some(state.tokens().issue(state.meta(), account).await?),
+        _ => None,
+    };
+    Ok(respond(status, &dto::DecisionResponse::of(&decision, token), false))
+}
+
+fn try_later(reasons: &[String]) -> Response {
+    let message = format!(
+        "a check could not be completed ({}): try again later",
+        reasons.join(", ")
+    );
+    let mut response = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "try_later", message).into_response();
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("30"),
+    );
+    response
+}
+
+/// One application (an operator, or the customer whose line it opened).
+pub async fn one(Extension(apps): Extension<Arc<Applications>>, call: Call) -> Result<Response, ApiError> {
+    let service = apps.service()?;
+    let id = ApplicationId(call.id("application_id")?);
+    let not_found = || ApiError::not_found("application_not_found", "no such application");
+    let record = service.store().get(id).ok_or_else(not_found)?;
+    if call.principal.operator().is_err() {
+        // A customer sees only their own; anyone else learns nothing, not even that it exists.
+        call.principal.customer_self(record.account).map_err(|_| not_found())?;
+    }
+    Ok(respond(StatusCode::OK, &dto::RecordResponse::of(&record), false))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub status: Option<String>,
+}
+
+/// Applications waiting for an analyst (operator; `?status=review`, the only list there is).
+pub async fn list(
+    Extension(apps): Extension<Arc<Applications>>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let service = apps.service()?;
+    let Ok(Query(query)) = query else {
+        return Err(ApiError::bad_request("invalid_field", "the only query is status=review").with_field("status"));
+    };
+    if query.status.as_deref().is_some_and(|s| s != "review") {
+        return Err(ApiError::bad_request("invalid_field", "status must be review").with_field("status"));
+    }
+    let records: Vec<_> = service.store().reviews().iter().map(dto::RecordResponse::of).collect();
+    Ok(respond(
+        StatusCode::OK,
+        &dto::ListResponse { applications: records },
+        false,
+    ))
+}

@@ -1,0 +1,202 @@
+//! The analysts' and operators' side: approve or decline an application in review, run the
+//! limit review; and the customer's request for a temporary limit.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use credit::AccountId;
+use money::Amount;
+use onboarding::{ApplicationId, ReviewError, TemporaryRefusal};
+use serde::{Deserialize, Serialize};
+
+use super::Applications;
+use super::dto::RecordResponse;
+use crate::call::{Call, respond};
+use crate::error::ApiError;
+use crate::input::FenInput;
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    /// The limit to grant; the proposal when absent.
+    #[serde(default)]
+    pub limit_fen: Option<FenInput>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApprovedResponse {
+    #[serde(flatten)]
+    pub application: RecordResponse,
+    /// The customer's bearer token, for the app to receive (shown once).
+    pub token: String,
+}
+
+fn review_error(e: ReviewError) -> ApiError {
+    match e {
+        ReviewError::NotFound => ApiError::not_found(e.code(), e.to_string()),
+        ReviewError::NotInReview => ApiError::conflict(e.code(), e.to_string()),
+        ReviewError::NoProposal => ApiError::unprocessable(e.code(), e.to_string()).with_field("limit_fen"),
+        ReviewError::Collision => ApiError::conflict(e.code(), e.to_string()),
+        ReviewError::Engine(_) => ApiError::unprocessable(e.code(), e.to_string()),
+        ReviewError::Store(_) => ApiError::internal(e.to_string()),
+    }
+}
+
+/// Approve an application in review (operator).
+pub async fn approve(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Applications>>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let service = apps.service()?;
+    let id = ApplicationId(call.id("application_id")?);
+    let body: ApproveBody = call.json()?;
+    let limit = body
+        .limit_fen
+        .map(|l| l.parse(state.product(), "limit_fen"))
+        .transpose()?;
+    let now = state.clock().now();
+    let record = service
+        .approve_review(state.engine(), id, "operator", limit, now)
+        .await
+        .map_err(review_error)?;
+    let token = state.tokens().issue(state.meta(), record.account).await?;
+    let response = ApprovedResponse {
+        application: RecordResponse::of(&record),
+        token,
+    };
+    Ok(respond(StatusCode::OK, &response, false))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineBody {
+    /// The analyst's reason codes (`A-Z`, `0-9`, `_`; at most 8).
+    #[serde(default)]
+    pub reasons: Vec<String>,
+}
+
+/// Decline an application in review (operator).
+pub async fn decline(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Applications>>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let service = apps.service()?;
+    let id = ApplicationId(call.id("application_id")?);
+    let body: DeclineBody = call.json()?;
+    let code_ok = |r: &String| {
+        (1..=32).contains(&r.len())
+            && r.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    };
+    if body.reasons.len() > 8 || !body.reasons.iter().all(code_ok) {
+        return Err(ApiError::bad_request("invalid_field", "up to 8 codes of A-Z, 0-9 and _").with_field("reasons"));
+    }
+    let record = service
+        .decline_review(id, "operator", body.reasons, state.clock().now())
+        .map_err(review_error)?;
+    Ok(respond(StatusCode::OK, &RecordResponse::of(&record), false))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReviewedLine {
+    pub customer_id: String,
+    /// `raise`, `keep` or `lower`.
+    pub action: onboarding::ReviewAction,
+    pub limit_before_fen: i64,
+    pub limit_after_fen: i64,
+    pub exposure_fen: i64,
+    pub reason: Option<String>,
+    pub skipped: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LimitReviewResponse {
+    pub reviewed: usize,
+    pub raised: usize,
+    pub lowered: usize,
+    pub lines: Vec<ReviewedLine>,
+}
+
+/// Run the periodic limit review over every line onboarding opened (operator).
+pub async fn limit_review(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Applications>>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let service = apps.service()?;
+    let accounts = service.line_accounts();
+    let done = service
+        .review_limits(state.engine(), &accounts, state.clock().now())
+        .await;
+    let count = |action| done.iter().filter(|r| r.action == action).count();
+    let response = LimitReviewResponse {
+        reviewed: done.len(),
+        raised: count(onboarding::ReviewAction::Raise),
+        lowered: count(onboarding::ReviewAction::Lower),
+        lines: done
+            .iter()
+            .map(|r| ReviewedLine {
+                customer_id: r.account.to_string(),
+                action: r.action,
+                limit_before_fen: r.before.fen(),
+                limit_after_fen: r.after.fen(),
+                exposure_fen: r.exposure.fen(),
+                reason: r.reason.clone(),
+                skipped: r.skipped.clone(),
+            })
+            .collect(),
+    };
+    Ok(respond(StatusCode::OK, &response, false))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemporaryRequestBody {
+    pub amount_fen: FenInput,
+    /// 1 to 90.
+    pub days: u16,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TemporaryResponse {
+    pub customer_id: String,
+    pub temporary_limit_fen: i64,
+    pub expires_on: String,
+}
+
+/// A customer asks for a temporary limit (the policy decides; the customer themself only).
+pub async fn temporary_limit_request(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Applications>>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    let account = AccountId(call.id("customer_id")?);
+    call.principal.customer_self(account)?;
+    let service = apps.service()?;
+    let body: TemporaryRequestBody = call.json()?;
+    let amount: Amount = body.amount_fen.parse(state.product(), "amount_fen")?;
+    let granted = service
+        .grant_temporary_limit(state.engine(), account, amount, body.days, state.clock().now())
+        .await
+        .map_err(|e| match e {
+            TemporaryRefusal::Days => ApiError::bad_request(e.code(), e.to_string()).with_field("days"),
+            TemporaryRefusal::Amount => ApiError::unprocessable(e.code(), e.to_string()).with_field("amount_fen"),
+            TemporaryRefusal::AccountNotFound => ApiError::not_found(e.code(), e.to_string()),
+            TemporaryRefusal::TryLater(_) => ApiError::busy(),
+            _ => ApiError::unprocessable(e.code(), e.to_string()),
+        })?;
+    let response = TemporaryResponse {
+        customer_id: account.to_string(),
+        temporary_limit_fen: granted.amount.fen(),
+        expires_on: granted.expires_on.to_string(),
+    };
+    Ok(respond(StatusCode::OK, &response, false))
+}

@@ -1,0 +1,236 @@
+//! Customers: opening a credit line (operator), balances, one-time payment codes and links to
+//! online merchants (the customer).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use credit::{AccountId, BalancesView, Command, MerchantId};
+use engine::{Op, Request};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::call::{Call, respond};
+use crate::error::{ApiError, ErrorBody};
+use crate::input::{FenInput, parse_id};
+use crate::state::AppState;
+use crate::submit::{Audience, account, apply};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCustomerBody {
+    pub limit_fen: FenInput,
+    /// The day of the month statements close (1 to 28).
+    #[schema(minimum = 1, maximum = 28, example = 5)]
+    pub billing_day: u8,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenCustomerResponse {
+    pub customer_id: String,
+    /// The customer's bearer token. Only its hash is stored: a retry of this call issues a new
+    /// token and the earlier one stops working.
+    pub token: String,
+    pub limit_fen: i64,
+    pub billing_day: u8,
+    pub first_statement: String,
+}
+
+/// Open a customer's credit line (operator).
+#[utoipa::path(operation_id = "open_customer", post, path = "/v1/customers", tag = "customers", request_body = OpenCustomerBody,
+    params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 201, description = "success", body = OpenCustomerResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let idem = call.idem()?;
+    let body: OpenCustomerBody = call.json()?;
+    let limit = body.limit_fen.parse(state.product(), "limit_fen")?;
+    if !(1..=28).contains(&body.billing_day) {
+        return Err(ApiError::bad_request("invalid_field", "billing_day must be 1 to 28").with_field("billing_day"));
+    }
+    // The account id comes from the key, so a retry opens nothing new and gets the stored
+    // reply. Ids stay below 2^53 so any JSON reader could hold them as numbers.
+    let account = AccountId((idem.derive("account") >> 11).max(1));
+    let command = Command::OpenAccount {
+        account,
+        limit,
+        billing_day: body.billing_day,
+    };
+    let applied = apply(&state, Request::Credit(command), idem, Audience::Account).await?;
+    let first_statement = applied.events.iter().find_map(|e| match e {
+        credit::Event::AccountOpened { first_statement, .. } => Some(first_statement.to_string()),
+        _ => None,
+    });
+    let token = state.tokens().issue(state.meta(), account).await?;
+    let response = OpenCustomerResponse {
+        customer_id: account.to_string(),
+        token,
+        limit_fen: limit.fen(),
+        billing_day: body.billing_day,
+        first_statement: first_statement.unwrap_or_default(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+}
+
+/// A customer's balances as of today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalancesResponse {
+    pub customer_id: String,
+    pub limit_fen: i64,
+    pub temporary_limit_fen: i64,
+    pub available_fen: i64,
+    pub held_fen: i64,
+    pub principal_billed_fen: i64,
+    pub principal_unbilled_fen: i64,
+    pub fees_fen: i64,
+    pub interest_fen: i64,
+    pub penalties_fen: i64,
+    /// Everything billed and unpaid.
+    pub billed_fen: i64,
+    pub credit_balance_fen: i64,
+    pub accrued_interest_fen: i64,
+    pub accrued_penalties_fen: i64,
+    pub minimum_unpaid_fen: i64,
+    pub past_due_fen: i64,
+    pub dpd: u32,
+    /// `current`, `grace`, `M1`, `M2`, `M3`, `M3+` or `charged_off`.
+    pub bucket: String,
+    pub next_due_date: Option<String>,
+    pub next_statement: String,
+    /// Why the account is frozen, if it is.
+    pub frozen: Option<String>,
+    pub charged_off_on: Option<String>,
+}
+
+fn balances(account: AccountId, b: &BalancesView) -> BalancesResponse {
+    BalancesResponse {
+        customer_id: account.to_string(),
+        limit_fen: b.limit.fen(),
+        temporary_limit_fen: b.temporary_limit.fen(),
+        available_fen: b.available.fen(),
+        held_fen: b.held.fen(),
+        principal_billed_fen: b.principal_billed.fen(),
+        principal_unbilled_fen: b.principal_unbilled.fen(),
+        fees_fen: b.fees.fen(),
+        interest_fen: b.interest.fen(),
+        penalties_fen: b.penalties.fen(),
+        billed_fen: b.billed.fen(),
+        credit_balance_fen: b.credit_balance.fen(),
+        accrued_interest_fen: b.accrued_interest.fen(),
+        accrued_penalties_fen: b.accrued_penalties.fen(),
+        minimum_unpaid_fen: b.minimum_unpaid.fen(),
+        past_due_fen: b.past_due.fen(),
+        dpd: b.dpd,
+        bucket: b.bucket.as_str().to_owned(),
+        next_due_date: b.next_due_date.map(|d| d.to_string()),
+        next_statement: b.next_statement.to_string(),
+        frozen: b.frozen.map(|r| crate::routes::operator::reason_name(r).to_owned()),
+        charged_off_on: b.charged_off_on.map(|d| d.to_string()),
+    }
+}
+
+/// The customer id of a `/v1/customers/{customer_id}/...` route, checked against the caller.
+pub fn customer_of(call: &Call) -> Result<AccountId, ApiError> {
+    let account = AccountId(call.id("customer_id")?);
+    call.principal.may_act_for(account)?;
+    Ok(account)
+}
+
+/// Read a customer's balances (the customer or an operator).
+#[utoipa::path(operation_id = "get_customer", get, path = "/v1/customers/{customer_id}", tag = "customers",
+    params(("customer_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "success", body = BalancesResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let id = customer_of(&call)?;
+    let account = account(&state, id).await?;
+    Ok(respond(
+        StatusCode::OK,
+        &balances(id, &account.balances(state.product())),
+        false,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentCodeResponse {
+    /// 18 digits, shown as a QR code; single use.
+    #[schema(example = "283749102938475610")]
+    pub payment_code: String,
+    /// RFC 3339; about a minute after issue.
+    pub expires_at: String,
+}
+
+/// Get a one-time payment code (the customer). Codes live in the server's memory only: after a
+/// restart the app asks for a fresh one. The optional `risk` object (device, location, a
+/// step-up token) is kept with the code for the payment's risk decision.
+#[utoipa::path(operation_id = "issue_payment_code", post, path = "/v1/customers/{customer_id}/payment-codes", tag = "customers",
+    request_body = crate::risk_input::PaymentCodeBody,
+    params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 201, description = "success", body = PaymentCodeResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+pub async fn payment_code(
+    State(state): State<AppState>,
+    crate::risk_input::Peer(peer): crate::risk_input::Peer,
+    call: Call,
+) -> Result<Response, ApiError> {
+    let id = AccountId(call.id("customer_id")?);
+    call.principal.customer_self(id)?;
+    let idem = call.idem()?;
+    let body: crate::risk_input::PaymentCodeBody = call.json()?;
+    // The account must exist and may be frozen: a frozen account's code is declined at
+    // authorization like any purchase.
+    account(&state, id).await?;
+    let context = body.context(&state, peer, id, idem)?;
+    let (issued, replayed) = state.codes().issue(id, idem, state.clock().now())?;
+    if let Some(context) = context {
+        let forget_at = issued.expires_at + jiff::SignedDuration::from_secs(crate::codes::SPENT_KEPT_SECONDS);
+        state
+            .risk_edge()
+            .code_contexts
+            .remember(issued.code, context, forget_at);
+    }
+    let response = PaymentCodeResponse {
+        payment_code: issued.code.to_string(),
+        expires_at: issued.expires_at.to_string(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, replayed))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    pub merchant_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkResponse {
+    pub link_id: String,
+    pub merchant_id: String,
+}
+
+/// Link the account to an online merchant (the customer), who then authorizes with the link.
+#[utoipa::path(operation_id = "link_merchant", post, path = "/v1/customers/{customer_id}/links", tag = "customers", request_body = LinkBody,
+    params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 201, description = "success", body = LinkResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+pub async fn link(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let id = AccountId(call.id("customer_id")?);
+    call.principal.customer_self(id)?;
+    let idem = call.idem()?;
+    let body: LinkBody = call.json()?;
+    let merchant = MerchantId(parse_id(&body.merchant_id, "merchant_id")?);
+    if state.merchants().get(merchant).is_none() {
+        return Err(ApiError::not_found("merchant_not_found", "no merchant has this id").with_field("merchant_id"));
+    }
+    let applied = apply(
+        &state,
+        Request::LinkMerchant { account: id, merchant },
+        idem,
+        Audience::Account,
+    )
+    .await?;
+    let Op::LinkMerchant { link, .. } = applied.op else {
+        return Err(ApiError::internal("a link applied as another op"));
+    };
+    let response = LinkResponse {
+        link_id: link.to_string(),
+        merchant_id: merchant.to_string(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+}

@@ -1,0 +1,256 @@
+//! Running the API: [`Server::start`] opens the embedded store, starts the engine with the given
+//! clock, restores merchants and the admin token, binds and serves; [`Server::stop`] stops
+//! taking connections, lets in-flight calls finish, then shuts the engine down so queued work
+//! is durable and answered. [`serve`] does all of it with the system clock until SIGINT or
+//! SIGTERM. [`Server::start_with`] also takes the [`RiskOptions`]: a rules folder loaded into
+//! the engine and watched for edits, the step-up providers, and the webhook dispatcher (which
+//! always runs).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::serve::ListenerExt;
+use engine::{Clock, Engine, SystemClock};
+use store::Backend;
+use store::sqlite::SqliteBackend;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::auth::tokens::{AdminToken, CustomerTokens};
+use crate::codes::PaymentCodes;
+use crate::config::Config;
+use crate::merchants::Merchants;
+use crate::meta::Meta;
+use crate::risk_edge::{RiskEdge, RiskOptions, Watcher, load_rules, simulated_providers};
+use crate::risk_input::CodeContexts;
+use crate::state::{AppState, Inner};
+use crate::webhooks::Webhooks;
+use crate::webhooks::dispatcher::Dispatcher;
+
+/// Why the server could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Engine(#[from] engine::EngineError),
+    #[error("start-up: {0}")]
+    Bootstrap(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("serving failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    generated_admin_token: Option<String>,
+    state: AppState,
+    shutdown: oneshot::Sender<()>,
+    serving: JoinHandle<std::io::Result<()>>,
+    sweeper: JoinHandle<()>,
+    dispatcher: Dispatcher,
+    watcher: Option<Watcher>,
+}
+
+struct Opened {
+    engine: Engine,
+    meta: Meta,
+    admin: AdminToken,
+    generated: Option<String>,
+    merchants: Merchants,
+    webhooks: Webhooks,
+    sqlite: SqliteBackend,
+    watcher: Option<Watcher>,
+}
+
+fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
+    let sqlite = SqliteBackend::open(&config.data_dir)?;
+    let backend: Arc<dyn Backend> = Arc::new(sqlite.clone());
+    let mut engine_config = config.engine.clone();
+    if let Some(rules) = &options.rules {
+        engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
+    }
+    let engine = Engine::start(engine_config, backend.clone(), clock)?;
+    let watcher = match (&options.rules, engine.risk()) {
+        (Some(rules), Some(shared)) => Some(Watcher::start(rules, shared)),
+        _ => None,
+    };
+    let meta = Meta::new(backend.journal()?);
+    let (admin, generated) =
+        AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
+    let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
+    let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
+    Ok(Opened {
+        engine,
+        meta,
+        admin,
+        generated,
+        merchants,
+        webhooks,
+        sqlite,
+        watcher,
+    })
+}
+
+impl Server {
+    /// Starts the server with `clock` (tests pass an `engine::ManualClock`) and the default
+    /// [`RiskOptions`].
+    pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Server, ServeError> {
+        Server::start_with(config, RiskOptions::default(), clock).await
+    }
+
+    /// Starts the server with risk options: a rules folder, providers, the dispatcher's timing.
+    pub async fn start_with(config: Config, options: RiskOptions, clock: Arc<dyn Clock>) -> Result<Server, ServeError> {
+        let opening = (config.clone(), options.clone(), clock.clone());
+        let opened = tokio::task::spawn_blocking(move || open(&opening.0, &opening.1, opening.2))
+            .await
+            .map_err(|e| ServeError::Bootstrap(e.to_string()))??;
+        let providers = match options.providers.clone() {
+            Some(providers) => providers,
+            None => simulated_providers(crate::random::below(u64::MAX).map_err(|e| ServeError::Bootstrap(e.message))?),
+        };
+        let risk_edge = Arc::new(RiskEdge {
+            step_ups: Default::default(),
+            providers,
+            code_contexts: CodeContexts::default(),
+            webhooks: Arc::new(opened.webhooks),
+            rules_dir: options.rules.as_ref().map(|r| r.dir.clone()),
+        });
+        let codes = Arc::new(PaymentCodes::default());
+        let state = AppState::new(Inner {
+            product: opened.engine.config().product.clone(),
+            engine: opened.engine,
+            clock: clock.clone(),
+            meta: Arc::new(opened.meta),
+            merchants: opened.merchants,
+            tokens: CustomerTokens::default(),
+            admin: opened.admin,
+            codes: codes.clone(),
+            risk_edge: risk_edge.clone(),
+        });
+        let dispatcher = Dispatcher::start(&opened.sqlite, state.clone(), options.webhooks.clone())
+            .map_err(ServeError::Bootstrap)?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let app = crate::routes::router(state.clone());
+        let serving = tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                every.tick().await;
+                let now = clock.now();
+                codes.sweep(now);
+                risk_edge.step_ups.sweep(now);
+                risk_edge.code_contexts.sweep(now);
+            }
+        });
+        tracing::info!(%addr, data = %config.data_dir.display(), "iou API listening");
+        Ok(Server {
+            addr,
+            generated_admin_token: opened.generated,
+            state,
+            shutdown,
+            serving,
+            sweeper,
+            dispatcher,
+            watcher: opened.watcher,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The admin token generated at this start (the first start of a store without a configured
+    /// token), to be shown once.
+    pub fn generated_admin_token(&self) -> Option<&str> {
+        self.generated_admin_token.as_deref()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops gracefully: in-flight calls finish, then the engine makes its queued work durable.
+    pub async fn stop(self) -> Result<(), ServeError> {
+        let _ = self.shutdown.send(());
+        let served = self.serving.await.map_err(|e| ServeError::Bootstrap(e.to_string()))?;
+        self.sweeper.abort();
+        let _ = self.sweeper.await;
+        self.dispatcher.stop().await;
+        if let Some(watcher) = self.watcher {
+            let _ = tokio::task::spawn_blocking(move || watcher.stop()).await;
+        }
+        match self.state.into_engine() {
+            Ok(engine) => tokio::task::spawn_blocking(move || engine.shutdown())
+                .await
+                .map_err(|e| ServeError::Bootstrap(e.to_string()))?,
+            Err(_) => tracing::warn!("the engine is still shared: it stops when the last handle goes"),
+        }
+        tracing::info!("iou API stopped");
+        Ok(served?)
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops gracefully.
+    pub async fn run_until_signal(self) -> Result<(), ServeError> {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.stop().await
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// Serves `config` with the system clock until SIGINT or SIGTERM. A generated admin token is
+/// logged once (the `iou serve` command prints it instead).
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let server = Server::start(config, Arc::new(SystemClock)).await?;
+    if let Some(token) = server.generated_admin_token() {
+        tracing::warn!(
+            token,
+            "generated the operator's admin token: keep it, it is not shown again"
+        );
+    }
+    server.run_until_signal().await
+}

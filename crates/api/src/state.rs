@@ -1,0 +1,84 @@
+//! [`AppState`]: what every handler shares: the engine, the clock, the product, and the shell's
+//! own state (merchants, tokens, payment codes, the meta store, the risk edge).
+
+use std::sync::Arc;
+
+use credit::Product;
+use engine::{Clock, Engine};
+
+use crate::auth::tokens::{AdminToken, CustomerTokens};
+use crate::codes::PaymentCodes;
+use crate::merchants::Merchants;
+use crate::meta::Meta;
+use crate::risk_edge::RiskEdge;
+
+/// Cheap to clone: one shared allocation.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub engine: Engine,
+    pub clock: Arc<dyn Clock>,
+    pub product: Product,
+    pub meta: Arc<Meta>,
+    pub merchants: Merchants,
+    pub tokens: CustomerTokens,
+    pub admin: AdminToken,
+    pub codes: Arc<PaymentCodes>,
+    pub risk_edge: Arc<RiskEdge>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("engine", &self.0.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub(crate) fn new(inner: Inner) -> AppState {
+        AppState(Arc::new(inner))
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.0.engine
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.0.clock
+    }
+
+    pub fn product(&self) -> &Product {
+        &self.0.product
+    }
+
+    pub(crate) fn meta(&self) -> &Arc<Meta> {
+        &self.0.meta
+    }
+
+    pub(crate) fn merchants(&self) -> &Merchants {
+        &self.0.merchants
+    }
+
+    pub(crate) fn tokens(&self) -> &CustomerTokens {
+        &self.0.tokens
+    }
+
+    pub(crate) fn admin(&self) -> &AdminToken {
+        &self.0.admin
+    }
+
+    pub(crate) fn codes(&self) -> &Arc<PaymentCodes> {
+        &self.0.codes
+    }
+
+    pub(crate) fn risk_edge(&self) -> &Arc<RiskEdge> {
+        &self.0.risk_edge
+    }
+
+    /// The engine, once every other handle to the state is gone (at shutdown).
+    pub(crate) fn into_engine(self) -> Result<Engine, AppState> {
+        Arc::try_unwrap(self.0).map(|inner| inner.engine).map_err(AppState)
+    }
+}

@@ -1,0 +1,167 @@
+//! Talking to the engine: submit a request and await its durable reply, read an account, and
+//! turn the engine's refusals into the error shape with a sensible HTTP status.
+
+use axum::http::StatusCode;
+use credit::{Account, AccountId, Event, Rejection};
+use engine::{EngineRejection, Op, Outcome, Reply, Request, SubmitError};
+use jiff::Timestamp;
+
+use crate::error::ApiError;
+use crate::idempotency::IdemKey;
+use crate::merchants::key_reused;
+use crate::state::AppState;
+
+/// Who sees a refusal, which decides its status and how much its message may say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// A merchant authorizing: refusals about the customer's line are declines (402), and
+    /// their messages name no customer balance.
+    Authorize,
+    /// A merchant acting on its own transaction.
+    Merchant,
+    /// A customer or an operator.
+    Account,
+}
+
+/// An applied request: the resolved op, its events, and when.
+#[derive(Debug)]
+pub struct Applied {
+    pub op: Op,
+    pub events: Vec<Event>,
+    pub at: Timestamp,
+    pub replayed: bool,
+}
+
+pub fn submit_error(error: SubmitError) -> ApiError {
+    match error {
+        SubmitError::Busy => ApiError::busy(),
+        SubmitError::Unavailable => ApiError::unavailable("the engine is not running"),
+    }
+}
+
+/// Submits a request and waits until its reply is durable.
+pub async fn submit(state: &AppState, request: Request, idem: Option<IdemKey>) -> Result<Reply, ApiError> {
+    let receiver = state
+        .engine()
+        .submit(request, idem.map(IdemKey::engine))
+        .map_err(submit_error)?;
+    receiver
+        .await
+        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))
+}
+
+/// Submits a request and requires it applied.
+pub async fn apply(state: &AppState, request: Request, idem: IdemKey, audience: Audience) -> Result<Applied, ApiError> {
+    let reply = submit(state, request, Some(idem)).await?;
+    match reply.outcome {
+        Outcome::Applied { op, events } => Ok(Applied {
+            op,
+            events,
+            at: reply.at,
+            replayed: reply.replayed,
+        }),
+        Outcome::Rejected { rejection } => Err(refusal(rejection, audience)),
+        Outcome::Conflict => Err(key_reused()),
+    }
+}
+
+/// The account as of now; 404 if there is none.
+pub async fn account(state: &AppState, account: AccountId) -> Result<Box<Account>, ApiError> {
+    let receiver = state.engine().account(account).map_err(submit_error)?;
+    let found = receiver
+        .await
+        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
+    found.ok_or_else(account_not_found)
+}
+
+pub fn account_not_found() -> ApiError {
+    ApiError::not_found("account_not_found", "no customer has this id").with_field("customer_id")
+}
+
+/// The error for a refused request.
+pub fn refusal(rejection: EngineRejection, audience: Audience) -> ApiError {
+    let code = rejection.code();
+    match rejection {
+        EngineRejection::Credit(r) => credit_refusal(r, audience),
+        // Risk control: a decline for a merchant's authorization, a refusal otherwise. Step-up
+        // challenges are answered by the customer's app in a later issue.
+        EngineRejection::Risk(_) => {
+            let status = if audience == Audience::Authorize {
+                StatusCode::PAYMENT_REQUIRED
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            ApiError::new(status, code, rejection.to_string())
+        }
+        EngineRejection::TxnNotFound => ApiError::not_found(code, "no such transaction").with_field("txn_id"),
+        EngineRejection::LinkNotFound => {
+            ApiError::not_found(code, "no such link to this merchant").with_field("link_id")
+        }
+        EngineRejection::CaseNotFound => ApiError::not_found(code, rejection.to_string()),
+        EngineRejection::HeldForReview
+        | EngineRejection::CaseClosed
+        | EngineRejection::VerificationRequired
+        | EngineRejection::CaseOpen => ApiError::conflict(code, rejection.to_string()),
+        EngineRejection::StorageFailed | EngineRejection::ReplyUnavailable => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, rejection.to_string())
+        }
+        EngineRejection::WrongRequest => ApiError::internal("a credit command was sent as the wrong request"),
+    }
+}
+
+fn credit_refusal(r: Rejection, audience: Audience) -> ApiError {
+    use Rejection as R;
+    let status = match r {
+        R::InsufficientAvailableCredit { .. } => StatusCode::PAYMENT_REQUIRED,
+        R::AccountFrozen | R::AccountChargedOff | R::TooManyHolds if audience == Audience::Authorize => {
+            StatusCode::PAYMENT_REQUIRED
+        }
+        R::ClockWentBackwards => StatusCode::SERVICE_UNAVAILABLE,
+        R::AmountNotPositive
+        | R::AmountTooLarge
+        | R::BillingDayOutOfRange
+        | R::TermNotOffered
+        | R::ExpiryInPast
+        | R::NoTransactions
+        | R::AmountExceedsHold { .. }
+        | R::RefundExceedsPurchase { .. }
+        | R::LimitBelowExposure { .. }
+        | R::PaymentBelowPayoff { .. }
+        | R::AmountExceedsCreditBalance { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        R::AccountNotFound | R::TxnNotFound | R::PlanNotFound => StatusCode::NOT_FOUND,
+        _ => StatusCode::CONFLICT,
+    };
+    let message = match r {
+        R::InsufficientAvailableCredit { .. } if audience != Audience::Account => {
+            "declined: the customer's available credit is insufficient".to_owned()
+        }
+        other => other.to_string(),
+    };
+    let error = ApiError::new(status, r.code(), message);
+    match field_of(r) {
+        Some(field) => error.with_field(field),
+        None => error,
+    }
+}
+
+fn field_of(r: Rejection) -> Option<&'static str> {
+    use Rejection as R;
+    Some(match r {
+        R::AmountNotPositive
+        | R::AmountTooLarge
+        | R::AmountExceedsHold { .. }
+        | R::RefundExceedsPurchase { .. }
+        | R::InsufficientAvailableCredit { .. }
+        | R::PaymentBelowPayoff { .. }
+        | R::AmountExceedsCreditBalance { .. } => "amount_fen",
+        R::LimitBelowExposure { .. } => "limit_fen",
+        R::BillingDayOutOfRange => "billing_day",
+        R::TermNotOffered => "periods",
+        R::ExpiryInPast => "expires_on",
+        R::AccountNotFound | R::AccountExists => "customer_id",
+        R::TxnNotFound | R::TxnExists => "txn_id",
+        R::PlanNotFound => "plan_id",
+        R::StatementNotLatest => "seq",
+        _ => return None,
+    })
+}

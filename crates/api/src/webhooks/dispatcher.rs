@@ -1,0 +1,202 @@
+//! The dispatcher `Server` runs: a scanner thread (journal -> outbox, every `poll`) and a
+//! sender task (due deliveries -> merchants' endpoints, at most `concurrency` at once). Times
+//! in the outbox (next attempts, the give-up age, the signature's `t`) come from the engine's
+//! injected clock; the polling itself runs on real time.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use credit::MerchantId;
+use jiff::Timestamp;
+use store::Outbox;
+use store::outbox::{Delivery, Failure};
+use store::sqlite::{SqliteBackend, SqliteOutbox};
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+
+use super::send::{Post, post, signature};
+use super::{WebhookOptions, scan};
+use crate::state::AppState;
+
+/// How long [`Dispatcher::stop`] waits for deliveries in flight.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A running dispatcher.
+#[derive(Debug)]
+pub struct Dispatcher {
+    stop: Arc<AtomicBool>,
+    scanner: Option<JoinHandle<()>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    sender: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Dispatcher {
+    /// Starts both halves. The sender holds `state` until [`Dispatcher::stop`].
+    pub fn start(backend: &SqliteBackend, state: AppState, options: WebhookOptions) -> Result<Dispatcher, String> {
+        let mut journal = backend.open_journal().map_err(|e| e.to_string())?;
+        let mut scan_outbox = backend.open_outbox().map_err(|e| e.to_string())?;
+        let send_outbox = backend.open_outbox().map_err(|e| e.to_string())?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let partitions = state.engine().partitions();
+        let webhooks = state.risk_edge().webhooks.clone();
+        let (poll, halt) = (options.poll, stop.clone());
+        let scanner = std::thread::Builder::new()
+            .name("iou-webhook-scan".into())
+            .spawn(move || {
+                while !halt.load(Ordering::Acquire) {
+                    if let Err(error) = scan::scan_once(&mut journal, &mut scan_outbox, &webhooks, partitions) {
+                        tracing::warn!(%error, "the outbox scan failed; it will be retried");
+                    }
+                    std::thread::sleep(poll);
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        let (shutdown, stopped) = oneshot::channel();
+        let sender = tokio::spawn(send_loop(Arc::new(Mutex::new(send_outbox)), state, options, stopped));
+        Ok(Dispatcher {
+            stop,
+            scanner: Some(scanner),
+            shutdown: Some(shutdown),
+            sender: Some(sender),
+        })
+    }
+
+    /// Stops both halves (a delivery in flight is abandoned and retried at the next start).
+    pub async fn stop(mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(mut sender) = self.sender.take() {
+            // A delivery in flight may wait for its endpoint up to its timeout: give it a
+            // moment, then abandon it (it is retried at the next start).
+            if tokio::time::timeout(STOP_GRACE, &mut sender).await.is_err() {
+                sender.abort();
+                let _ = sender.await;
+            }
+        }
+        if let Some(scanner) = self.scanner.take() {
+            let _ = tokio::task::spawn_blocking(move || scanner.join()).await;
+        }
+    }
+}
+
+type Shared = Arc<Mutex<SqliteOutbox>>;
+
+async fn with_outbox<T: Send + 'static>(
+    outbox: &Shared,
+    f: impl FnOnce(&mut SqliteOutbox) -> Result<T, store::StoreError> + Send + 'static,
+) -> Option<T> {
+    let outbox = outbox.clone();
+    let done = tokio::task::spawn_blocking(move || f(&mut outbox.lock().unwrap_or_else(|p| p.into_inner()))).await;
+    match done {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "the outbox is unavailable");
+            None
+        }
+        Err(error) => {
+            tracing::error!(%error, "an outbox task failed");
+            None
+        }
+    }
+}
+
+async fn send_loop(outbox: Shared, state: AppState, options: WebhookOptions, mut stopped: oneshot::Receiver<()>) {
+    let client = reqwest::Client::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            () = tokio::time::sleep(options.poll) => {}
+        }
+        let now_ms = state.clock().now().as_millisecond();
+        let limit = options.concurrency.max(1);
+        let Some(due) = with_outbox(&outbox, move |o| o.due(now_ms, limit)).await else {
+            continue;
+        };
+        let mut attempts = JoinSet::new();
+        for delivery in due {
+            let (state, client, options) = (state.clone(), client.clone(), options.clone());
+            attempts.spawn(async move {
+                let result = attempt(&state, &client, &delivery, &options).await;
+                (delivery, result)
+            });
+        }
+        while let Some(done) = attempts.join_next().await {
+            let Ok((delivery, result)) = done else { continue };
+            record(&outbox, &state, &options, delivery, result).await;
+        }
+    }
+}
+
+async fn attempt(
+    state: &AppState,
+    client: &reqwest::Client,
+    delivery: &Delivery,
+    options: &WebhookOptions,
+) -> Result<(), String> {
+    let merchant = MerchantId(delivery.merchant);
+    let hook = state
+        .risk_edge()
+        .webhooks
+        .get(merchant)
+        .ok_or("the merchant has no webhook registered")?;
+    let secret = state
+        .merchants()
+        .get(merchant)
+        .ok_or("the merchant is unknown")?
+        .secret
+        .clone();
+    let t = state.clock().now().as_second();
+    let signed = signature(secret.as_bytes(), t, &delivery.body);
+    let key = delivery.key.to_string();
+    let request = Post {
+        url: &hook.url,
+        event: &delivery.event,
+        delivery: &key,
+        signature: &signed,
+        body: &delivery.body,
+    };
+    post(client, request, options.timeout).await
+}
+
+async fn record(
+    outbox: &Shared,
+    state: &AppState,
+    options: &WebhookOptions,
+    delivery: Delivery,
+    result: Result<(), String>,
+) {
+    let now = state.clock().now();
+    let key = delivery.key;
+    match result {
+        Ok(()) => {
+            let at_ms = now.as_millisecond();
+            with_outbox(outbox, move |o| o.delivered(key, at_ms)).await;
+        }
+        Err(error) => {
+            let wait = options.backoff(delivery.attempts + 1);
+            let retry_at = now.checked_add(wait).unwrap_or(now);
+            let give_up = now.checked_sub(options.give_up_after).unwrap_or(Timestamp::UNIX_EPOCH);
+            tracing::info!(delivery = %key, %error, retry_in_ms = wait.as_millis() as u64, "webhook delivery failed");
+            let (at_ms, retry_at_ms, give_up_ms) = (
+                now.as_millisecond(),
+                retry_at.as_millisecond(),
+                give_up.as_millisecond(),
+            );
+            with_outbox(outbox, move |o| {
+                o.failed(
+                    key,
+                    Failure {
+                        at_ms,
+                        retry_at_ms,
+                        error: &error,
+                        give_up_if_created_before_ms: give_up_ms,
+                    },
+                )
+            })
+            .await;
+        }
+    }
+}

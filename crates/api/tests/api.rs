@@ -1,0 +1,30 @@
+//! The API's black-box tests: each starts the real server on 127.0.0.1:0 with a fresh data
+//! directory and a clock the test moves, and talks to it over HTTP with reqwest. One module per
+//! concern under `tests/api/`.
+
+#[path = "api/applications.rs"]
+mod applications;
+#[path = "api/auth.rs"]
+mod auth;
+#[path = "api/busy.rs"]
+mod busy;
+#[path = "api/harness.rs"]
+mod harness;
+#[path = "api/idempotency.rs"]
+mod idempotency;
+#[path = "api/interception.rs"]
+mod interception;
+#[path = "api/isolation.rs"]
+mod isolation;
+#[path = "api/journey.rs"]
+mod journey;
+#[path = "api/openapi.rs"]
+mod openapi;
+#[path = "api/risk.rs"]
+mod risk;
+#[path = "api/risk_support.rs"]
+mod risk_support;
+#[path = "api/theft.rs"]
+mod theft;
+#[path = "api/validation.rs"]
+mod validation;

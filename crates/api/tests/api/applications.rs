@@ -1,0 +1,247 @@
+//! Credit applications over HTTP: approve (the line is usable with the token it returns),
+//! decline with scorecard reasons, review and an analyst's approval, duplicate ID numbers
+//! however written, invalid fields, who may read an application, the per-IP limit, and records
+//! surviving a restart. The server runs the shipped risk rules; identity is the simulator.
+
+use std::sync::Arc;
+
+use engine::{EngineConfig, RiskShared};
+use serde_json::{Value, json};
+
+use crate::harness::{Auth, Customer, TestServer, engine_config, operator};
+
+/// The simulator's card that verifies with any name, ID number and mobile.
+const CARD: &str = "6222020000000015";
+
+async fn server() -> TestServer {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let rules = engine::rules_dir::load_dir(&dir, risk::EvaluatorChoice::Auto).unwrap();
+    let shared = RiskShared::new(
+        Arc::new(risk::RuleSetCell::new(Arc::new(rules))),
+        risk::FeatureConfig::default(),
+    );
+    TestServer::start_with(EngineConfig {
+        risk: Some(Arc::new(shared)),
+        ..engine_config()
+    })
+    .await
+}
+
+fn good_file() -> Value {
+    json!({
+        "employment_years": 10, "housing": "owner", "marital_status": "married",
+        "adverse_records": false, "employment": "fixed", "monthly_expenses": "2000.00",
+        "assets": "300000.00", "debt": "0", "planned_term_months": 12, "purchase_price": "60000.00"
+    })
+}
+
+fn bad_file() -> Value {
+    json!({
+        "employment_years": 0, "housing": "rent", "marital_status": "single",
+        "adverse_records": true, "employment": "part_time", "monthly_expenses": "5000.00",
+        "assets": "0", "debt": "20000.00", "planned_term_months": 60, "purchase_price": "90000.00"
+    })
+}
+
+fn application(id: &str, file: Value, income: &str, requested: &str) -> Value {
+    json!({
+        "applicant": {
+            "name": "张伟", "id_number": id, "mobile": "13812345678", "bank_card": CARD,
+            "reserved_mobile": "13812345678", "face_reference": "face-ok",
+            "ocr": {"name": "张伟", "id_number": id, "valid_until": "2031-01-01"},
+            "declared_monthly_income": income, "requested_limit": requested, "credit_file": file
+        },
+        "device": {"device_id": format!("device-{}", id.trim()), "lat_micro": 39904200, "lon_micro": 116407400}
+    })
+}
+
+async fn apply(t: &TestServer, body: &Value, ip: &str) -> crate::harness::Answer {
+    let bytes = serde_json::to_vec(body).unwrap();
+    t.send(
+        &Auth::None,
+        "POST",
+        "/v1/applications",
+        &bytes,
+        None,
+        &[("x-forwarded-for", ip)],
+    )
+    .await
+}
+
+fn reasons(body: &Value) -> Vec<String> {
+    body["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_approved_applicant_gets_a_usable_line_and_a_token() {
+    let t = server().await;
+    let answer = apply(
+        &t,
+        &application("110105199003151001", good_file(), "10000.00", "20000.00"),
+        "58.1.1.1",
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let body = answer.ok();
+    assert_eq!(body["outcome"], "approved");
+    assert_eq!(body["limit_fen"], 2_000_000);
+    assert_eq!(body["tier"], json!({"name": "A", "rate_ppm": 3000}));
+    let customer = Customer {
+        id: answer.str("customer_id"),
+        token: answer.str("token"),
+    };
+    let line = t.get(&customer.auth(), &format!("/v1/customers/{}", customer.id)).await;
+    assert_eq!(line.fen("limit_fen"), 2_000_000, "{}", line.text);
+    assert_eq!(line.fen("available_fen"), 2_000_000);
+    let path = format!("/v1/applications/{}", answer.str("application_id"));
+    let own = t.get(&customer.auth(), &path).await;
+    assert_eq!((own.status, own.str("status")), (200, "approved".to_owned()));
+    let seen = t.get(&operator(), &path).await;
+    assert_eq!(seen.ok()["score"]["band"], "A");
+    assert_eq!(seen.str("id_number"), "110105********1001", "masked");
+    assert_eq!(t.get(&Auth::None, &path).await.status, 401);
+}
+
+#[tokio::test]
+async fn a_bad_file_is_declined_with_the_reasons() {
+    let t = server().await;
+    let answer = apply(
+        &t,
+        &application("110105198806201004", bad_file(), "3000.00", "80000.00"),
+        "58.1.1.2",
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let body = answer.ok();
+    assert_eq!(body["outcome"], "declined");
+    let reasons = reasons(body);
+    assert!(reasons.contains(&"CREDIT_PD_HIGH".to_owned()), "{reasons:?}");
+    let scorecard: Vec<_> = reasons.iter().filter(|r| r.starts_with("SCORE_")).collect();
+    assert_eq!(scorecard.len(), 3, "the three costliest features: {reasons:?}");
+    assert!(reasons.contains(&"SCORE_ADVERSE_RECORDS".to_owned()), "{reasons:?}");
+    assert_eq!(body["customer_id"], Value::Null);
+    assert_eq!(body["token"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_review_waits_for_an_analyst_who_approves_it() {
+    let mut t = server().await;
+    let mut file = good_file();
+    file["housing"] = json!("rent");
+    file["employment"] = json!("part_time");
+    file["employment_years"] = json!(1);
+    file["assets"] = json!("0");
+    let answer = apply(
+        &t,
+        &application("110105198501011007", file, "6000.00", "20000.00"),
+        "58.1.1.3",
+    )
+    .await;
+    assert_eq!(answer.status, 202, "{}", answer.text);
+    assert_eq!(answer.ok()["outcome"], "review");
+    assert!(
+        reasons(answer.ok()).contains(&"CREDIT_PD_ELEVATED".to_owned()),
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.ok()["limit_fen"], Value::Null, "the proposal is for the analyst");
+    let id = answer.str("application_id");
+
+    let queue = t.get(&operator(), "/v1/applications?status=review").await;
+    let listed: Vec<_> = queue.ok()["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["application_id"].clone())
+        .collect();
+    assert_eq!(listed, [json!(id)]);
+    assert_eq!(queue.ok()["applications"][0]["limit_fen"], 600_000, "the proposal");
+
+    t.restart().await;
+    let approved = t
+        .post(&operator(), &format!("/v1/applications/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.str("status"), "approved");
+    let customer = Customer {
+        id: approved.str("customer_id"),
+        token: approved.str("token"),
+    };
+    let line = t.get(&customer.auth(), &format!("/v1/customers/{}", customer.id)).await;
+    assert_eq!(line.fen("limit_fen"), 600_000);
+    let again = t
+        .post(&operator(), &format!("/v1/applications/{id}/approve"), json!({}))
+        .await;
+    assert_eq!((again.status, again.code()), (409, "application_not_in_review"));
+}
+
+#[tokio::test]
+async fn one_id_number_gets_one_line_however_it_is_written() {
+    let t = server().await;
+    let first = apply(
+        &t,
+        &application("11010519900315101X", good_file(), "10000.00", "20000.00"),
+        "58.1.1.4",
+    )
+    .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    for (n, id) in ["11010519900315101x", " 11010519900315101X "].into_iter().enumerate() {
+        let again = apply(
+            &t,
+            &application(id, good_file(), "10000.00", "30000.00"),
+            &format!("58.1.2.{n}"),
+        )
+        .await;
+        assert_eq!(
+            (again.status, again.code()),
+            (409, "duplicate_application"),
+            "{}",
+            again.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_field_that_does_not_parse_is_named() {
+    let t = server().await;
+    let mut body = application("110105199211111004", good_file(), "10000.00", "20000.00");
+    body["applicant"]["id_number"] = json!("110105199211111005");
+    let answer = apply(&t, &body, "58.1.1.5").await;
+    assert_eq!(
+        (answer.status, answer.code(), answer.field()),
+        (400, "invalid_field", Some("applicant.id_number"))
+    );
+    let mut body = application("110105199211111004", good_file(), "10000.00", "20000.00");
+    body["applicant"]["credit_file"]["housing"] = json!("castle");
+    let answer = apply(&t, &body, "58.1.1.5").await;
+    assert_eq!(answer.status, 400, "{}", answer.text);
+    assert_eq!(answer.field(), Some("applicant.credit_file.housing"));
+}
+
+#[tokio::test]
+async fn one_address_may_send_so_many_applications_an_hour() {
+    let t = server().await;
+    let garbage = json!({"applicant": {}});
+    let limit = 20; // `routes::applications::limiter::PER_IP_PER_HOUR`
+    for _ in 0..limit {
+        assert_eq!(apply(&t, &garbage, "58.9.9.9").await.status, 400);
+    }
+    let refused = apply(&t, &garbage, "58.9.9.9").await;
+    assert_eq!((refused.status, refused.code()), (429, "rate_limited"));
+    assert_eq!(
+        apply(&t, &garbage, "58.9.9.10").await.status,
+        400,
+        "another address is counted apart"
+    );
+    t.clock.advance(jiff::SignedDuration::from_hours(1));
+    assert_eq!(
+        apply(&t, &garbage, "58.9.9.9").await.status,
+        400,
+        "the next hour starts afresh"
+    );
+}

@@ -1,0 +1,325 @@
+//! The test harness: a server on a fresh data directory with a manual clock, and a client that
+//! signs merchant requests, sends bearer tokens and idempotency keys, and reads the answers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use api::{Config, Server};
+use engine::{EngineConfig, ManualClock};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+pub const ADMIN: &str = "test-admin-token-0123456789";
+
+pub fn start_at() -> Timestamp {
+    "2026-03-01T10:00:00+08:00".parse().unwrap()
+}
+
+/// Who a request is sent as.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    Bearer(String),
+    Merchant(Merchant),
+}
+
+#[derive(Clone, Debug)]
+pub struct Merchant {
+    pub id: String,
+    pub secret: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Customer {
+    pub id: String,
+    pub token: String,
+}
+
+impl Customer {
+    pub fn auth(&self) -> Auth {
+        Auth::Bearer(self.token.clone())
+    }
+}
+
+impl Merchant {
+    pub fn auth(&self) -> Auth {
+        Auth::Merchant(self.clone())
+    }
+}
+
+pub fn operator() -> Auth {
+    Auth::Bearer(ADMIN.into())
+}
+
+/// An answer: status, JSON body (Null if not JSON), and whether it was a replay.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+    pub replayed: bool,
+    pub retry_after: Option<String>,
+}
+
+impl Answer {
+    /// The error code, asserting the error shape.
+    pub fn code(&self) -> &str {
+        assert_error_shape(self);
+        self.body["error"]["code"].as_str().unwrap()
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        self.body["error"]["field"].as_str()
+    }
+
+    pub fn ok(&self) -> &Value {
+        assert!(
+            (200..300).contains(&self.status),
+            "expected success, got {}: {}",
+            self.status,
+            self.text
+        );
+        &self.body
+    }
+
+    pub fn str(&self, key: &str) -> String {
+        self.ok()[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} missing in {}", self.text))
+            .to_owned()
+    }
+
+    pub fn fen(&self, key: &str) -> i64 {
+        self.ok()[key]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{key} missing in {}", self.text))
+    }
+}
+
+/// `{"error": {"code": string, "message": string, "field": string|null}}` and nothing else.
+pub fn assert_error_shape(answer: &Answer) {
+    let body = &answer.body;
+    let error = body
+        .get("error")
+        .unwrap_or_else(|| panic!("no error object ({}): {}", answer.status, answer.text));
+    assert_eq!(body.as_object().unwrap().len(), 1, "{}", answer.text);
+    let error = error.as_object().unwrap();
+    assert_eq!(error.len(), 3, "{}", answer.text);
+    assert!(error["code"].as_str().is_some_and(|c| !c.is_empty()), "{}", answer.text);
+    assert!(error["message"].is_string(), "{}", answer.text);
+    assert!(
+        error["field"].is_string() || error["field"].is_null(),
+        "{}",
+        answer.text
+    );
+}
+
+pub struct TestServer {
+    pub server: Option<Server>,
+    pub dir: tempfile::TempDir,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    pub base: String,
+    keys: AtomicU64,
+    engine: EngineConfig,
+    options: api::RiskOptions,
+}
+
+/// A small engine without the daily scheduler (tests advance the days themselves).
+pub fn engine_config() -> EngineConfig {
+    EngineConfig {
+        partitions: 2,
+        schedule: false,
+        project: false,
+        ..EngineConfig::default()
+    }
+}
+
+pub fn config(dir: &std::path::Path, engine: EngineConfig) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_path_buf(),
+        engine,
+        admin_token: Some(ADMIN.into()),
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(engine_config()).await
+    }
+
+    pub async fn start_with(engine: EngineConfig) -> TestServer {
+        TestServer::start_with_risk(engine, api::RiskOptions::default()).await
+    }
+
+    /// A server with risk options (rules, step-up providers, webhook timing).
+    pub async fn start_with_risk(engine: EngineConfig, options: api::RiskOptions) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(start_at()));
+        let server = Server::start_with(config(dir.path(), engine.clone()), options.clone(), clock.clone())
+            .await
+            .unwrap();
+        let base = format!("http://{}", server.addr());
+        TestServer {
+            server: Some(server),
+            dir,
+            clock,
+            http: reqwest::Client::new(),
+            base,
+            keys: AtomicU64::new(0),
+            engine,
+            options,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same data directory.
+    pub async fn restart(&mut self) {
+        self.server.take().unwrap().stop().await.unwrap();
+        let config = config(self.dir.path(), self.engine.clone());
+        let server = Server::start_with(config, self.options.clone(), self.clock.clone())
+            .await
+            .unwrap();
+        self.base = format!("http://{}", server.addr());
+        self.server = Some(server);
+    }
+
+    pub fn server(&self) -> &Server {
+        self.server.as_ref().unwrap()
+    }
+
+    /// A fresh idempotency key.
+    pub fn key(&self) -> String {
+        format!("key-{}", self.keys.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Moves the clock and brings every account up to the new day (closes statements).
+    pub async fn advance_to(&self, at: &str) {
+        self.clock.set(at.parse().unwrap());
+        for reply in self.server().state().engine().advance().unwrap() {
+            reply.await.unwrap();
+        }
+    }
+
+    pub async fn get(&self, auth: &Auth, path: &str) -> Answer {
+        self.send(auth, "GET", path, b"", None, &[]).await
+    }
+
+    /// POSTs JSON with a fresh idempotency key.
+    pub async fn post(&self, auth: &Auth, path: &str, body: Value) -> Answer {
+        let key = self.key();
+        self.post_keyed(auth, path, body, &key).await
+    }
+
+    pub async fn post_keyed(&self, auth: &Auth, path: &str, body: Value, key: &str) -> Answer {
+        let bytes = serde_json::to_vec(&body).unwrap();
+        self.send(auth, "POST", path, &bytes, Some(key), &[]).await
+    }
+
+    /// Sends exactly these bytes; merchant requests are signed at the clock's current time
+    /// unless `headers` overrides `x-timestamp` or `x-signature`.
+    pub async fn send(
+        &self,
+        auth: &Auth,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{}", self.base, path))
+            .body(body.to_vec());
+        if !body.is_empty() {
+            request = request.header("content-type", "application/json");
+        }
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        match auth {
+            Auth::None => {}
+            Auth::Bearer(token) => request = request.header("authorization", format!("Bearer {token}")),
+            Auth::Merchant(m) => {
+                let timestamp = headers
+                    .iter()
+                    .find(|(k, _)| *k == "x-timestamp")
+                    .map_or_else(|| self.clock_now().as_second().to_string(), |(_, v)| v.to_string());
+                let signature = api::sign(m.secret.as_bytes(), method.as_str(), path, &timestamp, body);
+                request = request.header("x-merchant-id", &m.id).header("x-timestamp", &timestamp);
+                if !headers.iter().any(|(k, _)| *k == "x-signature") {
+                    request = request.header("x-signature", signature);
+                }
+            }
+        }
+        for (name, value) in headers {
+            if *name != "x-timestamp" {
+                request = request.header(*name, *value);
+            }
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let replayed = response
+            .headers()
+            .get("idempotent-replayed")
+            .is_some_and(|v| v == "true");
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            body,
+            text,
+            replayed,
+            retry_after,
+        }
+    }
+
+    pub fn clock_now(&self) -> Timestamp {
+        use engine::Clock;
+        self.clock.now()
+    }
+
+    pub async fn register_merchant(&self, name: &str) -> Merchant {
+        let answer = self.post(&operator(), "/v1/merchants", json!({"name": name})).await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        Merchant {
+            id: answer.str("merchant_id"),
+            secret: answer.str("secret"),
+        }
+    }
+
+    pub async fn open_customer(&self, limit_fen: i64, billing_day: u8) -> Customer {
+        let body = json!({"limit_fen": limit_fen, "billing_day": billing_day});
+        let answer = self.post(&operator(), "/v1/customers", body).await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        Customer {
+            id: answer.str("customer_id"),
+            token: answer.str("token"),
+        }
+    }
+
+    pub async fn payment_code(&self, customer: &Customer) -> String {
+        let answer = self
+            .post(
+                &customer.auth(),
+                &format!("/v1/customers/{}/payment-codes", customer.id),
+                json!({}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.str("payment_code")
+    }
+
+    /// Authorizes with a fresh payment code; returns the answer.
+    pub async fn pay(&self, merchant: &Merchant, customer: &Customer, body: Value) -> Answer {
+        let code = self.payment_code(customer).await;
+        let mut body = body;
+        body["payment_code"] = json!(code);
+        self.post(&merchant.auth(), "/v1/payments", body).await
+    }
+}

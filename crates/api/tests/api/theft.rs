@@ -1,0 +1,126 @@
+//! A theft report end to end, black-box: the customer reports transactions they did not make,
+//! a case opens and the account freezes; the operator confirms; the customer owes only their
+//! own purchase and the ledger read model books the fraud loss; unfreezing needs a fresh
+//! liveness step-up.
+
+use serde_json::json;
+
+use crate::harness::operator;
+use crate::risk_support::{RiskServer, eventually};
+
+#[tokio::test]
+async fn a_confirmed_theft_report_exempts_the_transactions_and_unfreezing_needs_liveness() {
+    let s = RiskServer::start().await;
+    let merchant = s.t.register_merchant("Shop").await;
+    let thief_shop = s.t.register_merchant("Other Shop").await;
+    let customer = s.customer(10_000_000).await;
+    let mine = s
+        .pay_from(&merchant, &customer, "my-phone", 100_000)
+        .await
+        .str("txn_id");
+    let stolen = s
+        .pay_from(&thief_shop, &customer, "my-phone", 150_000)
+        .await
+        .str("txn_id");
+    let pending = s
+        .pay_from(&thief_shop, &customer, "my-phone", 50_000)
+        .await
+        .str("txn_id");
+    for (m, txn, fen) in [(&merchant, &mine, 100_000), (&thief_shop, &stolen, 150_000)] {
+        let path = format!("/v1/payments/{txn}/capture");
+        let captured = s.t.post(&m.auth(), &path, json!({"amount_fen": fen})).await;
+        assert_eq!(captured.status, 200, "{}", captured.text);
+    }
+
+    let report_path = format!("/v1/customers/{}/theft-reports", customer.id);
+    let not_mine =
+        s.t.post(&customer.auth(), &report_path, json!({"txn_ids": ["999"]}))
+            .await;
+    assert_eq!(not_mine.status, 404, "{}", not_mine.text);
+    let report =
+        s.t.post(&customer.auth(), &report_path, json!({"txn_ids": [stolen, pending]}))
+            .await;
+    assert_eq!(report.status, 201, "{}", report.text);
+    let case = report.str("case_id");
+    let me = format!("/v1/customers/{}", customer.id);
+    let balances = s.t.get(&customer.auth(), &me).await;
+    assert_eq!(balances.ok()["frozen"], "theft_report");
+    assert_eq!(balances.fen("held_fen"), 0, "the reported open hold was voided");
+    let own = s.t.get(&customer.auth(), &format!("{me}/cases")).await;
+    assert_eq!(own.ok()["cases"][0]["status"], "open");
+    assert!(
+        own.ok()["cases"][0].get("evidence").is_none(),
+        "customers see no rule evidence"
+    );
+
+    // While the case is open nothing unfreezes it; an OTP token never does.
+    let unfreeze = format!("{me}/unfreeze");
+    let otp = s.step_up(&customer, "otp").await;
+    let refused =
+        s.t.post(&customer.auth(), &unfreeze, json!({"step_up_token": otp}))
+            .await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (403, "liveness_required"),
+        "{}",
+        refused.text
+    );
+    let live = s.step_up(&customer, "liveness").await;
+    let early =
+        s.t.post(&customer.auth(), &unfreeze, json!({"step_up_token": live}))
+            .await;
+    assert_eq!((early.status, early.code()), (409, "case_open"), "{}", early.text);
+    let by_operator = s.t.post(&operator(), &unfreeze, json!({})).await;
+    assert_eq!(
+        (by_operator.status, by_operator.code()),
+        (409, "verification_required"),
+        "{}",
+        by_operator.text
+    );
+
+    // The operator reads the evidence and confirms.
+    let detail = s.t.get(&operator(), &format!("/v1/cases/{case}")).await;
+    assert_eq!(detail.ok()["kind"], "theft");
+    assert_eq!(detail.ok()["evidence"].as_array().unwrap().len(), 2, "{}", detail.text);
+    let confirmed =
+        s.t.post(
+            &operator(),
+            &format!("/v1/cases/{case}/resolve"),
+            json!({"confirm": true}),
+        )
+        .await;
+    assert_eq!(confirmed.ok()["status"], "confirmed", "{}", confirmed.text);
+
+    let balances = s.t.get(&customer.auth(), &me).await;
+    let owed = balances.fen("principal_billed_fen") + balances.fen("principal_unbilled_fen");
+    assert_eq!(
+        owed, 100_000,
+        "the victim owes only their own purchase: {}",
+        balances.text
+    );
+    let fraud_loss = eventually("the fraud loss in the ledger read model", || async {
+        let rows = s.sql("SELECT balance_fen FROM ledger_balances WHERE ledger_account = 'fraud_loss'");
+        rows.first().and_then(|r| r[0].clone()).filter(|v| v == "150000")
+    })
+    .await;
+    assert_eq!(fraud_loss, "150000");
+    let status = eventually("the case in read.db", || async {
+        let rows = s.sql(&format!("SELECT status FROM cases WHERE case_id = {case}"));
+        rows.first().and_then(|r| r[0].clone()).filter(|v| v == "confirmed")
+    })
+    .await;
+    assert_eq!(status, "confirmed");
+
+    // The used token is gone; a fresh liveness step-up unfreezes.
+    let reused =
+        s.t.post(&customer.auth(), &unfreeze, json!({"step_up_token": live}))
+            .await;
+    assert_eq!(reused.status, 422, "{}", reused.text);
+    let fresh = s.step_up(&customer, "liveness").await;
+    let unfrozen =
+        s.t.post(&customer.auth(), &unfreeze, json!({"step_up_token": fresh}))
+            .await;
+    assert_eq!(unfrozen.status, 200, "{}", unfrozen.text);
+    let balances = s.t.get(&customer.auth(), &me).await;
+    assert!(balances.ok()["frozen"].is_null(), "{}", balances.text);
+}

@@ -1,0 +1,213 @@
+//! The engine measured over HTTP on loopback: the real server (`api::Server` on SQLite), and a
+//! load generator in the same process with one keep-alive connection per request in flight.
+//! Every request is a signed merchant authorization with its own idempotency key, exactly what
+//! a merchant would send.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use credit::{AccountId, MerchantId};
+use engine::{EngineConfig, Op, Outcome, Request, SystemClock};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+
+use crate::{BenchError, Figures, Latencies, Load, XorShift};
+
+const ADMIN: &str = "bench-admin-token";
+
+type Connection = SendRequest<Full<Bytes>>;
+
+async fn connect(addr: std::net::SocketAddr) -> Result<Connection, BenchError> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| BenchError::Other(e.to_string()))?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+async fn send(conn: &mut Connection, request: hyper::Request<Full<Bytes>>) -> Result<(u16, Bytes), BenchError> {
+    conn.ready().await.map_err(|e| BenchError::Other(e.to_string()))?;
+    let response = conn
+        .send_request(request)
+        .await
+        .map_err(|e| BenchError::Other(e.to_string()))?;
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| BenchError::Other(e.to_string()))?
+        .to_bytes();
+    Ok((status, body))
+}
+
+/// Registers the benchmark's merchant over HTTP: its id and secret.
+async fn register_merchant(addr: std::net::SocketAddr) -> Result<(String, String), BenchError> {
+    let mut conn = connect(addr).await?;
+    let request = hyper::Request::post("/v1/merchants")
+        .header("host", addr.to_string())
+        .header("authorization", format!("Bearer {ADMIN}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "bench-merchant")
+        .body(Full::new(Bytes::from_static(br#"{"name":"Bench Shop"}"#)))
+        .map_err(|e| BenchError::Other(e.to_string()))?;
+    let (status, body) = send(&mut conn, request).await?;
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| BenchError::Other(e.to_string()))?;
+    let field = |k: &str| value[k].as_str().map(str::to_owned);
+    match (status, field("merchant_id"), field("secret")) {
+        (200 | 201, Some(id), Some(secret)) => Ok((id, secret)),
+        _ => Err(BenchError::Other(format!(
+            "merchant registration answered {status}: {value}"
+        ))),
+    }
+}
+
+/// Opens the accounts and links each to the merchant, straight through the engine (setup is not
+/// measured).
+fn link_accounts(engine: &engine::Engine, accounts: u64, merchant: MerchantId) -> Result<Vec<u64>, BenchError> {
+    crate::inprocess::open_accounts(engine, accounts)?;
+    let mut links = Vec::with_capacity(accounts as usize);
+    for chunk in (0..accounts).collect::<Vec<_>>().chunks(4096) {
+        let waiting: Vec<_> = chunk
+            .iter()
+            .map(|id| {
+                engine.submit(
+                    Request::LinkMerchant {
+                        account: AccountId(*id),
+                        merchant,
+                    },
+                    None,
+                )
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|e| BenchError::Other(e.to_string()))?;
+        for reply in waiting {
+            match reply
+                .blocking_recv()
+                .map_err(|_| BenchError::Other("engine stopped".into()))?
+                .outcome
+            {
+                Outcome::Applied {
+                    op: Op::LinkMerchant { link, .. },
+                    ..
+                } => links.push(link),
+                other => return Err(BenchError::Other(format!("linking failed: {other:?}"))),
+            }
+        }
+    }
+    Ok(links)
+}
+
+pub fn run(load: &Load) -> Result<Figures, BenchError> {
+    let dir = tempfile::tempdir()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let config = api::Config {
+        listen: "127.0.0.1:0".parse().map_err(|_| BenchError::Other("address".into()))?,
+        data_dir: dir.path().to_owned(),
+        engine: EngineConfig {
+            partitions: load.partitions,
+            schedule: false,
+            snapshot_every_batches: 0,
+            queue_capacity: load.in_flight.max(1024) * 2,
+            ..EngineConfig::default()
+        },
+        admin_token: Some(ADMIN.to_owned()),
+    };
+    let server = runtime
+        .block_on(api::Server::start(config, Arc::new(SystemClock)))
+        .map_err(|e| BenchError::Other(e.to_string()))?;
+    let addr = server.addr();
+    let (merchant, secret) = runtime.block_on(register_merchant(addr))?;
+    let merchant_id = MerchantId(merchant.parse().map_err(|_| BenchError::Other("merchant id".into()))?);
+    let links = Arc::new(link_accounts(server.state().engine(), load.accounts, merchant_id)?);
+    let figures = runtime.block_on(drive(addr, load.clone(), merchant, secret, links))?;
+    runtime
+        .block_on(server.stop())
+        .map_err(|e| BenchError::Other(e.to_string()))?;
+    Ok(figures)
+}
+
+async fn drive(
+    addr: std::net::SocketAddr,
+    load: Load,
+    merchant: String,
+    secret: String,
+    links: Arc<Vec<u64>>,
+) -> Result<Figures, BenchError> {
+    let mut connections = Vec::with_capacity(load.in_flight);
+    for _ in 0..load.in_flight {
+        connections.push(connect(addr).await?);
+    }
+    let deadline = Instant::now() + Duration::from_secs_f64(load.seconds);
+    let started = Instant::now();
+    let (merchant, secret) = (Arc::new(merchant), Arc::new(secret));
+    let mut tasks = Vec::new();
+    for (client, mut conn) in connections.into_iter().enumerate() {
+        let (merchant, secret, links, host) = (merchant.clone(), secret.clone(), links.clone(), addr.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut rng = XorShift::new(0x77 + client as u64);
+            let mut latencies = Latencies::default();
+            let (mut approved, mut declined, mut busy) = (0u64, 0u64, 0u64);
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                n += 1;
+                let link = links[rng.below(links.len() as u64) as usize];
+                let body = format!(r#"{{"link_id":"{link}","amount_fen":100}}"#);
+                let timestamp = jiff::Timestamp::now().as_second().to_string();
+                let signature = api::sign(secret.as_bytes(), "POST", "/v1/payments", &timestamp, body.as_bytes());
+                let Ok(request) = hyper::Request::post("/v1/payments")
+                    .header("host", host.as_str())
+                    .header("content-type", "application/json")
+                    .header("x-merchant-id", merchant.as_str())
+                    .header("x-timestamp", timestamp)
+                    .header("x-signature", signature)
+                    .header("idempotency-key", format!("b{client}-{n}"))
+                    .body(Full::new(Bytes::from(body)))
+                else {
+                    break;
+                };
+                let begun = Instant::now();
+                let Ok((status, _)) = send(&mut conn, request).await else {
+                    break;
+                };
+                match status {
+                    200 | 201 => {
+                        approved += 1;
+                        latencies.record(begun.elapsed());
+                    }
+                    402 => {
+                        declined += 1;
+                        latencies.record(begun.elapsed());
+                    }
+                    503 => {
+                        busy += 1;
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                    _ => break,
+                }
+            }
+            (latencies, approved, declined, busy)
+        }));
+    }
+    let mut all = Latencies::default();
+    let (mut approved, mut declined, mut busy) = (0, 0, 0);
+    for task in tasks {
+        if let Ok((l, a, d, b)) = task.await {
+            all.merge(l);
+            approved += a;
+            declined += d;
+            busy += b;
+        }
+    }
+    Ok(Figures::new(
+        all,
+        started.elapsed().as_secs_f64(),
+        approved,
+        declined,
+        busy,
+    ))
+}

@@ -1,0 +1,161 @@
+//! The engine measured in-process: clients in the same process submit authorizations through
+//! the engine's queues; each reply arrives only once its batch is durable in SQLite.
+//! [`run_with_risk`] does the same with the shipped rules deciding every authorization on the
+//! partition threads (each account paying from its own device and IP, at one of 500
+//! merchants), to show what risk costs in authorizations per second.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use credit::{AccountId, Command, MerchantId};
+use engine::{Engine, EngineConfig, Outcome, Payer, Request, RiskContext, RiskShared, SubmitError, SystemClock};
+use money::Amount;
+use store::Backend;
+
+use crate::{BenchError, Figures, Latencies, Load, XorShift};
+
+/// Every account's limit: large enough that only the hold count ever declines.
+const LIMIT_FEN: i64 = 1_000_000_000;
+
+/// Starts an engine on a fresh SQLite store with `accounts` open lines.
+pub fn start_engine(load: &Load, dir: &std::path::Path) -> Result<Engine, BenchError> {
+    start_engine_with(load, dir, None)
+}
+
+/// [`start_engine`] with risk control.
+pub fn start_engine_with(
+    load: &Load,
+    dir: &std::path::Path,
+    risk: Option<Arc<RiskShared>>,
+) -> Result<Engine, BenchError> {
+    let backend: Arc<dyn Backend> = Arc::new(store::sqlite::SqliteBackend::open(dir)?);
+    let config = EngineConfig {
+        partitions: load.partitions,
+        schedule: false,
+        snapshot_every_batches: 0,
+        queue_capacity: load.in_flight.max(1024) * 2,
+        risk,
+        ..EngineConfig::default()
+    };
+    let engine = Engine::start(config, backend, Arc::new(SystemClock))?;
+    open_accounts(&engine, load.accounts)?;
+    Ok(engine)
+}
+
+pub(crate) fn open_accounts(engine: &Engine, accounts: u64) -> Result<(), BenchError> {
+    let mut waiting = Vec::new();
+    for id in 0..accounts {
+        let command = Command::OpenAccount {
+            account: AccountId(id),
+            limit: Amount::from_fen(LIMIT_FEN),
+            billing_day: (id % 28 + 1) as u8,
+        };
+        loop {
+            match engine.submit(Request::Credit(command.clone()), None) {
+                Ok(reply) => {
+                    waiting.push(reply);
+                    break;
+                }
+                Err(SubmitError::Busy) => {
+                    for reply in waiting.drain(..) {
+                        reply
+                            .blocking_recv()
+                            .map_err(|_| BenchError::Other("engine stopped".into()))?;
+                    }
+                }
+                Err(SubmitError::Unavailable) => return Err(BenchError::Other("engine stopped".into())),
+            }
+        }
+    }
+    for reply in waiting {
+        reply
+            .blocking_recv()
+            .map_err(|_| BenchError::Other("engine stopped".into()))?;
+    }
+    Ok(())
+}
+
+pub fn run(load: &Load) -> Result<Figures, BenchError> {
+    measure(load, None)
+}
+
+/// [`run`] with the shipped rules deciding every authorization.
+pub fn run_with_risk(load: &Load) -> Result<Figures, BenchError> {
+    measure(load, Some(crate::risk_eval::shared()?))
+}
+
+fn measure(load: &Load, risk: Option<Arc<RiskShared>>) -> Result<Figures, BenchError> {
+    let dir = tempfile::tempdir()?;
+    let with_risk = risk.is_some();
+    let engine = Arc::new(start_engine_with(load, dir.path(), risk)?);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    let figures = runtime.block_on(drive(engine.clone(), load.clone(), with_risk));
+    drop(runtime);
+    if let Ok(engine) = Arc::try_unwrap(engine) {
+        engine.shutdown();
+    }
+    Ok(figures)
+}
+
+/// `in_flight` clients, each submitting one authorization at a time until the deadline.
+/// Where account `account` pays from: its own device and IP, online.
+fn context_of(account: AccountId) -> RiskContext {
+    RiskContext {
+        device: risk::DeviceId(account.0 + 1),
+        ip: std::net::IpAddr::from((0x0a00_0000 + account.0 as u32).to_be_bytes()),
+        ..RiskContext::unknown(risk::Channel::Online)
+    }
+}
+
+async fn drive(engine: Arc<Engine>, load: Load, with_risk: bool) -> Figures {
+    let deadline = Instant::now() + Duration::from_secs_f64(load.seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..load.in_flight {
+        let engine = engine.clone();
+        let accounts = load.accounts;
+        tasks.push(tokio::spawn(async move {
+            let mut rng = XorShift::new(0xbe7c + client as u64);
+            let mut latencies = Latencies::default();
+            let (mut approved, mut declined, mut busy) = (0u64, 0u64, 0u64);
+            while Instant::now() < deadline {
+                let account = AccountId(rng.below(accounts));
+                let request = Request::Authorize {
+                    payer: Payer::Account(account),
+                    merchant: MerchantId(1 + account.0 % 500),
+                    amount: Amount::from_fen(100),
+                    plan: None,
+                };
+                let context = with_risk.then(|| context_of(account));
+                let begun = Instant::now();
+                let receiver = match engine.submit_with(request, None, context) {
+                    Ok(receiver) => receiver,
+                    Err(SubmitError::Busy) => {
+                        busy += 1;
+                        tokio::time::sleep(Duration::from_micros(200)).await;
+                        continue;
+                    }
+                    Err(SubmitError::Unavailable) => break,
+                };
+                let Ok(reply) = receiver.await else { break };
+                latencies.record(begun.elapsed());
+                match reply.outcome {
+                    Outcome::Applied { .. } => approved += 1,
+                    _ => declined += 1,
+                }
+            }
+            (latencies, approved, declined, busy)
+        }));
+    }
+    let mut all = Latencies::default();
+    let (mut approved, mut declined, mut busy) = (0, 0, 0);
+    for task in tasks {
+        if let Ok((l, a, d, b)) = task.await {
+            all.merge(l);
+            approved += a;
+            declined += d;
+            busy += b;
+        }
+    }
+    Figures::new(all, started.elapsed().as_secs_f64(), approved, declined, busy)
+}

@@ -1,0 +1,66 @@
+//! iou's benchmarks. Figures are printed, never asserted: performance claims live here and in
+//! the issue notes, not in timed tests.
+//!
+//! - [`inprocess`]: durable authorizations per second through the engine (partitions, group
+//!   commit to SQLite), with clients in the same process.
+//! - [`baseline`]: the same authorizations done the way a plain service would, one SQLite
+//!   transaction each.
+//! - [`risk_eval`]: one payment authorization's risk evaluation (features + model + rules) on
+//!   one core; the in-process engine with and without risk is [`inprocess::run_with_risk`].
+//! - [`report`]: the figures and ratios, as text or one JSON object.
+//!
+//! It knows the engine's and the store's public APIs and nothing of their insides.
+
+pub mod baseline;
+pub mod http;
+pub mod inprocess;
+pub mod report;
+pub mod risk_eval;
+mod stats;
+
+pub use stats::{Figures, Latencies};
+
+/// The load every measurement uses.
+#[derive(Clone, Debug)]
+pub struct Load {
+    /// Accounts the authorizations spread over.
+    pub accounts: u64,
+    /// Requests outstanding at any moment.
+    pub in_flight: usize,
+    /// How long each measurement runs.
+    pub seconds: f64,
+    /// Engine partitions.
+    pub partitions: u32,
+}
+
+/// Why a benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("engine: {0}")]
+    Engine(#[from] engine::EngineError),
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A small fast generator for picking accounts (the benchmark's only randomness, seeded).
+#[derive(Clone, Debug)]
+pub struct XorShift(u64);
+
+impl XorShift {
+    pub fn new(seed: u64) -> XorShift {
+        XorShift(seed | 1)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}

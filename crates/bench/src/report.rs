@@ -1,0 +1,73 @@
+//! The benchmark's report: text for people, one JSON object for scripts.
+
+use serde::Serialize;
+
+use crate::Figures;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub cores: usize,
+    pub accounts: u64,
+    pub in_flight: usize,
+    pub partitions: u32,
+    pub inprocess: Option<Figures>,
+    pub http: Option<Figures>,
+    pub baseline: Option<Figures>,
+    pub ratio_inprocess_vs_baseline: Option<f64>,
+    pub ratio_http_vs_baseline: Option<f64>,
+}
+
+impl Report {
+    pub fn new(
+        load: &crate::Load,
+        inprocess: Option<Figures>,
+        http: Option<Figures>,
+        baseline: Option<Figures>,
+    ) -> Report {
+        let ratio = |x: &Option<Figures>| match (x, &baseline) {
+            (Some(x), Some(b)) if b.auth_per_s > 0.0 => Some((x.auth_per_s / b.auth_per_s * 100.0).round() / 100.0),
+            _ => None,
+        };
+        Report {
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            accounts: load.accounts,
+            in_flight: load.in_flight,
+            partitions: load.partitions,
+            ratio_inprocess_vs_baseline: ratio(&inprocess),
+            ratio_http_vs_baseline: ratio(&http),
+            inprocess,
+            http,
+            baseline,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "iou bench: {} cores, {} accounts, {} in flight, {} partitions\n",
+            self.cores, self.accounts, self.in_flight, self.partitions
+        );
+        out.push_str(&format!(
+            "{:<28} {:>12} {:>9} {:>9} {:>9}\n",
+            "", "auth/s", "p50 ms", "p99 ms", "max ms"
+        ));
+        for (name, figures) in [
+            ("in-process engine", &self.inprocess),
+            ("HTTP on loopback", &self.http),
+            ("baseline (1 txn per auth)", &self.baseline),
+        ] {
+            if let Some(f) = figures {
+                out.push_str(&format!(
+                    "{name:<28} {:>12.0} {:>9.3} {:>9.3} {:>9.3}\n",
+                    f.auth_per_s, f.p50_ms, f.p99_ms, f.max_ms
+                ));
+            }
+        }
+        if let Some(r) = self.ratio_inprocess_vs_baseline {
+            out.push_str(&format!("in-process / baseline: {r:.1}x\n"));
+        }
+        if let Some(r) = self.ratio_http_vs_baseline {
+            out.push_str(&format!("HTTP / baseline: {r:.1}x\n"));
+        }
+        out
+    }
+}

@@ -1,0 +1,181 @@
+//! Fraud exemption: the account restated as if the named transactions never happened.
+//!
+//! The restatement is a replay: the account's history (every command it accepted, supplied by
+//! the shell from the journal) is applied to an empty book with the exempt transactions left
+//! out, so statements, interest, penalties, buckets and charge-off are recomputed by the same
+//! rules that made them. The history is first replayed as is and must reproduce the account
+//! exactly, or the command is refused.
+//!
+//! Real money does not change with a restatement. A payment the restated account cannot take
+//! as it was made (a payoff of a plan that no longer exists) is applied as a plain repayment;
+//! a cash-out is limited to the restated credit balance; any cash the replay still lacks
+//! becomes the customer's credit balance, and cash paid out that the restated account cannot
+//! explain (a fraud purchase's refund already withdrawn) is absorbed as fraud loss.
+//!
+//! The ledger difference between the two worlds is posted as one entry: every customer ledger
+//! account moves to its restated balance (receivables fall, income booked on the fraud
+//! reverses, payments the customer made toward fraud become credit balance) except merchant
+//! payable and cash, since the merchants were paid and the cash moved; what balances the entry
+//! is fraud loss.
+
+use jiff::tz::TimeZone;
+
+use crate::account::Account;
+use crate::book::Book;
+use crate::calendar::Day;
+use crate::command::{Command, Recorded};
+use crate::config::Product;
+use crate::event::Event;
+use crate::ids::TxnId;
+use crate::ledger::{EntryBuilder, EntryKind, LedgerAccount};
+use crate::reject::Rejection;
+
+/// Ledger accounts the restatement does not move to the replayed balance.
+const KEPT: [LedgerAccount; 3] = [
+    LedgerAccount::MerchantPayable,
+    LedgerAccount::Cash,
+    LedgerAccount::FraudLoss,
+];
+
+pub(crate) fn exempt(
+    account: &mut Account,
+    txns: &[TxnId],
+    history: &[Recorded],
+    product: &Product,
+    zone: TimeZone,
+    today: Day,
+    out: &mut Vec<Event>,
+) -> Result<(), Rejection> {
+    if txns.iter().any(|t| account.exempt.contains(t)) {
+        return Err(Rejection::TxnExempt);
+    }
+    let authorized = |txn: &TxnId| {
+        history
+            .iter()
+            .any(|r| matches!(r.command, Command::Authorize { txn: t, .. } if t == *txn))
+    };
+    if !txns.iter().all(authorized) {
+        return Err(Rejection::TxnNotFound);
+    }
+    if history.iter().any(|r| r.command.account() != Some(account.id)) {
+        return Err(Rejection::HistoryMismatch);
+    }
+    let prior = account.exempt.clone();
+    let verified = replay(account, history, &prior, product, zone.clone(), today);
+    if comparable(&verified) != comparable(account) {
+        return Err(Rejection::HistoryMismatch);
+    }
+    let mut all = prior;
+    all.extend_from_slice(txns);
+    all.sort();
+    all.dedup();
+    let mut restated = replay(account, history, &all, product, zone, today);
+
+    let mut entry = EntryBuilder::new(EntryKind::FraudExemption);
+    let mut loss = money::Amount::ZERO;
+    for code in LedgerAccount::ALL.into_iter().filter(|c| !KEPT.contains(c)) {
+        let delta = restated.ledger.get(code) - account.ledger.get(code);
+        entry.debit(code, delta);
+        loss -= delta;
+    }
+    entry.debit(LedgerAccount::FraudLoss, loss);
+    let replayed_ledger = restated.ledger;
+    restated.ledger = account.ledger;
+    restated.post(entry.build(), out);
+    for code in LedgerAccount::ALL.into_iter().filter(|c| !KEPT.contains(c)) {
+        debug_assert_eq!(restated.ledger.get(code), replayed_ledger.get(code), "{code:?}");
+    }
+    restated.exempt = all;
+    *account = restated;
+    out.push(Event::FraudExempted {
+        account: account.id,
+        txns: txns.to_vec(),
+        fraud_loss: loss,
+    });
+    Ok(())
+}
+
+/// Replays `history` on an empty book without the `exempt` transactions (a payoff of an
+/// exempt plan stays a payment) and brings the account to `today`.
+fn replay(
+    current: &Account,
+    history: &[Recorded],
+    exempt: &[TxnId],
+    product: &Product,
+    zone: TimeZone,
+    today: Day,
+) -> Account {
+    let mut book = Book::new(product.clone(), zone);
+    let mut sink = Vec::new();
+    for recorded in history {
+        let command = match &recorded.command {
+            Command::ExemptFraud { .. } => continue,
+            Command::EarlyPayoff {
+                account, op, amount, ..
+            } if recorded.command.txn().is_some_and(|t| exempt.contains(&t)) => Command::Repay {
+                account: *account,
+                op: *op,
+                amount: *amount,
+            },
+            command if command.txn().is_some_and(|t| exempt.contains(&t)) => continue,
+            command => command.clone(),
+        };
+        // A command the restated account refuses did not happen there, but money did move:
+        // a refused payoff is still a repayment, a cash-out is limited to what is there.
+        let fallback = match (&command, book.apply(recorded.at, &command, &mut sink)) {
+            (
+                Command::EarlyPayoff {
+                    account, op, amount, ..
+                },
+                Err(_),
+            ) => Some(Command::Repay {
+                account: *account,
+                op: *op,
+                amount: *amount,
+            }),
+            (Command::CashOutCredit { account, op, .. }, Err(_)) => book
+                .account(*account)
+                .map(|a| a.credit_balance)
+                .filter(|c| c.is_positive())
+                .map(|amount| Command::CashOutCredit {
+                    account: *account,
+                    op: *op,
+                    amount,
+                }),
+            _ => None,
+        };
+        if let Some(fallback) = fallback {
+            let _ = book.apply(recorded.at, &fallback, &mut sink);
+        }
+        sink.clear();
+    }
+    let mut account = match book.account(current.id) {
+        Some(account) => account.clone(),
+        None => Account::open(current.id, current.limit, current.billing_day, current.opened_on),
+    };
+    account.advance_to(today, product, &mut sink);
+    let missing = current.ledger.get(LedgerAccount::Cash) - account.ledger.get(LedgerAccount::Cash);
+    if missing.is_positive() {
+        // Paid for real, not taken by the restated account: the customer's credit.
+        account.credit_balance += missing;
+        let entry = crate::ledger::Entry::transfer(
+            EntryKind::FraudExemption,
+            LedgerAccount::Cash,
+            LedgerAccount::CustomerCredit,
+            missing,
+        );
+        account.post(Some(entry), &mut sink);
+        account.settle_with_credit(&mut sink);
+    }
+    account
+}
+
+/// The account with what a restatement legitimately changes cleared.
+fn comparable(account: &Account) -> Account {
+    let mut account = account.clone();
+    for code in KEPT {
+        account.ledger.set(code, money::Amount::ZERO);
+    }
+    account.exempt.clear();
+    account
+}

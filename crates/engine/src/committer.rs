@@ -1,0 +1,121 @@
+//! The committer thread: group commit. It takes every sealed batch the partitions have
+//! handed over, appends them to the journal in one durable transaction, then sends the replies
+//! of those batches. A failed append stops the engine: partitions may hold effects that were
+//! never made durable, so nothing more may be acknowledged until a restart replays the journal.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::Receiver;
+
+use store::{BatchRef, Journal};
+use tokio::sync::oneshot;
+
+use crate::request::{EngineRejection, Outcome, Reply};
+use crate::shared::Shared;
+
+/// A reply to send once its batch is durable.
+pub(crate) enum Pending {
+    Reply(oneshot::Sender<Reply>, Reply),
+    Other(Box<dyn FnOnce() + Send>),
+}
+
+/// A partition's sealed batch (or, with `seq` None, only replies that must follow the earlier
+/// batches).
+pub(crate) struct Sealed {
+    pub partition: u32,
+    pub seq: Option<u64>,
+    pub bytes: Vec<u8>,
+    pub pending: Vec<Pending>,
+}
+
+/// The most sealed batches written in one transaction.
+const GROUP_MAX: usize = 1024;
+
+pub(crate) struct Committer {
+    pub inbox: Receiver<Sealed>,
+    pub journal: Box<dyn Journal>,
+    pub shared: Arc<Shared>,
+    /// Called after each durable group (the projector's wake-up).
+    pub on_commit: Box<dyn Fn() + Send>,
+}
+
+impl Committer {
+    pub fn run(mut self) {
+        let mut group: Vec<Sealed> = Vec::with_capacity(GROUP_MAX);
+        while let Ok(first) = self.inbox.recv() {
+            group.push(first);
+            while group.len() < GROUP_MAX {
+                match self.inbox.try_recv() {
+                    Ok(sealed) => group.push(sealed),
+                    Err(_) => break,
+                }
+            }
+            let refs: Vec<BatchRef<'_>> = group
+                .iter()
+                .filter_map(|s| {
+                    s.seq.map(|seq| BatchRef {
+                        partition: s.partition,
+                        seq,
+                        bytes: &s.bytes,
+                    })
+                })
+                .collect();
+            let result = if refs.is_empty() {
+                Ok(())
+            } else {
+                self.journal.append(&refs)
+            };
+            drop(refs);
+            if let Err(error) = result {
+                tracing::error!(%error, "journal append failed: the engine stops; restart to recover from the journal");
+                self.shared.failed.store(true, Ordering::Release);
+                self.shared.notify();
+                fail_all(group.drain(..));
+                while let Ok(sealed) = self.inbox.try_recv() {
+                    fail_all(std::iter::once(sealed));
+                }
+                return;
+            }
+            for sealed in &group {
+                if let Some(seq) = sealed.seq {
+                    self.shared.set_committed(sealed.partition, seq);
+                }
+            }
+            self.shared.notify();
+            (self.on_commit)();
+            for sealed in group.drain(..) {
+                deliver(sealed.pending);
+            }
+        }
+    }
+}
+
+fn deliver(pending: Vec<Pending>) {
+    for p in pending {
+        match p {
+            Pending::Reply(sender, reply) => {
+                let _ = sender.send(reply);
+            }
+            Pending::Other(send) => send(),
+        }
+    }
+}
+
+/// Answers every waiting request of failed batches: not applied (their effects are lost with
+/// the process state on restart).
+fn fail_all(sealed: impl Iterator<Item = Sealed>) {
+    for s in sealed {
+        for p in s.pending {
+            if let Pending::Reply(sender, reply) = p {
+                let outcome = Outcome::Rejected {
+                    rejection: EngineRejection::StorageFailed,
+                };
+                let _ = sender.send(Reply {
+                    outcome,
+                    risk: None,
+                    ..reply
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! [`Engine`]: starts the threads, routes requests to partitions, and stops cleanly.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+
+use credit::{Account, AccountId, Command, MerchantId, Product, TxnId};
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use store::Backend;
+use tokio::sync::oneshot;
+
+use crate::clock::Clock;
+use crate::committer::Committer;
+use crate::error::EngineError;
+use crate::recovery::recover;
+use crate::request::{Idempotency, Reply, Request, SubmitError};
+use crate::risk::{RiskContext, RiskShared};
+use crate::route::{PARTITIONS_MAX, partition_of, txn_partition};
+use crate::shared::Shared;
+use crate::worker::{Msg, Worker};
+use crate::{projector, scheduler, snapshotter};
+
+/// How the engine runs. The partition count and the product are fixed when the store is
+/// created: the journal can only be replayed under the rules that wrote it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    pub partitions: u32,
+    /// Requests a partition's queue holds before answering "busy".
+    pub queue_capacity: usize,
+    /// The most requests in one batch.
+    pub batch_max: usize,
+    /// Sealed batches a partition may have waiting for the committer.
+    pub inflight_batches: usize,
+    /// A snapshot every this many batches of a partition (0: only on request).
+    pub snapshot_every_batches: u64,
+    /// Run the daily advance after local midnight.
+    pub schedule: bool,
+    /// Keep the read models up to date.
+    pub project: bool,
+    #[serde(skip)]
+    pub product: Product,
+    #[serde(skip, default = "default_zone")]
+    pub zone: TimeZone,
+    /// Risk control: rules and shared features. `None` runs without risk decisions.
+    #[serde(skip)]
+    pub risk: Option<Arc<RiskShared>>,
+}
+
+fn default_zone() -> TimeZone {
+    TimeZone::fixed(jiff::tz::offset(8))
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig {
+            partitions: 8,
+            queue_capacity: 16_384,
+            batch_max: 4_096,
+            inflight_batches: 4,
+            snapshot_every_batches: 50_000,
+            schedule: true,
+            project: true,
+            product: Product::default(),
+            zone: default_zone(),
+            risk: None,
+        }
+    }
+}
+
+/// A running engine. Dropping it stops it (after the queued work is durable and answered).
+pub struct Engine {
+    inboxes: Vec<SyncSender<Msg>>,
+    shared: Arc<Shared>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    config: EngineConfig,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("partitions", &self.config.partitions)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Recovers every partition from the store and starts the threads.
+    pub fn start(
+        config: EngineConfig,
+        backend: Arc<dyn Backend>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Engine, EngineError> {
+        if config.partitions == 0 || config.partitions > PARTITIONS_MAX {
+            return Err(EngineError::Config(format!("partitions must be 1..={PARTITIONS_MAX}")));
+        }
+        let mut journal = backend.journal()?;
+        check_meta(journal.as_mut(), "partitions", &config.partitions.to_string())?;
+        let product_json = serde_json_product(&config.product);
+        check_meta(journal.as_mut(), "product", &product_json)?;
+
+        let mut partitions = Vec::new();
+        for id in 0..config.partitions {
+            partitions.push(recover(id, &config, journal.as_mut())?);
+        }
+        let committed: Vec<u64> = partitions.iter().map(|p| p.seq).collect();
+        let shared = Arc::new(Shared::new(&committed));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+
+        let (project_tx, project_rx) = sync_channel::<()>(1);
+        if config.project {
+            let (j, m, n) = (backend.journal()?, backend.read_models()?, config.partitions);
+            threads.push(spawn("iou-projector", move || projector::run(project_rx, j, m, n)));
+        }
+        let (commit_tx, commit_rx) = sync_channel(config.partitions as usize * config.inflight_batches.max(1));
+        let committer = Committer {
+            inbox: commit_rx,
+            journal,
+            shared: shared.clone(),
+            on_commit: Box::new(move || {
+                let _ = project_tx.try_send(());
+            }),
+        };
+        threads.push(spawn("iou-committer", move || committer.run()));
+
+        let (snap_tx, snap_rx) = sync_channel(config.partitions as usize);
+        let (j, s) = (backend.journal()?, shared.clone());
+        threads.push(spawn("iou-snapshots", move || snapshotter::run(snap_rx, j, s)));
+
+        let mut inboxes = Vec::new();
+        for partition in partitions {
+            let (tx, rx) = sync_channel(config.queue_capacity);
+            inboxes.push(tx);
+            let worker = Worker::new(
+                partition,
+                rx,
+                commit_tx.clone(),
+                snap_tx.clone(),
+                backend.journal()?,
+                clock.clone(),
+                shared.clone(),
+                config.batch_max,
+                config.snapshot_every_batches,
+            );
+            let name = format!("iou-partition-{}", worker.partition.id);
+            threads.push(spawn(&name, move || worker.run()));
+        }
+        drop(commit_tx);
+        drop(snap_tx);
+        if config.schedule {
+            let (i, c, z, s) = (inboxes.clone(), clock.clone(), config.zone.clone(), stop.clone());
+            threads.push(spawn("iou-scheduler", move || scheduler::run(i, c, z, s)));
+        }
+        tracing::info!(partitions = config.partitions, store = %backend.describe(), "engine started");
+        Ok(Engine {
+            inboxes,
+            shared,
+            stop,
+            threads,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    pub fn partitions(&self) -> u32 {
+        self.config.partitions
+    }
+
+    /// Queues a request; the receiver gets the reply once it is durable.
+    pub fn submit(
+        &self,
+        request: Request,
+        idempotency: Option<Idempotency>,
+    ) -> Result<oneshot::Receiver<Reply>, SubmitError> {
+        self.submit_with(request, idempotency, None)
+    }
+
+    /// Queues a request with what risk should know about where it came from.
+    pub fn submit_with(
+        &self,
+        request: Request,
+        idempotency: Option<Idempotency>,
+        context: Option<RiskContext>,
+    ) -> Result<oneshot::Receiver<Reply>, SubmitError> {
+        let Some(partition) = request.partition(self.config.partitions) else {
+            return Err(SubmitError::Unavailable);
+        };
+        if partition >= self.config.partitions {
+            // A forged transaction or link id: it cannot be ours.
+            let (tx, rx) = oneshot::channel();
+            let _ = tx.send(Reply {
+                partition,
+                seq: 0,
+                index: 0,
+                at: jiff::Timestamp::UNIX_EPOCH,
+                outcome: crate::request::Outcome::Rejected {
+                    rejection: match request {
+                        Request::Authorize { .. } => crate::request::EngineRejection::LinkNotFound,
+                        _ => crate::request::EngineRejection::TxnNotFound,
+                    },
+                },
+                replayed: false,
+                risk: None,
+            });
+            return Ok(rx);
+        }
+        let (reply, receiver) = oneshot::channel();
+        let context = context.map(Box::new);
+        self.send(
+            partition,
+            Msg::Request {
+                request,
+                idempotency,
+                context,
+                reply,
+            },
+        )?;
+        Ok(receiver)
+    }
+
+    /// The risk state every partition shares (for rule reloads and list updates).
+    pub fn risk(&self) -> Option<&Arc<RiskShared>> {
+        self.config.risk.as_ref()
+    }
+
+    /// Sends every partition an `Advance` (the scheduler does this after midnight; the
+    /// simulator and tests call it themselves).
+    pub fn advance(&self) -> Result<Vec<oneshot::Receiver<Reply>>, SubmitError> {
+        (0..self.config.partitions)
+            .map(|p| {
+                let (reply, receiver) = oneshot::channel();
+                let request = Request::Credit(Command::Advance);
+                self.send(
+                    p,
+                    Msg::Request {
+                        request,
+                        idempotency: None,
+                        context: None,
+                        reply,
+                    },
+                )?;
+                Ok(receiver)
+            })
+            .collect()
+    }
+
+    /// The account as of now, after every request queued before this one is durable.
+    pub fn account(&self, account: AccountId) -> Result<oneshot::Receiver<Option<Box<Account>>>, SubmitError> {
+        let (reply, receiver) = oneshot::channel();
+        self.send(
+            partition_of(account, self.config.partitions),
+            Msg::Account { account, reply },
+        )?;
+        Ok(receiver)
+    }
+
+    /// The account of a merchant's own transaction (`None` for another merchant's).
+    pub fn txn_owner(
+        &self,
+        merchant: MerchantId,
+        txn: TxnId,
+    ) -> Result<oneshot::Receiver<Option<AccountId>>, SubmitError> {
+        let (reply, receiver) = oneshot::channel();
+        let partition = txn_partition(txn);
+        if partition >= self.config.partitions {
+            let _ = reply.send(None);
+            return Ok(receiver);
+        }
+        self.send(partition, Msg::TxnOwner { merchant, txn, reply })?;
+        Ok(receiver)
+    }
+
+    /// Sends a request to every partition (a fraud-list entry every partition must record and
+    /// act on). The receivers answer in partition order.
+    pub fn broadcast(&self, request: Request) -> Result<Vec<oneshot::Receiver<Reply>>, SubmitError> {
+        (0..self.config.partitions)
+            .map(|p| {
+                let (reply, receiver) = oneshot::channel();
+                let msg = Msg::Request {
+                    request: request.clone(),
+                    idempotency: None,
+                    context: None,
+                    reply,
+                };
+                self.send(p, msg)?;
+                Ok(receiver)
+            })
+            .collect()
+    }
+
+    /// Cases: those of `account`, or every case in every partition.
+    pub fn cases(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<oneshot::Receiver<Vec<crate::cases::Case>>>, SubmitError> {
+        let partitions: Vec<u32> = match account {
+            Some(a) => vec![partition_of(a, self.config.partitions)],
+            None => (0..self.config.partitions).collect(),
+        };
+        partitions
+            .into_iter()
+            .map(|p| {
+                let (reply, receiver) = oneshot::channel();
+                self.send(p, Msg::Cases { account, reply })?;
+                Ok(receiver)
+            })
+            .collect()
+    }
+
+    /// Asks every partition for a snapshot now.
+    pub fn snapshot(&self) {
+        for p in 0..self.config.partitions {
+            let _ = self.send(p, Msg::Snapshot);
+        }
+    }
+
+    /// Whether the engine stopped after a storage failure.
+    pub fn failed(&self) -> bool {
+        self.shared.failed.load(Ordering::Acquire)
+    }
+
+    fn send(&self, partition: u32, msg: Msg) -> Result<(), SubmitError> {
+        if self.failed() {
+            return Err(SubmitError::Unavailable);
+        }
+        match self.inboxes[partition as usize].try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => Err(SubmitError::Busy),
+            Err(TrySendError::Disconnected(_)) => Err(SubmitError::Unavailable),
+        }
+    }
+
+    /// Stops taking requests, lets queued ones become durable and answered, and joins every
+    /// thread.
+    pub fn shutdown(mut self) {
+        self.stop_threads();
+    }
+
+    fn stop_threads(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        self.inboxes.clear();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.stop_threads();
+    }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(f)
+        .expect("a thread starts")
+}
+
+fn check_meta(journal: &mut dyn store::Journal, key: &str, wanted: &str) -> Result<(), EngineError> {
+    match journal.meta(key)? {
+        None => Ok(journal.set_meta(key, wanted)?),
+        Some(stored) if stored == wanted => Ok(()),
+        Some(stored) => Err(store::StoreError::MetaMismatch {
+            key: key.into(),
+            stored,
+            wanted: wanted.into(),
+        }
+        .into()),
+    }
+}
+
+fn serde_json_product(product: &Product) -> String {
+    // Postcard is positional and stable for a given struct layout; the meta value is compared
+    // as text, so use the same compact encoding every time.
+    let bytes = postcard::to_stdvec(product).expect("a product encodes");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,42 @@
+//! The iou engine: the credit core made durable and concurrent.
+//!
+//! This crate owns the running shape of DESIGN.md section 1: accounts hash to a fixed number of
+//! partitions; each partition is one writer thread that drains its bounded queue into a batch,
+//! applies every request to its in-memory state (the sans-IO credit core), and seals the batch;
+//! one committer thread appends every sealed batch to the journal in one durable transaction
+//! (group commit) and only then replies. Start-up restores each partition from its newest
+//! snapshot and replays the journal after it; snapshots are written by a background thread;
+//! a projector thread keeps the SQL read models; a scheduler sends the daily advance.
+//!
+//! It knows threads, queues and the store's traits. It must never know HTTP or JSON, never
+//! parse requests (callers hand it typed [`Request`]s), and never decide a credit rule: those
+//! live in `credit`. The clock it reads is the injected [`Clock`].
+
+mod cases;
+mod clock;
+mod committer;
+mod engine;
+mod error;
+mod idempotency;
+mod monitor;
+mod partition;
+pub mod projector;
+mod record;
+mod recovery;
+mod request;
+pub mod risk;
+pub mod route;
+pub mod rules_dir;
+mod scheduler;
+mod shared;
+mod snapshotter;
+mod worker;
+
+pub use cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, Watch};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use engine::{Engine, EngineConfig};
+pub use error::EngineError;
+pub use idempotency::IdempotencyIndex;
+pub use record::{BatchBody, DecodeError, Op, Record};
+pub use request::{EngineRejection, Idempotency, Outcome, Payer, Reply, Request, RiskBlock, SubmitError, TxnAction};
+pub use risk::{CreditProfile, FraudLists, RiskContext, RiskRecord, RiskShared};

@@ -1,0 +1,439 @@
+//! [`Partition`]: one partition's state and the deterministic steps that change it.
+//!
+//! A partition is a credit [`Book`] plus what the engine keeps beside it: the transactions and
+//! merchant links it assigned (so a merchant acting on a transaction id reaches the right
+//! account, and only its own), and the idempotency index. [`Partition::resolve`] turns a request
+//! into an [`Op`] (assigning ids); [`Partition::apply_op`] applies an op. Both are deterministic;
+//! recovery replays ops through `apply_op` exactly as they were applied live.
+
+use credit::{
+    AccountId, Book, BookState, Command, Event, FreezeReason, MerchantId, Product, Recorded, Rejection, TxnId,
+};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::cases::{Case, Notice, Watch};
+use crate::idempotency::{IdempotencyIndex, Seen};
+use crate::record::Op;
+use crate::record::Record;
+use crate::request::{EngineRejection, Payer, Request, TxnAction};
+use crate::risk::{CreditProfile, PartitionRisk, RiskContext, RiskRecord, RiskShared};
+use crate::route::make_id;
+use std::sync::Arc;
+
+pub struct Partition {
+    pub id: u32,
+    pub book: Book,
+    /// The sequence number of the last batch this partition sealed.
+    pub seq: u64,
+    txn_counter: u64,
+    link_counter: u64,
+    txns: FxHashMap<TxnId, (AccountId, MerchantId)>,
+    links: FxHashMap<u64, (AccountId, MerchantId)>,
+    pub idempotency: IdempotencyIndex,
+    last_at: Timestamp,
+    profiles: FxHashMap<AccountId, CreditProfile>,
+    /// Risk decisions, when the engine runs with rules.
+    pub risk: Option<PartitionRisk>,
+    /// Authorized orders watched until delivery.
+    pub(crate) watches: FxHashMap<TxnId, Watch>,
+    pub(crate) cases: std::collections::BTreeMap<u64, Case>,
+    pub(crate) case_counter: u64,
+}
+
+/// Everything a partition needs to restart without its journal before `seq`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PartitionSnapshot {
+    pub seq: u64,
+    pub book: BookState,
+    pub txn_counter: u64,
+    pub link_counter: u64,
+    pub txns: Vec<(TxnId, AccountId, MerchantId)>,
+    pub links: Vec<(u64, AccountId, MerchantId)>,
+    pub idempotency: Vec<(u64, u128, Seen)>,
+    pub profiles: Vec<(AccountId, CreditProfile)>,
+    pub watches: Vec<Watch>,
+    pub cases: Vec<Case>,
+    pub case_counter: u64,
+}
+
+impl std::fmt::Debug for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Partition")
+            .field("id", &self.id)
+            .field("seq", &self.seq)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Partition {
+    pub fn new(id: u32, product: Product, zone: TimeZone, risk: Option<Arc<RiskShared>>) -> Partition {
+        Partition {
+            id,
+            book: Book::new(product, zone),
+            seq: 0,
+            txn_counter: 0,
+            link_counter: 0,
+            txns: FxHashMap::default(),
+            links: FxHashMap::default(),
+            idempotency: IdempotencyIndex::default(),
+            last_at: Timestamp::UNIX_EPOCH,
+            profiles: FxHashMap::default(),
+            risk: risk.map(PartitionRisk::new),
+            watches: FxHashMap::default(),
+            cases: std::collections::BTreeMap::new(),
+            case_counter: 0,
+        }
+    }
+
+    pub fn restore(
+        id: u32,
+        product: Product,
+        zone: TimeZone,
+        risk: Option<Arc<RiskShared>>,
+        snapshot: PartitionSnapshot,
+    ) -> Partition {
+        let book = Book::restore(product, zone, snapshot.book);
+        Partition {
+            id,
+            last_at: book.last_at().unwrap_or(Timestamp::UNIX_EPOCH),
+            book,
+            seq: snapshot.seq,
+            txn_counter: snapshot.txn_counter,
+            link_counter: snapshot.link_counter,
+            txns: snapshot.txns.into_iter().map(|(t, a, m)| (t, (a, m))).collect(),
+            links: snapshot.links.into_iter().map(|(l, a, m)| (l, (a, m))).collect(),
+            idempotency: IdempotencyIndex::from_entries(snapshot.idempotency),
+            profiles: snapshot.profiles.into_iter().collect(),
+            risk: risk.map(PartitionRisk::new),
+            watches: snapshot.watches.into_iter().map(|w| (w.txn, w)).collect(),
+            cases: snapshot.cases.into_iter().map(|c| (c.id, c)).collect(),
+            case_counter: snapshot.case_counter,
+        }
+    }
+
+    pub fn snapshot(&self) -> PartitionSnapshot {
+        PartitionSnapshot {
+            seq: self.seq,
+            book: self.book.snapshot(),
+            txn_counter: self.txn_counter,
+            link_counter: self.link_counter,
+            txns: self.txns.iter().map(|(t, (a, m))| (*t, *a, *m)).collect(),
+            links: self.links.iter().map(|(l, (a, m))| (*l, *a, *m)).collect(),
+            idempotency: self.idempotency.entries(),
+            profiles: self.profiles.iter().map(|(a, p)| (*a, *p)).collect(),
+            watches: self.watches.values().cloned().collect(),
+            cases: self.cases.values().cloned().collect(),
+            case_counter: self.case_counter,
+        }
+    }
+
+    /// A timestamp for the next command: the clock's, but never before the last one (the core
+    /// refuses time going backwards, and a clock step back must not stop the partition).
+    pub fn next_at(&mut self, now: Timestamp) -> Timestamp {
+        let at = if now > self.last_at { now } else { self.last_at };
+        self.last_at = at;
+        at
+    }
+
+    /// The owner of a transaction this partition assigned.
+    pub fn txn_owner(&self, txn: TxnId) -> Option<(AccountId, MerchantId)> {
+        self.txns.get(&txn).copied()
+    }
+
+    /// Turns a request into the op to apply, assigning ids. `journal` reads an account's
+    /// journaled records (a fraud exemption's history and a theft report's evidence need it).
+    pub fn resolve(
+        &mut self,
+        request: &Request,
+        journal: &mut dyn FnMut(AccountId) -> Vec<(Timestamp, Record)>,
+    ) -> Result<Op, EngineRejection> {
+        match request {
+            Request::Credit(Command::Unfreeze { account })
+                if self
+                    .book
+                    .account(*account)
+                    .is_some_and(|a| a.frozen == Some(FreezeReason::TheftReport)) =>
+            {
+                Err(EngineRejection::VerificationRequired)
+            }
+            Request::Credit(command) => match command {
+                Command::Authorize { .. }
+                | Command::Capture { .. }
+                | Command::Void { .. }
+                | Command::Refund { .. }
+                | Command::ExemptFraud { .. } => Err(EngineRejection::WrongRequest),
+                other => Ok(Op::Credit(other.clone())),
+            },
+            Request::Authorize {
+                payer,
+                merchant,
+                amount,
+                plan,
+            } => {
+                let account = match payer {
+                    Payer::Account(account) => *account,
+                    Payer::Link(link) => match self.links.get(link) {
+                        Some((account, owner)) if owner == merchant => *account,
+                        _ => return Err(EngineRejection::LinkNotFound),
+                    },
+                };
+                self.txn_counter += 1;
+                let txn = TxnId(make_id(self.txn_counter, self.id));
+                Ok(Op::Credit(Command::Authorize {
+                    account,
+                    txn,
+                    merchant: *merchant,
+                    amount: *amount,
+                    plan: *plan,
+                }))
+            }
+            Request::Txn { merchant, txn, action } => {
+                let Some((account, _)) = self.txns.get(txn).filter(|(_, owner)| owner == merchant).copied() else {
+                    return Err(EngineRejection::TxnNotFound);
+                };
+                let txn = *txn;
+                Ok(Op::Credit(match *action {
+                    TxnAction::Capture { amount } => Command::Capture { account, txn, amount },
+                    TxnAction::Void => Command::Void { account, txn },
+                    TxnAction::Refund { op, amount } => Command::Refund {
+                        account,
+                        txn,
+                        op,
+                        amount,
+                    },
+                }))
+            }
+            Request::LinkMerchant { account, merchant } => {
+                self.link_counter += 1;
+                let link = make_id(self.link_counter, self.id);
+                Ok(Op::LinkMerchant {
+                    account: *account,
+                    merchant: *merchant,
+                    link,
+                })
+            }
+            Request::SetCreditProfile { account, profile } => Ok(Op::SetCreditProfile {
+                account: *account,
+                profile: *profile,
+            }),
+            Request::Checkpoint { account, detail } => {
+                if self.book.account(*account).is_none() {
+                    return Err(Rejection::AccountNotFound.into());
+                }
+                Ok(Op::Checkpoint {
+                    account: *account,
+                    detail: detail.clone(),
+                })
+            }
+            Request::ExemptFraud { account, txns } => {
+                if self.book.account(*account).is_none() {
+                    return Err(Rejection::AccountNotFound.into());
+                }
+                let history = history_of(&journal(*account));
+                Ok(Op::Credit(Command::ExemptFraud {
+                    account: *account,
+                    txns: txns.clone(),
+                    history,
+                }))
+            }
+            Request::Deliver {
+                merchant,
+                txn,
+                address_changed,
+            } => {
+                let watch = self.watch_of(*merchant, *txn).ok_or(EngineRejection::TxnNotFound)?;
+                Ok(Op::Deliver {
+                    account: watch.account,
+                    merchant: *merchant,
+                    txn: *txn,
+                    address_changed: *address_changed,
+                })
+            }
+            Request::AddressChanged { merchant, txn } => {
+                let watch = self.watch_of(*merchant, *txn).ok_or(EngineRejection::TxnNotFound)?;
+                Ok(Op::Rescore {
+                    account: watch.account,
+                    merchant: *merchant,
+                    txn: *txn,
+                    address_changed: true,
+                })
+            }
+            Request::ListFraud { device, ip } => Ok(Op::ListFraud {
+                device: *device,
+                ip: *ip,
+            }),
+            Request::ReportTheft { account, txns } => {
+                if self.book.account(*account).is_none() {
+                    return Err(Rejection::AccountNotFound.into());
+                }
+                if txns.is_empty() || txns.iter().any(|t| self.txns.get(t).is_none_or(|(a, _)| a != account)) {
+                    return Err(EngineRejection::TxnNotFound);
+                }
+                let evidence = crate::monitor::evidence_from(&journal(*account), txns);
+                let case = self.new_case_id();
+                let kind = crate::cases::CaseKind::Theft;
+                Ok(Op::OpenCase {
+                    account: *account,
+                    case,
+                    kind,
+                    txns: txns.clone(),
+                    evidence,
+                })
+            }
+            Request::ResolveCase { case, confirm } => {
+                let known = self.cases.get(case).ok_or(EngineRejection::CaseNotFound)?;
+                if known.status != crate::cases::CaseStatus::Open {
+                    return Err(EngineRejection::CaseClosed);
+                }
+                Ok(Op::ResolveCase {
+                    case: *case,
+                    confirm: *confirm,
+                })
+            }
+            Request::VerifiedUnfreeze { account } => {
+                if self.theft_case_open(*account) {
+                    return Err(EngineRejection::CaseOpen);
+                }
+                Ok(Op::Credit(Command::Unfreeze { account: *account }))
+            }
+        }
+    }
+
+    /// Applies an op at `at` with the decision journaled for it, appending its events and
+    /// notices. The same op at the same time on the same state always gives the same outcome:
+    /// this is what replay relies on.
+    pub fn apply_op(
+        &mut self,
+        op: &Op,
+        at: Timestamp,
+        risk: Option<&RiskRecord>,
+        events: &mut Vec<Event>,
+        notices: &mut Vec<Notice>,
+    ) -> Result<(), EngineRejection> {
+        if at > self.last_at {
+            self.last_at = at;
+        }
+        match op {
+            Op::Credit(command) => {
+                self.note_ids(op);
+                self.book.apply(at, command, events)?;
+                self.watch(command, risk, at);
+                if matches!(command, Command::Advance) {
+                    self.expire_watches(at);
+                }
+                if let Command::Authorize {
+                    account, txn, merchant, ..
+                } = command
+                {
+                    self.txns.insert(*txn, (*account, *merchant));
+                }
+                Ok(())
+            }
+            Op::LinkMerchant {
+                account,
+                merchant,
+                link,
+            } => {
+                self.note_ids(op);
+                if self.book.account(*account).is_none() {
+                    return Err(Rejection::AccountNotFound.into());
+                }
+                self.links.insert(*link, (*account, *merchant));
+                Ok(())
+            }
+            Op::SetCreditProfile { account, profile } => {
+                if self.book.account(*account).is_none() {
+                    return Err(Rejection::AccountNotFound.into());
+                }
+                self.profiles.insert(*account, *profile);
+                Ok(())
+            }
+            Op::Checkpoint { .. } | Op::Refused => Ok(()),
+            Op::Deliver { .. }
+            | Op::Rescore { .. }
+            | Op::Intercept { .. }
+            | Op::ListFraud { .. }
+            | Op::OpenCase { .. }
+            | Op::ResolveCase { .. } => self.apply_monitor_op(op, at, risk, notices),
+        }
+    }
+
+    /// The credit profile set at onboarding.
+    pub(crate) fn profile(&self, account: AccountId) -> Option<CreditProfile> {
+        self.profiles.get(&account).copied()
+    }
+
+    /// Keeps the id counters ahead of every id an op carries (also for ops risk stopped, which
+    /// are journaled but not applied).
+    pub fn note_ids(&mut self, op: &Op) {
+        match op {
+            Op::Credit(Command::Authorize { txn, .. }) => self.txn_counter = self.txn_counter.max(txn.0 >> 8),
+            Op::LinkMerchant { link, .. } => self.link_counter = self.link_counter.max(link >> 8),
+            _ => {}
+        }
+    }
+
+    /// The risk decision an op needs, if it passes a checkpoint and the engine runs with rules.
+    /// A repayment is assessed only when the caller said where it came from.
+    pub fn assess(&mut self, op: &Op, context: Option<&RiskContext>, at: Timestamp) -> Option<RiskRecord> {
+        let risk = self.risk.as_mut()?;
+        let unknown = RiskContext::unknown(risk::Channel::Online);
+        let (account, detail) = match op {
+            Op::Credit(Command::Authorize {
+                account,
+                merchant,
+                amount,
+                plan,
+                ..
+            }) => {
+                let installments = plan.map_or(1, |p| u8::try_from(p.periods).unwrap_or(u8::MAX));
+                let detail = risk::CheckpointDetail::PaymentAuthorization {
+                    merchant: risk::MerchantId(merchant.0),
+                    amount: *amount,
+                    installments,
+                };
+                (*account, detail)
+            }
+            Op::Credit(Command::Repay { account, amount, .. }) if context.is_some() => (
+                *account,
+                risk::CheckpointDetail::Repayment {
+                    amount: *amount,
+                    card: risk::CardToken(0),
+                },
+            ),
+            Op::Checkpoint { account, detail } => (*account, detail.clone()),
+            Op::Deliver {
+                txn, address_changed, ..
+            }
+            | Op::Rescore {
+                txn, address_changed, ..
+            } => {
+                let (txn, address_changed) = (*txn, *address_changed);
+                return self.rescore(txn, address_changed, at);
+            }
+            _ => return None,
+        };
+        let context = context.unwrap_or(&unknown);
+        let input = risk.input(account, context, detail, at);
+        let profile = self.profiles.get(&account).copied();
+        Some(risk.decide(input, profile, context.step_up, at))
+    }
+}
+
+/// An account's accepted credit commands from its journaled records: a fraud exemption's
+/// history.
+pub(crate) fn history_of(records: &[(Timestamp, Record)]) -> Vec<Recorded> {
+    records
+        .iter()
+        .filter_map(|(at, record)| match (&record.op, &record.outcome) {
+            (Op::Credit(command), Ok(())) if !matches!(command, Command::Advance) => Some(Recorded {
+                at: *at,
+                command: command.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,77 @@
+//! The projector thread: tails the journal and writes the read models, coalescing whatever is
+//! waiting into few transactions. It lags the journal slightly and never slows commits (read
+//! models live in their own database); after a restart it resumes from each partition's
+//! watermark, and the read models can be rebuilt from the journal at any time.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use store::{AccountRow, Journal, Projection, ReadModels, StoreError};
+
+use crate::record::BatchBody;
+
+/// Batches decoded before they are written (bounds memory when far behind).
+const CHUNK: usize = 256;
+
+pub(crate) fn run(wake: Receiver<()>, mut journal: Box<dyn Journal>, mut models: Box<dyn ReadModels>, partitions: u32) {
+    loop {
+        let last_round = match wake.recv_timeout(Duration::from_millis(500)) {
+            Ok(()) | Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => true,
+        };
+        if let Err(error) = catch_up(journal.as_mut(), models.as_mut(), partitions) {
+            tracing::warn!(%error, "projection failed; it will be retried");
+        }
+        if last_round {
+            return;
+        }
+    }
+}
+
+/// Projects everything the journal has beyond each partition's watermark.
+pub fn catch_up(journal: &mut dyn Journal, models: &mut dyn ReadModels, partitions: u32) -> Result<(), StoreError> {
+    for partition in 0..partitions {
+        let mark = models.watermark(partition)?;
+        let mut chunk: Vec<(u64, BatchBody)> = Vec::new();
+        journal.scan(partition, mark, &mut |seq, bytes| {
+            let body = BatchBody::decode(bytes).map_err(|e| StoreError::Backend(e.to_string()))?;
+            chunk.push((seq, body));
+            if chunk.len() >= CHUNK {
+                write(models, partition, &mut chunk)?;
+            }
+            Ok(())
+        })?;
+        write(models, partition, &mut chunk)?;
+    }
+    Ok(())
+}
+
+fn write(models: &mut dyn ReadModels, partition: u32, chunk: &mut Vec<(u64, BatchBody)>) -> Result<(), StoreError> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    let owned: Vec<(u64, i64, Vec<credit::Event>, Vec<AccountRow>)> = chunk
+        .drain(..)
+        .map(|(seq, body)| {
+            let at_ms = body.records.last().map_or(0, |r| r.at_us / 1000);
+            let events = body.records.into_iter().flat_map(|r| r.events).collect();
+            let rows = body
+                .accounts
+                .into_iter()
+                .map(|(account, balances)| AccountRow { account, balances })
+                .collect();
+            (seq, at_ms, events, rows)
+        })
+        .collect();
+    let projections: Vec<Projection<'_>> = owned
+        .iter()
+        .map(|(seq, at_ms, events, accounts)| Projection {
+            partition,
+            seq: *seq,
+            at_ms: *at_ms,
+            events,
+            accounts,
+        })
+        .collect();
+    models.project_many(&projections)
+}

@@ -1,0 +1,114 @@
+//! The journal's record format: what each batch stores, encoded with postcard.
+//!
+//! A batch holds, for each request the partition processed, the resolved operation, the time
+//! it was applied at, its outcome, its events and its idempotency key; plus the balances of
+//! every account the batch touched (the input of the accounts read model). Recovery re-applies
+//! the operations and checks that each outcome is the recorded one; the projector reads the
+//! events and balances.
+
+use credit::{AccountId, BalancesView, Command, Event, MerchantId};
+use serde::{Deserialize, Serialize};
+
+use crate::cases::{CaseKind, Evidence, Notice};
+use crate::request::{EngineRejection, Idempotency};
+use crate::risk::{CreditProfile, RiskRecord};
+use std::net::IpAddr;
+
+/// A resolved operation: what replay applies again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    /// A credit command with every id filled in.
+    Credit(Command),
+    /// A customer linked their account to a merchant under `link`.
+    LinkMerchant {
+        account: AccountId,
+        merchant: MerchantId,
+        link: u64,
+    },
+    /// The customer's credit profile (from onboarding) that the risk models read.
+    SetCreditProfile { account: AccountId, profile: CreditProfile },
+    /// A risk checkpoint with no credit effect (login, device change, profile change ...): only
+    /// the decision is recorded.
+    Checkpoint {
+        account: AccountId,
+        detail: risk::CheckpointDetail,
+    },
+    /// The merchant asked to ship: the delivery decision is in the record's `risk`.
+    Deliver {
+        account: AccountId,
+        merchant: MerchantId,
+        txn: credit::TxnId,
+        address_changed: bool,
+    },
+    /// Monitoring re-scored an open order (its decision is in the record's `risk`).
+    Rescore {
+        account: AccountId,
+        merchant: MerchantId,
+        txn: credit::TxnId,
+        address_changed: bool,
+    },
+    /// Monitoring stopped an order: voided or refunded (`hold: false`) or held for review.
+    Intercept {
+        account: AccountId,
+        merchant: MerchantId,
+        txn: credit::TxnId,
+        case: u64,
+        action: crate::cases::InterceptAction,
+        reasons: Vec<risk::ReasonCode>,
+    },
+    /// A device or IP was put on the known-fraud list (every partition records it).
+    ListFraud {
+        device: Option<risk::DeviceId>,
+        ip: Option<IpAddr>,
+    },
+    /// A case opened by a customer's report (theft) with the evidence the journal held.
+    OpenCase {
+        account: AccountId,
+        case: u64,
+        kind: CaseKind,
+        txns: Vec<credit::TxnId>,
+        evidence: Vec<Evidence>,
+    },
+    /// An operator confirmed or rejected a case.
+    ResolveCase { case: u64, confirm: bool },
+    /// A request refused before it reached the core (unknown transaction or link); replay
+    /// changes nothing for it.
+    Refused,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Microseconds since the epoch.
+    pub at_us: i64,
+    pub op: Op,
+    pub outcome: Result<(), EngineRejection>,
+    pub events: Vec<Event>,
+    pub idempotency: Option<Idempotency>,
+    /// The risk decision taken before the op, if the request passed a checkpoint.
+    pub risk: Option<RiskRecord>,
+    /// What the engine itself did (interceptions, cases, deliveries).
+    pub notices: Vec<Notice>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BatchBody {
+    pub records: Vec<Record>,
+    pub accounts: Vec<(AccountId, BalancesView)>,
+}
+
+/// Why journal bytes could not be decoded.
+#[derive(Debug, thiserror::Error)]
+#[error("journal batch is not readable: {0}")]
+pub struct DecodeError(#[from] postcard::Error);
+
+impl BatchBody {
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.clear();
+        let bytes = postcard::to_extend(self, std::mem::take(out)).expect("a batch always encodes");
+        *out = bytes;
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<BatchBody, DecodeError> {
+        Ok(postcard::from_bytes(bytes)?)
+    }
+}

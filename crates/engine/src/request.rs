@@ -1,0 +1,240 @@
+//! What callers send the engine ([`Request`]) and what they get back ([`Reply`]).
+
+use credit::{AccountId, Command, Event, MerchantId, OpId, PlanChoice, Rejection, TxnId};
+
+use crate::record::Op;
+use crate::risk::RiskRecord;
+use jiff::Timestamp;
+use money::Amount;
+use serde::{Deserialize, Serialize};
+
+/// Who pays for an authorization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Payer {
+    /// The customer's account, resolved by the caller (e.g. from a one-time payment code).
+    Account(AccountId),
+    /// A link the customer made to this merchant (online merchants).
+    Link(u64),
+}
+
+/// What a merchant does to one of its own transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TxnAction {
+    Capture { amount: Amount },
+    Void,
+    Refund { op: OpId, amount: Amount },
+}
+
+/// A request. Account-addressed credit commands pass through as they are; the others are
+/// resolved by the owning partition (it assigns transaction and link ids, checks that a
+/// merchant acts only on its own transactions, and reads an account's history for a fraud
+/// exemption).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// A credit command for one account (not `Authorize`, `Capture`, `Void`, `Refund` or
+    /// `ExemptFraud`, which have their own requests).
+    Credit(Command),
+    Authorize {
+        payer: Payer,
+        merchant: MerchantId,
+        amount: Amount,
+        plan: Option<PlanChoice>,
+    },
+    Txn {
+        merchant: MerchantId,
+        txn: TxnId,
+        action: TxnAction,
+    },
+    LinkMerchant {
+        account: AccountId,
+        merchant: MerchantId,
+    },
+    ExemptFraud {
+        account: AccountId,
+        txns: Vec<TxnId>,
+    },
+    /// The customer's credit profile from onboarding (what the rules see as model scores).
+    SetCreditProfile {
+        account: AccountId,
+        profile: crate::risk::CreditProfile,
+    },
+    /// A risk checkpoint without a credit effect (login, device change, activation, profile
+    /// change, credit application): decided, recorded, answered.
+    Checkpoint {
+        account: AccountId,
+        detail: risk::CheckpointDetail,
+    },
+    /// The merchant asks to ship an order: the last-mile decision (ship, hold, intercept).
+    Deliver {
+        merchant: MerchantId,
+        txn: TxnId,
+        address_changed: bool,
+    },
+    /// The merchant reports a changed delivery address: the order is re-scored now.
+    AddressChanged {
+        merchant: MerchantId,
+        txn: TxnId,
+    },
+    /// Puts a device or an IP on the known-fraud list; every partition re-scores its open
+    /// orders that used it (send with [`crate::Engine::broadcast`]).
+    ListFraud {
+        device: Option<risk::DeviceId>,
+        ip: Option<std::net::IpAddr>,
+    },
+    /// The customer reports transactions they did not make: a theft case opens and the account
+    /// is frozen.
+    ReportTheft {
+        account: AccountId,
+        txns: Vec<TxnId>,
+    },
+    /// An operator confirms (exempting the transactions of a theft) or rejects a case.
+    ResolveCase {
+        case: u64,
+        confirm: bool,
+    },
+    /// Lifts a freeze after the customer passed re-verification (the shell checked liveness).
+    VerifiedUnfreeze {
+        account: AccountId,
+    },
+}
+
+/// Why risk stopped a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RiskBlock {
+    Denied,
+    /// The customer must pass this step-up and try again.
+    ChallengeRequired(risk::ChallengeKind),
+}
+
+/// An idempotency key, already hashed by the caller: `principal` scopes it (a merchant, a
+/// customer), `key` is the key's 128-bit hash, `request` the request's. The same key with the
+/// same request gets the stored reply; with another request, [`Outcome::Conflict`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Idempotency {
+    pub principal: u64,
+    pub key: u128,
+    pub request: u128,
+}
+
+/// Why the engine refused a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum EngineRejection {
+    #[error("declined by risk control")]
+    Risk(RiskBlock),
+    #[error(transparent)]
+    Credit(#[from] Rejection),
+    /// No such transaction, or it belongs to another merchant (which is not told apart).
+    #[error("transaction not found")]
+    TxnNotFound,
+    #[error("link not found")]
+    LinkNotFound,
+    /// The order is held for review by an open case.
+    #[error("the order is held for review")]
+    HeldForReview,
+    #[error("case not found")]
+    CaseNotFound,
+    #[error("the case is already resolved")]
+    CaseClosed,
+    /// A freeze after a theft report is lifted only after re-verification.
+    #[error("re-verification is required to unfreeze")]
+    VerificationRequired,
+    #[error("a theft case of the account is still open")]
+    CaseOpen,
+    /// A credit command sent as `Request::Credit` that has a dedicated request.
+    #[error("use the dedicated request for this command")]
+    WrongRequest,
+    /// The journal could not be written: nothing was recorded, the engine stopped.
+    #[error("storage failed: not recorded")]
+    StorageFailed,
+    /// An idempotent retry whose stored reply could not be read back.
+    #[error("the stored reply is unavailable")]
+    ReplyUnavailable,
+}
+
+impl EngineRejection {
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineRejection::Credit(r) => r.code(),
+            EngineRejection::Risk(RiskBlock::Denied) => "risk_declined",
+            EngineRejection::Risk(RiskBlock::ChallengeRequired(_)) => "challenge_required",
+            EngineRejection::TxnNotFound => "txn_not_found",
+            EngineRejection::LinkNotFound => "link_not_found",
+            EngineRejection::HeldForReview => "held_for_review",
+            EngineRejection::CaseNotFound => "case_not_found",
+            EngineRejection::CaseClosed => "case_closed",
+            EngineRejection::VerificationRequired => "verification_required",
+            EngineRejection::CaseOpen => "case_open",
+            EngineRejection::WrongRequest => "wrong_request",
+            EngineRejection::StorageFailed => "storage_failed",
+            EngineRejection::ReplyUnavailable => "reply_unavailable",
+        }
+    }
+}
+
+/// The result of a request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Applied and durable. `op` is the request as resolved, with the ids the engine assigned
+    /// (the transaction of an authorization, the account of a capture, a new link).
+    Applied { op: Op, events: Vec<Event> },
+    /// Refused, durably recorded (a retry with the same key gets the same answer).
+    Rejected { rejection: EngineRejection },
+    /// The idempotency key was used before with a different request. Nothing was recorded.
+    Conflict,
+}
+
+/// What the engine answers, once the request's batch is durable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    /// The journal position of the request: batch sequence and index within the batch.
+    pub partition: u32,
+    pub seq: u64,
+    pub index: u32,
+    pub at: Timestamp,
+    pub outcome: Outcome,
+    /// True when this is the stored reply of an earlier request with the same key.
+    pub replayed: bool,
+    /// The risk decision, when the request passed a checkpoint.
+    pub risk: Option<Box<RiskRecord>>,
+}
+
+/// Why a request was not taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// The partition's queue is full: retry later.
+    #[error("busy: retry later")]
+    Busy,
+    /// The engine stopped (shutdown, or a storage failure).
+    #[error("the engine is not running")]
+    Unavailable,
+}
+
+impl Request {
+    /// The partition that owns the request, or `None` for one that is for every partition.
+    pub fn partition(&self, partitions: u32) -> Option<u32> {
+        use crate::route::{partition_of, partition_of_id, txn_partition};
+        match self {
+            Request::Credit(command) => command.account().map(|a| partition_of(a, partitions)),
+            Request::Authorize {
+                payer: Payer::Account(account),
+                ..
+            } => Some(partition_of(*account, partitions)),
+            Request::Authorize {
+                payer: Payer::Link(link),
+                ..
+            } => Some(partition_of_id(*link)),
+            Request::Txn { txn, .. } | Request::Deliver { txn, .. } | Request::AddressChanged { txn, .. } => {
+                Some(txn_partition(*txn))
+            }
+            Request::ListFraud { .. } => None,
+            Request::ResolveCase { case, .. } => Some(partition_of_id(*case)),
+            Request::ReportTheft { account, .. } | Request::VerifiedUnfreeze { account } => {
+                Some(partition_of(*account, partitions))
+            }
+            Request::LinkMerchant { account, .. }
+            | Request::ExemptFraud { account, .. }
+            | Request::SetCreditProfile { account, .. }
+            | Request::Checkpoint { account, .. } => Some(partition_of(*account, partitions)),
+        }
+    }
+}

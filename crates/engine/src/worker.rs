@@ -1,0 +1,516 @@
+//! The partition writer thread: drain the queue into a batch, apply every request to the
+//! partition's state, seal the batch (encode it) and hand it to the committer, which replies
+//! once the batch is durable. The next batch is applied while the previous one is being
+//! written (pipelining); replies always wait for their own batch.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::time::Duration;
+
+use credit::{Account, AccountId, Command, Event, MerchantId, TxnId};
+use jiff::Timestamp;
+use rustc_hash::FxHashSet;
+use store::Journal;
+use tokio::sync::oneshot;
+
+use crate::clock::Clock;
+use crate::committer::{Pending, Sealed};
+use crate::idempotency::{Lookup, Seen};
+use crate::partition::Partition;
+use crate::record::{BatchBody, Op, Record};
+use crate::request::{EngineRejection, Idempotency, Outcome, Reply, Request, RiskBlock};
+use crate::risk::{RiskContext, RiskRecord};
+use crate::shared::Shared;
+use crate::snapshotter::SnapshotJob;
+
+/// What a partition's queue carries.
+pub(crate) enum Msg {
+    Request {
+        request: Request,
+        idempotency: Option<Idempotency>,
+        context: Option<Box<RiskContext>>,
+        reply: oneshot::Sender<Reply>,
+    },
+    /// The account as of now (after the requests queued before this one are durable).
+    Account {
+        account: AccountId,
+        reply: oneshot::Sender<Option<Box<Account>>>,
+    },
+    /// The account a merchant's transaction belongs to, if it is that merchant's.
+    TxnOwner {
+        merchant: MerchantId,
+        txn: TxnId,
+        reply: oneshot::Sender<Option<AccountId>>,
+    },
+    /// The cases of an account (or every case of the partition).
+    Cases {
+        account: Option<AccountId>,
+        reply: oneshot::Sender<Vec<crate::cases::Case>>,
+    },
+    Snapshot,
+}
+
+/// Sealed batches kept in memory until surely durable, to answer idempotent retries without
+/// reading the journal.
+const RECENT_BATCHES: usize = 16;
+
+pub(crate) struct Worker {
+    pub partition: Partition,
+    pub inbox: Receiver<Msg>,
+    pub committer: SyncSender<Sealed>,
+    pub snapshots: SyncSender<SnapshotJob>,
+    pub journal: Box<dyn Journal>,
+    pub clock: Arc<dyn Clock>,
+    pub shared: Arc<Shared>,
+    pub batch_max: usize,
+    pub snapshot_every: u64,
+    recent: VecDeque<(u64, Arc<BatchBody>)>,
+    open: BatchBody,
+    pending: Vec<Pending>,
+    touched: FxHashSet<AccountId>,
+    events: Vec<Event>,
+    bytes: Vec<u8>,
+}
+
+impl Worker {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        partition: Partition,
+        inbox: Receiver<Msg>,
+        committer: SyncSender<Sealed>,
+        snapshots: SyncSender<SnapshotJob>,
+        journal: Box<dyn Journal>,
+        clock: Arc<dyn Clock>,
+        shared: Arc<Shared>,
+        batch_max: usize,
+        snapshot_every: u64,
+    ) -> Worker {
+        Worker {
+            partition,
+            inbox,
+            committer,
+            snapshots,
+            journal,
+            clock,
+            shared,
+            batch_max,
+            snapshot_every,
+            recent: VecDeque::new(),
+            open: BatchBody::default(),
+            pending: Vec::new(),
+            touched: FxHashSet::default(),
+            events: Vec::new(),
+            bytes: Vec::new(),
+        }
+    }
+
+    pub fn run(mut self) {
+        loop {
+            let first = match self.inbox.recv_timeout(Duration::from_millis(500)) {
+                Ok(msg) => msg,
+                Err(RecvTimeoutError::Timeout) => {
+                    let now_us = self.clock.now().as_microsecond();
+                    self.partition.idempotency.expire(now_us);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            if self.shared.failed.load(Ordering::Acquire) {
+                break;
+            }
+            self.handle(first);
+            while self.open.records.len() < self.batch_max {
+                match self.inbox.try_recv() {
+                    Ok(msg) => self.handle(msg),
+                    Err(_) => break,
+                }
+            }
+            if !self.seal() {
+                break;
+            }
+        }
+        // Whatever is still open dies with the thread: nothing in it was acknowledged.
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Request {
+                request,
+                idempotency,
+                context,
+                reply,
+            } => self.request(request, idempotency, context, reply),
+            Msg::Account { account, reply } => {
+                let at = self
+                    .clock
+                    .now()
+                    .max(self.partition.book.last_at().unwrap_or(Timestamp::UNIX_EPOCH));
+                let view = self
+                    .partition
+                    .book
+                    .account_at(account, at)
+                    .map(|a| Box::new(a.into_owned()));
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(view);
+                })));
+            }
+            Msg::TxnOwner { merchant, txn, reply } => {
+                let owner = self
+                    .partition
+                    .txn_owner(txn)
+                    .filter(|(_, m)| *m == merchant)
+                    .map(|(a, _)| a);
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(owner);
+                })));
+            }
+            Msg::Cases { account, reply } => {
+                let cases: Vec<_> = match account {
+                    Some(account) => self.partition.cases_of(account).cloned().collect(),
+                    None => self.partition.cases.values().cloned().collect(),
+                };
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(cases);
+                })));
+            }
+            Msg::Snapshot => self.snapshot(),
+        }
+    }
+
+    fn request(
+        &mut self,
+        request: Request,
+        idempotency: Option<Idempotency>,
+        context: Option<Box<RiskContext>>,
+        reply: oneshot::Sender<Reply>,
+    ) {
+        let seq = self.partition.seq + 1;
+        if let Some(key) = &idempotency {
+            match self.partition.idempotency.lookup(key) {
+                Lookup::New => {}
+                Lookup::Same(seen) => {
+                    let stored = self.stored_reply(seen);
+                    self.pending.push(Pending::Reply(reply, stored));
+                    return;
+                }
+                Lookup::Conflict => {
+                    let at = self.clock.now();
+                    let conflict = Reply {
+                        partition: self.partition.id,
+                        seq,
+                        index: 0,
+                        at,
+                        outcome: Outcome::Conflict,
+                        replayed: false,
+                        risk: None,
+                    };
+                    self.pending.push(Pending::Reply(reply, conflict));
+                    return;
+                }
+            }
+        }
+        let theft_confirmation = self.is_theft_confirmation(&request);
+        if matches!(request, Request::ExemptFraud { .. } | Request::ReportTheft { .. }) || theft_confirmation {
+            // What the journal is read for must include every earlier command: make them
+            // durable first.
+            if !self.seal() || !self.wait_durable(self.partition.seq) {
+                return;
+            }
+        }
+        let seq = self.partition.seq + 1;
+        let at = self.partition.next_at(self.clock.now());
+        let journal = &mut self.journal;
+        let partition_id = self.partition.id;
+        let resolved = self.partition.resolve(&request, &mut |account| {
+            read_records(journal.as_mut(), partition_id, account)
+        });
+        self.events.clear();
+        let mut notices = Vec::new();
+        let (op, outcome, risk) = match resolved {
+            Ok(op) => {
+                let risk = self.partition.assess(&op, context.as_deref(), at);
+                match risk.as_ref().and_then(|r| block_of(&op, r)) {
+                    Some(rejection) => {
+                        self.partition.note_ids(&op);
+                        (op, Err(rejection), risk)
+                    }
+                    _ => {
+                        let outcome = self
+                            .partition
+                            .apply_op(&op, at, risk.as_ref(), &mut self.events, &mut notices);
+                        (op, outcome, risk)
+                    }
+                }
+            }
+            Err(rejection) => (Op::Refused, Err(rejection), None),
+        };
+        self.note_touched(&op);
+        let index = self.open.records.len() as u32;
+        if let Some(key) = &idempotency {
+            let seen = Seen {
+                request: key.request,
+                seq,
+                index,
+                at_us: at.as_microsecond(),
+            };
+            self.partition.idempotency.insert(key, seen);
+        }
+        let events = std::mem::take(&mut self.events);
+        let record = Record {
+            at_us: at.as_microsecond(),
+            op,
+            outcome,
+            events,
+            idempotency,
+            risk,
+            notices,
+        };
+        let answer = reply_of(self.partition.id, seq, index, &record, false);
+        let follow_ups = if record.outcome.is_ok() || record.risk.is_some() {
+            self.partition.follow_ups(&record, at)
+        } else {
+            Vec::new()
+        };
+        self.open.records.push(record);
+        self.pending.push(Pending::Reply(reply, answer));
+        for (op, risk) in follow_ups {
+            self.follow_up(op, risk, at);
+        }
+        if theft_confirmation
+            && let Request::ResolveCase { case, .. } = request
+            && let Some(account) = self.partition.case(case).map(|c| c.account)
+        {
+            self.exempt_confirmed_theft(case, account, at);
+        }
+    }
+
+    /// Whether a request confirms a theft case (its exemption reads the journal).
+    fn is_theft_confirmation(&self, request: &Request) -> bool {
+        matches!(request, Request::ResolveCase { case, confirm: true }
+            if self.partition.case(*case).is_some_and(|c| c.kind == crate::cases::CaseKind::Theft && c.status == crate::cases::CaseStatus::Open))
+    }
+
+    /// Journals and applies a consequence the engine decided (an interception, an exemption).
+    fn follow_up(&mut self, op: Op, risk: Option<RiskRecord>, at: Timestamp) {
+        self.events.clear();
+        let mut notices = Vec::new();
+        let outcome = self
+            .partition
+            .apply_op(&op, at, risk.as_ref(), &mut self.events, &mut notices);
+        if let Err(rejection) = &outcome {
+            tracing::warn!(?rejection, "a follow-up op was refused");
+        }
+        self.note_touched(&op);
+        let events = std::mem::take(&mut self.events);
+        self.open.records.push(Record {
+            at_us: at.as_microsecond(),
+            op,
+            outcome,
+            events,
+            idempotency: None,
+            risk,
+            notices,
+        });
+    }
+
+    /// A confirmed theft: the reported transactions are exempted (the account restated without
+    /// them) with the history read from the journal.
+    fn exempt_confirmed_theft(&mut self, case: u64, account: AccountId, at: Timestamp) {
+        let Some(txns) = self.partition.case(case).map(|c| c.txns.clone()) else {
+            return;
+        };
+        if !self.seal() || !self.wait_durable(self.partition.seq) {
+            return;
+        }
+        let records = read_records(self.journal.as_mut(), self.partition.id, account);
+        let history = crate::partition::history_of(&records);
+        let already: Vec<TxnId> = self
+            .partition
+            .book
+            .account(account)
+            .map(|a| a.exempt.clone())
+            .unwrap_or_default();
+        let txns: Vec<TxnId> = txns.into_iter().filter(|t| !already.contains(t)).collect();
+        if txns.is_empty() {
+            return;
+        }
+        self.follow_up(Op::Credit(Command::ExemptFraud { account, txns, history }), None, at);
+    }
+
+    fn note_touched(&mut self, op: &Op) {
+        if let Op::Credit(command) = op
+            && let Some(account) = command.account()
+        {
+            self.touched.insert(account);
+        }
+        for event in &self.events {
+            self.touched.insert(event.account());
+        }
+    }
+
+    /// The reply stored for an earlier request: from the open batch, the recent ones, or the
+    /// journal.
+    fn stored_reply(&mut self, seen: Seen) -> Reply {
+        let from = |body: &BatchBody| body.records.get(seen.index as usize).cloned();
+        let record = if seen.seq == self.partition.seq + 1 {
+            from(&self.open)
+        } else if let Some((_, body)) = self.recent.iter().find(|(s, _)| *s == seen.seq) {
+            from(body)
+        } else {
+            self.journal
+                .read_batch(self.partition.id, seen.seq)
+                .ok()
+                .flatten()
+                .and_then(|bytes| BatchBody::decode(&bytes).ok())
+                .and_then(|body| from(&body))
+        };
+        match record {
+            Some(record) => reply_of(self.partition.id, seen.seq, seen.index, &record, true),
+            None => Reply {
+                partition: self.partition.id,
+                seq: seen.seq,
+                index: seen.index,
+                at: self.clock.now(),
+                outcome: Outcome::Rejected {
+                    rejection: EngineRejection::ReplyUnavailable,
+                },
+                replayed: true,
+                risk: None,
+            },
+        }
+    }
+
+    /// Seals the open batch (if it holds anything) and hands it to the committer. Returns false
+    /// when the engine has stopped.
+    fn seal(&mut self) -> bool {
+        if self.open.records.is_empty() && self.pending.is_empty() {
+            return true;
+        }
+        let seq = if self.open.records.is_empty() {
+            None
+        } else {
+            let at = self.partition.book.last_at().unwrap_or(Timestamp::UNIX_EPOCH);
+            self.open.accounts.clear();
+            for account in self.touched.drain() {
+                if let Some(view) = self.partition.book.account_at(account, at) {
+                    self.open
+                        .accounts
+                        .push((account, view.balances(self.partition.book.product())));
+                }
+            }
+            self.open.accounts.sort_by_key(|(a, _)| *a);
+            self.open.encode(&mut self.bytes);
+            self.partition.seq += 1;
+            let body = Arc::new(std::mem::take(&mut self.open));
+            self.recent.push_back((self.partition.seq, body));
+            if self.recent.len() > RECENT_BATCHES {
+                self.recent.pop_front();
+            }
+            Some(self.partition.seq)
+        };
+        let sealed = Sealed {
+            partition: self.partition.id,
+            seq,
+            bytes: std::mem::take(&mut self.bytes),
+            pending: std::mem::take(&mut self.pending),
+        };
+        if self.committer.send(sealed).is_err() {
+            return false;
+        }
+        if let Some(seq) = seq
+            && self.snapshot_every > 0
+            && seq % self.snapshot_every == 0
+        {
+            self.snapshot();
+        }
+        true
+    }
+
+    fn wait_durable(&self, seq: u64) -> bool {
+        self.shared.wait_committed(self.partition.id, seq)
+    }
+
+    fn snapshot(&mut self) {
+        let job = SnapshotJob {
+            partition: self.partition.id,
+            state: self.partition.snapshot(),
+        };
+        match self.snapshots.try_send(job) {
+            Ok(()) | Err(TrySendError::Full(_)) => {}
+            Err(TrySendError::Disconnected(_)) => tracing::warn!("snapshot thread is gone"),
+        }
+    }
+}
+
+/// The reply a record gives.
+pub(crate) fn reply_of(partition: u32, seq: u64, index: u32, record: &Record, replayed: bool) -> Reply {
+    let outcome = match &record.outcome {
+        Ok(()) => Outcome::Applied {
+            op: record.op.clone(),
+            events: record.events.clone(),
+        },
+        Err(rejection) => Outcome::Rejected { rejection: *rejection },
+    };
+    let at = Timestamp::from_microsecond(record.at_us).unwrap_or(Timestamp::UNIX_EPOCH);
+    let risk = record.risk.clone().map(Box::new);
+    Reply {
+        partition,
+        seq,
+        index,
+        at,
+        outcome,
+        replayed,
+        risk,
+    }
+}
+
+/// Why a decision stops its request, if it does. A delivery ships only on `allow`: `deny`
+/// refuses it (and intercepts the order), anything else holds it for review. A re-score
+/// never refuses (its consequences are follow-ups).
+fn block_of(op: &Op, record: &RiskRecord) -> Option<EngineRejection> {
+    match (op, record.outcome) {
+        (Op::Rescore { .. }, _) | (Op::Deliver { .. }, risk::Outcome::Allow) => None,
+        (Op::Deliver { .. }, risk::Outcome::Deny) => Some(EngineRejection::Risk(RiskBlock::Denied)),
+        (Op::Deliver { .. }, _) => Some(EngineRejection::HeldForReview),
+        _ if record.proceeds() => None,
+        (_, risk::Outcome::Challenge(kind)) => Some(EngineRejection::Risk(RiskBlock::ChallengeRequired(kind))),
+        _ => Some(EngineRejection::Risk(RiskBlock::Denied)),
+    }
+}
+
+/// Every journaled record of an account, in order, with its time (a fraud exemption's history
+/// and a theft report's evidence come from these).
+fn read_records(journal: &mut dyn Journal, partition: u32, account: AccountId) -> Vec<(Timestamp, Record)> {
+    let mut records = Vec::new();
+    let result = journal.scan(partition, 0, &mut |_, bytes| {
+        let body = BatchBody::decode(bytes).map_err(|e| store::StoreError::Backend(e.to_string()))?;
+        for record in body.records {
+            if record_account(&record) == Some(account) {
+                let at = Timestamp::from_microsecond(record.at_us).unwrap_or(Timestamp::UNIX_EPOCH);
+                records.push((at, record));
+            }
+        }
+        Ok(())
+    });
+    if let Err(error) = result {
+        tracing::error!(%error, partition, "reading an account's journal failed");
+    }
+    records
+}
+
+/// The account a record is about.
+fn record_account(record: &Record) -> Option<AccountId> {
+    match &record.op {
+        Op::Credit(command) => command.account(),
+        Op::LinkMerchant { account, .. }
+        | Op::SetCreditProfile { account, .. }
+        | Op::Checkpoint { account, .. }
+        | Op::Deliver { account, .. }
+        | Op::Rescore { account, .. }
+        | Op::Intercept { account, .. }
+        | Op::OpenCase { account, .. } => Some(*account),
+        Op::ListFraud { .. } | Op::ResolveCase { .. } | Op::Refused => None,
+    }
+}

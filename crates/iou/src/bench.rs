@@ -1,0 +1,104 @@
+//! `iou bench`: durable authorizations per second, in-process, over HTTP on loopback, and
+//! against a baseline of one SQLite transaction per authorization, on this machine.
+
+use anyhow::Context;
+use bench::report::Report;
+use bench::{Load, baseline, http, inprocess};
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Accounts the authorizations spread over.
+    #[arg(long, default_value_t = 100_000)]
+    accounts: u64,
+    /// Requests outstanding at any moment.
+    #[arg(long, default_value_t = 2048)]
+    in_flight: usize,
+    /// Seconds each measurement runs.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Engine partitions.
+    #[arg(long, default_value_t = 4)]
+    partitions: u32,
+    /// Run only these measurements (comma-separated: inprocess, http, baseline).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Measure risk instead: one evaluation (features + model + rules) on one core, and the
+    /// in-process engine with and without the shipped rules.
+    #[arg(long)]
+    risk: bool,
+}
+
+/// `--risk`: what risk control costs.
+fn risk(load: &Load, json: bool) -> anyhow::Result<()> {
+    let say = |what: &str| {
+        if !json {
+            eprintln!("measuring {what} ...");
+        }
+    };
+    say("one risk evaluation");
+    let eval = bench::risk_eval::run(20_000).context("risk evaluation benchmark")?;
+    say("the in-process engine without risk");
+    let without = inprocess::run(load).context("in-process benchmark")?;
+    say("the in-process engine with risk");
+    let with = inprocess::run_with_risk(load).context("in-process benchmark with risk")?;
+    let report = bench::risk_eval::RiskReport::new(load, eval, without, with);
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(())
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.accounts > 0, "--accounts must be positive");
+    anyhow::ensure!(args.in_flight > 0, "--in-flight must be positive");
+    anyhow::ensure!(
+        args.seconds > 0.0 && args.seconds <= 3600.0,
+        "--seconds must be in (0, 3600]"
+    );
+    anyhow::ensure!((1..=256).contains(&args.partitions), "--partitions must be 1..=256");
+    let load = Load {
+        accounts: args.accounts,
+        in_flight: args.in_flight,
+        seconds: args.seconds,
+        partitions: args.partitions,
+    };
+    if args.risk {
+        return risk(&load, args.json);
+    }
+    let wants = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    let say = |what: &str| {
+        if !args.json {
+            eprintln!("measuring {what} for {:.0} s ...", load.seconds);
+        }
+    };
+    let inprocess = if wants("inprocess") {
+        say("the in-process engine");
+        Some(inprocess::run(&load).context("in-process benchmark")?)
+    } else {
+        None
+    };
+    let http = if wants("http") {
+        say("the HTTP API on loopback");
+        Some(http::run(&load).context("HTTP benchmark")?)
+    } else {
+        None
+    };
+    let baseline = if wants("baseline") {
+        say("the baseline");
+        Some(baseline::run(&load).context("baseline benchmark")?)
+    } else {
+        None
+    };
+    let report = Report::new(&load, inprocess, http, baseline);
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! The `iou` binary: glue between the command line and the crates that do the work.
+//!
+//! Each subcommand lives in its own module and turns raw flags into the library's types; no
+//! domain logic lives here.
+
+use clap::{Parser, Subcommand};
+
+mod backtest;
+mod bench;
+mod plan;
+mod score;
+mod serve;
+mod simulate;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "iou",
+    version,
+    about = "A consumer credit-payment core: credit lines, pay-later, installments, risk."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Replay the journaled risk decisions of a data directory against candidate rules.
+    Backtest(backtest::BacktestArgs),
+    /// Measure durable authorizations per second: in-process, over HTTP, and a plain baseline.
+    Bench(bench::BenchArgs),
+    /// Print an installment plan's schedule and its APR (IRR method).
+    Plan(plan::PlanArgs),
+    /// Score a CSV with a credit model: pd, score, band and reason codes per row.
+    Score(score::ScoreArgs),
+    /// Run the HTTP API on the embedded store (API.md in crates/api explains it).
+    Serve(serve::ServeArgs),
+    /// Simulate a population through the real engine and report; `--serve` is the demo.
+    Simulate(simulate::SimulateArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Backtest(args) => backtest::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Score(args) => score::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Simulate(args) => simulate::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The iou crate's one integration-test binary: runs the built `iou` command end to end, one
+//! submodule per subcommand under `tests/cli/` (a crate root's `mod x;` would look for
+//! `tests/x.rs`, hence the paths).
+
+#[path = "cli/backtest.rs"]
+mod backtest;
+#[path = "cli/plan.rs"]
+mod plan;
+#[path = "cli/score.rs"]
+mod score;
+#[path = "cli/serve.rs"]
+mod serve;

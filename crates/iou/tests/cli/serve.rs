@@ -1,0 +1,103 @@
+//! `iou serve` end to end: the binary starts on a free port, prints its address and the
+//! generated admin token, answers HTTP, and exits cleanly on SIGTERM; a second start on the
+//! same data directory prints no new token and the first one still works.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Running {
+    child: Child,
+    addr: String,
+    token: Option<String>,
+}
+
+fn start(data: &std::path::Path) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--partitions", "2", "--data"])
+        .arg(data)
+        .env_remove("IOU_ADMIN_TOKEN")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("iou serve starts");
+    // Stdout is read on a thread: a restarted store prints no token line, and waiting for one
+    // must not block the test.
+    let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = received
+        .recv_timeout(Duration::from_secs(60))
+        .expect("iou serve prints its address");
+    let addr = first
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    let token = received
+        .recv_timeout(Duration::from_millis(500))
+        .ok()
+        .and_then(|line| line.strip_prefix("admin token: ").map(str::to_owned));
+    Running { child, addr, token }
+}
+
+/// One HTTP/1.1 request over a plain socket; returns the status line and the body.
+fn http(addr: &str, request: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.lines().next().unwrap_or_default().to_owned();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn stop(mut running: Running) {
+    let pid = running.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    assert!(killed.success());
+    let status = running.child.wait().expect("iou serve exits");
+    assert!(status.success(), "iou serve exited with {status}");
+}
+
+#[test]
+fn serve_answers_http_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let running = start(data.path());
+    let (status, body) = http(
+        &running.addr,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("\"ok\""), "{body}");
+    let token = running.token.clone().expect("the first start prints the admin token");
+    let register = |addr: &str, token: &str| {
+        let body = r#"{"name":"Shop"}"#;
+        let request = format!(
+            "POST /v1/merchants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nIdempotency-Key: k1\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        http(addr, &request)
+    };
+    let (status, body) = register(&running.addr, &token);
+    assert!(status.contains("201"), "{status} {body}");
+    stop(running);
+
+    let again = start(data.path());
+    assert_eq!(again.token, None, "the token is shown once");
+    let (status, body) = register(&again.addr, &token);
+    assert!(status.contains("201"), "the stored token still works: {status} {body}");
+    stop(again);
+}

@@ -1,0 +1,50 @@
+//! Awaiting the engine: submit a request, wait for its durable reply; read an account.
+
+use credit::{Account, AccountId, Command, Event, Rejection};
+use engine::{Engine, EngineRejection, Outcome, Reply, Request, RiskContext, SubmitError};
+
+/// Submits `request` (with `context` for risk) and waits for its reply.
+pub(crate) async fn call(
+    engine: &Engine,
+    request: Request,
+    context: Option<RiskContext>,
+) -> Result<Reply, SubmitError> {
+    let receiver = engine.submit_with(request, None, context)?;
+    receiver.await.map_err(|_| SubmitError::Unavailable)
+}
+
+/// A credit command: its events, or why the engine refused it.
+pub(crate) async fn credit(
+    engine: &Engine,
+    command: Command,
+) -> Result<Result<Vec<Event>, EngineRejection>, SubmitError> {
+    let reply = call(engine, Request::Credit(command), None).await?;
+    Ok(applied(reply))
+}
+
+pub(crate) fn applied(reply: Reply) -> Result<Vec<Event>, EngineRejection> {
+    match reply.outcome {
+        Outcome::Applied { events, .. } => Ok(events),
+        Outcome::Rejected { rejection } => Err(rejection),
+        // No idempotency key is ever sent from here.
+        Outcome::Conflict => Err(EngineRejection::ReplyUnavailable),
+    }
+}
+
+/// The account as of now.
+pub(crate) async fn account(engine: &Engine, account: AccountId) -> Result<Option<Box<Account>>, SubmitError> {
+    engine.account(account)?.await.map_err(|_| SubmitError::Unavailable)
+}
+
+/// Whether a refusal is the core's "this account already exists".
+pub(crate) fn is_account_exists(rejection: &EngineRejection) -> bool {
+    matches!(rejection, EngineRejection::Credit(Rejection::AccountExists))
+}
+
+/// The stable code of an engine that could not take or answer a request.
+pub(crate) fn submit_code(error: SubmitError) -> &'static str {
+    match error {
+        SubmitError::Busy => "ENGINE_BUSY",
+        SubmitError::Unavailable => "ENGINE_UNAVAILABLE",
+    }
+}

@@ -1,0 +1,105 @@
+//! Onboarding for iou: from an applicant to a usable credit line, and the line's limit over
+//! time.
+//!
+//! This crate owns the shell layer between the API and the engine for applications: parsing an
+//! application ([`ApplicationInput`] into [`Application`]), the identity checks through the
+//! `identity` provider traits, the duplicate rule (one ID number, one line), the
+//! credit-application risk checkpoint through the engine, scoring with the product's model, the
+//! limit and price tier from the `rules/limits/limit_tier.json` decision table, the
+//! [`Decision`] with stable codes, the review queue, per-customer pricing, the periodic limit
+//! review (`rules/limits/limit_review.json`) and temporary limits. With the `testkit` feature
+//! it also generates realistic applicant populations.
+//!
+//! It must never know HTTP routing or status codes (the API maps [`Decision`]s), decide a
+//! credit rule (that is `credit`: the core refuses a limit below exposure, not this crate), or
+//! evaluate risk rules itself (the engine runs the checkpoint and journals it). It does IO only
+//! through the provider traits, the engine, and its own application store file.
+//!
+//! # The flow ([`Onboarding::apply`])
+//!
+//! 1. **Parse** the form; the first field that fails gives `invalid_input` with the field.
+//! 2. **Identity**: OCR text against the form, then name/ID, four-element card and liveness at
+//!    once. A definite failure is `declined` with its codes; an outage is `try_later` and
+//!    nothing is opened. Identity comes before the duplicate check so that nobody learns
+//!    whether an ID number has a line without passing the checks as its owner.
+//! 3. **One at a time per ID**: the account id is claimed in an in-process set (an
+//!    application for the same ID already running answers `duplicate`); earlier records of
+//!    this ID in review, or an approved line, answer `duplicate` at once.
+//! 4. **Score** the credit file ([`credit_file`] maps it to the `credit_data_es` scorecard).
+//! 5. **Hold the line**: `OpenAccount` at a zero limit. The engine's `AccountExists` is the
+//!    duplicate check that needs no lock (see below). An account already holding a zero line
+//!    from an earlier declined application is reused.
+//! 6. **Risk**: `SetCreditProfile { pd, score }` then `Checkpoint(CreditApplication)` with the
+//!    device/IP/geo context, queued together. The shipped rules read the PD (deny at 25%,
+//!    review from 12%), the applications per ID and per IP, devices shared by applicants and
+//!    the fraud lists. Deny is `declined` (risk reasons + scorecard reasons); an unsatisfied
+//!    challenge is `challenge_required` (pass the step-up, apply again with it in the context);
+//!    review goes on to the table, which sends it to review with its proposal.
+//! 7. **Limit table**: limit, price tier, approve / review / decline with a reason.
+//! 8. **Approve**: `ChangeLimit` to the offered limit; the line is usable at once. Review: the
+//!    application waits in the queue ([`Onboarding::approve_review`],
+//!    [`Onboarding::decline_review`]). Decline: the zero line stays, unusable.
+//!
+//! Why the line is held before risk decides: the engine answers a checkpoint only for an
+//! account that exists, and the credit-application rules read the PD from the account's credit
+//! profile. Opening the account at a zero limit (which the core allows: "a line granted with
+//! nothing to spend yet") makes both possible without changing the engine. If the engine one
+//! day answers a credit-application checkpoint for an account it does not hold yet (with the
+//! PD passed in), steps 5 and 8 merge into one `OpenAccount` at the decided limit and a
+//! declined applicant leaves no account behind.
+//!
+//! # One ID number, one line: the blind index
+//!
+//! The account id is derived from the ID number: `HMAC-SHA256(key, domain || id)` over the
+//! normalized number ([`identity::ResidentId`] stores 18 characters with an uppercase `X`,
+//! so `...123x` and ` ...123X ` are one number), its first 8 bytes with the top bit cleared
+//! ([`blind_index`]). The key is the server's secret (config), so the id reveals nothing
+//! about the number and cannot be computed without the key. Because the id is a function of
+//! the ID number, a second application lands on the same account, in the same partition, and
+//! the engine refuses the second `OpenAccount` with `AccountExists`: no global lock, no
+//! cross-partition lookup, and it holds across restarts because the journal does. The full
+//! 256-bit index is kept with each application record, so an account-id collision between two
+//! ID numbers (about 5 in 10,000 at 100 million customers) is told apart from a duplicate and
+//! sent to review instead of refused. The PII-encryption work reuses this key and index to
+//! find customers by ID number without storing it in clear.
+//!
+//! # Limits over time
+//!
+//! [`Onboarding::review_limits`] re-reads each line's [`behaviour::Behaviour`] and applies the
+//! review table's raise / keep / lower with `ChangeLimit`, never below the exposure.
+//! [`Onboarding::grant_temporary_limit`] checks the policy (line open, not frozen, nothing past
+//! due, amount up to the permanent limit and 50,000 yuan, 1 to 90 days) and sets it.
+
+pub mod application;
+pub mod behaviour;
+pub mod blind_index;
+pub mod credit_file;
+mod decision;
+mod engine_io;
+mod flow;
+pub mod identity_check;
+pub mod limits;
+mod onboarding;
+pub mod pricing;
+pub mod reasons;
+mod review_queue;
+pub mod shipped;
+pub mod store;
+pub mod table;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+pub mod tier;
+
+pub use application::{Application, ApplicationInput, OcrInput};
+pub use blind_index::{BlindIndex, BlindIndexKey};
+pub use credit_file::{CreditFile, CreditFileInput, Employment, Housing, Marital};
+pub use decision::{Decision, Outcome, ScoreSummary, Timings};
+pub use flow::default_billing_day;
+pub use identity_check::Providers;
+pub use limits::{LimitReview, LimitReviewTable, ReviewAction, TemporaryGrant, TemporaryPolicy, TemporaryRefusal};
+pub use onboarding::{LoadError, Onboarding, OnboardingConfig};
+pub use review_queue::ReviewError;
+pub use store::{
+    ApplicationId, ApplicationRecord, ApplicationStore, EntryLog, FileLog, LineRecord, Resolution, StoreError,
+};
+pub use tier::{LimitTierTable, Offer, OfferInput, PriceTier, TableOutcome};

@@ -1,0 +1,123 @@
+//! The review queue: an analyst approves (at the proposed limit or another) or declines an
+//! application the flow sent to review. The line was held at a zero limit and the credit
+//! profile set when the application was decided, so approving is one `ChangeLimit`.
+
+use credit::Command;
+use engine::Engine;
+use jiff::Timestamp;
+use money::Amount;
+
+use crate::decision::Outcome;
+use crate::engine_io;
+use crate::onboarding::Onboarding;
+use crate::store::{ApplicationId, ApplicationRecord, LineRecord, Resolution, StoreError};
+use crate::tier::PriceTier;
+
+/// Why an analyst's answer was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("no such application")]
+    NotFound,
+    #[error("the application is not in review")]
+    NotInReview,
+    #[error("the application has no score or proposed limit: give a limit")]
+    NoProposal,
+    #[error("two ID numbers share this account id: the line cannot be opened here")]
+    Collision,
+    #[error("the engine refused it: {0}")]
+    Engine(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ReviewError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReviewError::NotFound => "application_not_found",
+            ReviewError::NotInReview => "application_not_in_review",
+            ReviewError::NoProposal => "no_proposal",
+            ReviewError::Collision => "account_id_collision",
+            ReviewError::Engine(code) => code,
+            ReviewError::Store(_) => "store_failed",
+        }
+    }
+}
+
+impl Onboarding {
+    /// Approves an application in review at `limit` (or the proposed limit) and its proposed
+    /// price tier; the line is usable at once.
+    pub async fn approve_review(
+        &self,
+        engine: &Engine,
+        id: ApplicationId,
+        by: &str,
+        limit: Option<Amount>,
+        now: Timestamp,
+    ) -> Result<ApplicationRecord, ReviewError> {
+        let record = self.reviewable(id)?;
+        if record.decision.reasons.iter().any(|r| r == "ACCOUNT_ID_COLLISION") {
+            return Err(ReviewError::Collision);
+        }
+        let (Some(limit), Some(score)) = (
+            limit.or(record.decision.limit).filter(|l| l.is_positive()),
+            record.decision.score.clone(),
+        ) else {
+            return Err(ReviewError::NoProposal);
+        };
+        let tier = record.decision.tier.clone().unwrap_or_else(PriceTier::standard);
+        let change = Command::ChangeLimit {
+            account: record.account,
+            limit,
+        };
+        match engine_io::credit(engine, change).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(rejection)) => return Err(ReviewError::Engine(rejection.code())),
+            Err(e) => return Err(ReviewError::Engine(engine_io::submit_code(e))),
+        }
+        let line = LineRecord {
+            account: record.account,
+            application: id,
+            tier,
+            pd: score.pd,
+            score: score.score,
+            band: score.band,
+            limit,
+            opened_at: now,
+        };
+        let resolution = Resolution {
+            outcome: Outcome::Approved,
+            by: by.to_owned(),
+            at: now,
+            limit: Some(limit),
+            reasons: Vec::new(),
+        };
+        Ok(self.store().resolve(id, resolution, Some(line))?)
+    }
+
+    /// Declines an application in review with the analyst's reason codes.
+    pub fn decline_review(
+        &self,
+        id: ApplicationId,
+        by: &str,
+        reasons: Vec<String>,
+        now: Timestamp,
+    ) -> Result<ApplicationRecord, ReviewError> {
+        self.reviewable(id)?;
+        let resolution = Resolution {
+            outcome: Outcome::Declined,
+            by: by.to_owned(),
+            at: now,
+            limit: None,
+            reasons,
+        };
+        Ok(self.store().resolve(id, resolution, None)?)
+    }
+
+    fn reviewable(&self, id: ApplicationId) -> Result<ApplicationRecord, ReviewError> {
+        let record = self.store().get(id).ok_or(ReviewError::NotFound)?;
+        if !record.in_review() {
+            return Err(ReviewError::NotInReview);
+        }
+        Ok(record)
+    }
+}

@@ -1,0 +1,34 @@
+//! Features: exact sliding-window counts, sums and distinct counts per user, device, IP,
+//! merchant and card, plus history features (device age on the account, distance from usual
+//! places, speed since the last event, amount against the user's 30-day mean, hour of day).
+//!
+//! State is split by who owns it:
+//! - [`UserFeatureStore`]: keyed by user, owned by the user's partition;
+//! - [`SharedFeatureShard`]: keyed by device, IP, merchant or card ([`EntityKey`]); those keys are
+//!   shared by users of every partition, so they live in shards of their own (see
+//!   `ARCHITECTURE-risk.md`);
+//! - [`FeatureStore`]: both, for one process that owns everything (tests, the simulator, the
+//!   embedded server with one shard).
+//!
+//! Every feature describes the history *including the event being evaluated* for window counts
+//! and distinct counts (so a first payment has `payments_5m == 1`), and the history *before* it
+//! for the history features (a new device is 0 hours old, the mean excludes this amount).
+
+mod distinct;
+mod geo;
+mod shared;
+mod store;
+mod tally;
+mod tiers;
+mod user;
+mod vector;
+mod window;
+
+pub use distinct::SetLimits;
+pub use geo::{cell_center, cell_of, degrees, distance_km, speed_kmh, whole_km};
+pub use shared::{EntityKey, EntityLimits, SharedFeatureShard, SharedKeys};
+pub use store::{FeatureConfig, FeatureStore};
+pub use tally::Tally;
+pub use user::{UserFeatureStore, UserLimits, ip_key};
+pub use vector::{EntityFeatures, FeatureVector, UserFeatures, local_hour};
+pub use window::{DAY_MS, HOUR_MS, MINUTE_MS, Window, Windowed};

@@ -1,0 +1,223 @@
+//! Evaluation of compiled expressions with zen-expression's semantics, operator by operator
+//! (mirrored from its VM): which type pairs are errors, division by zero is null, `and`/`or`
+//! need a boolean on the left and return the right operand, `bool()` of a string, intervals.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use zen_expression::lexer::Bracket;
+
+use super::expr::{ArithOp, CmpOp, Const, Expr, Func};
+use crate::rules::value::Val;
+
+/// An evaluation error: zen-engine would fail the same expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fault;
+
+impl CmpOp {
+    /// The operator with its operands swapped: `a < b` is `b > a`.
+    pub(super) fn flipped(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+        }
+    }
+
+    fn holds(self, a: Decimal, b: Decimal) -> bool {
+        match self {
+            CmpOp::Lt => a < b,
+            CmpOp::Le => a <= b,
+            CmpOp::Gt => a > b,
+            CmpOp::Ge => a >= b,
+        }
+    }
+}
+
+impl Const {
+    fn val(&self) -> Val<'_> {
+        match self {
+            Const::Null => Val::Null,
+            Const::Bool(b) => Val::Bool(*b),
+            Const::Num(n) => Val::Num(*n),
+            Const::Str(s) => Val::Str(s),
+        }
+    }
+}
+
+impl Expr {
+    /// Evaluates with zen's semantics; `Err(Fault)` where zen would fail.
+    pub fn eval<'p>(&'p self, regs: &[Val<'p>]) -> Result<Val<'p>, Fault> {
+        Ok(match self {
+            Expr::Const(c) => c.val(),
+            Expr::Reg(r) => regs[usize::from(*r)],
+            Expr::CmpRegNum(op, reg, n) => match regs[usize::from(*reg)] {
+                Val::Num(v) => Val::Bool(op.holds(v, *n)),
+                _ => return Err(Fault),
+            },
+            Expr::EqRegConst(reg, c) => Val::Bool(equal(regs[usize::from(*reg)], c.val())),
+            Expr::InRangeReg {
+                reg,
+                low,
+                high,
+                left,
+                right,
+            } => match regs[usize::from(*reg)] {
+                Val::Num(v) => Val::Bool(interval_includes(*low, *high, *left, *right, v)?),
+                _ => return Err(Fault),
+            },
+            Expr::Not(e) => match e.eval(regs)? {
+                Val::Bool(b) => Val::Bool(!b),
+                _ => return Err(Fault),
+            },
+            Expr::Neg(e) => match e.eval(regs)? {
+                Val::Num(n) => Val::Num(-n),
+                _ => return Err(Fault),
+            },
+            Expr::Eq(l, r) => Val::Bool(equal(l.eval(regs)?, r.eval(regs)?)),
+            Expr::Cmp(op, l, r) => compare(*op, l.eval(regs)?, r.eval(regs)?)?,
+            Expr::And(l, r) => match l.eval(regs)? {
+                Val::Bool(false) => Val::Bool(false),
+                Val::Bool(true) => r.eval(regs)?,
+                _ => return Err(Fault),
+            },
+            Expr::Or(l, r) => match l.eval(regs)? {
+                Val::Bool(true) => Val::Bool(true),
+                Val::Bool(false) => r.eval(regs)?,
+                _ => return Err(Fault),
+            },
+            Expr::Coalesce(l, r) => match l.eval(regs)? {
+                Val::Null => r.eval(regs)?,
+                v => v,
+            },
+            Expr::Arith(op, l, r) => arith(*op, l.eval(regs)?, r.eval(regs)?)?,
+            Expr::InList(item, list) => {
+                let item = item.eval(regs)?;
+                let mut found = false;
+                for member in list {
+                    let member = member.eval(regs)?;
+                    found |= match (item, member) {
+                        (Val::Num(a), Val::Num(b)) => a == b,
+                        (Val::Str(a), Val::Str(b)) => a == b,
+                        (Val::Bool(a), Val::Bool(b)) => a == b,
+                        (Val::Null, Val::Null) => true,
+                        _ => false,
+                    };
+                }
+                Val::Bool(found)
+            }
+            Expr::InInterval {
+                item,
+                low,
+                high,
+                left,
+                right,
+            } => {
+                let item = item.eval(regs)?;
+                let (Val::Num(low), Val::Num(high)) = (low.eval(regs)?, high.eval(regs)?) else {
+                    return Err(Fault);
+                };
+                let Val::Num(v) = item else { return Err(Fault) };
+                Val::Bool(interval_includes(low, high, *left, *right, v)?)
+            }
+            Expr::Cond(c, t, f) => match c.eval(regs)? {
+                Val::Bool(true) => t.eval(regs)?,
+                Val::Bool(false) => f.eval(regs)?,
+                _ => return Err(Fault),
+            },
+            Expr::Call(func, args) => {
+                let mut values = [Val::Null; 2];
+                for (slot, arg) in values.iter_mut().zip(args) {
+                    *slot = arg.eval(regs)?;
+                }
+                call_function(*func, &values[..args.len().min(2)])?
+            }
+        })
+    }
+}
+
+fn equal(a: Val<'_>, b: Val<'_>) -> bool {
+    match (a, b) {
+        (Val::Num(a), Val::Num(b)) => a == b,
+        (Val::Bool(a), Val::Bool(b)) => a == b,
+        (Val::Str(a), Val::Str(b)) => a == b,
+        (Val::Null, Val::Null) => true,
+        _ => false,
+    }
+}
+
+fn compare<'p>(op: CmpOp, a: Val<'p>, b: Val<'p>) -> Result<Val<'p>, Fault> {
+    let (Val::Num(a), Val::Num(b)) = (a, b) else {
+        return Err(Fault);
+    };
+    Ok(Val::Bool(op.holds(a, b)))
+}
+
+fn arith<'p>(op: ArithOp, a: Val<'p>, b: Val<'p>) -> Result<Val<'p>, Fault> {
+    let (Val::Num(a), Val::Num(b)) = (a, b) else {
+        return Err(Fault);
+    };
+    Ok(match op {
+        ArithOp::Add => Val::Num(a.checked_add(b).ok_or(Fault)?),
+        ArithOp::Sub => Val::Num(a.checked_sub(b).ok_or(Fault)?),
+        ArithOp::Mul => Val::Num(a.checked_mul(b).ok_or(Fault)?),
+        ArithOp::Div => a.checked_div(b).map_or(Val::Null, Val::Num),
+        ArithOp::Rem => a.checked_rem(b).map_or(Val::Null, Val::Num),
+    })
+}
+
+/// zen-expression's `VmInterval::includes`, bracket by bracket.
+fn interval_includes(low: Decimal, high: Decimal, left: Bracket, right: Bracket, v: Decimal) -> Result<bool, Fault> {
+    let mut is_open = false;
+    let first = match left {
+        Bracket::LeftParenthesis => low < v,
+        Bracket::LeftSquareBracket => low <= v,
+        Bracket::RightParenthesis => {
+            is_open = true;
+            low > v
+        }
+        Bracket::RightSquareBracket => {
+            is_open = true;
+            low >= v
+        }
+        _ => return Err(Fault),
+    };
+    let second = match right {
+        Bracket::RightParenthesis => high > v,
+        Bracket::RightSquareBracket => high >= v,
+        Bracket::LeftParenthesis => high < v,
+        Bracket::LeftSquareBracket => high <= v,
+        _ => return Err(Fault),
+    };
+    Ok(if is_open { first || second } else { first && second })
+}
+
+fn call_function<'p>(func: Func, args: &[Val<'p>]) -> Result<Val<'p>, Fault> {
+    let number = |i: usize| match args.get(i) {
+        Some(Val::Num(n)) => Ok(*n),
+        _ => Err(Fault),
+    };
+    Ok(match func {
+        Func::Bool => Val::Bool(match args.first().copied().unwrap_or(Val::Null) {
+            Val::Null => false,
+            Val::Bool(b) => b,
+            Val::Num(n) => !n.is_zero(),
+            Val::Str(s) => match s.trim() {
+                "true" => true,
+                "false" => false,
+                _ => s.is_empty(),
+            },
+        }),
+        Func::Abs => Val::Num(number(0)?.abs()),
+        Func::Floor => Val::Num(number(0)?.floor()),
+        Func::Ceil => Val::Num(number(0)?.ceil()),
+        Func::Round => {
+            let places = match args.get(1) {
+                None => 0,
+                Some(Val::Num(n)) => n.to_u32().ok_or(Fault)?,
+                Some(_) => return Err(Fault),
+            };
+            Val::Num(number(0)?.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero))
+        }
+    })
+}

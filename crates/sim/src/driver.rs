@@ -1,0 +1,79 @@
+//! [`Driver`]: how the simulator reaches iou. The workload speaks engine requests; a driver
+//! delivers them, in-process ([`InProcess`]) or over HTTP ([`http`]), and answers in order.
+
+pub mod http;
+mod inprocess;
+
+use std::net::IpAddr;
+
+use credit::{Account, AccountId, Event, Product};
+use engine::{Outcome, Request, RiskContext, RiskRecord};
+use jiff::Timestamp;
+use risk::DeviceId;
+
+pub use inprocess::InProcess;
+
+/// One request and where it came from (what risk sees).
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub request: Request,
+    pub context: Option<RiskContext>,
+}
+
+impl Call {
+    pub fn plain(request: Request) -> Call {
+        Call { request, context: None }
+    }
+
+    pub fn from(request: Request, context: RiskContext) -> Call {
+        Call {
+            request,
+            context: Some(context),
+        }
+    }
+}
+
+/// The answer to a call: the engine's outcome and its risk decision.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub outcome: Outcome,
+    pub risk: Option<Box<RiskRecord>>,
+}
+
+/// Why a driver could not deliver a call.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("the engine is not running: {0}")]
+    Unavailable(String),
+    #[error("HTTP: {0}")]
+    Http(String),
+    #[error("{0}")]
+    NotSupported(String),
+}
+
+pub trait Driver {
+    /// Moves the clock the system runs on. Every call until the next move happens at `at`.
+    fn set_time(&mut self, at: Timestamp) -> Result<(), DriverError>;
+
+    /// Delivers `calls` and returns their answers in the same order. The calls of one wave
+    /// do not depend on each other's answers; the driver keeps their order wherever order
+    /// can matter (the same account, or the same device, IP, merchant or card), so a run is
+    /// reproducible however the system spreads work over threads.
+    fn send(&mut self, calls: &[Call]) -> Result<Vec<Answer>, DriverError>;
+
+    /// Runs the daily advance on every partition (statements, due dates, overdue accrual)
+    /// and returns the events it produced.
+    fn advance(&mut self) -> Result<Vec<Event>, DriverError>;
+
+    /// The accounts as of now, in the order asked (`None` for an unknown account).
+    fn accounts(&mut self, ids: &[AccountId]) -> Result<Vec<Option<Box<Account>>>, DriverError>;
+
+    /// Adds devices and addresses to the known-fraud lists.
+    fn list_fraud(&mut self, devices: &[DeviceId], ips: &[IpAddr]) -> Result<(), DriverError>;
+
+    /// The product rules the system runs with.
+    fn product(&self) -> &Product;
+
+    /// Requests delivered so far (for throughput).
+    fn requests(&self) -> u64;
+}

@@ -1,0 +1,245 @@
+//! [`Figures`]: what a run measured, in integers (fen, counts, parts per million) except the
+//! throughput. Serialized as the `--json` object and drawn by the report.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Every figure of a run. Two runs of one seed and configuration give equal figures except
+/// for [`Throughput`], which measures the machine (see [`Figures::deterministic`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub seed: u64,
+    pub users: u32,
+    pub merchants: u32,
+    pub days: u32,
+    pub start: String,
+    /// Fraud loss attempted, by ground truth: every fraudulent order's amount, and for an
+    /// application fraud stopped at onboarding, the line it asked for.
+    pub fraud_loss_attempted_fen: i64,
+    /// Of it, stopped: declined, challenged and failed, intercepted before delivery.
+    pub fraud_loss_stopped_fen: i64,
+    /// Of it, captured: money that left to merchants on fraud.
+    pub fraud_loss_lost_fen: i64,
+    pub fraud_stopped_ppm: i64,
+    /// Genuine payment attempts (a retry after a step-up is the same attempt).
+    pub good_payments: u64,
+    /// Of them, challenged or declined by risk control at the first try.
+    pub good_payments_challenged_or_declined: u64,
+    pub good_payments_friction_ppm: i64,
+    pub auditor_mismatches: u64,
+    pub auditor_checks: u64,
+    pub ops_per_s: f64,
+    pub applications: Applications,
+    pub limits: Limits,
+    pub payments: Payments,
+    pub installments: Vec<TermMix>,
+    pub statements: Statements,
+    pub delinquency: Delinquency,
+    pub losses: Losses,
+    pub fraud: Vec<AttackFigures>,
+    pub daily: Vec<DayFigures>,
+    pub throughput: Throughput,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applications {
+    pub total: u64,
+    pub approved: u64,
+    pub declined: u64,
+    /// `outcome:REASON` (e.g. `deny:CREDIT_PD_HIGH`, `review:DEVICE_FARM`) to count.
+    pub declines_by_reason: BTreeMap<String, u64>,
+    /// Genuine applicants declined (the cost of the gate to good customers).
+    pub genuine_declined: u64,
+    pub fraudulent: u64,
+    pub fraudulent_approved: u64,
+}
+
+/// A histogram bin.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bin {
+    pub label: String,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub approved_total_fen: i64,
+    pub approved_mean_fen: i64,
+    pub histogram: Vec<Bin>,
+    /// Principal owed over limit at the end of the run, open lines with a limit.
+    pub utilization_mean_ppm: i64,
+    pub utilization_histogram: Vec<Bin>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payments {
+    pub attempts: u64,
+    pub approved: u64,
+    pub declined_by_risk: u64,
+    pub challenged: u64,
+    pub challenges_passed: u64,
+    pub declined_by_credit: u64,
+    pub reviewed: u64,
+    pub captured: u64,
+    pub captured_fen: i64,
+    pub refunded_fen: i64,
+    pub voided: u64,
+    pub expired: u64,
+    pub good_payments_challenged: u64,
+    pub good_payments_declined: u64,
+    pub good_payments_declined_by_credit: u64,
+    /// Genuine customers who failed the step-up and gave up.
+    pub good_payments_abandoned: u64,
+    pub offline: u64,
+    pub online: u64,
+    /// Why good payments were challenged or declined: the first reason code of each.
+    pub good_friction_reasons: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermMix {
+    /// `pay_later` or `3`, `6`, `12`, `24` periods.
+    pub term: String,
+    pub count: u64,
+    pub amount_fen: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statements {
+    pub closed: u64,
+    pub nothing_due: u64,
+    pub paid_in_full: u64,
+    /// At least the minimum, not the whole balance, by the due date.
+    pub minimum_or_more: u64,
+    /// Less than the minimum by the due date.
+    pub overdue: u64,
+    /// Due after the run ended.
+    pub not_yet_due: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roll {
+    pub from: String,
+    pub to: String,
+    pub from_accounts: u64,
+    pub to_accounts: u64,
+    pub ppm: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delinquency {
+    /// Accounts that reached each bucket at least once.
+    pub entered: BTreeMap<String, u64>,
+    pub rolls: Vec<Roll>,
+    /// Accounts in each bucket at the end.
+    pub at_end: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Losses {
+    pub captured_fen: i64,
+    pub charged_off_fen: i64,
+    pub charged_off_accounts: u64,
+    /// The ledger's fraud loss: principal of confirmed unauthorized use, restated away.
+    pub fraud_loss_booked_fen: i64,
+    /// Principal owed at the end, and the part of it 30+ days past due.
+    pub receivables_end_fen: i64,
+    pub receivables_30_plus_fen: i64,
+    /// (charge-offs + fraud lost) / captured.
+    pub loss_rate_ppm: i64,
+    pub fee_income_fen: i64,
+    pub interest_income_fen: i64,
+    pub penalty_income_fen: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttackFigures {
+    /// `account_takeover`, `device_farm`, `cash_out_ring`.
+    pub kind: String,
+    pub attacks: u64,
+    /// Payment attempts (and, for farms, applications).
+    pub attempts: u64,
+    pub attempted_fen: i64,
+    pub stopped_declined_fen: i64,
+    pub stopped_challenged_fen: i64,
+    pub stopped_intercepted_fen: i64,
+    /// Declined by the credit line itself (limit, freeze after a theft report).
+    pub stopped_by_line_fen: i64,
+    pub lost_fen: i64,
+    /// Of the lost, restated away after the victim's theft report (booked as fraud loss).
+    pub exempted_fen: i64,
+    pub stopped_ppm: i64,
+}
+
+impl AttackFigures {
+    pub fn stopped_fen(&self) -> i64 {
+        self.stopped_declined_fen
+            + self.stopped_challenged_fen
+            + self.stopped_intercepted_fen
+            + self.stopped_by_line_fen
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayFigures {
+    pub day: u32,
+    pub date: String,
+    pub payments: u64,
+    pub captured_fen: i64,
+    pub repaid_fen: i64,
+    pub receivables_fen: i64,
+    pub fraud_attempted_fen: i64,
+    pub fraud_lost_fen: i64,
+    pub statements: u64,
+    pub delinquent_accounts: u64,
+}
+
+/// How fast the run went: the only figures that depend on the machine.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub requests: u64,
+    pub wall_s: f64,
+    pub ops_per_s: f64,
+    pub driver: String,
+}
+
+/// `part / whole` in parts per million (0 for an empty whole).
+pub fn ppm(part: i64, whole: i64) -> i64 {
+    if whole == 0 {
+        0
+    } else {
+        i64::try_from(i128::from(part) * 1_000_000 / i128::from(whole)).unwrap_or(i64::MAX)
+    }
+}
+
+/// `ppm` as a percentage with two decimals, e.g. `"95.31%"`.
+pub fn percent(ppm: i64) -> String {
+    format!("{}.{:02}%", ppm / 10_000, (ppm % 10_000).abs() / 100)
+}
+
+impl Figures {
+    /// The figures without the machine-dependent throughput: what a seed must reproduce.
+    pub fn deterministic(&self) -> Figures {
+        Figures {
+            ops_per_s: 0.0,
+            throughput: Throughput::default(),
+            ..self.clone()
+        }
+    }
+
+    /// Totals over the attacks, filling the headline fields.
+    pub fn total_fraud(&mut self) {
+        for attack in &mut self.fraud {
+            attack.stopped_ppm = ppm(attack.stopped_fen(), attack.attempted_fen);
+        }
+        self.fraud_loss_attempted_fen = self.fraud.iter().map(|a| a.attempted_fen).sum();
+        self.fraud_loss_stopped_fen = self.fraud.iter().map(AttackFigures::stopped_fen).sum();
+        self.fraud_loss_lost_fen = self.fraud.iter().map(|a| a.lost_fen).sum();
+        self.fraud_stopped_ppm = ppm(self.fraud_loss_stopped_fen, self.fraud_loss_attempted_fen);
+        self.good_payments_friction_ppm = ppm(
+            i64::try_from(self.good_payments_challenged_or_declined).unwrap_or(i64::MAX),
+            i64::try_from(self.good_payments).unwrap_or(i64::MAX),
+        );
+    }
+}

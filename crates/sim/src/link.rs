@@ -1,0 +1,124 @@
+//! [`Link`]: the driver with the auditor on the line. Every call goes out through it and
+//! every answer is checked before the workload sees it; each call is one numbered step.
+
+use credit::{Account, AccountId, Event, Product};
+
+use crate::auditor::{Auditor, Mismatch};
+use crate::driver::{Answer, Call, Driver, DriverError};
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    #[error("the auditor disagrees with the system at {0}")]
+    Mismatch(#[from] Mismatch),
+    /// A mismatch with where it happened: replay it with the same seed.
+    #[error("the auditor stopped the run: seed {seed}, {day}, step {}: {} (replay with --seed {seed})", .mismatch.step, .mismatch.what)]
+    Audit { seed: u64, day: String, mismatch: Mismatch },
+}
+
+pub struct Link<'d> {
+    driver: &'d mut dyn Driver,
+    pub auditor: Auditor,
+    /// Calls made so far: the step a mismatch is reported at.
+    pub step: u64,
+}
+
+impl std::fmt::Debug for Link<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link").field("step", &self.step).finish_non_exhaustive()
+    }
+}
+
+impl<'d> Link<'d> {
+    pub fn new(driver: &'d mut dyn Driver) -> Link<'d> {
+        let auditor = Auditor::new(driver.product().clone());
+        Link {
+            driver,
+            auditor,
+            step: 0,
+        }
+    }
+
+    pub fn product(&self) -> &Product {
+        self.driver.product()
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.driver.requests()
+    }
+
+    pub fn set_time(&mut self, at: jiff::Timestamp) -> Result<(), SimError> {
+        Ok(self.driver.set_time(at)?)
+    }
+
+    /// Sends one wave and audits every answer.
+    pub fn send(&mut self, calls: &[Call]) -> Result<Vec<Answer>, SimError> {
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let answers = self.driver.send(calls)?;
+        for (call, answer) in calls.iter().zip(&answers) {
+            self.step += 1;
+            self.auditor.observe(self.step, call, answer)?;
+        }
+        self.rebase_restated()?;
+        Ok(answers)
+    }
+
+    /// One call on its own.
+    pub fn call(&mut self, call: Call) -> Result<Answer, SimError> {
+        let mut answers = self.send(std::slice::from_ref(&call))?;
+        answers
+            .pop()
+            .ok_or_else(|| SimError::Driver(DriverError::Unavailable("no answer".into())))
+    }
+
+    pub fn advance(&mut self) -> Result<Vec<Event>, SimError> {
+        let events = self.driver.advance()?;
+        self.step += 1;
+        self.auditor.observe_events(self.step, &events)?;
+        Ok(events)
+    }
+
+    pub fn accounts(&mut self, ids: &[AccountId]) -> Result<Vec<Option<Box<Account>>>, SimError> {
+        Ok(self.driver.accounts(ids)?)
+    }
+
+    pub fn list_fraud(&mut self, devices: &[risk::DeviceId], ips: &[std::net::IpAddr]) -> Result<(), SimError> {
+        Ok(self.driver.list_fraud(devices, ips)?)
+    }
+
+    /// Checks `ids` against the model and invariants.
+    pub fn audit(&mut self, ids: &[AccountId]) -> Result<(), SimError> {
+        let accounts = self.accounts(ids)?;
+        for account in accounts.iter().flatten() {
+            self.auditor.check_account(self.step, account)?;
+        }
+        Ok(())
+    }
+
+    /// Checks every account and the ledger totals; returns the accounts for the figures.
+    pub fn audit_book(&mut self) -> Result<Vec<Box<Account>>, SimError> {
+        let ids = self.auditor.accounts();
+        let accounts: Vec<Box<Account>> = self.accounts(&ids)?.into_iter().flatten().collect();
+        self.auditor.check_book(self.step, &accounts)?;
+        Ok(accounts)
+    }
+
+    fn rebase_restated(&mut self) -> Result<(), SimError> {
+        let restated = self.auditor.restated();
+        if restated.is_empty() {
+            return Ok(());
+        }
+        for account in self.accounts(&restated)?.into_iter().flatten() {
+            credit::invariants::check_account(&account).map_err(|v| Mismatch {
+                step: self.step,
+                what: format!("invariant broken after a restatement: {v}"),
+            })?;
+            self.auditor.rebase(&account);
+        }
+        Ok(())
+    }
+}

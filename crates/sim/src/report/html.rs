@@ -1,0 +1,427 @@
+//! The HTML report: one self-contained page (inline CSS and SVG, no script, nothing fetched).
+
+use std::fmt::Write;
+
+use super::svg::{bars, lines, stacked};
+use super::{FRAUD_STOPPED_TARGET_PPM, FRICTION_TARGET_PPM, count, escape, yuan};
+use crate::figures::{Figures, percent};
+
+/// The section ids, in page order (the tests check every one is there).
+pub const SECTIONS: [&str; 11] = [
+    "summary",
+    "approvals",
+    "limits",
+    "installments",
+    "statements",
+    "delinquency",
+    "losses",
+    "fraud",
+    "friction",
+    "activity",
+    "run",
+];
+
+const STYLE: &str = "body{font-family:sans-serif;max-width:800px;margin:2em auto;padding:0 1em;color:#222}\
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}.wide{overflow-x:auto}td,th{padding:2px 10px;text-align:right}\
+td:first-child,th:first-child{text-align:left}tr:nth-child(even){background:#f5f5f5}\
+.ok{color:#2a7a3a;font-weight:bold}.bad{color:#b03030;font-weight:bold}.note{color:#555;font-size:.9em}";
+
+fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+    out.push_str("<div class=\"wide\"><table><tr>");
+    for h in head {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out.push_str("</tr>");
+    for row in rows {
+        out.push_str("<tr>");
+        for cell in row {
+            let _ = write!(out, "<td>{}</td>", escape(cell));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table></div>");
+}
+
+fn section(out: &mut String, id: &str, title: &str) {
+    let _ = write!(out, r#"<h2 id="{id}">{}</h2>"#, escape(title));
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        r#"<span class="ok">target met</span>"#
+    } else {
+        r#"<span class="bad">target not met</span>"#
+    }
+}
+
+fn yuan_short(v: f64) -> String {
+    yuan((v as i64) / 100 * 100).trim_end_matches(".00").to_owned()
+}
+
+/// The whole page.
+pub fn html(f: &Figures) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>iou simulation report</title><style>{STYLE}</style></head><body>"
+    );
+    let _ = write!(
+        out,
+        "<h1>iou simulation report</h1><p>Seed {} &middot; {} shoppers &middot; {} merchants &middot; {} days from {} &middot; driven through the real engine.</p>",
+        f.seed,
+        count(u64::from(f.users)),
+        count(u64::from(f.merchants)),
+        f.days,
+        escape(&f.start)
+    );
+    summary(&mut out, f);
+    approvals(&mut out, f);
+    limits(&mut out, f);
+    installments(&mut out, f);
+    statements(&mut out, f);
+    delinquency(&mut out, f);
+    losses(&mut out, f);
+    fraud(&mut out, f);
+    friction(&mut out, f);
+    activity(&mut out, f);
+    run(&mut out, f);
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn summary(out: &mut String, f: &Figures) {
+    section(out, "summary", "Summary");
+    let fraud_ok = f.fraud_stopped_ppm >= FRAUD_STOPPED_TARGET_PPM;
+    let friction_ok = f.good_payments_friction_ppm <= FRICTION_TARGET_PPM;
+    let _ = write!(
+        out,
+        "<p>Fraud loss stopped: <b>{}</b> of {} yuan attempted ({}; at least 95%). Good payments challenged or declined: <b>{}</b> of {} ({}; at most 1%). Auditor: {} checks, <b>{} mismatches</b>.</p>",
+        percent(f.fraud_stopped_ppm),
+        yuan(f.fraud_loss_attempted_fen),
+        verdict(fraud_ok),
+        percent(f.good_payments_friction_ppm),
+        count(f.good_payments),
+        verdict(friction_ok),
+        count(f.auditor_checks),
+        f.auditor_mismatches
+    );
+}
+
+fn approvals(out: &mut String, f: &Figures) {
+    let a = &f.applications;
+    section(out, "approvals", "Applications: approvals and declines by reason");
+    let _ = write!(
+        out,
+        "<p>{} applications: {} approved, {} declined ({} genuine applicants declined; {} fraudulent applications, {} approved).</p>",
+        count(a.total),
+        count(a.approved),
+        count(a.declined),
+        count(a.genuine_declined),
+        count(a.fraudulent),
+        count(a.fraudulent_approved)
+    );
+    let mut items: Vec<(String, f64)> = vec![("approved".into(), a.approved as f64)];
+    items.extend(a.declines_by_reason.iter().map(|(r, n)| (r.clone(), *n as f64)));
+    out.push_str(&bars(&items, |v| count(v as u64)));
+    out.push_str("<p class=\"note\">Reasons are the first reason code of the checkpoint that stopped the application: <code>deny:</code> a rule denied, <code>review:</code> referred to an analyst (counted as declined), <code>challenge_failed:</code> the applicant failed the step-up.</p>");
+}
+
+fn limits(out: &mut String, f: &Figures) {
+    let l = &f.limits;
+    section(out, "limits", "Credit limits and utilization");
+    let _ = write!(
+        out,
+        "<p>{} yuan of credit approved, {} yuan per line on average. Mean utilization at the end (principal owed over limit): {}.</p><h3>Approved limits (yuan)</h3>",
+        yuan(l.approved_total_fen),
+        yuan(l.approved_mean_fen),
+        percent(l.utilization_mean_ppm)
+    );
+    let items: Vec<(String, f64)> = l.histogram.iter().map(|b| (b.label.clone(), b.count as f64)).collect();
+    out.push_str(&bars(&items, |v| count(v as u64)));
+    out.push_str("<h3>Utilization at the end</h3>");
+    let items: Vec<(String, f64)> = l
+        .utilization_histogram
+        .iter()
+        .map(|b| (b.label.clone(), b.count as f64))
+        .collect();
+    out.push_str(&bars(&items, |v| count(v as u64)));
+}
+
+fn installments(out: &mut String, f: &Figures) {
+    section(out, "installments", "Installment mix");
+    let mut mix = f.installments.clone();
+    mix.sort_by_key(|t| t.term.parse::<u32>().unwrap_or(0));
+    let items: Vec<(String, f64)> = mix.iter().map(|t| (term_name(&t.term), t.amount_fen as f64)).collect();
+    out.push_str(&bars(&items, |v| format!("{} yuan", yuan_short(v))));
+    let rows: Vec<Vec<String>> = mix
+        .iter()
+        .map(|t| vec![term_name(&t.term), count(t.count), yuan(t.amount_fen)])
+        .collect();
+    table(out, &["term", "purchases", "captured (yuan)"], &rows);
+}
+
+fn term_name(term: &str) -> String {
+    if term == "pay_later" {
+        "pay later".into()
+    } else {
+        format!("{term} periods")
+    }
+}
+
+fn statements(out: &mut String, f: &Figures) {
+    let s = &f.statements;
+    section(out, "statements", "Statement outcomes");
+    let items = vec![
+        ("paid in full".to_owned(), s.paid_in_full as f64),
+        ("minimum or more".to_owned(), s.minimum_or_more as f64),
+        ("overdue".to_owned(), s.overdue as f64),
+        ("nothing due".to_owned(), s.nothing_due as f64),
+        ("not yet due".to_owned(), s.not_yet_due as f64),
+    ];
+    out.push_str(&bars(&items, |v| count(v as u64)));
+    let _ = write!(
+        out,
+        "<p class=\"note\">{} statements closed. Outcomes are judged the day after the due date from what the customer paid since the statement.</p>",
+        count(s.closed)
+    );
+}
+
+fn delinquency(out: &mut String, f: &Figures) {
+    let d = &f.delinquency;
+    section(out, "delinquency", "Delinquency and roll rates");
+    let rows: Vec<Vec<String>> = d
+        .rolls
+        .iter()
+        .map(|r| {
+            vec![
+                format!("{} \u{2192} {}", r.from, r.to),
+                count(r.from_accounts),
+                count(r.to_accounts),
+                percent(r.ppm),
+            ]
+        })
+        .collect();
+    table(out, &["roll", "accounts in", "rolled on", "roll rate"], &rows);
+    let items: Vec<(String, f64)> = ["current", "grace", "M1", "M2", "M3", "M3+", "charged_off"]
+        .iter()
+        .map(|b| ((*b).to_owned(), d.at_end.get(*b).copied().unwrap_or(0) as f64))
+        .collect();
+    out.push_str("<h3>Accounts by bucket at the end</h3>");
+    out.push_str(&bars(&items, |v| count(v as u64)));
+    out.push_str("<p class=\"note\">Charge-off comes at 180 days past due: a run shorter than about seven months cannot reach it.</p>");
+}
+
+fn losses(out: &mut String, f: &Figures) {
+    let l = &f.losses;
+    section(out, "losses", "Losses and income");
+    let rows = vec![
+        vec!["captured".to_owned(), yuan(l.captured_fen)],
+        vec!["charged off".to_owned(), yuan(l.charged_off_fen)],
+        vec!["fraud lost (captured on fraud)".to_owned(), yuan(f.fraud_loss_lost_fen)],
+        vec![
+            "fraud loss booked (theft reports confirmed)".to_owned(),
+            yuan(l.fraud_loss_booked_fen),
+        ],
+        vec![
+            "loss rate (charge-off + fraud lost) / captured".to_owned(),
+            percent(l.loss_rate_ppm),
+        ],
+        vec!["principal owed at the end".to_owned(), yuan(l.receivables_end_fen)],
+        vec!["of it 30+ days past due".to_owned(), yuan(l.receivables_30_plus_fen)],
+        vec!["fee income".to_owned(), yuan(l.fee_income_fen)],
+        vec!["interest income".to_owned(), yuan(l.interest_income_fen)],
+        vec!["penalty income".to_owned(), yuan(l.penalty_income_fen)],
+    ];
+    table(out, &["", "yuan"], &rows);
+}
+
+fn fraud(out: &mut String, f: &Figures) {
+    section(out, "fraud", "Fraud: attempted, stopped and lost, by attack");
+    let legend = [
+        "declined",
+        "challenged and failed",
+        "intercepted",
+        "declined by the line",
+        "lost",
+    ];
+    let rows: Vec<(String, Vec<f64>)> = f
+        .fraud
+        .iter()
+        .map(|a| {
+            (
+                a.kind.replace('_', " "),
+                vec![
+                    a.stopped_declined_fen as f64,
+                    a.stopped_challenged_fen as f64,
+                    a.stopped_intercepted_fen as f64,
+                    a.stopped_by_line_fen as f64,
+                    a.lost_fen as f64,
+                ],
+            )
+        })
+        .collect();
+    out.push_str(&stacked(&rows, &legend, |v| format!("{} yuan", yuan_short(v))));
+    let rows: Vec<Vec<String>> = f
+        .fraud
+        .iter()
+        .map(|a| {
+            vec![
+                a.kind.replace('_', " "),
+                count(a.attacks),
+                count(a.attempts),
+                yuan(a.attempted_fen),
+                yuan(a.stopped_declined_fen),
+                yuan(a.stopped_challenged_fen),
+                yuan(a.stopped_intercepted_fen),
+                yuan(a.stopped_by_line_fen),
+                yuan(a.lost_fen),
+                yuan(a.exempted_fen),
+                percent(a.stopped_ppm),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "attack",
+            "attacks",
+            "attempts",
+            "attempted",
+            "declined",
+            "challenged",
+            "intercepted",
+            "by the line",
+            "lost",
+            "of it restated",
+            "stopped",
+        ],
+        &rows,
+    );
+    let _ = write!(
+        out,
+        "<p>Overall: {} of {} yuan stopped ({}), {} yuan lost. {}</p><p class=\"note\">Attempted is ground truth: every fraudulent order's amount, a takeover stopped at login or device binding counts its whole planned burst, and an application fraud stopped at onboarding counts the line it asked for. Lost is what was captured (paid out to merchants); a victim's theft report restates it away from the victim as the platform's fraud loss.</p>",
+        yuan(f.fraud_loss_stopped_fen),
+        yuan(f.fraud_loss_attempted_fen),
+        percent(f.fraud_stopped_ppm),
+        yuan(f.fraud_loss_lost_fen),
+        verdict(f.fraud_stopped_ppm >= FRAUD_STOPPED_TARGET_PPM)
+    );
+}
+
+fn friction(out: &mut String, f: &Figures) {
+    let p = &f.payments;
+    section(out, "friction", "Good customers: payments challenged or declined");
+    let rows = vec![
+        vec!["genuine payment attempts".to_owned(), count(f.good_payments)],
+        vec![
+            "challenged at the first try".to_owned(),
+            count(p.good_payments_challenged),
+        ],
+        vec![
+            "declined by risk at the first try".to_owned(),
+            count(p.good_payments_declined),
+        ],
+        vec![
+            "challenged or declined".to_owned(),
+            count(f.good_payments_challenged_or_declined),
+        ],
+        vec![
+            "gave up after a failed step-up".to_owned(),
+            count(p.good_payments_abandoned),
+        ],
+        vec![
+            "declined by the line (limit, freeze)".to_owned(),
+            count(p.good_payments_declined_by_credit),
+        ],
+        vec!["friction rate".to_owned(), percent(f.good_payments_friction_ppm)],
+    ];
+    table(out, &["", ""], &rows);
+    let _ = write!(
+        out,
+        "<p>{}</p><p class=\"note\">All payments: {} attempts ({} online, {} offline), {} approved, {} challenges ({} passed), {} declined by risk, {} declined by the line, {} held for review, {} voided, {} holds expired.</p>",
+        verdict(f.good_payments_friction_ppm <= FRICTION_TARGET_PPM),
+        count(p.attempts),
+        count(p.online),
+        count(p.offline),
+        count(p.approved),
+        count(p.challenged),
+        count(p.challenges_passed),
+        count(p.declined_by_risk),
+        count(p.declined_by_credit),
+        count(p.reviewed),
+        count(p.voided),
+        count(p.expired)
+    );
+}
+
+fn activity(out: &mut String, f: &Figures) {
+    section(out, "activity", "Day by day");
+    let first = f.daily.first().map_or(String::new(), |d| d.date.clone());
+    let last = f.daily.last().map_or(String::new(), |d| d.date.clone());
+    let series = |get: &dyn Fn(&crate::figures::DayFigures) -> f64| f.daily.iter().map(get).collect::<Vec<f64>>();
+    out.push_str("<h3>Payment attempts per day</h3>");
+    out.push_str(&lines(
+        &[("payments", series(&|d| d.payments as f64))],
+        &first,
+        &last,
+        |v| count(v as u64),
+    ));
+    out.push_str("<h3>Captured and repaid per day (yuan)</h3>");
+    out.push_str(&lines(
+        &[
+            ("captured", series(&|d| d.captured_fen as f64)),
+            ("repaid", series(&|d| d.repaid_fen as f64)),
+        ],
+        &first,
+        &last,
+        yuan_short,
+    ));
+    out.push_str("<h3>Principal owed (yuan)</h3>");
+    out.push_str(&lines(
+        &[("principal owed", series(&|d| d.receivables_fen as f64))],
+        &first,
+        &last,
+        yuan_short,
+    ));
+    out.push_str("<h3>Fraud attempted and lost per day (yuan)</h3>");
+    out.push_str(&lines(
+        &[
+            ("attempted", series(&|d| d.fraud_attempted_fen as f64)),
+            ("lost", series(&|d| d.fraud_lost_fen as f64)),
+        ],
+        &first,
+        &last,
+        yuan_short,
+    ));
+    out.push_str("<h3>Accounts past due</h3>");
+    out.push_str(&lines(
+        &[("delinquent accounts", series(&|d| d.delinquent_accounts as f64))],
+        &first,
+        &last,
+        |v| count(v as u64),
+    ));
+}
+
+fn run(out: &mut String, f: &Figures) {
+    let t = &f.throughput;
+    section(out, "run", "The run");
+    let rows = vec![
+        vec!["driver".to_owned(), t.driver.clone()],
+        vec!["requests".to_owned(), count(t.requests)],
+        vec!["wall time".to_owned(), format!("{:.1} s", t.wall_s)],
+        vec!["throughput".to_owned(), format!("{:.0} requests/s", t.ops_per_s)],
+        vec!["auditor checks".to_owned(), count(f.auditor_checks)],
+        vec!["auditor mismatches".to_owned(), count(f.auditor_mismatches)],
+    ];
+    table(out, &["", ""], &rows);
+    let _ = write!(
+        out,
+        "<p class=\"note\">Replay this run with <code>iou simulate --seed {} --users {} --merchants {} --days {} --start {}</code>: the same seed gives the same figures (all but this section's timings).</p>",
+        f.seed,
+        f.users,
+        f.merchants,
+        f.days,
+        escape(&f.start)
+    );
+}

@@ -1,0 +1,186 @@
+//! The report of a run: [`text`] for the terminal and [`html`] for a self-contained page.
+
+mod html;
+pub mod svg;
+
+pub use html::{SECTIONS, html};
+
+use crate::figures::{Figures, percent};
+
+/// The fraud target: at least this share of the fraud loss attempted is stopped.
+pub const FRAUD_STOPPED_TARGET_PPM: i64 = 950_000;
+/// The friction target: at most this share of good payments is challenged or declined.
+pub const FRICTION_TARGET_PPM: i64 = 10_000;
+
+/// Escapes text for HTML and SVG.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Fen as yuan with thousands separators: `1,234,567.89`.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02}", abs % 100)
+}
+
+/// A count with thousands separators.
+pub fn count(n: u64) -> String {
+    let fen = i64::try_from(n).unwrap_or(i64::MAX).saturating_mul(100);
+    let text = yuan(fen);
+    text.trim_end_matches(".00").to_owned()
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "met" } else { "NOT met" }
+}
+
+/// The summary printed at the end of a run.
+pub fn text(f: &Figures) -> String {
+    let a = &f.applications;
+    let p = &f.payments;
+    let s = &f.statements;
+    let l = &f.losses;
+    let mut out = format!(
+        "iou simulation: seed {}, {} shoppers, {} merchants, {} days from {}\n",
+        f.seed, f.users, f.merchants, f.days, f.start
+    );
+    out += &format!(
+        "  applications     {} ({} approved, {} declined; {} fraudulent, {} of them approved)\n",
+        count(a.total),
+        count(a.approved),
+        count(a.declined),
+        count(a.fraudulent),
+        count(a.fraudulent_approved)
+    );
+    out += &format!(
+        "  credit limits    {} yuan approved, {} on average; utilization at the end {}\n",
+        yuan(f.limits.approved_total_fen),
+        yuan(f.limits.approved_mean_fen),
+        percent(f.limits.utilization_mean_ppm)
+    );
+    out += &format!(
+        "  payments         {} attempts, {} approved, {} captured for {} yuan, {} refunded\n",
+        count(p.attempts),
+        count(p.approved),
+        count(p.captured),
+        yuan(p.captured_fen),
+        yuan(p.refunded_fen)
+    );
+    let mix: Vec<String> = f
+        .installments
+        .iter()
+        .map(|t| format!("{} {}", t.term, count(t.count)))
+        .collect();
+    out += &format!("  installment mix  {}\n", mix.join(", "));
+    out += &format!(
+        "  statements       {} closed: {} paid in full, {} minimum or more, {} overdue, {} nothing due, {} not yet due\n",
+        count(s.closed),
+        count(s.paid_in_full),
+        count(s.minimum_or_more),
+        count(s.overdue),
+        count(s.nothing_due),
+        count(s.not_yet_due)
+    );
+    let rolls: Vec<String> = f
+        .delinquency
+        .rolls
+        .iter()
+        .map(|r| format!("{}->{} {}", r.from, r.to, percent(r.ppm)))
+        .collect();
+    out += &format!("  roll rates       {}\n", rolls.join(", "));
+    out += &format!(
+        "  losses           charged off {} yuan, fraud lost {} yuan ({} booked as fraud loss); loss rate {}\n",
+        yuan(l.charged_off_fen),
+        yuan(f.fraud_loss_lost_fen),
+        yuan(l.fraud_loss_booked_fen),
+        percent(l.loss_rate_ppm)
+    );
+    for attack in &f.fraud {
+        out += &format!(
+            "  fraud {:17} {} attacks, {} yuan attempted, {} stopped ({}), {} lost\n",
+            attack.kind,
+            count(attack.attacks),
+            yuan(attack.attempted_fen),
+            yuan(attack.stopped_fen()),
+            percent(attack.stopped_ppm),
+            yuan(attack.lost_fen)
+        );
+    }
+    out += &format!(
+        "  fraud stopped    {} of {} yuan attempted: {} (target 95%: {})\n",
+        yuan(f.fraud_loss_stopped_fen),
+        yuan(f.fraud_loss_attempted_fen),
+        percent(f.fraud_stopped_ppm),
+        mark(f.fraud_stopped_ppm >= FRAUD_STOPPED_TARGET_PPM)
+    );
+    out += &format!(
+        "  good payments    {} of {} challenged or declined: {} (target at most 1%: {})\n",
+        count(f.good_payments_challenged_or_declined),
+        count(f.good_payments),
+        percent(f.good_payments_friction_ppm),
+        mark(f.good_payments_friction_ppm <= FRICTION_TARGET_PPM)
+    );
+    let reasons: Vec<String> = p
+        .good_friction_reasons
+        .iter()
+        .map(|(r, n)| format!("{r} {}", count(*n)))
+        .collect();
+    out += &format!("  friction by rule {}\n", reasons.join(", "));
+    out += &format!(
+        "  auditor          {} checks, {} mismatches\n",
+        count(f.auditor_checks),
+        f.auditor_mismatches
+    );
+    out += &format!(
+        "  throughput       {} requests in {:.1} s: {:.0} ops/s ({})\n",
+        count(f.throughput.requests),
+        f.throughput.wall_s,
+        f.ops_per_s,
+        f.throughput.driver
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_like_a_bank_statement() {
+        let cases = [
+            (0, "0.00"),
+            (5, "0.05"),
+            (123_456, "1,234.56"),
+            (-100_000_000, "-1,000,000.00"),
+            (99_999_999, "999,999.99"),
+        ];
+        for (fen, want) in cases {
+            assert_eq!(yuan(fen), want, "{fen}");
+        }
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(7), "7");
+        assert_eq!(percent(953_100), "95.31%");
+        assert_eq!(percent(1_000_000), "100.00%");
+        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}

@@ -1,0 +1,89 @@
+//! Running a simulation in-process: the engine configuration a simulation needs (the shipped
+//! rules, the scheduler off) and the one call that runs a population against an engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use engine::{Engine, EngineConfig, RiskShared};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::clock::SwitchClock;
+use crate::config::SimConfig;
+use crate::driver::InProcess;
+use crate::figures::Figures;
+use crate::link::{Link, SimError};
+use crate::onboard::DirectOnboard;
+use crate::progress::Progress;
+use crate::workload::Simulation;
+
+/// Why an in-process run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Rules(#[from] engine::rules_dir::RulesDirError),
+    #[error(transparent)]
+    Engine(#[from] engine::EngineError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Sim(#[from] SimError),
+}
+
+/// The shipped `rules/` folder of this checkout.
+pub fn default_rules_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules")
+}
+
+/// An engine configuration for a simulation: `partitions`, risk with the rules of `rules_dir`
+/// and default features, the daily scheduler off (the simulator sends the advance and reads
+/// its events), read models kept when `project`.
+pub fn engine_config(partitions: u32, rules_dir: &Path, project: bool) -> Result<EngineConfig, RunError> {
+    let rules = engine::rules_dir::load_dir(rules_dir, risk::EvaluatorChoice::Auto)?;
+    let shared = RiskShared::new(
+        Arc::new(risk::RuleSetCell::new(Arc::new(rules))),
+        risk::FeatureConfig::default(),
+    );
+    Ok(EngineConfig {
+        partitions,
+        schedule: false,
+        project,
+        risk: Some(Arc::new(shared)),
+        ..EngineConfig::default()
+    })
+}
+
+/// Midnight (Asia/Shanghai) of the run's first day: where the clock starts.
+pub fn start_time(config: &SimConfig) -> Timestamp {
+    config
+        .start
+        .to_zoned(TimeZone::fixed(jiff::tz::offset(8)))
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Runs `config` against a running `engine` whose clock is `clock`.
+pub fn run(
+    config: &SimConfig,
+    engine: &Engine,
+    clock: Arc<SwitchClock>,
+    progress: &mut dyn Progress,
+) -> Result<Figures, SimError> {
+    let mut driver = InProcess::new(engine, clock);
+    let mut link = Link::new(&mut driver);
+    let simulation = Simulation::new(config.clone(), &mut link, Box::new(DirectOnboard));
+    simulation.run(progress)
+}
+
+/// Runs `config` on a fresh engine in memory with the rules of `rules_dir`.
+pub fn run_in_memory(config: &SimConfig, rules_dir: &Path, progress: &mut dyn Progress) -> Result<Figures, RunError> {
+    let clock = Arc::new(SwitchClock::manual(start_time(config)));
+    let engine = Engine::start(
+        engine_config(config.partitions, rules_dir, false)?,
+        Arc::new(store::memory::MemoryBackend::new()),
+        clock.clone(),
+    )?;
+    let figures = run(config, &engine, clock, progress);
+    engine.shutdown();
+    Ok(figures?)
+}

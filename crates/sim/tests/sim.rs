@@ -1,0 +1,13 @@
+//! The simulator's integration tests: reproducibility, the auditor (clean on a real run, and
+//! able to fail), the report and the JSON figures, and what a small run exercises.
+
+#[path = "sim/auditor.rs"]
+mod auditor;
+#[path = "sim/common.rs"]
+mod common;
+#[path = "sim/determinism.rs"]
+mod determinism;
+#[path = "sim/report.rs"]
+mod report;
+#[path = "sim/workload.rs"]
+mod workload;

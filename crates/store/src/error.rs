@@ -1,0 +1,26 @@
+//! [`StoreError`].
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("batch {seq} of partition {partition} does not follow {last}")]
+    SequenceGap { partition: u32, seq: u64, last: u64 },
+    #[error("the store was created with {stored} for {key}, not {wanted}")]
+    MetaMismatch {
+        key: String,
+        stored: String,
+        wanted: String,
+    },
+    #[error("only read-only queries are allowed")]
+    NotReadOnly,
+    /// The database was written by a newer build: its schema has steps this build lacks.
+    #[error("{database} has schema version {found}; this build knows up to {known}")]
+    SchemaTooNew { database: String, found: u32, known: u32 },
+    /// The backend does not offer this operation (the memory backend runs no SQL).
+    #[error("{backend} does not support {operation}")]
+    Unsupported {
+        backend: &'static str,
+        operation: &'static str,
+    },
+    #[error("storage error: {0}")]
+    Backend(String),
+}

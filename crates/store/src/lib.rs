@@ -1,0 +1,108 @@
+//! Durable storage for iou.
+//!
+//! This crate owns the on-disk shape of everything the engine keeps: the **journal** (each
+//! partition's batches of applied commands, appended in one durable transaction per commit
+//! group), **snapshots** of partition state, a small **meta** table (schema version, partition
+//! count), and the **read models**: SQL tables an operator can query (accounts, holds,
+//! purchases, plans, statements, ledger entries, events), written by a projector that tails
+//! the journal; and the **outbox** ([`outbox`]): the engine's notices and the webhook deliveries
+//! they make, recorded by a scanner that tails the journal.
+//!
+//! It knows SQL and files. It does not know how journal records are encoded (they are opaque
+//! bytes written by the engine), how partitions are scheduled, or anything about HTTP. The
+//! credit core's event and view types are its input for read models; it never changes them.
+//!
+//! Backends implement [`Journal`] and [`ReadModels`]; the embedded default is SQLite in WAL mode
+//! (two files in the data directory, so projection never blocks commits), and [`memory`] keeps
+//! the same traits in memory for tests and the simulator. The conformance suite in
+//! [`conformance`] runs against any backend. READ_MODELS.md documents the read-model tables.
+
+pub mod conformance;
+mod error;
+pub mod memory;
+mod names;
+pub mod outbox;
+mod projection;
+mod sql_guard;
+pub mod sqlite;
+
+pub use error::StoreError;
+pub use outbox::Outbox;
+pub use projection::{AccountRow, Projection};
+
+/// An operator query's answer: column names, and rows of values as text (`None` for NULL).
+pub type QueryRows = (Vec<String>, Vec<Vec<Option<String>>>);
+
+/// What [`Journal::scan`] calls with each batch's sequence and bytes; an error stops the scan.
+pub type BatchVisitor<'a> = dyn FnMut(u64, &[u8]) -> Result<(), StoreError> + 'a;
+
+/// One partition's batch in a commit group: a sequence number (1, 2, 3 ... per partition,
+/// without gaps) and the engine's encoded records.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchRef<'a> {
+    pub partition: u32,
+    pub seq: u64,
+    pub bytes: &'a [u8],
+}
+
+/// A partition snapshot: the state after applying every batch up to `seq`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub partition: u32,
+    pub seq: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// The journal and snapshots: the truth the engine restores from.
+///
+/// Each method is one transaction. `append` is durable when it returns: the engine replies to
+/// the requests in those batches only after that.
+pub trait Journal: Send {
+    /// Appends a commit group atomically. A batch whose `seq` is not exactly one more than
+    /// its partition's last is refused with [`StoreError::SequenceGap`] and nothing is written.
+    fn append(&mut self, batches: &[BatchRef<'_>]) -> Result<(), StoreError>;
+
+    /// The last batch sequence of a partition (0 when it has none).
+    fn last_seq(&mut self, partition: u32) -> Result<u64, StoreError>;
+
+    /// Calls `visit(seq, bytes)` for each batch of `partition` with `seq > after`, in order.
+    fn scan(&mut self, partition: u32, after: u64, visit: &mut BatchVisitor<'_>) -> Result<(), StoreError>;
+
+    /// One batch, if present.
+    fn read_batch(&mut self, partition: u32, seq: u64) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Saves a snapshot; older snapshots of the partition may be dropped.
+    fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError>;
+
+    /// The newest snapshot of a partition.
+    fn load_snapshot(&mut self, partition: u32) -> Result<Option<Snapshot>, StoreError>;
+
+    /// A meta value (e.g. `"partitions"`), set once and checked at every start.
+    fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// The read models: tables derived from the journal, for operators and SQL.
+pub trait ReadModels: Send {
+    /// Applies one partition batch's projection and records `seq` as the partition's watermark,
+    /// in one transaction. Applying a batch at or below the watermark is a no-op (projection is
+    /// idempotent, so a restart may re-send it).
+    fn project(&mut self, projection: &Projection<'_>) -> Result<(), StoreError>;
+
+    /// Several batches in one transaction (the projector coalesces when it is behind).
+    fn project_many(&mut self, projections: &[Projection<'_>]) -> Result<(), StoreError>;
+
+    /// The last batch projected for a partition (0 when none).
+    fn watermark(&mut self, partition: u32) -> Result<u64, StoreError>;
+
+    /// Runs a read-only SQL query for operators, returning column names and rows as text.
+    fn query(&mut self, sql: &str, limit: usize) -> Result<QueryRows, StoreError>;
+}
+
+/// Opens connections to one store (each thread gets its own).
+pub trait Backend: Send + Sync {
+    fn journal(&self) -> Result<Box<dyn Journal>, StoreError>;
+    fn read_models(&self) -> Result<Box<dyn ReadModels>, StoreError>;
+    /// A short name for logs: `"sqlite:/path"`, `"postgres"`.
+    fn describe(&self) -> String;
+}

@@ -1,0 +1,24 @@
+//! The migration lists of the two databases. Append new steps; never edit a released one.
+
+use super::migrate::Migration;
+
+/// `journal.db`: the journal, snapshots and meta.
+pub(crate) const JOURNAL: &[Migration] = &[Migration {
+    version: 1,
+    name: "journal, snapshots and meta",
+    sql: include_str!("sql/journal_001.sql"),
+}];
+
+/// `read.db`: the read models (READ_MODELS.md describes them).
+pub(crate) const READ: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "read models",
+        sql: include_str!("sql/read_001.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "notices, cases and the webhook outbox",
+        sql: include_str!("sql/read_002.sql"),
+    },
+];

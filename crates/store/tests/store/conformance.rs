@@ -1,0 +1,47 @@
+//! Every conformance check against every backend: SQLite in a fresh temporary directory per
+//! test, and memory.
+
+use store::conformance;
+use store::memory::MemoryBackend;
+use store::sqlite::SqliteBackend;
+
+/// One test per check and backend, so a failure names both.
+macro_rules! conformance_tests {
+    ($($check:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[test]
+                fn $check() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let backend = SqliteBackend::open(dir.path()).unwrap();
+                    conformance::$check(&backend);
+                }
+            )*
+        }
+        mod memory {
+            use super::*;
+            $(
+                #[test]
+                fn $check() {
+                    conformance::$check(&MemoryBackend::new());
+                }
+            )*
+        }
+    };
+}
+
+conformance_tests!(
+    append_and_scan,
+    sequence_gaps_are_refused,
+    handles_share_the_journal,
+    last_seq_and_read_batch,
+    snapshots_keep_the_newest,
+    meta_round_trips,
+    large_blobs,
+    many_small_batches,
+    projection_is_idempotent,
+    project_many_coalesces,
+    queries_are_read_only,
+    run_all,
+);

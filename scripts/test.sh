@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every check and test of iou: formatting, lints, then the whole test suite.
+# PostgreSQL tests run when IOU_TEST_POSTGRES_URL is set (.ci/run sets it) and say loudly
+# that they are skipped otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
