@@ -6,7 +6,7 @@
 //! - [`UserFeatureStore`]: keyed by user, owned by the user's partition;
 //! - [`SharedFeatureShard`]: keyed by device, IP, merchant or card ([`EntityKey`]); those keys are
 //!   shared by users of every partition, so they live in shards of their own (see
-//!   `ARCHITECTURE-risk.md`);
+//!   "Risk across partitions" in the root `ARCHITECTURE.md`);
 //! - [`FeatureStore`]: both, for one process that owns everything (tests, the simulator, the
 //!   embedded server with one shard).
 //!
