@@ -8,6 +8,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
+use crate::routes::applications::{self, operator as applications_operator};
 use crate::routes::{
     customers, monitoring, operator, payments, plan_options, plans, repayments, risk, statements, step_up, system,
 };
@@ -56,6 +57,13 @@ use crate::routes::{
         step_up::identity,
         step_up::theft_report,
         step_up::own_cases,
+        applications::apply,
+        applications::list,
+        applications::one,
+        applications_operator::approve,
+        applications_operator::decline,
+        applications_operator::limit_review,
+        applications_operator::temporary_limit_request,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security),
@@ -67,6 +75,7 @@ use crate::routes::{
         (name = "repayments", description = "Repayments and credit balance cash-outs."),
         (name = "operator", description = "Merchant registration and credit line management."),
         (name = "risk", description = "Rules, fraud lists, cases, step-up, theft reports."),
+        (name = "applications", description = "Credit applications, the review queue, limit reviews and temporary limits."),
         (name = "system", description = "Health and this document."),
     )
 )]

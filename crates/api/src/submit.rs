@@ -74,6 +74,14 @@ pub async fn account(state: &AppState, account: AccountId) -> Result<Box<Account
     found.ok_or_else(account_not_found)
 }
 
+/// An account's credit profile (scores and price tier), if it has one.
+pub async fn credit_profile(state: &AppState, account: AccountId) -> Result<Option<engine::CreditProfile>, ApiError> {
+    let receiver = state.engine().credit_profile(account).map_err(submit_error)?;
+    receiver
+        .await
+        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))
+}
+
 pub fn account_not_found() -> ApiError {
     ApiError::not_found("account_not_found", "no customer has this id").with_field("customer_id")
 }

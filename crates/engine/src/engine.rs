@@ -16,7 +16,7 @@ use crate::committer::Committer;
 use crate::error::EngineError;
 use crate::recovery::recover;
 use crate::request::{Idempotency, Reply, Request, SubmitError};
-use crate::risk::{RiskContext, RiskShared};
+use crate::risk::{CreditProfile, RiskContext, RiskShared};
 use crate::route::{PARTITIONS_MAX, partition_of, txn_partition};
 use crate::shared::Shared;
 use crate::worker::{Msg, Worker};
@@ -257,6 +257,18 @@ impl Engine {
         self.send(
             partition_of(account, self.config.partitions),
             Msg::Account { account, reply },
+        )?;
+        Ok(receiver)
+    }
+
+    /// The credit profile of an account (model scores and the price tier onboarding approved
+    /// it at), after every request queued before this one is durable. `None` for an account
+    /// opened without one.
+    pub fn credit_profile(&self, account: AccountId) -> Result<oneshot::Receiver<Option<CreditProfile>>, SubmitError> {
+        let (reply, receiver) = oneshot::channel();
+        self.send(
+            partition_of(account, self.config.partitions),
+            Msg::Profile { account, reply },
         )?;
         Ok(receiver)
     }

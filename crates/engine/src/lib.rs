@@ -12,6 +12,7 @@
 //! parse requests (callers hand it typed [`Request`]s), and never decide a credit rule: those
 //! live in `credit`. The clock it reads is the injected [`Clock`].
 
+pub mod application;
 mod cases;
 mod clock;
 mod committer;
@@ -20,6 +21,7 @@ mod error;
 mod idempotency;
 mod monitor;
 mod partition;
+pub mod pricing;
 pub mod projector;
 mod record;
 mod recovery;
@@ -32,11 +34,13 @@ mod shared;
 mod snapshotter;
 mod worker;
 
+pub use application::{Approval, CreditApplication, LineOpening};
 pub use cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, Watch};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::{Engine, EngineConfig};
 pub use error::EngineError;
 pub use idempotency::IdempotencyIndex;
+pub use pricing::{Pricing, TierName};
 pub use record::{BatchBody, DecodeError, Op, Record};
 pub use request::{EngineRejection, Idempotency, Outcome, Payer, Reply, Request, RiskBlock, SubmitError, TxnAction};
 pub use risk::{CreditProfile, FraudLists, RiskContext, RiskRecord, RiskShared};

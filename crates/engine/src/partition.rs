@@ -165,7 +165,9 @@ impl Partition {
                 | Command::Void { .. }
                 | Command::Refund { .. }
                 | Command::ExemptFraud { .. } => Err(EngineRejection::WrongRequest),
-                other => Ok(Op::Credit(other.clone())),
+                other => Ok(Op::Credit(crate::pricing::priced_command(other.clone(), |a| {
+                    self.profile(a)
+                }))),
             },
             Request::Authorize {
                 payer,
@@ -182,12 +184,13 @@ impl Partition {
                 };
                 self.txn_counter += 1;
                 let txn = TxnId(make_id(self.txn_counter, self.id));
+                let profile = self.profiles.get(&account);
                 Ok(Op::Credit(Command::Authorize {
                     account,
                     txn,
                     merchant: *merchant,
                     amount: *amount,
-                    plan: *plan,
+                    plan: plan.map(|p| crate::pricing::priced(p, profile)),
                 }))
             }
             Request::Txn { merchant, txn, action } => {
@@ -299,6 +302,13 @@ impl Partition {
                 }
                 Ok(Op::Credit(Command::Unfreeze { account: *account }))
             }
+            Request::CreditApplication(application) => {
+                if self.book.account(application.applicant).is_some() {
+                    return Err(Rejection::AccountExists.into());
+                }
+                Ok(Op::CreditApplication(Box::new(application.clone())))
+            }
+            Request::OpenLine(line) => Ok(Op::OpenLine(Box::new(line.bounded()))),
         }
     }
 
@@ -351,7 +361,12 @@ impl Partition {
                 self.profiles.insert(*account, *profile);
                 Ok(())
             }
-            Op::Checkpoint { .. } | Op::Refused => Ok(()),
+            Op::Checkpoint { .. } | Op::CreditApplication(_) | Op::Refused => Ok(()),
+            Op::OpenLine(line) => {
+                self.book.apply(at, &line.command(), events)?;
+                self.profiles.insert(line.account, line.profile());
+                Ok(())
+            }
             Op::Deliver { .. }
             | Op::Rescore { .. }
             | Op::Intercept { .. }
@@ -405,6 +420,12 @@ impl Partition {
                 },
             ),
             Op::Checkpoint { account, detail } => (*account, detail.clone()),
+            Op::CreditApplication(application) => {
+                // The applicant may hold no account: the profile comes with the request.
+                let context = context.unwrap_or(&unknown);
+                let input = risk.input(application.applicant, context, application.detail(), at);
+                return Some(risk.decide(input, Some(application.profile()), context.step_up, at));
+            }
             Op::Deliver {
                 txn, address_changed, ..
             }

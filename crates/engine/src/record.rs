@@ -74,6 +74,11 @@ pub enum Op {
     /// A request refused before it reached the core (unknown transaction or link); replay
     /// changes nothing for it.
     Refused,
+    /// A credit application decided for an applicant who may hold no account: the decision is
+    /// in the record's `risk`; nothing else changes (see [`crate::application`]).
+    CreditApplication(Box<crate::application::CreditApplication>),
+    /// An approved line opened: the account, its limit and its priced credit profile at once.
+    OpenLine(Box<crate::application::LineOpening>),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

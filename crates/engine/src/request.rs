@@ -2,6 +2,7 @@
 
 use credit::{AccountId, Command, Event, MerchantId, OpId, PlanChoice, Rejection, TxnId};
 
+use crate::application::{CreditApplication, LineOpening};
 use crate::record::Op;
 use crate::risk::RiskRecord;
 use jiff::Timestamp;
@@ -96,6 +97,13 @@ pub enum Request {
     VerifiedUnfreeze {
         account: AccountId,
     },
+    /// The credit-application checkpoint for an applicant who may hold no account yet: decided
+    /// with the PD passed in, journaled, counted in the features; opens nothing. Refused with
+    /// `AccountExists` when the applicant already holds a line (see [`crate::application`]).
+    CreditApplication(CreditApplication),
+    /// Opens an approved line: the account with its limit and its credit profile with the price
+    /// tier, in one journaled op. Refused with `AccountExists` for a second line.
+    OpenLine(LineOpening),
 }
 
 /// Why risk stopped a request.
@@ -235,6 +243,8 @@ impl Request {
             | Request::ExemptFraud { account, .. }
             | Request::SetCreditProfile { account, .. }
             | Request::Checkpoint { account, .. } => Some(partition_of(*account, partitions)),
+            Request::CreditApplication(application) => Some(partition_of(application.applicant, partitions)),
+            Request::OpenLine(line) => Some(partition_of(line.account, partitions)),
         }
     }
 }

@@ -141,11 +141,14 @@ impl RiskRecord {
     }
 }
 
-/// What the customer's credit profile tells the rules (set at onboarding).
+/// What the customer's credit profile tells the rules (set at onboarding), and the price tier
+/// the line was approved at (see [`crate::pricing`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreditProfile {
     pub pd: f64,
     pub score: i32,
+    /// `None` for a line opened without onboarding (the product's default rate applies).
+    pub pricing: Option<crate::pricing::Pricing>,
 }
 
 /// One partition's risk state.

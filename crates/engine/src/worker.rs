@@ -44,6 +44,11 @@ pub(crate) enum Msg {
         txn: TxnId,
         reply: oneshot::Sender<Option<AccountId>>,
     },
+    /// The credit profile of an account (scores and price tier), if it has one.
+    Profile {
+        account: AccountId,
+        reply: oneshot::Sender<Option<crate::risk::CreditProfile>>,
+    },
     /// The cases of an account (or every case of the partition).
     Cases {
         account: Option<AccountId>,
@@ -164,6 +169,12 @@ impl Worker {
                     .map(|(a, _)| a);
                 self.pending.push(Pending::Other(Box::new(move || {
                     let _ = reply.send(owner);
+                })));
+            }
+            Msg::Profile { account, reply } => {
+                let profile = self.partition.profile(account);
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(profile);
                 })));
             }
             Msg::Cases { account, reply } => {
@@ -511,6 +522,8 @@ fn record_account(record: &Record) -> Option<AccountId> {
         | Op::Rescore { account, .. }
         | Op::Intercept { account, .. }
         | Op::OpenCase { account, .. } => Some(*account),
+        Op::CreditApplication(application) => Some(application.applicant),
+        Op::OpenLine(line) => Some(line.account),
         Op::ListFraud { .. } | Op::ResolveCase { .. } | Op::Refused => None,
     }
 }

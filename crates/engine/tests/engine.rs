@@ -1,6 +1,7 @@
 //! The engine's integration tests: requests through partitions and group commit, recovery from
 //! the journal and snapshots, idempotency across restarts, back-pressure, merchant isolation,
-//! concurrent authorizations on one line, storage failure.
+//! concurrent authorizations on one line, storage failure; credit applications and line
+//! openings (`engine/applications.rs`).
 
 use std::sync::Arc;
 
@@ -535,6 +536,9 @@ pub mod with_risk_support {
         }
     }
 }
+
+#[path = "engine/applications.rs"]
+mod applications;
 
 mod with_risk {
     //! The engine with the shipped default rules: decisions at authorization, journaled, with

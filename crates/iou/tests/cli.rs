@@ -4,6 +4,8 @@
 
 #[path = "cli/backtest.rs"]
 mod backtest;
+#[path = "cli/crash.rs"]
+mod crash;
 #[path = "cli/plan.rs"]
 mod plan;
 #[path = "cli/score.rs"]

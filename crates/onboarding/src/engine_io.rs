@@ -1,7 +1,8 @@
 //! Awaiting the engine: submit a request, wait for its durable reply; read an account.
 
 use credit::{Account, AccountId, Command, Event, Rejection};
-use engine::{Engine, EngineRejection, Outcome, Reply, Request, RiskContext, SubmitError};
+use engine::{Engine, EngineRejection, LineOpening, Outcome, Reply, Request, RiskContext, SubmitError};
+use risk::ReasonCode;
 
 /// Submits `request` (with `context` for risk) and waits for its reply.
 pub(crate) async fn call(
@@ -20,6 +21,21 @@ pub(crate) async fn credit(
 ) -> Result<Result<Vec<Event>, EngineRejection>, SubmitError> {
     let reply = call(engine, Request::Credit(command), None).await?;
     Ok(applied(reply))
+}
+
+/// Opens an approved line (account, limit, priced profile) in one engine request.
+pub(crate) async fn open_line(
+    engine: &Engine,
+    opening: LineOpening,
+) -> Result<Result<(), EngineRejection>, SubmitError> {
+    let reply = call(engine, Request::OpenLine(opening), None).await?;
+    Ok(applied(reply).map(|_| ()))
+}
+
+/// The decision's reasons as the engine journals them (codes that are not `A-Z0-9_` are left
+/// out; every code this crate and the rules give is one).
+pub(crate) fn reason_codes(reasons: &[String]) -> Vec<ReasonCode> {
+    reasons.iter().filter_map(|r| ReasonCode::parse(r).ok()).collect()
 }
 
 pub(crate) fn applied(reply: Reply) -> Result<Vec<Event>, EngineRejection> {

@@ -5,9 +5,10 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use credit::{AccountId, Command};
+use credit::{AccountId, Rejection};
 use engine::{
-    CreditProfile, Engine, EngineRejection, Outcome as EngineOutcome, Reply, Request, RiskBlock, RiskContext,
+    Approval, CreditApplication, Engine, EngineRejection, LineOpening, Outcome as EngineOutcome, Reply, Request,
+    RiskBlock, RiskContext,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -141,17 +142,16 @@ impl Onboarding {
         let step = Instant::now();
         let billing_day = app.billing_day.unwrap_or_else(|| default_billing_day(today));
         case.decision.billing_day = Some(billing_day);
-        if let Some((outcome, reason)) = self.hold_line(engine, case.account, billing_day).await {
-            case.decision.timings.engine_us = micros(step);
-            return self.finish(case, outcome, [reason]);
-        }
         let checked = self.checkpoint(engine, case, context).await;
         case.decision.timings.engine_us = micros(step);
         let risk = match checked {
             Ok(risk) => risk,
             Err((outcome, reasons)) => {
                 case.decision.challenge = reasons.first().and_then(|r| challenge_of(r));
-                let reasons = [reasons, score_reasons].concat();
+                let reasons = match outcome {
+                    Outcome::Declined | Outcome::ChallengeRequired => [reasons, score_reasons].concat(),
+                    _ => reasons,
+                };
                 return self.finish(case, outcome, reasons);
             }
         };
@@ -179,69 +179,32 @@ impl Onboarding {
         Ok((summary, reasons))
     }
 
-    /// Makes sure the account exists, holding a line at a zero limit until the decision: the
-    /// engine's "account exists" is what refuses a second line for one ID number. An account
-    /// that already has a limit is a duplicate.
-    async fn hold_line(&self, engine: &Engine, account: AccountId, billing_day: u8) -> Option<(Outcome, &'static str)> {
-        match engine_io::account(engine, account).await {
-            Err(e) => return Some((Outcome::TryLater, engine_io::submit_code(e))),
-            Ok(Some(existing)) if existing.limit.is_positive() || existing.is_charged_off() => {
-                return Some((Outcome::Duplicate, "LINE_EXISTS"));
-            }
-            // A line held at zero by an earlier application (declined, or abandoned): reuse it.
-            Ok(Some(_)) => return None,
-            Ok(None) => {}
-        }
-        let open = Command::OpenAccount {
-            account,
-            limit: money::Amount::ZERO,
-            billing_day,
-        };
-        match engine_io::credit(engine, open).await {
-            Err(e) => Some((Outcome::TryLater, engine_io::submit_code(e))),
-            Ok(Ok(_)) => None,
-            Ok(Err(rejection)) if engine_io::is_account_exists(&rejection) => Some((Outcome::Duplicate, "LINE_EXISTS")),
-            Ok(Err(_)) => Some((Outcome::TryLater, "LINE_NOT_OPENED")),
-        }
-    }
-
-    /// Gives the engine the credit profile, then passes the credit-application checkpoint (both
-    /// queued at once: the partition applies them in order). `Ok` is the risk answer to feed the
-    /// limit table; `Err` is the outcome that ends the application here, with its reasons.
+    /// Passes the credit-application checkpoint for the applicant's would-be account, with the
+    /// model's PD: the engine decides and journals it, and opens nothing. `Ok` is the risk
+    /// answer to feed the limit table; `Err` is the outcome that ends the application here, with
+    /// its reasons (an applicant who already holds a line is a duplicate).
     async fn checkpoint(
         &self,
         engine: &Engine,
         case: &Case<'_>,
         context: RiskContext,
     ) -> Result<RiskAnswer, (Outcome, Vec<String>)> {
-        let score = case
+        let (pd, score) = case
             .decision
             .score
             .as_ref()
             .map_or((1.0, 0), |s| (s.pd, s.score.round() as i32));
-        let profile = Request::SetCreditProfile {
-            account: case.account,
-            profile: CreditProfile {
-                pd: score.0,
-                score: score.1,
-            },
-        };
-        let detail = risk::CheckpointDetail::CreditApplication {
+        let application = CreditApplication {
+            applicant: case.account,
+            pd,
+            score,
             requested_limit: case.app.requested_limit,
             declared_monthly_income: Some(case.app.income),
         };
-        let checkpoint = Request::Checkpoint {
-            account: case.account,
-            detail,
-        };
-        let later = |e| (Outcome::TryLater, vec![engine_io::submit_code(e).to_owned()]);
-        let profile = engine.submit(profile, None).map_err(later)?;
-        let checkpoint = engine.submit_with(checkpoint, None, Some(context)).map_err(later)?;
-        let profile = profile.await.map_err(|_| later(engine::SubmitError::Unavailable))?;
-        let reply = checkpoint.await.map_err(|_| later(engine::SubmitError::Unavailable))?;
-        if engine_io::applied(profile).is_err() {
-            return Err((Outcome::TryLater, vec!["PROFILE_NOT_SET".to_owned()]));
-        }
+        let request = Request::CreditApplication(application);
+        let reply = engine_io::call(engine, request, Some(context))
+            .await
+            .map_err(|e| (Outcome::TryLater, vec![engine_io::submit_code(e).to_owned()]))?;
         risk_answer(reply)
     }
 
@@ -290,20 +253,39 @@ impl Onboarding {
                 self.finish(case, Outcome::Review, [reasons, score_reasons].concat())
             }
             (TableOutcome::Approve, Some(tier)) => {
+                let Some(pricing) = tier.pricing() else {
+                    return self.finish(
+                        case,
+                        Outcome::Review,
+                        [reasons, vec!["LIMIT_TABLE_ERROR".into()]].concat(),
+                    );
+                };
                 let step = Instant::now();
-                let change = Command::ChangeLimit {
+                let opening = LineOpening {
                     account: case.account,
                     limit: offer.limit,
+                    billing_day: case.decision.billing_day.unwrap_or(1),
+                    pd: score.pd,
+                    score: score.score.round() as i32,
+                    pricing,
+                    approval: Approval::Automatic,
+                    reasons: engine_io::reason_codes(&reasons),
                 };
-                let applied = engine_io::credit(engine, change).await;
+                let opened = engine_io::open_line(engine, opening).await;
                 case.decision.timings.engine_us += micros(step);
-                match applied {
-                    Ok(Ok(_)) => {}
+                match opened {
+                    Ok(Ok(())) => {}
+                    Ok(Err(rejection)) if engine_io::is_account_exists(&rejection) => {
+                        return self.finish(case, Outcome::Duplicate, ["LINE_EXISTS"]);
+                    }
+                    Ok(Err(EngineRejection::StorageFailed | EngineRejection::ReplyUnavailable)) => {
+                        return self.finish(case, Outcome::TryLater, ["LINE_NOT_OPENED"]);
+                    }
                     Ok(Err(_)) => {
                         return self.finish(
                             case,
                             Outcome::Review,
-                            [reasons, vec!["LIMIT_NOT_APPLIED".into()]].concat(),
+                            [reasons, vec!["LINE_NOT_OPENED".into()]].concat(),
                         );
                     }
                     Err(e) => return self.finish(case, Outcome::TryLater, [engine_io::submit_code(e)]),
@@ -388,6 +370,9 @@ fn risk_answer(reply: Reply) -> Result<RiskAnswer, (Outcome, Vec<String>)> {
         EngineOutcome::Rejected {
             rejection: EngineRejection::Risk(RiskBlock::Denied),
         } => Err((Outcome::Declined, reasons)),
+        EngineOutcome::Rejected {
+            rejection: EngineRejection::Credit(Rejection::AccountExists),
+        } => Err((Outcome::Duplicate, vec!["LINE_EXISTS".to_owned()])),
         EngineOutcome::Rejected {
             rejection: EngineRejection::Risk(RiskBlock::ChallengeRequired(kind)),
         } => Err((

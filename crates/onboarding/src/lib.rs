@@ -26,27 +26,24 @@
 //!    application for the same ID already running answers `duplicate`); earlier records of
 //!    this ID in review, or an approved line, answer `duplicate` at once.
 //! 4. **Score** the credit file ([`credit_file`] maps it to the `credit_data_es` scorecard).
-//! 5. **Hold the line**: `OpenAccount` at a zero limit. The engine's `AccountExists` is the
-//!    duplicate check that needs no lock (see below). An account already holding a zero line
-//!    from an earlier declined application is reused.
-//! 6. **Risk**: `SetCreditProfile { pd, score }` then `Checkpoint(CreditApplication)` with the
-//!    device/IP/geo context, queued together. The shipped rules read the PD (deny at 25%,
-//!    review from 12%), the applications per ID and per IP, devices shared by applicants and
-//!    the fraud lists. Deny is `declined` (risk reasons + scorecard reasons); an unsatisfied
-//!    challenge is `challenge_required` (pass the step-up, apply again with it in the context);
-//!    review goes on to the table, which sends it to review with its proposal.
-//! 7. **Limit table**: limit, price tier, approve / review / decline with a reason.
-//! 8. **Approve**: `ChangeLimit` to the offered limit; the line is usable at once. Review: the
-//!    application waits in the queue ([`Onboarding::approve_review`],
-//!    [`Onboarding::decline_review`]). Decline: the zero line stays, unusable.
+//! 5. **Risk**: `engine::Request::CreditApplication` for the would-be account id with the model's
+//!    PD and score and the device/IP/geo context. The engine decides it without an account,
+//!    journals the decision with its reasons, counts it in the velocity features (applications
+//!    per ID, per IP, applicants per device) and opens nothing. The shipped rules deny at a PD of
+//!    25%, review from 12%, and read the application counts and the fraud lists. Deny is
+//!    `declined` (risk reasons + scorecard reasons); an unsatisfied challenge is
+//!    `challenge_required` (pass the step-up, apply again with it in the context); review goes
+//!    on to the table, which sends it to review with its proposal. An applicant who already
+//!    holds a line gets the engine's `AccountExists`: `duplicate`.
+//! 6. **Limit table**: limit, price tier, approve / review / decline with a reason.
+//! 7. **Approve**: `engine::Request::OpenLine` opens the account at the offered limit with its
+//!    credit profile and price tier in one journaled op; the line is usable at once. Review:
+//!    the application waits in the queue holding no account ([`Onboarding::approve_review`]
+//!    opens the line the same way, [`Onboarding::decline_review`] opens nothing). Decline:
+//!    nothing is opened.
 //!
-//! Why the line is held before risk decides: the engine answers a checkpoint only for an
-//! account that exists, and the credit-application rules read the PD from the account's credit
-//! profile. Opening the account at a zero limit (which the core allows: "a line granted with
-//! nothing to spend yet") makes both possible without changing the engine. If the engine one
-//! day answers a credit-application checkpoint for an account it does not hold yet (with the
-//! PD passed in), steps 5 and 8 merge into one `OpenAccount` at the decided limit and a
-//! declined applicant leaves no account behind.
+//! Declined and reviewed applicants never hold an account, so a declined applicant may apply
+//! again later (the per-ID velocity rules see every attempt).
 //!
 //! # One ID number, one line: the blind index
 //!
@@ -56,8 +53,9 @@
 //! ([`blind_index`]). The key is the server's secret (config), so the id reveals nothing
 //! about the number and cannot be computed without the key. Because the id is a function of
 //! the ID number, a second application lands on the same account, in the same partition, and
-//! the engine refuses the second `OpenAccount` with `AccountExists`: no global lock, no
-//! cross-partition lookup, and it holds across restarts because the journal does. The full
+//! the engine refuses it (the application, or the second `OpenLine` when two approvals race)
+//! with `AccountExists`: no global lock, no cross-partition lookup, and it holds across
+//! restarts and across processes because the journal does. The full
 //! 256-bit index is kept with each application record, so an account-id collision between two
 //! ID numbers (about 5 in 10,000 at 100 million customers) is told apart from a duplicate and
 //! sent to review instead of refused. The PII-encryption work reuses this key and index to

@@ -1,9 +1,9 @@
 //! The review queue: an analyst approves (at the proposed limit or another) or declines an
-//! application the flow sent to review. The line was held at a zero limit and the credit
-//! profile set when the application was decided, so approving is one `ChangeLimit`.
+//! application the flow sent to review. An application in review holds no account: approving
+//! opens the line (limit, scores and price tier) in one engine request; declining opens
+//! nothing.
 
-use credit::Command;
-use engine::Engine;
+use engine::{Approval, Engine, LineOpening};
 use jiff::Timestamp;
 use money::Amount;
 
@@ -45,7 +45,7 @@ impl ReviewError {
 
 impl Onboarding {
     /// Approves an application in review at `limit` (or the proposed limit) and its proposed
-    /// price tier; the line is usable at once.
+    /// price tier: the line opens, usable at once.
     pub async fn approve_review(
         &self,
         engine: &Engine,
@@ -65,12 +65,23 @@ impl Onboarding {
             return Err(ReviewError::NoProposal);
         };
         let tier = record.decision.tier.clone().unwrap_or_else(PriceTier::standard);
-        let change = Command::ChangeLimit {
+        let pricing = tier.pricing().ok_or(ReviewError::Engine("tier_invalid"))?;
+        let today = now.to_zoned(engine.config().zone.clone()).date();
+        let opening = LineOpening {
             account: record.account,
             limit,
+            billing_day: record
+                .decision
+                .billing_day
+                .unwrap_or_else(|| crate::flow::default_billing_day(today)),
+            pd: score.pd,
+            score: score.score.round() as i32,
+            pricing,
+            approval: Approval::Analyst,
+            reasons: engine_io::reason_codes(&record.decision.reasons),
         };
-        match engine_io::credit(engine, change).await {
-            Ok(Ok(_)) => {}
+        match engine_io::open_line(engine, opening).await {
+            Ok(Ok(())) => {}
             Ok(Err(rejection)) => return Err(ReviewError::Engine(rejection.code())),
             Err(e) => return Err(ReviewError::Engine(engine_io::submit_code(e))),
         }

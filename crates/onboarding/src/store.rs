@@ -1,6 +1,7 @@
 //! [`ApplicationStore`]: every application's record (what was decided, masked), the review
-//! queue, and the side table of approved lines (price tier and score, until the engine's
-//! credit profile can hold the tier).
+//! queue, and the side table of approved lines (which application opened each, its price tier
+//! and score as decided; the engine's credit profile holds the price the engine applies, and
+//! the periodic limit review walks these lines).
 //!
 //! Durable and simple: an append-only log of JSON entries, one per change, each written durably
 //! before the call returns, replayed into memory at start. Where the log lives is an
@@ -65,7 +66,7 @@ impl ApplicationRecord {
     }
 }
 
-/// An approved line: what the engine's credit profile does not hold yet.
+/// An approved line as onboarding opened it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LineRecord {
     pub account: AccountId,

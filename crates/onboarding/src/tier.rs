@@ -36,6 +36,16 @@ impl PriceTier {
             rate: Rate::from_ppm(5_000),
         }
     }
+
+    /// The price the engine keeps with the line, or `None` when the name is not a tier name
+    /// the engine takes (1 to 15 visible ASCII characters).
+    pub fn pricing(&self) -> Option<engine::Pricing> {
+        let tier = engine::TierName::parse(&self.name).ok()?;
+        Some(engine::Pricing {
+            tier,
+            fee_rate: self.rate,
+        })
+    }
 }
 
 /// What the table decides about.

@@ -71,6 +71,7 @@ pub fn profile(quality: u64, rng: &mut Rng) -> CreditProfile {
     CreditProfile {
         pd: (pd * 10_000.0).round() / 10_000.0,
         score: score.round() as i32,
+        pricing: None,
     }
 }
 

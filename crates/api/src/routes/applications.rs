@@ -30,9 +30,9 @@
 //! config names HTTP providers.
 
 mod bootstrap;
-mod dto;
+pub(crate) mod dto;
 pub mod limiter;
-mod operator;
+pub(crate) mod operator;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -47,7 +47,7 @@ use onboarding::{ApplicationId, Onboarding, Outcome};
 use serde::Deserialize;
 
 use crate::call::{Call, respond};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// What the application routes share.
@@ -99,7 +99,18 @@ fn client_ip(headers: &HeaderMap) -> IpAddr {
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
-/// Apply for a credit line (no credentials; rate-limited per IP).
+/// Apply for a credit line (no credentials; rate-limited per IP). Identity checks, the
+/// credit-application risk checkpoint, the credit score and the limit table decide at once:
+/// `201` approved (the line is open and usable, with the customer's token, shown once), `202`
+/// in review (no line until an analyst approves), `200` declined with reason codes or a step-up
+/// asked for (no line), `409 duplicate_application` when the ID number already has a line or an
+/// open application, `503 try_later` when a provider or the engine could not answer.
+#[utoipa::path(operation_id = "apply_for_credit", post, path = "/v1/applications", tag = "applications", request_body = dto::ApplicationBody,
+    params(("X-Forwarded-For" = Option<String>, Header, description = "The caller's address as the edge proxy saw it (the first hop counts).")),
+    responses((status = 201, description = "approved: the line is open", body = dto::DecisionResponse), (status = 202, description = "in review", body = dto::DecisionResponse),
+        (status = 200, description = "declined, or a step-up is required", body = dto::DecisionResponse), (status = 409, description = "duplicate_application", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many applications from this address", body = ErrorBody), (status = "4XX", description = "refused: see the error code", body = ErrorBody),
+        (status = 503, description = "try_later: a check could not be completed", body = ErrorBody)))]
 pub async fn apply(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
@@ -115,8 +126,9 @@ pub async fn apply(
         .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body is too large"))?;
     let body: dto::ApplicationBody = crate::input::parse_json(&bytes)?;
     let context = body.device.context(ip)?;
+    let applicant = body.applicant.into();
     let decision = service
-        .apply(state.engine(), &body.applicant, context, now)
+        .apply(state.engine(), &applicant, context, now)
         .await
         .map_err(|e| ApiError::internal(format!("application not recorded: {e}")))?;
     let status = match decision.outcome {
@@ -159,6 +171,9 @@ fn try_later(reasons: &[String]) -> Response {
 }
 
 /// One application (an operator, or the customer whose line it opened).
+#[utoipa::path(operation_id = "get_application", get, path = "/v1/applications/{application_id}", tag = "applications",
+    params(("application_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "success", body = dto::RecordResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
 pub async fn one(Extension(apps): Extension<Arc<Applications>>, call: Call) -> Result<Response, ApiError> {
     let service = apps.service()?;
     let id = ApplicationId(call.id("application_id")?);
@@ -171,13 +186,17 @@ pub async fn one(Extension(apps): Extension<Arc<Applications>>, call: Call) -> R
     Ok(respond(StatusCode::OK, &dto::RecordResponse::of(&record), false))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `review`, the only list there is.
     pub status: Option<String>,
 }
 
 /// Applications waiting for an analyst (operator; `?status=review`, the only list there is).
+#[utoipa::path(operation_id = "list_applications", get, path = "/v1/applications", tag = "applications", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, description = "success", body = dto::ListResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
 pub async fn list(
     Extension(apps): Extension<Arc<Applications>>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,

@@ -99,9 +99,32 @@ pub struct BalancesResponse {
     /// Why the account is frozen, if it is.
     pub frozen: Option<String>,
     pub charged_off_on: Option<String>,
+    /// The price tier the line was approved at (lines opened through an application); `null`
+    /// for a line an operator opened, which pays the product's default rates.
+    pub price_tier: Option<PriceTierResponse>,
 }
 
-fn balances(account: AccountId, b: &BalancesView) -> BalancesResponse {
+/// A line's price tier: the installment fee per period its plans are charged unless a campaign
+/// rate applies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PriceTierResponse {
+    #[schema(example = "A")]
+    pub name: String,
+    /// Installment fee per period, parts per million of the plan's principal.
+    #[schema(example = 3000)]
+    pub fee_rate_ppm: u32,
+}
+
+impl PriceTierResponse {
+    pub fn of(pricing: &engine::Pricing) -> PriceTierResponse {
+        PriceTierResponse {
+            name: pricing.tier.as_str().to_owned(),
+            fee_rate_ppm: pricing.fee_rate.ppm(),
+        }
+    }
+}
+
+fn balances(account: AccountId, b: &BalancesView, pricing: Option<&engine::Pricing>) -> BalancesResponse {
     BalancesResponse {
         customer_id: account.to_string(),
         limit_fen: b.limit.fen(),
@@ -125,6 +148,7 @@ fn balances(account: AccountId, b: &BalancesView) -> BalancesResponse {
         next_statement: b.next_statement.to_string(),
         frozen: b.frozen.map(|r| crate::routes::operator::reason_name(r).to_owned()),
         charged_off_on: b.charged_off_on.map(|d| d.to_string()),
+        price_tier: pricing.map(PriceTierResponse::of),
     }
 }
 
@@ -142,9 +166,11 @@ pub fn customer_of(call: &Call) -> Result<AccountId, ApiError> {
 pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let account = account(&state, id).await?;
+    let profile = crate::submit::credit_profile(&state, id).await?;
+    let pricing = profile.and_then(|p| p.pricing);
     Ok(respond(
         StatusCode::OK,
-        &balances(id, &account.balances(state.product())),
+        &balances(id, &account.balances(state.product()), pricing.as_ref()),
         false,
     ))
 }

@@ -36,6 +36,10 @@ async fn a_good_applicant_is_approved_with_the_limit_and_tier_of_the_table() {
     assert_eq!(line.available_on(line.day), Amount::yuan(20_000));
     assert!(d.rules.iter().any(|r| r.starts_with("limit_tier@v")));
     assert_eq!(b.onboarding.tier_of(account).unwrap().name, "A");
+    // The engine keeps the scores and the price with the line.
+    let profile = b.profile(account).await.expect("the line has a credit profile");
+    assert_eq!(profile.pricing, tier.pricing());
+    assert_eq!(profile.pd, score.pd);
     let record = b.onboarding.store().get(d.application.unwrap()).unwrap();
     assert_eq!(record.status(), Outcome::Approved);
     assert_eq!(b.onboarding.store().line(account).unwrap().application, record.id);
@@ -88,8 +92,10 @@ async fn a_bad_credit_file_is_declined_with_the_scorecards_costliest_features() 
         d.reasons
     );
     assert_eq!(d.limit, None);
-    let line = b.account(d.account.unwrap()).await.unwrap();
-    assert_eq!(line.limit, Amount::ZERO, "a declined applicant has nothing to spend");
+    assert!(
+        b.account(d.account.unwrap()).await.is_none(),
+        "a declined applicant holds no account"
+    );
 }
 
 #[tokio::test]
@@ -205,7 +211,10 @@ async fn an_elevated_pd_goes_to_review_with_a_proposal() {
     // Band C proposal: one month of income, tier C.
     assert_eq!(d.limit, Some(Amount::yuan(6_000)));
     assert_eq!(d.tier.as_ref().unwrap().name, "C");
-    assert_eq!(b.account(d.account.unwrap()).await.unwrap().limit, Amount::ZERO);
+    assert!(
+        b.account(d.account.unwrap()).await.is_none(),
+        "no account until an analyst approves"
+    );
     assert_eq!(b.onboarding.store().reviews().len(), 1);
 }
 
@@ -261,6 +270,27 @@ async fn the_engine_refuses_a_second_line_even_without_the_store() {
 }
 
 #[tokio::test]
+async fn two_applications_of_one_id_number_at_once_open_exactly_one_line() {
+    let b = Bench::new();
+    // In one process, and in two processes (two services, one engine) whose only shared state
+    // is the engine: exactly one line either way.
+    let other = super::harness::service(onboarding::ApplicationStore::memory());
+    for (seed, second) in [(130, &b.onboarding), (131, &other)] {
+        let person = Person::aged(seed, 35);
+        let input = person.good();
+        let (one, two) = tokio::join!(
+            b.onboarding.apply(&b.engine, &input, context(seed), b.now()),
+            second.apply(&b.engine, &input, context(seed + 100), b.now()),
+        );
+        let mut outcomes = [one.unwrap().outcome, two.unwrap().outcome];
+        outcomes.sort_by_key(|o| o.code());
+        assert_eq!(outcomes, [Outcome::Approved, Outcome::Duplicate], "seed {seed}");
+        let account = key().account_of(&identity::ResidentId::parse(&person.id, today()).unwrap());
+        assert_eq!(b.account(account).await.unwrap().limit, Amount::yuan(20_000));
+    }
+}
+
+#[tokio::test]
 async fn an_application_in_review_blocks_another() {
     let b = Bench::new();
     let person = Person::aged(40, 30);
@@ -285,7 +315,7 @@ async fn a_device_on_the_fraud_list_is_denied_and_bursts_of_applications_are_den
     let d = b.apply(&Person::aged(50, 30).good(), context(50)).await;
     assert_eq!(d.outcome, Outcome::Declined);
     assert_eq!(reasons(&d)[0], "DEVICE_ON_FRAUD_LIST");
-    assert_eq!(b.account(d.account.unwrap()).await.unwrap().limit, Amount::ZERO);
+    assert!(b.account(d.account.unwrap()).await.is_none());
 
     // One ID applying again and again: declined three times for its file, then denied for the
     // burst (4 applications in 30 days).
@@ -315,7 +345,7 @@ async fn a_device_farm_is_sent_to_review() {
     // The shipped rules review (not deny) a device shared by 3 or more applicants.
     assert_eq!(d.outcome, Outcome::Review, "{d:#?}");
     assert!(reasons(&d).contains(&"DEVICE_FARM"), "{:?}", d.reasons);
-    assert_eq!(b.account(d.account.unwrap()).await.unwrap().limit, Amount::ZERO);
+    assert!(b.account(d.account.unwrap()).await.is_none());
 }
 
 #[tokio::test]
@@ -386,25 +416,14 @@ async fn the_price_tier_prices_the_customers_installments() {
         method: Method::FlatFee,
         rate: None,
     };
-    let campaign = PlanChoice {
-        rate: Some(PeriodRate::per_period(Rate::ZERO)),
-        ..choice
-    };
-    // (choice, account) -> rate sent to the engine
-    let table = [
-        (choice, account, Some(PeriodRate::per_period(Rate::from_ppm(3_000)))),
-        (campaign, account, campaign.rate),
-        (choice, credit::AccountId(1), None),
-    ];
-    for (choice, who, want) in table {
-        assert_eq!(b.onboarding.priced_plan(who, choice).rate, want, "{choice:?} {who:?}");
-    }
-    // Through the engine: 3,000 yuan in 3 periods at tier A's 0.30% is a fee of 9 yuan a period.
+    // The choice names no rate: the engine prices it at the line's tier. 3,000 yuan in 3
+    // periods at tier A's 0.30% is a fee of 9 yuan a period (the product's default 0.50% would
+    // be 15).
     let pay = Request::Authorize {
         payer: engine::Payer::Account(account),
         merchant: credit::MerchantId(1),
         amount: Amount::yuan(3_000),
-        plan: Some(b.onboarding.priced_plan(account, choice)),
+        plan: Some(choice),
     };
     let reply = b
         .engine
@@ -422,12 +441,13 @@ async fn the_price_tier_prices_the_customers_installments() {
         .await
         .unwrap();
     let EngineOutcome::Applied {
-        op: engine::Op::Credit(Command::Authorize { txn, .. }),
+        op: engine::Op::Credit(Command::Authorize { txn, plan, .. }),
         ..
     } = reply.outcome
     else {
         panic!("{reply:?}")
     };
+    assert_eq!(plan.unwrap().rate, Some(PeriodRate::per_period(Rate::from_ppm(3_000))));
     let capture = Request::Txn {
         merchant: credit::MerchantId(1),
         txn,

@@ -111,6 +111,10 @@ impl Bench {
         self.engine.account(account).unwrap().await.unwrap()
     }
 
+    pub async fn profile(&self, account: AccountId) -> Option<engine::CreditProfile> {
+        self.engine.credit_profile(account).unwrap().await.unwrap()
+    }
+
     pub async fn call(&self, request: engine::Request) -> engine::Reply {
         self.engine.submit(request, None).unwrap().await.unwrap()
     }

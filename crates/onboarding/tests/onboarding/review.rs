@@ -17,6 +17,10 @@ async fn queued(b: &Bench, seed: u64) -> onboarding::Decision {
 async fn an_analyst_approves_and_the_line_opens_at_once() {
     let b = Bench::new();
     let d = queued(&b, 200).await;
+    assert!(
+        b.account(d.account.unwrap()).await.is_none(),
+        "a review holds no account"
+    );
     let id = d.application.unwrap();
     let record = b
         .onboarding
@@ -26,7 +30,14 @@ async fn an_analyst_approves_and_the_line_opens_at_once() {
     assert_eq!(record.status(), Outcome::Approved);
     let account = b.account(d.account.unwrap()).await.unwrap();
     assert_eq!(account.limit, Amount::yuan(15_000));
+    assert_eq!(account.billing_day, d.billing_day.unwrap());
     assert_eq!(b.onboarding.tier_of(d.account.unwrap()), d.tier);
+    let profile = b.profile(d.account.unwrap()).await.unwrap();
+    assert_eq!(
+        profile.pricing,
+        d.tier.as_ref().unwrap().pricing(),
+        "the proposed tier prices the line"
+    );
     assert!(b.onboarding.store().reviews().is_empty());
     let again = b
         .onboarding
@@ -51,8 +62,8 @@ async fn an_analyst_declines_and_the_applicant_may_apply_again() {
         )
         .unwrap();
     assert_eq!(record.status(), Outcome::Declined);
-    assert_eq!(b.account(d.account.unwrap()).await.unwrap().limit, Amount::ZERO);
+    assert!(b.account(d.account.unwrap()).await.is_none(), "nothing was opened");
     let again = b.apply(&Person::aged(210, 30).good(), context(211)).await;
     assert_eq!(again.outcome, Outcome::Approved, "{again:#?}");
-    assert_eq!(again.account, d.account, "the held zero line is reused");
+    assert_eq!(again.account, d.account, "the line the ID number derives");
 }

@@ -3,27 +3,208 @@
 use std::net::IpAddr;
 
 use engine::RiskContext;
-use onboarding::{ApplicationInput, ApplicationRecord, Decision};
+use onboarding::{ApplicationInput, ApplicationRecord, CreditFileInput, Decision, OcrInput};
 use risk::{Channel, DeviceId, Geo};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
 /// `POST /v1/applications`: the application and where it comes from.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationBody {
-    pub applicant: ApplicationInput,
+    pub applicant: ApplicantBody,
     pub device: DeviceBody,
 }
 
+/// The applicant as the app collected them. Every value is checked (ID number check digit and
+/// birth date, mobile, card number) and the identity providers verify name and ID, the card
+/// against its reserved mobile, and the face; a field that does not parse answers 400 with its
+/// path (`applicant.id_number`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantBody {
+    #[schema(example = "张伟")]
+    pub name: String,
+    /// The 18-character resident ID number (a final `x` may be lower case).
+    #[schema(example = "110105199003151001")]
+    pub id_number: String,
+    #[schema(example = "13812345678")]
+    pub mobile: String,
+    #[schema(example = "6222020000000015")]
+    pub bank_card: String,
+    /// The mobile number reserved with the bank for `bank_card`.
+    #[schema(example = "13812345678")]
+    pub reserved_mobile: String,
+    /// The liveness capture's reference from the provider's SDK.
+    pub face_reference: String,
+    pub ocr: OcrBody,
+    /// Yuan a month, as text.
+    #[schema(example = "10000.00")]
+    pub declared_monthly_income: String,
+    /// Yuan, as text.
+    #[schema(example = "20000.00")]
+    pub requested_limit: String,
+    /// The day of the month statements close (1 to 28); by default the day before approval.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 28)]
+    pub billing_day: Option<u8>,
+    pub credit_file: CreditFileBody,
+}
+
+/// What the ID card's OCR read (the provider's OCR; iou compares its text with the form).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OcrBody {
+    pub name: String,
+    pub id_number: String,
+    /// The card's expiry (`YYYY-MM-DD`), absent for a card valid for life.
+    #[serde(default)]
+    #[schema(example = "2031-01-01")]
+    pub valid_until: Option<String>,
+}
+
+/// What the applicant tells about their finances (the scoring model's inputs).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditFileBody {
+    /// Years with the current employer (0 to 60).
+    pub employment_years: u32,
+    pub housing: HousingBody,
+    pub marital_status: MaritalBody,
+    /// The credit report shows arrears.
+    pub adverse_records: bool,
+    pub employment: EmploymentBody,
+    /// Yuan a month, as text.
+    #[schema(example = "2000.00")]
+    pub monthly_expenses: String,
+    /// Yuan, as text.
+    #[schema(example = "300000.00")]
+    pub assets: String,
+    /// Yuan, as text.
+    #[schema(example = "0")]
+    pub debt: String,
+    /// The installment term the applicant expects to use, in months (1 to 72).
+    #[schema(example = 12)]
+    pub planned_term_months: u32,
+    /// Yuan, as text: what the applicant means to buy first, if they said.
+    #[serde(default)]
+    pub purchase_price: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HousingBody {
+    Owner,
+    Rent,
+    /// Living with parents.
+    Parents,
+    /// Employer housing, living with others.
+    Private,
+    Other,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaritalBody {
+    Married,
+    Widowed,
+    Single,
+    Divorced,
+    Separated,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmploymentBody {
+    /// A permanent contract.
+    Fixed,
+    Freelance,
+    PartTime,
+    Other,
+}
+
+impl From<HousingBody> for onboarding::Housing {
+    fn from(h: HousingBody) -> onboarding::Housing {
+        use onboarding::Housing as H;
+        match h {
+            HousingBody::Owner => H::Owner,
+            HousingBody::Rent => H::Rent,
+            HousingBody::Parents => H::Parents,
+            HousingBody::Private => H::Private,
+            HousingBody::Other => H::Other,
+        }
+    }
+}
+
+impl From<MaritalBody> for onboarding::Marital {
+    fn from(m: MaritalBody) -> onboarding::Marital {
+        use onboarding::Marital as M;
+        match m {
+            MaritalBody::Married => M::Married,
+            MaritalBody::Widowed => M::Widowed,
+            MaritalBody::Single => M::Single,
+            MaritalBody::Divorced => M::Divorced,
+            MaritalBody::Separated => M::Separated,
+        }
+    }
+}
+
+impl From<EmploymentBody> for onboarding::Employment {
+    fn from(e: EmploymentBody) -> onboarding::Employment {
+        use onboarding::Employment as E;
+        match e {
+            EmploymentBody::Fixed => E::Fixed,
+            EmploymentBody::Freelance => E::Freelance,
+            EmploymentBody::PartTime => E::PartTime,
+            EmploymentBody::Other => E::Other,
+        }
+    }
+}
+
+impl From<ApplicantBody> for ApplicationInput {
+    fn from(a: ApplicantBody) -> ApplicationInput {
+        let f = a.credit_file;
+        ApplicationInput {
+            name: a.name,
+            id_number: a.id_number,
+            mobile: a.mobile,
+            bank_card: a.bank_card,
+            reserved_mobile: a.reserved_mobile,
+            face_reference: a.face_reference,
+            ocr: OcrInput {
+                name: a.ocr.name,
+                id_number: a.ocr.id_number,
+                valid_until: a.ocr.valid_until,
+            },
+            declared_monthly_income: a.declared_monthly_income,
+            requested_limit: a.requested_limit,
+            billing_day: a.billing_day,
+            credit_file: CreditFileInput {
+                employment_years: f.employment_years,
+                housing: f.housing.into(),
+                marital_status: f.marital_status.into(),
+                adverse_records: f.adverse_records,
+                employment: f.employment.into(),
+                monthly_expenses: f.monthly_expenses,
+                assets: f.assets,
+                debt: f.debt,
+                planned_term_months: f.planned_term_months,
+                purchase_price: f.purchase_price,
+            },
+        }
+    }
+}
+
 /// The app's device context.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceBody {
     /// The app's stable device identifier (1 to 128 visible ASCII characters); only its hash
     /// is kept.
+    #[schema(example = "3f2a9c1e-app-install-id")]
     pub device_id: String,
     /// Where the device is, in micro-degrees, if the customer shares it.
     #[serde(default)]
@@ -78,7 +259,7 @@ pub fn field_path(field: &str) -> String {
     format!("applicant.{field}")
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TierDto {
     pub name: String,
     /// Installment fee per period, parts per million of the principal.
@@ -86,7 +267,7 @@ pub struct TierDto {
 }
 
 /// What the applicant is told.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionResponse {
     pub application_id: String,
     /// `approved`, `review`, `declined` or `challenge_required`.
@@ -133,14 +314,14 @@ fn tier(t: &onboarding::PriceTier) -> TierDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ScoreDto {
     pub pd: f64,
     pub score: f64,
     pub band: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ResolutionDto {
     pub outcome: &'static str,
     pub by: String,
@@ -150,7 +331,7 @@ pub struct ResolutionDto {
 }
 
 /// What an operator (or the customer) sees of a recorded application. PII only masked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RecordResponse {
     pub application_id: String,
     /// Where it stands now: the analyst's answer once there is one.
@@ -201,7 +382,7 @@ impl RecordResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListResponse {
     pub applications: Vec<RecordResponse>,
 }

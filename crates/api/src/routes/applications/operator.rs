@@ -10,15 +10,16 @@ use credit::AccountId;
 use money::Amount;
 use onboarding::{ApplicationId, ReviewError, TemporaryRefusal};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::Applications;
 use super::dto::RecordResponse;
 use crate::call::{Call, respond};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::input::FenInput;
 use crate::state::AppState;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     /// The limit to grant; the proposal when absent.
@@ -26,7 +27,7 @@ pub struct ApproveBody {
     pub limit_fen: Option<FenInput>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ApprovedResponse {
     #[serde(flatten)]
     pub application: RecordResponse,
@@ -45,7 +46,11 @@ fn review_error(e: ReviewError) -> ApiError {
     }
 }
 
-/// Approve an application in review (operator).
+/// Approve an application in review (operator): the line opens at once, at the given limit or
+/// the proposal, with the proposed price tier.
+#[utoipa::path(operation_id = "approve_application", post, path = "/v1/applications/{application_id}/approve", tag = "applications",
+    request_body = ApproveBody, params(("application_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "success", body = ApprovedResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
 pub async fn approve(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
@@ -72,7 +77,7 @@ pub async fn approve(
     Ok(respond(StatusCode::OK, &response, false))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclineBody {
     /// The analyst's reason codes (`A-Z`, `0-9`, `_`; at most 8).
@@ -80,7 +85,10 @@ pub struct DeclineBody {
     pub reasons: Vec<String>,
 }
 
-/// Decline an application in review (operator).
+/// Decline an application in review (operator); no line is opened.
+#[utoipa::path(operation_id = "decline_application", post, path = "/v1/applications/{application_id}/decline", tag = "applications",
+    request_body = DeclineBody, params(("application_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "success", body = RecordResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
 pub async fn decline(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
@@ -104,19 +112,23 @@ pub async fn decline(
     Ok(respond(StatusCode::OK, &RecordResponse::of(&record), false))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewedLine {
     pub customer_id: String,
     /// `raise`, `keep` or `lower`.
+    #[schema(value_type = String, example = "raise")]
     pub action: onboarding::ReviewAction,
     pub limit_before_fen: i64,
     pub limit_after_fen: i64,
+    /// Principal owed plus open holds: a line is never lowered below it.
     pub exposure_fen: i64,
+    /// The review table's reason code.
     pub reason: Option<String>,
+    /// Why the line was not reviewed (`ACCOUNT_NOT_FOUND`, `ENGINE_BUSY`, ...).
     pub skipped: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LimitReviewResponse {
     pub reviewed: usize,
     pub raised: usize,
@@ -124,13 +136,19 @@ pub struct LimitReviewResponse {
     pub lines: Vec<ReviewedLine>,
 }
 
-/// Run the periodic limit review over every line onboarding opened (operator).
+/// Run the periodic limit review over every line onboarding opened (operator): each line's
+/// repayment behaviour goes through `rules/limits/limit_review.json`, which raises, keeps or
+/// lowers the limit (never below what is owed plus what is held).
+#[utoipa::path(operation_id = "review_limits", post, path = "/v1/limit-reviews", tag = "applications",
+    request_body = crate::routes::payments::EmptyBody, params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "success", body = LimitReviewResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
 pub async fn limit_review(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
     call: Call,
 ) -> Result<Response, ApiError> {
     call.principal.operator()?;
+    let _: crate::routes::payments::EmptyBody = call.json()?;
     let service = apps.service()?;
     let accounts = service.line_accounts();
     let done = service
@@ -157,22 +175,29 @@ pub async fn limit_review(
     Ok(respond(StatusCode::OK, &response, false))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemporaryRequestBody {
     pub amount_fen: FenInput,
     /// 1 to 90.
+    #[schema(minimum = 1, maximum = 90, example = 30)]
     pub days: u16,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TemporaryResponse {
     pub customer_id: String,
     pub temporary_limit_fen: i64,
+    /// The last day it can be used.
     pub expires_on: String,
 }
 
-/// A customer asks for a temporary limit (the policy decides; the customer themself only).
+/// A customer asks for a temporary limit on top of the permanent one (the customer themself).
+/// The policy decides: the line open, not frozen and nothing past due; the amount up to the
+/// permanent limit and 50,000 yuan; 1 to 90 days from today. It lapses after `expires_on`.
+#[utoipa::path(operation_id = "request_temporary_limit", post, path = "/v1/customers/{customer_id}/temporary-limit-requests", tag = "applications",
+    request_body = TemporaryRequestBody, params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "granted", body = TemporaryResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy: retry later", body = ErrorBody)))]
 pub async fn temporary_limit_request(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
