@@ -123,6 +123,11 @@ impl<'de> Deserialize<'de> for FenInput {
 }
 
 impl FenInput {
+    /// Whether 0 was sent (the few fields where zero means something check this first).
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
     /// The amount, if it is 1 fen to the product's largest amount.
     pub fn parse(self, product: &Product, field: &str) -> Result<Amount, ApiError> {
         if self.0 < 1 || self.0 > product.amount_max.fen() {

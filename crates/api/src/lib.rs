@@ -18,6 +18,11 @@
 //! signed webhooks sent from an outbox the server fills by tailing the journal (`webhooks`).
 //! The API never decides risk: the engine's partitions do.
 //!
+//! Simulation mode (`simulation`, off unless the operator starts the server with
+//! `Server::start_simulated` / `iou serve --simulation`): a hand-moved clock, the daily advance
+//! on request, accounts read whole, and the engine's journaled reply on every call, so
+//! `iou simulate --url` can drive the real routes days in seconds.
+//!
 //! `router(state)` serves any `AppState`; `Server::start(config, clock)` runs the whole thing
 //! (the binary, the benchmark and the black-box tests use it); `serve(config)` runs it until a
 //! signal. API.md explains the signing scheme with a worked example.
@@ -39,6 +44,7 @@ mod risk_input;
 mod routes;
 mod server;
 mod sharded;
+mod simulation;
 mod state;
 mod step_up;
 mod submit;

@@ -10,7 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::ErrorBody;
 use crate::routes::applications::{self, operator as applications_operator};
 use crate::routes::{
-    customers, monitoring, operator, payments, plan_options, plans, repayments, risk, statements, step_up, system,
+    checkpoints, customers, exemptions, monitoring, operator, payments, plan_options, plans, repayments, risk,
+    simulation, statements, step_up, system,
 };
 
 #[derive(Debug, OpenApi)]
@@ -19,11 +20,17 @@ use crate::routes::{
     paths(
         system::healthz,
         system::openapi,
+        simulation::clock,
+        simulation::advance,
+        simulation::account_record,
         operator::register_merchant,
         customers::open,
         customers::get,
         customers::payment_code,
         customers::link,
+        checkpoints::checkpoint,
+        checkpoints::credit_profile,
+        exemptions::exempt,
         operator::limit,
         operator::temporary_limit,
         operator::freeze,
@@ -76,7 +83,7 @@ use crate::routes::{
         (name = "operator", description = "Merchant registration and credit line management."),
         (name = "risk", description = "Rules, fraud lists, cases, step-up, theft reports."),
         (name = "applications", description = "Credit applications, the review queue, limit reviews and temporary limits."),
-        (name = "system", description = "Health and this document."),
+        (name = "system", description = "Health, this document, and simulation mode's clock, daily advance and account records."),
     )
 )]
 pub struct ApiDoc;

@@ -36,6 +36,7 @@ pub async fn apply_with(
     let reply = receiver
         .await
         .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
+    crate::simulation::record(&reply);
     match reply.outcome {
         Outcome::Applied { op, events } => Ok(Applied {
             op,

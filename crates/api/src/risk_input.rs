@@ -148,7 +148,8 @@ impl RiskBody {
 }
 
 /// The context of a request for `account`: its `risk` object (or none), with the step-up
-/// token, if any, spent for this call and bound to the account.
+/// token, if any, spent for this call and bound to the account. In simulation mode the
+/// simulator's `Iou-Sim-Step-Up` header stands in for a token (see `crate::simulation`).
 pub fn context_for(
     state: &AppState,
     body: Option<&RiskBody>,
@@ -160,6 +161,7 @@ pub fn context_for(
     let empty = RiskBody::default();
     let body = body.unwrap_or(&empty);
     let mut context = body.context("risk", peer, channel)?;
+    context.step_up = crate::simulation::step_up();
     if let Some(token) = &body.step_up_token {
         let Passed { kind, .. } = state
             .risk_edge()

@@ -2,7 +2,9 @@
 //! a 500 with the error shape (it must never happen: a test sends garbage to every route).
 
 pub mod applications;
+pub mod checkpoints;
 pub mod customers;
+pub mod exemptions;
 pub mod monitoring;
 pub mod operator;
 pub mod payments;
@@ -10,6 +12,7 @@ pub mod plan_options;
 pub mod plans;
 pub mod repayments;
 pub mod risk;
+pub mod simulation;
 pub mod statements;
 pub mod step_up;
 pub mod system;
@@ -29,6 +32,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/openapi.json", get(system::openapi))
+        .route("/v1/system/clock", post(simulation::clock))
+        .route("/v1/system/advance", post(simulation::advance))
+        .route("/v1/system/accounts/{customer_id}", get(simulation::account_record))
         .route("/docs", get(system::docs))
         .route("/v1/merchants", post(operator::register_merchant))
         .route("/v1/customers", post(customers::open))
@@ -38,6 +44,12 @@ pub fn router(state: AppState) -> Router {
             post(customers::payment_code),
         )
         .route("/v1/customers/{customer_id}/links", post(customers::link))
+        .route("/v1/customers/{customer_id}/checkpoints", post(checkpoints::checkpoint))
+        .route("/v1/customers/{customer_id}/fraud-exemptions", post(exemptions::exempt))
+        .route(
+            "/v1/customers/{customer_id}/credit-profile",
+            post(checkpoints::credit_profile),
+        )
         .route("/v1/customers/{customer_id}/limit", post(operator::limit))
         .route(
             "/v1/customers/{customer_id}/temporary-limit",
@@ -74,6 +86,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(system::not_found)
         .method_not_allowed_fallback(system::method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::simulation::layer,
+        ))
         .with_state(state)
 }
 

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::serve::ListenerExt;
-use engine::{Clock, Engine, SystemClock};
+use engine::{Clock, Engine, ManualClock, SystemClock};
+use jiff::Timestamp;
 use store::Backend;
 use store::sqlite::SqliteBackend;
 use tokio::sync::oneshot;
@@ -24,6 +25,7 @@ use crate::merchants::Merchants;
 use crate::meta::Meta;
 use crate::risk_edge::{RiskEdge, RiskOptions, Watcher, load_rules, simulated_providers};
 use crate::risk_input::CodeContexts;
+use crate::simulation::Simulation;
 use crate::state::{AppState, Inner};
 use crate::webhooks::Webhooks;
 use crate::webhooks::dispatcher::Dispatcher;
@@ -105,6 +107,29 @@ impl Server {
 
     /// Starts the server with risk options: a rules folder, providers, the dispatcher's timing.
     pub async fn start_with(config: Config, options: RiskOptions, clock: Arc<dyn Clock>) -> Result<Server, ServeError> {
+        Server::start_inner(config, options, clock, None).await
+    }
+
+    /// Starts the server in simulation mode (see [`crate::simulation`]): on a manual clock
+    /// standing at `at` that only `POST /v1/system/clock` moves, with the engine's daily
+    /// scheduler off (`POST /v1/system/advance` runs the daily advance).
+    pub async fn start_simulated(
+        mut config: Config,
+        options: RiskOptions,
+        at: Timestamp,
+    ) -> Result<Server, ServeError> {
+        config.engine.schedule = false;
+        let clock = Arc::new(ManualClock::new(at));
+        let simulation = Arc::new(Simulation { clock: clock.clone() });
+        Server::start_inner(config, options, clock, Some(simulation)).await
+    }
+
+    async fn start_inner(
+        config: Config,
+        options: RiskOptions,
+        clock: Arc<dyn Clock>,
+        simulation: Option<Arc<Simulation>>,
+    ) -> Result<Server, ServeError> {
         let opening = (config.clone(), options.clone(), clock.clone());
         let opened = tokio::task::spawn_blocking(move || open(&opening.0, &opening.1, opening.2))
             .await
@@ -131,6 +156,7 @@ impl Server {
             admin: opened.admin,
             codes: codes.clone(),
             risk_edge: risk_edge.clone(),
+            simulation,
         });
         let dispatcher = Dispatcher::start(&opened.sqlite, state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;

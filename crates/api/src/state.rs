@@ -11,6 +11,7 @@ use crate::codes::PaymentCodes;
 use crate::merchants::Merchants;
 use crate::meta::Meta;
 use crate::risk_edge::RiskEdge;
+use crate::simulation::Simulation;
 
 /// Cheap to clone: one shared allocation.
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub(crate) struct Inner {
     pub admin: AdminToken,
     pub codes: Arc<PaymentCodes>,
     pub risk_edge: Arc<RiskEdge>,
+    /// Simulation mode (a hand-moved clock and the `/v1/system/*` routes), if it is on.
+    pub simulation: Option<Arc<Simulation>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -75,6 +78,11 @@ impl AppState {
 
     pub(crate) fn risk_edge(&self) -> &Arc<RiskEdge> {
         &self.0.risk_edge
+    }
+
+    /// Simulation mode's state, if the server was started in it.
+    pub(crate) fn simulation(&self) -> Option<&Simulation> {
+        self.0.simulation.as_deref()
     }
 
     /// The engine, once every other handle to the state is gone (at shutdown).

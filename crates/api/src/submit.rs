@@ -45,9 +45,11 @@ pub async fn submit(state: &AppState, request: Request, idem: Option<IdemKey>) -
         .engine()
         .submit(request, idem.map(IdemKey::engine))
         .map_err(submit_error)?;
-    receiver
+    let reply = receiver
         .await
-        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))
+        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
+    crate::simulation::record(&reply);
+    Ok(reply)
 }
 
 /// Submits a request and requires it applied.

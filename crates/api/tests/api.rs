@@ -24,6 +24,8 @@ mod openapi;
 mod risk;
 #[path = "api/risk_support.rs"]
 mod risk_support;
+#[path = "api/simulation.rs"]
+mod simulation;
 #[path = "api/theft.rs"]
 mod theft;
 #[path = "api/validation.rs"]

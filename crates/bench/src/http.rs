@@ -124,7 +124,9 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
     let (merchant, secret) = runtime.block_on(register_merchant(addr))?;
     let merchant_id = MerchantId(merchant.parse().map_err(|_| BenchError::Other("merchant id".into()))?);
     let links = Arc::new(link_accounts(server.state().engine(), load.accounts, merchant_id)?);
+    crate::projection::settle(dir.path(), load.partitions)?;
     let figures = runtime.block_on(drive(addr, load.clone(), merchant, secret, links))?;
+    let figures = figures.with_read_models_behind(crate::projection::settle(dir.path(), load.partitions)?);
     runtime
         .block_on(server.stop())
         .map_err(|e| BenchError::Other(e.to_string()))?;

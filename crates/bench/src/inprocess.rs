@@ -88,9 +88,11 @@ fn measure(load: &Load, risk: Option<Arc<RiskShared>>) -> Result<Figures, BenchE
     let dir = tempfile::tempdir()?;
     let with_risk = risk.is_some();
     let engine = Arc::new(start_engine_with(load, dir.path(), risk)?);
+    crate::projection::settle(dir.path(), load.partitions)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     let figures = runtime.block_on(drive(engine.clone(), load.clone(), with_risk));
     drop(runtime);
+    let figures = figures.with_read_models_behind(crate::projection::settle(dir.path(), load.partitions)?);
     if let Ok(engine) = Arc::try_unwrap(engine) {
         engine.shutdown();
     }

@@ -7,6 +7,7 @@
 //!   transaction each.
 //! - [`risk_eval`]: one payment authorization's risk evaluation (features + model + rules) on
 //!   one core; the in-process engine with and without risk is [`inprocess::run_with_risk`].
+//! - [`projection`]: waiting for the read models, which the projector fills behind the journal.
 //! - [`report`]: the figures and ratios, as text or one JSON object.
 //!
 //! It knows the engine's and the store's public APIs and nothing of their insides.
@@ -14,6 +15,7 @@
 pub mod baseline;
 pub mod http;
 pub mod inprocess;
+pub mod projection;
 pub mod report;
 pub mod risk_eval;
 mod stats;

@@ -62,6 +62,13 @@ impl Report {
                 ));
             }
         }
+        for (name, figures) in [("in-process", &self.inprocess), ("HTTP", &self.http)] {
+            if let Some(behind) = figures.as_ref().and_then(|f| f.read_models_behind_ms) {
+                out.push_str(&format!(
+                    "{name}: the read models caught up {behind:.0} ms after the load\n"
+                ));
+            }
+        }
         if let Some(r) = self.ratio_inprocess_vs_baseline {
             out.push_str(&format!("in-process / baseline: {r:.1}x\n"));
         }

@@ -27,6 +27,10 @@ pub struct Figures {
     pub declined: u64,
     pub busy: u64,
     pub seconds: f64,
+    /// How long after the load the read models (the projector's `read.db`) had caught up with
+    /// the journal: what the measured rate leaves for the projector to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_models_behind_ms: Option<f64>,
 }
 
 impl Figures {
@@ -49,6 +53,15 @@ impl Figures {
             declined,
             busy,
             seconds: round2(seconds),
+            read_models_behind_ms: None,
+        }
+    }
+
+    /// These figures with how long the read models took to catch up after the load.
+    pub fn with_read_models_behind(self, behind: std::time::Duration) -> Figures {
+        Figures {
+            read_models_behind_ms: Some(round3(behind.as_secs_f64() * 1000.0)),
+            ..self
         }
     }
 }

@@ -69,6 +69,23 @@ impl std::fmt::Debug for Partition {
 }
 
 impl Partition {
+    /// Why a merchant's order has no watch: monitoring intercepted it earlier (denied again,
+    /// so a merchant that missed the webhook still learns not to ship it), or it is not this
+    /// merchant's open order.
+    fn unwatched(&self, merchant: MerchantId, txn: TxnId) -> EngineRejection {
+        let theirs = self.txns.get(&txn).is_some_and(|(_, m)| *m == merchant);
+        let intercepted = theirs
+            && self
+                .cases
+                .values()
+                .any(|c| c.kind == crate::cases::CaseKind::Interception && c.txns.contains(&txn));
+        if intercepted {
+            EngineRejection::Risk(crate::request::RiskBlock::Denied)
+        } else {
+            EngineRejection::TxnNotFound
+        }
+    }
+
     pub fn new(id: u32, product: Product, zone: TimeZone, risk: Option<Arc<RiskShared>>) -> Partition {
         Partition {
             id,
@@ -247,7 +264,9 @@ impl Partition {
                 txn,
                 address_changed,
             } => {
-                let watch = self.watch_of(*merchant, *txn).ok_or(EngineRejection::TxnNotFound)?;
+                let watch = self
+                    .watch_of(*merchant, *txn)
+                    .ok_or_else(|| self.unwatched(*merchant, *txn))?;
                 Ok(Op::Deliver {
                     account: watch.account,
                     merchant: *merchant,
@@ -256,7 +275,9 @@ impl Partition {
                 })
             }
             Request::AddressChanged { merchant, txn } => {
-                let watch = self.watch_of(*merchant, *txn).ok_or(EngineRejection::TxnNotFound)?;
+                let watch = self
+                    .watch_of(*merchant, *txn)
+                    .ok_or_else(|| self.unwatched(*merchant, *txn))?;
                 Ok(Op::Rescore {
                     account: watch.account,
                     merchant: *merchant,

@@ -792,7 +792,8 @@ mod monitoring {
         let cases = all_cases(&h);
         assert_eq!(cases.iter().filter(|c| c.kind == CaseKind::Interception).count(), 2);
 
-        // The merchant cannot ship an intercepted order; the other one ships.
+        // The merchant cannot ship an intercepted order (denied again, as at interception); the
+        // other one ships.
         let ship = |txn| Request::Deliver {
             merchant: MerchantId(7),
             txn,
@@ -801,7 +802,7 @@ mod monitoring {
         assert_eq!(
             h.call(ship(held)).outcome,
             Outcome::Rejected {
-                rejection: EngineRejection::TxnNotFound
+                rejection: EngineRejection::Risk(RiskBlock::Denied)
             }
         );
         assert!(matches!(h.call(ship(other)).outcome, Outcome::Applied { .. }));

@@ -10,6 +10,9 @@
 //! whole and the running set stays. Without a rules folder the engine decides nothing. Step-up
 //! uses the identity provider endpoints given with `--otp-endpoint` and `--liveness-endpoint`,
 //! else the deterministic simulators (the simulated SMS code is logged).
+//!
+//! `--simulation` starts it in simulation mode for `iou simulate --url` (see the api crate's
+//! `simulation` module): a manual clock moved by the operator, the daily advance on request.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -40,6 +43,16 @@ pub struct ServeArgs {
     /// The liveness provider's base URL; simulated without.
     #[arg(long)]
     liveness_endpoint: Option<String>,
+    /// Simulation mode, for `iou simulate --url`: the server runs on a manual clock that only
+    /// the operator's `POST /v1/system/clock` moves, the daily scheduler is off (the operator's
+    /// `POST /v1/system/advance` runs the daily advance), and the simulation-only routes and
+    /// headers are on. Never for production.
+    #[arg(long)]
+    simulation: bool,
+    /// Where the simulation clock starts (RFC 3339; default 2000-01-01T00:00:00Z, so the first
+    /// POST /v1/system/clock can move it to any simulation's start). Only with --simulation.
+    #[arg(long, requires = "simulation")]
+    clock_start: Option<String>,
 }
 
 /// The rules folder to load: the one given (it must exist), else `./rules` if present.
@@ -103,14 +116,29 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         providers: providers(args.otp_endpoint, args.liveness_endpoint)?,
         webhooks: api::WebhookOptions::default(),
     };
+    let start = match (args.simulation, &args.clock_start) {
+        (false, _) => None,
+        (true, None) => Some(jiff::Timestamp::from_second(946_684_800).context("the default clock start")?),
+        (true, Some(text)) => Some(
+            text.parse::<jiff::Timestamp>()
+                .with_context(|| format!("--clock-start {text:?} is not an RFC 3339 time"))?,
+        ),
+    };
+    if start.is_some() {
+        eprintln!(
+            "warning: simulation mode: the clock moves only by POST /v1/system/clock; never use it for real money"
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the runtime")?;
     runtime.block_on(async {
-        let server = api::Server::start_with(config, options, Arc::new(engine::SystemClock))
-            .await
-            .context("starting the server")?;
+        let server = match start {
+            Some(at) => api::Server::start_simulated(config, options, at).await,
+            None => api::Server::start_with(config, options, Arc::new(engine::SystemClock)).await,
+        }
+        .context("starting the server")?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{}", server.addr())?;
         if let Some(token) = server.generated_admin_token() {

@@ -5,6 +5,9 @@
 //! With `--serve` it is the demo: the engine runs on SQLite in a fresh data directory behind the
 //! HTTP API, the simulation fills it with the last `--days` days, the clock switches to real
 //! time, and the server keeps running (with a daily advance after each midnight) until Ctrl-C.
+//!
+//! With `--url` it drives a running server in simulation mode (`iou serve --simulation`) over
+//! HTTP through `sim::driver::http::Http`; the figures and report are the same.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -37,9 +40,18 @@ pub struct SimulateArgs {
     /// Engine partitions.
     #[arg(long, default_value_t = 4)]
     partitions: u32,
-    /// Drive a running server over HTTP instead of an engine in this process.
+    /// Drive a running server over HTTP instead of an engine in this process. The server must
+    /// run in simulation mode on a fresh store with a clock at or before --start, e.g.
+    /// `iou serve --simulation --clock-start 2026-01-01T00:00:00+08:00 --data ./sim-data`; it
+    /// needs the operator token (--operator-token or IOU_OPERATOR_TOKEN). A seed gives the figures
+    /// of the in-process run when the server has the same rules and partitions (--rules,
+    /// --partitions and --data are then the server's, not this command's).
     #[arg(long)]
     url: Option<String>,
+    /// The server's operator (admin) token for --url (default: $IOU_OPERATOR_TOKEN, else
+    /// $IOU_ADMIN_TOKEN).
+    #[arg(long, requires = "url")]
+    operator_token: Option<String>,
     /// Print the figures as one JSON object on stdout instead of the summary.
     #[arg(long)]
     json: bool,
@@ -107,7 +119,8 @@ fn progress(args: &SimulateArgs, days: u32) -> Box<dyn Progress> {
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let config = config(&args)?;
     if let Some(url) = &args.url {
-        return Err(sim::driver::http::unavailable(url).into());
+        anyhow::ensure!(!args.serve, "--serve and --url do not go together");
+        return over_http(&args, config, url);
     }
     let rules = args.rules.clone().unwrap_or_else(sim::default_rules_dir);
     if args.serve {
@@ -122,13 +135,32 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let engine = engine::Engine::start(engine_config, backend, clock.clone()).context("starting the engine")?;
     let figures = sim::run(&config, &engine, clock, progress(&args, config.days).as_mut());
     engine.shutdown();
-    let figures = figures?;
+    finish(&args, &figures?)
+}
+
+/// `--url`: the same run through the HTTP driver against a server in simulation mode.
+fn over_http(args: &SimulateArgs, config: SimConfig, url: &str) -> anyhow::Result<()> {
+    let token = args
+        .operator_token
+        .clone()
+        .or_else(|| std::env::var("IOU_OPERATOR_TOKEN").ok())
+        .or_else(|| std::env::var("IOU_ADMIN_TOKEN").ok())
+        .filter(|t| !t.is_empty())
+        .context("--url needs the server's operator token: --operator-token or IOU_OPERATOR_TOKEN")?;
+    let product = engine::EngineConfig::default().product;
+    let mut driver =
+        sim::driver::http::Http::connect(url, &token, product).with_context(|| format!("connecting to {url}"))?;
+    let figures = sim::run_with(&config, &mut driver, progress(args, config.days).as_mut())?;
+    finish(args, &figures)
+}
+
+fn finish(args: &SimulateArgs, figures: &Figures) -> anyhow::Result<()> {
     let report = args.report.clone().unwrap_or_else(|| PathBuf::from("report.html"));
-    write_report(&report, &figures)?;
+    write_report(&report, figures)?;
     if args.json {
-        println!("{}", serde_json::to_string(&figures)?);
+        println!("{}", serde_json::to_string(figures)?);
     } else {
-        print!("{}", sim::report::text(&figures));
+        print!("{}", sim::report::text(figures));
         println!("report: {}", shown(&report));
     }
     Ok(())

@@ -4,6 +4,8 @@
 
 #[path = "cli/backtest.rs"]
 mod backtest;
+#[path = "cli/child.rs"]
+mod child;
 #[path = "cli/crash.rs"]
 mod crash;
 #[path = "cli/plan.rs"]
@@ -12,3 +14,5 @@ mod plan;
 mod score;
 #[path = "cli/serve.rs"]
 mod serve;
+#[path = "cli/simulate_http.rs"]
+mod simulate_http;

@@ -36,7 +36,11 @@ pub(crate) struct Claim<'a> {
 impl InFlight {
     pub(crate) fn claim(&self, account: AccountId) -> Option<Claim<'_>> {
         let mut set = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        set.insert(account).then_some(Claim { set: self, account })
+        // Lazily: an eager `then_some(Claim { .. })` builds a claim even when the account is
+        // taken, and dropping it (lock still held here) deadlocked, and would have released the
+        // other application's claim (guarded by
+        // `two_applications_of_one_id_number_at_once_open_exactly_one_line`).
+        set.insert(account).then(|| Claim { set: self, account })
     }
 }
 

@@ -1,5 +1,6 @@
 //! [`Driver`]: how the simulator reaches iou. The workload speaks engine requests; a driver
-//! delivers them, in-process ([`InProcess`]) or over HTTP ([`http`]), and answers in order.
+//! delivers them, in-process ([`InProcess`]) or over HTTP to a server in simulation mode
+//! ([`http::Http`]), and answers in order.
 
 pub mod http;
 mod inprocess;
@@ -76,4 +77,9 @@ pub trait Driver {
 
     /// Requests delivered so far (for throughput).
     fn requests(&self) -> u64;
+
+    /// How the driver reaches the system, for the report.
+    fn name(&self) -> &'static str {
+        "in-process"
+    }
 }

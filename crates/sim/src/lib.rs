@@ -8,8 +8,8 @@
 //! produces, and the [`report`] (a text summary and a self-contained HTML page with inline SVG
 //! charts). [`clock::SwitchClock`] lets a demo hand the engine to real time afterwards.
 //!
-//! It reaches the system only through a [`driver::Driver`]: in-process over `engine`, or (not
-//! yet) over HTTP. It must never reach into the engine's partitions or the credit core's state
+//! It reaches the system only through a [`driver::Driver`]: in-process over `engine`, or over
+//! HTTP to a server in simulation mode ([`driver::http::Http`]). It must never reach into the engine's partitions or the credit core's state
 //! to decide what happens: it sends requests as a client would and reads answers and account
 //! views; the credit core's invariant checks are the only core code it runs itself. It draws
 //! randomness only from its seeded [`rng::Rng`], never from the clock or the OS, so a seed
@@ -33,5 +33,5 @@ pub use clock::SwitchClock;
 pub use config::{AttackRates, SimConfig};
 pub use figures::Figures;
 pub use link::{Link, SimError};
-pub use run::{RunError, default_rules_dir, engine_config, run, run_in_memory, start_time};
+pub use run::{RunError, default_rules_dir, engine_config, run, run_in_memory, run_with, start_time};
 pub use workload::Simulation;

@@ -1,5 +1,6 @@
 //! Running a simulation in-process: the engine configuration a simulation needs (the shipped
-//! rules, the scheduler off) and the one call that runs a population against an engine.
+//! rules, the scheduler off) and the one call that runs a population against an engine; and
+//! [`run_with`], the same run through any driver (over HTTP for `iou simulate --url`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use jiff::tz::TimeZone;
 
 use crate::clock::SwitchClock;
 use crate::config::SimConfig;
-use crate::driver::InProcess;
+use crate::driver::{Driver, InProcess};
 use crate::figures::Figures;
 use crate::link::{Link, SimError};
 use crate::onboard::DirectOnboard;
@@ -70,9 +71,17 @@ pub fn run(
     progress: &mut dyn Progress,
 ) -> Result<Figures, SimError> {
     let mut driver = InProcess::new(engine, clock);
-    let mut link = Link::new(&mut driver);
+    run_with(config, &mut driver, progress)
+}
+
+/// Runs `config` through any driver (e.g. [`crate::driver::http::Http`] for a server).
+pub fn run_with(config: &SimConfig, driver: &mut dyn Driver, progress: &mut dyn Progress) -> Result<Figures, SimError> {
+    let name = driver.name();
+    let mut link = Link::new(driver);
     let simulation = Simulation::new(config.clone(), &mut link, Box::new(DirectOnboard));
-    simulation.run(progress)
+    let mut figures = simulation.run(progress)?;
+    figures.throughput.driver = name.into();
+    Ok(figures)
 }
 
 /// Runs `config` on a fresh engine in memory with the rules of `rules_dir`.

@@ -18,7 +18,13 @@ use crate::submit::{Audience, account, apply};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCustomerBody {
+    /// The limit; 0 opens a line that cannot be used until a limit is set (e.g. while an
+    /// application is decided elsewhere).
     pub limit_fen: FenInput,
+    /// The customer's id (digits, 1 to 2^53 - 1), for a line migrated or decided elsewhere that
+    /// keeps its id; without it the id is derived from the Idempotency-Key. An id in use is
+    /// refused with `account_exists`.
+    pub customer_id: Option<String>,
     /// The day of the month statements close (1 to 28).
     #[schema(minimum = 1, maximum = 28, example = 5)]
     pub billing_day: u8,
@@ -43,13 +49,28 @@ pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response,
     call.principal.operator()?;
     let idem = call.idem()?;
     let body: OpenCustomerBody = call.json()?;
-    let limit = body.limit_fen.parse(state.product(), "limit_fen")?;
+    let limit = if body.limit_fen.is_zero() {
+        money::Amount::ZERO
+    } else {
+        body.limit_fen.parse(state.product(), "limit_fen")?
+    };
     if !(1..=28).contains(&body.billing_day) {
         return Err(ApiError::bad_request("invalid_field", "billing_day must be 1 to 28").with_field("billing_day"));
     }
     // The account id comes from the key, so a retry opens nothing new and gets the stored
     // reply. Ids stay below 2^53 so any JSON reader could hold them as numbers.
-    let account = AccountId((idem.derive("account") >> 11).max(1));
+    let account = match &body.customer_id {
+        Some(text) => {
+            let id = parse_id(text, "customer_id")?;
+            if !(1..1 << 53).contains(&id) {
+                return Err(
+                    ApiError::bad_request("invalid_id", "customer_id must be 1 to 2^53 - 1").with_field("customer_id")
+                );
+            }
+            AccountId(id)
+        }
+        None => AccountId((idem.derive("account") >> 11).max(1)),
+    };
     let command = Command::OpenAccount {
         account,
         limit,

@@ -149,12 +149,15 @@ pub enum FreezeReasonDto {
     #[default]
     Operator,
     Risk,
+    /// The customer reported a theft to the operator (by phone, at a branch): authorizations
+    /// stop until the operator lifts it (a theft reported in the app opens a case instead).
+    TheftReport,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FreezeBody {
-    /// `operator` (the default) or `risk`.
+    /// `operator` (the default), `risk` or `theft_report`.
     #[serde(default)]
     pub reason: FreezeReasonDto,
 }
@@ -178,6 +181,7 @@ pub async fn freeze(State(state): State<AppState>, call: Call) -> Result<Respons
     let reason = match body.reason {
         FreezeReasonDto::Operator => FreezeReason::Operator,
         FreezeReasonDto::Risk => FreezeReason::Risk,
+        FreezeReasonDto::TheftReport => FreezeReason::TheftReport,
     };
     let applied = apply(
         &state,

@@ -67,9 +67,12 @@ async fn a_listed_device_intercepts_the_order_and_the_merchant_gets_a_signed_web
     let gone =
         s.t.post(&merchant.auth(), &format!("/v1/payments/{suspect}/delivery"), json!({}))
             .await;
+    // Regression: a merchant that missed the webhook and asks to ship an intercepted order
+    // is told it was intercepted (it used to get 404).
     assert_eq!(
-        gone.status, 404,
-        "an intercepted order is no longer watched: {}",
+        (gone.status, gone.body["error"]["code"].as_str()),
+        (402, Some("order_intercepted")),
+        "an intercepted order stays intercepted: {}",
         gone.text
     );
 

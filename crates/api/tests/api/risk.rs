@@ -121,7 +121,13 @@ async fn rules_reload_from_their_folder_and_a_broken_edit_keeps_the_running_set(
     let before = s.t.get(&operator(), "/v1/risk/rules").await;
     assert_eq!(before.body["enabled"], true, "{}", before.text);
     assert_eq!(versions(&before).len(), 8, "one live graph per checkpoint");
-    assert!(payment_version(&before).starts_with("payment_authorization@v1#"));
+    // The shipped graph's version, whatever it is today: the edit below bumps it by one.
+    let shipped: u64 = payment_version(&before)
+        .strip_prefix("payment_authorization@v")
+        .and_then(|rest| rest.split('#').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("a versioned payment graph: {}", before.text));
+    let bumped = format!("payment_authorization@v{}#", shipped + 1);
     assert!(
         before.body["graphs"]
             .as_array()
@@ -135,7 +141,7 @@ async fn rules_reload_from_their_folder_and_a_broken_edit_keeps_the_running_set(
     // Lower the offline cap to 1,000 yuan and bump the version.
     let path = s.rules.path().join("payment_authorization.json");
     let mut graph: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    graph["metadata"]["version"] = json!(2);
+    graph["metadata"]["version"] = json!(shipped + 1);
     for node in graph["nodes"].as_array_mut().unwrap() {
         for rule in node["content"]["rules"].as_array_mut().into_iter().flatten() {
             if rule["_id"] == "r05" {
@@ -146,16 +152,14 @@ async fn rules_reload_from_their_folder_and_a_broken_edit_keeps_the_running_set(
     write(s.rules.path(), "payment_authorization.json", &graph.to_string());
     let reloaded = crate::risk_support::eventually("the reload", || async {
         let now = s.t.get(&operator(), "/v1/risk/rules").await;
-        payment_version(&now)
-            .starts_with("payment_authorization@v2#")
-            .then_some(now)
+        payment_version(&now).starts_with(&bumped).then_some(now)
     })
     .await;
     let declined = s.pay_from(&merchant, &customer, "phone-1", 150_000).await;
     assert_eq!(declined.status, 402, "the new cap applies: {}", declined.text);
     assert_eq!(reasons(&declined), ["OFFLINE_OVER_LIMIT"]);
 
-    // A broken edit is refused whole: the v2 set keeps running.
+    // A broken edit is refused whole: the bumped set keeps running.
     write(s.rules.path(), "payment_authorization.json", "{\"nodes\": [");
     write(s.rules.path(), "delivery.json", "not json at all");
     tokio::time::sleep(Duration::from_millis(400)).await;

@@ -2,10 +2,9 @@
 //! generated admin token, answers HTTP, and exits cleanly on SIGTERM; a second start on the
 //! same data directory prints no new token and the first one still works.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 struct Running {
@@ -24,17 +23,7 @@ fn start(data: &std::path::Path) -> Running {
         .stderr(Stdio::null())
         .spawn()
         .expect("iou serve starts");
-    // Stdout is read on a thread: a restarted store prints no token line, and waiting for one
-    // must not block the test.
-    let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-    let (lines, received) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let received = crate::child::stdout_lines(&mut child);
     let first = received
         .recv_timeout(Duration::from_secs(60))
         .expect("iou serve prints its address");

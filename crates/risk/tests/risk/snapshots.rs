@@ -150,13 +150,70 @@ fn scenarios(checkpoint: Checkpoint) -> Vec<(&'static str, Tweak)> {
                 c.features.user.device_age_hours = 0;
                 set_amount(c, 2_500);
             }),
-            ("offline over the limit", |c| {
+            ("in store over 2,000 yuan, established account, trusted device", |c| {
                 c.input.channel = Channel::OfflineQr;
                 set_amount(c, 2_500);
             }),
-            ("amount spike", |c| {
+            ("in store over 2,000 yuan, arrived late", |c| {
+                c.input.channel = Channel::OfflineQr;
+                c.input.at = Timestamp::from_millis(NOW - 10 * 60_000);
+                set_amount(c, 2_500);
+            }),
+            ("in store over 2,000 yuan, young account", |c| {
+                c.input.channel = Channel::OfflineQr;
+                c.features.user.account_age_days = 12;
+                set_amount(c, 2_500);
+            }),
+            ("amount spike on a trusted device at a usual place", |c| {
                 set_amount(c, 600);
                 c.features.user.amount_vs_mean_pct = Some(800);
+            }),
+            ("amount spike on a new device", |c| {
+                set_amount(c, 600);
+                c.features.user.amount_vs_mean_pct = Some(800);
+                c.features.user.device_age_hours = 5;
+            }),
+            ("amount spike far from usual places", |c| {
+                set_amount(c, 600);
+                c.features.user.amount_vs_mean_pct = Some(800);
+                c.features.user.km_from_usual = Some(250);
+            }),
+            ("cash-out ring: young account paying one merchant only", |c| {
+                set_amount(c, 1_800);
+                c.features.user.account_age_days = 5;
+                c.features.user.tally.d30.payments = 4;
+            }),
+            ("young account retrying after failed step-ups is no cash-out", |c| {
+                set_amount(c, 1_800);
+                c.features.user.account_age_days = 1;
+                c.features.user.tally.d30.payments = 4;
+                c.features.user.tally.d30.denials = 2;
+                c.features.user.tally.h24.payments = 3;
+                c.features.user.tally.h24.denials = 2;
+                c.features.user.tally.h24.payment_amount_fen = 540_000;
+            }),
+            ("young account, first purchase at a merchant", |c| {
+                set_amount(c, 1_800);
+                c.features.user.account_age_days = 5;
+            }),
+            ("cash-out ring: repeated high amounts at one merchant today", |c| {
+                set_amount(c, 1_500);
+                c.features.user.account_age_days = 6;
+                c.features.user.tally.h24.payments = 3;
+                c.features.user.tally.h24.payment_amount_fen = 480_000;
+                c.features.user.tally.d30.payments = 3;
+                c.features.user.distinct_merchants.d30 = 2;
+            }),
+            ("cash-out ring: young account on a shared IP", |c| {
+                set_amount(c, 1_500);
+                c.features.user.account_age_days = 4;
+                c.features.user.distinct_merchants.d30 = 2;
+                c.features.ip.distinct_users.d30 = 4;
+            }),
+            ("shared IP, established account", |c| {
+                set_amount(c, 1_500);
+                c.features.user.distinct_merchants.d30 = 2;
+                c.features.ip.distinct_users.d30 = 4;
             }),
             ("impossible travel", |c| {
                 c.features.user.km_from_last = Some(1_200);

@@ -46,7 +46,7 @@ impl<'e> InProcess<'e> {
 }
 
 /// The shared risk keys a call touches, tagged by kind.
-fn shared_keys(call: &Call, out: &mut Vec<(u8, u128)>) {
+pub(super) fn shared_keys(call: &Call, out: &mut Vec<(u8, u128)>) {
     out.clear();
     let Some(ctx) = &call.context else { return };
     let assessed = match &call.request {

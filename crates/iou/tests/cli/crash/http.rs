@@ -3,7 +3,7 @@
 //! fate is unknown.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -78,15 +78,7 @@ impl ServerProcess {
             .stderr(log_file)
             .spawn()
             .expect("iou serve starts");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let (lines, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let received = crate::child::stdout_lines(&mut child);
         (Process(child), received)
     }
 

@@ -1,0 +1,21 @@
+//! What the tests that start `iou serve` share: its stdout as lines arriving on a channel.
+
+use std::io::{BufRead, BufReader};
+use std::process::Child;
+use std::sync::mpsc;
+
+/// The child's stdout, line by line, read on a thread of its own: a test waits for a line with a
+/// timeout and is never blocked by a server that prints nothing more (a restarted store prints
+/// no token line, a killed one nothing at all).
+pub fn stdout_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    received
+}

@@ -1,0 +1,344 @@
+//! Which endpoint each engine request the workload sends goes to, as which caller, with which
+//! body: [`plan`] turns a [`Call`] into the HTTP steps that make it. A payment with the
+//! customer's account is two steps, as in a shop: the customer's app asks for a one-time
+//! payment code (with the device context), the merchant authorizes with it.
+//!
+//! Identifiers: accounts keep the simulator's ids (opened with `customer_id`); merchants are
+//! registered by the driver and mapped to the server's ids; a device id is sent as the text
+//! `sim-device-N` (the server hashes it, so one simulated device is one device to risk).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use credit::{AccountId, Command, FreezeReason, MerchantId};
+use engine::{Payer, Request, RiskContext, TxnAction};
+use money::schedule::Method;
+use risk::{CheckpointDetail, DeviceId};
+use serde_json::{Value, json};
+
+use super::wire::{Merchant, Who};
+use crate::driver::{Call, DriverError};
+
+/// One HTTP call.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub who: Who,
+    pub post: bool,
+    pub path: String,
+    pub body: Value,
+    pub key: String,
+    pub step_up: Option<risk::ChallengeKind>,
+}
+
+/// The calls that make one request.
+#[derive(Clone, Debug)]
+pub enum Plan {
+    /// One call whose reply is the answer; `opens` is the account an `OpenAccount` opens (its
+    /// answer holds the customer's token).
+    One { step: Step, opens: Option<AccountId> },
+    /// A payment code (no engine reply), then the merchant's authorization with it.
+    PayWithCode { code: Step, pay: Step },
+}
+
+/// What planning needs from the driver.
+pub struct Known<'a> {
+    pub tokens: &'a HashMap<AccountId, Arc<str>>,
+    pub merchants: &'a HashMap<MerchantId, Merchant>,
+}
+
+/// The text a simulated device is sent as.
+pub fn device_text(device: DeviceId) -> Option<String> {
+    (device.0 != 0).then(|| format!("sim-device-{}", device.0))
+}
+
+/// The `risk` object of a context (its step-up goes in the simulation-mode header).
+pub fn risk_body(context: &RiskContext) -> Value {
+    let mut body = json!({
+        "ip": context.ip.to_string(),
+        "channel": context.channel.name(),
+        "emulator": context.emulator,
+        "proxy": context.proxy,
+    });
+    if let Some(device) = device_text(context.device) {
+        body["device_id"] = json!(device);
+    }
+    if let Some(geo) = context.geo {
+        body["geo"] = json!({
+            "lat": f64::from(geo.lat_micro()) / 1_000_000.0,
+            "lon": f64::from(geo.lon_micro()) / 1_000_000.0,
+        });
+    }
+    if let Some(at) = context.device_time {
+        body["device_time"] = json!(at.to_string());
+    }
+    body
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::FlatFee => "flat-fee",
+        Method::Annuity => "annuity",
+        Method::EqualPrincipal => "equal-principal",
+    }
+}
+
+fn unsupported(what: &str) -> DriverError {
+    DriverError::NotSupported(format!("the HTTP driver does not send {what} yet"))
+}
+
+impl Known<'_> {
+    fn token(&self, account: AccountId) -> Result<Who, DriverError> {
+        self.tokens
+            .get(&account)
+            .map(|t| Who::Customer(t.clone()))
+            .ok_or_else(|| {
+                DriverError::Http(format!(
+                    "no customer token for account {account}: it was not opened here"
+                ))
+            })
+    }
+
+    fn merchant(&self, merchant: MerchantId) -> Result<Merchant, DriverError> {
+        self.merchants
+            .get(&merchant)
+            .cloned()
+            .ok_or_else(|| DriverError::Http(format!("merchant {merchant} was not registered")))
+    }
+}
+
+/// The merchants a call acts as or names (the driver registers them before planning).
+pub fn merchants_of(call: &Call) -> Option<MerchantId> {
+    match &call.request {
+        Request::Authorize { merchant, .. }
+        | Request::Txn { merchant, .. }
+        | Request::LinkMerchant { merchant, .. } => Some(*merchant),
+        Request::Checkpoint {
+            detail: CheckpointDetail::Delivery { merchant, .. },
+            ..
+        } => Some(MerchantId(merchant.0)),
+        _ => None,
+    }
+}
+
+fn checkpoint_body(detail: &CheckpointDetail, known: &Known<'_>) -> Result<Value, DriverError> {
+    Ok(match detail {
+        CheckpointDetail::Login { password_ok } => json!({"checkpoint": "login", "password_ok": password_ok}),
+        CheckpointDetail::DeviceChange { previous_device } => {
+            let mut body = json!({"checkpoint": "device_change"});
+            if let Some(text) = previous_device.and_then(device_text) {
+                body["previous_device_id"] = json!(text);
+            }
+            body
+        }
+        CheckpointDetail::Activation => json!({"checkpoint": "activation"}),
+        CheckpointDetail::CreditApplication {
+            requested_limit,
+            declared_monthly_income,
+        } => {
+            let mut body = json!({"checkpoint": "credit_application", "requested_limit_fen": requested_limit.fen()});
+            if let Some(income) = declared_monthly_income {
+                body["declared_monthly_income_fen"] = json!(income.fen());
+            }
+            body
+        }
+        CheckpointDetail::Delivery {
+            merchant,
+            order_amount,
+            address_changed,
+            authorized_at,
+        } => {
+            let server = known.merchant(MerchantId(merchant.0))?;
+            let at = jiff::Timestamp::from_millisecond(authorized_at.millis())
+                .map_err(|e| DriverError::Http(format!("authorized_at: {e}")))?;
+            json!({
+                "checkpoint": "delivery",
+                "merchant_id": server.id.to_string(),
+                "order_amount_fen": order_amount.fen(),
+                "address_changed": address_changed,
+                "authorized_at": at.to_string(),
+            })
+        }
+        CheckpointDetail::PaymentAuthorization { .. } => return Err(unsupported("a payment checkpoint on its own")),
+        CheckpointDetail::ProfileChange { .. } => return Err(unsupported("a profile-change checkpoint")),
+        CheckpointDetail::Repayment { .. } => return Err(unsupported("a repayment checkpoint on its own")),
+    })
+}
+
+/// The steps of `call`; `key` gives a fresh Idempotency-Key per step.
+pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> Result<Plan, DriverError> {
+    let context = call.context.as_ref();
+    let step_up = context.and_then(|c| c.step_up);
+    let one = |who: Who, path: String, body: Value, key: String| Plan::One {
+        step: Step {
+            who,
+            post: true,
+            path,
+            body,
+            key,
+            step_up,
+        },
+        opens: None,
+    };
+    Ok(match &call.request {
+        Request::Credit(Command::OpenAccount {
+            account,
+            limit,
+            billing_day,
+        }) => Plan::One {
+            step: Step {
+                who: Who::Operator,
+                post: true,
+                path: "/v1/customers".into(),
+                body: json!({"customer_id": account.0.to_string(), "limit_fen": limit.fen(), "billing_day": billing_day}),
+                key: key(),
+                step_up: None,
+            },
+            opens: Some(*account),
+        },
+        Request::SetCreditProfile { account, profile } => one(
+            Who::Operator,
+            format!("/v1/customers/{account}/credit-profile"),
+            json!({"pd": profile.pd, "score": profile.score}),
+            key(),
+        ),
+        Request::Checkpoint { account, detail } => {
+            let mut body = checkpoint_body(detail, known)?;
+            if let Some(context) = context {
+                body["risk"] = risk_body(context);
+            }
+            one(
+                Who::Operator,
+                format!("/v1/customers/{account}/checkpoints"),
+                body,
+                key(),
+            )
+        }
+        Request::Credit(Command::ChangeLimit { account, limit }) => one(
+            Who::Operator,
+            format!("/v1/customers/{account}/limit"),
+            json!({"limit_fen": limit.fen()}),
+            key(),
+        ),
+        Request::Authorize {
+            payer,
+            merchant,
+            amount,
+            plan,
+        } => {
+            let merchant = Who::Merchant(known.merchant(*merchant)?);
+            let mut body = json!({"amount_fen": amount.fen()});
+            if let Some(plan) = plan {
+                if plan.rate.is_some() {
+                    return Err(unsupported("a campaign rate"));
+                }
+                body["plan"] = json!({"periods": plan.periods, "method": method_name(plan.method)});
+            }
+            match payer {
+                Payer::Account(account) => {
+                    let mut code_body = json!({});
+                    if let Some(context) = context {
+                        code_body["risk"] = risk_body(context);
+                    }
+                    let code = Step {
+                        who: known.token(*account)?,
+                        post: true,
+                        path: format!("/v1/customers/{account}/payment-codes"),
+                        body: code_body,
+                        key: key(),
+                        step_up,
+                    };
+                    let pay = Step {
+                        who: merchant,
+                        post: true,
+                        path: "/v1/payments".into(),
+                        body,
+                        key: key(),
+                        step_up: None,
+                    };
+                    Plan::PayWithCode { code, pay }
+                }
+                Payer::Link(link) => {
+                    body["link_id"] = json!(link.to_string());
+                    if let Some(context) = context {
+                        body["risk"] = risk_body(context);
+                    }
+                    one(merchant, "/v1/payments".into(), body, key())
+                }
+            }
+        }
+        Request::Txn { merchant, txn, action } => {
+            let merchant = Who::Merchant(known.merchant(*merchant)?);
+            let (path, body) = match action {
+                TxnAction::Capture { amount } => (
+                    format!("/v1/payments/{txn}/capture"),
+                    json!({"amount_fen": amount.fen()}),
+                ),
+                TxnAction::Void => (format!("/v1/payments/{txn}/void"), json!({})),
+                TxnAction::Refund { amount, .. } => (
+                    format!("/v1/payments/{txn}/refunds"),
+                    json!({"amount_fen": amount.fen()}),
+                ),
+            };
+            one(merchant, path, body, key())
+        }
+        Request::LinkMerchant { account, merchant } => {
+            let server = known.merchant(*merchant)?;
+            one(
+                known.token(*account)?,
+                format!("/v1/customers/{account}/links"),
+                json!({"merchant_id": server.id.to_string()}),
+                key(),
+            )
+        }
+        Request::Credit(Command::Repay { account, amount, .. }) => match context {
+            // A customer's own repayment passes the repayment checkpoint with its context.
+            Some(context) => one(
+                known.token(*account)?,
+                format!("/v1/customers/{account}/repayments"),
+                json!({"amount_fen": amount.fen(), "risk": risk_body(context)}),
+                key(),
+            ),
+            None => one(
+                Who::Operator,
+                format!("/v1/customers/{account}/repayments"),
+                json!({"amount_fen": amount.fen()}),
+                key(),
+            ),
+        },
+        Request::Credit(Command::EarlyPayoff {
+            account, plan, amount, ..
+        }) => one(
+            Who::Operator,
+            format!("/v1/customers/{account}/plans/{}/payoff", plan.0),
+            json!({"amount_fen": amount.fen()}),
+            key(),
+        ),
+        Request::Credit(Command::Freeze { account, reason }) => {
+            let reason = match reason {
+                FreezeReason::Operator => "operator",
+                FreezeReason::Risk => "risk",
+                FreezeReason::TheftReport => "theft_report",
+                FreezeReason::Customer => return Err(unsupported("a freeze by the customer")),
+            };
+            one(
+                Who::Operator,
+                format!("/v1/customers/{account}/freeze"),
+                json!({"reason": reason}),
+                key(),
+            )
+        }
+        Request::Credit(Command::Unfreeze { account }) => one(
+            Who::Operator,
+            format!("/v1/customers/{account}/unfreeze"),
+            json!({}),
+            key(),
+        ),
+        Request::ExemptFraud { account, txns } => one(
+            Who::Operator,
+            format!("/v1/customers/{account}/fraud-exemptions"),
+            json!({"txn_ids": txns.iter().map(ToString::to_string).collect::<Vec<_>>()}),
+            key(),
+        ),
+        other => return Err(unsupported(&format!("{other:?}"))),
+    })
+}

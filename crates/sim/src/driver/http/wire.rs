@@ -1,0 +1,183 @@
+//! The wire: one HTTP call to an iou server as one of its callers (the operator's bearer token,
+//! a customer's bearer token, or a merchant's HMAC signature over the request), with its
+//! Idempotency-Key, retried on 503 (busy) under the same key; and the engine's reply read back
+//! from the simulation-mode header (hex of postcard, as the server encodes it).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use engine::{Outcome, RiskRecord};
+use hmac::{Hmac, Mac};
+use reqwest::Method;
+use risk::ChallengeKind;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::driver::{Answer, DriverError};
+
+/// The server's header with the engine's reply (simulation mode).
+pub const REPLY_HEADER: &str = "iou-sim-reply";
+/// The header with the step-up the simulator says its customer passed (simulation mode).
+pub const STEP_UP_HEADER: &str = "iou-sim-step-up";
+
+/// How often a busy answer is retried before the run stops.
+const BUSY_RETRIES: u32 = 200;
+
+/// A merchant as the server registered it.
+#[derive(Clone, Debug)]
+pub struct Merchant {
+    pub id: u64,
+    pub secret: Arc<str>,
+}
+
+/// Who a call is sent as.
+#[derive(Clone, Debug)]
+pub enum Who {
+    Operator,
+    Customer(Arc<str>),
+    Merchant(Merchant),
+}
+
+/// What the server answered.
+#[derive(Debug)]
+pub struct Sent {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+    /// The engine's reply, when the call reached the engine.
+    pub reply: Option<Answer>,
+}
+
+impl Sent {
+    /// A string field of a JSON answer.
+    pub fn str(&self, key: &str) -> Result<&str, DriverError> {
+        self.body[key]
+            .as_str()
+            .ok_or_else(|| DriverError::Http(format!("no {key} in the answer {} {}", self.status, self.text)))
+    }
+
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// The client: cheap to clone (one connection pool).
+#[derive(Clone, Debug)]
+pub struct Wire {
+    client: reqwest::Client,
+    base: Arc<str>,
+    operator: Arc<str>,
+}
+
+/// The merchant signature: `hex(HMAC-SHA256(secret, METHOD\nPATH\nTIMESTAMP\nhex(SHA256(body))))`.
+pub fn sign(secret: &str, method: &str, path: &str, timestamp: &str, body: &[u8]) -> String {
+    let digest = hex::encode(Sha256::digest(body));
+    let mut mac = <Hmac<Sha256>>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(format!("{method}\n{path}\n{timestamp}\n{digest}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The engine's reply from the header's text.
+pub fn decode_reply(text: &str) -> Result<Answer, DriverError> {
+    let bytes = hex::decode(text).map_err(|e| DriverError::Http(format!("the reply header is not hex: {e}")))?;
+    let (outcome, risk): (Outcome, Option<RiskRecord>) = postcard::from_bytes(&bytes)
+        .map_err(|e| DriverError::Http(format!("the reply header does not decode: {e}")))?;
+    Ok(Answer {
+        outcome,
+        risk: risk.map(Box::new),
+    })
+}
+
+impl Wire {
+    pub fn new(base: &str, operator: &str) -> Result<Wire, DriverError> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| DriverError::Http(format!("building the client: {e}")))?;
+        Ok(Wire {
+            client,
+            base: base.trim_end_matches('/').into(),
+            operator: operator.into(),
+        })
+    }
+
+    /// Sends one call; `now_s` is the server's clock in unix seconds (merchants sign with it).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send(
+        &self,
+        who: &Who,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        key: Option<&str>,
+        step_up: Option<ChallengeKind>,
+        now_s: i64,
+    ) -> Result<Sent, DriverError> {
+        let bytes = match body {
+            Some(value) => serde_json::to_vec(value).map_err(|e| DriverError::Http(e.to_string()))?,
+            None => Vec::new(),
+        };
+        for _ in 0..BUSY_RETRIES {
+            let mut request = self
+                .client
+                .request(method.clone(), format!("{}{path}", self.base))
+                .body(bytes.clone());
+            if body.is_some() {
+                request = request.header("content-type", "application/json");
+            }
+            if let Some(key) = key {
+                request = request.header("idempotency-key", key);
+            }
+            if let Some(kind) = step_up {
+                let name = match kind {
+                    ChallengeKind::Otp => "otp",
+                    ChallengeKind::Liveness => "liveness",
+                };
+                request = request.header(STEP_UP_HEADER, name);
+            }
+            request = match who {
+                Who::Operator => request.bearer_auth(&*self.operator),
+                Who::Customer(token) => request.bearer_auth(&**token),
+                Who::Merchant(m) => {
+                    let timestamp = now_s.to_string();
+                    let signature = sign(&m.secret, method.as_str(), path, &timestamp, &bytes);
+                    request
+                        .header("x-merchant-id", m.id.to_string())
+                        .header("x-timestamp", timestamp)
+                        .header("x-signature", signature)
+                }
+            };
+            let response = request
+                .send()
+                .await
+                .map_err(|e| DriverError::Unavailable(format!("{method} {path}: {e}")))?;
+            let status = response.status().as_u16();
+            let reply = response
+                .headers()
+                .get(REPLY_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(decode_reply)
+                .transpose()?;
+            let text = response
+                .text()
+                .await
+                .map_err(|e| DriverError::Unavailable(format!("{method} {path}: {e}")))?;
+            if status == 503 && reply.is_none() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+            return Ok(Sent {
+                status,
+                body,
+                text,
+                reply,
+            });
+        }
+        Err(DriverError::Unavailable(format!(
+            "{method} {path}: still busy after {BUSY_RETRIES} tries"
+        )))
+    }
+}
