@@ -2,6 +2,11 @@
 //! waiting into few transactions. It lags the journal slightly and never slows commits (read
 //! models live in their own database); after a restart it resumes from each partition's
 //! watermark, and the read models can be rebuilt from the journal at any time.
+//!
+//! It runs at a lower scheduling priority than the request path ([`PROJECTOR_NICE`]): under a
+//! burst the CPU goes to answering requests and the read models fall behind, then catch up when
+//! the burst is over. Under a sustained load above what projection can absorb they stay behind;
+//! `iou bench` reports how long they took to catch up after each measured load.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
@@ -13,7 +18,11 @@ use crate::record::BatchBody;
 /// Batches decoded before they are written (bounds memory when far behind).
 const CHUNK: usize = 256;
 
+/// The projector thread's nice value (Linux: per thread; 0 is the default, 19 the lowest).
+pub const PROJECTOR_NICE: i32 = 10;
+
 pub(crate) fn run(wake: Receiver<()>, mut journal: Box<dyn Journal>, mut models: Box<dyn ReadModels>, partitions: u32) {
+    lower_priority();
     loop {
         let last_round = match wake.recv_timeout(Duration::from_millis(500)) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => false,
@@ -74,4 +83,17 @@ fn write(models: &mut dyn ReadModels, partition: u32, chunk: &mut Vec<(u64, Batc
         })
         .collect();
     models.project_many(&projections)
+}
+
+/// Lowers this thread's priority to [`PROJECTOR_NICE`]. On Linux `setpriority` with a thread id
+/// affects only that thread. A refusal (a sandbox that forbids it) only leaves the priority as it
+/// was, so it is logged, not fatal.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let thread = rustix::thread::gettid();
+        if let Err(error) = rustix::process::setpriority_process(Some(thread), PROJECTOR_NICE) {
+            tracing::debug!(%error, "the projector keeps the default priority");
+        }
+    }
 }
