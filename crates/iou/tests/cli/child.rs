@@ -19,3 +19,15 @@ pub fn stdout_lines(child: &mut Child) -> mpsc::Receiver<String> {
     });
     received
 }
+
+/// What follows `prefix` on the first line `iou serve` prints (its address), waiting up to a
+/// minute for it.
+pub fn first_line_after(received: &mpsc::Receiver<String>, prefix: &str) -> String {
+    let first = received
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("iou serve prints its address");
+    first
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned()
+}

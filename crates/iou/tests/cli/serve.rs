@@ -24,13 +24,7 @@ fn start(data: &std::path::Path) -> Running {
         .spawn()
         .expect("iou serve starts");
     let received = crate::child::stdout_lines(&mut child);
-    let first = received
-        .recv_timeout(Duration::from_secs(60))
-        .expect("iou serve prints its address");
-    let addr = first
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+    let addr = crate::child::first_line_after(&received, "listening on http://");
     let token = received
         .recv_timeout(Duration::from_millis(500))
         .ok()

@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 const TOKEN: &str = "sim-operator-token-0123456789";
 const USERS: u32 = 50;
@@ -52,13 +51,7 @@ fn serve(data: &std::path::Path) -> Server {
         .spawn()
         .expect("iou serve starts");
     let received = crate::child::stdout_lines(&mut child);
-    let first = received
-        .recv_timeout(Duration::from_secs(60))
-        .expect("iou serve prints its address");
-    let addr = first
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+    let addr = crate::child::first_line_after(&received, "listening on ");
     Server { child, url: addr }
 }
 
