@@ -1,7 +1,12 @@
 //! The engine measured over HTTP on loopback: the real server (`api::Server` on SQLite), and a
-//! load generator in the same process with one keep-alive connection per request in flight.
-//! Every request is a signed merchant authorization with its own idempotency key, exactly what
-//! a merchant would send.
+//! load generator in the same process. Every request is a signed merchant authorization with its
+//! own idempotency key, exactly what a merchant would send.
+//!
+//! Two ways to reach the server ([`Protocol`]): HTTP/1.1 with one keep-alive connection per
+//! request in flight (each request is its own write and read on its own socket), or HTTP/2
+//! (cleartext, prior knowledge) with up to [`H2_STREAMS`] requests in flight on each connection,
+//! which is how a busy merchant gateway talks to an API: many requests share one socket's
+//! reads and writes.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,51 +15,90 @@ use bytes::Bytes;
 use credit::{AccountId, MerchantId};
 use engine::{EngineConfig, Op, Outcome, Request, SystemClock};
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use crate::{BenchError, Figures, Latencies, Load, XorShift};
 
 const ADMIN: &str = "bench-admin-token";
 
-type Connection = SendRequest<Full<Bytes>>;
+/// Requests in flight on one HTTP/2 connection.
+pub const H2_STREAMS: usize = 64;
 
-async fn connect(addr: std::net::SocketAddr) -> Result<Connection, BenchError> {
+/// How the load generator speaks to the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Http1,
+    Http2,
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Protocol, String> {
+        match s {
+            "1" | "h1" | "http1" => Ok(Protocol::Http1),
+            "2" | "h2" | "http2" => Ok(Protocol::Http2),
+            other => Err(format!("unknown HTTP protocol {other:?}: use http1 or http2")),
+        }
+    }
+}
+
+/// One client connection; an HTTP/2 one is shared (cloned) by the tasks that use it.
+enum Connection {
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
+}
+
+fn other(e: impl std::fmt::Display) -> BenchError {
+    BenchError::Other(e.to_string())
+}
+
+async fn connect(addr: std::net::SocketAddr, protocol: Protocol) -> Result<Connection, BenchError> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| BenchError::Other(e.to_string()))?;
-    tokio::spawn(connection);
-    Ok(sender)
+    let io = TokioIo::new(stream);
+    match protocol {
+        Protocol::Http1 => {
+            let (sender, connection) = http1::handshake(io).await.map_err(other)?;
+            tokio::spawn(connection);
+            Ok(Connection::H1(sender))
+        }
+        Protocol::Http2 => {
+            let (sender, connection) = http2::handshake(TokioExecutor::new(), io).await.map_err(other)?;
+            tokio::spawn(connection);
+            Ok(Connection::H2(sender))
+        }
+    }
 }
 
 async fn send(conn: &mut Connection, request: hyper::Request<Full<Bytes>>) -> Result<(u16, Bytes), BenchError> {
-    conn.ready().await.map_err(|e| BenchError::Other(e.to_string()))?;
-    let response = conn
-        .send_request(request)
-        .await
-        .map_err(|e| BenchError::Other(e.to_string()))?;
+    let response = match conn {
+        Connection::H1(c) => {
+            c.ready().await.map_err(other)?;
+            c.send_request(request).await.map_err(other)?
+        }
+        Connection::H2(c) => {
+            c.ready().await.map_err(other)?;
+            c.send_request(request).await.map_err(other)?
+        }
+    };
     let status = response.status().as_u16();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| BenchError::Other(e.to_string()))?
-        .to_bytes();
+    let body = response.into_body().collect().await.map_err(other)?.to_bytes();
     Ok((status, body))
 }
 
 /// Registers the benchmark's merchant over HTTP: its id and secret.
 async fn register_merchant(addr: std::net::SocketAddr) -> Result<(String, String), BenchError> {
-    let mut conn = connect(addr).await?;
+    let mut conn = connect(addr, Protocol::Http1).await?;
     let request = hyper::Request::post("/v1/merchants")
         .header("host", addr.to_string())
         .header("authorization", format!("Bearer {ADMIN}"))
         .header("content-type", "application/json")
         .header("idempotency-key", "bench-merchant")
         .body(Full::new(Bytes::from_static(br#"{"name":"Bench Shop"}"#)))
-        .map_err(|e| BenchError::Other(e.to_string()))?;
+        .map_err(other)?;
     let (status, body) = send(&mut conn, request).await?;
     let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| BenchError::Other(e.to_string()))?;
     let field = |k: &str| value[k].as_str().map(str::to_owned);
@@ -71,7 +115,8 @@ async fn register_merchant(addr: std::net::SocketAddr) -> Result<(String, String
 fn link_accounts(engine: &engine::Engine, accounts: u64, merchant: MerchantId) -> Result<Vec<u64>, BenchError> {
     crate::inprocess::open_accounts(engine, accounts)?;
     let mut links = Vec::with_capacity(accounts as usize);
-    for chunk in (0..accounts).collect::<Vec<_>>().chunks(4096) {
+    // Chunks well under one partition's queue capacity (a full queue answers busy).
+    for chunk in (0..accounts).collect::<Vec<_>>().chunks(1024) {
         let waiting: Vec<_> = chunk
             .iter()
             .map(|id| {
@@ -140,10 +185,24 @@ async fn drive(
     secret: String,
     links: Arc<Vec<u64>>,
 ) -> Result<Figures, BenchError> {
-    let mut connections = Vec::with_capacity(load.in_flight);
-    for _ in 0..load.in_flight {
-        connections.push(connect(addr).await?);
+    let sockets = match load.protocol {
+        Protocol::Http1 => load.in_flight,
+        Protocol::Http2 => load.in_flight.div_ceil(H2_STREAMS),
+    };
+    let mut opened = Vec::with_capacity(sockets);
+    for _ in 0..sockets {
+        opened.push(connect(addr, load.protocol).await?);
     }
+    // Request slot `i` uses HTTP/2 connection `i % sockets`; HTTP/1 has one per slot.
+    let connections: Vec<Connection> = match load.protocol {
+        Protocol::Http1 => opened,
+        Protocol::Http2 => (0..load.in_flight)
+            .map(|i| match &opened[i % sockets] {
+                Connection::H2(c) => Connection::H2(c.clone()),
+                Connection::H1(_) => unreachable!("HTTP/2 connections only"),
+            })
+            .collect(),
+    };
     let deadline = Instant::now() + Duration::from_secs_f64(load.seconds);
     let started = Instant::now();
     let (merchant, secret) = (Arc::new(merchant), Arc::new(secret));

@@ -33,6 +33,8 @@ pub struct Load {
     pub seconds: f64,
     /// Engine partitions.
     pub partitions: u32,
+    /// How the HTTP measurement's load generator speaks to the server.
+    pub protocol: http::Protocol,
 }
 
 /// Why a benchmark could not run.

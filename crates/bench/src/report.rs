@@ -12,6 +12,9 @@ pub struct Report {
     pub partitions: u32,
     pub inprocess: Option<Figures>,
     pub http: Option<Figures>,
+    /// How the HTTP measurement's load generator spoke (present with `http`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_protocol: Option<crate::http::Protocol>,
     pub baseline: Option<Figures>,
     pub ratio_inprocess_vs_baseline: Option<f64>,
     pub ratio_http_vs_baseline: Option<f64>,
@@ -35,6 +38,7 @@ impl Report {
             partitions: load.partitions,
             ratio_inprocess_vs_baseline: ratio(&inprocess),
             ratio_http_vs_baseline: ratio(&http),
+            http_protocol: http.as_ref().map(|_| load.protocol),
             inprocess,
             http,
             baseline,
@@ -50,9 +54,13 @@ impl Report {
             "{:<28} {:>12} {:>9} {:>9} {:>9}\n",
             "", "auth/s", "p50 ms", "p99 ms", "max ms"
         ));
+        let http = match self.http_protocol {
+            Some(crate::http::Protocol::Http2) => "HTTP/2 on loopback",
+            _ => "HTTP/1.1 on loopback",
+        };
         for (name, figures) in [
             ("in-process engine", &self.inprocess),
-            ("HTTP on loopback", &self.http),
+            (http, &self.http),
             ("baseline (1 txn per auth)", &self.baseline),
         ] {
             if let Some(f) = figures {

@@ -19,6 +19,10 @@ pub struct BenchArgs {
     /// Engine partitions.
     #[arg(long, default_value_t = 4)]
     partitions: u32,
+    /// How the HTTP load generator speaks: http1 (one connection per request in flight) or
+    /// http2 (cleartext, 64 requests in flight per connection).
+    #[arg(long, default_value = "http1")]
+    protocol: bench::http::Protocol,
     /// Run only these measurements (comma-separated: inprocess, http, baseline).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
@@ -66,6 +70,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         in_flight: args.in_flight,
         seconds: args.seconds,
         partitions: args.partitions,
+        protocol: args.protocol,
     };
     if args.risk {
         return risk(&load, args.json);

@@ -4,6 +4,8 @@
 
 #[path = "cli/backtest.rs"]
 mod backtest;
+#[path = "cli/bench.rs"]
+mod bench;
 #[path = "cli/child.rs"]
 mod child;
 #[path = "cli/crash.rs"]

@@ -27,6 +27,17 @@ impl Role {
         }
     }
 
+    /// SQLite's `wal_autocheckpoint`, in pages. The journal keeps SQLite's default (1,000
+    /// pages). The read models checkpoint far less often: a projection round rewrites the
+    /// same index and account pages again and again, and every checkpoint copies each page in
+    /// the WAL to the database once, so a large WAL turns many rewrites of a page into one.
+    fn autocheckpoint_pages(self) -> i64 {
+        match self {
+            Role::Journal => 1_000,
+            Role::ReadModels => 16_000,
+        }
+    }
+
     /// SQLite's `cache_size`: negative means KiB.
     fn cache_size(self) -> i64 {
         match self {
@@ -56,6 +67,7 @@ pub(crate) fn open_writer(path: &Path, role: Role) -> Result<Connection, StoreEr
     }
     conn.pragma_update(None, "synchronous", role.synchronous())?;
     conn.pragma_update(None, "cache_size", role.cache_size())?;
+    conn.pragma_update_and_check(None, "wal_autocheckpoint", role.autocheckpoint_pages(), |_| Ok(()))?;
     conn.pragma_update_and_check(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES, |_| Ok(()))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     Ok(conn)
