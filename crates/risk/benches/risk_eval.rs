@@ -6,6 +6,10 @@
 //!
 //! `cargo bench -p risk --bench risk_eval` prints median, p99, p99.9 and mean per step in
 //! microseconds (`RISK_BENCH_BREAKDOWN_ONLY=1` stops after the per-call breakdown).
+//!
+//! `RISK_BENCH_PROFILE=N` only evaluates N payments (features + stand-in model + rules +
+//! observe) in `profile_loop`, for instruction counts that do not depend on a busy machine:
+//! `valgrind --tool=callgrind --toggle-collect='*profile_loop*' target/release/deps/risk_eval-*`.
 
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
@@ -269,7 +273,44 @@ fn breakdown(fast: &RuleSet) {
     });
 }
 
+/// The evaluations `RISK_BENCH_PROFILE` counts, kept out of line so a profiler can select them.
+#[inline(never)]
+fn profile_loop(store: &mut FeatureStore, rules: &RuleSet, inputs: &[CheckpointInput]) -> usize {
+    let mut denied = 0;
+    for input in inputs {
+        let features = store.features_for(input, input.at);
+        let models = stand_in_model(&features);
+        let decision = decide(rules, input, &features, &models, input.at);
+        let is_deny = decision.outcome.is_deny();
+        store.observe(input, is_deny, input.at);
+        denied += usize::from(black_box(is_deny));
+    }
+    denied
+}
+
+fn profile(evaluations: usize) {
+    let fast = rules(EvaluatorChoice::Auto);
+    let (mut store, mut now) = warm_store();
+    let mut rng = Rng(2);
+    let inputs: Vec<_> = (0..evaluations)
+        .map(|_| {
+            now += 500;
+            event(&mut rng, now, Checkpoint::PaymentAuthorization)
+        })
+        .collect();
+    let t = Instant::now();
+    let denied = profile_loop(&mut store, &fast, &inputs);
+    println!(
+        "profile: {evaluations} payments, {denied} denied, mean {:.3} us",
+        t.elapsed().as_nanos() as f64 / evaluations.max(1) as f64 / 1e3
+    );
+}
+
 fn main() {
+    if let Some(n) = std::env::var("RISK_BENCH_PROFILE").ok().and_then(|n| n.parse().ok()) {
+        profile(n);
+        return;
+    }
     let fast = Arc::new(rules(EvaluatorChoice::Auto));
     let zen = rules(EvaluatorChoice::ReferenceOnly);
     for (name, evaluator, why) in fast.report() {

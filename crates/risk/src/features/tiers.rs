@@ -27,6 +27,9 @@ struct Tier<const W: usize> {
     totals: [Tally; W],
     /// Index of the oldest entry window `k` counts; `i64::MAX` when it counts none.
     oldest: [i64; W],
+    /// Index of the newest entry; `i64::MIN` when there is none. A push compares with it
+    /// rather than with the entry itself, which is rarely in cache.
+    newest: i64,
 }
 
 impl<const W: usize> Tier<W> {
@@ -37,6 +40,7 @@ impl<const W: usize> Tier<W> {
             lens: [0; W],
             totals: [Tally::default(); W],
             oldest: [i64::MAX; W],
+            newest: i64::MIN,
         }
     }
 
@@ -74,9 +78,10 @@ impl<const W: usize> Tier<W> {
     /// Adds `tally` at index `idx`, the current index (never older than the newest entry).
     fn push(&mut self, idx: i64, tally: &Tally) {
         match self.entries.back_mut() {
-            Some((back, sum)) if *back == idx => sum.add(tally),
+            Some((_, sum)) if self.newest == idx => sum.add(tally),
             _ => {
                 self.entries.push_back((idx, *tally));
+                self.newest = idx;
                 for k in 0..W {
                     if self.lens[k] == 0 {
                         self.oldest[k] = idx;
@@ -94,6 +99,9 @@ impl<const W: usize> Tier<W> {
     fn pop_front(&mut self) -> Option<(i64, Tally)> {
         let n = self.entries.len();
         let front = self.entries.pop_front()?;
+        if self.entries.is_empty() {
+            self.newest = i64::MIN;
+        }
         for k in 0..W {
             if self.lens[k] == n {
                 self.totals[k].sub(&front.1);

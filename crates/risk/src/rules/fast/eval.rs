@@ -2,6 +2,8 @@
 //! (mirrored from its VM): which type pairs are errors, division by zero is null, `and`/`or`
 //! need a boolean on the left and return the right operand, `bool()` of a string, intervals.
 
+use std::cmp::Ordering;
+
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use zen_expression::lexer::Bracket;
@@ -25,14 +27,49 @@ impl CmpOp {
     }
 
     fn holds(self, a: Decimal, b: Decimal) -> bool {
+        let order = cmp_num(a, b);
         match self {
-            CmpOp::Lt => a < b,
-            CmpOp::Le => a <= b,
-            CmpOp::Gt => a > b,
-            CmpOp::Ge => a >= b,
+            CmpOp::Lt => order.is_lt(),
+            CmpOp::Le => order.is_le(),
+            CmpOp::Gt => order.is_gt(),
+            CmpOp::Ge => order.is_ge(),
         }
     }
 }
+
+/// `a.cmp(&b)` on exact integers: the mantissa of the smaller scale is brought to the larger
+/// one in `i128` (a decimal's mantissa has 96 bits, so it fits unless the scales are far
+/// apart; then rust_decimal's own comparison decides).
+fn cmp_num(a: Decimal, b: Decimal) -> Ordering {
+    let (scale_a, scale_b) = (a.scale(), b.scale());
+    let (ma, mb) = (a.mantissa(), b.mantissa());
+    let rescaled = match scale_a.cmp(&scale_b) {
+        Ordering::Equal => Some((ma, mb)),
+        Ordering::Less => POW10
+            .get((scale_b - scale_a) as usize)
+            .and_then(|p| ma.checked_mul(*p))
+            .map(|ma| (ma, mb)),
+        Ordering::Greater => POW10
+            .get((scale_a - scale_b) as usize)
+            .and_then(|p| mb.checked_mul(*p))
+            .map(|mb| (ma, mb)),
+    };
+    match rescaled {
+        Some((ma, mb)) => ma.cmp(&mb),
+        None => a.cmp(&b),
+    }
+}
+
+/// `10^i` for every scale difference a decimal can have (scales are 0..=28).
+const POW10: [i128; 29] = {
+    let mut table = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
 
 impl Const {
     fn val(&self) -> Val<'_> {
@@ -97,7 +134,7 @@ impl Expr {
                 for member in list {
                     let member = member.eval(regs)?;
                     found |= match (item, member) {
-                        (Val::Num(a), Val::Num(b)) => a == b,
+                        (Val::Num(a), Val::Num(b)) => cmp_num(a, b).is_eq(),
                         (Val::Str(a), Val::Str(b)) => a == b,
                         (Val::Bool(a), Val::Bool(b)) => a == b,
                         (Val::Null, Val::Null) => true,
@@ -138,7 +175,7 @@ impl Expr {
 
 fn equal(a: Val<'_>, b: Val<'_>) -> bool {
     match (a, b) {
-        (Val::Num(a), Val::Num(b)) => a == b,
+        (Val::Num(a), Val::Num(b)) => cmp_num(a, b).is_eq(),
         (Val::Bool(a), Val::Bool(b)) => a == b,
         (Val::Str(a), Val::Str(b)) => a == b,
         (Val::Null, Val::Null) => true,
@@ -170,23 +207,23 @@ fn arith<'p>(op: ArithOp, a: Val<'p>, b: Val<'p>) -> Result<Val<'p>, Fault> {
 fn interval_includes(low: Decimal, high: Decimal, left: Bracket, right: Bracket, v: Decimal) -> Result<bool, Fault> {
     let mut is_open = false;
     let first = match left {
-        Bracket::LeftParenthesis => low < v,
-        Bracket::LeftSquareBracket => low <= v,
+        Bracket::LeftParenthesis => cmp_num(low, v).is_lt(),
+        Bracket::LeftSquareBracket => cmp_num(low, v).is_le(),
         Bracket::RightParenthesis => {
             is_open = true;
-            low > v
+            cmp_num(low, v).is_gt()
         }
         Bracket::RightSquareBracket => {
             is_open = true;
-            low >= v
+            cmp_num(low, v).is_ge()
         }
         _ => return Err(Fault),
     };
     let second = match right {
-        Bracket::RightParenthesis => high > v,
-        Bracket::RightSquareBracket => high >= v,
-        Bracket::LeftParenthesis => high < v,
-        Bracket::LeftSquareBracket => high <= v,
+        Bracket::RightParenthesis => cmp_num(high, v).is_gt(),
+        Bracket::RightSquareBracket => cmp_num(high, v).is_ge(),
+        Bracket::LeftParenthesis => cmp_num(high, v).is_lt(),
+        Bracket::LeftSquareBracket => cmp_num(high, v).is_le(),
         _ => return Err(Fault),
     };
     Ok(if is_open { first || second } else { first && second })
@@ -220,4 +257,46 @@ fn call_function<'p>(func: Func, args: &[Val<'p>]) -> Result<Val<'p>, Fault> {
             Val::Num(number(0)?.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same-scale shortcut orders numbers as rust_decimal does, zeros of either sign, the
+    /// extremes and mixed scales included.
+    #[test]
+    fn cmp_num_agrees_with_decimal_ord() {
+        let mut values = vec![
+            Decimal::ZERO,
+            -Decimal::ZERO,
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::ONE,
+            -Decimal::ONE,
+        ];
+        for text in [
+            "0.0", "-0.00", "0.9", "0.90", "-0.9", "1.5", "2", "2.0", "1000", "999.999", "-1000", "0.7",
+        ] {
+            values.push(text.parse().expect("decimal"));
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mantissa = (x >> 16) as i64 - (1 << 47);
+            values.push(Decimal::new(mantissa, (x % 8) as u32));
+            values.push(Decimal::from_i128_with_scale(
+                i128::from(mantissa) << 40,
+                (x % 29) as u32,
+            ));
+        }
+        for &a in &values {
+            for &b in values.iter().step_by(13) {
+                assert_eq!(cmp_num(a, b), a.cmp(&b), "{a:?} vs {b:?}");
+                assert_eq!(cmp_num(b, a), b.cmp(&a), "{b:?} vs {a:?}");
+            }
+        }
+    }
 }
