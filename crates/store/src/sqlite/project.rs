@@ -36,6 +36,7 @@ pub(crate) struct Writer<'c> {
     json: Vec<u8>,
     event: CachedStatement<'c>,
     account_opened: CachedStatement<'c>,
+    account_balances: CachedStatement<'c>,
     account_row: CachedStatement<'c>,
     hold_authorized: CachedStatement<'c>,
     hold_settled: CachedStatement<'c>,
@@ -61,6 +62,7 @@ impl<'c> Writer<'c> {
             json: Vec::with_capacity(512),
             event: conn.prepare_cached(EVENT)?,
             account_opened: conn.prepare_cached(ACCOUNT_OPENED)?,
+            account_balances: conn.prepare_cached(ACCOUNT_BALANCES)?,
             account_row: conn.prepare_cached(ACCOUNT_ROW)?,
             hold_authorized: conn.prepare_cached(HOLD_AUTHORIZED)?,
             hold_settled: conn.prepare_cached(HOLD_SETTLED)?,
@@ -113,7 +115,8 @@ impl<'c> Writer<'c> {
         self.event_rows(at, event)
     }
 
-    /// Upserts an account's balances as of `projection`'s batch.
+    /// Upserts an account's balances as of `projection`'s batch: an update of the balances
+    /// alone when the indexed columns are unchanged, else the whole row.
     pub(crate) fn account_row(&mut self, projection: &Projection<'_>, row: &AccountRow) -> Result<(), StoreError> {
         let b: &BalancesView = &row.balances;
         let params = params![
@@ -143,7 +146,9 @@ impl<'c> Writer<'c> {
             int(projection.seq),
             projection.at_ms
         ];
-        self.account_row.execute(params)?;
+        if self.account_balances.execute(params)? == 0 {
+            self.account_row.execute(params)?;
+        }
         Ok(())
     }
 }

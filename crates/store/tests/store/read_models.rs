@@ -259,6 +259,22 @@ fn accounts_match_the_books_balances() {
         one(f.rm.as_mut(), "SELECT bucket FROM accounts WHERE account = 12"),
         "M1"
     );
+    // The bucket index agrees with the rows: balances-only updates (most batches) leave it
+    // alone, a bucket change rewrites it.
+    assert_eq!(
+        rows(
+            f.rm.as_mut(),
+            "SELECT account, bucket FROM accounts INDEXED BY accounts_by_bucket WHERE bucket >= '' ORDER BY account"
+        ),
+        rows(f.rm.as_mut(), "SELECT account, bucket FROM accounts ORDER BY account")
+    );
+    assert_eq!(
+        one(
+            f.rm.as_mut(),
+            "SELECT group_concat(account) FROM accounts INDEXED BY accounts_by_bucket WHERE bucket = 'M1'"
+        ),
+        "12"
+    );
 }
 
 #[test]

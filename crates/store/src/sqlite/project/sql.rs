@@ -10,6 +10,19 @@ pub(super) const ACCOUNT_OPENED: &str = "INSERT INTO accounts
     ON CONFLICT (account) DO UPDATE SET billing_day = excluded.billing_day,
         opened_at_ms = excluded.opened_at_ms, first_statement = excluded.first_statement";
 
+/// An account's balances when its bucket, days past due and next due date are unchanged: the
+/// indexed columns are not assigned, so SQLite leaves `accounts_by_bucket` and
+/// `accounts_by_due_date` alone (an authorization changes only balances). Changes no row when
+/// they differ or the row is missing; [`ACCOUNT_ROW`] then writes everything.
+pub(super) const ACCOUNT_BALANCES: &str = "UPDATE accounts SET partition = ?2, limit_fen = ?3,
+        temporary_limit_fen = ?4, available_fen = ?5, held_fen = ?6, principal_billed_fen = ?7,
+        principal_unbilled_fen = ?8, fees_fen = ?9, interest_fen = ?10, penalties_fen = ?11,
+        billed_fen = ?12, credit_balance_fen = ?13, accrued_interest_fen = ?14,
+        accrued_penalties_fen = ?15, minimum_unpaid_fen = ?16, past_due_fen = ?17,
+        next_statement = ?21, frozen = ?22, charged_off_on = ?23, updated_seq = ?24,
+        updated_at_ms = ?25
+    WHERE account = ?1 AND dpd = ?18 AND bucket = ?19 AND next_due_date IS ?20";
+
 pub(super) const ACCOUNT_ROW: &str = "INSERT INTO accounts
     (account, partition, limit_fen, temporary_limit_fen, available_fen, held_fen,
      principal_billed_fen, principal_unbilled_fen, fees_fen, interest_fen, penalties_fen, billed_fen,
