@@ -55,22 +55,45 @@ fn other(e: impl std::fmt::Display) -> BenchError {
     BenchError::Other(e.to_string())
 }
 
-async fn connect(addr: std::net::SocketAddr, protocol: Protocol) -> Result<Connection, BenchError> {
+async fn socket(addr: std::net::SocketAddr) -> Result<TokioIo<tokio::net::TcpStream>, BenchError> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
-    let io = TokioIo::new(stream);
-    match protocol {
+    Ok(TokioIo::new(stream))
+}
+
+async fn connect_h1(addr: std::net::SocketAddr) -> Result<Connection, BenchError> {
+    let (sender, connection) = http1::handshake(socket(addr).await?).await.map_err(other)?;
+    tokio::spawn(connection);
+    Ok(Connection::H1(sender))
+}
+
+async fn connect_h2(addr: std::net::SocketAddr) -> Result<http2::SendRequest<Full<Bytes>>, BenchError> {
+    let (sender, connection) = http2::handshake(TokioExecutor::new(), socket(addr).await?)
+        .await
+        .map_err(other)?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// One connection per request slot (HTTP/1.1), or [`H2_STREAMS`] slots sharing each
+/// connection (HTTP/2).
+async fn connect_slots(addr: std::net::SocketAddr, load: &Load) -> Result<Vec<Connection>, BenchError> {
+    let mut slots = Vec::with_capacity(load.in_flight);
+    match load.protocol {
         Protocol::Http1 => {
-            let (sender, connection) = http1::handshake(io).await.map_err(other)?;
-            tokio::spawn(connection);
-            Ok(Connection::H1(sender))
+            for _ in 0..load.in_flight {
+                slots.push(connect_h1(addr).await?);
+            }
         }
         Protocol::Http2 => {
-            let (sender, connection) = http2::handshake(TokioExecutor::new(), io).await.map_err(other)?;
-            tokio::spawn(connection);
-            Ok(Connection::H2(sender))
+            let mut shared = Vec::new();
+            for _ in 0..load.in_flight.div_ceil(H2_STREAMS) {
+                shared.push(connect_h2(addr).await?);
+            }
+            slots.extend((0..load.in_flight).map(|i| Connection::H2(shared[i % shared.len()].clone())));
         }
     }
+    Ok(slots)
 }
 
 async fn send(conn: &mut Connection, request: hyper::Request<Full<Bytes>>) -> Result<(u16, Bytes), BenchError> {
@@ -91,7 +114,7 @@ async fn send(conn: &mut Connection, request: hyper::Request<Full<Bytes>>) -> Re
 
 /// Registers the benchmark's merchant over HTTP: its id and secret.
 async fn register_merchant(addr: std::net::SocketAddr) -> Result<(String, String), BenchError> {
-    let mut conn = connect(addr, Protocol::Http1).await?;
+    let mut conn = connect_h1(addr).await?;
     let request = hyper::Request::post("/v1/merchants")
         .header("host", addr.to_string())
         .header("authorization", format!("Bearer {ADMIN}"))
@@ -185,24 +208,7 @@ async fn drive(
     secret: String,
     links: Arc<Vec<u64>>,
 ) -> Result<Figures, BenchError> {
-    let sockets = match load.protocol {
-        Protocol::Http1 => load.in_flight,
-        Protocol::Http2 => load.in_flight.div_ceil(H2_STREAMS),
-    };
-    let mut opened = Vec::with_capacity(sockets);
-    for _ in 0..sockets {
-        opened.push(connect(addr, load.protocol).await?);
-    }
-    // Request slot `i` uses HTTP/2 connection `i % sockets`; HTTP/1 has one per slot.
-    let connections: Vec<Connection> = match load.protocol {
-        Protocol::Http1 => opened,
-        Protocol::Http2 => (0..load.in_flight)
-            .map(|i| match &opened[i % sockets] {
-                Connection::H2(c) => Connection::H2(c.clone()),
-                Connection::H1(_) => unreachable!("HTTP/2 connections only"),
-            })
-            .collect(),
-    };
+    let connections = connect_slots(addr, &load).await?;
     let deadline = Instant::now() + Duration::from_secs_f64(load.seconds);
     let started = Instant::now();
     let (merchant, secret) = (Arc::new(merchant), Arc::new(secret));
