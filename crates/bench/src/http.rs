@@ -3,10 +3,10 @@
 //! own idempotency key, exactly what a merchant would send.
 //!
 //! Two ways to reach the server ([`Protocol`]): HTTP/1.1 with one keep-alive connection per
-//! request in flight (each request is its own write and read on its own socket), or HTTP/2
-//! (cleartext, prior knowledge) with up to [`H2_STREAMS`] requests in flight on each connection,
-//! which is how a busy merchant gateway talks to an API: many requests share one socket's
-//! reads and writes.
+//! request in flight (each request is its own write and read on its own socket), spoken by the
+//! lean client of [`crate::wire`] as `wrk` would, or HTTP/2 (cleartext, prior knowledge, hyper's
+//! client) with up to [`H2_STREAMS`] requests in flight on each connection, which is how a busy
+//! merchant gateway talks to an API: many requests share one socket's reads and writes.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,9 +15,11 @@ use bytes::Bytes;
 use credit::{AccountId, MerchantId};
 use engine::{EngineConfig, Op, Outcome, Request, SystemClock};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
+use crate::wire::Wire;
 use crate::{BenchError, Figures, Latencies, Load, XorShift};
 
 const ADMIN: &str = "bench-admin-token";
@@ -45,9 +47,10 @@ impl std::str::FromStr for Protocol {
     }
 }
 
-/// One client connection; an HTTP/2 one is shared (cloned) by the tasks that use it.
+/// One request slot's connection: its own HTTP/1.1 socket, or an HTTP/2 connection shared
+/// (cloned) by the slots that use it.
 enum Connection {
-    H1(http1::SendRequest<Full<Bytes>>),
+    H1(Wire),
     H2(http2::SendRequest<Full<Bytes>>),
 }
 
@@ -61,10 +64,11 @@ async fn socket(addr: std::net::SocketAddr) -> Result<TokioIo<tokio::net::TcpStr
     Ok(TokioIo::new(stream))
 }
 
-async fn connect_h1(addr: std::net::SocketAddr) -> Result<Connection, BenchError> {
+/// A hyper HTTP/1.1 connection, for setup calls whose response bodies are read.
+async fn connect_h1(addr: std::net::SocketAddr) -> Result<http1::SendRequest<Full<Bytes>>, BenchError> {
     let (sender, connection) = http1::handshake(socket(addr).await?).await.map_err(other)?;
     tokio::spawn(connection);
-    Ok(Connection::H1(sender))
+    Ok(sender)
 }
 
 async fn connect_h2(addr: std::net::SocketAddr) -> Result<http2::SendRequest<Full<Bytes>>, BenchError> {
@@ -82,7 +86,7 @@ async fn connect_slots(addr: std::net::SocketAddr, load: &Load) -> Result<Vec<Co
     match load.protocol {
         Protocol::Http1 => {
             for _ in 0..load.in_flight {
-                slots.push(connect_h1(addr).await?);
+                slots.push(Connection::H1(Wire::connect(addr).await.map_err(other)?));
             }
         }
         Protocol::Http2 => {
@@ -96,20 +100,34 @@ async fn connect_slots(addr: std::net::SocketAddr, load: &Load) -> Result<Vec<Co
     Ok(slots)
 }
 
-async fn send(conn: &mut Connection, request: hyper::Request<Full<Bytes>>) -> Result<(u16, Bytes), BenchError> {
-    let response = match conn {
-        Connection::H1(c) => {
-            c.ready().await.map_err(other)?;
-            c.send_request(request).await.map_err(other)?
-        }
-        Connection::H2(c) => {
-            c.ready().await.map_err(other)?;
-            c.send_request(request).await.map_err(other)?
-        }
-    };
+/// Sends a request on a hyper connection and reads the whole response.
+async fn send<C>(conn: &mut C, request: hyper::Request<Full<Bytes>>) -> Result<(u16, Bytes), BenchError>
+where
+    C: Sender,
+{
+    let response = conn.send(request).await?;
     let status = response.status().as_u16();
     let body = response.into_body().collect().await.map_err(other)?.to_bytes();
     Ok((status, body))
+}
+
+/// hyper's HTTP/1.1 and HTTP/2 senders, as one.
+trait Sender {
+    async fn send(&mut self, request: hyper::Request<Full<Bytes>>) -> Result<hyper::Response<Incoming>, BenchError>;
+}
+
+impl Sender for http1::SendRequest<Full<Bytes>> {
+    async fn send(&mut self, request: hyper::Request<Full<Bytes>>) -> Result<hyper::Response<Incoming>, BenchError> {
+        self.ready().await.map_err(other)?;
+        self.send_request(request).await.map_err(other)
+    }
+}
+
+impl Sender for http2::SendRequest<Full<Bytes>> {
+    async fn send(&mut self, request: hyper::Request<Full<Bytes>>) -> Result<hyper::Response<Incoming>, BenchError> {
+        self.ready().await.map_err(other)?;
+        self.send_request(request).await.map_err(other)
+    }
 }
 
 /// Registers the benchmark's merchant over HTTP: its id and secret.
@@ -220,25 +238,27 @@ async fn drive(
             let mut latencies = Latencies::default();
             let (mut approved, mut declined, mut busy) = (0u64, 0u64, 0u64);
             let mut n = 0u64;
+            let mut raw = Vec::with_capacity(1024);
             while Instant::now() < deadline {
                 n += 1;
                 let link = links[rng.below(links.len() as u64) as usize];
-                let body = format!(r#"{{"link_id":"{link}","amount_fen":100}}"#);
-                let timestamp = jiff::Timestamp::now().as_second().to_string();
-                let signature = api::sign(secret.as_bytes(), "POST", "/v1/payments", &timestamp, body.as_bytes());
-                let Ok(request) = hyper::Request::post("/v1/payments")
-                    .header("host", host.as_str())
-                    .header("content-type", "application/json")
-                    .header("x-merchant-id", merchant.as_str())
-                    .header("x-timestamp", timestamp)
-                    .header("x-signature", signature)
-                    .header("idempotency-key", format!("b{client}-{n}"))
-                    .body(Full::new(Bytes::from(body)))
-                else {
-                    break;
+                let signed = Signed::new(link, &format!("b{client}-{n}"), &secret);
+                let begun;
+                let status = match &mut conn {
+                    Connection::H1(wire) => {
+                        signed.write_raw(&host, &merchant, &mut raw);
+                        begun = Instant::now();
+                        wire.exchange(&raw).await.map(|(status, _)| status).map_err(other)
+                    }
+                    Connection::H2(h2) => {
+                        let Ok(request) = signed.hyper(&host, &merchant) else {
+                            break;
+                        };
+                        begun = Instant::now();
+                        send(h2, request).await.map(|(status, _)| status)
+                    }
                 };
-                let begun = Instant::now();
-                let Ok((status, _)) = send(&mut conn, request).await else {
+                let Ok(status) = status else {
                     break;
                 };
                 match status {
@@ -277,4 +297,56 @@ async fn drive(
         declined,
         busy,
     ))
+}
+
+/// One signed authorization, as a merchant sends it.
+struct Signed {
+    body: String,
+    timestamp: String,
+    signature: String,
+    key: String,
+}
+
+impl Signed {
+    fn new(link: u64, key: &str, secret: &str) -> Signed {
+        let body = format!(r#"{{"link_id":"{link}","amount_fen":100}}"#);
+        let timestamp = jiff::Timestamp::now().as_second().to_string();
+        let signature = api::sign(secret.as_bytes(), "POST", "/v1/payments", &timestamp, body.as_bytes());
+        Signed {
+            body,
+            timestamp,
+            signature,
+            key: key.to_owned(),
+        }
+    }
+
+    /// The whole HTTP/1.1 request, into `out` (cleared first).
+    fn write_raw(&self, host: &str, merchant: &str, out: &mut Vec<u8>) {
+        use std::io::Write;
+        out.clear();
+        // Writing to a Vec cannot fail.
+        let _ = write!(
+            out,
+            "POST /v1/payments HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+             x-merchant-id: {merchant}\r\nx-timestamp: {}\r\nx-signature: {}\r\n\
+             idempotency-key: {}\r\ncontent-length: {}\r\n\r\n{}",
+            self.timestamp,
+            self.signature,
+            self.key,
+            self.body.len(),
+            self.body
+        );
+    }
+
+    fn hyper(self, host: &str, merchant: &str) -> Result<hyper::Request<Full<Bytes>>, BenchError> {
+        hyper::Request::post("/v1/payments")
+            .header("host", host)
+            .header("content-type", "application/json")
+            .header("x-merchant-id", merchant)
+            .header("x-timestamp", self.timestamp)
+            .header("x-signature", self.signature)
+            .header("idempotency-key", self.key)
+            .body(Full::new(Bytes::from(self.body)))
+            .map_err(other)
+    }
 }

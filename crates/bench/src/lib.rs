@@ -8,6 +8,8 @@
 //! - [`risk_eval`]: one payment authorization's risk evaluation (features + model + rules) on
 //!   one core; the in-process engine with and without risk is [`inprocess::run_with_risk`].
 //! - [`projection`]: waiting for the read models, which the projector fills behind the journal.
+//! - [`http`]: the real server on loopback, driven by a load generator in the same process;
+//!   [`wire`] is its lean HTTP/1.1 client.
 //! - [`report`]: the figures and ratios, as text or one JSON object.
 //!
 //! It knows the engine's and the store's public APIs and nothing of their insides.
@@ -19,6 +21,7 @@ pub mod projection;
 pub mod report;
 pub mod risk_eval;
 mod stats;
+pub mod wire;
 
 pub use stats::{Figures, Latencies};
 

@@ -23,7 +23,7 @@ use store::{AccountRow, Journal, Projection, ReadModels, StoreError};
 use crate::record::BatchBody;
 
 /// Batches decoded before they are written (bounds memory when far behind).
-const CHUNK: usize = 4096;
+const CHUNK: usize = 8192;
 
 /// The shortest time from the start of one projection round to the start of the next.
 pub const ROUND_INTERVAL: Duration = Duration::from_millis(1000);
@@ -56,48 +56,61 @@ pub(crate) fn run(wake: Receiver<()>, mut journal: Box<dyn Journal>, mut models:
 }
 
 /// Projects everything the journal has beyond each partition's watermark.
+///
+/// Every partition's batches go into the same transactions (up to [`CHUNK`] batches each):
+/// accounts of all partitions share the read models' pages, so one transaction per round
+/// writes a shared page once, where one per partition wrote it once per partition.
 pub fn catch_up(journal: &mut dyn Journal, models: &mut dyn ReadModels, partitions: u32) -> Result<(), StoreError> {
+    let mut chunk: Vec<(u32, u64, BatchBody)> = Vec::new();
     for partition in 0..partitions {
         let mark = models.watermark(partition)?;
-        let mut chunk: Vec<(u64, BatchBody)> = Vec::new();
         journal.scan(partition, mark, &mut |seq, bytes| {
             let body = BatchBody::decode(bytes).map_err(|e| StoreError::Backend(e.to_string()))?;
-            chunk.push((seq, body));
+            chunk.push((partition, seq, body));
             if chunk.len() >= CHUNK {
-                write(models, partition, &mut chunk)?;
+                write(models, &mut chunk)?;
             }
             Ok(())
         })?;
-        write(models, partition, &mut chunk)?;
     }
-    Ok(())
+    write(models, &mut chunk)
 }
 
-fn write(models: &mut dyn ReadModels, partition: u32, chunk: &mut Vec<(u64, BatchBody)>) -> Result<(), StoreError> {
+/// One decoded batch, owning what its [`Projection`] borrows.
+struct Decoded {
+    partition: u32,
+    seq: u64,
+    at_ms: i64,
+    events: Vec<credit::Event>,
+    accounts: Vec<AccountRow>,
+}
+
+fn write(models: &mut dyn ReadModels, chunk: &mut Vec<(u32, u64, BatchBody)>) -> Result<(), StoreError> {
     if chunk.is_empty() {
         return Ok(());
     }
-    let owned: Vec<(u64, i64, Vec<credit::Event>, Vec<AccountRow>)> = chunk
+    let owned: Vec<Decoded> = chunk
         .drain(..)
-        .map(|(seq, body)| {
-            let at_ms = body.records.last().map_or(0, |r| r.at_us / 1000);
-            let events = body.records.into_iter().flat_map(|r| r.events).collect();
-            let rows = body
+        .map(|(partition, seq, body)| Decoded {
+            partition,
+            seq,
+            at_ms: body.records.last().map_or(0, |r| r.at_us / 1000),
+            events: body.records.into_iter().flat_map(|r| r.events).collect(),
+            accounts: body
                 .accounts
                 .into_iter()
                 .map(|(account, balances)| AccountRow { account, balances })
-                .collect();
-            (seq, at_ms, events, rows)
+                .collect(),
         })
         .collect();
     let projections: Vec<Projection<'_>> = owned
         .iter()
-        .map(|(seq, at_ms, events, accounts)| Projection {
-            partition,
-            seq: *seq,
-            at_ms: *at_ms,
-            events,
-            accounts,
+        .map(|d| Projection {
+            partition: d.partition,
+            seq: d.seq,
+            at_ms: d.at_ms,
+            events: &d.events,
+            accounts: &d.accounts,
         })
         .collect();
     models.project_many(&projections)

@@ -186,7 +186,14 @@ impl Worker {
                     let _ = reply.send(cases);
                 })));
             }
-            Msg::Snapshot => self.snapshot(),
+            // The open batch's requests are applied to the state but have no sequence yet: seal
+            // them first, or the snapshot would hold them under the previous batch's sequence
+            // and a restart would apply them again from the journal.
+            Msg::Snapshot => {
+                if self.seal() {
+                    self.snapshot();
+                }
+            }
         }
     }
 

@@ -994,3 +994,37 @@ mod monitoring {
         );
     }
 }
+
+/// Regression: a snapshot asked for while the partition's open batch already held applied
+/// requests captured them under the previous batch's sequence, so a restart from it applied
+/// them twice (once from the snapshot, once from the journal). The partition now seals its
+/// open batch before snapshotting.
+#[test]
+fn a_snapshot_between_queued_requests_restores_each_once() {
+    let mut h = Harness::memory(1);
+    for account in 1..=60 {
+        h.open(account, 1_000_000);
+    }
+    let authorize = |h: &Harness, i: u64| {
+        let request = Request::Authorize {
+            payer: Payer::Account(AccountId(i % 60 + 1)),
+            merchant: MerchantId(1),
+            amount: Amount::from_fen(1),
+            plan: None,
+        };
+        h.engine().submit(request, None).unwrap()
+    };
+    let mut receivers: Vec<_> = (0..300).map(|i| authorize(&h, i)).collect();
+    h.engine().snapshot();
+    receivers.extend((300..600).map(|i| authorize(&h, i)));
+    for r in receivers {
+        let outcome = r.blocking_recv().unwrap().outcome;
+        assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    }
+    let held = |h: &Harness| (1..=60).map(|a| h.account(a).held).collect::<Vec<_>>();
+    assert_eq!(held(&h), vec![Amount::from_fen(10); 60]);
+    for _ in 0..3 {
+        h.restart();
+        assert_eq!(held(&h), vec![Amount::from_fen(10); 60]);
+    }
+}

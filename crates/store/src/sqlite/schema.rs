@@ -21,4 +21,9 @@ pub(crate) const READ: &[Migration] = &[
         name: "notices, cases and the webhook outbox",
         sql: include_str!("sql/read_002.sql"),
     },
+    Migration {
+        version: 3,
+        name: "holds and purchases keyed by transaction",
+        sql: include_str!("sql/read_003.sql"),
+    },
 ];

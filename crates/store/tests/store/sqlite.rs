@@ -123,7 +123,8 @@ fn migrations_are_recorded_once() {
         names(&read),
         [
             (1, "read models".to_string()),
-            (2, "notices, cases and the webhook outbox".to_string())
+            (2, "notices, cases and the webhook outbox".to_string()),
+            (3, "holds and purchases keyed by transaction".to_string())
         ]
     );
     // Reopening applies nothing: the same rows, with the same times.
@@ -137,7 +138,84 @@ fn migrations_are_recorded_once() {
         .unwrap()
         .query("SELECT max(version) FROM schema_migrations", 1)
         .unwrap();
-    assert_eq!(rows, [vec![Some("2".to_string())]]);
+    assert_eq!(rows, [vec![Some("3".to_string())]]);
+}
+
+/// Guards migration 3 (holds and purchases rekeyed by transaction): a store written by a build
+/// that knew only versions 1 and 2 keeps every hold and purchase, column for column, and gets
+/// the new keys and indexes.
+#[test]
+fn migration_3_keeps_holds_and_purchases() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(READ_FILE);
+    let old = raw(&path);
+    old.execute_batch(include_str!("../../src/sqlite/sql/read_001.sql"))
+        .unwrap();
+    old.execute_batch(include_str!("../../src/sqlite/sql/read_002.sql"))
+        .unwrap();
+    old.execute_batch(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL,
+             applied_at TEXT NOT NULL DEFAULT 'then');
+         INSERT INTO schema_migrations (version, name) VALUES (1, 'read models'),
+             (2, 'notices, cases and the webhook outbox');
+         INSERT INTO holds VALUES (7, 513, 3, 1000, 9000, '2026-03-08', 'captured', 1000, 0, 5, 6, 1, 2);
+         INSERT INTO holds VALUES (8, 769, 3, 250, 8750, '2026-03-09', 'held', NULL, NULL, 7, NULL, 1, 3);
+         INSERT INTO purchases VALUES (7, 513, 3, 1000, 100, 513, 1, 6, 1, 4);",
+    )
+    .unwrap();
+    drop(old);
+    SqliteBackend::open(dir.path()).unwrap();
+    let db = raw(&path);
+    let rows = |sql: &str| -> Vec<String> {
+        let mut statement = db.prepare(sql).unwrap();
+        let n = statement.column_count();
+        statement
+            .query_map([], |row| {
+                Ok((0..n)
+                    .map(|i| match row.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Text(t) => format!("Text({:?})", String::from_utf8_lossy(t)),
+                        other => format!("{other:?}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let holds = "SELECT account, txn, merchant, amount_fen, available_after_fen, expires_on, state, captured_fen,
+        released_fen, authorized_at_ms, settled_at_ms, partition, seq FROM holds ORDER BY txn";
+    let expected_holds = [
+        r#"Integer(7),Integer(513),Integer(3),Integer(1000),Integer(9000),Text("2026-03-08"),Text("captured"),Integer(1000),Integer(0),Integer(5),Integer(6),Integer(1),Integer(2)"#,
+        r#"Integer(8),Integer(769),Integer(3),Integer(250),Integer(8750),Text("2026-03-09"),Text("held"),Null,Null,Integer(7),Null,Integer(1),Integer(3)"#,
+    ];
+    assert_eq!(rows(holds), expected_holds);
+    let purchases = "SELECT account, txn, merchant, amount_fen, refunded_fen, plan, fraud_exempt, captured_at_ms,
+        partition, seq FROM purchases";
+    assert_eq!(
+        rows(purchases),
+        [
+            "Integer(7),Integer(513),Integer(3),Integer(1000),Integer(100),Integer(513),Integer(1),Integer(6),Integer(1),Integer(4)"
+        ]
+    );
+    // The transaction is the rowid now, and the account-scoped lookups have their index.
+    assert_eq!(
+        rows("SELECT rowid FROM holds ORDER BY rowid"),
+        ["Integer(513)", "Integer(769)"]
+    );
+    let indexes = rows(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('holds', 'purchases') ORDER BY name",
+    );
+    assert_eq!(
+        indexes,
+        [
+            r#"Text("holds_by_account")"#,
+            r#"Text("holds_by_merchant")"#,
+            r#"Text("holds_by_state")"#,
+            r#"Text("purchases_by_account")"#,
+            r#"Text("purchases_by_merchant")"#
+        ]
+    );
 }
 
 #[test]
@@ -146,13 +224,13 @@ fn a_newer_schema_is_refused() {
     SqliteBackend::open(dir.path()).unwrap();
     raw(&dir.path().join(READ_FILE))
         .execute(
-            "INSERT INTO schema_migrations (version, name) VALUES (3, 'from the future')",
+            "INSERT INTO schema_migrations (version, name) VALUES (4, 'from the future')",
             [],
         )
         .unwrap();
     match SqliteBackend::open(dir.path()) {
         Err(StoreError::SchemaTooNew { database, found, known }) => {
-            assert_eq!((database.as_str(), found, known), (READ_FILE, 3, 2));
+            assert_eq!((database.as_str(), found, known), (READ_FILE, 4, 3));
         }
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }

@@ -48,7 +48,7 @@ pub(super) const HOLD_AUTHORIZED: &str = "INSERT INTO holds
     (account, txn, merchant, amount_fen, available_after_fen, expires_on, state, authorized_at_ms,
      partition, seq)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'held', ?7, ?8, ?9)
-    ON CONFLICT (account, txn) DO UPDATE SET merchant = excluded.merchant,
+    ON CONFLICT (txn) DO UPDATE SET merchant = excluded.merchant,
         amount_fen = excluded.amount_fen, available_after_fen = excluded.available_after_fen,
         expires_on = excluded.expires_on, state = 'held', captured_fen = NULL, released_fen = NULL,
         authorized_at_ms = excluded.authorized_at_ms, settled_at_ms = NULL,
@@ -61,7 +61,7 @@ pub(super) const HOLD_SETTLED: &str =
 pub(super) const PURCHASE_CAPTURED: &str = "INSERT INTO purchases
     (account, txn, merchant, amount_fen, plan, captured_at_ms, partition, seq)
     VALUES (?1, ?2, (SELECT merchant FROM holds WHERE account = ?1 AND txn = ?2), ?3, ?4, ?5, ?6, ?7)
-    ON CONFLICT (account, txn) DO UPDATE SET merchant = excluded.merchant,
+    ON CONFLICT (txn) DO UPDATE SET merchant = excluded.merchant,
         amount_fen = excluded.amount_fen, refunded_fen = 0, plan = excluded.plan, fraud_exempt = 0,
         captured_at_ms = excluded.captured_at_ms, partition = excluded.partition, seq = excluded.seq";
 
