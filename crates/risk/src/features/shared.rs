@@ -106,7 +106,7 @@ impl EntityLimits {
 }
 
 #[derive(Clone, Debug, Default)]
-struct EntityState {
+pub(crate) struct EntityState {
     tally: WindowedTally,
     users: DistinctSet<UserId>,
     /// First and last event of the current run of activity.
@@ -115,6 +115,29 @@ struct EntityState {
 }
 
 impl EntityState {
+    /// Loads what [`SharedFeatureShard::features`] and [`SharedFeatureShard::observe`] will
+    /// read, so that a caller warming several keys in a row has their cache misses overlap
+    /// instead of following one another; returns a value only so the loads are kept.
+    pub(crate) fn warm(&self) -> i64 {
+        self.tally.warm() ^ self.users.warm() ^ self.last_ms.unwrap_or(0)
+    }
+
+    /// Loads the rest of the users set (after [`EntityState::warm`] of every key).
+    pub(crate) fn warm_rows(&self) -> i64 {
+        self.users.warm_rows()
+    }
+
+    fn features(&mut self, user: UserId, current: &Tally, now: i64, limits: EntityLimits) -> EntityFeatures {
+        let (prior, raw_saturated) = self.tally.windows(now);
+        let first = self.first_seen(now, limits.users.retention_ms);
+        EntityFeatures {
+            tally: prior.map(|t| t.plus(current)),
+            distinct_users: self.users.counts(Some(user), now),
+            age_days: first.map_or(0, |f| u32::try_from((now - f) / DAY_MS).unwrap_or(u32::MAX)),
+            saturated: raw_saturated || self.users.saturated(now, limits.users.retention_ms),
+        }
+    }
+
     /// The first event of the current run, if the key is still remembered at `now`.
     fn first_seen(&self, now: i64, retention_ms: i64) -> Option<i64> {
         self.first_ms
@@ -154,15 +177,20 @@ impl SharedFeatureShard {
     pub fn features(&mut self, key: EntityKey, user: UserId, current: &Tally, now: Timestamp) -> EntityFeatures {
         let now = self.last_now.max(now.millis());
         let (limits, state) = self.slot(key);
-        let mut empty = EntityState::default();
-        let state = state.unwrap_or(&mut empty);
-        let (prior, raw_saturated) = state.tally.windows(now);
-        let first = state.first_seen(now, limits.users.retention_ms);
-        EntityFeatures {
-            tally: prior.map(|t| t.plus(current)),
-            distinct_users: state.users.counts(Some(user), now),
-            age_days: first.map_or(0, |f| u32::try_from((now - f) / DAY_MS).unwrap_or(u32::MAX)),
-            saturated: raw_saturated || state.users.saturated(now, limits.users.retention_ms),
+        // A new key's default state is only built when the key is new.
+        match state {
+            Some(state) => state.features(user, current, now, limits),
+            None => EntityState::default().features(user, current, now, limits),
+        }
+    }
+
+    /// The state of `key`, if any (see [`EntityState::warm`]).
+    pub(crate) fn lookup(&self, key: EntityKey) -> Option<&EntityState> {
+        match key {
+            EntityKey::Device(d) => self.devices.get(&d),
+            EntityKey::Ip(ip) => self.ips.get(&ip_key(ip)),
+            EntityKey::Merchant(m) => self.merchants.get(&m),
+            EntityKey::Card(c) => self.cards.get(&c),
         }
     }
 

@@ -59,7 +59,7 @@ pub fn ip_key(ip: IpAddr) -> u128 {
 }
 
 #[derive(Clone, Debug, Default)]
-struct UserState {
+pub(crate) struct UserState {
     tally: WindowedTally,
     devices: DistinctSet<DeviceId>,
     ips: DistinctSet<u128>,
@@ -100,9 +100,16 @@ impl UserFeatureStore {
     pub fn features(&mut self, input: &CheckpointInput, now: Timestamp) -> UserFeatures {
         let now_ms = self.last_now.max(now.millis());
         let limits = self.limits;
-        let mut empty = UserState::default();
-        let state = self.users.get_mut(&input.user).unwrap_or(&mut empty);
-        state.features(input, now_ms, &limits)
+        // A new user's default state is only built when the user is new.
+        match self.users.get_mut(&input.user) {
+            Some(state) => state.features(input, now_ms, &limits),
+            None => UserState::default().features(input, now_ms, &limits),
+        }
+    }
+
+    /// The state of `user`, if any (see [`UserState::warm`]).
+    pub(crate) fn lookup(&self, user: UserId) -> Option<&UserState> {
+        self.users.get(&user)
     }
 
     /// Records `input` (with its decision folded into `tally`) at `now_ms`.
@@ -137,6 +144,27 @@ impl UserFeatureStore {
 }
 
 impl UserState {
+    /// Loads what [`UserFeatureStore::features`] and [`UserFeatureStore::observe`] will read
+    /// (see `EntityState::warm`).
+    pub(crate) fn warm(&self) -> i64 {
+        self.tally.warm()
+            ^ self.devices.warm()
+            ^ self.ips.warm()
+            ^ self.merchants.warm()
+            ^ self.cards.warm()
+            ^ self.places.warm()
+            ^ self.last_ms.unwrap_or(0)
+    }
+
+    /// Loads the rest of the sets (after the `warm` of every key).
+    pub(crate) fn warm_rows(&self) -> i64 {
+        self.devices.warm_rows()
+            ^ self.ips.warm_rows()
+            ^ self.merchants.warm_rows()
+            ^ self.cards.warm_rows()
+            ^ self.places.warm_rows()
+    }
+
     fn features(&mut self, input: &CheckpointInput, now: i64, limits: &UserLimits) -> UserFeatures {
         let current = Tally::of_event(input);
         let (prior, raw_saturated) = self.tally.windows(now);
