@@ -242,7 +242,7 @@ async fn drive(
             while Instant::now() < deadline {
                 n += 1;
                 let link = links[rng.below(links.len() as u64) as usize];
-                let signed = Signed::new(link, &format!("b{client}-{n}"), &secret);
+                let signed = Signed::new(link, format!("b{client}-{n}"), &secret);
                 let begun;
                 let status = match &mut conn {
                     Connection::H1(wire) => {
@@ -308,7 +308,7 @@ struct Signed {
 }
 
 impl Signed {
-    fn new(link: u64, key: &str, secret: &str) -> Signed {
+    fn new(link: u64, key: String, secret: &str) -> Signed {
         let body = format!(r#"{{"link_id":"{link}","amount_fen":100}}"#);
         let timestamp = jiff::Timestamp::now().as_second().to_string();
         let signature = api::sign(secret.as_bytes(), "POST", "/v1/payments", &timestamp, body.as_bytes());
@@ -316,7 +316,7 @@ impl Signed {
             body,
             timestamp,
             signature,
-            key: key.to_owned(),
+            key,
         }
     }
 
