@@ -196,6 +196,7 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
         data_dir: dir.path().to_owned(),
         engine: EngineConfig {
             partitions: load.partitions,
+            writers: load.writers,
             schedule: false,
             snapshot_every_batches: 0,
             queue_capacity: load.in_flight.max(1024) * 2,

@@ -31,6 +31,7 @@ pub fn start_engine_with(
     let backend: Arc<dyn Backend> = Arc::new(store::sqlite::SqliteBackend::open(dir)?);
     let config = EngineConfig {
         partitions: load.partitions,
+        writers: load.writers,
         schedule: false,
         snapshot_every_batches: 0,
         queue_capacity: load.in_flight.max(1024) * 2,

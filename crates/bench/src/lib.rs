@@ -36,8 +36,22 @@ pub struct Load {
     pub seconds: f64,
     /// Engine partitions.
     pub partitions: u32,
+    /// Writer threads the partitions share (0: the engine's default).
+    pub writers: u32,
     /// How the HTTP measurement's load generator speaks to the server.
     pub protocol: http::Protocol,
+}
+
+impl Load {
+    /// The writer threads the engine runs for this load.
+    pub fn writer_threads(&self) -> u32 {
+        engine::EngineConfig {
+            partitions: self.partitions,
+            writers: self.writers,
+            ..engine::EngineConfig::default()
+        }
+        .writer_threads()
+    }
 }
 
 /// Why a benchmark could not run.

@@ -10,6 +10,8 @@ pub struct Report {
     pub accounts: u64,
     pub in_flight: usize,
     pub partitions: u32,
+    /// Writer threads the partitions ran on.
+    pub writers: u32,
     pub inprocess: Option<Figures>,
     pub http: Option<Figures>,
     /// How the HTTP measurement's load generator spoke (present with `http`).
@@ -36,6 +38,7 @@ impl Report {
             accounts: load.accounts,
             in_flight: load.in_flight,
             partitions: load.partitions,
+            writers: load.writer_threads(),
             ratio_inprocess_vs_baseline: ratio(&inprocess),
             ratio_http_vs_baseline: ratio(&http),
             http_protocol: http.as_ref().map(|_| load.protocol),
@@ -47,8 +50,8 @@ impl Report {
 
     pub fn text(&self) -> String {
         let mut out = format!(
-            "iou bench: {} cores, {} accounts, {} in flight, {} partitions\n",
-            self.cores, self.accounts, self.in_flight, self.partitions
+            "iou bench: {} cores, {} accounts, {} in flight, {} partitions on {} writer threads\n",
+            self.cores, self.accounts, self.in_flight, self.partitions, self.writers
         );
         out.push_str(&format!(
             "{:<28} {:>12} {:>9} {:>9} {:>9}\n",

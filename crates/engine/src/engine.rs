@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
 use credit::{Account, AccountId, Command, MerchantId, Product, TxnId};
@@ -19,7 +19,7 @@ use crate::request::{Idempotency, Reply, Request, SubmitError};
 use crate::risk::{CreditProfile, RiskContext, RiskShared};
 use crate::route::{PARTITIONS_MAX, partition_of, txn_partition};
 use crate::shared::Shared;
-use crate::worker::{Msg, Worker};
+use crate::worker::{Inbox, Msg, Worker, run_writer};
 use crate::{projector, scheduler, snapshotter};
 
 /// How the engine runs. The partition count and the product are fixed when the store is
@@ -28,6 +28,10 @@ use crate::{projector, scheduler, snapshotter};
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
     pub partitions: u32,
+    /// Writer threads the partitions share (partition `p` is written by thread `p % writers`);
+    /// 0 picks one per two cores (at least one, at most one per partition). Unlike
+    /// `partitions` it can change between runs: it only decides how partitions share cores.
+    pub writers: u32,
     /// Requests a partition's queue holds before answering "busy".
     pub queue_capacity: usize,
     /// The most requests in one batch.
@@ -49,6 +53,17 @@ pub struct EngineConfig {
     pub risk: Option<Arc<RiskShared>>,
 }
 
+impl EngineConfig {
+    /// The writer threads this configuration runs (see [`EngineConfig::writers`]).
+    pub fn writer_threads(&self) -> u32 {
+        let wanted = match self.writers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get() as u32 / 2),
+            n => n,
+        };
+        wanted.clamp(1, self.partitions.max(1))
+    }
+}
+
 fn default_zone() -> TimeZone {
     TimeZone::fixed(jiff::tz::offset(8))
 }
@@ -57,6 +72,7 @@ impl Default for EngineConfig {
     fn default() -> EngineConfig {
         EngineConfig {
             partitions: 8,
+            writers: 0,
             queue_capacity: 16_384,
             batch_max: 4_096,
             inflight_batches: 4,
@@ -72,7 +88,7 @@ impl Default for EngineConfig {
 
 /// A running engine. Dropping it stops it (after the queued work is durable and answered).
 pub struct Engine {
-    inboxes: Vec<SyncSender<Msg>>,
+    inboxes: Vec<Inbox>,
     shared: Arc<Shared>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -131,13 +147,12 @@ impl Engine {
         let (j, s) = (backend.journal()?, shared.clone());
         threads.push(spawn("iou-snapshots", move || snapshotter::run(snap_rx, j, s)));
 
-        let mut inboxes = Vec::new();
+        let writers = config.writer_threads();
+        let mut groups: Vec<Vec<Worker>> = (0..writers).map(|_| Vec::new()).collect();
         for partition in partitions {
-            let (tx, rx) = sync_channel(config.queue_capacity);
-            inboxes.push(tx);
-            let worker = Worker::new(
+            let thread = (partition.id % writers) as usize;
+            groups[thread].push(Worker::new(
                 partition,
-                rx,
                 commit_tx.clone(),
                 snap_tx.clone(),
                 backend.journal()?,
@@ -145,10 +160,17 @@ impl Engine {
                 shared.clone(),
                 config.batch_max,
                 config.snapshot_every_batches,
-            );
-            let name = format!("iou-partition-{}", worker.partition.id);
-            threads.push(spawn(&name, move || worker.run()));
+            ));
         }
+        let mut inboxes: Vec<Option<Inbox>> = vec![None; config.partitions as usize];
+        for (thread, workers) in groups.into_iter().enumerate() {
+            let (tx, rx) = sync_channel(config.queue_capacity.saturating_mul(workers.len()));
+            for worker in &workers {
+                inboxes[worker.partition.id as usize] = Some(Inbox::new(worker.partition.id, tx.clone()));
+            }
+            threads.push(spawn(&format!("iou-writer-{thread}"), move || run_writer(workers, rx)));
+        }
+        let inboxes: Vec<Inbox> = inboxes.into_iter().flatten().collect();
         drop(commit_tx);
         drop(snap_tx);
         if config.schedule {

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::SyncSender;
 use std::time::Duration;
 
 use credit::Command;
@@ -14,12 +13,12 @@ use tokio::sync::oneshot;
 
 use crate::clock::Clock;
 use crate::request::Request;
-use crate::worker::Msg;
+use crate::worker::{Inbox, Msg};
 
 /// Seconds after midnight the advance is sent (clear of the day boundary).
 const AFTER_MIDNIGHT_S: i64 = 5;
 
-pub(crate) fn run(inboxes: Vec<SyncSender<Msg>>, clock: Arc<dyn Clock>, zone: TimeZone, stop: Arc<AtomicBool>) {
+pub(crate) fn run(inboxes: Vec<Inbox>, clock: Arc<dyn Clock>, zone: TimeZone, stop: Arc<AtomicBool>) {
     let mut next = next_midnight(clock.now(), &zone);
     while !stop.load(Ordering::Acquire) {
         std::thread::sleep(Duration::from_millis(250));

@@ -1,7 +1,12 @@
-//! The partition writer thread: drain the queue into a batch, apply every request to the
+//! The partition writers: drain the queue into a batch, apply every request to the
 //! partition's state, seal the batch (encode it) and hand it to the committer, which replies
 //! once the batch is durable. The next batch is applied while the previous one is being
 //! written (pipelining); replies always wait for their own batch.
+//!
+//! A writer thread ([`run_writer`]) owns one or more partitions: they share the thread's queue,
+//! and each keeps its own state, batch and sequence. A partition is still mutated by exactly
+//! one thread; the number of threads only decides how partitions share the cores (see
+//! `EngineConfig::writers`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -61,9 +66,70 @@ pub(crate) enum Msg {
 /// reading the journal.
 const RECENT_BATCHES: usize = 16;
 
+/// The sending end of a partition's queue: its writer thread's queue, tagged with the partition.
+#[derive(Clone)]
+pub(crate) struct Inbox {
+    partition: u32,
+    tx: SyncSender<(u32, Msg)>,
+}
+
+impl Inbox {
+    pub fn new(partition: u32, tx: SyncSender<(u32, Msg)>) -> Inbox {
+        Inbox { partition, tx }
+    }
+
+    /// Like `SyncSender::try_send`: a refused message comes back, so the caller can retry it.
+    #[allow(clippy::result_large_err)] // the message itself, handed back as std's channels do
+    pub fn try_send(&self, msg: Msg) -> Result<(), TrySendError<Msg>> {
+        self.tx.try_send((self.partition, msg)).map_err(|e| match e {
+            TrySendError::Full((_, msg)) => TrySendError::Full(msg),
+            TrySendError::Disconnected((_, msg)) => TrySendError::Disconnected(msg),
+        })
+    }
+}
+
+/// One writer thread: takes its queue in rounds (up to a batch of messages), hands each message
+/// to its partition, then seals every partition that has work. Exits when the queue is closed
+/// (the engine stopped) or a commit failed.
+pub(crate) fn run_writer(mut workers: Vec<Worker>, inbox: Receiver<(u32, Msg)>) {
+    let Some((shared, batch_max)) = workers.first().map(|w| (w.shared.clone(), w.batch_max)) else {
+        return;
+    };
+    loop {
+        let first = match inbox.recv_timeout(Duration::from_millis(500)) {
+            Ok(msg) => msg,
+            Err(RecvTimeoutError::Timeout) => {
+                workers.iter_mut().for_each(Worker::expire);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        if shared.failed.load(Ordering::Acquire) {
+            break;
+        }
+        dispatch(&mut workers, first);
+        for _ in 1..batch_max {
+            match inbox.try_recv() {
+                Ok(msg) => dispatch(&mut workers, msg),
+                Err(_) => break,
+            }
+        }
+        if !workers.iter_mut().all(Worker::seal) {
+            break;
+        }
+    }
+    // Whatever is still open dies with the thread: nothing in it was acknowledged.
+}
+
+fn dispatch(workers: &mut [Worker], (partition, msg): (u32, Msg)) {
+    // Every inbox is made for a partition of this thread (`Engine::start`).
+    if let Some(worker) = workers.iter_mut().find(|w| w.partition.id == partition) {
+        worker.handle(msg);
+    }
+}
+
 pub(crate) struct Worker {
     pub partition: Partition,
-    pub inbox: Receiver<Msg>,
     pub committer: SyncSender<Sealed>,
     pub snapshots: SyncSender<SnapshotJob>,
     pub journal: Box<dyn Journal>,
@@ -83,7 +149,6 @@ impl Worker {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         partition: Partition,
-        inbox: Receiver<Msg>,
         committer: SyncSender<Sealed>,
         snapshots: SyncSender<SnapshotJob>,
         journal: Box<dyn Journal>,
@@ -94,7 +159,6 @@ impl Worker {
     ) -> Worker {
         Worker {
             partition,
-            inbox,
             committer,
             snapshots,
             journal,
@@ -111,32 +175,10 @@ impl Worker {
         }
     }
 
-    pub fn run(mut self) {
-        loop {
-            let first = match self.inbox.recv_timeout(Duration::from_millis(500)) {
-                Ok(msg) => msg,
-                Err(RecvTimeoutError::Timeout) => {
-                    let now_us = self.clock.now().as_microsecond();
-                    self.partition.idempotency.expire(now_us);
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
-            };
-            if self.shared.failed.load(Ordering::Acquire) {
-                break;
-            }
-            self.handle(first);
-            while self.open.records.len() < self.batch_max {
-                match self.inbox.try_recv() {
-                    Ok(msg) => self.handle(msg),
-                    Err(_) => break,
-                }
-            }
-            if !self.seal() {
-                break;
-            }
-        }
-        // Whatever is still open dies with the thread: nothing in it was acknowledged.
+    /// Idle housekeeping: forget idempotency keys past their retention.
+    fn expire(&mut self) {
+        let now_us = self.clock.now().as_microsecond();
+        self.partition.idempotency.expire(now_us);
     }
 
     fn handle(&mut self, msg: Msg) {

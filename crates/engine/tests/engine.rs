@@ -1028,3 +1028,72 @@ fn a_snapshot_between_queued_requests_restores_each_once() {
         assert_eq!(held(&h), vec![Amount::from_fen(10); 60]);
     }
 }
+
+/// Partitions are data, writer threads are CPU: the same store gives the same answers whether
+/// its 5 partitions run on 1, 2 (uneven: 3 + 2) or 5 threads, and a restart may change the count.
+#[test]
+fn any_number_of_writer_threads_gives_the_same_state() {
+    let mut h = Harness::new(
+        Arc::new(MemoryBackend::new()),
+        EngineConfig {
+            writers: 1,
+            ..config(5)
+        },
+    );
+    for account in 1..=40 {
+        h.open(account, 1_000_000);
+    }
+    let receivers: Vec<_> = (0..400u64)
+        .map(|i| {
+            let request = Request::Authorize {
+                payer: Payer::Account(AccountId(i % 40 + 1)),
+                merchant: MerchantId(1),
+                amount: Amount::from_fen(100 + i as i64),
+                plan: None,
+            };
+            h.engine().submit(request, None).unwrap()
+        })
+        .collect();
+    for r in receivers {
+        let outcome = r.blocking_recv().unwrap().outcome;
+        assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    }
+    let held = |h: &Harness| (1..=40).map(|a| h.account(a).held).collect::<Vec<_>>();
+    // Account a took i = a-1, a+39, ... (10 holds): 10 * (100 + a - 1) + 40 * (0 + 1 + ... + 9).
+    let expected: Vec<Amount> = (1..=40).map(|a| Amount::from_fen(10 * (99 + a) + 40 * 45)).collect();
+    assert_eq!(held(&h), expected);
+    for writers in [2, 5, 0, 1] {
+        h.config.writers = writers;
+        h.restart();
+        assert_eq!(held(&h), expected, "{writers} writer threads");
+        // New work is taken (and undone, so the holds stay as expected).
+        for account in [1, 2] {
+            let txn = h.authorize(account, 1, 1).expect("new work is taken");
+            let voided = h.call(Request::Txn {
+                merchant: MerchantId(1),
+                txn,
+                action: TxnAction::Void,
+            });
+            assert!(
+                matches!(voided.outcome, Outcome::Applied { .. }),
+                "{writers} writer threads"
+            );
+        }
+    }
+}
+
+#[test]
+fn writer_threads_are_at_least_one_and_at_most_one_per_partition() {
+    let threads = |partitions, writers| {
+        EngineConfig {
+            partitions,
+            writers,
+            ..EngineConfig::default()
+        }
+        .writer_threads()
+    };
+    assert_eq!(threads(8, 3), 3);
+    assert_eq!(threads(2, 16), 2);
+    assert_eq!(threads(1, 0), 1);
+    assert!((1..=8).contains(&threads(8, 0)));
+}

@@ -19,6 +19,9 @@ pub struct BenchArgs {
     /// Engine partitions.
     #[arg(long, default_value_t = 4)]
     partitions: u32,
+    /// Writer threads the partitions share (0: one per two cores).
+    #[arg(long, default_value_t = 0)]
+    writers: u32,
     /// How the HTTP load generator speaks: http1 (one connection per request in flight) or
     /// http2 (cleartext, 64 requests in flight per connection).
     #[arg(long, default_value = "http1")]
@@ -70,6 +73,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         in_flight: args.in_flight,
         seconds: args.seconds,
         partitions: args.partitions,
+        writers: args.writers,
         protocol: args.protocol,
     };
     if args.risk {

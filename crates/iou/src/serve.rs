@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// Engine partitions: fixed when the store is created.
     #[arg(long, default_value_t = engine::EngineConfig::default().partitions)]
     partitions: u32,
+    /// Writer threads the partitions share (0: one per two cores). Can change between runs.
+    #[arg(long, default_value_t = 0)]
+    writers: u32,
     /// The risk rules folder (JDM graphs), loaded at start and hot-reloaded. Default:
     /// `./rules` if it exists, else no risk decisions.
     #[arg(long)]
@@ -107,6 +110,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         data_dir: args.data,
         engine: engine::EngineConfig {
             partitions: args.partitions,
+            writers: args.writers,
             ..engine::EngineConfig::default()
         },
         admin_token,
