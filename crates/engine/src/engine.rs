@@ -32,7 +32,8 @@ pub struct EngineConfig {
     /// 0 picks one per two cores (at least one, at most one per partition). Unlike
     /// `partitions` it can change between runs: it only decides how partitions share cores.
     pub writers: u32,
-    /// Requests a partition's queue holds before answering "busy".
+    /// Requests queued per partition before answering "busy". The partitions of one writer
+    /// thread share its queue, which holds this many times their number.
     pub queue_capacity: usize,
     /// The most requests in one batch.
     pub batch_max: usize,
