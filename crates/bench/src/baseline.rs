@@ -1,42 +1,21 @@
-//! The baseline: each authorization is its own SQLite transaction (read the line, check the
-//! available credit, insert the hold, update the line, commit with fsync), from a pool of
-//! client threads, as a plain service would do it. Same machine, same disk, same durability.
+//! The in-process baseline: the authorizations of the in-process measurement done the way a
+//! plain service would, each its own SQLite transaction through [`crate::plain`] (same machine,
+//! same disk, same durability, the same facts written), from a pool of client threads with a
+//! connection each. [`crate::plain_http`] is the same service behind HTTP.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, TransactionBehavior, params};
-
-use crate::{BenchError, Figures, Latencies, Load, XorShift};
+use crate::{BenchError, Figures, Latencies, Load, XorShift, plain};
 
 /// More threads than this only add lock contention: SQLite has one writer.
 const THREADS_MAX: usize = 64;
 
-fn connect(path: &std::path::Path) -> Result<Connection, BenchError> {
-    let conn = Connection::open(path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.busy_timeout(Duration::from_secs(30))?;
-    Ok(conn)
-}
-
 pub fn run(load: &Load) -> Result<Figures, BenchError> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("baseline.db");
-    let mut setup = connect(&path)?;
-    setup.execute_batch(
-        "CREATE TABLE lines (id INTEGER PRIMARY KEY, credit_limit INTEGER NOT NULL, held INTEGER NOT NULL);
-         CREATE TABLE holds (id INTEGER PRIMARY KEY, line INTEGER NOT NULL, amount INTEGER NOT NULL, at INTEGER NOT NULL);",
-    )?;
-    let tx = setup.transaction()?;
-    for id in 0..load.accounts {
-        tx.execute(
-            "INSERT INTO lines VALUES (?1, ?2, 0)",
-            params![id as i64, 1_000_000_000_i64],
-        )?;
-    }
-    tx.commit()?;
+    plain::create(&path, load.accounts, None)?;
 
     let threads = load.in_flight.clamp(1, THREADS_MAX);
     let deadline = Instant::now() + Duration::from_secs_f64(load.seconds);
@@ -50,13 +29,20 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
             let (path, approved, declined, all) = (path.clone(), approved.clone(), declined.clone(), all.clone());
             let accounts = load.accounts;
             handles.push(scope.spawn(move || -> Result<(), BenchError> {
-                let mut conn = connect(&path)?;
+                let mut conn = plain::connect(&path)?;
                 let mut rng = XorShift::new(0x5eed + t as u64);
                 let mut latencies = Latencies::default();
                 while Instant::now() < deadline {
                     let line = rng.below(accounts) as i64;
                     let begun = Instant::now();
-                    if authorize(&mut conn, line, 100)? {
+                    let auth = plain::Authorization {
+                        payer: plain::Payer::Line(line),
+                        merchant: 1 + line % 500,
+                        amount_fen: 100,
+                        at_ms: jiff::Timestamp::now().as_millisecond(),
+                        idempotency: None,
+                    };
+                    if plain::authorize(&mut conn, &auth)?.status == 201 {
                         approved.fetch_add(1, Ordering::Relaxed);
                     } else {
                         declined.fetch_add(1, Ordering::Relaxed);
@@ -85,21 +71,4 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
         declined.load(Ordering::Relaxed),
         0,
     ))
-}
-
-fn authorize(conn: &mut Connection, line: i64, amount: i64) -> Result<bool, BenchError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let (limit, held): (i64, i64) = tx
-        .prepare_cached("SELECT credit_limit, held FROM lines WHERE id = ?1")?
-        .query_row([line], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if limit - held < amount {
-        tx.commit()?;
-        return Ok(false);
-    }
-    tx.prepare_cached("UPDATE lines SET held = held + ?2 WHERE id = ?1")?
-        .execute(params![line, amount])?;
-    tx.prepare_cached("INSERT INTO holds (line, amount, at) VALUES (?1, ?2, strftime('%s','now'))")?
-        .execute(params![line, amount])?;
-    tx.commit()?;
-    Ok(true)
 }

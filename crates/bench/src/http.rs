@@ -220,7 +220,8 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
     Ok(figures)
 }
 
-async fn drive(
+/// Drives the server at `addr` with signed authorizations on `links` for `load.seconds`.
+pub(crate) async fn drive(
     addr: std::net::SocketAddr,
     load: Load,
     merchant: String,

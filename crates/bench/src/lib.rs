@@ -4,7 +4,8 @@
 //! - [`inprocess`]: durable authorizations per second through the engine (partitions, group
 //!   commit to SQLite), with clients in the same process.
 //! - [`baseline`]: the same authorizations done the way a plain service would, one SQLite
-//!   transaction each.
+//!   transaction each ([`plain`]: its tables and its transaction); [`plain_http`] is that
+//!   service behind HTTP, driven by the same load generator as the iou server.
 //! - [`risk_eval`]: one payment authorization's risk evaluation (features + model + rules) on
 //!   one core; the in-process engine with and without risk is [`inprocess::run_with_risk`].
 //! - [`projection`]: waiting for the read models, which the projector fills behind the journal.
@@ -17,6 +18,8 @@
 pub mod baseline;
 pub mod http;
 pub mod inprocess;
+pub mod plain;
+pub mod plain_http;
 pub mod projection;
 pub mod report;
 pub mod risk_eval;

@@ -17,34 +17,57 @@ pub struct Report {
     /// How the HTTP measurement's load generator spoke (present with `http`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_protocol: Option<crate::http::Protocol>,
+    /// The plain service in-process: one SQLite transaction per authorization.
     pub baseline: Option<Figures>,
+    /// The same plain service behind HTTP, driven by the same load generator as `http`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_http: Option<Figures>,
     pub ratio_inprocess_vs_baseline: Option<f64>,
     pub ratio_http_vs_baseline: Option<f64>,
+    /// Like for like: iou over HTTP against the plain service over HTTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio_http_vs_baseline_http: Option<f64>,
+}
+
+/// What one `iou bench` run measured.
+#[derive(Debug, Default)]
+pub struct Measured {
+    pub inprocess: Option<Figures>,
+    pub http: Option<Figures>,
+    pub baseline: Option<Figures>,
+    pub baseline_http: Option<Figures>,
+}
+
+/// `x` over `base`, to two decimals (none without both, or with a zero base).
+fn ratio(x: &Option<Figures>, base: &Option<Figures>) -> Option<f64> {
+    match (x, base) {
+        (Some(x), Some(b)) if b.auth_per_s > 0.0 => Some((x.auth_per_s / b.auth_per_s * 100.0).round() / 100.0),
+        _ => None,
+    }
 }
 
 impl Report {
-    pub fn new(
-        load: &crate::Load,
-        inprocess: Option<Figures>,
-        http: Option<Figures>,
-        baseline: Option<Figures>,
-    ) -> Report {
-        let ratio = |x: &Option<Figures>| match (x, &baseline) {
-            (Some(x), Some(b)) if b.auth_per_s > 0.0 => Some((x.auth_per_s / b.auth_per_s * 100.0).round() / 100.0),
-            _ => None,
-        };
+    pub fn new(load: &crate::Load, measured: Measured) -> Report {
+        let Measured {
+            inprocess,
+            http,
+            baseline,
+            baseline_http,
+        } = measured;
         Report {
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             accounts: load.accounts,
             in_flight: load.in_flight,
             partitions: load.partitions,
             writers: load.writer_threads(),
-            ratio_inprocess_vs_baseline: ratio(&inprocess),
-            ratio_http_vs_baseline: ratio(&http),
-            http_protocol: http.as_ref().map(|_| load.protocol),
+            ratio_inprocess_vs_baseline: ratio(&inprocess, &baseline),
+            ratio_http_vs_baseline: ratio(&http, &baseline),
+            ratio_http_vs_baseline_http: ratio(&http, &baseline_http),
+            http_protocol: http.as_ref().or(baseline_http.as_ref()).map(|_| load.protocol),
             inprocess,
             http,
             baseline,
+            baseline_http,
         }
     }
 
@@ -65,6 +88,7 @@ impl Report {
             ("in-process engine", &self.inprocess),
             (http, &self.http),
             ("baseline (1 txn per auth)", &self.baseline),
+            ("baseline over HTTP", &self.baseline_http),
         ] {
             if let Some(f) = figures {
                 out.push_str(&format!(
@@ -85,6 +109,9 @@ impl Report {
         }
         if let Some(r) = self.ratio_http_vs_baseline {
             out.push_str(&format!("HTTP / baseline: {r:.1}x\n"));
+        }
+        if let Some(r) = self.ratio_http_vs_baseline_http {
+            out.push_str(&format!("HTTP / baseline over HTTP: {r:.1}x\n"));
         }
         out
     }

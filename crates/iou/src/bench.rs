@@ -2,8 +2,11 @@
 //! against a baseline of one SQLite transaction per authorization, on this machine.
 
 use anyhow::Context;
-use bench::report::Report;
-use bench::{Load, baseline, http, inprocess};
+use bench::report::{Measured, Report};
+use bench::{Load, baseline, http, inprocess, plain_http};
+
+/// What `--only` may name.
+const MEASUREMENTS: [&str; 4] = ["inprocess", "http", "baseline", "baseline-http"];
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -26,7 +29,7 @@ pub struct BenchArgs {
     /// http2 (cleartext, 64 requests in flight per connection).
     #[arg(long, default_value = "http1")]
     protocol: bench::http::Protocol,
-    /// Run only these measurements (comma-separated: inprocess, http, baseline).
+    /// Run only these measurements (comma-separated: inprocess, http, baseline, baseline-http).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Print one JSON object instead of a table.
@@ -79,6 +82,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.risk {
         return risk(&load, args.json);
     }
+    if let Some(unknown) = args.only.iter().find(|o| !MEASUREMENTS.contains(&o.as_str())) {
+        anyhow::bail!(
+            "unknown measurement {unknown:?} for --only: use {}",
+            MEASUREMENTS.join(", ")
+        );
+    }
     let wants = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
     let say = |what: &str| {
         if !args.json {
@@ -103,7 +112,21 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let report = Report::new(&load, inprocess, http, baseline);
+    let baseline_http = if wants("baseline-http") {
+        say("the baseline over HTTP");
+        Some(plain_http::run(&load).context("baseline benchmark over HTTP")?)
+    } else {
+        None
+    };
+    let report = Report::new(
+        &load,
+        Measured {
+            inprocess,
+            http,
+            baseline,
+            baseline_http,
+        },
+    );
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

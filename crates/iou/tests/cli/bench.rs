@@ -56,11 +56,15 @@ fn check_figures(report: &Value, key: &str) {
 fn json_report_has_every_measurement_and_ratio() {
     let r = report(&["--json", "--protocol", "http2"]);
     assert!(r["cores"].as_u64().unwrap() >= 1);
-    for key in ["inprocess", "http", "baseline"] {
+    for key in ["inprocess", "http", "baseline", "baseline_http"] {
         check_figures(&r, key);
     }
     assert_eq!(r["http_protocol"], "http2");
-    for ratio in ["ratio_inprocess_vs_baseline", "ratio_http_vs_baseline"] {
+    for ratio in [
+        "ratio_inprocess_vs_baseline",
+        "ratio_http_vs_baseline",
+        "ratio_http_vs_baseline_http",
+    ] {
         assert!(r[ratio].as_f64().unwrap() > 0.0, "{ratio}: {r}");
     }
 }
@@ -72,6 +76,25 @@ fn http1_alone() {
     assert_eq!(r["http_protocol"], "http1");
     assert!(r["inprocess"].is_null() && r["baseline"].is_null(), "{r}");
     assert!(r["ratio_http_vs_baseline"].is_null(), "no baseline, no ratio: {r}");
+    assert!(r.get("baseline_http").is_none(), "{r}");
+}
+
+/// The plain service over HTTP answers the same signed requests as the iou server: every one
+/// approved (a refused signature, key or body would show as nothing approved).
+#[test]
+fn the_plain_service_over_http1_approves_the_signed_load() {
+    let r = report(&["--json", "--only", "http,baseline-http", "--protocol", "http1"]);
+    check_figures(&r, "http");
+    check_figures(&r, "baseline_http");
+    assert!(r["ratio_http_vs_baseline_http"].as_f64().unwrap() > 0.0, "{r}");
+}
+
+#[test]
+fn an_unknown_measurement_is_one_clear_error() {
+    let out = iou_bench(&["--only", "http,baseline_http"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown measurement \"baseline_http\""), "{stderr}");
 }
 
 #[test]
