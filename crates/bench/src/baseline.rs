@@ -22,6 +22,7 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
     let approved = Arc::new(AtomicU64::new(0));
     let declined = Arc::new(AtomicU64::new(0));
     let all = Arc::new(Mutex::new(Latencies::default()));
+    let cpu = crate::cpu::CpuSample::now();
     let started = Instant::now();
     std::thread::scope(|scope| -> Result<(), BenchError> {
         let mut handles = Vec::new();
@@ -70,5 +71,6 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
         approved.load(Ordering::Relaxed),
         declined.load(Ordering::Relaxed),
         0,
-    ))
+    )
+    .with_cpu_since(cpu))
 }

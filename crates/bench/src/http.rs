@@ -230,6 +230,7 @@ pub(crate) async fn drive(
 ) -> Result<Figures, BenchError> {
     let connections = connect_slots(addr, &load).await?;
     let deadline = Instant::now() + Duration::from_secs_f64(load.seconds);
+    let cpu = crate::cpu::CpuSample::now();
     let started = Instant::now();
     let (merchant, secret) = (Arc::new(merchant), Arc::new(secret));
     let mut tasks = Vec::new();
@@ -292,13 +293,7 @@ pub(crate) async fn drive(
             busy += b;
         }
     }
-    Ok(Figures::new(
-        all,
-        started.elapsed().as_secs_f64(),
-        approved,
-        declined,
-        busy,
-    ))
+    Ok(Figures::new(all, started.elapsed().as_secs_f64(), approved, declined, busy).with_cpu_since(cpu))
 }
 
 /// One signed authorization, as a merchant sends it.

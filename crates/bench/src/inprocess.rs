@@ -112,6 +112,7 @@ fn context_of(account: AccountId) -> RiskContext {
 
 async fn drive(engine: Arc<Engine>, load: Load, with_risk: bool) -> Figures {
     let deadline = Instant::now() + Duration::from_secs_f64(load.seconds);
+    let cpu = crate::cpu::CpuSample::now();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for client in 0..load.in_flight {
@@ -160,5 +161,5 @@ async fn drive(engine: Arc<Engine>, load: Load, with_risk: bool) -> Figures {
             busy += b;
         }
     }
-    Figures::new(all, started.elapsed().as_secs_f64(), approved, declined, busy)
+    Figures::new(all, started.elapsed().as_secs_f64(), approved, declined, busy).with_cpu_since(cpu)
 }

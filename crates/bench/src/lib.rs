@@ -16,6 +16,7 @@
 //! It knows the engine's and the store's public APIs and nothing of their insides.
 
 pub mod baseline;
+pub mod cpu;
 pub mod http;
 pub mod inprocess;
 pub mod plain;

@@ -97,6 +97,26 @@ impl Report {
                 ));
             }
         }
+        for (name, figures) in [
+            ("in-process", &self.inprocess),
+            ("HTTP", &self.http),
+            ("baseline", &self.baseline),
+            ("baseline over HTTP", &self.baseline_http),
+        ] {
+            if let Some(cpu) = figures.as_ref().and_then(|f| f.cpu_per_auth.as_ref()) {
+                let parts: Vec<String> = cpu
+                    .by_thread_us
+                    .iter()
+                    .filter(|(_, us)| **us >= 0.05)
+                    .map(|(role, us)| format!("{role} {us:.1}"))
+                    .collect();
+                out.push_str(&format!(
+                    "{name}: {:.1} us of CPU per authorization ({})\n",
+                    cpu.total_us,
+                    parts.join(", ")
+                ));
+            }
+        }
         for (name, figures) in [("in-process", &self.inprocess), ("HTTP", &self.http)] {
             if let Some(behind) = figures.as_ref().and_then(|f| f.read_models_behind_ms) {
                 out.push_str(&format!(

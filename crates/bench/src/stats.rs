@@ -31,6 +31,10 @@ pub struct Figures {
     /// the journal: what the measured rate leaves for the projector to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_models_behind_ms: Option<f64>,
+    /// CPU this process spent per authorization during the measurement (Linux only): steadier
+    /// than the rate on a shared machine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_per_auth: Option<crate::cpu::CpuPerAuth>,
 }
 
 impl Figures {
@@ -54,7 +58,17 @@ impl Figures {
             busy,
             seconds: round2(seconds),
             read_models_behind_ms: None,
+            cpu_per_auth: None,
         }
+    }
+
+    /// These figures with the CPU spent since `before` (taken when the measurement began).
+    pub fn with_cpu_since(self, before: Option<crate::cpu::CpuSample>) -> Figures {
+        let auths = self.approved + self.declined;
+        let cpu_per_auth = before
+            .zip(crate::cpu::CpuSample::now())
+            .and_then(|(b, a)| b.per_auth(&a, auths));
+        Figures { cpu_per_auth, ..self }
     }
 
     /// These figures with how long the read models took to catch up after the load.

@@ -50,6 +50,23 @@ fn check_figures(report: &Value, key: &str) {
         number("p50_ms") <= number("p99_ms") && number("p99_ms") <= number("max_ms"),
         "{key}: {f}"
     );
+    if cfg!(target_os = "linux") {
+        let cpu = &f["cpu_per_auth"];
+        let total = cpu["total_us"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key}: no CPU figure: {f}"));
+        assert!(total > 0.0, "{key}: {f}");
+        let parts: f64 = cpu["by_thread_us"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(Value::as_f64)
+            .sum();
+        assert!(
+            parts <= total * 1.05 + 1.0,
+            "{key}: the threads spent more than the process: {f}"
+        );
+    }
 }
 
 #[test]
