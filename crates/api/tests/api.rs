@@ -8,6 +8,8 @@ mod applications;
 mod auth;
 #[path = "api/busy.rs"]
 mod busy;
+#[path = "api/concurrency.rs"]
+mod concurrency;
 #[path = "api/harness.rs"]
 mod harness;
 #[path = "api/idempotency.rs"]
