@@ -1,8 +1,9 @@
 //! CPU time spent by this process during a measurement, in total and by thread role, read from
-//! Linux's `/proc/self/stat` and `/proc/self/task/*/stat` (user + system time). On a shared
-//! machine the throughput of a run moves with its neighbours; the CPU it spent per
-//! authorization moves much less, so it is what tells whether a change made the path cheaper.
-//! Elsewhere (no `/proc`) the figures are absent.
+//! Linux's `/proc/self/stat` and `/proc/self/task/*/stat` (user + system time): where a
+//! measurement's CPU went (the server's runtime, the writers, the committer, the projector).
+//! On a shared VM it moves with the neighbours much as the rate does (measured: 57 to 96 us per
+//! HTTP authorization over one afternoon), so compare runs taken back to back. Elsewhere (no
+//! `/proc`) the figures are absent.
 
 use std::collections::BTreeMap;
 

@@ -86,11 +86,14 @@ pub fn create(path: &Path, lines: u64, merchant: Option<i64>) -> Result<(), Benc
     let mut conn = connect(path)?;
     conn.execute_batch(SCHEMA)?;
     let tx = conn.transaction()?;
-    for id in 0..lines {
-        let id = id as i64;
-        tx.execute("INSERT INTO lines VALUES (?1, ?2, 0, ?2, 0)", params![id, LIMIT_FEN])?;
-        if let Some(merchant) = merchant {
-            tx.execute("INSERT INTO links VALUES (?1, ?1, ?2)", params![id, merchant])?;
+    {
+        let mut line = tx.prepare_cached("INSERT INTO lines VALUES (?1, ?2, 0, ?2, 0)")?;
+        let mut link = tx.prepare_cached("INSERT INTO links VALUES (?1, ?1, ?2)")?;
+        for id in 0..lines as i64 {
+            line.execute(params![id, LIMIT_FEN])?;
+            if let Some(merchant) = merchant {
+                link.execute(params![id, merchant])?;
+            }
         }
     }
     tx.commit()?;

@@ -121,7 +121,7 @@ fn signed(headers: &HeaderMap, body: &[u8], now_s: i64) -> bool {
             .zip(signature.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0;
-    merchant == MERCHANT.to_string() && fresh && same
+    merchant.parse() == Ok(MERCHANT) && fresh && same
 }
 
 async fn authorize(State(pool): State<Arc<Pool>>, headers: HeaderMap, body: Bytes) -> Response {

@@ -31,8 +31,8 @@ pub struct Figures {
     /// the journal: what the measured rate leaves for the projector to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_models_behind_ms: Option<f64>,
-    /// CPU this process spent per authorization during the measurement (Linux only): steadier
-    /// than the rate on a shared machine.
+    /// CPU this process spent per authorization during the measurement, by thread role (Linux
+    /// only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_per_auth: Option<crate::cpu::CpuPerAuth>,
 }
