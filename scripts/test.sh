@@ -7,3 +7,10 @@ cd "$(dirname "$0")/.."
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The API against its own OpenAPI document: schemathesis fuzzes a running `iou serve` for a
+# bounded time and fails on any 5xx or schema violation (IOU_FUZZ_SECONDS; 0 skips it loudly).
+if [ "${IOU_FUZZ_SECONDS:-150}" = "0" ]; then
+  echo "SKIPPED: schemathesis (IOU_FUZZ_SECONDS=0)"
+else
+  ./scripts/schemathesis.sh
+fi

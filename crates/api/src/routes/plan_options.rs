@@ -16,6 +16,7 @@ use crate::routes::plans::PlanPeriodResponse;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PlanOptionsQuery {
     /// The purchase amount in fen.

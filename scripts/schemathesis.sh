@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Fuzzes a running `iou serve` against its own OpenAPI document with schemathesis (pinned in
+# scripts/schemathesis/requirements.txt, installed into a venv under target/). Fails on any
+# 5xx, on a response that does not match the document (status, content type, schema), and on a
+# request the server accepts that the document says is invalid. Bounded by IOU_FUZZ_SECONDS
+# (default 150 s of fuzzing) so the whole test run stays well within CI's time.
+#
+# The server runs on a fresh data dir with the default rules and a known operator token, so
+# schemathesis calls the operator routes authenticated; merchant routes answer 401 (their
+# signature cannot be made by a generic fuzzer), which the document allows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${IOU_FUZZ_SECONDS:-150}"
+venv="target/schemathesis-venv"
+requirements="scripts/schemathesis/requirements.txt"
+stamp="$venv/.installed-$(sha256sum "$requirements" | cut -c1-16)"
+
+if [ ! -f "$stamp" ]; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  for attempt in 1 2 3; do
+    if "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"; then
+      touch "$stamp"
+      break
+    fi
+    echo "schemathesis: pip install failed (attempt $attempt)" >&2
+    sleep 5
+  done
+  [ -f "$stamp" ] || { echo "schemathesis: could not install $requirements" >&2; exit 1; }
+fi
+
+cargo build --quiet --locked -p iou
+data="$(mktemp -d)"
+log="$data/serve.log"
+token="op_schemathesis_$(date +%s)_fuzz"
+cleanup() {
+  if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+IOU_ADMIN_TOKEN="$token" target/debug/iou serve --data "$data/store" --listen 127.0.0.1:0 \
+  --rules rules >"$data/stdout" 2>"$log" &
+pid=$!
+url=""
+for _ in $(seq 1 300); do
+  url="$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$data/stdout" | head -n 1)"
+  [ -n "$url" ] && break
+  kill -0 "$pid" 2>/dev/null || { echo "iou serve exited:" >&2; cat "$log" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "iou serve did not start" >&2; cat "$log" >&2; exit 1; }
+
+echo "schemathesis: fuzzing $url for ${seconds}s"
+status=0
+"$venv/bin/schemathesis" run "$url/openapi.json" \
+  --url "$url" \
+  --header "Authorization: Bearer $token" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --phases examples,coverage,fuzzing \
+  --max-time "$seconds" \
+  --request-timeout 10 \
+  --workers 2 \
+  --seed 1 \
+  --suppress-health-check all \
+  --generation-database none \
+  --no-color || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "schemathesis found failures (exit $status); server log tail:" >&2
+  tail -n 50 "$log" >&2
+  exit "$status"
+fi
+echo "schemathesis: 1 passed, 0 failed"
