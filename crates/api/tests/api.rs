@@ -4,6 +4,8 @@
 
 #[path = "api/applications.rs"]
 mod applications;
+#[path = "api/attackers.rs"]
+mod attackers;
 #[path = "api/auth.rs"]
 mod auth;
 #[path = "api/busy.rs"]

@@ -323,3 +323,8 @@ impl TestServer {
         self.post(&merchant.auth(), "/v1/payments", body).await
     }
 }
+
+/// The signature a merchant sends for a request (the key is part of what is signed).
+pub fn signature(m: &Merchant, method: &str, path: &str, timestamp: &str, _key: &str, body: &[u8]) -> String {
+    api::sign(m.secret.as_bytes(), method, path, timestamp, body)
+}
