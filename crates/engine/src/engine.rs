@@ -27,6 +27,7 @@ use crate::{projector, scheduler, snapshotter};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
+    /// Partitions; 0 takes the count the store was created with (the default for a new store).
     pub partitions: u32,
     /// Writer threads the partitions share (partition `p` is written by thread `p % writers`);
     /// 0 picks one per two cores (at least one, at most one per partition). Unlike
@@ -111,10 +112,14 @@ impl Engine {
         backend: Arc<dyn Backend>,
         clock: Arc<dyn Clock>,
     ) -> Result<Engine, EngineError> {
+        let mut config = config;
+        let mut journal = backend.journal()?;
+        if config.partitions == 0 {
+            config.partitions = stored_partitions(journal.as_mut())?;
+        }
         if config.partitions == 0 || config.partitions > PARTITIONS_MAX {
             return Err(EngineError::Config(format!("partitions must be 1..={PARTITIONS_MAX}")));
         }
-        let mut journal = backend.journal()?;
         check_meta(journal.as_mut(), "partitions", &config.partitions.to_string())?;
         let product_json = serde_json_product(&config.product);
         check_meta(journal.as_mut(), "product", &product_json)?;
@@ -398,6 +403,16 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
         .name(name.to_owned())
         .spawn(f)
         .expect("a thread starts")
+}
+
+/// The partition count a store was created with, or the default for a new store.
+fn stored_partitions(journal: &mut dyn store::Journal) -> Result<u32, EngineError> {
+    match journal.meta("partitions")? {
+        None => Ok(EngineConfig::default().partitions),
+        Some(text) => text
+            .parse()
+            .map_err(|_| EngineError::Corrupt(format!("the store's partition count {text:?} is not a number"))),
+    }
 }
 
 fn check_meta(journal: &mut dyn store::Journal, key: &str, wanted: &str) -> Result<(), EngineError> {

@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
+use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, clap::Args)]
@@ -30,9 +31,11 @@ pub struct ServeArgs {
     /// The address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Engine partitions: fixed when the store is created.
-    #[arg(long, default_value_t = engine::EngineConfig::default().partitions)]
-    partitions: u32,
+    /// Engine partitions of a new store (default 8). A store keeps the count it was created
+    /// with: without this flag an existing store is served with its own count, and a count
+    /// that differs from the store's is refused.
+    #[arg(long)]
+    partitions: Option<u32>,
     /// Writer threads the partitions share (0: one per two cores). Can change between runs.
     #[arg(long, default_value_t = 0)]
     writers: u32,
@@ -109,7 +112,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         listen: args.listen,
         data_dir: args.data,
         engine: engine::EngineConfig {
-            partitions: args.partitions,
+            partitions: args.partitions.unwrap_or(0),
             writers: args.writers,
             ..engine::EngineConfig::default()
         },
@@ -143,6 +146,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             None => api::Server::start_with(config, options, Arc::new(engine::SystemClock)).await,
         }
         .context("starting the server")?;
+        // Handlers are installed before the address is printed: a SIGTERM sent as soon as a
+        // script reads it must stop the server gracefully, not kill it.
+        let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{}", server.addr())?;
         if let Some(token) = server.generated_admin_token() {
@@ -151,6 +158,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         out.flush()?;
         drop(out);
-        server.run_until_signal().await.context("serving")
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        server.stop().await.context("serving")
     })
 }

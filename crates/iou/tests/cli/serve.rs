@@ -14,8 +14,14 @@ struct Running {
 }
 
 fn start(data: &std::path::Path) -> Running {
+    start_with(data, &["--partitions", "2"])
+}
+
+fn start_with(data: &std::path::Path, flags: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_iou"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--partitions", "2", "--data"])
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(flags)
+        .arg("--data")
         .arg(data)
         .env_remove("IOU_ADMIN_TOKEN")
         .env("RUST_LOG", "warn")
@@ -83,4 +89,31 @@ fn serve_answers_http_and_stops_on_sigterm() {
     let (status, body) = register(&again.addr, &token);
     assert!(status.contains("201"), "the stored token still works: {status} {body}");
     stop(again);
+}
+
+#[test]
+fn a_store_is_served_with_the_partition_count_it_was_created_with() {
+    let data = tempfile::tempdir().unwrap();
+    stop(start_with(data.path(), &["--partitions", "3"]));
+    // No flag: the store's own count.
+    let again = start_with(data.path(), &[]);
+    let (status, _) = http(
+        &again.addr,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(status.contains("200"), "{status}");
+    stop(again);
+    // Another count is refused, naming both.
+    let output = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--partitions", "8", "--data"])
+        .arg(data.path())
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("iou serve runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("created with 3") && stderr.contains("not 8"),
+        "{stderr}"
+    );
 }
