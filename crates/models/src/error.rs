@@ -1,11 +1,12 @@
-//! The ways a model file, a column set or a cell can be rejected, as values.
+//! The ways a model file, a column set or a cell can be rejected, as values. A message never
+//! repeats its source error: callers print the chain (`{:#}`), which adds it once.
 
 use thiserror::Error;
 
 /// A model file that cannot be used.
 #[derive(Debug, Error)]
 pub enum LoadError {
-    #[error("not valid JSON for a {what}: {source}")]
+    #[error("not valid JSON for a {what}")]
     Json {
         what: &'static str,
         #[source]
@@ -29,7 +30,7 @@ pub enum LoadError {
     Bands(String),
     #[error("bad score scaling: {0}")]
     Scaling(String),
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: String,
         #[source]
