@@ -98,11 +98,9 @@ fn builder(timeouts: Timeouts) -> auto::Builder<TokioExecutor> {
         .timer(TokioTimer::new())
         .header_read_timeout(timeouts.header)
         .keep_alive(true);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(timeouts.idle / 2)
-        .keep_alive_timeout(timeouts.header);
+    // No HTTP/2 keep-alive pings: a ping and its answer would count as activity and keep an
+    // idle connection open forever; `Watched` closes idle ones (and dead peers) instead.
+    builder.http2().timer(TokioTimer::new());
     builder
 }
 
@@ -221,11 +219,15 @@ impl Connection {
 
 /// A TCP stream that fails with `TimedOut` once nothing has been read or written for the
 /// idle timeout, or when fewer than the preface's bytes came within the header timeout. The
-/// timer is reset lazily: activity only moves `expires`, the timer is re-armed when it fires.
+/// timer is reset lazily: activity only moves `expires`, the timer is re-armed when it fires
+/// (or at once when `expires` moved before it, which only an idle timeout shorter than the
+/// header timeout does).
 #[derive(Debug)]
 pub struct Watched {
     io: TcpStream,
     timer: Pin<Box<Sleep>>,
+    /// When the timer fires.
+    armed: Instant,
     expires: Instant,
     read: u64,
     timeouts: Timeouts,
@@ -237,6 +239,7 @@ impl Watched {
         Watched {
             io,
             timer: Box::pin(tokio::time::sleep_until(expires)),
+            armed: expires,
             expires,
             read: 0,
             timeouts,
@@ -250,6 +253,15 @@ impl Watched {
             self.timeouts.idle
         };
         self.expires = Instant::now() + span;
+        if self.expires < self.armed {
+            // Only when the idle timeout is shorter than the header timeout.
+            self.rearm();
+        }
+    }
+
+    fn rearm(&mut self) {
+        self.armed = self.expires;
+        self.timer.as_mut().reset(self.armed);
     }
 
     /// Whether the connection has been quiet too long (registers the waker otherwise).
@@ -261,8 +273,7 @@ impl Watched {
             if Instant::now() >= self.expires {
                 return true;
             }
-            let expires = self.expires;
-            self.timer.as_mut().reset(expires);
+            self.rearm();
         }
     }
 

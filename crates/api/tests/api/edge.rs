@@ -202,3 +202,21 @@ async fn stop_with_a_half_open_connection_keeps_to_the_shutdown_deadline() {
         .await;
     assert_eq!(more.status, 201, "{}", more.text);
 }
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
+    let t = server(api::EdgeConfig {
+        idle_timeout: Duration::from_millis(500),
+        ..test_edge()
+    })
+    .await;
+    let mut stream = TcpStream::connect(addr(&t)).await.unwrap();
+    // The HTTP/2 preface and an empty SETTINGS frame, then nothing.
+    stream.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+    stream.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await.unwrap();
+    let (after, answer) = closed_within(&mut stream, Duration::from_secs(10))
+        .await
+        .expect("an idle HTTP/2 connection is closed");
+    assert_eq!(answer.get(3), Some(&4), "the server spoke HTTP/2 (its SETTINGS first)");
+    assert!(after < Duration::from_secs(5), "closed after {after:?}");
+}
