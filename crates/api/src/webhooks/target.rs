@@ -34,14 +34,19 @@ pub trait Resolver: Send + Sync + Debug {
     fn lookup<'a>(&'a self, host: &'a str) -> Pin<Box<dyn Future<Output = io::Result<Vec<IpAddr>>> + Send + 'a>>;
 }
 
-/// The system's resolver (getaddrinfo on tokio's blocking pool).
+/// The system's resolver (getaddrinfo on tokio's blocking pool), given [`LOOKUP_TIMEOUT`].
 #[derive(Debug)]
 pub struct SystemResolver;
+
+/// How long a name may take to resolve.
+pub const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Resolver for SystemResolver {
     fn lookup<'a>(&'a self, host: &'a str) -> Pin<Box<dyn Future<Output = io::Result<Vec<IpAddr>>> + Send + 'a>> {
         Box::pin(async move {
-            let addrs = tokio::net::lookup_host((host, 0)).await?;
+            let addrs = tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host((host, 0)))
+                .await
+                .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "the name did not resolve in time"))??;
             Ok(addrs.map(|a| a.ip()).collect())
         })
     }
