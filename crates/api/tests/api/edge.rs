@@ -220,3 +220,38 @@ async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
     assert_eq!(answer.get(3), Some(&4), "the server spoke HTTP/2 (its SETTINGS first)");
     assert!(after < Duration::from_secs(5), "closed after {after:?}");
 }
+
+#[tokio::test]
+async fn http2_with_prior_knowledge_still_multiplexes_on_one_connection() {
+    use http_body_util::{BodyExt, Empty};
+    use hyper::body::Bytes;
+    let t = server(test_edge()).await;
+    let stream = TcpStream::connect(addr(&t)).await.unwrap();
+    let (sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let uri = format!("http://{}/healthz", addr(&t));
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let (mut sender, uri) = (sender.clone(), uri.clone());
+            tokio::spawn(async move {
+                let request = hyper::Request::get(uri).body(Empty::<Bytes>::new()).unwrap();
+                let response = sender.send_request(request).await.unwrap();
+                let status = response.status().as_u16();
+                let cache = response.headers().get("cache-control").cloned();
+                let body = response.into_body().collect().await.unwrap().to_bytes();
+                (status, cache, body)
+            })
+        })
+        .collect();
+    for call in calls {
+        let (status, cache, body) = call.await.unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(cache.as_ref().map(|v| v.to_str().unwrap()), Some("no-store"));
+        assert!(!body.is_empty());
+    }
+}
