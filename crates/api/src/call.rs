@@ -1,10 +1,14 @@
 //! [`Call`]: the extractor every authenticated route takes. It reads the body (at most
-//! [`BODY_MAX_BYTES`]), hashes it once, authenticates the caller, and for a mutating method
-//! reads the `Idempotency-Key`; handlers then parse the body and path parameters through it, so
-//! every rejection has the error shape.
+//! [`BODY_MAX_BYTES`], within the edge's body timeout), hashes it once, authenticates the
+//! caller (a source out of authentication tries is refused first, and every failure is
+//! counted and logged: `edge::auth_failures`), and for a mutating method reads the
+//! `Idempotency-Key`; handlers then parse the body and path parameters through it, so every
+//! rejection has the error shape.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use std::time::Duration;
+
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, RawPathParams, Request};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -37,7 +41,9 @@ fn too_large() -> ApiError {
     )
 }
 
-async fn read_body(headers: &axum::http::HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+/// Reads a body of at most [`BODY_MAX_BYTES`] that must arrive whole within `timeout`
+/// (`408 body_timeout`; no timer is armed when the body is already in).
+pub async fn read_body(headers: &axum::http::HeaderMap, body: Body, timeout: Duration) -> Result<Bytes, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -45,9 +51,42 @@ async fn read_body(headers: &axum::http::HeaderMap, body: Body) -> Result<Bytes,
     if declared.is_some_and(|len| len > BODY_MAX_BYTES as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, BODY_MAX_BYTES)
-        .await
-        .map_err(|_| too_large())
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, BODY_MAX_BYTES)).await {
+        Ok(read) => read.map_err(|_| too_large()),
+        Err(_) => Err(ApiError::new(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!("the body did not arrive within {} ms", timeout.as_millis()),
+        )),
+    }
+}
+
+/// Authenticates, unless the caller's source is out of tries; counts and logs a failure
+/// (source, route and reason code: never the credentials).
+async fn authenticate(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body_sha256: &[u8; 32],
+) -> Result<Principal, ApiError> {
+    let edge = state.edge();
+    let source = crate::edge::client::of(parts, &edge.trusted_proxies);
+    if let Some(ip) = source {
+        edge.auth_failures.check(ip)?;
+    }
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let method = parts.method.as_str();
+    let result = auth::authenticate(state, method, path_and_query, &parts.headers, body_sha256).await;
+    if let (Err(error), Some(ip)) = (&result, source)
+        && error.status == axum::http::StatusCode::UNAUTHORIZED
+    {
+        edge.auth_failures.failed(ip);
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or_else(|| parts.uri.path(), MatchedPath::as_str);
+        tracing::warn!(source = %ip, %method, route, reason = error.code, "authentication failed");
+    }
+    result
 }
 
 impl FromRequest<AppState> for Call {
@@ -59,11 +98,11 @@ impl FromRequest<AppState> for Call {
             .await
             .map_err(|_| ApiError::bad_request("invalid_id", "a path parameter is not valid UTF-8"))?;
         let params = params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        let body = read_body(&parts.headers, body).await?;
+        let body = read_body(&parts.headers, body, state.edge().body_timeout).await?;
         let body_sha256: [u8; 32] = Sha256::digest(&body).into();
+        let principal = authenticate(state, &parts, &body_sha256).await?;
         let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let method = parts.method.as_str();
-        let principal = auth::authenticate(state, method, path_and_query, &parts.headers, &body_sha256).await?;
         let idem = if parts.method == Method::GET || parts.method == Method::HEAD {
             None
         } else {

@@ -1,9 +1,12 @@
-//! [`Config`]: how the server runs.
+//! [`Config`]: how the server runs, and [`EdgeConfig`]: the HTTP edge's limits (timeouts, the
+//! connection cap, trusted proxies, webhook URL rules, the auth-failure budget).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use engine::EngineConfig;
+pub use ipnet::IpNet;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -15,4 +18,48 @@ pub struct Config {
     /// The operator's bootstrap token (`IOU_ADMIN_TOKEN`); without it the store's is used, or
     /// one is generated at the first start and returned once by `Server::generated_admin_token`.
     pub admin_token: Option<String>,
+    /// The HTTP edge's limits.
+    pub edge: EdgeConfig,
+}
+
+/// The HTTP edge's limits (API.md, "Limits").
+#[derive(Clone, Debug)]
+pub struct EdgeConfig {
+    /// A request's head (request line and headers) must arrive within this, and a connection's
+    /// first bytes too; an HTTP/1.1 keep-alive connection idle this long is closed.
+    pub header_timeout: Duration,
+    /// A request's whole body must arrive within this (`408 body_timeout`).
+    pub body_timeout: Duration,
+    /// A connection on which nothing is read or written this long is closed (HTTP/2 and
+    /// stalled bodies or responses; HTTP/1.1 idle connections close at `header_timeout`).
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the kernel's accept queue. Lowered at start to
+    /// the process's open-file limit less a reserve for the store (see `edge::listen`).
+    pub max_connections: usize,
+    /// How long `stop` lets open connections finish before dropping them (the engine still
+    /// shuts down cleanly after).
+    pub shutdown_deadline: Duration,
+    /// Peers whose `X-Forwarded-For` is believed (the edge proxies); empty: the TCP peer is the
+    /// client, always.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Webhook URLs may be `http` and may point at loopback. For tests only, never production.
+    pub allow_insecure_webhooks: bool,
+    /// Authentication failures one source may make in a minute before it gets
+    /// `429 too_many_auth_failures` (a token bucket: this many at once, refilled over a minute).
+    pub auth_failures_per_minute: u32,
+}
+
+impl Default for EdgeConfig {
+    fn default() -> EdgeConfig {
+        EdgeConfig {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 10_000,
+            shutdown_deadline: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
+            allow_insecure_webhooks: false,
+            auth_failures_per_minute: 20,
+        }
+    }
 }

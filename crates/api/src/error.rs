@@ -20,6 +20,8 @@ pub struct ApiError {
     pub field: Option<String>,
     /// What risk control said, for its refusals.
     pub risk: Option<Box<RiskDetail>>,
+    /// Seconds for a `Retry-After` header (429s of the edge).
+    pub retry_after: Option<u64>,
 }
 
 /// The reason codes of a risk refusal and the step-up it asks for.
@@ -61,7 +63,14 @@ impl ApiError {
             message: message.into(),
             field: None,
             risk: None,
+            retry_after: None,
         }
+    }
+
+    /// Adds `Retry-After: seconds`.
+    pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// Adds risk control's reason codes and the challenge kind.
@@ -144,6 +153,9 @@ impl IntoResponse for ApiError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if self.code == "busy" {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

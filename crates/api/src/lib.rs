@@ -15,7 +15,12 @@
 //! engine's `RiskContext` (`risk_input`), risk refusals with their reason codes (`risk_call`),
 //! step-up through the identity provider traits with single-use tokens (`step_up`), the
 //! monitoring, case and theft routes, the rules folder loaded and watched (`risk_edge`), and
-//! signed webhooks sent from an outbox the server fills by tailing the journal (`webhooks`).
+//! signed webhooks sent from an outbox the server fills by tailing the journal (`webhooks`),
+//! only to public https endpoints (`webhooks::target`).
+//!
+//! The HTTP edge (`edge`): the accept loop with a connection cap, header, body and idle
+//! timeouts and a shutdown deadline; the client's address (trusted proxies only); the
+//! authentication-failure budget per source. API.md's "Limits" section is its contract.
 //! The API never decides risk: the engine's partitions do.
 //!
 //! Simulation mode (`simulation`, off unless the operator starts the server with
@@ -31,6 +36,7 @@ mod auth;
 mod call;
 mod codes;
 mod config;
+mod edge;
 mod error;
 mod idempotency;
 mod input;
@@ -52,7 +58,7 @@ mod webhooks;
 
 pub use auth::signature::sign;
 pub use auth::{Principal, Role};
-pub use config::Config;
+pub use config::{Config, EdgeConfig, IpNet};
 pub use error::{ApiError, ErrorBody};
 pub use openapi::{ApiDoc, document as openapi_json};
 pub use risk_edge::{LIVENESS_THRESHOLD, RiskOptions, RulesOptions, simulated_providers};

@@ -4,9 +4,9 @@
 //!
 //! Nothing here decides: the engine's partition does, with this context.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use credit::AccountId;
 use engine::RiskContext;
@@ -222,19 +222,16 @@ fn without_token(body: &RiskBody) -> RiskBody {
     }
 }
 
-/// The caller's TCP peer address, when the server recorded it.
+/// The client's address (`edge::client::client_ip`: the TCP peer, or `X-Forwarded-For` from a
+/// trusted proxy), when the server recorded the peer.
 #[derive(Clone, Copy, Debug)]
 pub struct Peer(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
+impl FromRequestParts<AppState> for Peer {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Peer, Self::Rejection> {
-        let addr = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| a.ip());
-        Ok(Peer(addr))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Peer, Self::Rejection> {
+        Ok(Peer(crate::edge::client::of(parts, &state.edge().trusted_proxies)))
     }
 }
 

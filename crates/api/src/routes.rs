@@ -1,5 +1,7 @@
-//! The router: every route, the error-shaped fallbacks, and the layer that turns a panic into
-//! a 500 with the error shape (it must never happen: a test sends garbage to every route).
+//! The router: every route, the error-shaped fallbacks, the layer that turns a panic into a
+//! 500 with the error shape (it must never happen: a test sends garbage to every route), and
+//! `Cache-Control: no-store` on every response (tokens, secrets and account data must not be
+//! kept by a browser or a proxy cache; one rule for all is simpler than knowing which hold one).
 
 pub mod applications;
 pub mod checkpoints;
@@ -20,9 +22,11 @@ pub mod system;
 use std::any::Any;
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -86,6 +90,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(system::not_found)
         .method_not_allowed_fallback(system::method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::simulation::layer,

@@ -1,7 +1,8 @@
 //! Running the API: [`Server::start`] opens the embedded store, starts the engine with the given
-//! clock, restores merchants and the admin token, binds and serves; [`Server::stop`] stops
-//! taking connections, lets in-flight calls finish, then shuts the engine down so queued work
-//! is durable and answered. [`serve`] does all of it with the system clock until SIGINT or
+//! clock, restores merchants and the admin token, binds and serves (through `edge::listen`:
+//! the connection cap and timeouts); [`Server::stop`] stops taking connections, lets in-flight
+//! calls finish up to the shutdown deadline, then shuts the engine down so queued work is
+//! durable and answered. [`serve`] does all of it with the system clock until SIGINT or
 //! SIGTERM. [`Server::start_with`] also takes the [`RiskOptions`]: a rules folder loaded into
 //! the engine and watched for edits, the step-up providers, and the webhook dispatcher (which
 //! always runs).
@@ -10,17 +11,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use engine::{Clock, Engine, ManualClock, SystemClock};
 use jiff::Timestamp;
 use store::Backend;
 use store::sqlite::SqliteBackend;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::auth::tokens::{AdminToken, CustomerTokens};
 use crate::codes::PaymentCodes;
 use crate::config::Config;
+use crate::edge::Edge;
+use crate::edge::listen::Listening;
 use crate::merchants::Merchants;
 use crate::meta::Meta;
 use crate::risk_edge::{RiskEdge, RiskOptions, Watcher, load_rules, simulated_providers};
@@ -51,8 +52,7 @@ pub struct Server {
     addr: SocketAddr,
     generated_admin_token: Option<String>,
     state: AppState,
-    shutdown: oneshot::Sender<()>,
-    serving: JoinHandle<std::io::Result<()>>,
+    listening: Listening,
     sweeper: JoinHandle<()>,
     dispatcher: Dispatcher,
     watcher: Option<Watcher>,
@@ -157,6 +157,7 @@ impl Server {
             codes: codes.clone(),
             risk_edge: risk_edge.clone(),
             simulation,
+            edge: Arc::new(Edge::new(&config.edge)),
         });
         let dispatcher = Dispatcher::start(&opened.sqlite, state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;
@@ -167,18 +168,7 @@ impl Server {
                 source,
             })?;
         let addr = listener.local_addr()?;
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let app = crate::routes::router(state.clone());
-        let serving = tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let listening = Listening::start(listener, crate::routes::router(state.clone()), &config.edge);
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(10));
             loop {
@@ -194,8 +184,7 @@ impl Server {
             addr,
             generated_admin_token: opened.generated,
             state,
-            shutdown,
-            serving,
+            listening,
             sweeper,
             dispatcher,
             watcher: opened.watcher,
@@ -217,24 +206,24 @@ impl Server {
         &self.state
     }
 
-    /// Stops gracefully: in-flight calls finish, then the engine makes its queued work durable.
+    /// Stops gracefully: in-flight calls finish (connections still open after the shutdown
+    /// deadline are dropped), then the engine makes its queued work durable.
     pub async fn stop(self) -> Result<(), ServeError> {
-        let _ = self.shutdown.send(());
-        let served = self.serving.await.map_err(|e| ServeError::Bootstrap(e.to_string()))?;
+        self.listening.stop().await;
         self.sweeper.abort();
         let _ = self.sweeper.await;
         self.dispatcher.stop().await;
         if let Some(watcher) = self.watcher {
             let _ = tokio::task::spawn_blocking(move || watcher.stop()).await;
         }
-        match self.state.into_engine() {
+        match sole_engine(self.state).await {
             Ok(engine) => tokio::task::spawn_blocking(move || engine.shutdown())
                 .await
                 .map_err(|e| ServeError::Bootstrap(e.to_string()))?,
             Err(_) => tracing::warn!("the engine is still shared: it stops when the last handle goes"),
         }
         tracing::info!("iou API stopped");
-        Ok(served?)
+        Ok(())
     }
 
     /// Serves until SIGINT or SIGTERM, then stops gracefully.
@@ -243,6 +232,19 @@ impl Server {
         tracing::info!("shutting down");
         self.stop().await
     }
+}
+
+/// The engine, once the last request still holding the state (an HTTP/2 stream of a dropped
+/// connection finishing its engine call) lets go; waits a few seconds at most.
+async fn sole_engine(mut state: AppState) -> Result<Engine, AppState> {
+    for _ in 0..50 {
+        match state.into_engine() {
+            Ok(engine) => return Ok(engine),
+            Err(shared) => state = shared,
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    state.into_engine()
 }
 
 async fn shutdown_signal() {

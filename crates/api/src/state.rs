@@ -8,6 +8,7 @@ use engine::{Clock, Engine};
 
 use crate::auth::tokens::{AdminToken, CustomerTokens};
 use crate::codes::PaymentCodes;
+use crate::edge::Edge;
 use crate::merchants::Merchants;
 use crate::meta::Meta;
 use crate::risk_edge::RiskEdge;
@@ -29,6 +30,8 @@ pub(crate) struct Inner {
     pub risk_edge: Arc<RiskEdge>,
     /// Simulation mode (a hand-moved clock and the `/v1/system/*` routes), if it is on.
     pub simulation: Option<Arc<Simulation>>,
+    /// The HTTP edge's shared part (trusted proxies, auth failures, webhook target rules).
+    pub edge: Arc<Edge>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -78,6 +81,10 @@ impl AppState {
 
     pub(crate) fn risk_edge(&self) -> &Arc<RiskEdge> {
         &self.0.risk_edge
+    }
+
+    pub(crate) fn edge(&self) -> &Edge {
+        &self.0.edge
     }
 
     /// Simulation mode's state, if the server was started in it.

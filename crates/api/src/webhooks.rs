@@ -6,6 +6,8 @@
 //!   (`notices`, `cases`), enqueuing one delivery per merchant-facing notice of a merchant with
 //!   a webhook, with the scan watermark in the same transaction.
 //! - [`send`]: the signed POST.
+//! - [`target`]: where a webhook may go (https, public addresses only), checked at
+//!   registration and at each delivery.
 //! - [`dispatcher`]: the scanner thread and the sender task that `Server` runs: due deliveries
 //!   are posted, 2xx marks them delivered, anything else (or a timeout) retries with
 //!   exponential backoff, and a delivery failing past [`WebhookOptions::give_up_after`] is
@@ -18,6 +20,7 @@
 pub mod dispatcher;
 pub mod scan;
 pub mod send;
+pub mod target;
 
 use std::sync::Arc;
 use std::time::Duration;

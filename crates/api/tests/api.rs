@@ -12,6 +12,10 @@ mod auth;
 mod busy;
 #[path = "api/concurrency.rs"]
 mod concurrency;
+#[path = "api/edge.rs"]
+mod edge;
+#[path = "api/edge_policy.rs"]
+mod edge_policy;
 #[path = "api/harness.rs"]
 mod harness;
 #[path = "api/idempotency.rs"]

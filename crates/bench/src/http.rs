@@ -203,6 +203,7 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
             ..EngineConfig::default()
         },
         admin_token: Some(ADMIN.to_owned()),
+        edge: api::EdgeConfig::default(),
     };
     let server = runtime
         .block_on(api::Server::start(config, Arc::new(SystemClock)))

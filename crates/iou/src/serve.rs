@@ -11,6 +11,11 @@
 //! uses the identity provider endpoints given with `--otp-endpoint` and `--liveness-endpoint`,
 //! else the deterministic simulators (the simulated SMS code is logged).
 //!
+//! The edge (API.md, "Limits"): `--header-timeout`, `--body-timeout`, `--idle-timeout`,
+//! `--max-connections`, `--shutdown-deadline`, `--auth-failures-per-minute`; `--trusted-proxy
+//! CIDR` (repeatable) names the proxies whose `X-Forwarded-For` is believed;
+//! `--allow-insecure-webhooks` (tests only) admits http and loopback webhook URLs.
+//!
 //! `--simulation` starts it in simulation mode for `iou simulate --url` (see the api crate's
 //! `simulation` module): a manual clock moved by the operator, the daily advance on request.
 
@@ -18,6 +23,7 @@ use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::signal::unix::{SignalKind, signal};
@@ -59,6 +65,62 @@ pub struct ServeArgs {
     /// POST /v1/system/clock can move it to any simulation's start). Only with --simulation.
     #[arg(long, requires = "simulation")]
     clock_start: Option<String>,
+    /// Seconds a client has to send a request's head (and an HTTP/1.1 keep-alive connection
+    /// may sit idle); a connection's first bytes must come within it too.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a request's whole body has to arrive (408 body_timeout after).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    body_timeout: u64,
+    /// Seconds a connection may go without reading or writing anything before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    idle_timeout: u64,
+    /// Connections served at once (more wait to be accepted); lowered to the open-file limit
+    /// (ulimit -n) less 128.
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
+    /// Seconds SIGTERM waits for open connections to finish before dropping them (the store
+    /// is closed cleanly either way).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    shutdown_deadline: u64,
+    /// A proxy (address or CIDR range, repeatable) whose X-Forwarded-For is believed: the
+    /// right-most address in it that is not a trusted proxy is the client. Without any, the
+    /// TCP peer is the client and X-Forwarded-For is ignored.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", value_parser = parse_cidr)]
+    trusted_proxies: Vec<api::IpNet>,
+    /// Failed authentications one address may make in a minute before it gets 429
+    /// too_many_auth_failures.
+    #[arg(long, default_value_t = 20)]
+    auth_failures_per_minute: u32,
+    /// Lets merchants register http webhook URLs and loopback targets. For tests only, never
+    /// production: without it webhooks must be https to public addresses.
+    #[arg(long)]
+    allow_insecure_webhooks: bool,
+}
+
+/// A CIDR range, or a single address (as /32 or /128).
+fn parse_cidr(text: &str) -> Result<api::IpNet, String> {
+    if let Ok(net) = text.parse::<api::IpNet>() {
+        return Ok(net.trunc());
+    }
+    text.parse::<std::net::IpAddr>()
+        .map(api::IpNet::from)
+        .map_err(|_| format!("{text:?} is not an address or CIDR range (10.0.0.0/8, 2001:db8::/32)"))
+}
+
+impl ServeArgs {
+    fn edge(&self) -> api::EdgeConfig {
+        api::EdgeConfig {
+            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+            max_connections: self.max_connections.max(1),
+            shutdown_deadline: Duration::from_secs(self.shutdown_deadline),
+            trusted_proxies: self.trusted_proxies.clone(),
+            allow_insecure_webhooks: self.allow_insecure_webhooks,
+            auth_failures_per_minute: self.auth_failures_per_minute.max(1),
+        }
+    }
 }
 
 /// The rules folder to load: the one given (it must exist), else `./rules` if present.
@@ -108,6 +170,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let admin_token = std::env::var("IOU_ADMIN_TOKEN").ok().filter(|t| !t.is_empty());
+    if args.allow_insecure_webhooks {
+        eprintln!(
+            "warning: --allow-insecure-webhooks: http and loopback webhook URLs are accepted; never use it in production"
+        );
+    }
+    let edge = args.edge();
     let config = api::Config {
         listen: args.listen,
         data_dir: args.data,
@@ -117,6 +185,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             ..engine::EngineConfig::default()
         },
         admin_token,
+        edge,
     };
     let options = api::RiskOptions {
         rules: rules_dir(args.rules)?.map(api::RulesOptions::new),

@@ -7,12 +7,18 @@
 //!
 //! - `POST /v1/applications` takes **no credentials**: an applicant has no account yet. The
 //!   app sends the application and its device context (device id, location, fingerprint
-//!   flags); the caller's IP is the first `X-Forwarded-For` hop (the edge proxy sets it; the
-//!   body cannot choose it) and every IP gets [`limiter::PER_IP_PER_HOUR`] applications an
-//!   hour (`429 rate_limited` beyond). Answers: `201` approved (with the
-//!   customer id and the customer's bearer token, shown once), `202` review, `200` declined or
-//!   challenge required, `400` a field that does not parse, `409 duplicate_application`, `503
-//!   try_later`.
+//!   flags); the caller's IP is the client address of `edge::client` (the TCP peer, or
+//!   `X-Forwarded-For` only from a configured trusted proxy; neither the body nor the client
+//!   can choose it) and every IP gets [`limiter::PER_IP_PER_HOUR`] applications an hour (`429
+//!   rate_limited` beyond). Answers: `201` approved (with the customer id and the customer's
+//!   bearer token, shown once), `202` received and in review, `200` declined or challenge
+//!   required, `400` a field that does not parse, `503 try_later`.
+//!
+//!   An ID number that already has a line or an open application is answered exactly as a
+//!   review is (`202`, `outcome: review`, no reasons; a review's reasons are not shown to the
+//!   applicant either), so the answer does not tell anyone whether an ID number is a customer.
+//!   The application is recorded with its real outcome (`duplicate`) and reason, which
+//!   operators see (`GET /v1/applications/{id}`) and the log says.
 //! - `GET /v1/applications/{id}`: an operator, or the customer whose line it opened.
 //! - `GET /v1/applications?status=review`, `POST /v1/applications/{id}/approve`,
 //!   `POST /v1/applications/{id}/decline`, `POST /v1/limit-reviews`: operators.
@@ -48,6 +54,7 @@ use serde::Deserialize;
 
 use crate::call::{Call, respond};
 use crate::error::{ApiError, ErrorBody};
+use crate::risk_input::Peer;
 use crate::state::AppState;
 
 /// What the application routes share.
@@ -85,45 +92,31 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .layer(Extension(shared))
 }
 
-/// The caller's address as the edge proxy reported it.
-fn client_ip(headers: &HeaderMap) -> IpAddr {
-    let first = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok())
-    };
-    first("x-forwarded-for")
-        .or_else(|| first("x-real-ip"))
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
-}
-
 /// Apply for a credit line (no credentials; rate-limited per IP). Identity checks, the
 /// credit-application risk checkpoint, the credit score and the limit table decide at once:
 /// `201` approved (the line is open and usable, with the customer's token, shown once), `202`
-/// in review (no line until an analyst approves), `200` declined with reason codes or a step-up
-/// asked for (no line), `409 duplicate_application` when the ID number already has a line or an
-/// open application, `503 try_later` when a provider or the engine could not answer.
+/// received and in review (no line until an analyst approves; no reasons shown; an ID number
+/// that already has a line or an open application gets this same answer), `200` declined with
+/// reason codes or a step-up asked for (no line), `503 try_later` when a provider or the engine
+/// could not answer.
 #[utoipa::path(operation_id = "apply_for_credit", post, path = "/v1/applications", tag = "applications", request_body = dto::ApplicationBody,
-    params(("X-Forwarded-For" = Option<String>, Header, description = "The caller's address as the edge proxy saw it (the first hop counts).")),
-    responses((status = 201, description = "approved: the line is open", body = dto::DecisionResponse), (status = 202, description = "in review", body = dto::DecisionResponse),
-        (status = 200, description = "declined, or a step-up is required", body = dto::DecisionResponse), (status = 409, description = "duplicate_application", body = ErrorBody),
+    params(("X-Forwarded-For" = Option<String>, Header, description = "Read only from a configured trusted proxy (`--trusted-proxy`): the right-most address that is not a trusted proxy is the caller.")),
+    responses((status = 201, description = "approved: the line is open", body = dto::DecisionResponse), (status = 202, description = "received, in review", body = dto::DecisionResponse),
+        (status = 200, description = "declined, or a step-up is required", body = dto::DecisionResponse),
         (status = 429, description = "rate_limited: too many applications from this address", body = ErrorBody), (status = "4XX", description = "refused: see the error code", body = ErrorBody),
         (status = 503, description = "try_later: a check could not be completed", body = ErrorBody)))]
 pub async fn apply(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let service = apps.service()?;
-    let ip = client_ip(&headers);
+    let ip = peer.unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let now = state.clock().now();
     apps.limiter.admit(ip, now)?;
-    let bytes = axum::body::to_bytes(body, crate::call::BODY_MAX_BYTES)
-        .await
-        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body is too large"))?;
+    let bytes = crate::call::read_body(&headers, body, state.edge().body_timeout).await?;
     let body: dto::ApplicationBody = crate::input::parse_json(&bytes)?;
     let context = body.device.context(ip)?;
     let applicant = body.applicant.into();
@@ -133,20 +126,13 @@ pub async fn apply(
         .map_err(|e| ApiError::internal(format!("application not recorded: {e}")))?;
     let status = match decision.outcome {
         Outcome::Approved => StatusCode::CREATED,
-        Outcome::Review => StatusCode::ACCEPTED,
+        Outcome::Review | Outcome::Duplicate => return Ok(received(&decision)),
         Outcome::Declined | Outcome::ChallengeRequired => StatusCode::OK,
         Outcome::InvalidInput => {
             let field = decision.field.clone().unwrap_or_default();
             let code = decision.reasons.first().cloned().unwrap_or_default();
             let message = format!("{field} is not valid ({code})");
             return Err(ApiError::bad_request("invalid_field", message).with_field(dto::field_path(&field)));
-        }
-        Outcome::Duplicate => {
-            let why = decision.reasons.join(", ");
-            return Err(ApiError::conflict(
-                "duplicate_application",
-                format!("this ID number already has a line or an open application ({why})"),
-            ));
         }
         Outcome::TryLater => return Ok(try_later(&decision.reasons)),
     };
@@ -155,6 +141,16 @@ pub async fn apply(
         _ => None,
     };
     Ok(respond(status, &dto::DecisionResponse::of(&decision, token), false))
+}
+
+/// `202` "received, in review": a review, or an ID number that already has a line or an open
+/// application, told apart only in the record and the log.
+fn received(decision: &onboarding::Decision) -> Response {
+    if decision.outcome == Outcome::Duplicate {
+        let application = decision.application.map(|a| a.0);
+        tracing::info!(?application, reasons = ?decision.reasons, "a duplicate application, answered as in review");
+    }
+    respond(StatusCode::ACCEPTED, &dto::DecisionResponse::received(decision), false)
 }
 
 fn try_later(reasons: &[String]) -> Response {

@@ -19,7 +19,7 @@ use crate::input::parse_id;
 use crate::risk_call::reasons;
 use crate::state::AppState;
 use crate::submit::{Audience, refusal, submit_error};
-use crate::webhooks::{Webhook, parse_url};
+use crate::webhooks::Webhook;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -140,7 +140,8 @@ pub async fn address_change(State(state): State<AppState>, call: Call) -> Result
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookBody {
-    /// Where notices are posted (http or https).
+    /// Where notices are posted: https, to a host that resolves to public addresses only
+    /// (API.md, "Limits").
     #[schema(example = "https://shop.example/iou/webhooks")]
     pub url: String,
 }
@@ -173,7 +174,7 @@ fn merchant_of(state: &AppState, call: &Call) -> Result<MerchantId, ApiError> {
 pub async fn set_webhook(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let merchant = merchant_of(&state, &call)?;
     let body: WebhookBody = call.json()?;
-    let url = parse_url(&body.url)?;
+    let url = state.edge().webhook_targets.check_url(&body.url).await?;
     let hook = Webhook { url: url.clone() };
     state.risk_edge().webhooks.set(state.meta(), merchant, hook).await?;
     let response = WebhookResponse {

@@ -1,7 +1,8 @@
 //! The dispatcher `Server` runs: a scanner thread (journal -> outbox, every `poll`) and a
 //! sender task (due deliveries -> merchants' endpoints, at most `concurrency` at once). Times
 //! in the outbox (next attempts, the give-up age, the signature's `t`) come from the engine's
-//! injected clock; the polling itself runs on real time.
+//! injected clock; the polling itself runs on real time. Deliveries go through
+//! `target::delivery_client`: only to checked public addresses, no redirects.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,8 +53,10 @@ impl Dispatcher {
                 }
             })
             .map_err(|e| e.to_string())?;
+        let client = super::target::delivery_client(state.edge().webhook_targets.clone())?;
         let (shutdown, stopped) = oneshot::channel();
-        let sender = tokio::spawn(send_loop(Arc::new(Mutex::new(send_outbox)), state, options, stopped));
+        let outbox = Arc::new(Mutex::new(send_outbox));
+        let sender = tokio::spawn(send_loop(outbox, client, state, options, stopped));
         Ok(Dispatcher {
             stop,
             scanner: Some(scanner),
@@ -103,8 +106,13 @@ async fn with_outbox<T: Send + 'static>(
     }
 }
 
-async fn send_loop(outbox: Shared, state: AppState, options: WebhookOptions, mut stopped: oneshot::Receiver<()>) {
-    let client = reqwest::Client::new();
+async fn send_loop(
+    outbox: Shared,
+    client: reqwest::Client,
+    state: AppState,
+    options: WebhookOptions,
+    mut stopped: oneshot::Receiver<()>,
+) {
     loop {
         tokio::select! {
             _ = &mut stopped => return,
@@ -148,6 +156,14 @@ async fn attempt(
         .ok_or("the merchant is unknown")?
         .secret
         .clone();
+    // The scheme and an address written in the URL; a name is checked by the client's
+    // resolver, which connects only to the addresses it checked.
+    let url = reqwest::Url::parse(&hook.url).map_err(|e| format!("the webhook URL: {e}"))?;
+    state
+        .edge()
+        .webhook_targets
+        .check_literal(&url)
+        .map_err(|e| e.to_string())?;
     let t = state.clock().now().as_second();
     let signed = signature(secret.as_bytes(), t, &delivery.body);
     let key = delivery.key.to_string();

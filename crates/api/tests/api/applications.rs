@@ -1,7 +1,9 @@
 //! Credit applications over HTTP: approve (the line is usable with the token it returns),
 //! decline with scorecard reasons, review and an analyst's approval, duplicate ID numbers
-//! however written, invalid fields, who may read an application, the per-IP limit, and records
-//! surviving a restart. The server runs the shipped risk rules; identity is the simulator.
+//! however written (answered exactly as a fresh application in review is), invalid fields, who
+//! may read an application, the per-IP limit, and records surviving a restart. The server runs
+//! the shipped risk rules; identity is the simulator; the test client stands for the edge proxy
+//! (127.0.0.1 is a trusted proxy, so `X-Forwarded-For` names the applicant's address).
 
 use std::sync::Arc;
 
@@ -20,11 +22,15 @@ async fn server() -> TestServer {
         Arc::new(risk::RuleSetCell::new(Arc::new(rules))),
         risk::FeatureConfig::default(),
     );
-    TestServer::start_with(EngineConfig {
+    let edge = api::EdgeConfig {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..crate::harness::test_edge()
+    };
+    let engine = EngineConfig {
         risk: Some(Arc::new(shared)),
         ..engine_config()
-    })
-    .await
+    };
+    TestServer::start_with_edge(engine, api::RiskOptions::default(), edge).await
 }
 
 fn good_file() -> Value {
@@ -144,13 +150,19 @@ async fn a_review_waits_for_an_analyst_who_approves_it() {
     .await;
     assert_eq!(answer.status, 202, "{}", answer.text);
     assert_eq!(answer.ok()["outcome"], "review");
-    assert!(
-        reasons(answer.ok()).contains(&"CREDIT_PD_ELEVATED".to_owned()),
-        "{}",
-        answer.text
+    assert_eq!(
+        reasons(answer.ok()),
+        Vec::<String>::new(),
+        "the reasons are the analyst's"
     );
     assert_eq!(answer.ok()["limit_fen"], Value::Null, "the proposal is for the analyst");
     let id = answer.str("application_id");
+    let record = t.get(&operator(), &format!("/v1/applications/{id}")).await;
+    assert!(
+        reasons(record.ok()).contains(&"CREDIT_PD_ELEVATED".to_owned()),
+        "{}",
+        record.text
+    );
 
     let queue = t.get(&operator(), "/v1/applications?status=review").await;
     let listed: Vec<_> = queue.ok()["applications"]
@@ -198,11 +210,73 @@ async fn one_id_number_gets_one_line_however_it_is_written() {
         )
         .await;
         assert_eq!(
-            (again.status, again.code()),
-            (409, "duplicate_application"),
+            (again.status, again.ok()["outcome"].as_str()),
+            (202, Some("review")),
             "{}",
             again.text
         );
+        let id = again.str("application_id");
+        let record = t.get(&operator(), &format!("/v1/applications/{id}")).await;
+        assert_eq!(record.str("outcome"), "duplicate", "the operator sees the real outcome");
+        assert_eq!(reasons(record.ok()), ["LINE_EXISTS"]);
+    }
+}
+
+/// Issue 13: the answer told anyone whether an ID number had a line (409
+/// duplicate_application). Now an ID number with a line and a fresh one in review get the same
+/// status and the same body but for the application id.
+#[tokio::test]
+async fn an_id_number_with_a_line_and_a_fresh_one_get_indistinguishable_answers() {
+    let t = server().await;
+    let customer_id = "11010519900315101X";
+    let approved = apply(
+        &t,
+        &application(customer_id, good_file(), "10000.00", "20000.00"),
+        "58.1.3.1",
+    )
+    .await;
+    assert_eq!(approved.status, 201, "{}", approved.text);
+    let mut review_file = good_file();
+    review_file["housing"] = json!("rent");
+    review_file["employment"] = json!("part_time");
+    review_file["employment_years"] = json!(1);
+    review_file["assets"] = json!("0");
+    let fresh = apply(
+        &t,
+        &application("110105198501011007", review_file.clone(), "6000.00", "20000.00"),
+        "58.1.3.2",
+    )
+    .await;
+    let existing = apply(
+        &t,
+        &application(customer_id, review_file, "6000.00", "20000.00"),
+        "58.1.3.3",
+    )
+    .await;
+    assert_eq!(fresh.status, existing.status, "{} / {}", fresh.text, existing.text);
+    let public = |answer: &crate::harness::Answer| {
+        let mut body = answer.body.clone();
+        assert!(
+            body["application_id"].as_str().is_some_and(|id| !id.is_empty()),
+            "{}",
+            answer.text
+        );
+        body["application_id"] = Value::Null;
+        body
+    };
+    assert_eq!(public(&fresh), public(&existing));
+    assert_eq!(
+        fresh.text.len(),
+        existing.text.len(),
+        "{} / {}",
+        fresh.text,
+        existing.text
+    );
+    // Operators still see which was which.
+    for (answer, outcome) in [(&fresh, "review"), (&existing, "duplicate")] {
+        let id = answer.str("application_id");
+        let record = t.get(&operator(), &format!("/v1/applications/{id}")).await;
+        assert_eq!(record.str("outcome"), outcome);
     }
 }
 

@@ -123,6 +123,7 @@ pub struct TestServer {
     keys: AtomicU64,
     engine: EngineConfig,
     options: api::RiskOptions,
+    edge: api::EdgeConfig,
 }
 
 /// A small engine without the daily scheduler (tests advance the days themselves).
@@ -141,6 +142,19 @@ pub fn config(dir: &std::path::Path, engine: EngineConfig) -> Config {
         data_dir: dir.to_path_buf(),
         engine,
         admin_token: Some(ADMIN.into()),
+        edge: test_edge(),
+    }
+}
+
+/// The edge the tests run with: the defaults, but webhooks may go to the tests' receivers on
+/// http://127.0.0.1, and every test client is 127.0.0.1, so the budget of authentication
+/// failures is out of the way of tests that are refused on purpose (`edge_policy.rs` tests it
+/// with its own).
+pub fn test_edge() -> api::EdgeConfig {
+    api::EdgeConfig {
+        allow_insecure_webhooks: true,
+        auth_failures_per_minute: 100_000,
+        ..api::EdgeConfig::default()
     }
 }
 
@@ -155,9 +169,18 @@ impl TestServer {
 
     /// A server with risk options (rules, step-up providers, webhook timing).
     pub async fn start_with_risk(engine: EngineConfig, options: api::RiskOptions) -> TestServer {
+        TestServer::start_with_edge(engine, options, test_edge()).await
+    }
+
+    /// A server with its own edge limits (timeouts, connection cap, trusted proxies).
+    pub async fn start_with_edge(engine: EngineConfig, options: api::RiskOptions, edge: api::EdgeConfig) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(start_at()));
-        let server = Server::start_with(config(dir.path(), engine.clone()), options.clone(), clock.clone())
+        let config = Config {
+            edge: edge.clone(),
+            ..config(dir.path(), engine.clone())
+        };
+        let server = Server::start_with(config, options.clone(), clock.clone())
             .await
             .unwrap();
         let base = format!("http://{}", server.addr());
@@ -170,13 +193,17 @@ impl TestServer {
             keys: AtomicU64::new(0),
             engine,
             options,
+            edge,
         }
     }
 
     /// Stops the server and starts a new one on the same data directory.
     pub async fn restart(&mut self) {
         self.server.take().unwrap().stop().await.unwrap();
-        let config = config(self.dir.path(), self.engine.clone());
+        let config = Config {
+            edge: self.edge.clone(),
+            ..config(self.dir.path(), self.engine.clone())
+        };
         let server = Server::start_with(config, self.options.clone(), self.clock.clone())
             .await
             .unwrap();

@@ -266,7 +266,7 @@ pub struct TierDto {
     pub rate_ppm: u32,
 }
 
-/// What the applicant is told.
+/// What the applicant is told. A review (and a duplicate, answered as one) carries no reasons.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionResponse {
     pub application_id: String,
@@ -303,6 +303,24 @@ impl DecisionResponse {
             limit_fen: approved.then(|| d.limit.map(|l| l.fen())).flatten(),
             tier: approved.then(|| d.tier.as_ref().map(tier)).flatten(),
             billing_day: approved.then_some(d.billing_day).flatten(),
+        }
+    }
+}
+
+impl DecisionResponse {
+    /// "Received, in review": the same for a review and a duplicate, with no reasons (they are
+    /// the operator's: `GET /v1/applications/{id}`).
+    pub fn received(d: &Decision) -> DecisionResponse {
+        DecisionResponse {
+            application_id: d.application.map(|a| a.0.to_string()).unwrap_or_default(),
+            outcome: onboarding::Outcome::Review.code(),
+            reasons: Vec::new(),
+            challenge: None,
+            customer_id: None,
+            token: None,
+            limit_fen: None,
+            tier: None,
+            billing_day: None,
         }
     }
 }
