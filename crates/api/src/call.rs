@@ -5,9 +5,9 @@
 //! `Idempotency-Key`; handlers then parse the body and path parameters through it, so every
 //! rejection has the error shape.
 
-use axum::body::{Body, Bytes};
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, RawPathParams, Request};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};

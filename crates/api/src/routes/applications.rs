@@ -112,6 +112,7 @@ pub async fn apply(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let started = tokio::time::Instant::now();
     let service = apps.service()?;
     let ip = peer.unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let now = state.clock().now();
@@ -126,7 +127,7 @@ pub async fn apply(
         .map_err(|e| ApiError::internal(format!("application not recorded: {e}")))?;
     let status = match decision.outcome {
         Outcome::Approved => StatusCode::CREATED,
-        Outcome::Review | Outcome::Duplicate => return Ok(received(&decision)),
+        Outcome::Review | Outcome::Duplicate => return Ok(received(&decision, started).await),
         Outcome::Declined | Outcome::ChallengeRequired => StatusCode::OK,
         Outcome::InvalidInput => {
             let field = decision.field.clone().unwrap_or_default();
@@ -143,13 +144,20 @@ pub async fn apply(
     Ok(respond(status, &dto::DecisionResponse::of(&decision, token), false))
 }
 
+/// The least time a "received, in review" answer takes: a duplicate is decided sooner than a
+/// review (it skips the score and the engine's checkpoint); both are held to this so the time
+/// to answer does not tell them apart either (as long as a review is decided within it).
+pub const RECEIVED_FLOOR: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// `202` "received, in review": a review, or an ID number that already has a line or an open
-/// application, told apart only in the record and the log.
-fn received(decision: &onboarding::Decision) -> Response {
+/// application, told apart only in the record and the log, answered no sooner than
+/// [`RECEIVED_FLOOR`] after the request came.
+async fn received(decision: &onboarding::Decision, started: tokio::time::Instant) -> Response {
     if decision.outcome == Outcome::Duplicate {
         let application = decision.application.map(|a| a.0);
         tracing::info!(?application, reasons = ?decision.reasons, "a duplicate application, answered as in review");
     }
+    tokio::time::sleep_until(started + RECEIVED_FLOOR).await;
     respond(StatusCode::ACCEPTED, &dto::DecisionResponse::received(decision), false)
 }
 

@@ -247,12 +247,17 @@ async fn an_id_number_with_a_line_and_a_fresh_one_get_indistinguishable_answers(
         "58.1.3.2",
     )
     .await;
+    let asked = std::time::Instant::now();
     let existing = apply(
         &t,
         &application(customer_id, review_file, "6000.00", "20000.00"),
         "58.1.3.3",
     )
     .await;
+    assert!(
+        asked.elapsed() >= std::time::Duration::from_millis(250),
+        "a duplicate is not answered sooner than a review can be"
+    );
     assert_eq!(fresh.status, existing.status, "{} / {}", fresh.text, existing.text);
     let public = |answer: &crate::harness::Answer| {
         let mut body = answer.body.clone();
