@@ -19,6 +19,7 @@ mod committer;
 mod engine;
 mod error;
 mod idempotency;
+pub mod journal;
 mod monitor;
 mod partition;
 pub mod pricing;
@@ -36,7 +37,7 @@ mod worker;
 
 pub use application::{Approval, CreditApplication, LineOpening};
 pub use cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, Watch};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock, journal_time};
 pub use engine::{Engine, EngineConfig};
 pub use error::EngineError;
 pub use idempotency::IdempotencyIndex;

@@ -12,7 +12,7 @@
 //! an account's credit (a void, a refund, a freeze) is a plain credit command op, so an
 //! account's command history is complete for a fraud restatement.
 
-use credit::{AccountId, Command, FreezeReason, HoldState, MerchantId, OpId, TxnId};
+use credit::{AccountId, Command, Event, FreezeReason, HoldState, MerchantId, OpId, TxnId};
 use jiff::Timestamp;
 use risk::CheckpointDetail;
 
@@ -322,6 +322,28 @@ impl Partition {
             Op::ResolveCase { case, confirm } => self.resolve_case(*case, *confirm, at, notices),
             _ => Ok(()),
         }
+    }
+
+    /// Applies a theft confirmation: the exemption first (a refusal changes nothing and leaves
+    /// the case open), then the case closes as confirmed.
+    pub(crate) fn confirm_theft_case(
+        &mut self,
+        case: u64,
+        exemption: Option<&Command>,
+        at: Timestamp,
+        events: &mut Vec<Event>,
+        notices: &mut Vec<Notice>,
+    ) -> Result<(), EngineRejection> {
+        let known = self.cases.get(&case).ok_or(EngineRejection::CaseNotFound)?;
+        if known.status != CaseStatus::Open {
+            return Err(EngineRejection::CaseClosed);
+        }
+        if let Some(command) = exemption {
+            self.book
+                .apply(at, command, events)
+                .map_err(EngineRejection::ExemptionFailed)?;
+        }
+        self.resolve_case(case, true, at, notices)
     }
 
     #[allow(clippy::too_many_arguments)]
