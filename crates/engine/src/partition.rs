@@ -429,6 +429,15 @@ impl Partition {
         }
     }
 
+    /// Replays a journaled refusal without deciding it again: the partition's clock moves and
+    /// the account is brought to the record's day, as the refused command did (see recovery).
+    pub(crate) fn replay_refusal(&mut self, account: AccountId, at: Timestamp, events: &mut Vec<Event>) {
+        if at > self.last_at {
+            self.last_at = at;
+        }
+        let _ = self.book.advance_account(at, account, events);
+    }
+
     /// The credit profile set at onboarding.
     pub(crate) fn profile(&self, account: AccountId) -> Option<CreditProfile> {
         self.profiles.get(&account).copied()

@@ -8,6 +8,7 @@
 //! journaled checkpoint input again (they are not in the snapshot), which bounds how fast a
 //! store with a long journal restarts; see ARCHITECTURE.md.
 
+use credit::{Command, Rejection};
 use jiff::Timestamp;
 use store::{Journal, StoreError};
 
@@ -67,6 +68,10 @@ pub(crate) fn replay(
                     partition.note_ids(&record.op);
                     record.outcome
                 }
+                (op, Err(rejection)) if let Some(account) = history_refusal(op, *rejection) => {
+                    partition.replay_refusal(account, at, &mut events);
+                    record.outcome
+                }
                 (op, _) => partition.apply_op(op, at, record.risk.as_ref(), &mut events, &mut notices),
             };
             let differs = if outcome != record.outcome {
@@ -105,6 +110,27 @@ pub(crate) fn replay(
     }
     result?;
     Ok(partition)
+}
+
+/// The account of an exemption refused because its history did not reproduce the account.
+/// That refusal is final: its outcome depended on the live state it was compared with, and
+/// engines before journal-precision time compared it with a state stamped in nanoseconds that
+/// no replay rebuilds (a store they wrote would otherwise never start again). Replay brings
+/// the account to the record's day, as the refused command did, and exempts nothing.
+fn history_refusal(op: &Op, rejection: EngineRejection) -> Option<credit::AccountId> {
+    let mismatch = matches!(
+        rejection,
+        EngineRejection::Credit(Rejection::HistoryMismatch)
+            | EngineRejection::ExemptionFailed(Rejection::HistoryMismatch)
+    );
+    match op {
+        Op::Credit(command @ Command::ExemptFraud { .. })
+        | Op::ConfirmTheft {
+            exemption: Some(command),
+            ..
+        } if mismatch => command.account(),
+        _ => None,
+    }
 }
 
 /// Observes every journaled checkpoint input again, in order, so velocity and history features

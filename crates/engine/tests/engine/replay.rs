@@ -313,3 +313,113 @@ fn a_theft_confirmed_on_a_clock_with_nanoseconds_is_exempt_and_replays() {
         Amount::from_fen(150_000)
     );
 }
+
+/// Every accepted credit command of `account` in the journal, as a fraud exemption's history.
+fn history(h: &Harness, account: AccountId) -> Vec<credit::Recorded> {
+    let mut journal = h.backend.journal().unwrap();
+    let mut out = Vec::new();
+    journal
+        .scan(0, 0, &mut |_, bytes| {
+            for record in engine::BatchBody::decode(bytes).unwrap().records {
+                if let (Op::Credit(command), Ok(())) = (&record.op, &record.outcome)
+                    && command.account() == Some(account)
+                {
+                    let at = Timestamp::from_microsecond(record.at_us).unwrap();
+                    out.push(credit::Recorded {
+                        at,
+                        command: command.clone(),
+                    });
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    out
+}
+
+/// A store an older engine wrote after a theft confirmation on the system clock: the case was
+/// closed as confirmed, then the exemption, a separate record, was refused (`history_mismatch`:
+/// it compared a state stamped in nanoseconds with the journal's microseconds). Replay would
+/// apply that exemption; it keeps the refusal instead, so the store opens as it was
+/// acknowledged, and the operator can then exempt the transaction directly.
+#[test]
+fn a_store_with_an_exemption_refused_by_an_older_engine_opens_as_acknowledged() {
+    let mut h = Harness::memory(1);
+    h.open(1, 1_000_000);
+    let account = AccountId(1);
+    let txn = h.authorize(1, 2, 150_000).unwrap();
+    let capture = TxnAction::Capture {
+        amount: Amount::from_fen(150_000),
+    };
+    assert!(super::applied(&h.call(Request::Txn {
+        merchant: MerchantId(2),
+        txn,
+        action: capture
+    })));
+    let report = h.call(Request::ReportTheft {
+        account,
+        txns: vec![txn],
+    });
+    let Outcome::Applied {
+        op: Op::OpenCase { case, .. },
+        ..
+    } = report.outcome
+    else {
+        panic!("{report:?}")
+    };
+    h.engine.take().unwrap().shutdown();
+
+    let at_us = h.clock.now().as_microsecond();
+    let confirmed = engine::Record {
+        at_us,
+        op: Op::ResolveCase { case, confirm: true },
+        outcome: Ok(()),
+        events: Vec::new(),
+        idempotency: None,
+        risk: None,
+        notices: vec![engine::Notice::CaseResolved {
+            account,
+            case,
+            confirmed: true,
+        }],
+    };
+    let exemption = Command::ExemptFraud {
+        account,
+        txns: vec![txn],
+        history: history(&h, account),
+    };
+    let refused = engine::Record {
+        op: Op::Credit(exemption),
+        outcome: Err(engine::EngineRejection::Credit(credit::Rejection::HistoryMismatch)),
+        notices: Vec::new(),
+        ..confirmed.clone()
+    };
+    let body = engine::BatchBody {
+        records: vec![confirmed, refused],
+        accounts: Vec::new(),
+    };
+    let mut bytes = Vec::new();
+    body.encode(&mut bytes);
+    let mut journal = h.backend.journal().unwrap();
+    let seq = journal.last_seq(0).unwrap() + 1;
+    journal
+        .append(&[store::BatchRef {
+            partition: 0,
+            seq,
+            bytes: &bytes,
+        }])
+        .unwrap();
+
+    h.engine = Some(engine::Engine::start(h.config.clone(), h.backend.clone(), h.engine_clock.clone()).unwrap());
+    let state = h.account(1);
+    assert!(state.exempt.is_empty(), "the refusal stands");
+    assert_eq!(state.principal_owed(), Amount::from_fen(150_000));
+    let exempt = h.call(Request::ExemptFraud {
+        account,
+        txns: vec![txn],
+    });
+    assert!(super::applied(&exempt), "{exempt:?}");
+    assert_eq!(h.account(1).principal_owed(), Amount::ZERO);
+    let live = live_states(&h);
+    assert_same(&live, &replayed_states(&h), "live vs replayed");
+}
