@@ -10,7 +10,9 @@
 //!
 //! It knows threads, queues and the store's traits. It must never know HTTP or JSON, never
 //! parse requests (callers hand it typed [`Request`]s), and never decide a credit rule: those
-//! live in `credit`. The clock it reads is the injected [`Clock`].
+//! live in `credit`. The clock it reads is the injected [`Clock`], truncated to the journal's
+//! precision ([`journal_time`]) before anything is applied, so replay rebuilds the live state
+//! exactly; [`journal`] reads the journal for operators and tests.
 
 pub mod application;
 mod cases;
