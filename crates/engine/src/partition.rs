@@ -507,16 +507,17 @@ impl Partition {
 }
 
 /// An account's accepted credit commands from its journaled records: a fraud exemption's
-/// history.
+/// history. A line opened through onboarding (`OpenLine`) was opened by its `OpenAccount`.
 pub(crate) fn history_of(records: &[(Timestamp, Record)]) -> Vec<Recorded> {
     records
         .iter()
-        .filter_map(|(at, record)| match (&record.op, &record.outcome) {
-            (Op::Credit(command), Ok(())) if !matches!(command, Command::Advance) => Some(Recorded {
-                at: *at,
-                command: command.clone(),
-            }),
-            _ => None,
+        .filter_map(|(at, record)| {
+            let command = match (&record.op, &record.outcome) {
+                (Op::Credit(command), Ok(())) if !matches!(command, Command::Advance) => command.clone(),
+                (Op::OpenLine(line), Ok(())) => line.command(),
+                _ => return None,
+            };
+            Some(Recorded { at: *at, command })
         })
         .collect()
 }
