@@ -44,7 +44,7 @@ fn tier(name: &str, ppm: u32) -> Pricing {
     }
 }
 
-fn opening(account: u64, limit_yuan: i64) -> LineOpening {
+pub(super) fn opening(account: u64, limit_yuan: i64) -> LineOpening {
     LineOpening {
         account: AccountId(account),
         limit: Amount::yuan(limit_yuan),
