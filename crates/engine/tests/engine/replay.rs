@@ -3,10 +3,11 @@
 //! run on a clock whose every reading has a sub-microsecond part, as the system clock's do.
 //! After every batch of commands, each partition's state in the running engine must equal the
 //! state replaying its journal from the first batch rebuilds (`engine::journal::verify`), and
-//! the state after a restart (the sequence goes on on the restarted engine). One of the
-//! accounts is a line opened through onboarding. The journal keeps microseconds: an engine that applied commands
-//! at the clock's nanoseconds held a state no replay could rebuild, refused a theft's
-//! exemption live that replay then applied, and could not restart.
+//! the state after a restart, from a snapshot when one was taken (the sequence goes on on the
+//! restarted engine). One of the accounts is a line opened through onboarding. The journal
+//! keeps microseconds: an engine that applied commands at the clock's nanoseconds held a state
+//! no replay could rebuild, refused a theft's exemption live that replay then applied, and
+//! could not restart.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +72,8 @@ enum Step {
         minutes: i64,
         advance: bool,
     },
+    /// Every partition writes a snapshot (a restart then starts from it).
+    Snapshot,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -86,6 +89,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (any::<prop::sample::Index>(), prop::bool::weighted(0.8))
             .prop_map(|(i, confirm)| Step::Resolve { case: i.index(1 << 16), confirm }),
         2 => (1..3_000i64, prop::bool::weighted(0.3)).prop_map(|(minutes, advance)| Step::Wait { minutes, advance }),
+        1 => Just(Step::Snapshot),
     ]
 }
 
@@ -213,6 +217,7 @@ fn run(h: &Harness, made: &mut Made, step: &Step) {
                 }
             }
         }
+        Step::Snapshot => h.engine().snapshot(),
         Step::Wait { minutes, advance } => {
             h.clock.advance(SignedDuration::from_mins(*minutes));
             if *advance {
