@@ -116,6 +116,15 @@ pub fn refusal(rejection: EngineRejection, audience: Audience) -> ApiError {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, rejection.to_string())
         }
         EngineRejection::WrongRequest => ApiError::internal("a credit command was sent as the wrong request"),
+        // A theft confirmation the credit core could not restate: nothing changed, the case is
+        // still open; the message names the core's reason.
+        EngineRejection::ExemptionFailed(reason) => ApiError::conflict(
+            code,
+            format!(
+                "the exemption was refused ({}: {reason}); the case stays open",
+                reason.code()
+            ),
+        ),
     }
 }
 

@@ -160,6 +160,20 @@ impl Book {
         }
     }
 
+    /// What `apply` does to an account before it decides a command: the book's clock moves to
+    /// `at` and the account is brought to that day (statements, interest, penalties due by
+    /// then). For a shell replaying a journaled refusal it does not decide again.
+    pub fn advance_account(&mut self, at: Timestamp, id: AccountId, out: &mut Vec<Event>) -> Result<(), Rejection> {
+        if self.last_at.is_some_and(|last| at < last) {
+            return Err(Rejection::ClockWentBackwards);
+        }
+        self.last_at = Some(at);
+        let today = self.clock.day_of(at);
+        let index = self.index_of(id)?;
+        self.accounts[index].advance_to(today, &self.product, out);
+        Ok(())
+    }
+
     fn index_of(&self, id: AccountId) -> Result<usize, Rejection> {
         self.index
             .get(&id)

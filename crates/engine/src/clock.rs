@@ -1,5 +1,6 @@
 //! [`Clock`]: where the engine gets the time it passes to the core. The only clock read in the
-//! write path.
+//! write path. Every reading that stamps state goes through [`journal_time`] first: the journal
+//! keeps microseconds, so the live state must too, or replay would rebuild a different one.
 
 use std::sync::Mutex;
 
@@ -7,6 +8,13 @@ use jiff::{SignedDuration, Timestamp};
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Timestamp;
+}
+
+/// A clock reading at the journal's precision: whole microseconds, truncated as the journal's
+/// `Record::at_us` truncates them, so what the engine applies live is exactly what replaying
+/// the journal applies (DESIGN.md section 2).
+pub fn journal_time(at: Timestamp) -> Timestamp {
+    Timestamp::from_microsecond(at.as_microsecond()).unwrap_or(at)
 }
 
 /// The machine's clock.

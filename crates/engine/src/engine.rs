@@ -354,6 +354,19 @@ impl Engine {
             .collect()
     }
 
+    /// Every partition's state in the canonical form [`crate::journal::verify`] rebuilds from
+    /// the journal, after the requests queued before this call are durable. It copies every
+    /// account: for tests and checks, not for the request path.
+    pub fn states(&self) -> Result<Vec<oneshot::Receiver<crate::journal::PartitionState>>, SubmitError> {
+        (0..self.config.partitions)
+            .map(|p| {
+                let (reply, receiver) = oneshot::channel();
+                self.send(p, Msg::State { reply })?;
+                Ok(receiver)
+            })
+            .collect()
+    }
+
     /// Asks every partition for a snapshot now.
     pub fn snapshot(&self) {
         for p in 0..self.config.partitions {

@@ -6,8 +6,11 @@ pub enum EngineError {
     Store(#[from] store::StoreError),
     #[error("the journal or a snapshot is unreadable: {0}")]
     Corrupt(String),
+    /// A record replayed differently from what the journal says: the engine does not start
+    /// (it would serve a state other than the one it acknowledged). The message names the
+    /// record and the way out.
     #[error("replaying the journal did not reproduce what was acknowledged: {0}")]
-    ReplayDiverged(String),
+    ReplayDiverged(Box<crate::journal::Divergence>),
     #[error("configuration: {0}")]
     Config(String),
 }

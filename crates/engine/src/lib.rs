@@ -10,7 +10,9 @@
 //!
 //! It knows threads, queues and the store's traits. It must never know HTTP or JSON, never
 //! parse requests (callers hand it typed [`Request`]s), and never decide a credit rule: those
-//! live in `credit`. The clock it reads is the injected [`Clock`].
+//! live in `credit`. The clock it reads is the injected [`Clock`], truncated to the journal's
+//! precision ([`journal_time`]) before anything is applied, so replay rebuilds the live state
+//! exactly; [`journal`] reads the journal for operators and tests.
 
 pub mod application;
 mod cases;
@@ -19,6 +21,7 @@ mod committer;
 mod engine;
 mod error;
 mod idempotency;
+pub mod journal;
 mod monitor;
 mod partition;
 pub mod pricing;
@@ -36,7 +39,7 @@ mod worker;
 
 pub use application::{Approval, CreditApplication, LineOpening};
 pub use cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, Watch};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock, journal_time};
 pub use engine::{Engine, EngineConfig};
 pub use error::EngineError;
 pub use idempotency::IdempotencyIndex;

@@ -12,7 +12,7 @@
 //! an account's credit (a void, a refund, a freeze) is a plain credit command op, so an
 //! account's command history is complete for a fraud restatement.
 
-use credit::{AccountId, Command, FreezeReason, HoldState, MerchantId, OpId, TxnId};
+use credit::{AccountId, Command, Event, FreezeReason, HoldState, MerchantId, OpId, TxnId};
 use jiff::Timestamp;
 use risk::CheckpointDetail;
 
@@ -324,6 +324,28 @@ impl Partition {
         }
     }
 
+    /// Applies a theft confirmation: the exemption first (a refusal changes nothing and leaves
+    /// the case open), then the case closes as confirmed.
+    pub(crate) fn confirm_theft_case(
+        &mut self,
+        case: u64,
+        exemption: Option<&Command>,
+        at: Timestamp,
+        events: &mut Vec<Event>,
+        notices: &mut Vec<Notice>,
+    ) -> Result<(), EngineRejection> {
+        let known = self.cases.get(&case).ok_or(EngineRejection::CaseNotFound)?;
+        if known.status != CaseStatus::Open {
+            return Err(EngineRejection::CaseClosed);
+        }
+        if let Some(command) = exemption {
+            self.book
+                .apply(at, command, events)
+                .map_err(EngineRejection::ExemptionFailed)?;
+        }
+        self.resolve_case(case, true, at, notices)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn open_case(
         &mut self,
@@ -448,4 +470,79 @@ pub(crate) fn evidence_from(records: &[(Timestamp, Record)], txns: &[TxnId]) -> 
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    //! A theft confirmation is one outcome with its exemption.
+
+    use credit::{Command, MerchantId, Product, Recorded, Rejection};
+    use jiff::Timestamp;
+    use money::Amount;
+
+    use super::*;
+
+    #[test]
+    fn a_refused_exemption_leaves_the_theft_case_open_and_the_account_unchanged() {
+        let zone = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
+        let mut p = Partition::new(0, Product::default(), zone, None);
+        let at: Timestamp = "2026-03-01T10:00:00+08:00".parse().unwrap();
+        let (account, txn, case) = (AccountId(1), TxnId(256), 256);
+        let commands = [
+            Command::OpenAccount {
+                account,
+                limit: Amount::from_fen(1_000_000),
+                billing_day: 5,
+            },
+            Command::Authorize {
+                account,
+                txn,
+                merchant: MerchantId(2),
+                amount: Amount::from_fen(150_000),
+                plan: None,
+            },
+        ];
+        let (mut events, mut notices) = (Vec::new(), Vec::new());
+        for command in &commands {
+            p.apply_op(&Op::Credit(command.clone()), at, None, &mut events, &mut notices)
+                .unwrap();
+        }
+        let report = Op::OpenCase {
+            account,
+            case,
+            kind: CaseKind::Theft,
+            txns: vec![txn],
+            evidence: Vec::new(),
+        };
+        p.apply_op(&report, at, None, &mut events, &mut notices).unwrap();
+        let before = p.book.account(account).cloned();
+
+        // A history that does not hold the transaction: the core refuses the exemption.
+        notices.clear();
+        let exemption = |history| Command::ExemptFraud {
+            account,
+            txns: vec![txn],
+            history,
+        };
+        let refused = Op::ConfirmTheft {
+            case,
+            exemption: Some(exemption(Vec::new())),
+        };
+        assert_eq!(
+            p.apply_op(&refused, at, None, &mut events, &mut notices),
+            Err(EngineRejection::ExemptionFailed(Rejection::TxnNotFound))
+        );
+        assert_eq!(p.case(case).map(|c| c.status), Some(CaseStatus::Open));
+        assert!(notices.is_empty(), "no case.resolved notice: {notices:?}");
+        assert_eq!(p.book.account(account).cloned(), before);
+
+        let history = commands.map(|command| Recorded { at, command }).to_vec();
+        let confirmed = Op::ConfirmTheft {
+            case,
+            exemption: Some(exemption(history)),
+        };
+        p.apply_op(&confirmed, at, None, &mut events, &mut notices).unwrap();
+        assert_eq!(p.case(case).map(|c| c.status), Some(CaseStatus::Confirmed));
+        assert_eq!(p.book.account(account).map(|a| a.exempt.clone()), Some(vec![txn]));
+    }
 }

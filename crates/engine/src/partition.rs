@@ -147,9 +147,11 @@ impl Partition {
         }
     }
 
-    /// A timestamp for the next command: the clock's, but never before the last one (the core
+    /// A timestamp for the next command: the clock's at the journal's precision (whole
+    /// microseconds, what replay will apply it at), but never before the last one (the core
     /// refuses time going backwards, and a clock step back must not stop the partition).
     pub fn next_at(&mut self, now: Timestamp) -> Timestamp {
+        let now = crate::clock::journal_time(now);
         let at = if now > self.last_at { now } else { self.last_at };
         self.last_at = at;
         at
@@ -312,6 +314,10 @@ impl Partition {
                 if known.status != crate::cases::CaseStatus::Open {
                     return Err(EngineRejection::CaseClosed);
                 }
+                if *confirm && known.kind == crate::cases::CaseKind::Theft {
+                    let (account, txns) = (known.account, known.txns.clone());
+                    return Ok(self.confirm_theft(*case, account, txns, journal));
+                }
                 Ok(Op::ResolveCase {
                     case: *case,
                     confirm: *confirm,
@@ -331,6 +337,29 @@ impl Partition {
             }
             Request::OpenLine(line) => Ok(Op::OpenLine(Box::new(line.bounded()))),
         }
+    }
+
+    /// The op of a theft confirmation: the case closes with the exemption of its transactions
+    /// not yet exempt, restated from the account's journaled history.
+    fn confirm_theft(
+        &self,
+        case: u64,
+        account: AccountId,
+        txns: Vec<TxnId>,
+        journal: &mut dyn FnMut(AccountId) -> Vec<(Timestamp, Record)>,
+    ) -> Op {
+        let already = self
+            .book
+            .account(account)
+            .map(|a| a.exempt.as_slice())
+            .unwrap_or_default();
+        let txns: Vec<TxnId> = txns.into_iter().filter(|t| !already.contains(t)).collect();
+        let exemption = (!txns.is_empty()).then(|| Command::ExemptFraud {
+            account,
+            txns,
+            history: history_of(&journal(account)),
+        });
+        Op::ConfirmTheft { case, exemption }
     }
 
     /// Applies an op at `at` with the decision journaled for it, appending its events and
@@ -394,7 +423,19 @@ impl Partition {
             | Op::ListFraud { .. }
             | Op::OpenCase { .. }
             | Op::ResolveCase { .. } => self.apply_monitor_op(op, at, risk, notices),
+            Op::ConfirmTheft { case, exemption } => {
+                self.confirm_theft_case(*case, exemption.as_ref(), at, events, notices)
+            }
         }
+    }
+
+    /// Replays a journaled refusal without deciding it again: the partition's clock moves and
+    /// the account is brought to the record's day, as the refused command did (see recovery).
+    pub(crate) fn replay_refusal(&mut self, account: AccountId, at: Timestamp, events: &mut Vec<Event>) {
+        if at > self.last_at {
+            self.last_at = at;
+        }
+        let _ = self.book.advance_account(at, account, events);
     }
 
     /// The credit profile set at onboarding.
@@ -466,16 +507,17 @@ impl Partition {
 }
 
 /// An account's accepted credit commands from its journaled records: a fraud exemption's
-/// history.
+/// history. A line opened through onboarding (`OpenLine`) was opened by its `OpenAccount`.
 pub(crate) fn history_of(records: &[(Timestamp, Record)]) -> Vec<Recorded> {
     records
         .iter()
-        .filter_map(|(at, record)| match (&record.op, &record.outcome) {
-            (Op::Credit(command), Ok(())) if !matches!(command, Command::Advance) => Some(Recorded {
-                at: *at,
-                command: command.clone(),
-            }),
-            _ => None,
+        .filter_map(|(at, record)| {
+            let command = match (&record.op, &record.outcome) {
+                (Op::Credit(command), Ok(())) if !matches!(command, Command::Advance) => command.clone(),
+                (Op::OpenLine(line), Ok(())) => line.command(),
+                _ => return None,
+            };
+            Some(Recorded { at: *at, command })
         })
         .collect()
 }

@@ -79,6 +79,13 @@ pub enum Op {
     CreditApplication(Box<crate::application::CreditApplication>),
     /// An approved line opened: the account, its limit and its priced credit profile at once.
     OpenLine(Box<crate::application::LineOpening>),
+    /// An operator confirmed a theft case: the exemption (a `Command::ExemptFraud` carrying the
+    /// history read from the journal; `None` when every reported transaction is already exempt)
+    /// and the case's closing are ONE outcome. A refused exemption refuses the whole op and the
+    /// case stays open; replay applies the same command to the same state and gets the same
+    /// answer. (Journals written before this op hold a `ResolveCase` followed by a separate
+    /// `Credit(ExemptFraud)` record; they replay as they were written.)
+    ConfirmTheft { case: u64, exemption: Option<Command> },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,11 +1,14 @@
 //! Start-up: each partition is restored from its newest snapshot, then every journal batch
 //! after it is applied again. Each replayed record must give the outcome and events it gave
 //! the first time; if one does not, the engine refuses to start rather than serve a state
-//! that differs from what it acknowledged. Risk is never decided again: a request the
+//! that differs from what it acknowledged, and the error names the record (partition, batch,
+//! index, op, both outcomes) and the way out (`iou journal inspect`, see [`crate::journal`]).
+//! Risk is never decided again: a request the
 //! journaled decision stopped stays stopped. Risk features are rebuilt by observing every
 //! journaled checkpoint input again (they are not in the snapshot), which bounds how fast a
 //! store with a long journal restarts; see ARCHITECTURE.md.
 
+use credit::{Command, Rejection};
 use jiff::Timestamp;
 use store::{Journal, StoreError};
 
@@ -15,13 +18,34 @@ use crate::risk::risk_time;
 
 use crate::error::EngineError;
 use crate::idempotency::Seen;
+use crate::journal::{Divergence, RecordView, at_of};
 use crate::partition::Partition;
 use crate::record::{BatchBody, Op};
 use crate::snapshotter;
 
 pub(crate) fn recover(id: u32, config: &EngineConfig, journal: &mut dyn Journal) -> Result<Partition, EngineError> {
+    let mut partition = replay(id, config, journal, true)?;
+    rebuild_features(&mut partition, journal)?;
+    tracing::info!(partition = id, seq = partition.seq, "partition recovered");
+    Ok(partition)
+}
+
+/// Restores partition `id` from its newest snapshot (if `from_snapshot`; else from nothing)
+/// and applies every journal batch after it, checking each record against what the journal
+/// says. A divergence names the record ([`Divergence`]).
+pub(crate) fn replay(
+    id: u32,
+    config: &EngineConfig,
+    journal: &mut dyn Journal,
+    from_snapshot: bool,
+) -> Result<Partition, EngineError> {
     let (product, zone, risk) = (&config.product, &config.zone, config.risk.clone());
-    let mut partition = match journal.load_snapshot(id)? {
+    let snapshot = if from_snapshot {
+        journal.load_snapshot(id)?
+    } else {
+        None
+    };
+    let mut partition = match snapshot {
         Some(snapshot) => {
             let state = snapshotter::decode(&snapshot.bytes)
                 .map_err(|e| EngineError::Corrupt(format!("snapshot of partition {id}: {e}")))?;
@@ -29,14 +53,14 @@ pub(crate) fn recover(id: u32, config: &EngineConfig, journal: &mut dyn Journal)
         }
         None => Partition::new(id, product.clone(), zone.clone(), risk),
     };
-    let mut divergence: Option<String> = None;
+    let mut divergence: Option<Divergence> = None;
     let mut events = Vec::new();
     let mut notices = Vec::new();
     let after = partition.seq;
     let result = journal.scan(id, after, &mut |seq, bytes| {
         let body = BatchBody::decode(bytes).map_err(|e| StoreError::Backend(e.to_string()))?;
         for (index, record) in body.records.iter().enumerate() {
-            let at = Timestamp::from_microsecond(record.at_us).unwrap_or(Timestamp::UNIX_EPOCH);
+            let at = at_of(record);
             events.clear();
             notices.clear();
             let outcome = match (&record.op, &record.outcome) {
@@ -44,14 +68,27 @@ pub(crate) fn recover(id: u32, config: &EngineConfig, journal: &mut dyn Journal)
                     partition.note_ids(&record.op);
                     record.outcome
                 }
+                (op, Err(rejection)) if let Some(account) = history_refusal(op, *rejection) => {
+                    partition.replay_refusal(account, at, &mut events);
+                    record.outcome
+                }
                 (op, _) => partition.apply_op(op, at, record.risk.as_ref(), &mut events, &mut notices),
             };
-            if outcome != record.outcome || (outcome.is_ok() && (events != record.events || notices != record.notices))
-            {
-                divergence = Some(format!(
-                    "partition {id} batch {seq} record {index}: replay gave {outcome:?}, the journal says {:?}",
-                    record.outcome
-                ));
+            let differs = if outcome != record.outcome {
+                Some("outcomes")
+            } else if outcome.is_ok() && events != record.events {
+                Some("events")
+            } else if outcome.is_ok() && notices != record.notices {
+                Some("notices")
+            } else {
+                None
+            };
+            if let Some(differs) = differs {
+                divergence = Some(Divergence {
+                    record: RecordView::of(id, seq, index as u32, record),
+                    replay: outcome,
+                    differs,
+                });
                 return Err(StoreError::Backend("replay diverged".into()));
             }
             if let Some(key) = &record.idempotency {
@@ -68,17 +105,32 @@ pub(crate) fn recover(id: u32, config: &EngineConfig, journal: &mut dyn Journal)
         Ok(())
     });
     if let Some(divergence) = divergence {
-        return Err(EngineError::ReplayDiverged(divergence));
+        tracing::error!(%divergence, "replay diverged");
+        return Err(EngineError::ReplayDiverged(Box::new(divergence)));
     }
     result?;
-    rebuild_features(&mut partition, journal)?;
-    tracing::info!(
-        partition = id,
-        snapshot_seq = after,
-        seq = partition.seq,
-        "partition recovered"
-    );
     Ok(partition)
+}
+
+/// The account of an exemption refused because its history did not reproduce the account.
+/// That refusal is final: its outcome depended on the live state it was compared with, and
+/// engines before journal-precision time compared it with a state stamped in nanoseconds that
+/// no replay rebuilds (a store they wrote would otherwise never start again). Replay brings
+/// the account to the record's day, as the refused command did, and exempts nothing.
+fn history_refusal(op: &Op, rejection: EngineRejection) -> Option<credit::AccountId> {
+    let mismatch = matches!(
+        rejection,
+        EngineRejection::Credit(Rejection::HistoryMismatch)
+            | EngineRejection::ExemptionFailed(Rejection::HistoryMismatch)
+    );
+    match op {
+        Op::Credit(command @ Command::ExemptFraud { .. })
+        | Op::ConfirmTheft {
+            exemption: Some(command),
+            ..
+        } if mismatch => command.account(),
+        _ => None,
+    }
 }
 
 /// Observes every journaled checkpoint input again, in order, so velocity and history features

@@ -157,6 +157,10 @@ pub enum EngineRejection {
     /// An idempotent retry whose stored reply could not be read back.
     #[error("the stored reply is unavailable")]
     ReplyUnavailable,
+    /// A theft confirmation whose exemption the credit core refused: nothing changed, the case
+    /// is still open.
+    #[error("the exemption was refused ({0}): the case stays open")]
+    ExemptionFailed(Rejection),
 }
 
 impl EngineRejection {
@@ -175,6 +179,7 @@ impl EngineRejection {
             EngineRejection::WrongRequest => "wrong_request",
             EngineRejection::StorageFailed => "storage_failed",
             EngineRejection::ReplyUnavailable => "reply_unavailable",
+            EngineRejection::ExemptionFailed(_) => "exemption_failed",
         }
     }
 }

@@ -14,13 +14,13 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::Duration;
 
-use credit::{Account, AccountId, Command, Event, MerchantId, TxnId};
+use credit::{Account, AccountId, Event, MerchantId, TxnId};
 use jiff::Timestamp;
 use rustc_hash::FxHashSet;
 use store::Journal;
 use tokio::sync::oneshot;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, journal_time};
 use crate::committer::{Pending, Sealed};
 use crate::idempotency::{Lookup, Seen};
 use crate::partition::Partition;
@@ -60,6 +60,10 @@ pub(crate) enum Msg {
         reply: oneshot::Sender<Vec<crate::cases::Case>>,
     },
     Snapshot,
+    /// The partition's state in canonical form (tests compare it with a replay's).
+    State {
+        reply: oneshot::Sender<crate::journal::PartitionState>,
+    },
 }
 
 /// Sealed batches kept in memory until surely durable, to answer idempotent retries without
@@ -190,10 +194,8 @@ impl Worker {
                 reply,
             } => self.request(request, idempotency, context, reply),
             Msg::Account { account, reply } => {
-                let at = self
-                    .clock
-                    .now()
-                    .max(self.partition.book.last_at().unwrap_or(Timestamp::UNIX_EPOCH));
+                let at =
+                    journal_time(self.clock.now()).max(self.partition.book.last_at().unwrap_or(Timestamp::UNIX_EPOCH));
                 let view = self
                     .partition
                     .book
@@ -228,6 +230,12 @@ impl Worker {
                     let _ = reply.send(cases);
                 })));
             }
+            Msg::State { reply } => {
+                let state = crate::journal::PartitionState::of(&self.partition);
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(state);
+                })));
+            }
             // The open batch's requests are applied to the state but have no sequence yet: seal
             // them first, or the snapshot would hold them under the previous batch's sequence
             // and a restart would apply them again from the journal.
@@ -256,7 +264,7 @@ impl Worker {
                     return;
                 }
                 Lookup::Conflict => {
-                    let at = self.clock.now();
+                    let at = journal_time(self.clock.now());
                     let conflict = Reply {
                         partition: self.partition.id,
                         seq,
@@ -338,12 +346,6 @@ impl Worker {
         for (op, risk) in follow_ups {
             self.follow_up(op, risk, at);
         }
-        if theft_confirmation
-            && let Request::ResolveCase { case, .. } = request
-            && let Some(account) = self.partition.case(case).map(|c| c.account)
-        {
-            self.exempt_confirmed_theft(case, account, at);
-        }
     }
 
     /// Whether a request confirms a theft case (its exemption reads the journal).
@@ -375,32 +377,12 @@ impl Worker {
         });
     }
 
-    /// A confirmed theft: the reported transactions are exempted (the account restated without
-    /// them) with the history read from the journal.
-    fn exempt_confirmed_theft(&mut self, case: u64, account: AccountId, at: Timestamp) {
-        let Some(txns) = self.partition.case(case).map(|c| c.txns.clone()) else {
-            return;
-        };
-        if !self.seal() || !self.wait_durable(self.partition.seq) {
-            return;
-        }
-        let records = read_records(self.journal.as_mut(), self.partition.id, account);
-        let history = crate::partition::history_of(&records);
-        let already: Vec<TxnId> = self
-            .partition
-            .book
-            .account(account)
-            .map(|a| a.exempt.clone())
-            .unwrap_or_default();
-        let txns: Vec<TxnId> = txns.into_iter().filter(|t| !already.contains(t)).collect();
-        if txns.is_empty() {
-            return;
-        }
-        self.follow_up(Op::Credit(Command::ExemptFraud { account, txns, history }), None, at);
-    }
-
     fn note_touched(&mut self, op: &Op) {
-        if let Op::Credit(command) = op
+        if let Op::Credit(command)
+        | Op::ConfirmTheft {
+            exemption: Some(command),
+            ..
+        } = op
             && let Some(account) = command.account()
         {
             self.touched.insert(account);
@@ -432,7 +414,7 @@ impl Worker {
                 partition: self.partition.id,
                 seq: seen.seq,
                 index: seen.index,
-                at: self.clock.now(),
+                at: journal_time(self.clock.now()),
                 outcome: Outcome::Rejected {
                     rejection: EngineRejection::ReplyUnavailable,
                 },
@@ -547,7 +529,7 @@ fn read_records(journal: &mut dyn Journal, partition: u32, account: AccountId) -
     let result = journal.scan(partition, 0, &mut |_, bytes| {
         let body = BatchBody::decode(bytes).map_err(|e| store::StoreError::Backend(e.to_string()))?;
         for record in body.records {
-            if record_account(&record) == Some(account) {
+            if crate::journal::record_account(&record) == Some(account) {
                 let at = Timestamp::from_microsecond(record.at_us).unwrap_or(Timestamp::UNIX_EPOCH);
                 records.push((at, record));
             }
@@ -558,21 +540,4 @@ fn read_records(journal: &mut dyn Journal, partition: u32, account: AccountId) -
         tracing::error!(%error, partition, "reading an account's journal failed");
     }
     records
-}
-
-/// The account a record is about.
-fn record_account(record: &Record) -> Option<AccountId> {
-    match &record.op {
-        Op::Credit(command) => command.account(),
-        Op::LinkMerchant { account, .. }
-        | Op::SetCreditProfile { account, .. }
-        | Op::Checkpoint { account, .. }
-        | Op::Deliver { account, .. }
-        | Op::Rescore { account, .. }
-        | Op::Intercept { account, .. }
-        | Op::OpenCase { account, .. } => Some(*account),
-        Op::CreditApplication(application) => Some(application.applicant),
-        Op::OpenLine(line) => Some(line.account),
-        Op::ListFraud { .. } | Op::ResolveCase { .. } | Op::Refused => None,
-    }
 }

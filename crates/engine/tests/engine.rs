@@ -1,7 +1,8 @@
 //! The engine's integration tests: requests through partitions and group commit, recovery from
 //! the journal and snapshots, idempotency across restarts, back-pressure, merchant isolation,
 //! concurrent authorizations on one line, storage failure; credit applications and line
-//! openings (`engine/applications.rs`).
+//! openings (`engine/applications.rs`); live state equal to replayed state under random command
+//! sequences on a clock with nanoseconds (`engine/replay.rs`).
 
 use std::sync::Arc;
 
@@ -15,8 +16,10 @@ use money::Amount;
 use store::Backend;
 use store::memory::MemoryBackend;
 
+/// The tests' first instant. It has a sub-microsecond part on purpose: the engine stamps state
+/// at the journal's precision, whatever the clock reads.
 fn start_at() -> Timestamp {
-    "2026-03-01T10:00:00+08:00".parse().unwrap()
+    "2026-03-01T10:00:00.000000123+08:00".parse().unwrap()
 }
 
 fn config(partitions: u32) -> EngineConfig {
@@ -30,6 +33,8 @@ fn config(partitions: u32) -> EngineConfig {
 struct Harness {
     backend: Arc<dyn Backend>,
     clock: Arc<ManualClock>,
+    /// The clock the engine reads: `clock`, or one that adds sub-microsecond parts to it.
+    engine_clock: Arc<dyn engine::Clock>,
     engine: Option<Engine>,
     config: EngineConfig,
 }
@@ -37,10 +42,20 @@ struct Harness {
 impl Harness {
     fn new(backend: Arc<dyn Backend>, config: EngineConfig) -> Harness {
         let clock = Arc::new(ManualClock::new(start_at()));
-        let engine = Engine::start(config.clone(), backend.clone(), clock.clone()).unwrap();
+        Harness::with_clock(backend, config, clock.clone(), clock)
+    }
+
+    fn with_clock(
+        backend: Arc<dyn Backend>,
+        config: EngineConfig,
+        clock: Arc<ManualClock>,
+        engine_clock: Arc<dyn engine::Clock>,
+    ) -> Harness {
+        let engine = Engine::start(config.clone(), backend.clone(), engine_clock.clone()).unwrap();
         Harness {
             backend,
             clock,
+            engine_clock,
             engine: Some(engine),
             config,
         }
@@ -56,7 +71,8 @@ impl Harness {
 
     fn restart(&mut self) {
         self.engine.take().unwrap().shutdown();
-        self.engine = Some(Engine::start(self.config.clone(), self.backend.clone(), self.clock.clone()).unwrap());
+        self.engine =
+            Some(Engine::start(self.config.clone(), self.backend.clone(), self.engine_clock.clone()).unwrap());
     }
 
     fn call(&self, request: Request) -> Reply {
@@ -548,6 +564,9 @@ pub mod with_risk_support {
 
 #[path = "engine/applications.rs"]
 mod applications;
+
+#[path = "engine/replay.rs"]
+mod replay;
 
 mod with_risk {
     //! The engine with the shipped default rules: decisions at authorization, journaled, with

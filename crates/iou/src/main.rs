@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod backtest;
 mod bench;
+mod journal;
 mod plan;
 mod score;
 mod serve;
@@ -29,6 +30,9 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Measure durable authorizations per second: in-process, over HTTP, and a plain baseline.
     Bench(bench::BenchArgs),
+    /// Read a data directory's journal: `iou journal inspect` prints its records and finds the
+    /// first one that does not replay (why `iou serve` would refuse to start).
+    Journal(journal::JournalArgs),
     /// Print an installment plan's schedule and its APR (IRR method).
     Plan(plan::PlanArgs),
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
@@ -44,6 +48,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Backtest(args) => backtest::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Journal(args) => journal::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),

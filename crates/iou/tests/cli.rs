@@ -10,6 +10,8 @@ mod bench;
 mod child;
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/journal.rs"]
+mod journal;
 #[path = "cli/plan.rs"]
 mod plan;
 #[path = "cli/score.rs"]
@@ -18,3 +20,5 @@ mod score;
 mod serve;
 #[path = "cli/simulate_http.rs"]
 mod simulate_http;
+#[path = "cli/theft.rs"]
+mod theft;

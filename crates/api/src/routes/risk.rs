@@ -242,10 +242,13 @@ pub struct ResolveBody {
     pub confirm: bool,
 }
 
-/// Resolve an open case (operator).
+/// Resolve an open case (operator). Confirming a theft and exempting its transactions are one
+/// outcome: a refused exemption answers `409 exemption_failed` and leaves the case open.
 #[utoipa::path(operation_id = "resolve_case", post, path = "/v1/cases/{case_id}/resolve", tag = "risk", request_body = ResolveBody,
     params(("case_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = CaseView), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success: a confirmed theft's transactions are exempt", body = CaseView),
+        (status = 409, description = "case_closed (already resolved), or exemption_failed: the theft's exemption was refused, nothing changed and the case stays open", body = ErrorBody),
+        (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
 pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let id = call.id("case_id")?;

@@ -324,3 +324,39 @@ async fn one_address_may_send_so_many_applications_an_hour() {
         "the next hour starts afresh"
     );
 }
+
+/// A customer whose line was opened by an approved application reports a theft; the operator
+/// confirms: the purchase is exempt (before, the exemption's history lacked the line's opening
+/// and was refused for every onboarded customer).
+#[tokio::test]
+async fn an_approved_applicant_s_confirmed_theft_is_exempt() {
+    let t = server().await;
+    let answer = apply(
+        &t,
+        &application("110105199003151001", good_file(), "10000.00", "20000.00"),
+        "58.1.1.3",
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let customer = Customer {
+        id: answer.str("customer_id"),
+        token: answer.str("token"),
+    };
+    let merchant = t.register_merchant("Thief Shop").await;
+    let paid = t.pay(&merchant, &customer, json!({"amount_fen": 150_000})).await;
+    assert_eq!(paid.status, 201, "{}", paid.text);
+    let txn = paid.str("txn_id");
+    let capture = format!("/v1/payments/{txn}/capture");
+    let captured = t.post(&merchant.auth(), &capture, json!({"amount_fen": 150_000})).await;
+    assert_eq!(captured.status, 200, "{}", captured.text);
+    let report_path = format!("/v1/customers/{}/theft-reports", customer.id);
+    let report = t.post(&customer.auth(), &report_path, json!({"txn_ids": [txn]})).await;
+    assert_eq!(report.status, 201, "{}", report.text);
+    let resolve = format!("/v1/cases/{}/resolve", report.str("case_id"));
+    let confirmed = t.post(&operator(), &resolve, json!({"confirm": true})).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.ok()["status"], "confirmed");
+    let balances = t.get(&customer.auth(), &format!("/v1/customers/{}", customer.id)).await;
+    let owed = balances.fen("principal_billed_fen") + balances.fen("principal_unbilled_fen");
+    assert_eq!(owed, 0, "the victim owes nothing: {}", balances.text);
+}

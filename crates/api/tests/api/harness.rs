@@ -118,6 +118,8 @@ pub struct TestServer {
     pub server: Option<Server>,
     pub dir: tempfile::TempDir,
     pub clock: Arc<ManualClock>,
+    /// The clock the server reads: `clock`, or the system clock.
+    pub server_clock: Arc<dyn engine::Clock>,
     pub http: reqwest::Client,
     pub base: String,
     keys: AtomicU64,
@@ -169,18 +171,37 @@ impl TestServer {
 
     /// A server with risk options (rules, step-up providers, webhook timing).
     pub async fn start_with_risk(engine: EngineConfig, options: api::RiskOptions) -> TestServer {
-        TestServer::start_with_edge(engine, options, test_edge()).await
+        TestServer::start_full(engine, options, test_edge(), None).await
     }
 
     /// A server with its own edge limits (timeouts, connection cap, trusted proxies).
     pub async fn start_with_edge(engine: EngineConfig, options: api::RiskOptions, edge: api::EdgeConfig) -> TestServer {
+        TestServer::start_full(engine, options, edge, None).await
+    }
+
+    /// A server reading `server_clock` (the system clock in production), or the manual clock.
+    pub async fn start_with_clock(
+        engine: EngineConfig,
+        options: api::RiskOptions,
+        server_clock: Option<Arc<dyn engine::Clock>>,
+    ) -> TestServer {
+        TestServer::start_full(engine, options, test_edge(), server_clock).await
+    }
+
+    async fn start_full(
+        engine: EngineConfig,
+        options: api::RiskOptions,
+        edge: api::EdgeConfig,
+        server_clock: Option<Arc<dyn engine::Clock>>,
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(start_at()));
+        let server_clock = server_clock.unwrap_or_else(|| clock.clone());
         let config = Config {
             edge: edge.clone(),
             ..config(dir.path(), engine.clone())
         };
-        let server = Server::start_with(config, options.clone(), clock.clone())
+        let server = Server::start_with(config, options.clone(), server_clock.clone())
             .await
             .unwrap();
         let base = format!("http://{}", server.addr());
@@ -188,6 +209,7 @@ impl TestServer {
             server: Some(server),
             dir,
             clock,
+            server_clock,
             http: reqwest::Client::new(),
             base,
             keys: AtomicU64::new(0),
@@ -204,7 +226,7 @@ impl TestServer {
             edge: self.edge.clone(),
             ..config(self.dir.path(), self.engine.clone())
         };
-        let server = Server::start_with(config, self.options.clone(), self.clock.clone())
+        let server = Server::start_with(config, self.options.clone(), self.server_clock.clone())
             .await
             .unwrap();
         self.base = format!("http://{}", server.addr());
@@ -307,8 +329,7 @@ impl TestServer {
     }
 
     pub fn clock_now(&self) -> Timestamp {
-        use engine::Clock;
-        self.clock.now()
+        self.server_clock.now()
     }
 
     pub async fn register_merchant(&self, name: &str) -> Merchant {

@@ -42,6 +42,15 @@ fn copy_rules() -> tempfile::TempDir {
 
 impl RiskServer {
     pub async fn start() -> RiskServer {
+        RiskServer::start_with_clock(None).await
+    }
+
+    /// A risk server reading the machine's clock, as `iou serve` does.
+    pub async fn start_on_system_clock() -> RiskServer {
+        RiskServer::start_with_clock(Some(Arc::new(engine::SystemClock))).await
+    }
+
+    async fn start_with_clock(clock: Option<Arc<dyn engine::Clock>>) -> RiskServer {
         let rules = copy_rules();
         let otp = Arc::new(SimulatedOtp::new(
             7,
@@ -71,7 +80,7 @@ impl RiskServer {
             project: true,
             ..engine_config()
         };
-        let t = TestServer::start_with_risk(engine, options).await;
+        let t = TestServer::start_with_clock(engine, options, clock).await;
         RiskServer { t, rules, otp }
     }
 

@@ -124,3 +124,64 @@ async fn a_confirmed_theft_report_exempts_the_transactions_and_unfreezing_needs_
     let balances = s.t.get(&customer.auth(), &me).await;
     assert!(balances.ok()["frozen"].is_null(), "{}", balances.text);
 }
+
+/// The reproducer on the machine's clock, whose readings have nanoseconds (the journal
+/// keeps microseconds): confirming the theft exempts the purchase (the victim owes nothing, the
+/// fraud loss is booked, the purchase's credit record is exempt), and the server stops and
+/// starts again on the same data directory with the same account. Before the engine stamped
+/// state at the journal's precision, the exemption was refused live while the operator saw
+/// "confirmed", and the restart refused to replay the journal.
+#[tokio::test]
+async fn on_the_system_clock_a_confirmed_theft_is_exempt_and_the_store_reopens() {
+    let mut s = RiskServer::start_on_system_clock().await;
+    let thief_shop = s.t.register_merchant("Other Shop").await;
+    let customer = s.customer(10_000_000).await;
+    let stolen = s
+        .pay_from(&thief_shop, &customer, "my-phone", 150_000)
+        .await
+        .str("txn_id");
+    let path = format!("/v1/payments/{stolen}/capture");
+    let captured =
+        s.t.post(&thief_shop.auth(), &path, json!({"amount_fen": 150_000}))
+            .await;
+    assert_eq!(captured.status, 200, "{}", captured.text);
+    let report_path = format!("/v1/customers/{}/theft-reports", customer.id);
+    let report =
+        s.t.post(&customer.auth(), &report_path, json!({"txn_ids": [stolen]}))
+            .await;
+    assert_eq!(report.status, 201, "{}", report.text);
+    let case = report.str("case_id");
+
+    let confirmed =
+        s.t.post(
+            &operator(),
+            &format!("/v1/cases/{case}/resolve"),
+            json!({"confirm": true}),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.ok()["status"], "confirmed", "{}", confirmed.text);
+    let me = format!("/v1/customers/{}", customer.id);
+    let balances = s.t.get(&customer.auth(), &me).await;
+    let owed = balances.fen("principal_billed_fen") + balances.fen("principal_unbilled_fen");
+    assert_eq!(owed, 0, "the victim owes nothing: {}", balances.text);
+    let fraud_loss = eventually("the fraud loss in the ledger read model", || async {
+        let rows = s.sql("SELECT balance_fen FROM ledger_balances WHERE ledger_account = 'fraud_loss'");
+        rows.first().and_then(|r| r[0].clone()).filter(|v| v == "150000")
+    })
+    .await;
+    assert_eq!(fraud_loss, "150000");
+    let exempt = eventually("the purchase exempt in the read model", || async {
+        let rows = s.sql(&format!("SELECT fraud_exempt FROM purchases WHERE txn = {stolen}"));
+        rows.first().and_then(|r| r[0].clone()).filter(|v| v == "1")
+    })
+    .await;
+    assert_eq!(exempt, "1", "the credit record shows the purchase as fraud");
+
+    s.t.restart().await;
+    let after = s.t.get(&customer.auth(), &me).await;
+    assert_eq!(after.status, 200, "{}", after.text);
+    assert_eq!(after.body, balances.body, "the restarted server holds the same account");
+    let case_after = s.t.get(&operator(), &format!("/v1/cases/{case}")).await;
+    assert_eq!(case_after.ok()["status"], "confirmed", "{}", case_after.text);
+}

@@ -44,7 +44,7 @@ fn tier(name: &str, ppm: u32) -> Pricing {
     }
 }
 
-fn opening(account: u64, limit_yuan: i64) -> LineOpening {
+pub(super) fn opening(account: u64, limit_yuan: i64) -> LineOpening {
     LineOpening {
         account: AccountId(account),
         limit: Amount::yuan(limit_yuan),
@@ -368,4 +368,44 @@ fn the_line_price_fills_installment_choices_that_name_no_rate() {
             ..
         }
     ));
+}
+
+/// A line opened through onboarding (`OpenLine`, not `OpenAccount`) is in the history a theft's
+/// exemption is checked against: confirming the theft exempts the purchase. Before, the history
+/// lacked the opening, never reproduced the account, and every such exemption was refused.
+#[test]
+fn a_theft_on_a_line_opened_through_onboarding_is_exempt_when_confirmed() {
+    let mut h = Harness::memory(1);
+    assert!(matches!(
+        h.call(Request::OpenLine(opening(31, 20_000))).outcome,
+        Outcome::Applied { .. }
+    ));
+    let txn = h.authorize(31, 2, 150_000).unwrap();
+    let capture = engine::TxnAction::Capture {
+        amount: Amount::from_fen(150_000),
+    };
+    let captured = h.call(Request::Txn {
+        merchant: MerchantId(2),
+        txn,
+        action: capture,
+    });
+    assert!(matches!(captured.outcome, Outcome::Applied { .. }), "{captured:?}");
+    let report = h.call(Request::ReportTheft {
+        account: AccountId(31),
+        txns: vec![txn],
+    });
+    let Outcome::Applied {
+        op: Op::OpenCase { case, .. },
+        ..
+    } = report.outcome
+    else {
+        panic!("{report:?}")
+    };
+    let confirm = h.call(Request::ResolveCase { case, confirm: true });
+    assert!(matches!(confirm.outcome, Outcome::Applied { .. }), "{confirm:?}");
+    assert_eq!(h.account(31).exempt, vec![txn]);
+    assert_eq!(h.account(31).principal_owed(), Amount::ZERO);
+    let before = h.account(31);
+    h.restart();
+    assert_eq!(h.account(31), before);
 }

@@ -4,7 +4,9 @@
 //! must lie between what the answered calls prove and what the unanswered ones could add; at
 //! the end every call is repeated under its own Idempotency-Key: an answered one must get its
 //! answer back byte for byte, an unanswered one at most one application. The balances, every
-//! transaction, and the read models and ledger on disk must then add up exactly.
+//! transaction, and the read models and ledger on disk must then add up exactly. Last, a theft
+//! is confirmed on the system clock (`theft.rs`) and the server killed: it restarts with the
+//! stolen purchase exempt.
 //!
 //! `IOU_CRASH_SEED` (default below) fixes the kill schedule and the workload's choices;
 //! `IOU_CRASH_ROUNDS` the number of kills (default 24). A failure names both.
@@ -12,7 +14,7 @@
 #[path = "crash/expect.rs"]
 mod expect;
 #[path = "crash/http.rs"]
-mod http;
+pub mod http;
 #[path = "crash/ledger.rs"]
 mod ledger;
 #[path = "crash/traffic.rs"]
@@ -313,7 +315,7 @@ fn acknowledged_calls_survive_sigkill_and_none_is_applied_twice() {
 
     let first = start(root.path(), "serve-1", true);
     let token = first.token.clone().expect("the first start prints the admin token");
-    let workload = Arc::new(set_up(first.addr, Caller::Operator(token)));
+    let workload = Arc::new(set_up(first.addr, Caller::Operator(token.clone())));
     let mut first = Some(first);
     for round in 1..=rounds {
         let server = match first.take() {
@@ -333,6 +335,15 @@ fn acknowledged_calls_survive_sigkill_and_none_is_applied_twice() {
     check_exact(server.addr, &workload, &expected);
     server.stop();
     ledger::check(&root.path().join("data"), &workload.accounts, &expected);
+
+    // A theft confirmed on the system clock, then SIGKILL: the store reopens with it exempt.
+    let server = start(root.path(), "serve-theft", false);
+    let victim = crate::theft::confirm_a_theft(server.addr, &token);
+    let before = crate::theft::check_victim(server.addr, &token, &victim);
+    server.kill();
+    let server = start(root.path(), "serve-after-theft", false);
+    assert_eq!(crate::theft::check_victim(server.addr, &token, &victim), before);
+    server.stop();
     eprintln!(
         "crash test: {} calls, {} transactions, {rounds} kills, {:.1} s",
         resolved.len(),
