@@ -29,6 +29,8 @@ pub(crate) struct Inner {
     pub risk_edge: Arc<RiskEdge>,
     /// Simulation mode (a hand-moved clock and the `/v1/system/*` routes), if it is on.
     pub simulation: Option<Arc<Simulation>>,
+    /// The payment and payout providers and the callback secret.
+    pub funding: Arc<crate::funding_edge::FundingEdge>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -78,6 +80,10 @@ impl AppState {
 
     pub(crate) fn risk_edge(&self) -> &Arc<RiskEdge> {
         &self.0.risk_edge
+    }
+
+    pub(crate) fn funding(&self) -> &crate::funding_edge::FundingEdge {
+        &self.0.funding
     }
 
     /// Simulation mode's state, if the server was started in it.

@@ -10,6 +10,8 @@ mod auth;
 mod busy;
 #[path = "api/concurrency.rs"]
 mod concurrency;
+#[path = "api/funding.rs"]
+mod funding;
 #[path = "api/harness.rs"]
 mod harness;
 #[path = "api/idempotency.rs"]

@@ -18,6 +18,7 @@ mod clock;
 mod committer;
 mod engine;
 mod error;
+pub mod funding;
 mod idempotency;
 mod monitor;
 mod partition;
@@ -39,6 +40,7 @@ pub use cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, W
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::{Engine, EngineConfig};
 pub use error::EngineError;
+pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatus, FundingUpdate};
 pub use idempotency::IdempotencyIndex;
 pub use pricing::{Pricing, TierName};
 pub use record::{BatchBody, DecodeError, Op, Record};

@@ -104,6 +104,12 @@ pub enum Request {
     /// Opens an approved line: the account with its limit and its credit profile with the price
     /// tier, in one journaled op. Refused with `AccountExists` for a second line.
     OpenLine(LineOpening),
+    /// Starts a funding operation: a debit (pending until the provider settles it), an offline
+    /// repayment (settled at once), or a payout (reserves the credit balance at once). See
+    /// [`crate::funding`].
+    StartFunding(crate::funding::FundingStart),
+    /// What the provider says about a funding operation (settled, paid, failed, returned).
+    UpdateFunding(crate::funding::FundingUpdate),
 }
 
 /// Why risk stopped a request.
@@ -157,6 +163,13 @@ pub enum EngineRejection {
     /// An idempotent retry whose stored reply could not be read back.
     #[error("the stored reply is unavailable")]
     ReplyUnavailable,
+    /// No funding operation has this id (or it is another account's).
+    #[error("funding operation not found")]
+    FundingNotFound,
+    /// The funding operation is already in a final state that this update cannot follow (a
+    /// duplicate callback): nothing changed.
+    #[error("the funding operation is already final")]
+    FundingFinal,
 }
 
 impl EngineRejection {
@@ -175,6 +188,8 @@ impl EngineRejection {
             EngineRejection::WrongRequest => "wrong_request",
             EngineRejection::StorageFailed => "storage_failed",
             EngineRejection::ReplyUnavailable => "reply_unavailable",
+            EngineRejection::FundingNotFound => "funding_not_found",
+            EngineRejection::FundingFinal => "funding_final",
         }
     }
 }
@@ -245,6 +260,8 @@ impl Request {
             | Request::Checkpoint { account, .. } => Some(partition_of(*account, partitions)),
             Request::CreditApplication(application) => Some(partition_of(application.applicant, partitions)),
             Request::OpenLine(line) => Some(partition_of(line.account, partitions)),
+            Request::StartFunding(start) => Some(partition_of(start.account, partitions)),
+            Request::UpdateFunding(update) => Some(partition_of_id(update.funding)),
         }
     }
 }

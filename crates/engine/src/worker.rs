@@ -60,6 +60,11 @@ pub(crate) enum Msg {
         reply: oneshot::Sender<Vec<crate::cases::Case>>,
     },
     Snapshot,
+    /// Funding operations: one by id, or every pending one of the partition.
+    Fundings {
+        query: crate::funding::FundingQuery,
+        reply: oneshot::Sender<Vec<crate::funding::Funding>>,
+    },
 }
 
 /// Sealed batches kept in memory until surely durable, to answer idempotent retries without
@@ -226,6 +231,12 @@ impl Worker {
                 };
                 self.pending.push(Pending::Other(Box::new(move || {
                     let _ = reply.send(cases);
+                })));
+            }
+            Msg::Fundings { query, reply } => {
+                let found = self.partition.fundings_for(query);
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(found);
                 })));
             }
             // The open batch's requests are applied to the state but have no sequence yet: seal
@@ -400,7 +411,7 @@ impl Worker {
     }
 
     fn note_touched(&mut self, op: &Op) {
-        if let Op::Credit(command) = op
+        if let Some(command) = op.credit_command()
             && let Some(account) = command.account()
         {
             self.touched.insert(account);
@@ -564,6 +575,8 @@ fn read_records(journal: &mut dyn Journal, partition: u32, account: AccountId) -
 fn record_account(record: &Record) -> Option<AccountId> {
     match &record.op {
         Op::Credit(command) => command.account(),
+        Op::FundingStarted(started) => Some(started.funding.account),
+        Op::FundingUpdated(updated) => Some(updated.account),
         Op::LinkMerchant { account, .. }
         | Op::SetCreditProfile { account, .. }
         | Op::Checkpoint { account, .. }
