@@ -76,3 +76,52 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<PartitionSnapshot, postcard::Error>
         _ => Err(postcard::Error::DeserializeBadEncoding),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::funding::{Funding, FundingKind, FundingSnapshot, FundingStatus};
+    use crate::partition::Partition;
+
+    fn state() -> PartitionSnapshot {
+        let product = credit::Product::default();
+        Partition::new(3, product, jiff::tz::TimeZone::UTC, None).snapshot()
+    }
+
+    #[test]
+    fn a_format_1_snapshot_still_decodes_with_no_funding_state() {
+        let mut old = state();
+        old.seq = 41;
+        // Format 1 was the bare postcard of the same fields (the funding field is skipped).
+        let bytes = postcard::to_stdvec(&old).unwrap();
+        let decoded = decode(&bytes).unwrap();
+        assert_eq!(decoded.seq, 41);
+        assert_eq!(decoded.funding, FundingSnapshot::default());
+    }
+
+    #[test]
+    fn format_2_keeps_the_funding_state_and_refuses_unknown_versions() {
+        let mut new = state();
+        new.funding = FundingSnapshot {
+            counter: 2,
+            fundings: vec![Funding {
+                id: 515,
+                account: credit::AccountId(9),
+                kind: FundingKind::Payout,
+                amount: money::Amount::from_fen(700),
+                status: FundingStatus::Pending,
+                provider_ref: None,
+                reason: None,
+                external_reference: None,
+                started_us: 1,
+                updated_us: 1,
+                allocation: None,
+            }],
+        };
+        let bytes = encode(&new).unwrap();
+        assert_eq!(decode(&bytes).unwrap().funding, new.funding);
+        let mut future = bytes.clone();
+        future[MAGIC.len()] = VERSION + 1;
+        assert!(decode(&future).is_err(), "a newer format is not guessed at");
+    }
+}

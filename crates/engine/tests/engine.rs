@@ -548,6 +548,8 @@ pub mod with_risk_support {
 
 #[path = "engine/applications.rs"]
 mod applications;
+#[path = "engine/funding.rs"]
+mod funding;
 
 mod with_risk {
     //! The engine with the shipped default rules: decisions at authorization, journaled, with
