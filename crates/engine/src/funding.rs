@@ -10,9 +10,9 @@
 //! | op | credit effect |
 //! | --- | --- |
 //! | debit started (pending) | none: money in flight pays nothing |
-//! | debit settled | `Repay` of the amount (op id = funding id) |
+//! | debit settled | `Repay` of the amount (op id = funding id); for a payoff debit, `EarlyPayoff` of its plan if the money still covers the payoff, else `Repay` |
 //! | debit failed | none (it never applied) |
-//! | offline repayment (settled when recorded) | `Repay` |
+//! | offline repayment (settled when recorded) | `Repay`, or `EarlyPayoff` of its plan |
 //! | payout started (pending) | `CashOutCredit` (the credit balance is reserved at once) |
 //! | payout paid | none |
 //! | payout failed, or returned after paid | `Repay` of the amount (op id derived), through the waterfall |
@@ -20,7 +20,7 @@
 //! A second update to a final state is refused with `FundingFinal` and changes nothing, so a
 //! duplicate callback has one effect.
 
-use credit::{AccountId, Command, OpId};
+use credit::{AccountId, Command, OpId, PlanId};
 use money::Amount;
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +75,8 @@ pub struct Funding {
     pub reason: Option<String>,
     /// An offline repayment's reference (unique across the system; the API checks it).
     pub external_reference: Option<String>,
+    /// The plan a debit or offline repayment pays off early, if it is a payoff.
+    pub plan: Option<PlanId>,
     /// When it started and last changed (microseconds).
     pub started_us: i64,
     pub updated_us: i64,
@@ -85,15 +87,29 @@ pub struct Funding {
 
 /// The allocation of the `Repaid` event of `command` among `events`, if it is a repayment.
 fn allocation_of(command: Option<&Command>, events: &[credit::Event]) -> Option<credit::Allocation> {
-    let Some(Command::Repay { op, .. }) = command else {
-        return None;
+    let op = match command {
+        Some(Command::Repay { op, .. } | Command::EarlyPayoff { op, .. }) => op,
+        _ => return None,
     };
     events.iter().rev().find_map(|e| match e {
         credit::Event::Repaid {
             op: paid, allocation, ..
+        }
+        | credit::Event::PlanPaidOff {
+            op: paid, allocation, ..
         } if paid == op => Some(*allocation),
         _ => None,
     })
+}
+
+/// The `EarlyPayoff` a settled payoff operation applies.
+fn payoff_command(funding: &Funding, plan: PlanId) -> Command {
+    Command::EarlyPayoff {
+        account: funding.account,
+        op: OpId(funding.id),
+        plan,
+        amount: funding.amount,
+    }
 }
 
 /// What the caller asks to start.
@@ -103,6 +119,8 @@ pub struct FundingStart {
     pub kind: FundingKind,
     pub amount: Amount,
     pub external_reference: Option<String>,
+    /// An early payoff of this plan (a debit or an offline repayment only).
+    pub plan: Option<PlanId>,
 }
 
 /// What a provider (or the reconciler asking it) says happened.
@@ -152,10 +170,19 @@ pub(crate) fn transition(funding: &Funding, to: FundingStatus) -> Option<Option<
 /// The credit command a start applies, and the status the operation starts in.
 pub(crate) fn start_effect(id: u64, start: &FundingStart) -> (FundingStatus, Option<Command>) {
     let (account, amount, op) = (start.account, start.amount, OpId(id));
-    match start.kind {
-        FundingKind::Debit => (FundingStatus::Pending, None),
-        FundingKind::Offline => (FundingStatus::Settled, Some(Command::Repay { account, op, amount })),
-        FundingKind::Payout => (
+    match (start.kind, start.plan) {
+        (FundingKind::Debit, _) => (FundingStatus::Pending, None),
+        (FundingKind::Offline, Some(plan)) => (
+            FundingStatus::Settled,
+            Some(Command::EarlyPayoff {
+                account,
+                op,
+                plan,
+                amount,
+            }),
+        ),
+        (FundingKind::Offline, None) => (FundingStatus::Settled, Some(Command::Repay { account, op, amount })),
+        (FundingKind::Payout, _) => (
             FundingStatus::Pending,
             Some(Command::CashOutCredit { account, op, amount }),
         ),
@@ -186,6 +213,11 @@ impl crate::partition::Partition {
         if self.book.account(start.account).is_none() {
             return Err(credit::Rejection::AccountNotFound.into());
         }
+        match (start.kind, start.plan) {
+            (FundingKind::Payout, Some(_)) => return Err(crate::request::EngineRejection::WrongRequest),
+            (FundingKind::Debit, Some(plan)) => self.payoff_check(start.account, plan, start.amount)?,
+            _ => {}
+        }
         self.funding_counter += 1;
         let id = crate::route::make_id(self.funding_counter, self.id);
         let (status, credit) = start_effect(id, start);
@@ -198,6 +230,7 @@ impl crate::partition::Partition {
             provider_ref: None,
             reason: None,
             external_reference: start.external_reference.clone(),
+            plan: start.plan,
             started_us: now_us,
             updated_us: now_us,
             allocation: None,
@@ -216,7 +249,15 @@ impl crate::partition::Partition {
             .fundings
             .get(&update.funding)
             .ok_or(crate::request::EngineRejection::FundingNotFound)?;
-        let credit = transition(funding, update.status).ok_or(crate::request::EngineRejection::FundingFinal)?;
+        let mut credit = transition(funding, update.status).ok_or(crate::request::EngineRejection::FundingFinal)?;
+        // A settled payoff debit pays its plan off if the money still covers the payoff now
+        // (a statement may have closed meanwhile); else it lands as a repayment. Settled money
+        // is never refused.
+        if let (FundingKind::Debit, FundingStatus::Settled, Some(plan)) = (funding.kind, update.status, funding.plan)
+            && self.payoff_check(funding.account, plan, funding.amount).is_ok()
+        {
+            credit = Some(payoff_command(funding, plan));
+        }
         Ok(crate::record::Op::FundingUpdated(Box::new(FundingUpdated {
             account: funding.account,
             update: update.clone(),
@@ -254,7 +295,11 @@ impl crate::partition::Partition {
             .fundings
             .get(&update.funding)
             .ok_or(crate::request::EngineRejection::FundingNotFound)?;
-        if transition(funding, update.status).as_ref() != Some(&updated.credit) {
+        let expected = transition(funding, update.status);
+        let payoff = funding.plan.map(|plan| payoff_command(funding, plan));
+        let allowed = expected.as_ref() == Some(&updated.credit)
+            || (expected.is_some() && payoff.is_some() && updated.credit == payoff);
+        if !allowed {
             return Err(crate::request::EngineRejection::FundingFinal);
         }
         if let Some(command) = &updated.credit {
@@ -268,6 +313,32 @@ impl crate::partition::Partition {
             if let Some(allocation) = allocation_of(updated.credit.as_ref(), events) {
                 funding.allocation = Some(allocation);
             }
+        }
+        Ok(())
+    }
+
+    /// Whether `amount` pays `plan` of `account` off now: what `credit`'s early payoff checks,
+    /// on the account as of the partition's latest time.
+    fn payoff_check(
+        &self,
+        account: AccountId,
+        plan: PlanId,
+        amount: Amount,
+    ) -> Result<(), crate::request::EngineRejection> {
+        let waive = self.book.product().waive_future_fees_on_payoff;
+        let now = self
+            .book
+            .account_at(account, self.now())
+            .ok_or(credit::Rejection::AccountNotFound)?;
+        if now.plan(plan).is_none() {
+            return Err(credit::Rejection::PlanNotFound.into());
+        }
+        if now.is_charged_off() {
+            return Err(credit::Rejection::AccountChargedOff.into());
+        }
+        let payoff = now.payoff_amount(plan, waive).ok_or(credit::Rejection::PlanNotActive)?;
+        if amount < payoff {
+            return Err(credit::Rejection::PaymentBelowPayoff { payoff }.into());
         }
         Ok(())
     }

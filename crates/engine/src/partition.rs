@@ -170,6 +170,11 @@ impl Partition {
         at
     }
 
+    /// The time of the request being resolved or applied (the latest the partition has seen).
+    pub(crate) fn now(&self) -> Timestamp {
+        self.last_at
+    }
+
     /// The owner of a transaction this partition assigned.
     pub fn txn_owner(&self, txn: TxnId) -> Option<(AccountId, MerchantId)> {
         self.txns.get(&txn).copied()

@@ -113,6 +113,7 @@ mod tests {
                 provider_ref: None,
                 reason: None,
                 external_reference: None,
+                plan: None,
                 started_us: 1,
                 updated_us: 1,
                 allocation: None,

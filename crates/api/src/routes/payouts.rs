@@ -55,6 +55,7 @@ pub async fn cash_out(State(state): State<AppState>, call: Call) -> Result<Respo
         kind: FundingKind::Payout,
         amount,
         external_reference: None,
+        plan: None,
     };
     let applied = apply(&state, Request::StartFunding(start), idem, Audience::Account).await?;
     let engine::Op::FundingStarted(started) = &applied.op else {

@@ -141,29 +141,45 @@ pub async fn repay(State(state): State<AppState>, Peer(peer): Peer, call: Call) 
         (Some(risk), Err(_)) => Some(context_for(&state, Some(risk), peer, Channel::Online, id, idem)?),
         _ => None,
     };
+    let (funding, events, replayed) = debit(&state, id, idem, amount, None, context, card).await?;
+    Ok(respond(
+        StatusCode::ACCEPTED,
+        &repayment_view(&funding, &events),
+        replayed,
+    ))
+}
+
+/// Starts a debit (of `plan`'s payoff, if given), asks the provider, and answers where it
+/// stands: the operation, the events of the call that settled it, and whether this was a retry.
+pub async fn debit(
+    state: &AppState,
+    id: AccountId,
+    idem: IdemKey,
+    amount: money::Amount,
+    plan: Option<credit::PlanId>,
+    context: Option<engine::RiskContext>,
+    card: identity::BankCard,
+) -> Result<(Funding, Vec<Event>, bool), ApiError> {
     let start = FundingStart {
         account: id,
         kind: FundingKind::Debit,
         amount,
         external_reference: None,
+        plan,
     };
-    let applied = apply_with(&state, Request::StartFunding(start), idem, Audience::Account, context).await?;
+    let applied = apply_with(state, Request::StartFunding(start), idem, Audience::Account, context).await?;
     let funding = started(&applied)?;
     // A retry finds the debit where it now stands; a pending one is asked again (the provider
     // keys it by our id, so this never debits twice).
     let funding = match applied.replayed {
-        true => crate::funding_edge::read(&state, funding.id).await?.unwrap_or(funding),
+        true => crate::funding_edge::read(state, funding.id).await?.unwrap_or(funding),
         false => funding,
     };
     let (funding, events) = match funding.status {
-        engine::FundingStatus::Pending => drive_debit(&state, funding, card).await?,
+        engine::FundingStatus::Pending => drive_debit(state, funding, card).await?,
         _ => (funding, Vec::new()),
     };
-    Ok(respond(
-        StatusCode::ACCEPTED,
-        &repayment_view(&funding, &events),
-        applied.replayed,
-    ))
+    Ok((funding, events, applied.replayed))
 }
 
 /// One repayment (debit or offline) of the customer, where it stands.
@@ -187,7 +203,7 @@ pub struct OfflineRepaymentBody {
     pub external_reference: String,
 }
 
-fn external_reference(text: &str) -> Result<String, ApiError> {
+pub fn external_reference(text: &str) -> Result<String, ApiError> {
     let ok = (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     if ok {
         Ok(text.to_owned())
@@ -231,17 +247,30 @@ pub async fn offline_repay(State(state): State<AppState>, call: Call) -> Result<
     let body: OfflineRepaymentBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
     let reference = external_reference(&body.external_reference)?;
+    let (funding, applied) = record_offline(&state, id, idem, amount, reference, None).await?;
+    let view = repayment_view(&funding, &applied.events);
+    Ok(respond(StatusCode::CREATED, &view, applied.replayed))
+}
+
+/// Records an offline repayment (of `plan`'s payoff, if given) under its claimed reference.
+pub async fn record_offline(
+    state: &AppState,
+    id: AccountId,
+    idem: IdemKey,
+    amount: money::Amount,
+    reference: String,
+    plan: Option<credit::PlanId>,
+) -> Result<(Funding, Applied), ApiError> {
     let _one_at_a_time = state.funding().offline.lock().await;
-    crate::submit::account(&state, id).await?;
-    claim_reference(&state, &reference, id, idem).await?;
+    crate::submit::account(state, id).await?;
+    claim_reference(state, &reference, id, idem).await?;
     let start = FundingStart {
         account: id,
         kind: FundingKind::Offline,
         amount,
         external_reference: Some(reference),
+        plan,
     };
-    let applied = apply(&state, Request::StartFunding(start), idem, Audience::Account).await?;
-    let funding = started(&applied)?;
-    let view = repayment_view(&funding, &applied.events);
-    Ok(respond(StatusCode::CREATED, &view, applied.replayed))
+    let applied = apply(state, Request::StartFunding(start), idem, Audience::Account).await?;
+    Ok((started(&applied)?, applied))
 }

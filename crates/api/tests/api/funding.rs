@@ -339,3 +339,78 @@ async fn debits_left_pending_are_settled_by_the_reconciler_after_a_restart() {
     assert_eq!(status, "settled");
     assert_eq!(balances(&t, &alice).await["credit_balance_fen"], SETTLES_WHEN_ASKED);
 }
+
+/// An early payoff is money in too: a debit of the verified card that pays nothing off until it
+/// settles (it took any amount as given, so an unfunded payoff above the quote minted a credit
+/// balance to cash out).
+#[tokio::test]
+async fn an_early_payoff_is_a_debit_that_pays_nothing_off_until_settled() {
+    let mut t = server().await;
+    let shop = t.register_merchant("Shop").await;
+    let alice = customer_with_card(&t, 100_000).await;
+    let plan = json!({"periods": 3, "method": "flat-fee"});
+    let auth = t.pay(&shop, &alice, json!({"amount_fen": 30_000, "plan": plan})).await;
+    assert_eq!(auth.status, 201, "{}", auth.text);
+    let txn = auth.str("txn_id");
+    let capture = t
+        .post(
+            &shop.auth(),
+            &format!("/v1/payments/{txn}/capture"),
+            json!({"amount_fen": 30_000}),
+        )
+        .await;
+    let plan_id = capture.str("plan_id");
+    let plan_path = format!("{}/plans/{plan_id}", base(&alice));
+    let quote = t
+        .get(&alice.auth(), &format!("{plan_path}/payoff-quote"))
+        .await
+        .fen("payoff_fen");
+    // Far above the quote, and an amount the simulated provider leaves pending.
+    let amount = 50_000_000 + PENDING_DEBIT;
+    let before = balances(&t, &alice).await;
+    let payoff = t
+        .post(
+            &alice.auth(),
+            &format!("{plan_path}/payoff"),
+            json!({"amount_fen": amount}),
+        )
+        .await;
+    assert_eq!(
+        (payoff.status, payoff.str("status")),
+        (202, "pending".to_owned()),
+        "{}",
+        payoff.text
+    );
+    assert_eq!(t.get(&alice.auth(), &plan_path).await.str("status"), "active");
+    assert_eq!(
+        balances(&t, &alice).await,
+        before,
+        "an unconfirmed payoff paid something"
+    );
+    assert_eq!(cash_out(&t, &alice, 1).await.code(), "amount_exceeds_credit_balance");
+    let short = t
+        .post(
+            &alice.auth(),
+            &format!("{plan_path}/payoff"),
+            json!({"amount_fen": quote - 1}),
+        )
+        .await;
+    assert_eq!((short.status, short.code()), (422, "payment_below_payoff"));
+    reopens_with_the_same_account(&mut t, &alice).await;
+
+    let settle = json!({"funding_id": payoff.str("payoff_id"), "status": "settled"});
+    assert_eq!(callback(&t, "payments", settle, SECRET).await.str("status"), "settled");
+    assert_eq!(t.get(&alice.auth(), &plan_path).await.str("status"), "paid_off");
+    let paid = balances(&t, &alice).await;
+    assert_eq!(paid["credit_balance_fen"], amount - quote, "{paid}");
+    // An operator records a payoff received offline only with a reference.
+    let by_customer = t
+        .post(
+            &alice.auth(),
+            &format!("{plan_path}/payoff"),
+            json!({"amount_fen": quote, "external_reference": "X-1"}),
+        )
+        .await;
+    assert_eq!(by_customer.status, 403, "{}", by_customer.text);
+    reopens_with_the_same_account(&mut t, &alice).await;
+}

@@ -224,7 +224,12 @@ async fn a_customer_buys_gets_a_statement_installs_it_and_pays_a_plan_off() {
             json!({"amount_fen": 100_000}),
         )
         .await;
-    assert_eq!(payoff.status, 201, "{}", payoff.text);
+    assert_eq!(payoff.status, 202, "{}", payoff.text);
+    assert_eq!(
+        payoff.str("status"),
+        "settled",
+        "a debit of the verified card, settled at once"
+    );
     assert_eq!(payoff.fen("fees_waived_fen"), 3_000);
     let plan = t.get(&alice.auth(), &format!("{base}/plans/{plan_id}")).await;
     assert_eq!(plan.str("status"), "paid_off");

@@ -14,11 +14,22 @@ use store::Snapshot;
 use super::Harness;
 
 fn start(h: &Harness, account: u64, kind: FundingKind, fen: i64) -> Result<Funding, EngineRejection> {
+    start_payoff(h, account, kind, fen, None)
+}
+
+fn start_payoff(
+    h: &Harness,
+    account: u64,
+    kind: FundingKind,
+    fen: i64,
+    plan: Option<credit::PlanId>,
+) -> Result<Funding, EngineRejection> {
     let reply = h.call(Request::StartFunding(FundingStart {
         account: AccountId(account),
         kind,
         amount: Amount::from_fen(fen),
         external_reference: (kind == FundingKind::Offline).then(|| format!("ref-{fen}")),
+        plan,
     }));
     match reply.outcome {
         Outcome::Applied {
@@ -180,4 +191,58 @@ fn an_unreadable_snapshot_is_replaced_by_replaying_the_journal() {
         txns: vec![txn],
     });
     assert!(matches!(reply.outcome, Outcome::Applied { .. }), "{reply:?}");
+}
+
+#[test]
+fn a_payoff_debit_pays_its_plan_off_when_settled_or_lands_as_a_repayment() {
+    let mut h = Harness::memory(1);
+    h.open(1, 100_000);
+    let reply = h.call(Request::Authorize {
+        payer: engine::Payer::Account(AccountId(1)),
+        merchant: credit::MerchantId(1),
+        amount: Amount::from_fen(30_000),
+        plan: Some(credit::PlanChoice {
+            periods: 3,
+            method: money::schedule::Method::FlatFee,
+            rate: None,
+        }),
+    });
+    let Outcome::Applied {
+        op: Op::Credit(credit::Command::Authorize { txn, .. }),
+        ..
+    } = reply.outcome
+    else {
+        panic!("{reply:?}")
+    };
+    h.call(Request::Txn {
+        merchant: credit::MerchantId(1),
+        txn,
+        action: engine::TxnAction::Capture {
+            amount: Amount::from_fen(30_000),
+        },
+    });
+    let plan = h.account(1).plans[0].id;
+    let payoff = h.account(1).payoff_amount(plan, true).unwrap().fen();
+    assert_eq!(
+        start_payoff(&h, 1, FundingKind::Debit, payoff - 1, Some(plan))
+            .unwrap_err()
+            .code(),
+        "payment_below_payoff"
+    );
+    let first = start_payoff(&h, 1, FundingKind::Debit, payoff, Some(plan)).unwrap();
+    let second = start_payoff(&h, 1, FundingKind::Debit, payoff, Some(plan)).unwrap();
+    assert!(h.account(1).plans[0].is_active(), "nothing paid off while pending");
+    let events = update(&h, first.id, FundingStatus::Settled).unwrap();
+    assert!(
+        events.iter().any(|e| matches!(e, Event::PlanPaidOff { .. })),
+        "{events:?}"
+    );
+    assert!(!h.account(1).plans[0].is_active());
+    // The plan is gone: the second debit's settled money is kept as a repayment.
+    let events = update(&h, second.id, FundingStatus::Settled).unwrap();
+    assert!(events.iter().any(|e| matches!(e, Event::Repaid { .. })), "{events:?}");
+    assert_eq!(credit_balance(&h, 1), Amount::from_fen(payoff));
+    let account = h.account(1);
+    h.restart();
+    assert_eq!(h.account(1), account);
 }

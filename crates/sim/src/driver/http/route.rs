@@ -310,14 +310,18 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
                 )
             }
         },
+        // The operator records the payoff as money received offline (its reference the key).
         Request::Credit(Command::EarlyPayoff {
             account, plan, amount, ..
-        }) => one(
-            Who::Operator,
-            format!("/v1/customers/{account}/plans/{}/payoff", plan.0),
-            json!({"amount_fen": amount.fen()}),
-            key(),
-        ),
+        }) => {
+            let key = key();
+            one(
+                Who::Operator,
+                format!("/v1/customers/{account}/plans/{}/payoff", plan.0),
+                json!({"amount_fen": amount.fen(), "external_reference": key}),
+                key,
+            )
+        }
         Request::Credit(Command::Freeze { account, reason }) => {
             let reason = match reason {
                 FreezeReason::Operator => "operator",
