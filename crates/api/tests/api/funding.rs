@@ -414,3 +414,68 @@ async fn an_early_payoff_is_a_debit_that_pays_nothing_off_until_settled() {
     assert_eq!(by_customer.status, 403, "{}", by_customer.text);
     reopens_with_the_same_account(&mut t, &alice).await;
 }
+
+/// A customer mixing debits that settle, stay pending, fail or settle later, callbacks and
+/// cash-outs that pay or fail: the money paid out never exceeds the settled money paid in,
+/// and the credit balance is exactly their difference.
+#[tokio::test]
+async fn money_out_never_exceeds_settled_money_in() {
+    let t = server().await;
+    let mallory = customer_with_card(&t, 100_000).await;
+    let (mut settled_in, mut paid_out) = (0i64, 0i64);
+    let mut pending: Vec<(String, i64)> = Vec::new();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..40 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let base_fen = 10_000 * (1 + (seed >> 8) as i64 % 50);
+        match seed % 6 {
+            0 => {
+                let answer = repay(&t, &mallory, base_fen + PENDING_DEBIT).await;
+                pending.push((answer.str("repayment_id"), base_fen + PENDING_DEBIT));
+            }
+            1 => {
+                assert_eq!(
+                    repay(&t, &mallory, base_fen + FAILING_DEBIT).await.str("status"),
+                    "failed"
+                );
+            }
+            2 => {
+                assert_eq!(repay(&t, &mallory, base_fen).await.str("status"), "settled");
+                settled_in += base_fen;
+            }
+            3 if !pending.is_empty() => {
+                let (id, fen) = pending.remove(0);
+                let status = if seed & 0x100 == 0 { "settled" } else { "failed" };
+                let body = json!({"funding_id": id, "status": status});
+                assert_eq!(callback(&t, "payments", body, SECRET).await.str("status"), status);
+                if status == "settled" {
+                    settled_in += fen;
+                }
+            }
+            _ => {
+                // Try to take out more than is there half of the time.
+                let want = if seed & 0x200 == 0 {
+                    settled_in - paid_out + 1
+                } else {
+                    (settled_in - paid_out) / 2
+                };
+                let fails = seed & 0x400 == 0;
+                let amount = if fails {
+                    want - want.rem_euclid(10_000) + FAILING_PAYOUT
+                } else {
+                    want
+                };
+                let answer = cash_out(&t, &mallory, amount.max(1)).await;
+                if answer.status == 202 && answer.str("status") == "paid" {
+                    paid_out += amount.max(1);
+                }
+            }
+        }
+        assert!(paid_out <= settled_in, "paid out {paid_out} of {settled_in} settled");
+        let balance = balances(&t, &mallory).await["credit_balance_fen"].as_i64().unwrap();
+        assert_eq!(balance, settled_in - paid_out);
+    }
+    assert!(settled_in > 0 && paid_out > 0, "the mix moved money both ways");
+}
