@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::ErrorBody;
 use crate::routes::applications::{self, operator as applications_operator};
 use crate::routes::{
-    checkpoints, customers, exemptions, monitoring, operator, payments, plan_options, plans, repayments, risk,
-    simulation, statements, step_up, system,
+    checkpoints, customers, exemptions, monitoring, operator, payments, payouts, plan_options, plans,
+    provider_callbacks, repayments, risk, simulation, statements, step_up, system,
 };
 
 #[derive(Debug, OpenApi)]
@@ -43,7 +43,12 @@ use crate::routes::{
         plans::quote,
         plans::payoff,
         repayments::repay,
-        repayments::cash_out,
+        repayments::get_repayment,
+        repayments::offline_repay,
+        payouts::cash_out,
+        payouts::get_cash_out,
+        provider_callbacks::payments,
+        provider_callbacks::payouts,
         plan_options::plan_options,
         payments::authorize,
         payments::get,
@@ -79,7 +84,8 @@ use crate::routes::{
         (name = "customers", description = "Credit lines, balances, payment codes, merchant links."),
         (name = "statements", description = "Statements and bill installments."),
         (name = "plans", description = "Installment options and plans, early payoff."),
-        (name = "repayments", description = "Repayments and credit balance cash-outs."),
+        (name = "repayments", description = "Repayments (debits of the verified bank card, offline records) and credit balance cash-outs (payouts)."),
+        (name = "providers", description = "Signed callbacks of the payment and payout providers."),
         (name = "operator", description = "Merchant registration and credit line management."),
         (name = "risk", description = "Rules, fraud lists, cases, step-up, theft reports."),
         (name = "applications", description = "Credit applications, the review queue, limit reviews and temporary limits."),

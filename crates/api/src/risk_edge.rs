@@ -46,6 +46,8 @@ pub struct RiskOptions {
     /// start) when `None`.
     pub providers: Option<Providers>,
     pub webhooks: WebhookOptions,
+    /// The payment and payout providers (simulated when not given) and the callback secret.
+    pub funding: crate::funding_edge::FundingOptions,
 }
 
 /// The liveness score a face must reach (per mille), with the simulator or a provider.

@@ -10,8 +10,10 @@ pub mod exemptions;
 pub mod monitoring;
 pub mod operator;
 pub mod payments;
+pub mod payouts;
 pub mod plan_options;
 pub mod plans;
+pub mod provider_callbacks;
 pub mod repayments;
 pub mod risk;
 pub mod simulation;
@@ -78,7 +80,21 @@ pub fn router(state: AppState) -> Router {
             post(plans::payoff),
         )
         .route("/v1/customers/{customer_id}/repayments", post(repayments::repay))
-        .route("/v1/customers/{customer_id}/cash-outs", post(repayments::cash_out))
+        .route(
+            "/v1/customers/{customer_id}/repayments/{repayment_id}",
+            get(repayments::get_repayment),
+        )
+        .route(
+            "/v1/customers/{customer_id}/offline-repayments",
+            post(repayments::offline_repay),
+        )
+        .route("/v1/customers/{customer_id}/cash-outs", post(payouts::cash_out))
+        .route(
+            "/v1/customers/{customer_id}/cash-outs/{cash_out_id}",
+            get(payouts::get_cash_out),
+        )
+        .route("/v1/providers/payments/callback", post(provider_callbacks::payments))
+        .route("/v1/providers/payouts/callback", post(provider_callbacks::payouts))
         .route("/v1/plan-options", get(plan_options::plan_options))
         .route("/v1/payments", post(payments::authorize))
         .route("/v1/payments/{txn_id}", get(payments::get))

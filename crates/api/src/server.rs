@@ -56,6 +56,8 @@ pub struct Server {
     sweeper: JoinHandle<()>,
     dispatcher: Dispatcher,
     watcher: Option<Watcher>,
+    /// Asks providers about pending funding operations (see `funding_edge`).
+    reconciler: JoinHandle<()>,
 }
 
 struct Opened {
@@ -146,6 +148,8 @@ impl Server {
             rules_dir: options.rules.as_ref().map(|r| r.dir.clone()),
         });
         let codes = Arc::new(PaymentCodes::default());
+        let seed = crate::random::below(u64::MAX).map_err(|e| ServeError::Bootstrap(e.message))?;
+        let funding = Arc::new(crate::funding_edge::FundingEdge::new(&options.funding, seed));
         let state = AppState::new(Inner {
             product: opened.engine.config().product.clone(),
             engine: opened.engine,
@@ -158,6 +162,7 @@ impl Server {
             risk_edge: risk_edge.clone(),
             simulation,
             edge: Arc::new(Edge::new(&config.edge)),
+            funding,
         });
         let dispatcher = Dispatcher::start(&opened.sqlite, state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;
@@ -179,6 +184,7 @@ impl Server {
                 risk_edge.code_contexts.sweep(now);
             }
         });
+        let reconciler = tokio::spawn(crate::funding_edge::reconcile(state.clone()));
         tracing::info!(%addr, data = %config.data_dir.display(), "iou API listening");
         Ok(Server {
             addr,
@@ -188,6 +194,7 @@ impl Server {
             sweeper,
             dispatcher,
             watcher: opened.watcher,
+            reconciler,
         })
     }
 
@@ -212,6 +219,8 @@ impl Server {
         self.listening.stop().await;
         self.sweeper.abort();
         let _ = self.sweeper.await;
+        self.reconciler.abort();
+        let _ = self.reconciler.await;
         self.dispatcher.stop().await;
         if let Some(watcher) = self.watcher {
             let _ = tokio::task::spawn_blocking(move || watcher.stop()).await;

@@ -32,6 +32,8 @@ pub(crate) struct Inner {
     pub simulation: Option<Arc<Simulation>>,
     /// The HTTP edge's shared part (trusted proxies, auth failures, webhook target rules).
     pub edge: Arc<Edge>,
+    /// The payment and payout providers and the callback secret.
+    pub funding: Arc<crate::funding_edge::FundingEdge>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -85,6 +87,10 @@ impl AppState {
 
     pub(crate) fn edge(&self) -> &Edge {
         &self.0.edge
+    }
+
+    pub(crate) fn funding(&self) -> &crate::funding_edge::FundingEdge {
+        &self.0.funding
     }
 
     /// Simulation mode's state, if the server was started in it.

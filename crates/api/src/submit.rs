@@ -107,7 +107,10 @@ pub fn refusal(rejection: EngineRejection, audience: Audience) -> ApiError {
         EngineRejection::LinkNotFound => {
             ApiError::not_found(code, "no such link to this merchant").with_field("link_id")
         }
-        EngineRejection::CaseNotFound => ApiError::not_found(code, rejection.to_string()),
+        EngineRejection::CaseNotFound | EngineRejection::FundingNotFound => {
+            ApiError::not_found(code, rejection.to_string())
+        }
+        EngineRejection::FundingFinal => ApiError::conflict(code, rejection.to_string()),
         EngineRejection::HeldForReview
         | EngineRejection::CaseClosed
         | EngineRejection::VerificationRequired

@@ -231,6 +231,7 @@ impl Engine {
                 outcome: crate::request::Outcome::Rejected {
                     rejection: match request {
                         Request::Authorize { .. } => crate::request::EngineRejection::LinkNotFound,
+                        Request::UpdateFunding(_) => crate::request::EngineRejection::FundingNotFound,
                         _ => crate::request::EngineRejection::TxnNotFound,
                     },
                 },
@@ -362,6 +363,34 @@ impl Engine {
             .map(|p| {
                 let (reply, receiver) = oneshot::channel();
                 self.send(p, Msg::State { reply })?;
+                Ok(receiver)
+            })
+            .collect()
+    }
+
+    /// Funding operations: the one with this id (`query` = `One`, asked of the partition the
+    /// id names; none for an id no partition could have made), or every pending one of every
+    /// partition (`Pending`). Answered after the requests queued before this one are durable.
+    pub fn fundings(
+        &self,
+        query: crate::funding::FundingQuery,
+    ) -> Result<Vec<oneshot::Receiver<Vec<crate::funding::Funding>>>, SubmitError> {
+        let partitions: Vec<u32> = match query {
+            crate::funding::FundingQuery::One(id) => {
+                let p = crate::route::partition_of_id(id);
+                if p < self.config.partitions {
+                    vec![p]
+                } else {
+                    Vec::new()
+                }
+            }
+            crate::funding::FundingQuery::Pending => (0..self.config.partitions).collect(),
+        };
+        partitions
+            .into_iter()
+            .map(|p| {
+                let (reply, receiver) = oneshot::channel();
+                self.send(p, Msg::Fundings { query, reply })?;
                 Ok(receiver)
             })
             .collect()

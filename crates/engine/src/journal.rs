@@ -284,6 +284,8 @@ pub(crate) fn op_name(op: &Op) -> &'static str {
         Op::CreditApplication(_) => "credit_application",
         Op::OpenLine(_) => "open_line",
         Op::ConfirmTheft { .. } => "confirm_theft",
+        Op::FundingStarted(_) => "funding_started",
+        Op::FundingUpdated(_) => "funding_updated",
     }
 }
 
@@ -291,6 +293,8 @@ pub(crate) fn op_name(op: &Op) -> &'static str {
 pub(crate) fn record_account(record: &Record) -> Option<AccountId> {
     match &record.op {
         Op::Credit(command) => command.account(),
+        Op::FundingStarted(started) => Some(started.funding.account),
+        Op::FundingUpdated(updated) => Some(updated.account),
         Op::LinkMerchant { account, .. }
         | Op::SetCreditProfile { account, .. }
         | Op::Checkpoint { account, .. }

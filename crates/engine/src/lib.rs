@@ -20,6 +20,7 @@ mod clock;
 mod committer;
 mod engine;
 mod error;
+pub mod funding;
 mod idempotency;
 pub mod journal;
 mod monitor;
@@ -42,6 +43,7 @@ pub use cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, W
 pub use clock::{Clock, ManualClock, SystemClock, journal_time};
 pub use engine::{Engine, EngineConfig};
 pub use error::EngineError;
+pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatus, FundingUpdate};
 pub use idempotency::IdempotencyIndex;
 pub use pricing::{Pricing, TierName};
 pub use record::{BatchBody, DecodeError, Op, Record};

@@ -41,6 +41,9 @@ pub struct Partition {
     pub(crate) watches: FxHashMap<TxnId, Watch>,
     pub(crate) cases: std::collections::BTreeMap<u64, Case>,
     pub(crate) case_counter: u64,
+    /// Funding operations (debits, offline repayments, payouts) by id.
+    pub(crate) fundings: std::collections::BTreeMap<u64, crate::funding::Funding>,
+    pub(crate) funding_counter: u64,
 }
 
 /// Everything a partition needs to restart without its journal before `seq`.
@@ -57,6 +60,10 @@ pub struct PartitionSnapshot {
     pub watches: Vec<Watch>,
     pub cases: Vec<Case>,
     pub case_counter: u64,
+    /// Encoded after the fields above (snapshot format 2, see `snapshotter`), so a format-1
+    /// snapshot, which ends before it, still decodes.
+    #[serde(skip)]
+    pub funding: crate::funding::FundingSnapshot,
 }
 
 impl std::fmt::Debug for Partition {
@@ -102,6 +109,8 @@ impl Partition {
             watches: FxHashMap::default(),
             cases: std::collections::BTreeMap::new(),
             case_counter: 0,
+            fundings: std::collections::BTreeMap::new(),
+            funding_counter: 0,
         }
     }
 
@@ -128,6 +137,8 @@ impl Partition {
             watches: snapshot.watches.into_iter().map(|w| (w.txn, w)).collect(),
             cases: snapshot.cases.into_iter().map(|c| (c.id, c)).collect(),
             case_counter: snapshot.case_counter,
+            fundings: snapshot.funding.fundings.into_iter().map(|f| (f.id, f)).collect(),
+            funding_counter: snapshot.funding.counter,
         }
     }
 
@@ -144,6 +155,10 @@ impl Partition {
             watches: self.watches.values().cloned().collect(),
             cases: self.cases.values().cloned().collect(),
             case_counter: self.case_counter,
+            funding: crate::funding::FundingSnapshot {
+                counter: self.funding_counter,
+                fundings: self.fundings.values().cloned().collect(),
+            },
         }
     }
 
@@ -155,6 +170,11 @@ impl Partition {
         let at = if now > self.last_at { now } else { self.last_at };
         self.last_at = at;
         at
+    }
+
+    /// The time of the request being resolved or applied (the latest the partition has seen).
+    pub(crate) fn now(&self) -> Timestamp {
+        self.last_at
     }
 
     /// The owner of a transaction this partition assigned.
@@ -336,6 +356,8 @@ impl Partition {
                 Ok(Op::CreditApplication(Box::new(application.clone())))
             }
             Request::OpenLine(line) => Ok(Op::OpenLine(Box::new(line.bounded()))),
+            Request::StartFunding(start) => self.resolve_start_funding(start, now_us_of(self.last_at)),
+            Request::UpdateFunding(update) => self.resolve_update_funding(update),
         }
     }
 
@@ -426,6 +448,8 @@ impl Partition {
             Op::ConfirmTheft { case, exemption } => {
                 self.confirm_theft_case(*case, exemption.as_ref(), at, events, notices)
             }
+            Op::FundingStarted(started) => self.apply_funding_started(started, at, events),
+            Op::FundingUpdated(updated) => self.apply_funding_updated(updated, at, events),
         }
     }
 
@@ -449,6 +473,7 @@ impl Partition {
         match op {
             Op::Credit(Command::Authorize { txn, .. }) => self.txn_counter = self.txn_counter.max(txn.0 >> 8),
             Op::LinkMerchant { link, .. } => self.link_counter = self.link_counter.max(link >> 8),
+            Op::FundingStarted(started) => self.funding_counter = self.funding_counter.max(started.funding.id >> 8),
             _ => {}
         }
     }
@@ -482,6 +507,15 @@ impl Partition {
                 },
             ),
             Op::Checkpoint { account, detail } => (*account, detail.clone()),
+            Op::FundingStarted(started)
+                if started.funding.kind == crate::funding::FundingKind::Debit && context.is_some() =>
+            {
+                let detail = risk::CheckpointDetail::Repayment {
+                    amount: started.funding.amount,
+                    card: risk::CardToken(0),
+                };
+                (started.funding.account, detail)
+            }
             Op::CreditApplication(application) => {
                 // The applicant may hold no account: the profile comes with the request.
                 let context = context.unwrap_or(&unknown);
@@ -513,11 +547,19 @@ pub(crate) fn history_of(records: &[(Timestamp, Record)]) -> Vec<Recorded> {
         .iter()
         .filter_map(|(at, record)| {
             let command = match (&record.op, &record.outcome) {
-                (Op::Credit(command), Ok(())) if !matches!(command, Command::Advance) => command.clone(),
                 (Op::OpenLine(line), Ok(())) => line.command(),
+                (op, Ok(())) => match op.credit_command() {
+                    Some(command) if !matches!(command, Command::Advance) => command.clone(),
+                    _ => return None,
+                },
                 _ => return None,
             };
             Some(Recorded { at: *at, command })
         })
         .collect()
+}
+
+/// A timestamp in microseconds.
+fn now_us_of(at: Timestamp) -> i64 {
+    at.as_microsecond()
 }

@@ -86,6 +86,27 @@ pub enum Op {
     /// answer. (Journals written before this op hold a `ResolveCase` followed by a separate
     /// `Credit(ExemptFraud)` record; they replay as they were written.)
     ConfirmTheft { case: u64, exemption: Option<Command> },
+    /// A funding operation started (see [`crate::funding`]), with the credit command it applied.
+    FundingStarted(Box<crate::funding::FundingStarted>),
+    /// A funding operation settled, paid, failed or returned, with its credit command.
+    FundingUpdated(Box<crate::funding::FundingUpdated>),
+}
+
+impl Op {
+    /// The credit command this op applies to an account, if any: a plain credit op's, or the
+    /// one a funding op carries (an account's history for a fraud exemption includes both).
+    pub fn credit_command(&self) -> Option<&Command> {
+        match self {
+            Op::Credit(command) => Some(command),
+            Op::FundingStarted(started) => started.credit.as_ref(),
+            Op::FundingUpdated(updated) => updated.credit.as_ref(),
+            Op::ConfirmTheft {
+                exemption: Some(command),
+                ..
+            } => Some(command),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -45,12 +45,17 @@ pub(crate) fn replay(
     } else {
         None
     };
-    let mut partition = match snapshot {
-        Some(snapshot) => {
-            let state = snapshotter::decode(&snapshot.bytes)
-                .map_err(|e| EngineError::Corrupt(format!("snapshot of partition {id}: {e}")))?;
-            Partition::restore(id, product.clone(), zone.clone(), risk, state)
+    // A snapshot in a format this build cannot read (an older or newer encoding) must not
+    // brick the store: the journal holds everything, so replay it from the start.
+    let state = snapshot.and_then(|snapshot| match snapshotter::decode(&snapshot.bytes) {
+        Ok(state) => Some(state),
+        Err(error) => {
+            tracing::warn!(partition = id, seq = snapshot.seq, %error, "snapshot not readable: replaying the journal from the start");
+            None
         }
+    });
+    let mut partition = match state {
+        Some(state) => Partition::restore(id, product.clone(), zone.clone(), risk, state),
         None => Partition::new(id, product.clone(), zone.clone(), risk),
     };
     let mut divergence: Option<Divergence> = None;

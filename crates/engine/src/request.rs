@@ -104,6 +104,12 @@ pub enum Request {
     /// Opens an approved line: the account with its limit and its credit profile with the price
     /// tier, in one journaled op. Refused with `AccountExists` for a second line.
     OpenLine(LineOpening),
+    /// Starts a funding operation: a debit (pending until the provider settles it), an offline
+    /// repayment (settled at once), or a payout (reserves the credit balance at once). See
+    /// [`crate::funding`].
+    StartFunding(crate::funding::FundingStart),
+    /// What the provider says about a funding operation (settled, paid, failed, returned).
+    UpdateFunding(crate::funding::FundingUpdate),
 }
 
 /// Why risk stopped a request.
@@ -161,6 +167,13 @@ pub enum EngineRejection {
     /// is still open.
     #[error("the exemption was refused ({0}): the case stays open")]
     ExemptionFailed(Rejection),
+    /// No funding operation has this id (or it is another account's).
+    #[error("funding operation not found")]
+    FundingNotFound,
+    /// The funding operation is already in a final state that this update cannot follow (a
+    /// duplicate callback): nothing changed.
+    #[error("the funding operation is already final")]
+    FundingFinal,
 }
 
 impl EngineRejection {
@@ -180,6 +193,8 @@ impl EngineRejection {
             EngineRejection::StorageFailed => "storage_failed",
             EngineRejection::ReplyUnavailable => "reply_unavailable",
             EngineRejection::ExemptionFailed(_) => "exemption_failed",
+            EngineRejection::FundingNotFound => "funding_not_found",
+            EngineRejection::FundingFinal => "funding_final",
         }
     }
 }
@@ -250,6 +265,8 @@ impl Request {
             | Request::Checkpoint { account, .. } => Some(partition_of(*account, partitions)),
             Request::CreditApplication(application) => Some(partition_of(application.applicant, partitions)),
             Request::OpenLine(line) => Some(partition_of(line.account, partitions)),
+            Request::StartFunding(start) => Some(partition_of(start.account, partitions)),
+            Request::UpdateFunding(update) => Some(partition_of_id(update.funding)),
         }
     }
 }

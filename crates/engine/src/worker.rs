@@ -64,6 +64,11 @@ pub(crate) enum Msg {
     State {
         reply: oneshot::Sender<crate::journal::PartitionState>,
     },
+    /// Funding operations: one by id, or every pending one of the partition.
+    Fundings {
+        query: crate::funding::FundingQuery,
+        reply: oneshot::Sender<Vec<crate::funding::Funding>>,
+    },
 }
 
 /// Sealed batches kept in memory until surely durable, to answer idempotent retries without
@@ -236,6 +241,12 @@ impl Worker {
                     let _ = reply.send(state);
                 })));
             }
+            Msg::Fundings { query, reply } => {
+                let found = self.partition.fundings_for(query);
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(found);
+                })));
+            }
             // The open batch's requests are applied to the state but have no sequence yet: seal
             // them first, or the snapshot would hold them under the previous batch's sequence
             // and a restart would apply them again from the journal.
@@ -378,11 +389,7 @@ impl Worker {
     }
 
     fn note_touched(&mut self, op: &Op) {
-        if let Op::Credit(command)
-        | Op::ConfirmTheft {
-            exemption: Some(command),
-            ..
-        } = op
+        if let Some(command) = op.credit_command()
             && let Some(account) = command.account()
         {
             self.touched.insert(account);

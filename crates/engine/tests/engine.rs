@@ -564,6 +564,8 @@ pub mod with_risk_support {
 
 #[path = "engine/applications.rs"]
 mod applications;
+#[path = "engine/funding.rs"]
+mod funding;
 
 #[path = "engine/replay.rs"]
 mod replay;

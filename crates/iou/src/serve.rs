@@ -15,6 +15,11 @@
 //! `--max-connections`, `--shutdown-deadline`, `--auth-failures-per-minute`; `--trusted-proxy
 //! CIDR` (repeatable) names the proxies whose `X-Forwarded-For` is believed;
 //! `--allow-insecure-webhooks` (tests only) admits http and loopback webhook URLs.
+//! Funding: repayments are debits through the payment provider at `--payment-endpoint`,
+//! cash-outs payouts through `--payout-endpoint` (the funding crate's protocol), else the
+//! deterministic simulators (every ordinary amount settles or is paid at once). Provider
+//! callbacks are accepted only with a secret (`--funding-callback-secret` or
+//! `IOU_FUNDING_CALLBACK_SECRET`).
 //!
 //! `--simulation` starts it in simulation mode for `iou simulate --url` (see the api crate's
 //! `simulation` module): a manual clock moved by the operator, the daily advance on request.
@@ -55,6 +60,16 @@ pub struct ServeArgs {
     /// The liveness provider's base URL; simulated without.
     #[arg(long)]
     liveness_endpoint: Option<String>,
+    /// The payment (debit) provider's base URL (the funding crate's protocol); simulated without.
+    #[arg(long)]
+    payment_endpoint: Option<String>,
+    /// The payout provider's base URL; simulated without.
+    #[arg(long)]
+    payout_endpoint: Option<String>,
+    /// The secret payment and payout providers sign their callbacks with (also
+    /// `IOU_FUNDING_CALLBACK_SECRET`); without it callbacks are refused.
+    #[arg(long)]
+    funding_callback_secret: Option<String>,
     /// Simulation mode, for `iou simulate --url`: the server runs on a manual clock that only
     /// the operator's `POST /v1/system/clock` moves, the daily scheduler is off (the operator's
     /// `POST /v1/system/advance` runs the daily advance), and the simulation-only routes and
@@ -163,6 +178,32 @@ fn providers(otp: Option<String>, liveness: Option<String>) -> anyhow::Result<Op
     Ok(Some(chosen))
 }
 
+/// The funding providers: HTTP adapters for the endpoints given, simulators for the rest.
+fn funding(
+    payments: Option<String>,
+    payouts: Option<String>,
+    secret: Option<String>,
+) -> anyhow::Result<api::FundingOptions> {
+    let clock: Arc<dyn identity::Clock> = Arc::new(identity::SystemClock::new());
+    let config = |endpoint: String| -> anyhow::Result<identity::http::ProviderConfig> {
+        serde_json::from_value(serde_json::json!({ "endpoint": endpoint })).context("provider endpoint")
+    };
+    let mut options = api::FundingOptions {
+        callback_secret: secret.filter(|s| !s.is_empty()),
+        ..api::FundingOptions::default()
+    };
+    if let Some(endpoint) = payments {
+        let adapter =
+            funding::http::HttpPayments::new(&config(endpoint)?, clock.clone()).context("--payment-endpoint")?;
+        options.payments = Some(Arc::new(adapter));
+    }
+    if let Some(endpoint) = payouts {
+        let adapter = funding::http::HttpPayouts::new(&config(endpoint)?, clock).context("--payout-endpoint")?;
+        options.payouts = Some(Arc::new(adapter));
+    }
+    Ok(options)
+}
+
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
@@ -191,6 +232,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         rules: rules_dir(args.rules)?.map(api::RulesOptions::new),
         providers: providers(args.otp_endpoint, args.liveness_endpoint)?,
         webhooks: api::WebhookOptions::default(),
+        funding: funding(
+            args.payment_endpoint,
+            args.payout_endpoint,
+            args.funding_callback_secret
+                .or_else(|| std::env::var("IOU_FUNDING_CALLBACK_SECRET").ok()),
+        )?,
     };
     let start = match (args.simulation, &args.clock_start) {
         (false, _) => None,

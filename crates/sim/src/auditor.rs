@@ -137,8 +137,8 @@ impl Auditor {
 
     /// A payment's allocation sums to the payment, and the answer has the event it should.
     fn check_payment(&mut self, step: u64, op: &Op, events: &[Event]) -> Result<(), Mismatch> {
-        let paid = match op {
-            Op::Credit(Command::Repay { amount, .. } | Command::EarlyPayoff { amount, .. }) => *amount,
+        let paid = match op.credit_command() {
+            Some(Command::Repay { amount, .. } | Command::EarlyPayoff { amount, .. }) => *amount,
             _ => return Ok(()),
         };
         let allocated = events.iter().find_map(|e| match e {

@@ -34,6 +34,12 @@
 //! (`onboarding:blind_index_key`). The model and the limit tables are the shipped ones, built
 //! into the binary. Identity providers are the deterministic simulators until the server's
 //! config names HTTP providers.
+//!
+//! An application whose identity checks passed (approved, or in review for an analyst) keeps
+//! the applicant's identity for the account: mobile, ID number and the bank card the
+//! four-element check verified with its cardholder name and reserved mobile, in the meta table
+//! (`customer_identity:<account>`, as `step_up` reads it; plaintext as merchant secrets are
+//! until the privacy issue encrypts it). Step-up, debits and payouts use it.
 
 mod bootstrap;
 pub(crate) mod dto;
@@ -125,6 +131,7 @@ pub async fn apply(
         .apply(state.engine(), &applicant, context, now)
         .await
         .map_err(|e| ApiError::internal(format!("application not recorded: {e}")))?;
+    keep_identity(&state, &applicant, &decision).await?;
     let status = match decision.outcome {
         Outcome::Approved => StatusCode::CREATED,
         Outcome::Review | Outcome::Duplicate => return Ok(received(&decision, started).await),
@@ -159,6 +166,44 @@ async fn received(decision: &onboarding::Decision, started: tokio::time::Instant
     }
     tokio::time::sleep_until(started + RECEIVED_FLOOR).await;
     respond(StatusCode::ACCEPTED, &dto::DecisionResponse::received(decision), false)
+}
+
+/// Keeps a verified applicant's identity for their account (see the module docs). Not for an
+/// account-id collision: the account may be someone else's.
+async fn keep_identity(
+    state: &AppState,
+    input: &onboarding::ApplicationInput,
+    decision: &onboarding::Decision,
+) -> Result<(), ApiError> {
+    let verified = matches!(decision.outcome, Outcome::Approved | Outcome::Review);
+    let collision = decision.reasons.iter().any(|r| r == "ACCOUNT_ID_COLLISION");
+    let (true, false, Some(account)) = (verified, collision, decision.account) else {
+        return Ok(());
+    };
+    let today = state
+        .clock()
+        .now()
+        .to_zoned(state.engine().config().zone.clone())
+        .date();
+    let parsed = (|| {
+        let card = crate::step_up::VerifiedCard {
+            name: identity::PersonName::parse(&input.name).ok()?,
+            card: identity::BankCard::parse(&input.bank_card).ok()?,
+            reserved_mobile: identity::Mobile::parse(&input.reserved_mobile).ok()?,
+        };
+        Some(crate::step_up::Subject {
+            mobile: identity::Mobile::parse(&input.mobile).ok()?,
+            id_number: identity::ResidentId::parse(&input.id_number, today).ok()?,
+            card: Some(card),
+        })
+    })();
+    match parsed {
+        Some(subject) => crate::step_up::set_subject(state.meta(), account, &subject).await,
+        None => {
+            tracing::warn!(%account, "a verified application's identity does not parse: not kept");
+            Ok(())
+        }
+    }
 }
 
 fn try_later(reasons: &[String]) -> Response {

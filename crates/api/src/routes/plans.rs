@@ -3,19 +3,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{Command, Event, OpId, PlanId, PlanSource, PlanStatus, PlanView};
-use engine::Request;
-use serde::Serialize;
+use credit::{Event, PlanId, PlanSource, PlanStatus, PlanView};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::Permission;
 use crate::call::{Call, respond};
 use crate::error::{ApiError, ErrorBody};
+use crate::input::FenInput;
 use crate::input::MethodDto;
 use crate::routes::customers::customer_of;
-use crate::routes::payments::AmountBody;
-use crate::routes::repayments::{AllocationView, allocation};
+use crate::routes::repayments::{AllocationView, allocation, card_of, debit, external_reference, record_offline};
 use crate::state::AppState;
-use crate::submit::{Audience, account, apply};
+use crate::submit::account;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanPeriodResponse {
@@ -152,53 +152,78 @@ pub async fn quote(State(state): State<AppState>, call: Call) -> Result<Response
     Ok(respond(StatusCode::OK, &quote, false))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayoffBody {
+    pub amount_fen: FenInput,
+    /// An operator recording a payoff the customer paid outside the system: the transfer's
+    /// unique reference (as for an offline repayment). Without it, the customer's verified
+    /// bank card is debited.
+    #[serde(default)]
+    pub external_reference: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PayoffResponse {
+    /// The payoff's funding operation (also readable as a repayment).
     pub payoff_id: String,
     pub plan_id: String,
     pub amount_fen: i64,
-    pub allocation: AllocationView,
-    /// Future fees and interest waived.
-    pub fees_waived_fen: i64,
+    /// `pending` (a debit the provider has not confirmed: nothing is paid off yet), `settled`
+    /// or `failed`. Settled money that no longer covers the payoff (a statement closed while
+    /// the debit was pending) is kept as a repayment.
+    pub status: &'static str,
+    /// How the money was spread, once settled.
+    pub allocation: Option<AllocationView>,
+    /// Future fees and interest waived, in the answer of the call that paid the plan off.
+    pub fees_waived_fen: Option<i64>,
+    /// The provider's reason code of a failure.
+    pub reason: Option<String>,
 }
 
-/// Pay a plan off early; the amount must cover the payoff quote.
+fn payoff_view(plan: PlanId, funding: &engine::Funding, events: &[Event]) -> PayoffResponse {
+    let fees_waived = events.iter().find_map(|e| match e {
+        Event::PlanPaidOff { fees_waived, .. } => Some(fees_waived.fen()),
+        _ => None,
+    });
+    PayoffResponse {
+        payoff_id: funding.id.to_string(),
+        plan_id: plan.0.to_string(),
+        amount_fen: funding.amount.fen(),
+        status: funding.status.name(),
+        allocation: funding.allocation.as_ref().map(allocation),
+        fees_waived_fen: fees_waived,
+        reason: funding.reason.clone(),
+    }
+}
+
+/// Pay a plan off early; the amount must cover the payoff quote. The money is a debit of the
+/// customer's verified bank card (`202`; the plan is paid off when the debit settles), or, for
+/// an operator with `external_reference`, money received outside the system (`201`, settled).
 #[utoipa::path(operation_id = "pay_off_plan", post, path = "/v1/customers/{customer_id}/plans/{plan_id}/payoff", tag = "plans",
-    request_body = AmountBody,
+    request_body = PayoffBody,
     params(("customer_id" = String, Path), ("plan_id" = String, Path), ("Idempotency-Key" = String, Header)),
     security(("bearer" = [])),
-    responses((status = 201, description = "success", body = PayoffResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 202, description = "the debit and where it stands", body = PayoffResponse), (status = 201, description = "recorded as received offline", body = PayoffResponse),
+        (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
 pub async fn payoff(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let plan_id = PlanId(call.id("plan_id")?);
     let idem = call.idem()?;
-    let body: AmountBody = call.json()?;
+    let body: PayoffBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
-    let op = OpId(idem.derive("payoff"));
-    let command = Command::EarlyPayoff {
-        account: id,
-        op,
-        plan: plan_id,
-        amount,
-    };
-    let applied = apply(&state, Request::Credit(command), idem, Audience::Account).await?;
-    let response = applied.events.iter().find_map(|e| match e {
-        Event::PlanPaidOff {
-            op,
-            plan,
-            amount,
-            allocation: a,
-            fees_waived,
-            ..
-        } => Some(PayoffResponse {
-            payoff_id: op.0.to_string(),
-            plan_id: plan.0.to_string(),
-            amount_fen: amount.fen(),
-            allocation: allocation(a),
-            fees_waived_fen: fees_waived.fen(),
-        }),
-        _ => None,
-    });
-    let response = response.ok_or_else(|| ApiError::internal("a payoff without its event"))?;
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    if let Some(reference) = &body.external_reference {
+        call.principal.require(Permission::RecordOfflineRepayment)?;
+        let reference = external_reference(reference)?;
+        let (funding, applied) = record_offline(&state, id, idem, amount, reference, Some(plan_id)).await?;
+        let view = payoff_view(plan_id, &funding, &applied.events);
+        return Ok(respond(StatusCode::CREATED, &view, applied.replayed));
+    }
+    let card = card_of(&state, id).await?;
+    let (funding, events, replayed) = debit(&state, id, idem, amount, Some(plan_id), None, card).await?;
+    Ok(respond(
+        StatusCode::ACCEPTED,
+        &payoff_view(plan_id, &funding, &events),
+        replayed,
+    ))
 }

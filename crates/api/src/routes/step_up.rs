@@ -249,6 +249,17 @@ pub struct IdentityBody {
     pub mobile: String,
     /// The resident ID number whose photo liveness checks compare with.
     pub id_number: String,
+    /// The customer's bank card, to debit repayments from and pay cash-outs to. Checked with
+    /// `name` and `reserved_mobile` (four elements) before it is kept; without it, a card
+    /// already on file for the same ID number stays.
+    #[serde(default)]
+    pub bank_card: Option<String>,
+    /// The cardholder's name (with `bank_card`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The mobile number reserved with the bank for the card (with `bank_card`).
+    #[serde(default)]
+    pub reserved_mobile: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -256,6 +267,61 @@ pub struct IdentityResponse {
     pub customer_id: String,
     /// Masked.
     pub mobile: String,
+    /// The verified bank card on file, masked.
+    pub bank_card: Option<String>,
+}
+
+fn field_error(field: &'static str, message: String) -> ApiError {
+    ApiError::bad_request("invalid_field", message).with_field(field)
+}
+
+/// Checks a card with its four elements: the card kept, or why not.
+async fn verify_card(
+    state: &AppState,
+    body: &IdentityBody,
+    card: &str,
+    id_number: &ResidentId,
+) -> Result<crate::step_up::VerifiedCard, ApiError> {
+    let card = identity::BankCard::parse(card).map_err(|e| field_error("bank_card", e.to_string()))?;
+    let name = body
+        .name
+        .as_deref()
+        .ok_or_else(|| field_error("name", "a bank card needs the cardholder's name".into()))?;
+    let name = identity::PersonName::parse(name).map_err(|e| field_error("name", e.to_string()))?;
+    let reserved = body
+        .reserved_mobile
+        .as_deref()
+        .ok_or_else(|| field_error("reserved_mobile", "a bank card needs its reserved mobile".into()))?;
+    let reserved_mobile = Mobile::parse(reserved).map_err(|e| field_error("reserved_mobile", e.to_string()))?;
+    let elements = identity::FourElements {
+        card,
+        name,
+        id: id_number.clone(),
+        mobile: reserved_mobile,
+    };
+    match state.funding().bank_card.verify_card(&elements).await {
+        Ok(identity::CardCheck::Verified) => Ok(crate::step_up::VerifiedCard {
+            name: elements.name,
+            card: elements.card,
+            reserved_mobile: elements.mobile,
+        }),
+        Ok(identity::CardCheck::CardNotSupported) => Err(ApiError::unprocessable(
+            "bank_card_not_supported",
+            "the bank card cannot be checked or used",
+        )
+        .with_field("bank_card")),
+        Ok(identity::CardCheck::Mismatch(element)) => Err(ApiError::unprocessable(
+            "bank_card_not_verified",
+            "the card, name, ID number and reserved mobile do not belong together",
+        )
+        .with_field(element.map_or("bank_card", |e| match e {
+            identity::CardElement::Card => "bank_card",
+            identity::CardElement::Name => "name",
+            identity::CardElement::IdNumber => "id_number",
+            identity::CardElement::Mobile => "reserved_mobile",
+        }))),
+        Err(error) => Err(provider_error(error)),
+    }
 }
 
 /// Record who the customer is, for step-up (operator; onboarding fills it for new customers).
@@ -271,11 +337,23 @@ pub async fn identity(State(state): State<AppState>, call: Call) -> Result<Respo
     let id_number = ResidentId::parse(&body.id_number, today(&state))
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("id_number"))?;
     account(&state, id).await?;
-    let subject = Subject { mobile, id_number };
+    let card = match body.bank_card.as_deref() {
+        Some(card) => Some(verify_card(&state, &body, card, &id_number).await?),
+        None => match subject(state.meta(), id, today(&state)).await {
+            Ok(old) if old.id_number == id_number => old.card,
+            _ => None,
+        },
+    };
+    let subject = Subject {
+        mobile,
+        id_number,
+        card,
+    };
     set_subject(state.meta(), id, &subject).await?;
     let response = IdentityResponse {
         customer_id: id.to_string(),
         mobile: subject.mobile.masked(),
+        bank_card: subject.card.as_ref().map(|c| c.card.masked()),
     };
     Ok(respond(StatusCode::OK, &response, false))
 }

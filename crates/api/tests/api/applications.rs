@@ -360,3 +360,48 @@ async fn an_approved_applicant_s_confirmed_theft_is_exempt() {
     let owed = balances.fen("principal_billed_fen") + balances.fen("principal_unbilled_fen");
     assert_eq!(owed, 0, "the victim owes nothing: {}", balances.text);
 }
+
+
+/// Issue 13 item 6: onboarding keeps the applicant's identity for the approved customer, so
+/// step-up works (it answered `identity_not_on_file`) and repayments draw on the verified card.
+#[tokio::test]
+async fn a_customer_approved_by_onboarding_can_step_up_and_repay_from_the_verified_card() {
+    let t = server().await;
+    let answer = apply(
+        &t,
+        &application("110105199003151001", good_file(), "10000.00", "20000.00"),
+        "58.1.1.2",
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let customer = Customer {
+        id: answer.str("customer_id"),
+        token: answer.str("token"),
+    };
+    let base = format!("/v1/customers/{}", customer.id);
+    let start = t
+        .post(
+            &customer.auth(),
+            &format!("{base}/step-up"),
+            json!({"kind": "liveness"}),
+        )
+        .await;
+    assert_eq!(start.status, 201, "{}", start.text);
+    let verify = format!("{base}/step-up/{}/verify", start.str("challenge_id"));
+    let passed = t.post(&customer.auth(), &verify, json!({"face": "score-950"})).await;
+    assert_eq!(passed.status, 200, "{}", passed.text);
+    assert!(passed.str("step_up_token").starts_with("su_"));
+    let repay = t
+        .post(
+            &customer.auth(),
+            &format!("{base}/repayments"),
+            json!({"amount_fen": 1_000}),
+        )
+        .await;
+    assert_eq!(
+        (repay.status, repay.str("status")),
+        (202, "settled".to_owned()),
+        "{}",
+        repay.text
+    );
+}

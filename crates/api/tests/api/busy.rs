@@ -18,6 +18,7 @@ async fn a_full_queue_answers_busy_with_retry_after_and_loses_nothing() {
     };
     let t = Arc::new(TestServer::start_with(config).await);
     let alice = t.open_customer(100_000, 5).await;
+    t.card_on_file(&alice).await;
     let path = format!("/v1/customers/{}/repayments", alice.id);
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..300 {
@@ -28,7 +29,7 @@ async fn a_full_queue_answers_busy_with_retry_after_and_loses_nothing() {
     while let Some(answer) = calls.join_next().await {
         let answer = answer.unwrap();
         match answer.status {
-            201 => taken += 1,
+            202 => taken += 1,
             503 => {
                 assert_eq!((answer.code(), answer.retry_after.as_deref()), ("busy", Some("1")));
                 busy += 1;

@@ -351,6 +351,19 @@ impl TestServer {
         }
     }
 
+    /// Records the customer's identity with a bank card the simulated four-element check
+    /// verifies (debits draw on it, payouts pay to it).
+    pub async fn card_on_file(&self, customer: &Customer) {
+        let body = json!({
+            "mobile": "13812345678", "id_number": identity::sim::fixtures::ID_MATCH,
+            "bank_card": identity::sim::fixtures::CARD_VERIFIED, "name": "张三",
+            "reserved_mobile": "13812345678"
+        });
+        let path = format!("/v1/customers/{}/identity", customer.id);
+        let answer = self.post(&operator(), &path, body).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+    }
+
     pub async fn payment_code(&self, customer: &Customer) -> String {
         let answer = self
             .post(

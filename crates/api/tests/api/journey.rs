@@ -12,6 +12,7 @@ async fn a_customer_buys_gets_a_statement_installs_it_and_pays_a_plan_off() {
     let t = TestServer::start().await;
     let shop = t.register_merchant("Corner Shop").await;
     let alice = t.open_customer(1_000_000, 5).await;
+    t.card_on_file(&alice).await;
     let base = format!("/v1/customers/{}", alice.id);
 
     // An offline purchase with a one-time code.
@@ -179,7 +180,8 @@ async fn a_customer_buys_gets_a_statement_installs_it_and_pays_a_plan_off() {
             json!({"amount_fen": 20_600}),
         )
         .await;
-    assert_eq!(repay.status, 201, "{}", repay.text);
+    assert_eq!(repay.status, 202, "{}", repay.text);
+    assert_eq!(repay.str("status"), "settled", "the simulated provider settles at once");
     assert_eq!(
         (
             repay.ok()["allocation"]["fee_fen"].as_i64(),
@@ -222,7 +224,12 @@ async fn a_customer_buys_gets_a_statement_installs_it_and_pays_a_plan_off() {
             json!({"amount_fen": 100_000}),
         )
         .await;
-    assert_eq!(payoff.status, 201, "{}", payoff.text);
+    assert_eq!(payoff.status, 202, "{}", payoff.text);
+    assert_eq!(
+        payoff.str("status"),
+        "settled",
+        "a debit of the verified card, settled at once"
+    );
     assert_eq!(payoff.fen("fees_waived_fen"), 3_000);
     let plan = t.get(&alice.auth(), &format!("{base}/plans/{plan_id}")).await;
     assert_eq!(plan.str("status"), "paid_off");
@@ -240,6 +247,7 @@ async fn an_online_merchant_charges_a_linked_customer_and_operators_manage_the_l
     let shop = t.register_merchant("Online Shop").await;
     let other = t.register_merchant("Other Shop").await;
     let bob = t.open_customer(50_000, 10).await;
+    t.card_on_file(&bob).await;
     let base = format!("/v1/customers/{}", bob.id);
     let link = t
         .post(&bob.auth(), &format!("{base}/links"), json!({"merchant_id": shop.id}))
@@ -330,7 +338,7 @@ async fn an_online_merchant_charges_a_linked_customer_and_operators_manage_the_l
         t.post(&bob.auth(), &format!("{base}/cash-outs"), json!({"amount_fen": 5_000}))
             .await
             .status,
-        201
+        202
     );
 
     // Plan options are public and priced by money's schedules: 6 x 0.50% of 120,000 = 3,600.

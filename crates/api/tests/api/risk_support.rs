@@ -75,6 +75,7 @@ impl RiskServer {
                 give_up_after: Duration::from_secs(3600),
                 concurrency: 4,
             },
+            funding: api::FundingOptions::default(),
         };
         let engine = engine::EngineConfig {
             project: true,

@@ -25,6 +25,7 @@ async fn bad_input_gets_the_error_shape_with_code_and_field() {
     let t = TestServer::start().await;
     let shop = t.register_merchant("Shop").await;
     let alice = t.open_customer(100_000, 5).await;
+    t.card_on_file(&alice).await;
     let repay = format!("/v1/customers/{}/repayments", alice.id);
     let big = format!(r#"{{"amount_fen": 1, "pad": "{}"}}"#, "x".repeat(70_000));
     // (who, method, path, body, status, code, field)

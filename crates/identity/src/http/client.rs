@@ -1,6 +1,7 @@
 //! [`HttpProvider`]: one provider endpoint's JSON-over-HTTP client, with per-attempt timeout,
 //! retries with backoff on outages only, a circuit breaker, and the mapping of HTTP answers to
-//! [`ProviderError`].
+//! [`ProviderError`]. Public so other provider crates (the `funding` crate's payment and payout
+//! adapters) reuse the same client instead of keeping a copy.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,8 +23,9 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Longest provider error code kept (it may reach logs and responses).
 const MAX_ERROR_CODE_CHARS: usize = 64;
 
+/// One provider endpoint's client: build it from a [`ProviderConfig`], then [`HttpProvider::post`].
 #[derive(Debug)]
-pub(crate) struct HttpProvider {
+pub struct HttpProvider {
     client: reqwest::Client,
     base: String,
     timeout: Duration,
@@ -35,7 +37,7 @@ pub(crate) struct HttpProvider {
 }
 
 impl HttpProvider {
-    pub(crate) fn new(config: &ProviderConfig, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+    pub fn new(config: &ProviderConfig, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         let base = config.checked_base()?;
         let timeout = Duration::from_millis(config.timeout_ms);
         let client = reqwest::Client::builder()
@@ -57,26 +59,37 @@ impl HttpProvider {
         })
     }
 
-    pub(crate) fn breaker(&self) -> &CircuitBreaker {
+    pub fn breaker(&self) -> &CircuitBreaker {
         &self.breaker
     }
 
     /// Posts `request` to `path` and decodes the answer, retrying outages up to the configured
     /// count while the circuit allows.
-    pub(crate) async fn post<Req, Resp>(&self, path: &str, request: &Req) -> Result<Resp, ProviderError>
+    pub async fn post<Req, Resp>(&self, path: &str, request: &Req) -> Result<Resp, ProviderError>
+    where
+        Req: Serialize + Sync,
+        Resp: DeserializeOwned,
+    {
+        let key = self.idempotency_key();
+        self.post_keyed(path, &key, request).await
+    }
+
+    /// [`HttpProvider::post`] with the caller's own `Idempotency-Key` (the same for every
+    /// attempt), for calls whose effect the provider must apply once per key even across
+    /// restarts of the caller (a debit keyed by our funding id).
+    pub async fn post_keyed<Req, Resp>(&self, path: &str, key: &str, request: &Req) -> Result<Resp, ProviderError>
     where
         Req: Serialize + Sync,
         Resp: DeserializeOwned,
     {
         let url = format!("{}{}", self.base, path);
-        let key = self.idempotency_key();
         let mut retry = 0;
         loop {
             let permit = self
                 .breaker
                 .try_acquire()
                 .ok_or(ProviderError::Unavailable(Outage::CircuitOpen))?;
-            let result = self.attempt::<Req, Resp>(&url, &key, request).await;
+            let result = self.attempt::<Req, Resp>(&url, key, request).await;
             if counts_as_failure(&result) {
                 permit.failure();
             } else {

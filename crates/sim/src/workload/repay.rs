@@ -89,11 +89,11 @@ impl Simulation<'_, '_> {
     }
 
     pub(super) fn repay_answer(&mut self, line: usize, answer: Answer) {
-        if let Outcome::Applied {
-            op: engine::Op::Credit(Command::Repay { amount, .. }),
-            ..
-        } = answer.outcome
+        // Over HTTP the repayment is an offline repayment's funding op carrying the `Repay`.
+        if let Outcome::Applied { op, .. } = &answer.outcome
+            && let Some(Command::Repay { amount, .. }) = op.credit_command()
         {
+            let amount = *amount;
             let l = &mut self.lines[line];
             l.paid_since += amount;
             l.payments_made += 1;

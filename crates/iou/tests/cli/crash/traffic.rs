@@ -118,6 +118,11 @@ impl Workload {
     fn send(&self, addr: SocketAddr, round: u32, op: Op, path: String, body: String) -> Option<Sent> {
         let n = self.next_key.fetch_add(1, Ordering::Relaxed);
         let key = format!("crash-{n}");
+        let body = match op {
+            // The external reference is the call's own, unique like its key.
+            Op::Repay { amount_fen, .. } => json!({ "amount_fen": amount_fen, "external_reference": key }).to_string(),
+            _ => body,
+        };
         let merchant = !matches!(op, Op::Repay { .. });
         let caller = if merchant { &self.merchant } else { &self.operator };
         let answer = match call(addr, caller, "POST", &path, &body, Some(&key)) {
@@ -157,7 +162,9 @@ impl Workload {
             let account = &self.accounts[index];
             if rng.chance(25) {
                 let amount_fen = rng.between(100, 5_000) as i64;
-                let path = format!("/v1/customers/{}/repayments", account.id);
+                // Money the operator records as received (a customer's own repayment is a
+                // debit of a verified card, which these accounts have none of).
+                let path = format!("/v1/customers/{}/offline-repayments", account.id);
                 let body = json!({ "amount_fen": amount_fen }).to_string();
                 self.send(
                     addr,

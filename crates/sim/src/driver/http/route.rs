@@ -298,21 +298,30 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
                 json!({"amount_fen": amount.fen(), "risk": risk_body(context)}),
                 key(),
             ),
-            None => one(
-                Who::Operator,
-                format!("/v1/customers/{account}/repayments"),
-                json!({"amount_fen": amount.fen()}),
-                key(),
-            ),
+            // Money the operator records as received: an offline repayment, whose unique
+            // external reference is the call's own key.
+            None => {
+                let key = key();
+                one(
+                    Who::Operator,
+                    format!("/v1/customers/{account}/offline-repayments"),
+                    json!({"amount_fen": amount.fen(), "external_reference": key}),
+                    key,
+                )
+            }
         },
+        // The operator records the payoff as money received offline (its reference the key).
         Request::Credit(Command::EarlyPayoff {
             account, plan, amount, ..
-        }) => one(
-            Who::Operator,
-            format!("/v1/customers/{account}/plans/{}/payoff", plan.0),
-            json!({"amount_fen": amount.fen()}),
-            key(),
-        ),
+        }) => {
+            let key = key();
+            one(
+                Who::Operator,
+                format!("/v1/customers/{account}/plans/{}/payoff", plan.0),
+                json!({"amount_fen": amount.fen(), "external_reference": key}),
+                key,
+            )
+        }
         Request::Credit(Command::Freeze { account, reason }) => {
             let reason = match reason {
                 FreezeReason::Operator => "operator",
