@@ -63,7 +63,8 @@ impl FromRequest<AppState> for Call {
         let body_sha256: [u8; 32] = Sha256::digest(&body).into();
         let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let method = parts.method.as_str();
-        let principal = auth::authenticate(state, method, path_and_query, &parts.headers, &body_sha256).await?;
+        let authenticated = auth::authenticate(state, method, path_and_query, &parts.headers, &body_sha256).await?;
+        let principal = authenticated.principal;
         let idem = if parts.method == Method::GET || parts.method == Method::HEAD {
             None
         } else {
@@ -75,6 +76,13 @@ impl FromRequest<AppState> for Call {
                 request,
             })
         };
+        // A merchant signature seen before is the same request sent again: it signs the method,
+        // the target, the key and the body. A read is refused (a captured GET cannot be used to
+        // watch a payment); a POST goes on as the retry it is: its key, claimed system-wide,
+        // answers it with the stored reply, so it cannot have a second effect (API.md).
+        if authenticated.signature_seen_before && idem.is_none() {
+            return Err(auth::replayed());
+        }
         Ok(Call {
             principal,
             body,
@@ -102,6 +110,14 @@ impl Call {
         let value = value.ok_or_else(|| ApiError::internal(format!("route has no {name} parameter")))?;
         input::parse_id(value, name)
     }
+}
+
+/// Marks a response that holds a secret or a token as not to be cached anywhere.
+pub fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
 }
 
 /// A JSON response; `replayed` adds `Idempotent-Replayed: true`.

@@ -15,4 +15,12 @@ pub struct Config {
     /// The operator's bootstrap token (`IOU_ADMIN_TOKEN`); without it the store's is used, or
     /// one is generated at the first start and returned once by `Server::generated_admin_token`.
     pub admin_token: Option<String>,
+    /// How long a customer token is valid after it is issued, rotated or refreshed, in days
+    /// ([`Config::TOKEN_LIFETIME_DAYS`] by default).
+    pub token_lifetime_days: u32,
+}
+
+impl Config {
+    /// The default customer token lifetime: 30 days.
+    pub const TOKEN_LIFETIME_DAYS: u32 = 30;
 }

@@ -36,6 +36,7 @@ mod idempotency;
 mod input;
 mod merchants;
 mod meta;
+mod once;
 mod openapi;
 mod random;
 mod risk_call;

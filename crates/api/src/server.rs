@@ -76,6 +76,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     if let Some(rules) = &options.rules {
         engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
     }
+    let now_us = clock.now().as_microsecond();
     let engine = Engine::start(engine_config, backend.clone(), clock)?;
     let watcher = match (&options.rules, engine.risk()) {
         (Some(rules), Some(shared)) => Some(Watcher::start(rules, shared)),
@@ -86,6 +87,8 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
     let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
     let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
+    let restored = crate::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
+    tracing::info!(restored, "idempotency records of calls outside the partitions restored");
     Ok(Opened {
         engine,
         meta,
@@ -152,8 +155,10 @@ impl Server {
             clock: clock.clone(),
             meta: Arc::new(opened.meta),
             merchants: opened.merchants,
-            tokens: CustomerTokens::default(),
+            tokens: CustomerTokens::new(config.token_lifetime_days),
             admin: opened.admin,
+            replays: Default::default(),
+            running: Default::default(),
             codes: codes.clone(),
             risk_edge: risk_edge.clone(),
             simulation,

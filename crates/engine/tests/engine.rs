@@ -480,6 +480,9 @@ mod failing {
         fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
             self.inner.set_meta(key, value)
         }
+        fn meta_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+            self.inner.meta_with_prefix(prefix)
+        }
     }
 }
 

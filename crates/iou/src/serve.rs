@@ -56,6 +56,9 @@ pub struct ServeArgs {
     /// POST /v1/system/clock can move it to any simulation's start). Only with --simulation.
     #[arg(long, requires = "simulation")]
     clock_start: Option<String>,
+    /// How long a customer token is valid after it is issued, rotated or refreshed (days).
+    #[arg(long, default_value_t = api::Config::TOKEN_LIFETIME_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    token_lifetime_days: u32,
 }
 
 /// The rules folder to load: the one given (it must exist), else `./rules` if present.
@@ -114,6 +117,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             ..engine::EngineConfig::default()
         },
         admin_token,
+        token_lifetime_days: args.token_lifetime_days,
     };
     let options = api::RiskOptions {
         rules: rules_dir(args.rules)?.map(api::RulesOptions::new),

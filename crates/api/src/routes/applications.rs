@@ -151,7 +151,7 @@ pub async fn apply(
         Outcome::TryLater => return Ok(try_later(&decision.reasons)),
     };
     let token = match (decision.outcome, decision.account) {
-        (Outcome::Approved, Some(account)) => Some(state.tokens().issue(state.meta(), account).await?),
+        (Outcome::Approved, Some(account)) => Some(state.tokens().issue(state.meta(), account, now).await?.token),
         _ => None,
     };
     Ok(respond(status, &dto::DecisionResponse::of(&decision, token), false))

@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 
 pub const ADMIN: &str = "test-admin-token-0123456789";
 
+/// Tells a merchant's reads apart (see `send`).
+static READS: AtomicU64 = AtomicU64::new(0);
+
 pub fn start_at() -> Timestamp {
     "2026-03-01T10:00:00+08:00".parse().unwrap()
 }
@@ -141,6 +144,7 @@ pub fn config(dir: &std::path::Path, engine: EngineConfig) -> Config {
         data_dir: dir.to_path_buf(),
         engine,
         admin_token: Some(ADMIN.into()),
+        token_lifetime_days: api::Config::TOKEN_LIFETIME_DAYS,
     }
 }
 
@@ -235,6 +239,16 @@ impl TestServer {
         if !body.is_empty() {
             request = request.header("content-type", "application/json");
         }
+        // A merchant's signature is usable once for a read: two reads of one path in the same
+        // second tell themselves apart with a key (it is signed, and ignored on a GET).
+        let read_key;
+        let key = match (auth, key, method == reqwest::Method::GET) {
+            (Auth::Merchant(_), None, true) => {
+                read_key = format!("read-{}", READS.fetch_add(1, Ordering::Relaxed));
+                Some(read_key.as_str())
+            }
+            _ => key,
+        };
         if let Some(key) = key {
             request = request.header("idempotency-key", key);
         }
@@ -246,7 +260,14 @@ impl TestServer {
                     .iter()
                     .find(|(k, _)| *k == "x-timestamp")
                     .map_or_else(|| self.clock_now().as_second().to_string(), |(_, v)| v.to_string());
-                let signature = api::sign(m.secret.as_bytes(), method.as_str(), path, &timestamp, body);
+                let signature = api::sign(
+                    m.secret.as_bytes(),
+                    method.as_str(),
+                    path,
+                    &timestamp,
+                    key.unwrap_or(""),
+                    body,
+                );
                 request = request.header("x-merchant-id", &m.id).header("x-timestamp", &timestamp);
                 if !headers.iter().any(|(k, _)| *k == "x-signature") {
                     request = request.header("x-signature", signature);

@@ -302,6 +302,17 @@ pub fn meta_round_trips(backend: &dyn Backend) {
         Some("UTC"),
         "{name}: meta set twice"
     );
+    set(&mut j, "conformance.zz", "after");
+    set(&mut j, "conformancf", "beside");
+    let listed = other
+        .meta_with_prefix("conformance.")
+        .unwrap_or_else(|e| panic!("{name}: meta_with_prefix failed: {e}"));
+    let keys: Vec<&str> = listed.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["conformance.partitions", "conformance.zone", "conformance.zz"],
+        "{name}: meta by prefix"
+    );
 }
 
 /// Batches and snapshots of several megabytes.

@@ -69,7 +69,7 @@ pub async fn approve(
         .approve_review(state.engine(), id, "operator", limit, now)
         .await
         .map_err(review_error)?;
-    let token = state.tokens().issue(state.meta(), record.account).await?;
+    let token = state.tokens().issue(state.meta(), record.account, now).await?.token;
     let response = ApprovedResponse {
         application: RecordResponse::of(&record),
         token,
