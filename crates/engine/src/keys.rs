@@ -37,9 +37,18 @@ pub enum Claim {
 
 type Id = (u64, u128);
 
+/// A claim: the request's hash, when, and whether a retry was let through on it since (then it
+/// is never released: the retry may be in a partition's queue).
+#[derive(Clone, Copy)]
+struct Claimed {
+    request: u128,
+    at_us: i64,
+    shared: bool,
+}
+
 #[derive(Default)]
 struct Shard {
-    map: FxHashMap<Id, (u128, i64)>,
+    map: FxHashMap<Id, Claimed>,
     order: VecDeque<(Id, i64)>,
 }
 
@@ -79,11 +88,19 @@ impl KeyClaims {
         let id = (key.principal, key.key);
         let mut shard = self.shard(&id);
         shard.expire(at_us);
-        match shard.map.get(&id) {
-            Some((request, _)) if *request == key.request => Claim::Same,
+        match shard.map.get_mut(&id) {
+            Some(claimed) if claimed.request == key.request => {
+                claimed.shared = true;
+                Claim::Same
+            }
             Some(_) => Claim::Conflict,
             None => {
-                shard.map.insert(id, (key.request, at_us));
+                let claimed = Claimed {
+                    request: key.request,
+                    at_us,
+                    shared: false,
+                };
+                shard.map.insert(id, claimed);
                 shard.order.push_back((id, at_us));
                 while shard.map.len() > self.cap_per_shard {
                     shard.forget_oldest();
@@ -96,14 +113,19 @@ impl KeyClaims {
     /// Whether `key` is claimed for this very request.
     pub fn holds(&self, key: &Idempotency) -> bool {
         let id = (key.principal, key.key);
-        self.shard(&id).map.get(&id).is_some_and(|(r, _)| *r == key.request)
+        self.shard(&id).map.get(&id).is_some_and(|c| c.request == key.request)
     }
 
-    /// Gives a claim back (its request was not recorded anywhere).
+    /// Gives a claim back (its request was not queued anywhere), unless a retry of the same
+    /// request was let through on it meanwhile.
     pub fn release(&self, key: &Idempotency) {
         let id = (key.principal, key.key);
         let mut shard = self.shard(&id);
-        if shard.map.get(&id).is_some_and(|(r, _)| *r == key.request) {
+        if shard
+            .map
+            .get(&id)
+            .is_some_and(|c| c.request == key.request && !c.shared)
+        {
             shard.map.remove(&id);
         }
     }
@@ -112,7 +134,12 @@ impl KeyClaims {
     pub fn restore(&self, key: &Idempotency, at_us: i64) {
         let id = (key.principal, key.key);
         let mut shard = self.shard(&id);
-        if shard.map.insert(id, (key.request, at_us)).is_none() {
+        let claimed = Claimed {
+            request: key.request,
+            at_us,
+            shared: true,
+        };
+        if shard.map.insert(id, claimed).is_none() {
             shard.order.push_back((id, at_us));
         }
     }
@@ -157,7 +184,7 @@ impl Shard {
     /// released key may have been claimed again since).
     fn forget_oldest(&mut self) {
         if let Some((id, at)) = self.order.pop_front()
-            && self.map.get(&id).is_some_and(|(_, claimed_at)| *claimed_at == at)
+            && self.map.get(&id).is_some_and(|c| c.at_us == at)
         {
             self.map.remove(&id);
         }
@@ -198,6 +225,11 @@ mod tests {
         claims.release(&key(1, 2));
         assert!(claims.holds(&key(1, 1)));
         claims.release(&key(1, 1));
+        // A claim a retry went through on is kept.
+        assert_eq!(claims.claim(&key(4, 1), 0), Claim::New);
+        assert_eq!(claims.claim(&key(4, 1), 0), Claim::Same);
+        claims.release(&key(4, 1));
+        assert!(claims.holds(&key(4, 1)));
         assert_eq!(claims.claim(&key(1, 2), 10), Claim::New);
         assert_eq!(claims.claim(&key(2, 1), 20), Claim::New);
         // A day after the first claims, a claim at that time expires them.
