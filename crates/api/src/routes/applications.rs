@@ -154,7 +154,11 @@ pub async fn apply(
         (Outcome::Approved, Some(account)) => Some(state.tokens().issue(state.meta(), account, now).await?.token),
         _ => None,
     };
-    Ok(respond(status, &dto::DecisionResponse::of(&decision, token), false))
+    Ok(crate::call::no_store(respond(
+        status,
+        &dto::DecisionResponse::of(&decision, token),
+        false,
+    )))
 }
 
 fn try_later(reasons: &[String]) -> Response {
