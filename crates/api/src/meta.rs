@@ -36,7 +36,11 @@ impl Meta {
             .set_meta(key, value)
     }
 
-    /// Every entry whose key starts with `prefix` (blocking; at start only).
+    pub fn delete_blocking(&self, key: &str) -> Result<(), store::StoreError> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner()).delete_meta(key)
+    }
+
+    /// Every entry whose key starts with `prefix` (blocking).
     pub fn with_prefix_blocking(&self, prefix: &str) -> Result<Vec<(String, String)>, store::StoreError> {
         self.journal
             .lock()

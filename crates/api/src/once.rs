@@ -19,6 +19,9 @@
 //! `idempotency_key_in_use`. A call that crashed between 1 and 3 runs again when retried: every
 //! handler's effect is the same when run twice for one request (a value set, a record found by
 //! its key), or refuses the second run (a step-up token is spent once).
+//!
+//! Records are kept 24 hours, like the engine's keys: older ones are deleted at start ([`load`])
+//! and hourly ([`prune`]).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -167,9 +170,37 @@ where
 }
 
 /// Restores the claims of every record kept in the meta table younger than the claims'
-/// retention (blocking; at start, after the engine rebuilt the partitions' claims).
+/// retention and deletes the older ones (blocking; at start, after the engine rebuilt the
+/// partitions' claims).
 pub fn load(meta: &Meta, claims: &KeyClaims, now_us: i64) -> Result<usize, String> {
     let mut restored = 0;
+    for (key, idem, at_us) in records(meta)? {
+        if now_us.saturating_sub(at_us) > KeyClaims::TTL_US {
+            meta.delete_blocking(&key).map_err(|e| e.to_string())?;
+            continue;
+        }
+        claims.restore(&idem, at_us);
+        restored += 1;
+    }
+    Ok(restored)
+}
+
+/// Deletes the records older than the retention (blocking; the server's sweeper runs it
+/// hourly). Their claims expire from the claims map on their own.
+pub fn prune(meta: &Meta, now_us: i64) -> Result<usize, String> {
+    let mut pruned = 0;
+    for (key, _, at_us) in records(meta)? {
+        if now_us.saturating_sub(at_us) > KeyClaims::TTL_US {
+            meta.delete_blocking(&key).map_err(|e| e.to_string())?;
+            pruned += 1;
+        }
+    }
+    Ok(pruned)
+}
+
+/// Every record: its meta key, its key and request, and when it was claimed.
+fn records(meta: &Meta) -> Result<Vec<(String, Idempotency, i64)>, String> {
+    let mut found = Vec::new();
     for (key, text) in meta.with_prefix_blocking(PREFIX).map_err(|e| e.to_string())? {
         let parsed = key
             .strip_prefix(PREFIX)
@@ -179,17 +210,13 @@ pub fn load(meta: &Meta, claims: &KeyClaims, now_us: i64) -> Result<usize, Strin
         let (Some((principal, key_hash)), Some(record)) = (parsed, record) else {
             return Err(format!("idempotency record {key} is corrupt"));
         };
-        if now_us.saturating_sub(record.at_us) > KeyClaims::TTL_US {
-            continue;
-        }
         let request = u128::from_str_radix(&record.request, 16).map_err(|e| format!("{key}: {e}"))?;
         let idem = Idempotency {
             principal,
             key: key_hash,
             request,
         };
-        claims.restore(&idem, record.at_us);
-        restored += 1;
+        found.push((key, idem, record.at_us));
     }
-    Ok(restored)
+    Ok(found)
 }

@@ -184,11 +184,21 @@ impl Server {
                 })
                 .await
         });
+        let meta = state.meta().clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(10));
+            let mut ticks: u64 = 0;
             loop {
                 every.tick().await;
                 let now = clock.now();
+                ticks += 1;
+                if ticks.is_multiple_of(360) {
+                    let (meta, now_us) = (meta.clone(), now.as_microsecond());
+                    let pruned = tokio::task::spawn_blocking(move || crate::once::prune(&meta, now_us)).await;
+                    if let Ok(Err(error)) = pruned {
+                        tracing::warn!(%error, "pruning idempotency records failed");
+                    }
+                }
                 codes.sweep(now);
                 risk_edge.step_ups.sweep(now);
                 risk_edge.code_contexts.sweep(now);

@@ -518,6 +518,9 @@ mod failing {
         fn meta_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
             self.inner.meta_with_prefix(prefix)
         }
+        fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete_meta(key)
+        }
     }
 }
 

@@ -169,6 +169,11 @@ impl Journal for MemoryHandle {
         Ok(())
     }
 
+    fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
+        self.lock()?.meta.remove(key);
+        Ok(())
+    }
+
     fn meta_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         let state = self.lock()?;
         Ok(state

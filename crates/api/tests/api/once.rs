@@ -343,3 +343,22 @@ async fn customer_tokens_expire_refresh_and_rotate_with_a_step_up() {
     let fresh = Auth::Bearer(by_operator.str("token"));
     assert_eq!(t.get(&fresh, &me).await.status, 200);
 }
+
+#[tokio::test]
+async fn records_of_calls_outside_the_engine_are_kept_a_day_then_pruned() {
+    let mut t = TestServer::start().await;
+    let alice = t.open_customer(100_000, 5).await;
+    let identity = format!("/v1/customers/{}/identity", alice.id);
+    let id_number = crate::risk_support::ID_NUMBER;
+    let body = json!({"mobile": "13812345678", "id_number": id_number});
+    let other = json!({"mobile": "13900000000", "id_number": id_number});
+    assert_eq!(t.post_keyed(&operator(), &identity, body, "id-day").await.status, 200);
+    t.clock.advance(jiff::SignedDuration::from_hours(23));
+    t.restart().await;
+    let reused = t.post_keyed(&operator(), &identity, other.clone(), "id-day").await;
+    assert_eq!((reused.status, reused.code()), (409, "idempotency_key_reused"));
+    t.clock.advance(jiff::SignedDuration::from_hours(2));
+    t.restart().await;
+    let later = t.post_keyed(&operator(), &identity, other, "id-day").await;
+    assert_eq!((later.status, later.replayed), (200, false), "{}", later.text);
+}

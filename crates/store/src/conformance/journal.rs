@@ -313,6 +313,11 @@ pub fn meta_round_trips(backend: &dyn Backend) {
         ["conformance.partitions", "conformance.zone", "conformance.zz"],
         "{name}: meta by prefix"
     );
+    j.delete_meta("conformance.zz")
+        .unwrap_or_else(|e| panic!("{name}: delete_meta failed: {e}"));
+    j.delete_meta("conformance.never-set")
+        .unwrap_or_else(|e| panic!("{name}: delete_meta of an absent key failed: {e}"));
+    assert_eq!(get(&mut other, "conformance.zz"), None, "{name}: meta deleted");
 }
 
 /// Batches and snapshots of several megabytes.

@@ -174,6 +174,13 @@ impl Journal for SqliteJournal {
         Ok(())
     }
 
+    fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM meta WHERE key = ?1")?
+            .execute([key])?;
+        Ok(())
+    }
+
     fn meta_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         // Keys are compared as text (BINARY collation): the prefix's range is [prefix,
         // prefix + U+10FFFF), filtered again in Rust to be exact.
