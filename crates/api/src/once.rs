@@ -207,10 +207,12 @@ fn records(meta: &Meta) -> Result<Vec<(String, Idempotency, i64)>, String> {
             .and_then(|rest| rest.split_once(':'))
             .and_then(|(scope, k)| Some((u64::from_str_radix(scope, 16).ok()?, u128::from_str_radix(k, 16).ok()?)));
         let record: Option<Record> = serde_json::from_str(&text).ok();
-        let (Some((principal, key_hash)), Some(record)) = (parsed, record) else {
-            return Err(format!("idempotency record {key} is corrupt"));
+        let request = record.as_ref().and_then(|r| u128::from_str_radix(&r.request, 16).ok());
+        let (Some((principal, key_hash)), Some(record), Some(request)) = (parsed, record, request) else {
+            // Never refuse to start over one record: its call answers 500 until it is fixed.
+            tracing::error!(key, "an idempotency record is corrupt: left as it is");
+            continue;
         };
-        let request = u128::from_str_radix(&record.request, 16).map_err(|e| format!("{key}: {e}"))?;
         let idem = Idempotency {
             principal,
             key: key_hash,
