@@ -11,6 +11,9 @@
 //! uses the identity provider endpoints given with `--otp-endpoint` and `--liveness-endpoint`,
 //! else the deterministic simulators (the simulated SMS code is logged).
 //!
+//! Customer tokens are valid `--token-lifetime-days` (default 30) after they are issued,
+//! refreshed or rotated (see API.md, "Tokens").
+//!
 //! `--simulation` starts it in simulation mode for `iou simulate --url` (see the api crate's
 //! `simulation` module): a manual clock moved by the operator, the daily advance on request.
 
