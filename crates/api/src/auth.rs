@@ -5,6 +5,7 @@
 //! Customer login and operator accounts with roles come in a later issue; they add variants
 //! here, and handlers keep asking the same questions (`merchant()`, `may_act_for(account)`).
 
+pub mod replay;
 pub mod signature;
 pub mod tokens;
 
@@ -83,6 +84,14 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Who is calling, and whether a merchant's signature was seen before inside the window (the
+/// caller decides whether that is an idempotent retry or a replay to refuse).
+#[derive(Clone, Copy, Debug)]
+pub struct Authenticated {
+    pub principal: Principal,
+    pub signature_seen_before: bool,
+}
+
 /// Authenticates a request from its headers and the SHA-256 of its body.
 pub async fn authenticate(
     state: &AppState,
@@ -90,10 +99,18 @@ pub async fn authenticate(
     path_and_query: &str,
     headers: &HeaderMap,
     body_sha256: &[u8; 32],
-) -> Result<Principal, ApiError> {
+) -> Result<Authenticated, ApiError> {
     if headers.contains_key("x-merchant-id") {
         return merchant(state, method, path_and_query, headers, body_sha256);
     }
+    let principal = bearer(state, headers).await?;
+    Ok(Authenticated {
+        principal,
+        signature_seen_before: false,
+    })
+}
+
+async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::unauthorized(
             "unauthenticated",
@@ -106,7 +123,7 @@ pub async fn authenticate(
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| ApiError::unauthorized("bad_token", "Authorization must be `Bearer <token>`"))?;
     if tokens::is_customer_token(token) {
-        let account = state.tokens().verify(state.meta(), token).await?;
+        let account = state.tokens().verify(state.meta(), token, state.clock().now()).await?;
         return Ok(Principal::Customer(account));
     }
     if state.admin().matches(token) {
@@ -121,7 +138,7 @@ fn merchant(
     path_and_query: &str,
     headers: &HeaderMap,
     body_sha256: &[u8; 32],
-) -> Result<Principal, ApiError> {
+) -> Result<Authenticated, ApiError> {
     let unknown = || ApiError::unauthorized("unknown_merchant", "no merchant has this id").with_field("X-Merchant-Id");
     let id = header_str(headers, "x-merchant-id")
         .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
@@ -145,12 +162,35 @@ fn merchant(
         return Err(bad_time());
     }
     let signature = headers.get("x-signature").map(|v| v.as_bytes()).unwrap_or_default();
-    if !signature::verify(&merchant.mac, method, path_and_query, timestamp, body_sha256, signature) {
+    let signed = signature::Signed {
+        method,
+        path_and_query,
+        timestamp,
+        idempotency_key: headers
+            .get(crate::idempotency::HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default(),
+        body_sha256,
+    };
+    let Some(signature) = signature::verify(&merchant.mac, &signed, signature) else {
         return Err(
             ApiError::unauthorized("bad_signature", "X-Signature does not sign this request").with_field("X-Signature"),
         );
-    }
-    Ok(Principal::Merchant(merchant.id))
+    };
+    let signature_seen_before = state.replays().seen_before(merchant.id.0, &signature, seconds, now);
+    Ok(Authenticated {
+        principal: Principal::Merchant(merchant.id),
+        signature_seen_before,
+    })
+}
+
+/// The refusal of a signature seen before that is not an idempotent retry.
+pub fn replayed() -> ApiError {
+    ApiError::unauthorized(
+        "signature_replayed",
+        "this signature was used before: sign each read anew (a POST may be resent as it was: its key answers it)",
+    )
+    .with_field("X-Signature")
 }
 
 /// An operator action that moves money or trust, named so roles can be mapped to it (operator

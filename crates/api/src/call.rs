@@ -67,7 +67,7 @@ async fn authenticate(
     state: &AppState,
     parts: &axum::http::request::Parts,
     body_sha256: &[u8; 32],
-) -> Result<Principal, ApiError> {
+) -> Result<auth::Authenticated, ApiError> {
     let edge = state.edge();
     let source = crate::edge::client::of(parts, &edge.trusted_proxies);
     if let Some(ip) = source {
@@ -100,7 +100,8 @@ impl FromRequest<AppState> for Call {
         let params = params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
         let body = read_body(&parts.headers, body, state.edge().body_timeout).await?;
         let body_sha256: [u8; 32] = Sha256::digest(&body).into();
-        let principal = authenticate(state, &parts, &body_sha256).await?;
+        let authenticated = authenticate(state, &parts, &body_sha256).await?;
+        let principal = authenticated.principal;
         let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let method = parts.method.as_str();
         let idem = if parts.method == Method::GET || parts.method == Method::HEAD {
@@ -114,6 +115,13 @@ impl FromRequest<AppState> for Call {
                 request,
             })
         };
+        // A merchant signature seen before is the same request sent again: it signs the method,
+        // the target, the key and the body. A read is refused (a captured GET cannot be used to
+        // watch a payment); a POST goes on as the retry it is: its key, claimed system-wide,
+        // answers it with the stored reply, so it cannot have a second effect (API.md).
+        if authenticated.signature_seen_before && idem.is_none() {
+            return Err(auth::replayed());
+        }
         Ok(Call {
             principal,
             body,
@@ -141,6 +149,14 @@ impl Call {
         let value = value.ok_or_else(|| ApiError::internal(format!("route has no {name} parameter")))?;
         input::parse_id(value, name)
     }
+}
+
+/// Marks a response that holds a secret or a token as not to be cached anywhere.
+pub fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
 }
 
 /// A JSON response; `replayed` adds `Idempotent-Replayed: true`.

@@ -20,6 +20,14 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// The HTTP edge's limits.
     pub edge: EdgeConfig,
+    /// How long a customer token is valid after it is issued, rotated or refreshed, in days
+    /// ([`Config::TOKEN_LIFETIME_DAYS`] by default).
+    pub token_lifetime_days: u32,
+}
+
+impl Config {
+    /// The default customer token lifetime: 30 days.
+    pub const TOKEN_LIFETIME_DAYS: u32 = 30;
 }
 
 /// The HTTP edge's limits (API.md, "Limits").

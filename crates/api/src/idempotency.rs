@@ -8,9 +8,9 @@
 //!
 //! Ids the shell must choose (a new account, a repayment's op id, a bill installment's plan
 //! id) are derived from the caller's scope and key, so a retry names the same thing and the
-//! engine recognizes it. Calls that never reach the engine keep their own record: merchant
-//! registrations in the store's meta table (see `merchants`), payment codes in memory (see
-//! `codes`).
+//! engine recognizes it. Every key is claimed system-wide in the engine's `KeyClaims` first;
+//! calls that never reach the engine keep their answer in the store's meta table (see `once`),
+//! payment codes in memory (see `codes`).
 
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};

@@ -8,7 +8,8 @@
 //!
 //! It must never decide a credit rule (that is `credit`), touch the journal's records or
 //! partitions (that is `engine`), or write SQL (that is `store`; the API only uses the store's
-//! meta table for merchants and token hashes). It is the only layer that draws randomness
+//! meta table for merchants, token hashes and the idempotency records of calls that never reach
+//! the engine, `once`). It is the only layer that draws randomness
 //! (secrets, tokens, payment codes); the time it reads is the engine's injected clock.
 //!
 //! Risk at the edge is here too: the `risk` object of payments and repayments parsed into the
@@ -43,6 +44,7 @@ mod idempotency;
 mod input;
 mod merchants;
 mod meta;
+mod once;
 mod openapi;
 mod random;
 mod risk_call;

@@ -6,10 +6,11 @@
 //! rest comes with the PII work of a later issue. Every merchant is loaded at start and kept in
 //! memory; the authorize path reads one shard of the map.
 //!
-//! Registration never reaches the engine, so it keeps its own idempotency: the record carries
-//! the key and request hashes, and a retry with the same key gets the same merchant (and the
-//! same secret) back, a different request under the same key a conflict. One registration runs
-//! at a time (they are rare operator calls).
+//! Registration never reaches the engine: its route runs under `once` (the shared idempotency of
+//! such calls), which answers a retry with the stored answer, without the secret. The record
+//! also carries the key and request hashes, so a retry after a crash between this record and
+//! `once`'s finds the same merchant instead of making a second one. One registration runs at a
+//! time (they are rare operator calls).
 
 use std::sync::Arc;
 

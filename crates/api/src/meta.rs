@@ -36,6 +36,18 @@ impl Meta {
             .set_meta(key, value)
     }
 
+    pub fn delete_blocking(&self, key: &str) -> Result<(), store::StoreError> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner()).delete_meta(key)
+    }
+
+    /// Every entry whose key starts with `prefix` (blocking).
+    pub fn with_prefix_blocking(&self, prefix: &str) -> Result<Vec<(String, String)>, store::StoreError> {
+        self.journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .meta_with_prefix(prefix)
+    }
+
     pub async fn get(self: &Arc<Meta>, key: String) -> Result<Option<String>, ApiError> {
         let meta = self.clone();
         let result = tokio::task::spawn_blocking(move || meta.get_blocking(&key)).await;

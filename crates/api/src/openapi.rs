@@ -11,7 +11,7 @@ use crate::error::ErrorBody;
 use crate::routes::applications::{self, operator as applications_operator};
 use crate::routes::{
     checkpoints, customers, exemptions, monitoring, operator, payments, payouts, plan_options, plans,
-    provider_callbacks, repayments, risk, simulation, statements, step_up, system,
+    provider_callbacks, repayments, risk, simulation, statements, step_up, system, tokens,
 };
 
 #[derive(Debug, OpenApi)]
@@ -69,6 +69,8 @@ use crate::routes::{
         step_up::identity,
         step_up::theft_report,
         step_up::own_cases,
+        tokens::rotate,
+        tokens::refresh,
         applications::apply,
         applications::list,
         applications::one,
@@ -78,7 +80,7 @@ use crate::routes::{
         applications_operator::temporary_limit_request,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&Security),
+    modifiers(&Security, &IdempotencyKeys),
     tags(
         (name = "payments", description = "Merchants: authorize, capture, void, refund."),
         (name = "customers", description = "Credit lines, balances, payment codes, merchant links."),
@@ -106,10 +108,62 @@ impl Modify for Security {
         components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
         let signature = ApiKeyValue::with_description(
             "X-Signature",
-            "hex(HMAC-SHA256(secret, METHOD \\n PATH_AND_QUERY \\n TIMESTAMP \\n hex(SHA256(body)))), \
-             sent with X-Merchant-Id and X-Timestamp (unix seconds, within 300 s).",
+            "hex(HMAC-SHA256(secret, \"iou-v2\" \\n METHOD \\n PATH_AND_QUERY \\n TIMESTAMP \\n IDEMPOTENCY_KEY \\n \
+             hex(SHA256(body)))), sent with X-Merchant-Id and X-Timestamp (unix seconds, within 300 s); \
+             IDEMPOTENCY_KEY is the Idempotency-Key header as sent (empty without one). A signature is \
+             usable once: see API.md.",
         );
         components.add_security_scheme("merchant_signature", SecurityScheme::ApiKey(ApiKey::Header(signature)));
+    }
+}
+
+/// One definition of the `Idempotency-Key` header (`#/components/parameters/IdempotencyKey`):
+/// 1 to 255 visible ASCII characters. Routes declare `("Idempotency-Key" = String, Header)`;
+/// this replaces each with a reference to the shared definition.
+struct IdempotencyKeys;
+
+const IDEMPOTENCY_KEY_REF: &str = "#/components/parameters/IdempotencyKey";
+
+impl Modify for IdempotencyKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{Ref, RefOr, Required};
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(255))
+            .pattern(Some(r"^[\x21-\x7E]{1,255}$"))
+            .build();
+        let parameter = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some(
+                "1 to 255 visible ASCII characters, scoped to the caller and kept 24 hours. The same key \
+                 and request replay the stored answer (Idempotent-Replayed: true); the same key with \
+                 another request, on any route, is a 409 idempotency_key_reused.",
+            ))
+            .schema(Some(schema))
+            .build();
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .parameters
+            .insert("IdempotencyKey".to_owned(), RefOr::T(parameter));
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
+                .into_iter()
+                .flatten()
+            {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let is_key = matches!(parameter, RefOr::T(p) if p.name == "Idempotency-Key"
+                        && p.parameter_in == ParameterIn::Header);
+                    if is_key {
+                        *parameter = RefOr::Ref(Ref::new(IDEMPOTENCY_KEY_REF));
+                    }
+                }
+            }
+        }
     }
 }
 

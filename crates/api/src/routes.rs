@@ -20,6 +20,7 @@ pub mod simulation;
 pub mod statements;
 pub mod step_up;
 pub mod system;
+pub mod tokens;
 
 use std::any::Any;
 
@@ -63,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/customers/{customer_id}/freeze", post(operator::freeze))
         .route("/v1/customers/{customer_id}/unfreeze", post(step_up::unfreeze))
+        .route("/v1/customers/{customer_id}/token/rotate", post(tokens::rotate))
+        .route("/v1/customers/{customer_id}/token/refresh", post(tokens::refresh))
         .route("/v1/customers/{customer_id}/statements", get(statements::list))
         .route("/v1/customers/{customer_id}/statements/{seq}", get(statements::one))
         .route(

@@ -78,6 +78,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     if let Some(rules) = &options.rules {
         engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
     }
+    let now_us = clock.now().as_microsecond();
     let engine = Engine::start(engine_config, backend.clone(), clock)?;
     let watcher = match (&options.rules, engine.risk()) {
         (Some(rules), Some(shared)) => Some(Watcher::start(rules, shared)),
@@ -88,6 +89,8 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
     let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
     let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
+    let restored = crate::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
+    tracing::info!(restored, "idempotency records of calls outside the partitions restored");
     Ok(Opened {
         engine,
         meta,
@@ -156,8 +159,10 @@ impl Server {
             clock: clock.clone(),
             meta: Arc::new(opened.meta),
             merchants: opened.merchants,
-            tokens: CustomerTokens::default(),
+            tokens: CustomerTokens::new(config.token_lifetime_days),
             admin: opened.admin,
+            replays: Default::default(),
+            running: Default::default(),
             codes: codes.clone(),
             risk_edge: risk_edge.clone(),
             simulation,
@@ -174,11 +179,21 @@ impl Server {
             })?;
         let addr = listener.local_addr()?;
         let listening = Listening::start(listener, crate::routes::router(state.clone()), &config.edge);
+        let meta = state.meta().clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(10));
+            let mut ticks: u64 = 0;
             loop {
                 every.tick().await;
                 let now = clock.now();
+                ticks += 1;
+                if ticks.is_multiple_of(360) {
+                    let (meta, now_us) = (meta.clone(), now.as_microsecond());
+                    let pruned = tokio::task::spawn_blocking(move || crate::once::prune(&meta, now_us)).await;
+                    if let Ok(Err(error)) = pruned {
+                        tracing::warn!(%error, "pruning idempotency records failed");
+                    }
+                }
                 codes.sweep(now);
                 risk_edge.step_ups.sweep(now);
                 risk_edge.code_contexts.sweep(now);

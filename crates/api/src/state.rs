@@ -6,11 +6,13 @@ use std::sync::Arc;
 use credit::Product;
 use engine::{Clock, Engine};
 
+use crate::auth::replay::ReplayCache;
 use crate::auth::tokens::{AdminToken, CustomerTokens};
 use crate::codes::PaymentCodes;
 use crate::edge::Edge;
 use crate::merchants::Merchants;
 use crate::meta::Meta;
+use crate::once::Running;
 use crate::risk_edge::RiskEdge;
 use crate::simulation::Simulation;
 
@@ -26,6 +28,10 @@ pub(crate) struct Inner {
     pub merchants: Merchants,
     pub tokens: CustomerTokens,
     pub admin: AdminToken,
+    /// Merchant signatures seen inside the timestamp window.
+    pub replays: ReplayCache,
+    /// Calls under [`crate::once::once`] still running.
+    pub running: Running,
     pub codes: Arc<PaymentCodes>,
     pub risk_edge: Arc<RiskEdge>,
     /// Simulation mode (a hand-moved clock and the `/v1/system/*` routes), if it is on.
@@ -75,6 +81,14 @@ impl AppState {
 
     pub(crate) fn admin(&self) -> &AdminToken {
         &self.0.admin
+    }
+
+    pub(crate) fn replays(&self) -> &ReplayCache {
+        &self.0.replays
+    }
+
+    pub(crate) fn running(&self) -> &Running {
+        &self.0.running
     }
 
     pub(crate) fn codes(&self) -> &Arc<PaymentCodes> {

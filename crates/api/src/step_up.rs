@@ -174,21 +174,11 @@ pub struct Passed {
     pub kind: ChallengeKind,
 }
 
-/// A stored answer of a step-up call, replayed to a retry under the same key.
-#[derive(Clone, Debug)]
-pub struct Stored {
-    pub request: u128,
-    pub status: u16,
-    pub body: Vec<u8>,
-    pub forget_at: Timestamp,
-}
-
-/// Live challenges, issued tokens and the answers of recent step-up calls.
+/// Live challenges and issued tokens (the answers of step-up calls are kept by `once`).
 #[derive(Debug, Default)]
 pub struct StepUps {
     challenges: Sharded<String, Challenge>,
     tokens: Sharded<[u8; 32], Token>,
-    replies: Sharded<(u64, u128), Stored>,
     held: AtomicUsize,
 }
 
@@ -310,32 +300,12 @@ impl StepUps {
         })
     }
 
-    /// The stored answer of an earlier call under the same key, or a conflict.
-    pub fn replay(&self, idem: IdemKey) -> Result<Option<Stored>, ApiError> {
-        match self.replies.get_cloned(&(idem.scope, idem.key)) {
-            Some(stored) if stored.request == idem.request => Ok(Some(stored)),
-            Some(_) => Err(crate::merchants::key_reused()),
-            None => Ok(None),
-        }
-    }
-
-    pub fn store_reply(&self, idem: IdemKey, status: u16, body: Vec<u8>, now: Timestamp) {
-        let stored = Stored {
-            request: idem.request,
-            status,
-            body,
-            forget_at: plus(now, crate::codes::SPENT_KEPT_SECONDS),
-        };
-        self.replies.insert((idem.scope, idem.key), stored);
-    }
-
-    /// Forgets expired challenges, tokens and old answers.
+    /// Forgets expired challenges and tokens.
     pub fn sweep(&self, now: Timestamp) {
         let mut removed = self.challenges.retain(|_, c| c.expires_at >= now);
         removed += self.tokens.retain(|_, t| t.expires_at >= now);
         self.held
             .fetch_sub(removed.min(self.held.load(Ordering::Relaxed)), Ordering::Relaxed);
-        self.replies.retain(|_, r| r.forget_at >= now);
     }
 }
 

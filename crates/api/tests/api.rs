@@ -28,6 +28,8 @@ mod interception;
 mod isolation;
 #[path = "api/journey.rs"]
 mod journey;
+#[path = "api/once.rs"]
+mod once;
 #[path = "api/openapi.rs"]
 mod openapi;
 #[path = "api/risk.rs"]

@@ -204,6 +204,7 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
         },
         admin_token: Some(ADMIN.to_owned()),
         edge: api::EdgeConfig::default(),
+        token_lifetime_days: api::Config::TOKEN_LIFETIME_DAYS,
     };
     let server = runtime
         .block_on(api::Server::start(config, Arc::new(SystemClock)))
@@ -309,7 +310,14 @@ impl Signed {
     fn new(link: u64, key: String, secret: &str) -> Signed {
         let body = format!(r#"{{"link_id":"{link}","amount_fen":100}}"#);
         let timestamp = jiff::Timestamp::now().as_second().to_string();
-        let signature = api::sign(secret.as_bytes(), "POST", "/v1/payments", &timestamp, body.as_bytes());
+        let signature = api::sign(
+            secret.as_bytes(),
+            "POST",
+            "/v1/payments",
+            &timestamp,
+            &key,
+            body.as_bytes(),
+        );
         Signed {
             body,
             timestamp,

@@ -114,7 +114,8 @@ fn signed(headers: &HeaderMap, body: &[u8], now_s: i64) -> bool {
     let fresh = timestamp
         .parse::<i64>()
         .is_ok_and(|t| (t - now_s).abs() <= WINDOW_SECONDS);
-    let expected = api::sign(SECRET.as_bytes(), "POST", "/v1/payments", timestamp, body);
+    let key = header_str(headers, "idempotency-key").unwrap_or("");
+    let expected = api::sign(SECRET.as_bytes(), "POST", "/v1/payments", timestamp, key, body);
     let same = expected.len() == signature.len()
         && expected
             .bytes()

@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 use crate::clock::Clock;
 use crate::committer::Committer;
 use crate::error::EngineError;
+use crate::keys::{Claim, KeyClaims};
 use crate::recovery::recover;
 use crate::request::{Idempotency, Reply, Request, SubmitError};
 use crate::risk::{CreditProfile, RiskContext, RiskShared};
@@ -95,6 +96,9 @@ pub struct Engine {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     config: EngineConfig,
+    /// Idempotency keys claimed system-wide (see `keys`).
+    keys: Arc<KeyClaims>,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -127,6 +131,10 @@ impl Engine {
         let mut partitions = Vec::new();
         for id in 0..config.partitions {
             partitions.push(recover(id, &config, journal.as_mut())?);
+        }
+        let keys = Arc::new(KeyClaims::new(config.partitions));
+        for partition in &partitions {
+            keys.restore_index(&partition.idempotency);
         }
         let committed: Vec<u64> = partitions.iter().map(|p| p.seq).collect();
         let shared = Arc::new(Shared::new(&committed));
@@ -190,7 +198,15 @@ impl Engine {
             stop,
             threads,
             config,
+            keys,
+            clock,
         })
+    }
+
+    /// The system-wide idempotency claims: the API claims the keys of calls that never reach a
+    /// partition here, so one key means one effect whatever route spends it.
+    pub fn keys(&self) -> &Arc<KeyClaims> {
+        &self.keys
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -240,9 +256,17 @@ impl Engine {
             });
             return Ok(rx);
         }
+        let claimed = match &idempotency {
+            Some(key) => match self.keys.claim(key, self.clock.now().as_microsecond()) {
+                Claim::New => true,
+                Claim::Same => false,
+                Claim::Conflict => return Ok(conflict(partition)),
+            },
+            None => false,
+        };
         let (reply, receiver) = oneshot::channel();
         let context = context.map(Box::new);
-        self.send(
+        let sent = self.send(
             partition,
             Msg::Request {
                 request,
@@ -250,7 +274,11 @@ impl Engine {
                 context,
                 reply,
             },
-        )?;
+        );
+        if let (Err(_), true, Some(key)) = (&sent, claimed, &idempotency) {
+            self.keys.release(key);
+        }
+        sent?;
         Ok(receiver)
     }
 
@@ -321,19 +349,44 @@ impl Engine {
     /// Sends a request to every partition (a fraud-list entry every partition must record and
     /// act on). The receivers answer in partition order.
     pub fn broadcast(&self, request: Request) -> Result<Vec<oneshot::Receiver<Reply>>, SubmitError> {
-        (0..self.config.partitions)
-            .map(|p| {
-                let (reply, receiver) = oneshot::channel();
-                let msg = Msg::Request {
-                    request: request.clone(),
-                    idempotency: None,
-                    context: None,
-                    reply,
-                };
-                self.send(p, msg)?;
-                Ok(receiver)
-            })
-            .collect()
+        self.broadcast_once(request, None)
+    }
+
+    /// [`Engine::broadcast`] under an idempotency key: the key is claimed system-wide first
+    /// (another request under it gets one [`Outcome::Conflict`](crate::Outcome) reply) and each
+    /// partition records it, so a retry gets every partition's stored reply. The claim is
+    /// released only when no partition took the request.
+    pub fn broadcast_once(
+        &self,
+        request: Request,
+        idempotency: Option<Idempotency>,
+    ) -> Result<Vec<oneshot::Receiver<Reply>>, SubmitError> {
+        let claimed = match &idempotency {
+            Some(key) => match self.keys.claim(key, self.clock.now().as_microsecond()) {
+                Claim::New => true,
+                Claim::Same => false,
+                Claim::Conflict => return Ok(vec![conflict(0)]),
+            },
+            None => false,
+        };
+        let mut receivers = Vec::new();
+        for p in 0..self.config.partitions {
+            let (reply, receiver) = oneshot::channel();
+            let msg = Msg::Request {
+                request: request.clone(),
+                idempotency,
+                context: None,
+                reply,
+            };
+            if let Err(error) = self.send(p, msg) {
+                if let (true, Some(key), true) = (claimed, &idempotency, receivers.is_empty()) {
+                    self.keys.release(key);
+                }
+                return Err(error);
+            }
+            receivers.push(receiver);
+        }
+        Ok(receivers)
     }
 
     /// Cases: those of `account`, or every case in every partition.
@@ -438,6 +491,21 @@ impl Drop for Engine {
     fn drop(&mut self) {
         self.stop_threads();
     }
+}
+
+/// The answer to a request under a key claimed for another request: nothing was recorded.
+fn conflict(partition: u32) -> oneshot::Receiver<Reply> {
+    let (tx, rx) = oneshot::channel();
+    let _ = tx.send(Reply {
+        partition,
+        seq: 0,
+        index: 0,
+        at: jiff::Timestamp::UNIX_EPOCH,
+        outcome: crate::request::Outcome::Conflict,
+        replayed: false,
+        risk: None,
+    });
+    rx
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {

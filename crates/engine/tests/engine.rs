@@ -270,6 +270,41 @@ fn idempotent_retries_get_the_stored_reply_even_after_restart() {
 }
 
 #[test]
+fn a_key_reused_for_accounts_of_other_partitions_conflicts_and_survives_restart() {
+    let mut h = Harness::memory(4);
+    for account in 1..=12 {
+        h.open(account, 100_000);
+    }
+    let pay = |account: u64| Request::Authorize {
+        payer: Payer::Account(AccountId(account)),
+        merchant: MerchantId(5),
+        amount: Amount::from_fen(100),
+        plan: None,
+    };
+    let key = |request: u128| Idempotency {
+        principal: 5,
+        key: 42,
+        request,
+    };
+    let first = h.call_keyed(pay(1), Some(key(1)));
+    assert!(applied(&first));
+    // Accounts 2..=12 span every partition: each is another request under the used key.
+    for account in 2..=12 {
+        let other = h.call_keyed(pay(account), Some(key(u128::from(account))));
+        assert_eq!(other.outcome, Outcome::Conflict, "account {account}");
+        assert_eq!(h.account(account).held, Amount::ZERO);
+    }
+    h.restart();
+    for account in 2..=12 {
+        let other = h.call_keyed(pay(account), Some(key(u128::from(account))));
+        assert_eq!(other.outcome, Outcome::Conflict, "after restart: account {account}");
+    }
+    let retry = h.call_keyed(pay(1), Some(key(1)));
+    assert!(retry.replayed);
+    assert_eq!(h.account(1).held, Amount::from_fen(100));
+}
+
+#[test]
 fn restart_replays_the_journal_and_snapshots_to_the_same_state() {
     let mut h = Harness::memory(3);
     for account in 1..=30 {
@@ -495,6 +530,12 @@ mod failing {
         }
         fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
             self.inner.set_meta(key, value)
+        }
+        fn meta_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+            self.inner.meta_with_prefix(prefix)
+        }
+        fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete_meta(key)
         }
     }
 }

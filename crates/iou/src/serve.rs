@@ -20,6 +20,8 @@
 //! deterministic simulators (every ordinary amount settles or is paid at once). Provider
 //! callbacks are accepted only with a secret (`--funding-callback-secret` or
 //! `IOU_FUNDING_CALLBACK_SECRET`).
+//! Customer tokens are valid `--token-lifetime-days` (default 30) after they are issued,
+//! refreshed or rotated (see API.md, "Tokens").
 //!
 //! `--simulation` starts it in simulation mode for `iou simulate --url` (see the api crate's
 //! `simulation` module): a manual clock moved by the operator, the daily advance on request.
@@ -80,6 +82,9 @@ pub struct ServeArgs {
     /// POST /v1/system/clock can move it to any simulation's start). Only with --simulation.
     #[arg(long, requires = "simulation")]
     clock_start: Option<String>,
+    /// How long a customer token is valid after it is issued, rotated or refreshed (days).
+    #[arg(long, default_value_t = api::Config::TOKEN_LIFETIME_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    token_lifetime_days: u32,
     /// Seconds a client has to send a request's head (and an HTTP/1.1 keep-alive connection
     /// may sit idle); a connection's first bytes must come within it too.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
@@ -227,6 +232,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         admin_token,
         edge,
+        token_lifetime_days: args.token_lifetime_days,
     };
     let options = api::RiskOptions {
         rules: rules_dir(args.rules)?.map(api::RulesOptions::new),

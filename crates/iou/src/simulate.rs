@@ -191,6 +191,7 @@ fn demo(args: &SimulateArgs, config: &SimConfig, rules: &Path) -> anyhow::Result
         engine: sim::engine_config(config.partitions, rules, true)?,
         admin_token: std::env::var("IOU_ADMIN_TOKEN").ok().filter(|t| !t.is_empty()),
         edge: api::EdgeConfig::default(),
+        token_lifetime_days: api::Config::TOKEN_LIFETIME_DAYS,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -80,6 +80,11 @@ pub trait Journal: Send {
     /// A meta value (e.g. `"partitions"`), set once and checked at every start.
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Every meta entry whose key starts with `prefix`, in key order (the API's idempotency
+    /// records, read once at start).
+    fn meta_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StoreError>;
+    /// Removes a meta entry (absent is fine): the API's expired idempotency records.
+    fn delete_meta(&mut self, key: &str) -> Result<(), StoreError>;
 }
 
 /// The read models: tables derived from the journal, for operators and SQL.

@@ -168,6 +168,21 @@ impl Journal for MemoryHandle {
         self.lock()?.meta.insert(key.to_string(), value.to_string());
         Ok(())
     }
+
+    fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
+        self.lock()?.meta.remove(key);
+        Ok(())
+    }
+
+    fn meta_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .meta
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
 }
 
 impl ReadModels for MemoryHandle {

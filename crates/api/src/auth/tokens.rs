@@ -2,12 +2,21 @@
 //!
 //! Only SHA-256 hashes of tokens are stored (meta keys `admin_token_sha256` and
 //! `customer_token:<account>`) and hashes are compared in constant time. A customer token reads
-//! `ct_<account id>_<64 hex digits>`, so its account is known without a search; its hash is
-//! loaded from the meta table on first use and kept in memory.
+//! `ct_<account id>_<64 hex digits>`, so its account is known without a search; its record (the
+//! hash and when the token expires, `{"sha256": "..", "expires_at_us": ..}`) is loaded from the
+//! meta table on first use and kept in memory. A token is valid for the configured lifetime
+//! after it was issued, rotated or refreshed; past it the answer is 401 `token_expired`. A
+//! record of an older store holds the bare hash: it is valid for one lifetime from the first
+//! time this process reads it.
+//!
+//! A token is issued when a line is opened (never again by a retry of that call) and replaced
+//! by a rotation (the customer after a step-up, or an operator); a refresh moves the expiry of
+//! the current token without changing it.
 
 use std::sync::Arc;
 
 use credit::AccountId;
+use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -65,10 +74,40 @@ pub fn is_customer_token(token: &str) -> bool {
     token.starts_with(CUSTOMER_PREFIX)
 }
 
-/// Customers' token hashes, cached from the meta table.
-#[derive(Debug, Default)]
+/// A customer token's record: its hash and when it expires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stored {
+    #[serde(with = "hex_hash")]
+    sha256: [u8; 32],
+    expires_at_us: i64,
+}
+
+mod hex_hash {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(hash: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(hash))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_hash(&text).ok_or_else(|| serde::de::Error::custom("not 64 hex digits"))
+    }
+}
+
+/// Customers' token records, cached from the meta table.
+#[derive(Debug)]
 pub struct CustomerTokens {
-    hashes: Sharded<AccountId, [u8; 32]>,
+    records: Sharded<AccountId, Stored>,
+    lifetime: SignedDuration,
+}
+
+/// A token just issued: shown to its customer once.
+#[derive(Debug)]
+pub struct Issued {
+    pub token: String,
+    pub expires_at: Timestamp,
 }
 
 fn meta_key(account: AccountId) -> String {
@@ -79,37 +118,93 @@ fn bad_token() -> ApiError {
     ApiError::unauthorized("bad_token", "the bearer token is not valid")
 }
 
+fn expired() -> ApiError {
+    ApiError::unauthorized(
+        "token_expired",
+        "the customer token expired: refresh it before it expires, or have it rotated",
+    )
+}
+
+fn corrupt() -> ApiError {
+    ApiError::internal("a stored token record is corrupt")
+}
+
 impl CustomerTokens {
-    /// Issues a new token for `account`, replacing any earlier one.
-    pub async fn issue(&self, meta: &Arc<Meta>, account: AccountId) -> Result<String, ApiError> {
-        let token = format!("{CUSTOMER_PREFIX}{account}_{}", crate::random::hex_secret()?);
-        let hash = sha256(&token);
-        meta.set(meta_key(account), hex::encode(hash)).await?;
-        self.hashes.insert(account, hash);
-        Ok(token)
+    /// Tokens valid `lifetime_days` days (at least one) after they are issued or refreshed.
+    pub fn new(lifetime_days: u32) -> CustomerTokens {
+        CustomerTokens {
+            records: Sharded::default(),
+            lifetime: SignedDuration::from_hours(24 * i64::from(lifetime_days.max(1))),
+        }
     }
 
-    /// The account a customer token belongs to.
-    pub async fn verify(&self, meta: &Arc<Meta>, token: &str) -> Result<AccountId, ApiError> {
+    fn expiry(&self, now: Timestamp) -> Result<Timestamp, ApiError> {
+        now.checked_add(self.lifetime)
+            .map_err(|_| ApiError::internal("token expiry out of range"))
+    }
+
+    async fn store(&self, meta: &Arc<Meta>, account: AccountId, record: Stored) -> Result<(), ApiError> {
+        let text = serde_json::to_string(&record).map_err(|e| ApiError::internal(e.to_string()))?;
+        meta.set(meta_key(account), text).await?;
+        self.records.insert(account, record);
+        Ok(())
+    }
+
+    /// Issues a new token for `account`, replacing any earlier one (which stops working).
+    pub async fn issue(&self, meta: &Arc<Meta>, account: AccountId, now: Timestamp) -> Result<Issued, ApiError> {
+        let token = format!("{CUSTOMER_PREFIX}{account}_{}", crate::random::hex_secret()?);
+        let expires_at = self.expiry(now)?;
+        let record = Stored {
+            sha256: sha256(&token),
+            expires_at_us: expires_at.as_microsecond(),
+        };
+        self.store(meta, account, record).await?;
+        Ok(Issued { token, expires_at })
+    }
+
+    /// Moves the expiry of `account`'s current token to a lifetime from `now`.
+    pub async fn refresh(&self, meta: &Arc<Meta>, account: AccountId, now: Timestamp) -> Result<Timestamp, ApiError> {
+        let mut record = self.record(meta, account, now).await?.ok_or_else(bad_token)?;
+        let expires_at = self.expiry(now)?;
+        record.expires_at_us = expires_at.as_microsecond();
+        self.store(meta, account, record).await?;
+        Ok(expires_at)
+    }
+
+    async fn record(&self, meta: &Arc<Meta>, account: AccountId, now: Timestamp) -> Result<Option<Stored>, ApiError> {
+        if let Some(record) = self.records.get_cloned(&account) {
+            return Ok(Some(record));
+        }
+        let Some(text) = meta.get(meta_key(account)).await? else {
+            return Ok(None);
+        };
+        let record = match parse_hash(&text) {
+            // A bare hash from an older store: valid for one lifetime from now.
+            Some(sha256) => Stored {
+                sha256,
+                expires_at_us: self.expiry(now)?.as_microsecond(),
+            },
+            None => serde_json::from_str(&text).map_err(|_| corrupt())?,
+        };
+        self.records.insert(account, record);
+        Ok(Some(record))
+    }
+
+    /// The account a customer token belongs to, if the token is its current one and unexpired.
+    pub async fn verify(&self, meta: &Arc<Meta>, token: &str, now: Timestamp) -> Result<AccountId, ApiError> {
         let rest = token.strip_prefix(CUSTOMER_PREFIX).ok_or_else(bad_token)?;
         let (id, secret) = rest.split_once('_').ok_or_else(bad_token)?;
         if secret.len() != 64 || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad_token());
         }
         let account = AccountId(id.parse().map_err(|_| bad_token())?);
-        let stored = match self.hashes.get_cloned(&account) {
-            Some(hash) => hash,
-            None => {
-                let text = meta.get(meta_key(account)).await?.ok_or_else(bad_token)?;
-                let hash = parse_hash(&text).ok_or_else(|| ApiError::internal("a stored token hash is corrupt"))?;
-                self.hashes.insert(account, hash);
-                hash
-            }
-        };
-        if bool::from(sha256(token).ct_eq(&stored)) {
-            Ok(account)
-        } else {
-            Err(bad_token())
+        let stored = self.record(meta, account, now).await?.ok_or_else(bad_token)?;
+        if !bool::from(sha256(token).ct_eq(&stored.sha256)) {
+            return Err(bad_token());
         }
+        if now.as_microsecond() >= stored.expires_at_us {
+            return Err(expired());
+        }
+        Ok(account)
     }
 }

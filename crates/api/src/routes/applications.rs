@@ -145,10 +145,14 @@ pub async fn apply(
         Outcome::TryLater => return Ok(try_later(&decision.reasons)),
     };
     let token = match (decision.outcome, decision.account) {
-        (Outcome::Approved, Some(account)) => Some(state.tokens().issue(state.meta(), account).await?),
+        (Outcome::Approved, Some(account)) => Some(state.tokens().issue(state.meta(), account, now).await?.token),
         _ => None,
     };
-    Ok(respond(status, &dto::DecisionResponse::of(&decision, token), false))
+    Ok(crate::call::no_store(respond(
+        status,
+        &dto::DecisionResponse::of(&decision, token),
+        false,
+    )))
 }
 
 /// The least time a "received, in review" answer takes: a duplicate is decided sooner than a

@@ -33,9 +33,15 @@ pub struct OpenCustomerBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OpenCustomerResponse {
     pub customer_id: String,
-    /// The customer's bearer token. Only its hash is stored: a retry of this call issues a new
-    /// token and the earlier one stops working.
-    pub token: String,
+    /// The customer's bearer token, shown this once: only its hash is stored. A retry of this
+    /// call (same key, same body) gets the stored answer with `token: null` and
+    /// `token_issued: false`: it never issues a second token nor touches the first. A lost
+    /// token is replaced by `POST /v1/customers/{id}/token/rotate`.
+    pub token: Option<String>,
+    /// Whether this answer issued `token`.
+    pub token_issued: bool,
+    /// When the token expires (RFC 3339); `null` when no token was issued.
+    pub token_expires_at: Option<String>,
     pub limit_fen: i64,
     pub billing_day: u8,
     pub first_statement: String,
@@ -81,15 +87,27 @@ pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response,
         credit::Event::AccountOpened { first_statement, .. } => Some(first_statement.to_string()),
         _ => None,
     });
-    let token = state.tokens().issue(state.meta(), account).await?;
+    // A replay (the engine's stored reply) issues nothing: the first answer's token stays the
+    // only one. Only its hash is stored, so the replay cannot show it again.
+    let issued = if applied.replayed {
+        None
+    } else {
+        Some(state.tokens().issue(state.meta(), account, state.clock().now()).await?)
+    };
     let response = OpenCustomerResponse {
         customer_id: account.to_string(),
-        token,
+        token_issued: issued.is_some(),
+        token_expires_at: issued.as_ref().map(|i| i.expires_at.to_string()),
+        token: issued.map(|i| i.token),
         limit_fen: limit.fen(),
         billing_day: body.billing_day,
         first_statement: first_statement.unwrap_or_default(),
     };
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    Ok(crate::call::no_store(respond(
+        StatusCode::CREATED,
+        &response,
+        applied.replayed,
+    )))
 }
 
 /// A customer's balances as of today.
@@ -224,6 +242,12 @@ pub async fn payment_code(
     // The account must exist and may be frozen: a frozen account's code is declined at
     // authorization like any purchase.
     account(&state, id).await?;
+    // Claimed system-wide like every key (the code and its answer are kept in memory by
+    // `codes`, which answers a retry); a key used for another request is a conflict.
+    let claims = state.engine().keys();
+    if claims.claim(&idem.engine(), state.clock().now().as_microsecond()) == engine::Claim::Conflict {
+        return Err(crate::merchants::key_reused());
+    }
     let context = body.context(&state, peer, id, idem)?;
     let (issued, replayed) = state.codes().issue(id, idem, state.clock().now())?;
     if let Some(context) = context {

@@ -175,13 +175,17 @@ pub async fn set_webhook(State(state): State<AppState>, call: Call) -> Result<Re
     let merchant = merchant_of(&state, &call)?;
     let body: WebhookBody = call.json()?;
     let url = state.edge().webhook_targets.check_url(&body.url).await?;
-    let hook = Webhook { url: url.clone() };
-    state.risk_edge().webhooks.set(state.meta(), merchant, hook).await?;
-    let response = WebhookResponse {
-        merchant_id: merchant.to_string(),
-        url: Some(url),
-    };
-    Ok(respond(StatusCode::OK, &response, false))
+    let idem = call.idem()?;
+    crate::once::once(&state, idem, async {
+        let hook = Webhook { url: url.clone() };
+        state.risk_edge().webhooks.set(state.meta(), merchant, hook).await?;
+        let response = WebhookResponse {
+            merchant_id: merchant.to_string(),
+            url: Some(url),
+        };
+        crate::once::Answer::new(StatusCode::OK, &response)
+    })
+    .await
 }
 
 /// The merchant's webhook endpoint, if any (the merchant, or an operator).

@@ -27,9 +27,11 @@ pub struct MerchantBody {
 pub struct MerchantResponse {
     pub merchant_id: String,
     pub name: String,
-    /// The API secret requests are signed with. Keep it: it is shown on registration (and on a
-    /// retry of the same registration) only.
-    pub secret: String,
+    /// The API secret requests are signed with, shown this once: a retry of the same
+    /// registration (same key, same body) gets `secret: null` and `secret_issued: false`.
+    pub secret: Option<String>,
+    /// Whether this answer shows the secret.
+    pub secret_issued: bool,
 }
 
 /// Register a merchant (operator).
@@ -41,14 +43,27 @@ pub async fn register_merchant(State(state): State<AppState>, call: Call) -> Res
     let idem = call.idem()?;
     let body: MerchantBody = call.json()?;
     let name = parse_text(&body.name, "name", 100)?;
-    let registered = state.merchants().register(state.meta(), name, idem).await?;
-    let merchant = &registered.merchant;
-    let response = MerchantResponse {
-        merchant_id: merchant.id.to_string(),
-        name: merchant.name.clone(),
-        secret: merchant.secret.clone(),
-    };
-    Ok(respond(StatusCode::CREATED, &response, registered.replayed))
+    let response = crate::once::once(&state, idem, async {
+        let registered = state.merchants().register(state.meta(), name, idem).await?;
+        let merchant = &registered.merchant;
+        let mut response = MerchantResponse {
+            merchant_id: merchant.id.to_string(),
+            name: merchant.name.clone(),
+            secret: None,
+            secret_issued: false,
+        };
+        let stored = crate::once::Answer::new(StatusCode::CREATED, &response)?;
+        if registered.replayed {
+            // A registration from before this store kept its records here (or a retry after
+            // a crash): the secret was shown when it was made.
+            return Ok(stored);
+        }
+        response.secret = Some(merchant.secret.clone());
+        response.secret_issued = true;
+        crate::once::Answer::new(StatusCode::CREATED, &response)?.storing(&stored.body)
+    })
+    .await?;
+    Ok(crate::call::no_store(response))
 }
 
 /// A credit line's settings after an operator's change.

@@ -126,16 +126,22 @@ pub async fn list_fraud(State(state): State<AppState>, call: Call) -> Result<Res
     }
     let replies = state
         .engine()
-        .broadcast(Request::ListFraud { device, ip })
+        .broadcast_once(Request::ListFraud { device, ip }, Some(call.idem()?.engine()))
         .map_err(submit_error)?;
     let mut partitions = 0;
+    let mut replayed = false;
     for reply in replies {
         let reply = reply
             .await
             .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
-        if let engine::Outcome::Rejected { rejection } = reply.outcome {
-            return Err(crate::submit::refusal(rejection, Audience::Account));
+        match reply.outcome {
+            engine::Outcome::Rejected { rejection } => {
+                return Err(crate::submit::refusal(rejection, Audience::Account));
+            }
+            engine::Outcome::Conflict => return Err(crate::merchants::key_reused()),
+            engine::Outcome::Applied { .. } => {}
         }
+        replayed |= reply.replayed;
         partitions += 1;
     }
     let response = ListResponse {
@@ -143,7 +149,7 @@ pub async fn list_fraud(State(state): State<AppState>, call: Call) -> Result<Res
         ip_listed: ip.is_some(),
         partitions,
     };
-    Ok(respond(StatusCode::OK, &response, false))
+    Ok(respond(StatusCode::OK, &response, replayed))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

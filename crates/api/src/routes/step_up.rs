@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
 use crate::error::{ApiError, ErrorBody};
-use crate::idempotency::IdemKey;
+use crate::once::{Answer, once};
 use crate::routes::customers::customer_of;
 use crate::routes::monitoring::parse_txns;
 use crate::routes::risk::{CasesResponse, all_cases, case_view};
@@ -38,23 +38,6 @@ fn provider_error(error: identity::ProviderError) -> ApiError {
     } else {
         ApiError::unprocessable("step_up_refused", format!("the identity provider refused: {error}"))
     }
-}
-
-/// Replays a stored step-up answer, or runs `f` and stores its answer.
-async fn once<F>(state: &AppState, idem: IdemKey, status: StatusCode, f: F) -> Result<Response, ApiError>
-where
-    F: std::future::Future<Output = Result<serde_json::Value, ApiError>>,
-{
-    let steps = &state.risk_edge().step_ups;
-    if let Some(stored) = steps.replay(idem)? {
-        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-        let value: serde_json::Value = serde_json::from_slice(&stored.body).unwrap_or_default();
-        return Ok(respond(status, &value, true));
-    }
-    let value = f.await?;
-    let body = serde_json::to_vec(&value).map_err(|e| ApiError::internal(e.to_string()))?;
-    steps.store_reply(idem, status.as_u16(), body, state.clock().now());
-    Ok(respond(status, &value, false))
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -88,7 +71,7 @@ pub async fn start(State(state): State<AppState>, call: Call) -> Result<Response
     call.principal.customer_self(id)?;
     let body: StepUpBody = call.json()?;
     let idem = call.idem()?;
-    once(&state, idem, StatusCode::CREATED, async {
+    once(&state, idem, async {
         let who = subject(state.meta(), id, today(&state)).await?;
         let edge = state.risk_edge();
         let now = state.clock().now();
@@ -109,7 +92,7 @@ pub async fn start(State(state): State<AppState>, call: Call) -> Result<Response
             kind: kind_name(kind),
             expires_at: expires_at.to_string(),
         };
-        serde_json::to_value(response).map_err(|e| ApiError::internal(e.to_string()))
+        Answer::new(StatusCode::CREATED, &response)
     })
     .await
 }
@@ -125,8 +108,10 @@ pub struct VerifyBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
-    /// Present it as `risk.step_up_token` (payments) or `step_up_token` (unfreeze). Single use.
-    pub step_up_token: String,
+    /// Present it as `risk.step_up_token` (payments), `step_up_token` (unfreeze, token
+    /// rotation). Single use. Shown this once: a retry of the same verification gets `null`
+    /// (start a new challenge if the answer was lost).
+    pub step_up_token: Option<String>,
     pub kind: &'static str,
     pub expires_at: String,
 }
@@ -154,7 +139,7 @@ pub async fn verify(
     let body: VerifyBody = call.json()?;
     let idem = call.idem()?;
     let challenge_id = challenge_id.0;
-    once(&state, idem, StatusCode::OK, async {
+    once(&state, idem, async {
         let edge = state.risk_edge();
         let now = state.clock().now();
         let challenge = edge.step_ups.challenge(&challenge_id, id, now)?;
@@ -208,14 +193,17 @@ pub async fn verify(
             return Err(failed(edge.step_ups.wrong(&challenge_id)));
         }
         let (token, expires_at) = edge.step_ups.pass(&challenge_id, &challenge, now)?;
-        let response = TokenResponse {
-            step_up_token: token,
+        let mut response = TokenResponse {
+            step_up_token: None,
             kind: kind_name(challenge.kind),
             expires_at: expires_at.to_string(),
         };
-        serde_json::to_value(response).map_err(|e| ApiError::internal(e.to_string()))
+        let stored = Answer::new(StatusCode::OK, &response)?;
+        response.step_up_token = Some(token);
+        Answer::new(StatusCode::OK, &response)?.storing(&stored.body)
     })
     .await
+    .map(crate::call::no_store)
 }
 
 /// The `{challenge_id}` path parameter (any text; unknown ids are simply not found).
@@ -337,25 +325,29 @@ pub async fn identity(State(state): State<AppState>, call: Call) -> Result<Respo
     let id_number = ResidentId::parse(&body.id_number, today(&state))
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("id_number"))?;
     account(&state, id).await?;
-    let card = match body.bank_card.as_deref() {
-        Some(card) => Some(verify_card(&state, &body, card, &id_number).await?),
-        None => match subject(state.meta(), id, today(&state)).await {
-            Ok(old) if old.id_number == id_number => old.card,
-            _ => None,
-        },
-    };
-    let subject = Subject {
-        mobile,
-        id_number,
-        card,
-    };
-    set_subject(state.meta(), id, &subject).await?;
-    let response = IdentityResponse {
-        customer_id: id.to_string(),
-        mobile: subject.mobile.masked(),
-        bank_card: subject.card.as_ref().map(|c| c.card.masked()),
-    };
-    Ok(respond(StatusCode::OK, &response, false))
+    let idem = call.idem()?;
+    once(&state, idem, async {
+        let card = match body.bank_card.as_deref() {
+            Some(card) => Some(verify_card(&state, &body, card, &id_number).await?),
+            None => match subject(state.meta(), id, today(&state)).await {
+                Ok(old) if old.id_number == id_number => old.card,
+                _ => None,
+            },
+        };
+        let subject = Subject {
+            mobile,
+            id_number,
+            card,
+        };
+        set_subject(state.meta(), id, &subject).await?;
+        let response = IdentityResponse {
+            customer_id: id.to_string(),
+            mobile: subject.mobile.masked(),
+            bank_card: subject.card.as_ref().map(|c| c.card.masked()),
+        };
+        Answer::new(StatusCode::OK, &response)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

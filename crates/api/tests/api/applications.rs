@@ -175,11 +175,17 @@ async fn a_review_waits_for_an_analyst_who_approves_it() {
     assert_eq!(queue.ok()["applications"][0]["limit_fen"], 600_000, "the proposal");
 
     t.restart().await;
-    let approved = t
-        .post(&operator(), &format!("/v1/applications/{id}/approve"), json!({}))
-        .await;
+    let approve = format!("/v1/applications/{id}/approve");
+    let approved = t.post_keyed(&operator(), &approve, json!({}), "approve-1").await;
     assert_eq!(approved.status, 200, "{}", approved.text);
     assert_eq!(approved.str("status"), "approved");
+    // A retry of the approval: the stored answer, without a second token.
+    let retry = t.post_keyed(&operator(), &approve, json!({}), "approve-1").await;
+    assert_eq!((retry.status, retry.replayed), (200, true));
+    assert_eq!(
+        (&retry.body["token"], &retry.body["token_issued"]),
+        (&Value::Null, &json!(false))
+    );
     let customer = Customer {
         id: approved.str("customer_id"),
         token: approved.str("token"),

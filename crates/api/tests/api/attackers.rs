@@ -261,12 +261,7 @@ async fn a_customer_cannot_cash_out_money_that_was_never_paid_in() {
         "paid out more than was settled in: {flows:?}"
     );
     let account = t.get(&attacker.auth(), &base).await;
-    assert_eq!(
-        account.ok()["balances"]["credit_balance_fen"].as_i64(),
-        Some(0),
-        "{}",
-        account.text
-    );
+    assert_eq!(account.fen("credit_balance_fen"), 0, "{}", account.text);
 }
 
 /// A signed request as it went over the wire.

@@ -6,13 +6,25 @@ use serde_json::json;
 use crate::harness::{Auth, Merchant, TestServer, operator};
 
 /// Computed with openssl, as API.md shows:
-/// `printf 'POST\n/v1/payments\n1772330400\n%s' "$(printf '%s' "$BODY" | openssl dgst -sha256 -hex | sed 's/^.* //')" | openssl dgst -sha256 -hmac "$SECRET" -hex`
+/// `printf 'iou-v2\nPOST\n/v1/payments\n1772330400\norder-1-pay\n%s' "$(printf '%s' "$BODY" | openssl dgst -sha256 -hex | sed 's/^.* //')" | openssl dgst -sha256 -hmac "$SECRET" -hex`
 #[test]
 fn signature_matches_the_openssl_example() {
     let secret = "9f2c7a1e4b8d6f3a0c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a";
     let body = br#"{"payment_code":"283749102938475610","amount_fen":12999}"#;
-    let signature = api::sign(secret.as_bytes(), "POST", "/v1/payments", "1772330400", body);
+    let signature = api::sign(
+        secret.as_bytes(),
+        "POST",
+        "/v1/payments",
+        "1772330400",
+        "order-1-pay",
+        body,
+    );
     assert_eq!(
+        signature,
+        "3f49e50e4fa741c7fa935477b39bdf5931c837e3b5c43cc7ce2ff50e53bd1949"
+    );
+    // The first version (no version line, no key) is another signature: it is not accepted.
+    assert_ne!(
         signature,
         "c1eafe1c3cb12f5bf72cce0bc22fbb9b970a9db85b85684ed4a0f5f265b295af"
     );
@@ -92,6 +104,7 @@ async fn merchant_credentials_are_checked() {
         "POST",
         "/v1/payments/5/capture",
         &timestamp,
+        "k",
         signed_for,
     );
     let headers = [("x-signature", signature.as_str()), ("x-timestamp", timestamp.as_str())];

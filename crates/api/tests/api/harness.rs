@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 
 pub const ADMIN: &str = "test-admin-token-0123456789";
 
+/// Tells a merchant's reads apart (see `send`).
+static READS: AtomicU64 = AtomicU64::new(0);
+
 pub fn start_at() -> Timestamp {
     "2026-03-01T10:00:00+08:00".parse().unwrap()
 }
@@ -145,6 +148,7 @@ pub fn config(dir: &std::path::Path, engine: EngineConfig) -> Config {
         engine,
         admin_token: Some(ADMIN.into()),
         edge: test_edge(),
+        token_lifetime_days: api::Config::TOKEN_LIFETIME_DAYS,
     }
 }
 
@@ -284,6 +288,16 @@ impl TestServer {
         if !body.is_empty() {
             request = request.header("content-type", "application/json");
         }
+        // A merchant's signature is usable once for a read: two reads of one path in the same
+        // second tell themselves apart with a key (it is signed, and ignored on a GET).
+        let read_key;
+        let key = match (auth, key, method == reqwest::Method::GET) {
+            (Auth::Merchant(_), None, true) => {
+                read_key = format!("read-{}", READS.fetch_add(1, Ordering::Relaxed));
+                Some(read_key.as_str())
+            }
+            _ => key,
+        };
         if let Some(key) = key {
             request = request.header("idempotency-key", key);
         }
@@ -295,7 +309,14 @@ impl TestServer {
                     .iter()
                     .find(|(k, _)| *k == "x-timestamp")
                     .map_or_else(|| self.clock_now().as_second().to_string(), |(_, v)| v.to_string());
-                let signature = api::sign(m.secret.as_bytes(), method.as_str(), path, &timestamp, body);
+                let signature = api::sign(
+                    m.secret.as_bytes(),
+                    method.as_str(),
+                    path,
+                    &timestamp,
+                    key.unwrap_or(""),
+                    body,
+                );
                 request = request.header("x-merchant-id", &m.id).header("x-timestamp", &timestamp);
                 if !headers.iter().any(|(k, _)| *k == "x-signature") {
                     request = request.header("x-signature", signature);
@@ -386,6 +407,6 @@ impl TestServer {
 }
 
 /// The signature a merchant sends for a request (the key is part of what is signed).
-pub fn signature(m: &Merchant, method: &str, path: &str, timestamp: &str, _key: &str, body: &[u8]) -> String {
-    api::sign(m.secret.as_bytes(), method, path, timestamp, body)
+pub fn signature(m: &Merchant, method: &str, path: &str, timestamp: &str, key: &str, body: &[u8]) -> String {
+    api::sign(m.secret.as_bytes(), method, path, timestamp, key, body)
 }

@@ -96,7 +96,7 @@ async fn retries_get_the_stored_response_and_other_requests_a_conflict() {
 #[tokio::test]
 async fn calls_the_api_answers_itself_are_idempotent_too() {
     let t = TestServer::start().await;
-    // Merchant registration: the same merchant and secret again.
+    // Merchant registration: the same merchant again; its secret is shown once.
     let first = t
         .post_keyed(&operator(), "/v1/merchants", json!({"name": "Shop"}), "reg-1")
         .await;
@@ -104,7 +104,13 @@ async fn calls_the_api_answers_itself_are_idempotent_too() {
         .post_keyed(&operator(), "/v1/merchants", json!({"name": "Shop"}), "reg-1")
         .await;
     assert_eq!((first.status, retry.status, retry.replayed), (201, 201, true));
-    assert_eq!(first.text, retry.text);
+    assert_eq!(first.str("merchant_id"), retry.str("merchant_id"));
+    assert_eq!(first.body["secret_issued"], true);
+    assert_eq!(first.str("secret").len(), 64);
+    assert_eq!(
+        (&retry.body["secret"], &retry.body["secret_issued"]),
+        (&json!(null), &json!(false))
+    );
     let other = t
         .post_keyed(&operator(), "/v1/merchants", json!({"name": "Other"}), "reg-1")
         .await;
@@ -114,26 +120,24 @@ async fn calls_the_api_answers_itself_are_idempotent_too() {
         .await;
     assert_ne!(second.str("merchant_id"), first.str("merchant_id"));
 
-    // Customer opening: the same account (a new token replaces the first).
+    // Customer opening: the same account, and no second token (the first keeps working).
     let body = json!({"limit_fen": 10_000, "billing_day": 3});
     let opened = t.post_keyed(&operator(), "/v1/customers", body.clone(), "open-1").await;
     let reopened = t.post_keyed(&operator(), "/v1/customers", body, "open-1").await;
     assert!(reopened.replayed);
     assert_eq!(opened.str("customer_id"), reopened.str("customer_id"));
-    let path = format!("/v1/customers/{}", opened.str("customer_id"));
-    let old = t.get(&crate::harness::Auth::Bearer(opened.str("token")), &path).await;
-    assert_eq!((old.status, old.code()), (401, "bad_token"));
     assert_eq!(
-        t.get(&crate::harness::Auth::Bearer(reopened.str("token")), &path)
-            .await
-            .status,
-        200
+        (&reopened.body["token"], &reopened.body["token_issued"]),
+        (&json!(null), &json!(false))
     );
+    let path = format!("/v1/customers/{}", opened.str("customer_id"));
+    let first_token = crate::harness::Auth::Bearer(opened.str("token"));
+    assert_eq!(t.get(&first_token, &path).await.status, 200);
 
     // Payment codes: the retry gets the same code.
     let customer = crate::harness::Customer {
-        id: reopened.str("customer_id"),
-        token: reopened.str("token"),
+        id: opened.str("customer_id"),
+        token: opened.str("token"),
     };
     let codes = format!("/v1/customers/{}/payment-codes", customer.id);
     let code = t.post_keyed(&customer.auth(), &codes, json!({}), "qr-1").await;

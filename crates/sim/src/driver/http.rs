@@ -62,6 +62,9 @@ pub struct Http {
     /// comes from the machine's clock, which changes no answer: the keys only name calls.
     nonce: u64,
     tokens: HashMap<AccountId, Arc<str>>,
+    /// When each customer's token was issued or last refreshed (customer tokens expire: the
+    /// driver refreshes them as the customer's app would, see [`Http::refresh_tokens`]).
+    refreshed: HashMap<AccountId, Timestamp>,
     merchants: HashMap<MerchantId, Merchant>,
     /// Whose transactions and links these are (from the answers), to keep accounts in order.
     txn_owners: HashMap<TxnId, AccountId>,
@@ -160,6 +163,7 @@ impl Http {
             keys: 0,
             nonce,
             tokens: HashMap::new(),
+            refreshed: HashMap::new(),
             merchants: HashMap::new(),
             txn_owners: HashMap::new(),
             link_owners: HashMap::new(),
@@ -191,6 +195,45 @@ impl Http {
             )));
         }
         Ok(sent)
+    }
+
+    /// Refreshes every customer token last refreshed more than [`REFRESH_AFTER_DAYS`] before
+    /// `at`, at the current time, before the clock moves there (the app's refresh; not counted
+    /// as a simulated request).
+    fn refresh_tokens(&mut self, at: Timestamp) -> Result<(), DriverError> {
+        let due = at
+            .checked_sub(jiff::SignedDuration::from_hours(24 * REFRESH_AFTER_DAYS))
+            .unwrap_or(at);
+        let stale: Vec<AccountId> = self
+            .refreshed
+            .iter()
+            .filter(|(_, last)| **last < due)
+            .map(|(account, _)| *account)
+            .collect();
+        for account in stale {
+            let Some(token) = self.tokens.get(&account).cloned() else {
+                continue;
+            };
+            let key = Http::key(self.nonce, &mut self.keys);
+            let path = format!("/v1/customers/{account}/token/refresh");
+            let sent = self.runtime.block_on(self.wire.send(
+                &Who::Customer(token),
+                Method::POST,
+                &path,
+                Some(&json!({})),
+                Some(&key),
+                None,
+                self.now.as_second(),
+            ))?;
+            if !sent.ok() {
+                return Err(DriverError::Http(format!(
+                    "{path} answered {}: {}",
+                    sent.status, sent.text
+                )));
+            }
+            self.refreshed.insert(account, self.now);
+        }
+        Ok(())
     }
 
     /// Registers the merchants of `calls` the server does not know yet.
@@ -292,6 +335,7 @@ impl Http {
             let (i, answer, token) = result?;
             if let Some((account, token)) = token {
                 self.tokens.insert(account, token);
+                self.refreshed.insert(account, self.now);
             }
             self.learn(&answer);
             answers[i] = Some(answer);
@@ -300,8 +344,13 @@ impl Http {
     }
 }
 
+/// How old a customer token may get before the driver refreshes it (tokens live 30 days by
+/// default; the clock moves at most a day at a time).
+const REFRESH_AFTER_DAYS: i64 = 20;
+
 impl Driver for Http {
     fn set_time(&mut self, at: Timestamp) -> Result<(), DriverError> {
+        self.refresh_tokens(at)?;
         self.operator("/v1/system/clock", Some(json!({"at": at.to_string()})))?;
         self.now = at;
         Ok(())

@@ -302,6 +302,22 @@ pub fn meta_round_trips(backend: &dyn Backend) {
         Some("UTC"),
         "{name}: meta set twice"
     );
+    set(&mut j, "conformance.zz", "after");
+    set(&mut j, "conformancf", "beside");
+    let listed = other
+        .meta_with_prefix("conformance.")
+        .unwrap_or_else(|e| panic!("{name}: meta_with_prefix failed: {e}"));
+    let keys: Vec<&str> = listed.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["conformance.partitions", "conformance.zone", "conformance.zz"],
+        "{name}: meta by prefix"
+    );
+    j.delete_meta("conformance.zz")
+        .unwrap_or_else(|e| panic!("{name}: delete_meta failed: {e}"));
+    j.delete_meta("conformance.never-set")
+        .unwrap_or_else(|e| panic!("{name}: delete_meta of an absent key failed: {e}"));
+    assert_eq!(get(&mut other, "conformance.zz"), None, "{name}: meta deleted");
 }
 
 /// Batches and snapshots of several megabytes.

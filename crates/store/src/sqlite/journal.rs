@@ -173,4 +173,31 @@ impl Journal for SqliteJournal {
             .execute([key, value])?;
         Ok(())
     }
+
+    fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM meta WHERE key = ?1")?
+            .execute([key])?;
+        Ok(())
+    }
+
+    fn meta_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        // Keys are compared as text (BINARY collation): the prefix's range is [prefix,
+        // prefix + U+10FFFF), filtered again in Rust to be exact.
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM meta WHERE key >= ?1 AND key < ?2 ORDER BY key")?;
+        let upper = format!("{prefix}\u{10FFFF}");
+        let rows = stmt.query_map([prefix, upper.as_str()], |row| {
+            Ok((row.get::<_, String>(0)?, row.get(1)?))
+        })?;
+        let mut found = Vec::new();
+        for row in rows {
+            let (key, value) = row?;
+            if key.starts_with(prefix) {
+                found.push((key, value));
+            }
+        }
+        Ok(found)
+    }
 }

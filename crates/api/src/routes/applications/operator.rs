@@ -14,9 +14,10 @@ use utoipa::ToSchema;
 
 use super::Applications;
 use super::dto::RecordResponse;
-use crate::call::{Call, respond};
+use crate::call::{Call, no_store};
 use crate::error::{ApiError, ErrorBody};
 use crate::input::FenInput;
+use crate::once::{Answer, once};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -31,8 +32,11 @@ pub struct ApproveBody {
 pub struct ApprovedResponse {
     #[serde(flatten)]
     pub application: RecordResponse,
-    /// The customer's bearer token, for the app to receive (shown once).
-    pub token: String,
+    /// The customer's bearer token, for the app to receive, shown this once: a retry of the
+    /// approval (same key) gets `null` and `token_issued: false`.
+    pub token: Option<String>,
+    /// Whether this answer issued `token`.
+    pub token_issued: bool,
 }
 
 fn review_error(e: ReviewError) -> ApiError {
@@ -65,16 +69,24 @@ pub async fn approve(
         .map(|l| l.parse(state.product(), "limit_fen"))
         .transpose()?;
     let now = state.clock().now();
-    let record = service
-        .approve_review(state.engine(), id, "operator", limit, now)
-        .await
-        .map_err(review_error)?;
-    let token = state.tokens().issue(state.meta(), record.account).await?;
-    let response = ApprovedResponse {
-        application: RecordResponse::of(&record),
-        token,
-    };
-    Ok(respond(StatusCode::OK, &response, false))
+    let answer = once(&state, call.idem()?, async {
+        let record = service
+            .approve_review(state.engine(), id, "operator", limit, now)
+            .await
+            .map_err(review_error)?;
+        let issued = state.tokens().issue(state.meta(), record.account, now).await?;
+        let mut response = ApprovedResponse {
+            application: RecordResponse::of(&record),
+            token: None,
+            token_issued: false,
+        };
+        let stored = Answer::new(StatusCode::OK, &response)?;
+        response.token = Some(issued.token);
+        response.token_issued = true;
+        Answer::new(StatusCode::OK, &response)?.storing(&stored.body)
+    })
+    .await?;
+    Ok(no_store(answer))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -106,10 +118,13 @@ pub async fn decline(
     if body.reasons.len() > 8 || !body.reasons.iter().all(code_ok) {
         return Err(ApiError::bad_request("invalid_field", "up to 8 codes of A-Z, 0-9 and _").with_field("reasons"));
     }
-    let record = service
-        .decline_review(id, "operator", body.reasons, state.clock().now())
-        .map_err(review_error)?;
-    Ok(respond(StatusCode::OK, &RecordResponse::of(&record), false))
+    once(&state, call.idem()?, async {
+        let record = service
+            .decline_review(id, "operator", body.reasons, state.clock().now())
+            .map_err(review_error)?;
+        Answer::new(StatusCode::OK, &RecordResponse::of(&record))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -150,29 +165,32 @@ pub async fn limit_review(
     call.principal.operator()?;
     let _: crate::routes::payments::EmptyBody = call.json()?;
     let service = apps.service()?;
-    let accounts = service.line_accounts();
-    let done = service
-        .review_limits(state.engine(), &accounts, state.clock().now())
-        .await;
-    let count = |action| done.iter().filter(|r| r.action == action).count();
-    let response = LimitReviewResponse {
-        reviewed: done.len(),
-        raised: count(onboarding::ReviewAction::Raise),
-        lowered: count(onboarding::ReviewAction::Lower),
-        lines: done
-            .iter()
-            .map(|r| ReviewedLine {
-                customer_id: r.account.to_string(),
-                action: r.action,
-                limit_before_fen: r.before.fen(),
-                limit_after_fen: r.after.fen(),
-                exposure_fen: r.exposure.fen(),
-                reason: r.reason.clone(),
-                skipped: r.skipped.clone(),
-            })
-            .collect(),
-    };
-    Ok(respond(StatusCode::OK, &response, false))
+    once(&state, call.idem()?, async {
+        let accounts = service.line_accounts();
+        let done = service
+            .review_limits(state.engine(), &accounts, state.clock().now())
+            .await;
+        let count = |action| done.iter().filter(|r| r.action == action).count();
+        let response = LimitReviewResponse {
+            reviewed: done.len(),
+            raised: count(onboarding::ReviewAction::Raise),
+            lowered: count(onboarding::ReviewAction::Lower),
+            lines: done
+                .iter()
+                .map(|r| ReviewedLine {
+                    customer_id: r.account.to_string(),
+                    action: r.action,
+                    limit_before_fen: r.before.fen(),
+                    limit_after_fen: r.after.fen(),
+                    exposure_fen: r.exposure.fen(),
+                    reason: r.reason.clone(),
+                    skipped: r.skipped.clone(),
+                })
+                .collect(),
+        };
+        Answer::new(StatusCode::OK, &response)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -208,20 +226,23 @@ pub async fn temporary_limit_request(
     let service = apps.service()?;
     let body: TemporaryRequestBody = call.json()?;
     let amount: Amount = body.amount_fen.parse(state.product(), "amount_fen")?;
-    let granted = service
-        .grant_temporary_limit(state.engine(), account, amount, body.days, state.clock().now())
-        .await
-        .map_err(|e| match e {
-            TemporaryRefusal::Days => ApiError::bad_request(e.code(), e.to_string()).with_field("days"),
-            TemporaryRefusal::Amount => ApiError::unprocessable(e.code(), e.to_string()).with_field("amount_fen"),
-            TemporaryRefusal::AccountNotFound => ApiError::not_found(e.code(), e.to_string()),
-            TemporaryRefusal::TryLater(_) => ApiError::busy(),
-            _ => ApiError::unprocessable(e.code(), e.to_string()),
-        })?;
-    let response = TemporaryResponse {
-        customer_id: account.to_string(),
-        temporary_limit_fen: granted.amount.fen(),
-        expires_on: granted.expires_on.to_string(),
-    };
-    Ok(respond(StatusCode::OK, &response, false))
+    once(&state, call.idem()?, async {
+        let granted = service
+            .grant_temporary_limit(state.engine(), account, amount, body.days, state.clock().now())
+            .await
+            .map_err(|e| match e {
+                TemporaryRefusal::Days => ApiError::bad_request(e.code(), e.to_string()).with_field("days"),
+                TemporaryRefusal::Amount => ApiError::unprocessable(e.code(), e.to_string()).with_field("amount_fen"),
+                TemporaryRefusal::AccountNotFound => ApiError::not_found(e.code(), e.to_string()),
+                TemporaryRefusal::TryLater(_) => ApiError::busy(),
+                _ => ApiError::unprocessable(e.code(), e.to_string()),
+            })?;
+        let response = TemporaryResponse {
+            customer_id: account.to_string(),
+            temporary_limit_fen: granted.amount.fen(),
+            expires_on: granted.expires_on.to_string(),
+        };
+        Answer::new(StatusCode::OK, &response)
+    })
+    .await
 }

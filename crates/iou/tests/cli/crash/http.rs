@@ -173,7 +173,14 @@ pub fn call(
                 .expect("after 1970")
                 .as_secs();
             let timestamp = now.to_string();
-            let signature = api::sign(secret.as_bytes(), method, path, &timestamp, body.as_bytes());
+            let signature = api::sign(
+                secret.as_bytes(),
+                method,
+                path,
+                &timestamp,
+                key.unwrap_or(""),
+                body.as_bytes(),
+            );
             head.push_str(&format!(
                 "X-Merchant-Id: {id}\r\nX-Timestamp: {timestamp}\r\nX-Signature: {signature}\r\n"
             ));

@@ -69,12 +69,14 @@ pub struct Wire {
     operator: Arc<str>,
 }
 
-/// The merchant signature: `hex(HMAC-SHA256(secret, METHOD\nPATH\nTIMESTAMP\nhex(SHA256(body))))`.
-pub fn sign(secret: &str, method: &str, path: &str, timestamp: &str, body: &[u8]) -> String {
+/// The merchant signature (version 2): `hex(HMAC-SHA256(secret,
+/// "iou-v2\nMETHOD\nPATH\nTIMESTAMP\nIDEMPOTENCY_KEY\nhex(SHA256(body))"))`; the key is `""` when
+/// the request has none.
+pub fn sign(secret: &str, method: &str, path: &str, timestamp: &str, key: &str, body: &[u8]) -> String {
     let digest = hex::encode(Sha256::digest(body));
     let mut mac = <Hmac<Sha256>>::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-    mac.update(format!("{method}\n{path}\n{timestamp}\n{digest}").as_bytes());
+    mac.update(format!("iou-v2\n{method}\n{path}\n{timestamp}\n{key}\n{digest}").as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
@@ -142,7 +144,7 @@ impl Wire {
                 Who::Customer(token) => request.bearer_auth(&**token),
                 Who::Merchant(m) => {
                     let timestamp = now_s.to_string();
-                    let signature = sign(&m.secret, method.as_str(), path, &timestamp, &bytes);
+                    let signature = sign(&m.secret, method.as_str(), path, &timestamp, key.unwrap_or(""), &bytes);
                     request
                         .header("x-merchant-id", m.id.to_string())
                         .header("x-timestamp", timestamp)
