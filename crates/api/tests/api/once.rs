@@ -193,15 +193,15 @@ async fn identity_and_webhook_keys_hold_their_request_and_survive_a_restart() {
     assert_eq!((retry.status, retry.replayed, &retry.text), (200, true, &first.text));
 
     let hook = format!("/v1/merchants/{}/webhook", shop.id);
-    let url = json!({"url": "https://shop.example/iou"});
+    let url = json!({"url": "http://127.0.0.1:9/iou"});
     let set = t.post_keyed(&shop.auth(), &hook, url.clone(), "hook-1").await;
     assert_eq!(set.status, 200, "{}", set.text);
     let moved = t
-        .post_keyed(&shop.auth(), &hook, json!({"url": "https://evil.example/x"}), "hook-1")
+        .post_keyed(&shop.auth(), &hook, json!({"url": "http://127.0.0.1:9/x"}), "hook-1")
         .await;
     assert_eq!((moved.status, moved.code()), (409, "idempotency_key_reused"));
     let read = t.get(&shop.auth(), &hook).await;
-    assert_eq!(read.str("url"), "https://shop.example/iou");
+    assert_eq!(read.str("url"), "http://127.0.0.1:9/iou");
     let again = t.post_keyed(&shop.auth(), &hook, url.clone(), "hook-1").await;
     assert_eq!((again.status, again.replayed), (200, true));
 
@@ -217,7 +217,7 @@ async fn identity_and_webhook_keys_hold_their_request_and_survive_a_restart() {
     let retry = t.post_keyed(&operator(), &identity, body, "id-1").await;
     assert_eq!((retry.status, retry.replayed), (200, true));
     let moved = t
-        .post_keyed(&shop.auth(), &hook, json!({"url": "https://evil.example/x"}), "hook-1")
+        .post_keyed(&shop.auth(), &hook, json!({"url": "http://127.0.0.1:9/x"}), "hook-1")
         .await;
     assert_eq!((moved.status, moved.code()), (409, "idempotency_key_reused"));
     // The operator's limit key, spent on a partition route, cannot be spent on a meta route or
