@@ -103,17 +103,16 @@ pub struct Watcher {
 impl Watcher {
     pub fn start(options: &RulesOptions, shared: &RiskShared) -> Watcher {
         let stop = Arc::new(AtomicBool::new(false));
-        let thread = engine::rules_dir::watch(
+        let thread = crate::rules_watch::watch(
             options.dir.clone(),
             shared.rules.clone(),
             EvaluatorChoice::Auto,
             options.poll,
             stop.clone(),
-        );
-        Watcher {
-            stop,
-            thread: Some(thread),
-        }
+        )
+        .inspect_err(|error| tracing::error!(%error, "the rules watcher did not start: edits are not reloaded"))
+        .ok();
+        Watcher { stop, thread }
     }
 
     pub fn stop(mut self) {
