@@ -143,7 +143,7 @@ impl Server {
             providers,
             code_contexts: CodeContexts::default(),
             webhooks: Arc::new(opened.webhooks),
-            rules_dir: options.rules.as_ref().map(|r| r.dir.clone()),
+            rules: opened.watcher.as_ref().map(Watcher::status),
         });
         let codes = Arc::new(PaymentCodes::default());
         let state = AppState::new(Inner {
