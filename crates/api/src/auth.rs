@@ -29,13 +29,8 @@ pub enum Principal {
     Operator(Role),
 }
 
-/// SplitMix64's finalizer: spreads a tagged id over 64 bits.
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+// One SplitMix64 step: spreads a tagged id over 64 bits.
+use seeded::splitmix64 as mix;
 
 impl Principal {
     /// The caller's idempotency scope: a stable u64, different for a merchant and a customer

@@ -51,6 +51,7 @@ mod risk_call;
 mod risk_edge;
 mod risk_input;
 mod routes;
+mod rules_watch;
 mod server;
 mod sharded;
 mod simulation;

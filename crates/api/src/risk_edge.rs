@@ -1,7 +1,7 @@
 //! The risk side of the server: how it is set up ([`RiskOptions`]: the rules folder, the
 //! identity providers for step-up, the webhook dispatcher), and what its handlers share
 //! ([`RiskEdge`]: step-up challenges and tokens, the contexts kept with payment codes, the
-//! merchants' webhooks, the watched rules folder).
+//! merchants' webhooks, the watched rules folder and its reloads).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use identity::{BoxFuture, ChallengeId, LivenessScore, Mobile, OtpCheck, OtpCode,
 use risk::{EvaluatorChoice, RuleSetCell};
 
 use crate::risk_input::CodeContexts;
+use crate::rules_watch::RulesStatus;
 use crate::step_up::{Providers, StepUps};
 use crate::webhooks::{WebhookOptions, Webhooks};
 
@@ -100,22 +101,28 @@ pub fn load_rules(options: &RulesOptions) -> Result<Arc<RiskShared>, String> {
 pub struct Watcher {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    status: Arc<RulesStatus>,
 }
 
 impl Watcher {
     pub fn start(options: &RulesOptions, shared: &RiskShared) -> Watcher {
         let stop = Arc::new(AtomicBool::new(false));
-        let thread = engine::rules_dir::watch(
-            options.dir.clone(),
+        let status = Arc::new(RulesStatus::new(options.dir.clone()));
+        let thread = crate::rules_watch::watch(
+            status.clone(),
             shared.rules.clone(),
             EvaluatorChoice::Auto,
             options.poll,
             stop.clone(),
-        );
-        Watcher {
-            stop,
-            thread: Some(thread),
-        }
+        )
+        .inspect_err(|error| tracing::error!(%error, "the rules watcher did not start: edits are not reloaded"))
+        .ok();
+        Watcher { stop, thread, status }
+    }
+
+    /// The watched folder and the reloads so far.
+    pub fn status(&self) -> Arc<RulesStatus> {
+        self.status.clone()
     }
 
     pub fn stop(mut self) {
@@ -133,6 +140,6 @@ pub struct RiskEdge {
     pub providers: Providers,
     pub code_contexts: CodeContexts,
     pub webhooks: Arc<Webhooks>,
-    /// The watched rules folder, if the server loaded one.
-    pub rules_dir: Option<PathBuf>,
+    /// The watched rules folder and its reloads, if the server loaded one.
+    pub rules: Option<Arc<RulesStatus>>,
 }

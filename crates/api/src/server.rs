@@ -148,7 +148,7 @@ impl Server {
             providers,
             code_contexts: CodeContexts::default(),
             webhooks: Arc::new(opened.webhooks),
-            rules_dir: options.rules.as_ref().map(|r| r.dir.clone()),
+            rules: opened.watcher.as_ref().map(Watcher::status),
         });
         let codes = Arc::new(PaymentCodes::default());
         let seed = crate::random::below(u64::MAX).map_err(|e| ServeError::Bootstrap(e.message))?;

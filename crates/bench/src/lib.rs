@@ -74,18 +74,4 @@ pub enum BenchError {
 }
 
 /// A small fast generator for picking accounts (the benchmark's only randomness, seeded).
-#[derive(Clone, Debug)]
-pub struct XorShift(u64);
-
-impl XorShift {
-    pub fn new(seed: u64) -> XorShift {
-        XorShift(seed | 1)
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
+pub use seeded::XorShift64 as XorShift;

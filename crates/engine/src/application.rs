@@ -21,8 +21,7 @@ use money::Amount;
 use risk::{CheckpointDetail, ReasonCode};
 use serde::{Deserialize, Serialize};
 
-use crate::pricing::Pricing;
-use crate::risk::CreditProfile;
+use crate::pricing::{CreditProfile, Pricing};
 
 /// Reason codes a line opening keeps; more are dropped when it is resolved.
 pub const LINE_REASONS_MAX: usize = 16;

@@ -16,10 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::cases::{Case, Notice, Watch};
 use crate::idempotency::{IdempotencyIndex, Seen};
+use crate::pricing::CreditProfile;
 use crate::record::Op;
 use crate::record::Record;
 use crate::request::{EngineRejection, Payer, Request, TxnAction};
-use crate::risk::{CreditProfile, PartitionRisk, RiskContext, RiskRecord, RiskShared};
+use crate::risk::{PartitionRisk, RiskContext, RiskRecord, RiskShared};
 use crate::route::make_id;
 use std::sync::Arc;
 

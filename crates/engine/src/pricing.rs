@@ -1,5 +1,5 @@
 //! A line's price: the tier onboarding approved it at ([`Pricing`]), kept in the account's
-//! [`crate::CreditProfile`], and applied where a customer chooses installments ([`priced`]).
+//! [`CreditProfile`], and applied where a customer chooses installments ([`priced`]).
 //!
 //! The credit core has one `Product` per book and takes an explicit per-purchase rate in
 //! `PlanChoice.rate`. So the partition fills that rate from the account's tier when it resolves
@@ -13,7 +13,16 @@ use money::Rate;
 use money::schedule::PeriodRate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::risk::CreditProfile;
+/// What the customer's credit profile tells the rules (set at onboarding: the model's PD and
+/// score), and the price tier the line was approved at. Journaled with the line
+/// (`Op::SetCreditProfile`, `Op::OpenLine`); the partition's risk reads the PD and score.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreditProfile {
+    pub pd: f64,
+    pub score: i32,
+    /// `None` for a line opened without onboarding (the product's default rate applies).
+    pub pricing: Option<Pricing>,
+}
 
 /// A price tier's name as the limit table writes it (`A`, `B`, `standard`): 1 to
 /// [`TierName::MAX_LEN`] visible ASCII characters, kept inline so a profile stays `Copy`.

@@ -10,8 +10,9 @@ use credit::{AccountId, BalancesView, Command, Event, MerchantId};
 use serde::{Deserialize, Serialize};
 
 use crate::cases::{CaseKind, Evidence, Notice};
+use crate::pricing::CreditProfile;
 use crate::request::{EngineRejection, Idempotency};
-use crate::risk::{CreditProfile, RiskRecord};
+use crate::risk::RiskRecord;
 use std::net::IpAddr;
 
 /// A resolved operation: what replay applies again.

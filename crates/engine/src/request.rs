@@ -57,7 +57,7 @@ pub enum Request {
     /// The customer's credit profile from onboarding (what the rules see as model scores).
     SetCreditProfile {
         account: AccountId,
-        profile: crate::risk::CreditProfile,
+        profile: crate::pricing::CreditProfile,
     },
     /// A risk checkpoint without a credit effect (login, device change, activation, profile
     /// change, credit application): decided, recorded, answered.

@@ -23,6 +23,8 @@ use risk::{
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
+use crate::pricing::CreditProfile;
+
 /// Where and how the customer acted: what risk needs beyond the request itself. The shell
 /// fills it from the customer's app or the merchant's checkout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,16 +141,6 @@ impl RiskRecord {
             Outcome::Deny => false,
         }
     }
-}
-
-/// What the customer's credit profile tells the rules (set at onboarding), and the price tier
-/// the line was approved at (see [`crate::pricing`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct CreditProfile {
-    pub pd: f64,
-    pub score: i32,
-    /// `None` for a line opened without onboarding (the product's default rate applies).
-    pub pricing: Option<crate::pricing::Pricing>,
 }
 
 /// One partition's risk state.

@@ -7,14 +7,9 @@ use credit::{AccountId, TxnId};
 /// The most partitions an engine may have (ids keep the partition in one byte).
 pub const PARTITIONS_MAX: u32 = 256;
 
-/// A fixed mix (SplitMix64's finalizer): stable across versions and platforms, so an account
-/// stays in its partition for the life of the store.
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+// A fixed mix (one SplitMix64 step): stable across versions and platforms, so an account
+// stays in its partition for the life of the store.
+use seeded::splitmix64 as mix;
 
 pub fn partition_of(account: AccountId, partitions: u32) -> u32 {
     (mix(account.0) % u64::from(partitions)) as u32

@@ -1,14 +1,11 @@
-//! The `rules/` folder: loading every graph file into a rule set, and watching the folder so
-//! an edited set is swapped in atomically (a set that does not build is refused whole and the
-//! running one stays).
+//! The `rules/` folder: loading every graph file into a rule set, for whoever starts an engine
+//! with rules (the server, the simulator, backtests, tests). Watching the folder and swapping an
+//! edited set in is the server's business (`api`'s rules watcher), not the engine's: the engine
+//! only reads the `RuleSetCell` it was given.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime};
 
-use risk::{EvaluatorChoice, RuleSet, RuleSetCell};
+use risk::{EvaluatorChoice, RuleSet};
 
 /// Why a rules folder could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +18,7 @@ pub enum RulesDirError {
 
 /// The `*.json` graph files of `dir`, by name, in name order (README and other files are
 /// ignored).
-fn graph_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, RulesDirError> {
+pub fn graph_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, RulesDirError> {
     let io = |source| RulesDirError::Io {
         path: dir.to_owned(),
         source,
@@ -50,50 +47,4 @@ pub fn load_dir(dir: &Path, choice: EvaluatorChoice) -> Result<RuleSet, RulesDir
         dir: dir.to_owned(),
         source,
     })
-}
-
-fn fingerprint(dir: &Path) -> Vec<(String, Option<SystemTime>, u64)> {
-    graph_files(dir)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, path)| {
-            let meta = std::fs::metadata(&path).ok();
-            (
-                name,
-                meta.as_ref().and_then(|m| m.modified().ok()),
-                meta.map_or(0, |m| m.len()),
-            )
-        })
-        .collect()
-}
-
-/// Polls `dir` every `every` and swaps a changed set into `cell`. Stops when `stop` is set.
-pub fn watch(
-    dir: PathBuf,
-    cell: Arc<RuleSetCell>,
-    choice: EvaluatorChoice,
-    every: Duration,
-    stop: Arc<AtomicBool>,
-) -> JoinHandle<()> {
-    std::thread::Builder::new()
-        .name("iou-rules-watch".into())
-        .spawn(move || {
-            let mut seen = fingerprint(&dir);
-            while !stop.load(Ordering::Acquire) {
-                std::thread::sleep(every);
-                let now = fingerprint(&dir);
-                if now == seen {
-                    continue;
-                }
-                seen = now;
-                match load_dir(&dir, choice) {
-                    Ok(set) => {
-                        cell.store(Arc::new(set));
-                        tracing::info!(dir = %dir.display(), "rules reloaded");
-                    }
-                    Err(error) => tracing::error!(%error, "rules not reloaded: the running set stays"),
-                }
-            }
-        })
-        .expect("a thread starts")
 }

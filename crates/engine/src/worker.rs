@@ -52,7 +52,7 @@ pub(crate) enum Msg {
     /// The credit profile of an account (scores and price tier), if it has one.
     Profile {
         account: AccountId,
-        reply: oneshot::Sender<Option<crate::risk::CreditProfile>>,
+        reply: oneshot::Sender<Option<crate::pricing::CreditProfile>>,
     },
     /// The cases of an account (or every case of the partition).
     Cases {

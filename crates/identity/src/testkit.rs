@@ -44,7 +44,7 @@ impl IdentityGen {
             .unwrap_or(floor)
             .clamp(floor, latest);
         let days = earliest.until(latest).map_or(0, |span| span.get_days());
-        let offset = self.rng.below(u64::try_from(days).unwrap_or(0) + 1);
+        let offset = self.rng.below_by_multiply(u64::try_from(days).unwrap_or(0) + 1);
         let birth = earliest.checked_add((offset as i64).days()).unwrap_or(earliest);
         self.resident_id_born(birth)
     }
@@ -53,21 +53,21 @@ impl IdentityGen {
     /// are moved to it) and a random region and sequence.
     pub fn resident_id_born(&mut self, birth: Date) -> ResidentId {
         let birth = birth.max(jiff::civil::date(1900, 1, 1));
-        let province = PROVINCE_PREFIXES[self.rng.below(PROVINCE_PREFIXES.len() as u64) as usize];
-        let prefecture = 1 + self.rng.below(20) as u8;
-        let county = 1 + self.rng.below(30) as u8;
+        let province = PROVINCE_PREFIXES[self.rng.below_by_multiply(PROVINCE_PREFIXES.len() as u64) as usize];
+        let prefecture = 1 + self.rng.below_by_multiply(20) as u8;
+        let county = 1 + self.rng.below_by_multiply(30) as u8;
         let mut region = [0u8; 6];
         for (i, n) in [province, prefecture, county].into_iter().enumerate() {
             region[2 * i] = b'0' + n / 10;
             region[2 * i + 1] = b'0' + n % 10;
         }
-        let sequence = self.rng.below(1000) as u16;
+        let sequence = self.rng.below_by_multiply(1000) as u16;
         ResidentId::assemble(region, birth, sequence)
     }
 
     /// A mainland mobile number, `1[3-9]` and nine digits.
     pub fn mobile(&mut self) -> Mobile {
-        let mut digits = format!("1{}", 3 + self.rng.below(7));
+        let mut digits = format!("1{}", 3 + self.rng.below_by_multiply(7));
         self.push_digits(&mut digits, 9);
         Mobile::from_trusted(digits)
     }
@@ -76,13 +76,18 @@ impl IdentityGen {
     /// `Unknown` starts with 9).
     pub fn bank_card(&mut self, brand: CardBrand) -> BankCard {
         let (prefix, length) = match brand {
-            CardBrand::UnionPay if self.rng.below(4) == 0 => ("62".to_owned(), 19),
+            CardBrand::UnionPay if self.rng.below_by_multiply(4) == 0 => ("62".to_owned(), 19),
             CardBrand::UnionPay => ("62".to_owned(), 16),
             CardBrand::Visa => ("4".to_owned(), 16),
-            CardBrand::Mastercard if self.rng.below(2) == 0 => ((51 + self.rng.below(5)).to_string(), 16),
-            CardBrand::Mastercard => ((2221 + self.rng.below(500)).to_string(), 16),
-            CardBrand::Jcb => ((3528 + self.rng.below(62)).to_string(), 16),
-            CardBrand::Amex => (if self.rng.below(2) == 0 { "34" } else { "37" }.to_owned(), 15),
+            CardBrand::Mastercard if self.rng.below_by_multiply(2) == 0 => {
+                ((51 + self.rng.below_by_multiply(5)).to_string(), 16)
+            }
+            CardBrand::Mastercard => ((2221 + self.rng.below_by_multiply(500)).to_string(), 16),
+            CardBrand::Jcb => ((3528 + self.rng.below_by_multiply(62)).to_string(), 16),
+            CardBrand::Amex => (
+                if self.rng.below_by_multiply(2) == 0 { "34" } else { "37" }.to_owned(),
+                15,
+            ),
             CardBrand::Unknown => ("9".to_owned(), 16),
         };
         let mut digits = prefix;
@@ -94,12 +99,12 @@ impl IdentityGen {
     /// A Chinese name: a common surname and one or two given-name characters, or now and then
     /// a transliterated name with a middle dot.
     pub fn person_name(&mut self) -> PersonName {
-        let text = if self.rng.below(50) == 0 {
-            DOTTED[self.rng.below(DOTTED.len() as u64) as usize].to_owned()
+        let text = if self.rng.below_by_multiply(50) == 0 {
+            DOTTED[self.rng.below_by_multiply(DOTTED.len() as u64) as usize].to_owned()
         } else {
-            let mut text = SURNAMES[self.rng.below(SURNAMES.len() as u64) as usize].to_owned();
-            for _ in 0..1 + self.rng.below(2) {
-                text.push_str(GIVEN[self.rng.below(GIVEN.len() as u64) as usize]);
+            let mut text = SURNAMES[self.rng.below_by_multiply(SURNAMES.len() as u64) as usize].to_owned();
+            for _ in 0..1 + self.rng.below_by_multiply(2) {
+                text.push_str(GIVEN[self.rng.below_by_multiply(GIVEN.len() as u64) as usize]);
             }
             text
         };
@@ -109,7 +114,7 @@ impl IdentityGen {
 
     fn push_digits(&mut self, text: &mut String, count: usize) {
         for _ in 0..count {
-            text.push(char::from(b'0' + self.rng.below(10) as u8));
+            text.push(char::from(b'0' + self.rng.below_by_multiply(10) as u8));
         }
     }
 }

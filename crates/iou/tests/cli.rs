@@ -1,6 +1,6 @@
 //! The iou crate's one integration-test binary: runs the built `iou` command end to end, one
 //! submodule per subcommand under `tests/cli/` (a crate root's `mod x;` would look for
-//! `tests/x.rs`, hence the paths).
+//! `tests/x.rs`, hence the paths), and `layering`: the workspace's dependency rules.
 
 #[path = "cli/backtest.rs"]
 mod backtest;
@@ -12,6 +12,8 @@ mod child;
 mod crash;
 #[path = "cli/journal.rs"]
 mod journal;
+#[path = "cli/layering.rs"]
+mod layering;
 #[path = "cli/plan.rs"]
 mod plan;
 #[path = "cli/score.rs"]

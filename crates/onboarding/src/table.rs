@@ -1,5 +1,6 @@
 //! [`JdmTable`]: one GoRules JDM decision graph of `rules/limits/`, compiled once by zen-engine
-//! and evaluated synchronously (the graphs call nothing, so their future is ready at once).
+//! and evaluated synchronously through `risk::rules::zen`, the one zen-engine wrapper (the
+//! graphs call nothing, so their future is ready at once).
 //!
 //! Why not `risk`'s graph machinery: it is built around the checkpoint context and the
 //! `{outcome, reasons, challenge}` output contract; these tables take their own inputs and
@@ -7,15 +8,12 @@
 //! zen-engine's compiled evaluation of these tables takes a few microseconds (see the crate's
 //! benchmark), against hundreds of microseconds of engine round trips in an approval.
 
-use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 
+use risk::rules::zen;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use zen_engine::model::DecisionContent;
-use zen_engine::{DecisionEngine, EvaluationOptions};
 use zen_expression::variable::Variable;
 
 /// Why a table could not be loaded or evaluated.
@@ -68,11 +66,7 @@ impl JdmTable {
             error,
         };
         let content: DecisionContent = serde_json::from_str(json).map_err(|e| invalid(e.to_string()))?;
-        let mut decision = DecisionEngine::default()
-            .create_decision(Arc::new(content))
-            .map_err(|e| invalid(e.to_string()))?;
-        decision.validate().map_err(|e| invalid(e.to_string()))?;
-        decision.compile();
+        let decision = zen::compile(Arc::new(content)).map_err(invalid)?;
         Ok(JdmTable {
             name: name.to_owned(),
             version: header.metadata.version.get(),
@@ -97,16 +91,11 @@ impl JdmTable {
 
     /// Evaluates the graph on `input` and reads its result as `T`.
     pub fn evaluate<T: DeserializeOwned>(&self, input: serde_json::Value) -> Result<T, TableError> {
-        let options = EvaluationOptions {
-            trace: false,
-            max_depth: 5,
-        };
-        let response = block_on(self.decision.evaluate_with_opts(Variable::from(input), options)).map_err(|e| {
-            TableError::Evaluation {
+        let response =
+            zen::evaluate(&self.decision, Variable::from(input), false).map_err(|error| TableError::Evaluation {
                 name: self.name.clone(),
-                error: e.to_string(),
-            }
-        })?;
+                error,
+            })?;
         let value = serde_json::to_value(&response.result).map_err(|e| self.output(e.to_string()))?;
         serde_json::from_value(value).map_err(|e| self.output(e.to_string()))
     }
@@ -116,30 +105,5 @@ impl JdmTable {
             name: self.name.clone(),
             error,
         }
-    }
-}
-
-/// Runs a future to completion on this thread: polled once with a no-op waker (a zen graph
-/// without function or HTTP nodes is ready at once), parking only if it were ever pending.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        return output;
-    }
-    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        match future.as_mut().poll(&mut cx) {
-            Poll::Ready(output) => return output,
-            Poll::Pending => std::thread::park(),
-        }
-    }
-}
-
-struct ThreadWaker(std::thread::Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
     }
 }

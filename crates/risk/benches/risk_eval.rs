@@ -30,15 +30,11 @@ const HISTORY: usize = 200_000;
 const MEASURED: usize = 20_000;
 const START_MS: i64 = 1_700_000_000_000;
 
-struct Rng(u64);
+struct Rng(seeded::SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: u64) -> u64 {
@@ -124,7 +120,7 @@ fn rules(choice: EvaluatorChoice) -> RuleSet {
 /// Feature state after 30 days of history.
 fn warm_store() -> (FeatureStore, i64) {
     let mut store = FeatureStore::new(FeatureConfig::default());
-    let mut rng = Rng(1);
+    let mut rng = Rng(seeded::SplitMix64::new(1));
     let step = 30 * 86_400_000 / HISTORY as i64;
     let kinds = [
         Checkpoint::PaymentAuthorization,
@@ -175,7 +171,7 @@ impl Stats {
 /// Evaluates `MEASURED` payments against a warm store with `rules`, timing each step.
 fn run(label: &'static str, rules: &RuleSet, graph_only: Option<&CompiledGraph>) {
     let (mut store, mut now) = warm_store();
-    let mut rng = Rng(2);
+    let mut rng = Rng(seeded::SplitMix64::new(2));
     let mut features_t = Stats::new("  features_for");
     let mut model_t = Stats::new("  stand-in model");
     let mut rules_t = Stats::new("  rules (decide)");
@@ -246,7 +242,7 @@ fn micro(name: &str, mut f: impl FnMut()) {
 
 fn breakdown(fast: &RuleSet) {
     let (mut store, now) = warm_store();
-    let mut rng = Rng(3);
+    let mut rng = Rng(seeded::SplitMix64::new(3));
     let input = event(&mut rng, now, Checkpoint::PaymentAuthorization);
     let ts = Timestamp::from_millis(now);
     let features = store.features_for(&input, ts);
@@ -291,7 +287,7 @@ fn profile_loop(store: &mut FeatureStore, rules: &RuleSet, inputs: &[CheckpointI
 fn profile(evaluations: usize) {
     let fast = rules(EvaluatorChoice::Auto);
     let (mut store, mut now) = warm_store();
-    let mut rng = Rng(2);
+    let mut rng = Rng(seeded::SplitMix64::new(2));
     let inputs: Vec<_> = (0..evaluations)
         .map(|_| {
             now += 500;

@@ -1,34 +1,31 @@
-//! [`Rng`]: SplitMix64, the simulator's only source of randomness. Small, well distributed, and
-//! its output never changes across platforms or library versions, so a seed replays exactly.
+//! [`Rng`]: SplitMix64 (the `seeded` crate's), the simulator's only source of randomness, with
+//! the draws the simulator needs. Its output never changes across platforms or library
+//! versions, so a seed replays exactly.
 
 use money::Amount;
+use seeded::SplitMix64;
 
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed)
+        Rng(SplitMix64::new(seed))
     }
 
     /// An independent stream for one purpose (population, workload, attacks), so adding draws
     /// to one stream does not shift the others.
     pub fn fork(&self, stream: u64) -> Rng {
-        let mut mixer = Rng(self.0 ^ stream.wrapping_mul(0xA24B_AED4_963E_E407));
-        Rng(mixer.next_u64())
+        Rng(self.0.fork(stream))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
+        self.0.below(n)
     }
 
     /// Uniform in `low..=high`.

@@ -36,13 +36,6 @@ pub fn run_all(backend: &dyn Backend) {
 /// Deterministic contents for batch `seq` of `partition`, `len` bytes long, so a check can
 /// tell every batch from every other.
 pub fn batch_bytes(partition: u32, seq: u64, len: usize) -> Vec<u8> {
-    let mut state = (u64::from(partition) << 40) ^ seq ^ 0x9E37_79B9_7F4A_7C15;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
+    let mut rng = seeded::XorShift64::from_state((u64::from(partition) << 40) ^ seq ^ 0x9E37_79B9_7F4A_7C15);
+    (0..len).map(|_| rng.next_u64() as u8).collect()
 }

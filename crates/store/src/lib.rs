@@ -15,8 +15,10 @@
 //! Backends implement [`Journal`] and [`ReadModels`]; the embedded default is SQLite in WAL mode
 //! (two files in the data directory, so projection never blocks commits), and [`memory`] keeps
 //! the same traits in memory for tests and the simulator. The conformance suite in
-//! [`conformance`] runs against any backend. READ_MODELS.md documents the read-model tables.
+//! `conformance` (behind the `conformance` feature, so production builds carry no test
+//! harness) runs against any backend. READ_MODELS.md documents the read-model tables.
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
 pub mod memory;

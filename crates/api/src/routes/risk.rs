@@ -60,6 +60,12 @@ pub struct RulesView {
     pub enabled: bool,
     /// The watched folder, if the server loaded one.
     pub dir: Option<String>,
+    /// Edited sets of the folder swapped in since the server started.
+    pub reloads: u64,
+    /// Edited sets refused since the server started (the running set stayed).
+    pub reload_failures: u64,
+    /// Why the latest reload was refused; null when the latest succeeded (or none was tried).
+    pub last_reload_error: Option<String>,
     pub graphs: Vec<GraphView>,
 }
 
@@ -83,9 +89,14 @@ pub async fn rules(State(state): State<AppState>, call: Call) -> Result<Response
             })
             .collect::<Vec<_>>()
     });
+    let watched = state.risk_edge().rules.as_ref();
+    let reloads = watched.map(|w| w.reloads());
     let view = RulesView {
         enabled: graphs.is_some(),
-        dir: state.risk_edge().rules_dir.as_ref().map(|d| d.display().to_string()),
+        dir: watched.map(|w| w.dir.display().to_string()),
+        reloads: reloads.as_ref().map_or(0, |r| r.reloads),
+        reload_failures: reloads.as_ref().map_or(0, |r| r.refused),
+        last_reload_error: reloads.and_then(|r| r.last_error),
         graphs: graphs.unwrap_or_default(),
     };
     Ok(respond(StatusCode::OK, &view, false))

@@ -367,7 +367,6 @@ async fn an_approved_applicant_s_confirmed_theft_is_exempt() {
     assert_eq!(owed, 0, "the victim owes nothing: {}", balances.text);
 }
 
-
 /// Issue 13 item 6: onboarding keeps the applicant's identity for the approved customer, so
 /// step-up works (it answered `identity_not_on_file`) and repayments draw on the verified card.
 #[tokio::test]

@@ -170,7 +170,7 @@ async fn a_customer_token_gets_nothing_from_any_route_aimed_at_another_customer(
     let targets = victim_world(&t, &shop, &victim).await;
     let before = snapshot(&t, &victim).await;
 
-    let doc: Value = serde_json::from_str(&api::openapi_json()).unwrap();
+    let doc: Value = serde_json::from_str(api::openapi_json()).unwrap();
     let mut attacked = BTreeSet::new();
     for (path, operations) in doc["paths"].as_object().unwrap() {
         for (method, operation) in operations.as_object().unwrap() {

@@ -144,14 +144,30 @@ async fn a_failing_endpoint_is_retried_with_backoff_until_it_answers() {
             .await
         }
     };
+    // Each failure is recorded with its retry due one backoff after the clock: 1 s, then 2 s.
+    let retry_due = |attempts: u32| {
+        let s = &s;
+        async move {
+            let sql = "SELECT attempts, next_attempt_at_ms FROM outbox WHERE status = 'pending'";
+            eventually("the failure recorded", || async {
+                let rows = s.sql(sql);
+                let row = rows.first()?;
+                (row[0].as_deref() == Some(attempts.to_string().as_str()))
+                    .then(|| row[1].as_deref().and_then(|ms| ms.parse::<i64>().ok()))
+                    .flatten()
+            })
+            .await
+        }
+    };
+    let clock_ms = || s.t.clock_now().as_millisecond();
     attempts(1).await;
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(retry_due(1).await, clock_ms() + 1_000, "the first retry waits 1 s");
     assert_eq!(receiver.received().len(), 1, "no retry before the backoff");
     s.advance(Duration::from_secs(1));
     attempts(2).await;
+    assert_eq!(retry_due(2).await, clock_ms() + 2_000, "the second wait is 2 s");
     s.advance(Duration::from_secs(1));
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(receiver.received().len(), 2, "the second wait is 2 s");
+    assert_eq!(receiver.received().len(), 2, "no retry before the backoff");
     s.advance(Duration::from_secs(1));
     let delivered = receiver.delivered("order.delivered").await;
 

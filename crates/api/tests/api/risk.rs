@@ -1,8 +1,6 @@
 //! Risk at the edge, black-box: declines with reason codes, a challenge satisfied by a step-up
 //! token, and the rules hot-reloaded from their folder (a broken edit leaves the old set).
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::harness::operator;
@@ -99,6 +97,16 @@ fn versions(answer: &crate::harness::Answer) -> Vec<String> {
         .collect()
 }
 
+/// The watcher's report: (reloads, reload failures, the last reload error).
+fn reloads(answer: &crate::harness::Answer) -> (u64, u64, Option<String>) {
+    let body = answer.ok();
+    (
+        body["reloads"].as_u64().unwrap(),
+        body["reload_failures"].as_u64().unwrap(),
+        body["last_reload_error"].as_str().map(str::to_owned),
+    )
+}
+
 fn payment_version(answer: &crate::harness::Answer) -> String {
     versions(answer)
         .into_iter()
@@ -121,6 +129,7 @@ async fn rules_reload_from_their_folder_and_a_broken_edit_keeps_the_running_set(
     let before = s.t.get(&operator(), "/v1/risk/rules").await;
     assert_eq!(before.body["enabled"], true, "{}", before.text);
     assert_eq!(versions(&before).len(), 8, "one live graph per checkpoint");
+    assert_eq!(reloads(&before), (0, 0, None), "nothing reloaded yet");
     // The shipped graph's version, whatever it is today: the edit below bumps it by one.
     let shipped: u64 = payment_version(&before)
         .strip_prefix("payment_authorization@v")
@@ -155,6 +164,7 @@ async fn rules_reload_from_their_folder_and_a_broken_edit_keeps_the_running_set(
         payment_version(&now).starts_with(&bumped).then_some(now)
     })
     .await;
+    assert_eq!(reloads(&reloaded), (1, 0, None), "one save, one reload");
     let declined = s.pay_from(&merchant, &customer, "phone-1", 150_000).await;
     assert_eq!(declined.status, 402, "the new cap applies: {}", declined.text);
     assert_eq!(reasons(&declined), ["OFFLINE_OVER_LIMIT"]);
@@ -162,8 +172,14 @@ async fn rules_reload_from_their_folder_and_a_broken_edit_keeps_the_running_set(
     // A broken edit is refused whole: the bumped set keeps running.
     write(s.rules.path(), "payment_authorization.json", "{\"nodes\": [");
     write(s.rules.path(), "delivery.json", "not json at all");
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let after = s.t.get(&operator(), "/v1/risk/rules").await;
+    let after = crate::risk_support::eventually("the refused reload", || async {
+        let now = s.t.get(&operator(), "/v1/risk/rules").await;
+        (reloads(&now).1 >= 1).then_some(now)
+    })
+    .await;
+    let (reloaded_count, _, error) = reloads(&after);
+    assert_eq!(reloaded_count, 1, "the broken set was not swapped in");
+    assert!(error.is_some_and(|e| e.contains("rules in")), "{}", after.text);
     assert_eq!(versions(&after), versions(&reloaded));
     let still = s.pay_from(&merchant, &customer, "phone-1", 150_000).await;
     assert_eq!(reasons(&still), ["OFFLINE_OVER_LIMIT"]);

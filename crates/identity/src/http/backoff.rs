@@ -25,7 +25,7 @@ impl Backoff {
         let ceiling = self.base_ms.saturating_mul(1 << retry.saturating_sub(1).min(16));
         let half = ceiling / 2;
         let mut rng = self.rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        (ceiling - half) + rng.below(half + 1)
+        (ceiling - half) + rng.below_by_multiply(half + 1)
     }
 }
 

@@ -80,7 +80,7 @@ impl Population {
 
     /// The next applicant, good or bad at the data's rate.
     pub fn applicant(&mut self) -> Applicant {
-        let bad = self.rng.chance(self.marginals.bad_rate);
+        let bad = rng::chance(&mut self.rng, self.marginals.bad_rate);
         self.applicant_of(bad)
     }
 

@@ -44,13 +44,8 @@ impl EntityKey {
     }
 }
 
-/// SplitMix64's finalizer: a fixed, well-spread 64-bit mix.
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+// One SplitMix64 step: a fixed, well-spread 64-bit mix.
+use seeded::splitmix64 as mix;
 
 /// The shared keys of one input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -335,13 +335,8 @@ mod tests {
     /// counts and go wide), and arbitrary tallies, against sums recomputed from every event.
     #[test]
     fn windows_equal_recomputed_sums_with_wide_entries() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rng = seeded::XorShift64::from_state(0x9e37_79b9_7f4a_7c15);
+        let mut next = move |n: u64| rng.below(n);
         let mut tallies = WindowedTally::default();
         let mut events: Vec<(i64, Tally)> = Vec::new();
         let mut now = 1_700_000_000_000i64;

@@ -10,6 +10,7 @@ mod output;
 mod reference;
 mod set;
 mod value;
+pub mod zen;
 
 pub use context::{RuleContext, field_paths};
 pub use graph::{CompiledGraph, GraphError, RunError, Verdict};

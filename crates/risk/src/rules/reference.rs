@@ -1,18 +1,11 @@
 //! The reference evaluator: a graph compiled once by zen-engine and evaluated with its own
-//! engine. zen-engine's API is async, the partition thread is not; the graphs risk runs never
-//! wait on anything, so [`block_on`] polls the future once with a no-op waker (no runtime, no
-//! allocation) and only if it were ever pending parks the thread until woken.
+//! engine, synchronously, through [`super::zen`].
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::Thread;
 
 use rust_decimal::prelude::ToPrimitive;
 use zen_engine::model::{DecisionContent, DecisionNodeKind};
-use zen_engine::{DecisionEngine, EvaluationOptions};
 use zen_expression::variable::Variable;
 
 use super::context::{RuleContext, zen_context};
@@ -66,19 +59,13 @@ impl ReferenceGraph {
                 .collect(),
             None => return Err("the file is a policy, not a decision graph".to_owned()),
         };
-        let mut decision = DecisionEngine::default()
-            .create_decision(content)
-            .map_err(|e| e.to_string())?;
-        decision.validate().map_err(|e| e.to_string())?;
-        decision.compile();
+        let decision = super::zen::compile(content)?;
         Ok(ReferenceGraph { decision, traced })
     }
 
     /// Evaluates the graph; `trace` asks zen-engine for its trace (rows fired, values).
     pub fn evaluate(&self, ctx: &RuleContext<'_>, trace: bool) -> Result<GraphRun<'static>, String> {
-        let options = EvaluationOptions { trace, max_depth: 5 };
-        let response =
-            block_on(self.decision.evaluate_with_opts(zen_context(ctx), options)).map_err(|e| e.to_string())?;
+        let response = super::zen::evaluate(&self.decision, zen_context(ctx), trace)?;
         let result = OutValue::from_variable(&response.result);
         let steps = match response.trace.as_ref().and_then(|t| t.as_graph()) {
             Some(nodes) => {
@@ -127,58 +114,4 @@ impl ReferenceGraph {
 
 fn row_index(row: &Variable) -> Option<u32> {
     row.dot("index")?.as_number()?.to_u32()
-}
-
-/// Runs a future to completion on this thread. See the module comment.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        return output;
-    }
-    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        match future.as_mut().poll(&mut cx) {
-            Poll::Ready(output) => return output,
-            Poll::Pending => std::thread::park(),
-        }
-    }
-}
-
-struct ThreadWaker(Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A future that is pending once and wakes itself from another thread.
-    struct WakeLater(bool);
-
-    impl Future for WakeLater {
-        type Output = u32;
-        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-            if self.0 {
-                return Poll::Ready(7);
-            }
-            self.0 = true;
-            let waker = cx.waker().clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-                waker.wake();
-            });
-            Poll::Pending
-        }
-    }
-
-    #[test]
-    fn block_on_completes_ready_and_pending_futures() {
-        assert_eq!(block_on(async { 3 }), 3);
-        assert_eq!(block_on(WakeLater(false)), 7);
-    }
 }

@@ -12,19 +12,15 @@ use super::http::{Answer, Caller, Failure, call};
 
 /// SplitMix64: a small seeded generator, so a seed names a schedule.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(seeded::SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed)
+        Rng(seeded::SplitMix64::new(seed))
     }
 
     pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `low..=high`.
