@@ -59,10 +59,71 @@ fn outage() -> FundingError {
     FundingError::Unavailable("simulated outage".into())
 }
 
+/// What the simulators hold of one kind of operation, by funding id: the first call decides,
+/// a repeated call answers that decision, a status query moves a pending one on once.
+#[derive(Debug)]
+struct Book<S> {
+    ops: Mutex<HashMap<FundingId, Held<S>>>,
+}
+
+impl<S> Default for Book<S> {
+    fn default() -> Self {
+        Book {
+            ops: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<S: Clone + PartialEq> Book<S> {
+    /// The operation's status: the one recorded, else what `decide` says (`Err`: an outage,
+    /// nothing recorded).
+    fn start(
+        &self,
+        funding: FundingId,
+        decide: impl FnOnce() -> Result<(S, Option<S>), FundingError>,
+    ) -> Result<S, FundingError> {
+        let mut ops = lock(&self.ops);
+        if let Some(held) = ops.get(&funding) {
+            return Ok(held.status.clone());
+        }
+        let (status, when_asked) = decide()?;
+        let held = Held {
+            status: status.clone(),
+            when_asked,
+        };
+        ops.insert(funding, held);
+        Ok(status)
+    }
+
+    /// A status query: a pending operation with a next status moves to it.
+    fn ask(&self, funding: FundingId, pending: &S) -> Result<S, FundingError> {
+        let mut ops = lock(&self.ops);
+        let held = ops.get_mut(&funding).ok_or(FundingError::Unknown)?;
+        if held.status == *pending
+            && let Some(next) = held.when_asked.take()
+        {
+            held.status = next;
+        }
+        Ok(held.status.clone())
+    }
+
+    /// Moves an operation to `status` when `may(current)`; false if unknown or not allowed.
+    fn complete(&self, funding: FundingId, status: S, may: impl FnOnce(&S) -> bool) -> bool {
+        let mut ops = lock(&self.ops);
+        match ops.get_mut(&funding) {
+            Some(held) if may(&held.status) => {
+                held.status = status;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The simulated debit provider.
 #[derive(Debug, Default)]
 pub struct SimulatedPayments {
-    ops: Mutex<HashMap<FundingId, Held<DebitStatus>>>,
+    ops: Book<DebitStatus>,
 }
 
 impl SimulatedPayments {
@@ -78,50 +139,28 @@ impl SimulatedPayments {
     }
 
     pub fn debit_now(&self, request: &DebitRequest) -> Result<DebitAnswer, FundingError> {
-        let mut ops = lock(&self.ops);
-        if let Some(held) = ops.get(&request.funding) {
-            return Ok(Self::answer(request.funding, held.status.clone()));
-        }
-        let failed = || DebitStatus::Failed("insufficient_funds".into());
-        let (status, when_asked) = match fixture(request.amount) {
-            DEBIT_PENDING => (DebitStatus::Pending, None),
-            DEBIT_SETTLES_WHEN_ASKED => (DebitStatus::Pending, Some(DebitStatus::Settled)),
-            DEBIT_FAILS => (failed(), None),
-            DEBIT_FAILS_WHEN_ASKED => (DebitStatus::Pending, Some(failed())),
-            DEBIT_OUTAGE => return Err(outage()),
-            _ => (DebitStatus::Settled, None),
-        };
-        ops.insert(
-            request.funding,
-            Held {
-                status: status.clone(),
-                when_asked,
-            },
-        );
+        let status = self.ops.start(request.funding, || {
+            let failed = || DebitStatus::Failed("insufficient_funds".into());
+            Ok(match fixture(request.amount) {
+                DEBIT_PENDING => (DebitStatus::Pending, None),
+                DEBIT_SETTLES_WHEN_ASKED => (DebitStatus::Pending, Some(DebitStatus::Settled)),
+                DEBIT_FAILS => (failed(), None),
+                DEBIT_FAILS_WHEN_ASKED => (DebitStatus::Pending, Some(failed())),
+                DEBIT_OUTAGE => return Err(outage()),
+                _ => (DebitStatus::Settled, None),
+            })
+        })?;
         Ok(Self::answer(request.funding, status))
     }
 
     pub fn status_now(&self, funding: FundingId) -> Result<DebitAnswer, FundingError> {
-        let mut ops = lock(&self.ops);
-        let held = ops.get_mut(&funding).ok_or(FundingError::Unknown)?;
-        if held.status == DebitStatus::Pending
-            && let Some(next) = held.when_asked.take()
-        {
-            held.status = next;
-        }
-        Ok(Self::answer(funding, held.status.clone()))
+        let status = self.ops.ask(funding, &DebitStatus::Pending)?;
+        Ok(Self::answer(funding, status))
     }
 
     /// Moves a pending debit to `status`; false if it is unknown or no longer pending.
     pub fn complete(&self, funding: FundingId, status: DebitStatus) -> bool {
-        let mut ops = lock(&self.ops);
-        match ops.get_mut(&funding) {
-            Some(held) if held.status == DebitStatus::Pending => {
-                held.status = status;
-                true
-            }
-            _ => false,
-        }
+        self.ops.complete(funding, status, |now| *now == DebitStatus::Pending)
     }
 }
 
@@ -138,7 +177,7 @@ impl PaymentProvider for SimulatedPayments {
 /// The simulated payout provider.
 #[derive(Debug, Default)]
 pub struct SimulatedPayouts {
-    ops: Mutex<HashMap<FundingId, Held<PayoutStatus>>>,
+    ops: Book<PayoutStatus>,
 }
 
 impl SimulatedPayouts {
@@ -154,53 +193,31 @@ impl SimulatedPayouts {
     }
 
     pub fn payout_now(&self, request: &PayoutRequest) -> Result<PayoutAnswer, FundingError> {
-        let mut ops = lock(&self.ops);
-        if let Some(held) = ops.get(&request.funding) {
-            return Ok(Self::answer(request.funding, held.status.clone()));
-        }
-        let failed = || PayoutStatus::Failed("account_closed".into());
-        let (status, when_asked) = match fixture(request.amount) {
-            PAYOUT_PENDING => (PayoutStatus::Pending, None),
-            PAYOUT_PAID_WHEN_ASKED => (PayoutStatus::Pending, Some(PayoutStatus::Paid)),
-            PAYOUT_FAILS => (failed(), None),
-            PAYOUT_FAILS_WHEN_ASKED => (PayoutStatus::Pending, Some(failed())),
-            PAYOUT_OUTAGE => return Err(outage()),
-            _ => (PayoutStatus::Paid, None),
-        };
-        ops.insert(
-            request.funding,
-            Held {
-                status: status.clone(),
-                when_asked,
-            },
-        );
+        let status = self.ops.start(request.funding, || {
+            let failed = || PayoutStatus::Failed("account_closed".into());
+            Ok(match fixture(request.amount) {
+                PAYOUT_PENDING => (PayoutStatus::Pending, None),
+                PAYOUT_PAID_WHEN_ASKED => (PayoutStatus::Pending, Some(PayoutStatus::Paid)),
+                PAYOUT_FAILS => (failed(), None),
+                PAYOUT_FAILS_WHEN_ASKED => (PayoutStatus::Pending, Some(failed())),
+                PAYOUT_OUTAGE => return Err(outage()),
+                _ => (PayoutStatus::Paid, None),
+            })
+        })?;
         Ok(Self::answer(request.funding, status))
     }
 
     pub fn status_now(&self, funding: FundingId) -> Result<PayoutAnswer, FundingError> {
-        let mut ops = lock(&self.ops);
-        let held = ops.get_mut(&funding).ok_or(FundingError::Unknown)?;
-        if held.status == PayoutStatus::Pending
-            && let Some(next) = held.when_asked.take()
-        {
-            held.status = next;
-        }
-        Ok(Self::answer(funding, held.status.clone()))
+        let status = self.ops.ask(funding, &PayoutStatus::Pending)?;
+        Ok(Self::answer(funding, status))
     }
 
     /// Moves a pending payout (or a paid one, to `Returned`) to `status`; false otherwise.
     pub fn complete(&self, funding: FundingId, status: PayoutStatus) -> bool {
-        let mut ops = lock(&self.ops);
-        match ops.get_mut(&funding) {
-            Some(held)
-                if held.status == PayoutStatus::Pending
-                    || (held.status == PayoutStatus::Paid && matches!(status, PayoutStatus::Returned(_))) =>
-            {
-                held.status = status;
-                true
-            }
-            _ => false,
-        }
+        let returning = matches!(status, PayoutStatus::Returned(_));
+        self.ops.complete(funding, status, |now| {
+            *now == PayoutStatus::Pending || (*now == PayoutStatus::Paid && returning)
+        })
     }
 }
 
