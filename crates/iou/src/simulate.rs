@@ -62,7 +62,8 @@ pub struct SimulateArgs {
     /// Keep the engine's store in this directory (SQLite); in memory without it.
     #[arg(long)]
     data: Option<PathBuf>,
-    /// The risk rules folder (default: the checkout's `rules/`).
+    /// A risk rules folder to load instead of the rules built into the binary (the `rules/`
+    /// folder of the source the binary was built from).
     #[arg(long)]
     rules: Option<PathBuf>,
     /// The demo: SQLite in --data (default ./data-demo, wiped first), the API serving the
@@ -122,16 +123,16 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         anyhow::ensure!(!args.serve, "--serve and --url do not go together");
         return over_http(&args, config, url);
     }
-    let rules = args.rules.clone().unwrap_or_else(sim::default_rules_dir);
+    let rules = args.rules.as_deref();
     if args.serve {
-        return demo(&args, &config, &rules);
+        return demo(&args, &config, rules);
     }
     let clock = Arc::new(SwitchClock::manual(sim::start_time(&config)));
     let backend: Arc<dyn store::Backend> = match &args.data {
         Some(dir) => Arc::new(store::sqlite::SqliteBackend::open(dir).context("opening the store")?),
         None => Arc::new(store::memory::MemoryBackend::new()),
     };
-    let engine_config = sim::engine_config(config.partitions, &rules, args.data.is_some())?;
+    let engine_config = sim::engine_config(config.partitions, rules, args.data.is_some())?;
     let engine = engine::Engine::start(engine_config, backend, clock.clone()).context("starting the engine")?;
     let figures = sim::run(&config, &engine, clock, progress(&args, config.days).as_mut());
     engine.shutdown();
@@ -178,7 +179,7 @@ fn shown(path: &Path) -> String {
 }
 
 /// The demo: simulate into a served SQLite store, then keep serving in real time.
-fn demo(args: &SimulateArgs, config: &SimConfig, rules: &Path) -> anyhow::Result<()> {
+fn demo(args: &SimulateArgs, config: &SimConfig, rules: Option<&Path>) -> anyhow::Result<()> {
     let data = args.data.clone().unwrap_or_else(|| PathBuf::from("./data-demo"));
     if data.exists() {
         std::fs::remove_dir_all(&data).with_context(|| format!("wiping {}", data.display()))?;

@@ -58,7 +58,8 @@ pub struct GraphView {
 pub struct RulesView {
     /// Whether the engine decides with rules at all.
     pub enabled: bool,
-    /// The watched folder, if the server loaded one.
+    /// The watched folder, if the server loaded one; null with the rules built into the binary
+    /// (or without rules).
     pub dir: Option<String>,
     /// Edited sets of the folder swapped in since the server started.
     pub reloads: u64,
@@ -93,7 +94,7 @@ pub async fn rules(State(state): State<AppState>, call: Call) -> Result<Response
     let reloads = watched.map(|w| w.reloads());
     let view = RulesView {
         enabled: graphs.is_some(),
-        dir: watched.map(|w| w.dir.display().to_string()),
+        dir: watched.and_then(|w| w.dir.as_ref()).map(|d| d.display().to_string()),
         reloads: reloads.as_ref().map_or(0, |r| r.reloads),
         reload_failures: reloads.as_ref().map_or(0, |r| r.refused),
         last_reload_error: reloads.and_then(|r| r.last_error),
