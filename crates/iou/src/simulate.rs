@@ -296,17 +296,19 @@ fn curl_examples(addr: SocketAddr, token: &str) -> String {
         "the iou API is serving the simulated store at {base} in real time (Ctrl-C stops it)
 operator token: {token}
 
-  export TOKEN={token}
+  API={base}; OPERATOR_TOKEN={token}
   # a simulated customer, as an operator sees it (customers 1 to N are the simulated shoppers)
-  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/v1/customers/1
-  # register a merchant (the answer holds its id and the secret it signs requests with)
-  curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Idempotency-Key: demo-merchant-1' \\
-       -H 'Content-Type: application/json' -d '{{\"name\":\"Corner Shop\"}}' {base}/v1/merchants
-  # open a customer's line (the answer holds the customer's id and token)
-  curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Idempotency-Key: demo-customer-1' \\
-       -H 'Content-Type: application/json' -d '{{\"limit_fen\":500000,\"billing_day\":5}}' {base}/v1/customers
-  # the customer's own balances, with the token from the last answer
-  curl -s -H 'Authorization: Bearer <customer token>' {base}/v1/customers/<customer id>
-  # merchants sign their calls: crates/api/API.md shows how; the whole API: {base}/docs"
+  curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" $API/v1/customers/1
+  # register a merchant (the answer holds its merchant_id and the secret it signs calls with)
+  curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" -H 'Idempotency-Key: demo-merchant-1' \\
+       -d '{{\"name\":\"Corner Shop\"}}' $API/v1/merchants
+  # open a customer's line (the answer holds the customer_id and the customer's token)
+  curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" -H 'Idempotency-Key: demo-customer-1' \\
+       -d '{{\"limit_fen\":500000,\"billing_day\":5}}' $API/v1/customers
+  CUSTOMER_ID=...; CUSTOMER_TOKEN=ct_...   # from that answer
+  # the customer's own balances
+  curl -s -H \"Authorization: Bearer $CUSTOMER_TOKEN\" $API/v1/customers/$CUSTOMER_ID
+  # merchants sign their calls (MERCHANT_ID, MERCHANT_SECRET): crates/api/API.md, \"A first
+  # purchase with curl\", has the signed() helper and the rest; the whole API: $API/docs"
     )
 }
