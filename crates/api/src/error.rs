@@ -37,6 +37,19 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+/// The OpenAPI response every route lists for its refusals: any 4XX, with an [`ErrorBody`]
+/// whose `code` says why (`responses(..., Refusals)` in a `#[utoipa::path]`). A route that
+/// names particular codes writes its own tuple instead.
+#[derive(utoipa::IntoResponses)]
+#[response(status = "4XX", description = "refused: see the error code")]
+pub struct Refusals(#[allow(dead_code, reason = "only its schema is used")] ErrorBody);
+
+/// The OpenAPI response of a route the engine or a provider may not answer in time: 503 with
+/// an [`ErrorBody`] (`busy`, `unavailable`), to retry later.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 503, description = "busy or unavailable: retry later")]
+pub struct Unavailable(#[allow(dead_code, reason = "only its schema is used")] ErrorBody);
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable machine code, e.g. `invalid_amount`.

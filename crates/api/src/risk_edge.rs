@@ -19,18 +19,29 @@ use crate::rules_watch::RulesStatus;
 use crate::step_up::{Providers, StepUps};
 use crate::webhooks::{WebhookOptions, Webhooks};
 
-/// The rules folder the server loads at start and watches.
+/// The rules the server decides with: a folder loaded at start and watched, or the rules
+/// built into the binary (`engine::shipped_rules`, not watched).
 #[derive(Clone, Debug)]
 pub struct RulesOptions {
-    pub dir: PathBuf,
+    /// The folder; `None`: the rules built into the binary.
+    pub dir: Option<PathBuf>,
     /// How often the folder is looked at for changes.
     pub poll: Duration,
 }
 
 impl RulesOptions {
+    /// The rules of `dir`, loaded at start and watched.
     pub fn new(dir: PathBuf) -> RulesOptions {
         RulesOptions {
-            dir,
+            dir: Some(dir),
+            poll: Duration::from_secs(1),
+        }
+    }
+
+    /// The rules built into the binary.
+    pub fn shipped() -> RulesOptions {
+        RulesOptions {
+            dir: None,
             poll: Duration::from_secs(1),
         }
     }
@@ -91,7 +102,19 @@ impl OtpSender for LoggedOtp {
 
 /// The rules loaded at start, for the engine's config.
 pub fn load_rules(options: &RulesOptions) -> Result<Arc<RiskShared>, String> {
-    let rules = engine::rules_dir::load_dir(&options.dir, EvaluatorChoice::Auto).map_err(|e| e.to_string())?;
+    let rules = match &options.dir {
+        Some(dir) => {
+            let rules = engine::rules_dir::load_dir(dir, EvaluatorChoice::Auto).map_err(|e| e.chain())?;
+            tracing::info!(dir = %dir.display(), "risk: the rules of the folder (watched for edits)");
+            rules
+        }
+        None => {
+            let rules = engine::shipped_rules::rule_set(EvaluatorChoice::Auto)
+                .map_err(|e| format!("the rules built into the binary: {e}"))?;
+            tracing::info!("risk: the rules built into the binary (--rules DIR loads a folder)");
+            rules
+        }
+    };
     let cell = Arc::new(RuleSetCell::new(Arc::new(rules)));
     Ok(Arc::new(RiskShared::new(cell, risk::FeatureConfig::default())))
 }
@@ -105,18 +128,22 @@ pub struct Watcher {
 }
 
 impl Watcher {
+    /// Watches the folder of `options`; the shipped rules are not watched (no thread).
     pub fn start(options: &RulesOptions, shared: &RiskShared) -> Watcher {
         let stop = Arc::new(AtomicBool::new(false));
         let status = Arc::new(RulesStatus::new(options.dir.clone()));
-        let thread = crate::rules_watch::watch(
-            status.clone(),
-            shared.rules.clone(),
-            EvaluatorChoice::Auto,
-            options.poll,
-            stop.clone(),
-        )
-        .inspect_err(|error| tracing::error!(%error, "the rules watcher did not start: edits are not reloaded"))
-        .ok();
+        let thread = options.dir.as_ref().and_then(|dir| {
+            crate::rules_watch::watch(
+                dir.clone(),
+                status.clone(),
+                shared.rules.clone(),
+                EvaluatorChoice::Auto,
+                options.poll,
+                stop.clone(),
+            )
+            .inspect_err(|error| tracing::error!(%error, "the rules watcher did not start: edits are not reloaded"))
+            .ok()
+        });
         Watcher { stop, thread, status }
     }
 

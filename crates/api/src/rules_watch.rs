@@ -16,7 +16,8 @@ use risk::{EvaluatorChoice, RuleSetCell};
 /// The watched folder and what the watcher did with it since the server started.
 #[derive(Debug)]
 pub struct RulesStatus {
-    pub dir: PathBuf,
+    /// The watched folder; `None`: the rules built into the binary (nothing to watch).
+    pub dir: Option<PathBuf>,
     reloads: AtomicU64,
     refused: AtomicU64,
     /// Why the latest reload was refused; `None` once a later one succeeds.
@@ -34,7 +35,7 @@ pub struct Reloads {
 }
 
 impl RulesStatus {
-    pub fn new(dir: PathBuf) -> RulesStatus {
+    pub fn new(dir: Option<PathBuf>) -> RulesStatus {
         RulesStatus {
             dir,
             reloads: AtomicU64::new(0),
@@ -85,9 +86,10 @@ fn fingerprint(dir: &Path) -> Vec<(String, Option<SystemTime>, u64)> {
         .collect()
 }
 
-/// Polls `status.dir` every `every` and swaps a changed set into `cell`, counting in `status`.
+/// Polls `dir` every `every` and swaps a changed set into `cell`, counting in `status`.
 /// Stops when `stop` is set.
 pub fn watch(
+    dir: PathBuf,
     status: Arc<RulesStatus>,
     cell: Arc<RuleSetCell>,
     choice: EvaluatorChoice,
@@ -97,7 +99,7 @@ pub fn watch(
     std::thread::Builder::new()
         .name("iou-rules-watch".into())
         .spawn(move || {
-            let dir = &status.dir;
+            let dir = dir.as_path();
             let mut seen = fingerprint(dir);
             while !stop.load(Ordering::Acquire) {
                 std::thread::sleep(every);
@@ -113,8 +115,9 @@ pub fn watch(
                         tracing::info!(dir = %dir.display(), "rules reloaded");
                     }
                     Err(error) => {
+                        let error = error.chain();
                         tracing::error!(%error, "rules not reloaded: the running set stays");
-                        status.refused(error.to_string());
+                        status.refused(error);
                     }
                 }
             }

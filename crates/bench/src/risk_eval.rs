@@ -26,29 +26,11 @@ const USERS: u64 = 5_000;
 const HISTORY: usize = 100_000;
 const START_MS: i64 = 1_772_330_400_000;
 
-/// The shipped rules, built into the binary (so the benchmark runs from any directory).
-const RULES: [(&str, &str); 8] = [
-    ("login", include_str!("../../../rules/login.json")),
-    ("device_change", include_str!("../../../rules/device_change.json")),
-    ("activation", include_str!("../../../rules/activation.json")),
-    (
-        "credit_application",
-        include_str!("../../../rules/credit_application.json"),
-    ),
-    (
-        "payment_authorization",
-        include_str!("../../../rules/payment_authorization.json"),
-    ),
-    ("profile_change", include_str!("../../../rules/profile_change.json")),
-    ("repayment", include_str!("../../../rules/repayment.json")),
-    ("delivery", include_str!("../../../rules/delivery.json")),
-];
-
 const SCORECARD: &str = include_str!("../../../models/credit_data_es/scorecard.json");
 
 /// The shipped rules.
 pub fn rules() -> Result<RuleSet, BenchError> {
-    RuleSet::from_sources(RULES, EvaluatorChoice::Auto).map_err(|e| BenchError::Other(e.to_string()))
+    engine::shipped_rules::rule_set(EvaluatorChoice::Auto).map_err(|e| BenchError::Other(e.to_string()))
 }
 
 /// The shipped rules with fresh shared features, for an engine.

@@ -36,6 +36,7 @@ pub mod route;
 pub mod rules_dir;
 mod scheduler;
 mod shared;
+pub mod shipped_rules;
 mod snapshotter;
 mod worker;
 

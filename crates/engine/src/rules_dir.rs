@@ -7,13 +7,29 @@ use std::path::{Path, PathBuf};
 
 use risk::{EvaluatorChoice, RuleSet};
 
-/// Why a rules folder could not be loaded.
+/// Why a rules folder could not be loaded. The message never repeats its source: print the
+/// chain (`{:#}` in a binary, [`RulesDirError::chain`] where one string is needed).
 #[derive(Debug, thiserror::Error)]
 pub enum RulesDirError {
-    #[error("reading {path}: {source}")]
+    #[error("cannot read {path}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("rules in {dir}: {source}")]
+    #[error("rules in {dir}")]
     Rules { dir: PathBuf, source: risk::RuleSetError },
+}
+
+impl RulesDirError {
+    /// The message followed by each cause once (`what: cause: cause`), for a log field or an
+    /// API reply that holds one string.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            text.push_str(": ");
+            text.push_str(&error.to_string());
+            cause = error.source();
+        }
+        text
+    }
 }
 
 /// The `*.json` graph files of `dir`, by name, in name order (README and other files are

@@ -5,9 +5,10 @@
 //! start of a store without `IOU_ADMIN_TOKEN`, `admin token: TOKEN` (shown this once; only its
 //! hash is kept).
 //!
-//! Risk: `--rules DIR` (default `./rules` when that folder exists) is loaded at start and
-//! watched: an edited set that builds replaces the running one, one that does not is refused
-//! whole and the running set stays. Without a rules folder the engine decides nothing. Step-up
+//! Risk: the rules built into the binary (the `rules/` folder it was built from) by default;
+//! `--rules DIR` loads a folder instead and watches it: an edited set that builds replaces the
+//! running one, one that does not is refused whole and the running set stays. `--no-risk` is
+//! the one way to run without risk decisions. Step-up
 //! uses the identity provider endpoints given with `--otp-endpoint` and `--liveness-endpoint`,
 //! else the deterministic simulators (the simulated SMS code is logged).
 //!
@@ -52,10 +53,13 @@ pub struct ServeArgs {
     /// Writer threads the partitions share (0: one per two cores). Can change between runs.
     #[arg(long, default_value_t = 0)]
     writers: u32,
-    /// The risk rules folder (JDM graphs), loaded at start and hot-reloaded. Default:
-    /// `./rules` if it exists, else no risk decisions.
+    /// A risk rules folder (JDM graphs) to load at start and hot-reload, instead of the rules
+    /// built into the binary.
     #[arg(long)]
     rules: Option<PathBuf>,
+    /// Serve without risk decisions (no rules at all: every checkpoint is allowed).
+    #[arg(long, conflicts_with = "rules")]
+    no_risk: bool,
     /// The SMS OTP provider's base URL (the identity crate's protocol); simulated without.
     #[arg(long)]
     otp_endpoint: Option<String>,
@@ -143,21 +147,14 @@ impl ServeArgs {
     }
 }
 
-/// The rules folder to load: the one given (it must exist), else `./rules` if present.
-fn rules_dir(given: Option<PathBuf>) -> anyhow::Result<Option<PathBuf>> {
-    match given {
-        Some(dir) if dir.is_dir() => Ok(Some(dir)),
-        Some(dir) => anyhow::bail!("--rules {}: no such folder", dir.display()),
-        None => {
-            let default = PathBuf::from("rules");
-            if default.is_dir() {
-                Ok(Some(default))
-            } else {
-                eprintln!("warning: no ./rules folder: serving without risk decisions (use --rules DIR)");
-                Ok(None)
-            }
-        }
+/// The rules to decide with: the folder given, else the rules built into the binary; none
+/// with `--no-risk`.
+fn rules(given: Option<PathBuf>, no_risk: bool) -> Option<api::RulesOptions> {
+    if no_risk {
+        eprintln!("warning: --no-risk: serving without risk decisions");
+        return None;
     }
+    Some(given.map_or_else(api::RulesOptions::shipped, api::RulesOptions::new))
 }
 
 /// The step-up providers: HTTP adapters for the endpoints given, simulators for the rest.
@@ -235,7 +232,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         token_lifetime_days: args.token_lifetime_days,
     };
     let options = api::RiskOptions {
-        rules: rules_dir(args.rules)?.map(api::RulesOptions::new),
+        rules: rules(args.rules, args.no_risk),
         providers: providers(args.otp_endpoint, args.liveness_endpoint)?,
         webhooks: api::WebhookOptions::default(),
         funding: funding(

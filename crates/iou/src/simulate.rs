@@ -62,7 +62,8 @@ pub struct SimulateArgs {
     /// Keep the engine's store in this directory (SQLite); in memory without it.
     #[arg(long)]
     data: Option<PathBuf>,
-    /// The risk rules folder (default: the checkout's `rules/`).
+    /// A risk rules folder to load instead of the rules built into the binary (the `rules/`
+    /// folder of the source the binary was built from).
     #[arg(long)]
     rules: Option<PathBuf>,
     /// The demo: SQLite in --data (default ./data-demo, wiped first), the API serving the
@@ -122,16 +123,16 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         anyhow::ensure!(!args.serve, "--serve and --url do not go together");
         return over_http(&args, config, url);
     }
-    let rules = args.rules.clone().unwrap_or_else(sim::default_rules_dir);
+    let rules = args.rules.as_deref();
     if args.serve {
-        return demo(&args, &config, &rules);
+        return demo(&args, &config, rules);
     }
     let clock = Arc::new(SwitchClock::manual(sim::start_time(&config)));
     let backend: Arc<dyn store::Backend> = match &args.data {
         Some(dir) => Arc::new(store::sqlite::SqliteBackend::open(dir).context("opening the store")?),
         None => Arc::new(store::memory::MemoryBackend::new()),
     };
-    let engine_config = sim::engine_config(config.partitions, &rules, args.data.is_some())?;
+    let engine_config = sim::engine_config(config.partitions, rules, args.data.is_some())?;
     let engine = engine::Engine::start(engine_config, backend, clock.clone()).context("starting the engine")?;
     let figures = sim::run(&config, &engine, clock, progress(&args, config.days).as_mut());
     engine.shutdown();
@@ -178,7 +179,7 @@ fn shown(path: &Path) -> String {
 }
 
 /// The demo: simulate into a served SQLite store, then keep serving in real time.
-fn demo(args: &SimulateArgs, config: &SimConfig, rules: &Path) -> anyhow::Result<()> {
+fn demo(args: &SimulateArgs, config: &SimConfig, rules: Option<&Path>) -> anyhow::Result<()> {
     let data = args.data.clone().unwrap_or_else(|| PathBuf::from("./data-demo"));
     if data.exists() {
         std::fs::remove_dir_all(&data).with_context(|| format!("wiping {}", data.display()))?;
@@ -295,17 +296,19 @@ fn curl_examples(addr: SocketAddr, token: &str) -> String {
         "the iou API is serving the simulated store at {base} in real time (Ctrl-C stops it)
 operator token: {token}
 
-  export TOKEN={token}
+  API={base}; OPERATOR_TOKEN={token}
   # a simulated customer, as an operator sees it (customers 1 to N are the simulated shoppers)
-  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/v1/customers/1
-  # register a merchant (the answer holds its id and the secret it signs requests with)
-  curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Idempotency-Key: demo-merchant-1' \\
-       -H 'Content-Type: application/json' -d '{{\"name\":\"Corner Shop\"}}' {base}/v1/merchants
-  # open a customer's line (the answer holds the customer's id and token)
-  curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Idempotency-Key: demo-customer-1' \\
-       -H 'Content-Type: application/json' -d '{{\"limit_fen\":500000,\"billing_day\":5}}' {base}/v1/customers
-  # the customer's own balances, with the token from the last answer
-  curl -s -H 'Authorization: Bearer <customer token>' {base}/v1/customers/<customer id>
-  # merchants sign their calls: crates/api/API.md shows how; the whole API: {base}/docs"
+  curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" $API/v1/customers/1
+  # register a merchant (the answer holds its merchant_id and the secret it signs calls with)
+  curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" -H 'Idempotency-Key: demo-merchant-1' \\
+       -d '{{\"name\":\"Corner Shop\"}}' $API/v1/merchants
+  # open a customer's line (the answer holds the customer_id and the customer's token)
+  curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" -H 'Idempotency-Key: demo-customer-1' \\
+       -d '{{\"limit_fen\":500000,\"billing_day\":5}}' $API/v1/customers
+  CUSTOMER_ID=...; CUSTOMER_TOKEN=ct_...   # from that answer
+  # the customer's own balances
+  curl -s -H \"Authorization: Bearer $CUSTOMER_TOKEN\" $API/v1/customers/$CUSTOMER_ID
+  # merchants sign their calls (MERCHANT_ID, MERCHANT_SECRET): crates/api/API.md, \"A first
+  # purchase with curl\", has the signed() helper and the rest; the whole API: $API/docs"
     )
 }

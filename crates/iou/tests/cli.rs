@@ -10,6 +10,8 @@ mod bench;
 mod child;
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/errors.rs"]
+mod errors;
 #[path = "cli/journal.rs"]
 mod journal;
 #[path = "cli/layering.rs"]

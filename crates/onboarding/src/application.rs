@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use money::Amount;
 use serde::{Deserialize, Serialize};
 
-use crate::credit_file::{CreditFile, CreditFileInput, FieldError, yuan};
+use crate::credit_file::{CreditFile, CreditFileInput, FieldError, fen};
 
 /// What the ID card's OCR read (the provider's OCR; iou only compares its text).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,10 +33,10 @@ pub struct ApplicationInput {
     /// The liveness capture's reference from the provider's SDK.
     pub face_reference: String,
     pub ocr: OcrInput,
-    /// Yuan a month, as text (`"8000.00"`).
-    pub declared_monthly_income: String,
-    /// Yuan, as text.
-    pub requested_limit: String,
+    /// Fen a month (`800000` is 8,000.00 yuan).
+    pub declared_monthly_income_fen: i64,
+    /// Fen.
+    pub requested_limit_fen: i64,
     /// The billing day the applicant chose (1..=28), if any.
     #[serde(default)]
     pub billing_day: Option<u8>,
@@ -77,9 +77,9 @@ impl Application {
         let age = id
             .age_on(today)
             .ok_or(FieldError::new("id_number", "id_number.birth_date_future"))?;
-        let requested_limit = yuan(&input.requested_limit, "requested_limit")?;
+        let requested_limit = fen(input.requested_limit_fen, "requested_limit_fen")?;
         if !requested_limit.is_positive() {
-            return Err(FieldError::new("requested_limit", "not_positive"));
+            return Err(FieldError::new("requested_limit_fen", "not_positive"));
         }
         Ok(Application {
             name: PersonName::parse(&input.name).map_err(|e| FieldError::new("name", e.code()))?,
@@ -91,7 +91,7 @@ impl Application {
             face: FaceImage::reference(&input.face_reference)
                 .map_err(|e| FieldError::new("face_reference", e.code()))?,
             ocr: parse_ocr(&input.ocr, today)?,
-            income: yuan(&input.declared_monthly_income, "declared_monthly_income")?,
+            income: fen(input.declared_monthly_income_fen, "declared_monthly_income_fen")?,
             requested_limit,
             billing_day: match input.billing_day {
                 Some(day) if !(1..=28).contains(&day) => return Err(FieldError::new("billing_day", "out_of_range")),

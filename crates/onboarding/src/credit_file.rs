@@ -80,14 +80,14 @@ pub struct CreditFileInput {
     pub marital_status: Marital,
     pub adverse_records: bool,
     pub employment: Employment,
-    /// Yuan, as text (`"2500.00"`).
-    pub monthly_expenses: String,
-    pub assets: String,
-    pub debt: String,
+    /// Fen a month (`250000` is 2,500.00 yuan).
+    pub monthly_expenses_fen: i64,
+    pub assets_fen: i64,
+    pub debt_fen: i64,
     pub planned_term_months: u32,
-    /// Yuan; what the applicant means to buy first, if they said.
+    /// Fen: what the applicant means to buy first, if they said.
     #[serde(default)]
-    pub purchase_price: Option<String>,
+    pub purchase_price_fen: Option<i64>,
 }
 
 /// A parsed credit file: every amount a non-negative [`Amount`], tenure and term in range.
@@ -119,13 +119,15 @@ impl FieldError {
     }
 }
 
-/// Parses a yuan amount that must not be negative.
-pub(crate) fn yuan(text: &str, field: &'static str) -> Result<Amount, FieldError> {
-    match Amount::parse_yuan(text.trim()) {
-        Ok(a) if a.is_negative() => Err(FieldError::new(field, "negative")),
-        Ok(a) if a > Amount::MAX_INPUT => Err(FieldError::new(field, "too_large")),
-        Ok(a) => Ok(a),
-        Err(_) => Err(FieldError::new(field, "not_an_amount")),
+/// An amount in fen that must not be negative nor above [`Amount::MAX_INPUT`].
+pub(crate) fn fen(value: i64, field: &'static str) -> Result<Amount, FieldError> {
+    let amount = Amount::from_fen(value);
+    if amount.is_negative() {
+        Err(FieldError::new(field, "negative"))
+    } else if amount > Amount::MAX_INPUT {
+        Err(FieldError::new(field, "too_large"))
+    } else {
+        Ok(amount)
     }
 }
 
@@ -151,14 +153,13 @@ impl CreditFile {
             marital_status: input.marital_status,
             adverse_records: input.adverse_records,
             employment: input.employment,
-            monthly_expenses: yuan(&input.monthly_expenses, "credit_file.monthly_expenses")?,
-            assets: yuan(&input.assets, "credit_file.assets")?,
-            debt: yuan(&input.debt, "credit_file.debt")?,
+            monthly_expenses: fen(input.monthly_expenses_fen, "credit_file.monthly_expenses_fen")?,
+            assets: fen(input.assets_fen, "credit_file.assets_fen")?,
+            debt: fen(input.debt_fen, "credit_file.debt_fen")?,
             planned_term_months: term,
             purchase_price: input
-                .purchase_price
-                .as_deref()
-                .map(|p| yuan(p, "credit_file.purchase_price"))
+                .purchase_price_fen
+                .map(|p| fen(p, "credit_file.purchase_price_fen"))
                 .transpose()?,
         })
     }

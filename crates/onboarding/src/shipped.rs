@@ -1,6 +1,7 @@
 //! The scoring model and the limit tables of this repository, built into the binary, so a
 //! server runs without locating `models/` and `rules/limits/` on disk
-//! ([`Onboarding::shipped`]); [`Onboarding::load`] reads other files instead.
+//! ([`Onboarding::shipped`]); [`Onboarding::load`] reads other files instead. The limit tables
+//! are `engine::shipped_rules`' (the one list of the rules the binary carries).
 
 use models::{Model, Scorecard};
 
@@ -12,10 +13,7 @@ use crate::tier::LimitTierTable;
 
 /// `models/credit_data_es/scorecard.json`.
 pub const SCORECARD: &str = include_str!("../../../models/credit_data_es/scorecard.json");
-/// `rules/limits/limit_tier.json`.
-pub const LIMIT_TIER: &str = include_str!("../../../rules/limits/limit_tier.json");
-/// `rules/limits/limit_review.json`.
-pub const LIMIT_REVIEW: &str = include_str!("../../../rules/limits/limit_review.json");
+pub use engine::shipped_rules::{LIMIT_REVIEW, LIMIT_TIER};
 
 impl Onboarding {
     /// The service with the shipped scorecard and tables.

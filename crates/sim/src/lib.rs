@@ -33,5 +33,5 @@ pub use clock::SwitchClock;
 pub use config::{AttackRates, SimConfig};
 pub use figures::Figures;
 pub use link::{Link, SimError};
-pub use run::{RunError, default_rules_dir, engine_config, run, run_in_memory, run_with, start_time};
+pub use run::{RunError, engine_config, load_rules, run, run_in_memory, run_with, start_time};
 pub use workload::Simulation;

@@ -11,11 +11,19 @@ use crate::driver::{Answer, Call, Driver, DriverError};
 pub enum SimError {
     #[error(transparent)]
     Driver(#[from] DriverError),
+    /// Carries the mismatch in its message (not as a `source`, which a chain would print a
+    /// second time).
     #[error("the auditor disagrees with the system at {0}")]
-    Mismatch(#[from] Mismatch),
+    Mismatch(Mismatch),
     /// A mismatch with where it happened: replay it with the same seed.
     #[error("the auditor stopped the run: seed {seed}, {day}, step {}: {} (replay with --seed {seed})", .mismatch.step, .mismatch.what)]
     Audit { seed: u64, day: String, mismatch: Mismatch },
+}
+
+impl From<Mismatch> for SimError {
+    fn from(mismatch: Mismatch) -> SimError {
+        SimError::Mismatch(mismatch)
+    }
 }
 
 pub struct Link<'d> {

@@ -1,8 +1,8 @@
-//! Running a simulation in-process: the engine configuration a simulation needs (the shipped
-//! rules, the scheduler off) and the one call that runs a population against an engine; and
-//! [`run_with`], the same run through any driver (over HTTP for `iou simulate --url`).
+//! Running a simulation in-process: the engine configuration a simulation needs (the rules
+//! built into the binary unless a folder is given, the scheduler off) and the one call that
+//! runs a population against an engine; and [`run_with`], the same run through any driver (over HTTP for `iou simulate --url`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use engine::{Engine, EngineConfig, RiskShared};
@@ -23,6 +23,8 @@ use crate::workload::Simulation;
 pub enum RunError {
     #[error(transparent)]
     Rules(#[from] engine::rules_dir::RulesDirError),
+    #[error("the rules built into the binary")]
+    Shipped(#[source] risk::RuleSetError),
     #[error(transparent)]
     Engine(#[from] engine::EngineError),
     #[error(transparent)]
@@ -31,16 +33,20 @@ pub enum RunError {
     Sim(#[from] SimError),
 }
 
-/// The shipped `rules/` folder of this checkout.
-pub fn default_rules_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules")
+/// The rules of `dir`, or the rules built into the binary (`engine::shipped_rules`) without one.
+pub fn load_rules(dir: Option<&Path>) -> Result<risk::RuleSet, RunError> {
+    let choice = risk::EvaluatorChoice::Auto;
+    match dir {
+        Some(dir) => Ok(engine::rules_dir::load_dir(dir, choice)?),
+        None => engine::shipped_rules::rule_set(choice).map_err(RunError::Shipped),
+    }
 }
 
 /// An engine configuration for a simulation: `partitions`, risk with the rules of `rules_dir`
-/// and default features, the daily scheduler off (the simulator sends the advance and reads
-/// its events), read models kept when `project`.
-pub fn engine_config(partitions: u32, rules_dir: &Path, project: bool) -> Result<EngineConfig, RunError> {
-    let rules = engine::rules_dir::load_dir(rules_dir, risk::EvaluatorChoice::Auto)?;
+/// (the shipped rules when `None`) and default features, the daily scheduler off (the
+/// simulator sends the advance and reads its events), read models kept when `project`.
+pub fn engine_config(partitions: u32, rules_dir: Option<&Path>, project: bool) -> Result<EngineConfig, RunError> {
+    let rules = load_rules(rules_dir)?;
     let shared = RiskShared::new(
         Arc::new(risk::RuleSetCell::new(Arc::new(rules))),
         risk::FeatureConfig::default(),
@@ -84,8 +90,13 @@ pub fn run_with(config: &SimConfig, driver: &mut dyn Driver, progress: &mut dyn 
     Ok(figures)
 }
 
-/// Runs `config` on a fresh engine in memory with the rules of `rules_dir`.
-pub fn run_in_memory(config: &SimConfig, rules_dir: &Path, progress: &mut dyn Progress) -> Result<Figures, RunError> {
+/// Runs `config` on a fresh engine in memory with the rules of `rules_dir` (the shipped rules
+/// when `None`).
+pub fn run_in_memory(
+    config: &SimConfig,
+    rules_dir: Option<&Path>,
+    progress: &mut dyn Progress,
+) -> Result<Figures, RunError> {
     let clock = Arc::new(SwitchClock::manual(start_time(config)));
     let engine = Engine::start(
         engine_config(config.partitions, rules_dir, false)?,

@@ -59,7 +59,7 @@ use onboarding::{ApplicationId, Onboarding, Outcome};
 use serde::Deserialize;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Refusals};
 use crate::risk_input::Peer;
 use crate::state::AppState;
 
@@ -109,7 +109,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     params(("X-Forwarded-For" = Option<String>, Header, description = "Read only from a configured trusted proxy (`--trusted-proxy`): the right-most address that is not a trusted proxy is the caller.")),
     responses((status = 201, description = "approved: the line is open", body = dto::DecisionResponse), (status = 202, description = "received, in review", body = dto::DecisionResponse),
         (status = 200, description = "declined, or a step-up is required", body = dto::DecisionResponse),
-        (status = 429, description = "rate_limited: too many applications from this address", body = ErrorBody), (status = "4XX", description = "refused: see the error code", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many applications from this address", body = ErrorBody), Refusals,
         (status = 503, description = "try_later: a check could not be completed", body = ErrorBody)))]
 pub async fn apply(
     State(state): State<AppState>,
@@ -226,7 +226,7 @@ fn try_later(reasons: &[String]) -> Response {
 /// One application (an operator, or the customer whose line it opened).
 #[utoipa::path(operation_id = "get_application", get, path = "/v1/applications/{application_id}", tag = "applications",
     params(("application_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = dto::RecordResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = dto::RecordResponse), Refusals))]
 pub async fn one(Extension(apps): Extension<Arc<Applications>>, call: Call) -> Result<Response, ApiError> {
     let service = apps.service()?;
     let id = ApplicationId(call.id("application_id")?);
@@ -249,7 +249,7 @@ pub struct ListQuery {
 
 /// Applications waiting for an analyst (operator; `?status=review`, the only list there is).
 #[utoipa::path(operation_id = "list_applications", get, path = "/v1/applications", tag = "applications", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = dto::ListResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = dto::ListResponse), Refusals))]
 pub async fn list(
     Extension(apps): Extension<Arc<Applications>>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Refusals, Unavailable};
 use crate::input::{FenInput, parse_id};
 use crate::risk_call::reasons;
 use crate::risk_input::{Peer, RiskBody, context_for, device_id};
@@ -185,7 +185,7 @@ fn decision_name(record: Option<&engine::RiskRecord>) -> &'static str {
 #[utoipa::path(operation_id = "run_checkpoint", post, path = "/v1/customers/{customer_id}/checkpoints", tag = "risk",
     request_body = CheckpointBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "allowed or held for review", body = CheckpointResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "allowed or held for review", body = CheckpointResponse), Refusals, Unavailable))]
 pub async fn checkpoint(State(state): State<AppState>, Peer(peer): Peer, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let account = AccountId(call.id("customer_id")?);
@@ -250,7 +250,7 @@ pub struct CreditProfileResponse {
 #[utoipa::path(operation_id = "set_credit_profile", post, path = "/v1/customers/{customer_id}/credit-profile", tag = "operator",
     request_body = CreditProfileBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = CreditProfileResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = CreditProfileResponse), Refusals, Unavailable))]
 pub async fn credit_profile(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let account = AccountId(call.id("customer_id")?);

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Refusals, Unavailable};
 use crate::input::{FenInput, parse_id};
 use crate::state::AppState;
 use crate::submit::{Audience, account, apply};
@@ -50,7 +50,7 @@ pub struct OpenCustomerResponse {
 /// Open a customer's credit line (operator).
 #[utoipa::path(operation_id = "open_customer", post, path = "/v1/customers", tag = "customers", request_body = OpenCustomerBody,
     params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "success", body = OpenCustomerResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "success", body = OpenCustomerResponse), Refusals, Unavailable))]
 pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let idem = call.idem()?;
@@ -201,7 +201,7 @@ pub fn customer_of(call: &Call) -> Result<AccountId, ApiError> {
 /// Read a customer's balances (the customer or an operator).
 #[utoipa::path(operation_id = "get_customer", get, path = "/v1/customers/{customer_id}", tag = "customers",
     params(("customer_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = BalancesResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = BalancesResponse), Refusals))]
 pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let account = account(&state, id).await?;
@@ -229,7 +229,7 @@ pub struct PaymentCodeResponse {
 #[utoipa::path(operation_id = "issue_payment_code", post, path = "/v1/customers/{customer_id}/payment-codes", tag = "customers",
     request_body = crate::risk_input::PaymentCodeBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "success", body = PaymentCodeResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 201, description = "success", body = PaymentCodeResponse), Refusals))]
 pub async fn payment_code(
     State(state): State<AppState>,
     crate::risk_input::Peer(peer): crate::risk_input::Peer,
@@ -279,7 +279,7 @@ pub struct LinkResponse {
 /// Link the account to an online merchant (the customer), who then authorizes with the link.
 #[utoipa::path(operation_id = "link_merchant", post, path = "/v1/customers/{customer_id}/links", tag = "customers", request_body = LinkBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "success", body = LinkResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "success", body = LinkResponse), Refusals, Unavailable))]
 pub async fn link(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = AccountId(call.id("customer_id")?);
     call.principal.customer_self(id)?;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Refusals, Unavailable};
 use crate::routes::monitoring::parse_txns;
 use crate::state::AppState;
 use crate::submit::{Audience, apply};
@@ -36,7 +36,7 @@ pub struct ExemptionResponse {
 #[utoipa::path(operation_id = "exempt_fraud", post, path = "/v1/customers/{customer_id}/fraud-exemptions", tag = "risk",
     request_body = ExemptionBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "success", body = ExemptionResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "success", body = ExemptionResponse), Refusals, Unavailable))]
 pub async fn exempt(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let account = AccountId(call.id("customer_id")?);

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Refusals, Unavailable};
 use crate::input::parse_id;
 use crate::risk_call::reasons;
 use crate::state::AppState;
@@ -56,8 +56,8 @@ async fn submit(state: &AppState, call: &Call, request: Request) -> Result<engin
 #[utoipa::path(operation_id = "deliver_order", post, path = "/v1/payments/{txn_id}/delivery", tag = "payments", request_body = DeliveryBody,
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "ship it", body = DeliveryResponse), (status = 402, description = "intercepted", body = ErrorBody),
-        (status = 409, description = "held for review", body = ErrorBody), (status = "4XX", description = "refused: see the error code", body = ErrorBody),
-        (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+        (status = 409, description = "held for review", body = ErrorBody), Refusals,
+        Unavailable))]
 pub async fn delivery(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let merchant = call.principal.merchant()?;
     let txn = TxnId(call.id("txn_id")?);
@@ -110,8 +110,8 @@ pub struct AddressChangeResponse {
 #[utoipa::path(operation_id = "change_address", post, path = "/v1/payments/{txn_id}/address-change", tag = "payments",
     request_body = crate::routes::payments::EmptyBody,
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
-    responses((status = 200, description = "re-scored", body = AddressChangeResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody),
-        (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "re-scored", body = AddressChangeResponse), Refusals,
+        Unavailable))]
 pub async fn address_change(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let merchant = call.principal.merchant()?;
     let txn = TxnId(call.id("txn_id")?);
@@ -170,7 +170,7 @@ fn merchant_of(state: &AppState, call: &Call) -> Result<MerchantId, ApiError> {
 /// Deliveries are signed with the merchant's API secret: see API.md.
 #[utoipa::path(operation_id = "set_webhook", post, path = "/v1/merchants/{merchant_id}/webhook", tag = "payments", request_body = WebhookBody,
     params(("merchant_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = []), ("bearer" = [])),
-    responses((status = 200, description = "success", body = WebhookResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = WebhookResponse), Refusals))]
 pub async fn set_webhook(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let merchant = merchant_of(&state, &call)?;
     let body: WebhookBody = call.json()?;
@@ -191,7 +191,7 @@ pub async fn set_webhook(State(state): State<AppState>, call: Call) -> Result<Re
 /// The merchant's webhook endpoint, if any (the merchant, or an operator).
 #[utoipa::path(operation_id = "get_webhook", get, path = "/v1/merchants/{merchant_id}/webhook", tag = "payments",
     params(("merchant_id" = String, Path)), security(("merchant_signature" = []), ("bearer" = [])),
-    responses((status = 200, description = "success", body = WebhookResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = WebhookResponse), Refusals))]
 pub async fn get_webhook(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let merchant = merchant_of(&state, &call)?;
     let response = WebhookResponse {

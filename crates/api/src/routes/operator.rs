@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Refusals, Unavailable};
 use crate::input::{FenInput, parse_text};
 use crate::routes::payments::EmptyBody;
 use crate::state::AppState;
@@ -37,7 +37,7 @@ pub struct MerchantResponse {
 /// Register a merchant (operator).
 #[utoipa::path(operation_id = "register_merchant", post, path = "/v1/merchants", tag = "operator", request_body = MerchantBody,
     params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "success", body = MerchantResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "success", body = MerchantResponse), Refusals, Unavailable))]
 pub async fn register_merchant(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let idem = call.idem()?;
@@ -103,7 +103,7 @@ pub struct LimitBody {
 /// Set the permanent limit (operator).
 #[utoipa::path(operation_id = "change_limit", post, path = "/v1/customers/{customer_id}/limit", tag = "operator", request_body = LimitBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = LineResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = LineResponse), Refusals, Unavailable))]
 pub async fn limit(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let account = operator_customer(&call)?;
     let body: LimitBody = call.json()?;
@@ -135,7 +135,7 @@ pub struct TemporaryLimitBody {
 #[utoipa::path(operation_id = "set_temporary_limit", post, path = "/v1/customers/{customer_id}/temporary-limit", tag = "operator",
     request_body = TemporaryLimitBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = LineResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = LineResponse), Refusals, Unavailable))]
 pub async fn temporary_limit(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let account = operator_customer(&call)?;
     let body: TemporaryLimitBody = call.json()?;
@@ -189,7 +189,7 @@ pub fn reason_name(reason: FreezeReason) -> &'static str {
 /// Freeze an account: new authorizations are declined, repayments still work (operator).
 #[utoipa::path(operation_id = "freeze_account", post, path = "/v1/customers/{customer_id}/freeze", tag = "operator", request_body = FreezeBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = LineResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = LineResponse), Refusals, Unavailable))]
 pub async fn freeze(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let account = operator_customer(&call)?;
     let body: FreezeBody = call.json()?;
@@ -215,7 +215,7 @@ pub async fn freeze(State(state): State<AppState>, call: Call) -> Result<Respons
 /// Unfreeze an account (operator).
 #[utoipa::path(operation_id = "unfreeze_account", post, path = "/v1/customers/{customer_id}/unfreeze", tag = "operator", request_body = EmptyBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = LineResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = LineResponse), Refusals, Unavailable))]
 pub async fn unfreeze(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let account = operator_customer(&call)?;
     let _: EmptyBody = call.json()?;

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
 use crate::codes::PaymentCode;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Refusals, Unavailable};
 use crate::input::{FenInput, MethodDto, PlanBody, parse_id, parse_text};
 use crate::risk_call::apply_with;
 use crate::risk_input::{Peer, RiskBody, payment_context};
@@ -97,7 +97,7 @@ fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
     params(("Idempotency-Key" = String, Header, description = "1 to 255 visible ASCII characters")),
     security(("merchant_signature" = [])),
     responses((status = 201, description = "success", body = PaymentResponse), (status = 402, description = "declined", body = ErrorBody),
-        (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+        Refusals, Unavailable))]
 pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Call) -> Result<Response, ApiError> {
     let merchant = call.principal.merchant()?;
     let idem = call.idem()?;
@@ -180,7 +180,7 @@ pub struct PaymentView {
 /// Read one of the merchant's payments.
 #[utoipa::path(operation_id = "get_payment", get, path = "/v1/payments/{txn_id}", tag = "payments",
     params(("txn_id" = String, Path, description = "digits")), security(("merchant_signature" = [])),
-    responses((status = 200, description = "success", body = PaymentView), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = PaymentView), Refusals))]
 pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let merchant = call.principal.merchant()?;
     let txn = TxnId(call.id("txn_id")?);
@@ -260,7 +260,7 @@ fn merchant_only(call: &Call) -> Result<(), ApiError> {
 /// Capture all or part of an authorization (the rest of the hold is released).
 #[utoipa::path(operation_id = "capture_payment", post, path = "/v1/payments/{txn_id}/capture", tag = "payments", request_body = AmountBody,
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
-    responses((status = 200, description = "success", body = CaptureResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = CaptureResponse), Refusals, Unavailable))]
 pub async fn capture(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     merchant_only(&call)?;
     let body: AmountBody = call.json()?;
@@ -294,7 +294,7 @@ pub struct VoidResponse {
 /// Void an authorization.
 #[utoipa::path(operation_id = "void_payment", post, path = "/v1/payments/{txn_id}/void", tag = "payments", request_body = EmptyBody,
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
-    responses((status = 200, description = "success", body = VoidResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = VoidResponse), Refusals, Unavailable))]
 pub async fn void(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     merchant_only(&call)?;
     let _: EmptyBody = call.json()?;
@@ -320,7 +320,7 @@ pub struct RefundResponse {
 /// Refund all or part of a captured payment (several partial refunds may follow each other).
 #[utoipa::path(operation_id = "refund_payment", post, path = "/v1/payments/{txn_id}/refunds", tag = "payments", request_body = AmountBody,
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
-    responses((status = 201, description = "success", body = RefundResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "success", body = RefundResponse), Refusals, Unavailable))]
 pub async fn refund(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     merchant_only(&call)?;
     let body: AmountBody = call.json()?;

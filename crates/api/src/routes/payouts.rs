@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Refusals, Unavailable};
 use crate::funding_edge::{drive_payout, of_account, read};
 use crate::routes::customers::customer_of;
 use crate::routes::payments::AmountBody;
@@ -43,7 +43,7 @@ fn view(funding: &Funding) -> CashOutResponse {
 /// amount_exceeds_credit_balance` beyond the balance.
 #[utoipa::path(operation_id = "cash_out_credit", post, path = "/v1/customers/{customer_id}/cash-outs", tag = "repayments", request_body = AmountBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 202, description = "the payout and where it stands", body = CashOutResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 202, description = "the payout and where it stands", body = CashOutResponse), Refusals, Unavailable))]
 pub async fn cash_out(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let idem = call.idem()?;
@@ -77,7 +77,7 @@ pub async fn cash_out(State(state): State<AppState>, call: Call) -> Result<Respo
 /// One cash-out of the customer, where it stands.
 #[utoipa::path(operation_id = "get_cash_out", get, path = "/v1/customers/{customer_id}/cash-outs/{cash_out_id}", tag = "repayments",
     params(("customer_id" = String, Path), ("cash_out_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = CashOutResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = CashOutResponse), Refusals))]
 pub async fn get_cash_out(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let funding_id = call.id("cash_out_id")?;

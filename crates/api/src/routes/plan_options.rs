@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::call::respond;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Refusals};
 use crate::input::MethodDto;
 use crate::routes::plans::PlanPeriodResponse;
 use crate::state::AppState;
@@ -47,7 +47,7 @@ fn invalid_amount(max: i64) -> ApiError {
 
 /// Installment options for an amount.
 #[utoipa::path(operation_id = "plan_options", get, path = "/v1/plan-options", tag = "plans", params(PlanOptionsQuery),
-    responses((status = 200, description = "success", body = PlanOptions), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = PlanOptions), Refusals))]
 pub async fn plan_options(
     State(state): State<AppState>,
     query: Result<Query<PlanOptionsQuery>, axum::extract::rejection::QueryRejection>,

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Permission;
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Refusals, Unavailable};
 use crate::input::FenInput;
 use crate::input::MethodDto;
 use crate::routes::customers::customer_of;
@@ -99,7 +99,7 @@ fn plan(view: &PlanView) -> PlanResponse {
 /// List a customer's installment plans.
 #[utoipa::path(operation_id = "list_plans", get, path = "/v1/customers/{customer_id}/plans", tag = "plans",
     params(("customer_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = PlanList), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = PlanList), Refusals))]
 pub async fn list(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let account = account(&state, id).await?;
@@ -114,7 +114,7 @@ fn plan_not_found() -> ApiError {
 /// One plan with its schedule.
 #[utoipa::path(operation_id = "get_plan", get, path = "/v1/customers/{customer_id}/plans/{plan_id}", tag = "plans",
     params(("customer_id" = String, Path), ("plan_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = PlanResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = PlanResponse), Refusals))]
 pub async fn one(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let plan_id = PlanId(call.id("plan_id")?);
@@ -135,7 +135,7 @@ pub struct PayoffQuote {
 /// What paying a plan off early takes today.
 #[utoipa::path(operation_id = "quote_payoff", get, path = "/v1/customers/{customer_id}/plans/{plan_id}/payoff-quote", tag = "plans",
     params(("customer_id" = String, Path), ("plan_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = PayoffQuote), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = PayoffQuote), Refusals))]
 pub async fn quote(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let plan_id = PlanId(call.id("plan_id")?);
@@ -205,7 +205,7 @@ fn payoff_view(plan: PlanId, funding: &engine::Funding, events: &[Event]) -> Pay
     params(("customer_id" = String, Path), ("plan_id" = String, Path), ("Idempotency-Key" = String, Header)),
     security(("bearer" = [])),
     responses((status = 202, description = "the debit and where it stands", body = PayoffResponse), (status = 201, description = "recorded as received offline", body = PayoffResponse),
-        (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+        Refusals, Unavailable))]
 pub async fn payoff(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let plan_id = PlanId(call.id("plan_id")?);

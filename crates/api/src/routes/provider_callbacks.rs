@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::call::respond;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Refusals};
 use crate::funding_edge::{read, record};
 use crate::state::AppState;
 
@@ -106,7 +106,7 @@ async fn handle(state: AppState, headers: HeaderMap, body: Bytes, kind: FundingK
 /// The payment provider's word on a debit (signed; see API.md).
 #[utoipa::path(operation_id = "payment_callback", post, path = "/v1/providers/payments/callback", tag = "providers", request_body = Callback,
     params(("X-Provider-Timestamp" = String, Header), ("X-Provider-Signature" = String, Header)),
-    responses((status = 200, description = "recorded (or already recorded)", body = CallbackResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "recorded (or already recorded)", body = CallbackResponse), Refusals))]
 pub async fn payments(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     handle(state, headers, body, FundingKind::Debit).await
 }
@@ -114,7 +114,7 @@ pub async fn payments(State(state): State<AppState>, headers: HeaderMap, body: B
 /// The payout provider's word on a payout (signed; see API.md).
 #[utoipa::path(operation_id = "payout_callback", post, path = "/v1/providers/payouts/callback", tag = "providers", request_body = Callback,
     params(("X-Provider-Timestamp" = String, Header), ("X-Provider-Signature" = String, Header)),
-    responses((status = 200, description = "recorded (or already recorded)", body = CallbackResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "recorded (or already recorded)", body = CallbackResponse), Refusals))]
 pub async fn payouts(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     handle(state, headers, body, FundingKind::Payout).await
 }

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Permission;
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Refusals, Unavailable};
 use crate::funding_edge::{drive_debit, of_account};
 use crate::idempotency::IdemKey;
 use crate::input::FenInput;
@@ -128,7 +128,7 @@ pub async fn card_of(state: &AppState, id: AccountId) -> Result<identity::BankCa
 /// provider answers. `202` with the state; a retry under the same key is the same debit.
 #[utoipa::path(operation_id = "repay", post, path = "/v1/customers/{customer_id}/repayments", tag = "repayments", request_body = RepayBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 202, description = "the debit and where it stands", body = RepaymentResponse), (status = "4XX", description = "refused: see the error code (`bank_card_not_on_file`)", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 202, description = "the debit and where it stands", body = RepaymentResponse), (status = "4XX", description = "refused: see the error code (`bank_card_not_on_file`)", body = ErrorBody), Unavailable))]
 pub async fn repay(State(state): State<AppState>, Peer(peer): Peer, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let idem = call.idem()?;
@@ -185,7 +185,7 @@ pub async fn debit(
 /// One repayment (debit or offline) of the customer, where it stands.
 #[utoipa::path(operation_id = "get_repayment", get, path = "/v1/customers/{customer_id}/repayments/{repayment_id}", tag = "repayments",
     params(("customer_id" = String, Path), ("repayment_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = RepaymentResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = RepaymentResponse), Refusals))]
 pub async fn get_repayment(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let funding_id = call.id("repayment_id")?;
@@ -239,7 +239,7 @@ async fn claim_reference(state: &AppState, reference: &str, account: AccountId, 
 /// offline repayments): settled at once, through the waterfall.
 #[utoipa::path(operation_id = "record_offline_repayment", post, path = "/v1/customers/{customer_id}/offline-repayments", tag = "repayments", request_body = OfflineRepaymentBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "recorded and settled", body = RepaymentResponse), (status = "4XX", description = "refused: see the error code (`external_reference_used`)", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "recorded and settled", body = RepaymentResponse), (status = "4XX", description = "refused: see the error code (`external_reference_used`)", body = ErrorBody), Unavailable))]
 pub async fn offline_repay(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.require(Permission::RecordOfflineRepayment)?;
     let id = AccountId(call.id("customer_id")?);

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Refusals, Unavailable};
 use crate::risk_input::{device_id, parse_ip};
 use crate::routes::{monitoring, step_up};
 use crate::state::AppState;
@@ -58,7 +58,8 @@ pub struct GraphView {
 pub struct RulesView {
     /// Whether the engine decides with rules at all.
     pub enabled: bool,
-    /// The watched folder, if the server loaded one.
+    /// The watched folder, if the server loaded one; null with the rules built into the binary
+    /// (or without rules).
     pub dir: Option<String>,
     /// Edited sets of the folder swapped in since the server started.
     pub reloads: u64,
@@ -71,7 +72,7 @@ pub struct RulesView {
 
 /// The live rule set: each graph's version and evaluator (operator).
 #[utoipa::path(operation_id = "risk_rules", get, path = "/v1/risk/rules", tag = "risk", security(("bearer" = [])),
-    responses((status = 200, description = "success", body = RulesView), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = RulesView), Refusals))]
 pub async fn rules(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let graphs = state.engine().risk().map(|shared| {
@@ -93,7 +94,7 @@ pub async fn rules(State(state): State<AppState>, call: Call) -> Result<Response
     let reloads = watched.map(|w| w.reloads());
     let view = RulesView {
         enabled: graphs.is_some(),
-        dir: watched.map(|w| w.dir.display().to_string()),
+        dir: watched.and_then(|w| w.dir.as_ref()).map(|d| d.display().to_string()),
         reloads: reloads.as_ref().map_or(0, |r| r.reloads),
         reload_failures: reloads.as_ref().map_or(0, |r| r.refused),
         last_reload_error: reloads.and_then(|r| r.last_error),
@@ -122,7 +123,7 @@ pub struct ListResponse {
 /// re-scored at once (and intercepted when the delivery rules say so).
 #[utoipa::path(operation_id = "list_fraud", post, path = "/v1/risk/lists", tag = "risk", request_body = ListBody,
     params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = ListResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = ListResponse), Refusals, Unavailable))]
 pub async fn list_fraud(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let body: ListBody = call.json()?;
@@ -222,7 +223,7 @@ pub async fn all_cases(state: &AppState, account: Option<credit::AccountId>) -> 
 
 /// Every case, newest first, with evidence (operator).
 #[utoipa::path(operation_id = "list_cases", get, path = "/v1/cases", tag = "risk", security(("bearer" = [])),
-    responses((status = 200, description = "success", body = CasesResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = CasesResponse), Refusals))]
 pub async fn cases(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let cases = all_cases(&state, None).await?;
@@ -243,7 +244,7 @@ async fn find_case(state: &AppState, id: u64) -> Result<Case, ApiError> {
 /// One case with its evidence (operator).
 #[utoipa::path(operation_id = "get_case", get, path = "/v1/cases/{case_id}", tag = "risk",
     params(("case_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = CaseView), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = CaseView), Refusals))]
 pub async fn case(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let case = find_case(&state, call.id("case_id")?).await?;
@@ -265,7 +266,7 @@ pub struct ResolveBody {
     params(("case_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
     responses((status = 200, description = "success: a confirmed theft's transactions are exempt", body = CaseView),
         (status = 409, description = "case_closed (already resolved), or exemption_failed: the theft's exemption was refused, nothing changed and the case stays open", body = ErrorBody),
-        (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+        Refusals, Unavailable))]
 pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let id = call.id("case_id")?;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Unavailable};
 use crate::routes::payments::EmptyBody;
 use crate::simulation::required;
 use crate::state::AppState;
@@ -81,7 +81,7 @@ pub struct AdvanceResponse {
 /// close on billing days, holds expire, interest and penalties accrue, delinquency moves.
 #[utoipa::path(operation_id = "advance_day", post, path = "/v1/system/advance", tag = "system", request_body = EmptyBody,
     params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = AdvanceResponse), (status = "4XX", description = "refused: see the error code (404 `simulation_mode_off` outside simulation mode)", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = AdvanceResponse), (status = "4XX", description = "refused: see the error code (404 `simulation_mode_off` outside simulation mode)", body = ErrorBody), Unavailable))]
 pub async fn advance(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let simulation = required(&state)?;

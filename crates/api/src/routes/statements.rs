@@ -12,7 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Refusals, Unavailable};
 use crate::input::PlanBody;
 use crate::routes::customers::customer_of;
 use crate::state::AppState;
@@ -166,7 +166,7 @@ fn view(s: &Statement) -> StatementView {
 /// List a customer's recent statements, newest last.
 #[utoipa::path(operation_id = "list_statements", get, path = "/v1/customers/{customer_id}/statements", tag = "statements",
     params(("customer_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = StatementList), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = StatementList), Refusals))]
 pub async fn list(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let account = account(&state, id).await?;
@@ -185,7 +185,7 @@ fn seq_of(call: &Call) -> Result<u32, ApiError> {
 #[utoipa::path(operation_id = "get_statement", get, path = "/v1/customers/{customer_id}/statements/{seq}", tag = "statements",
     params(("customer_id" = String, Path), ("seq" = String, Path, description = "1 for the first statement")),
     security(("bearer" = [])),
-    responses((status = 200, description = "success", body = StatementView), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = StatementView), Refusals))]
 pub async fn one(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let seq = seq_of(&call)?;
@@ -211,7 +211,7 @@ pub struct InstallmentResponse {
     request_body = PlanBody,
     params(("customer_id" = String, Path), ("seq" = String, Path), ("Idempotency-Key" = String, Header)),
     security(("bearer" = [])),
-    responses((status = 201, description = "success", body = InstallmentResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "success", body = InstallmentResponse), Refusals, Unavailable))]
 pub async fn install(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let seq = seq_of(&call)?;

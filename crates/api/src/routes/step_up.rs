@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::call::{Call, respond};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Refusals, Unavailable};
 use crate::once::{Answer, once};
 use crate::routes::customers::customer_of;
 use crate::routes::monitoring::parse_txns;
@@ -65,7 +65,7 @@ pub struct ChallengeResponse {
 /// Start a step-up challenge (the customer).
 #[utoipa::path(operation_id = "start_step_up", post, path = "/v1/customers/{customer_id}/step-up", tag = "risk", request_body = StepUpBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "challenge started", body = ChallengeResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "provider unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "challenge started", body = ChallengeResponse), Refusals, (status = 503, description = "provider unavailable: retry later", body = ErrorBody)))]
 pub async fn start(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = AccountId(call.id("customer_id")?);
     call.principal.customer_self(id)?;
@@ -128,7 +128,7 @@ fn failed(left: u32) -> ApiError {
     request_body = VerifyBody,
     params(("customer_id" = String, Path), ("challenge_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
     responses((status = 200, description = "passed", body = TokenResponse), (status = 422, description = "step_up_failed", body = ErrorBody),
-        (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "provider unavailable: retry later", body = ErrorBody)))]
+        Refusals, (status = 503, description = "provider unavailable: retry later", body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     challenge_id: ChallengePath,
@@ -315,7 +315,7 @@ async fn verify_card(
 /// Record who the customer is, for step-up (operator; onboarding fills it for new customers).
 #[utoipa::path(operation_id = "set_identity", post, path = "/v1/customers/{customer_id}/identity", tag = "risk", request_body = IdentityBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = IdentityResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = IdentityResponse), Refusals))]
 pub async fn identity(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let id = AccountId(call.id("customer_id")?);
@@ -371,7 +371,7 @@ pub struct TheftResponse {
 /// and open holds of those transactions are voided (the customer).
 #[utoipa::path(operation_id = "report_theft", post, path = "/v1/customers/{customer_id}/theft-reports", tag = "risk", request_body = TheftBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "case opened", body = TheftResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy or unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "case opened", body = TheftResponse), Refusals, Unavailable))]
 pub async fn theft_report(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = AccountId(call.id("customer_id")?);
     call.principal.customer_self(id)?;
@@ -402,7 +402,7 @@ pub async fn theft_report(State(state): State<AppState>, call: Call) -> Result<R
 /// A customer's cases (the customer, without evidence; or an operator, with it).
 #[utoipa::path(operation_id = "customer_cases", get, path = "/v1/customers/{customer_id}/cases", tag = "risk",
     params(("customer_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = CasesResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = CasesResponse), Refusals))]
 pub async fn own_cases(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let evidence = call.principal.operator().is_ok();

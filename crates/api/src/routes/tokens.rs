@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::call::{Call, no_store};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Refusals};
 use crate::once::{Answer, once};
 use crate::state::AppState;
 use crate::submit::account;
@@ -42,7 +42,7 @@ pub struct RotatedResponse {
 /// customer's (a lost or expired token).
 #[utoipa::path(operation_id = "rotate_token", post, path = "/v1/customers/{customer_id}/token/rotate", tag = "customers",
     request_body = RotateBody, params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "a new token", body = RotatedResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "unavailable: retry later", body = ErrorBody)))]
+    responses((status = 201, description = "a new token", body = RotatedResponse), Refusals, (status = 503, description = "unavailable: retry later", body = ErrorBody)))]
 pub async fn rotate(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = AccountId(call.id("customer_id")?);
     let idem = call.idem()?;
@@ -104,7 +104,7 @@ pub struct RefreshedResponse {
 /// rotation.
 #[utoipa::path(operation_id = "refresh_token", post, path = "/v1/customers/{customer_id}/token/refresh", tag = "customers",
     request_body = RefreshBody, params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "the new expiry", body = RefreshedResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "unavailable: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "the new expiry", body = RefreshedResponse), Refusals, (status = 503, description = "unavailable: retry later", body = ErrorBody)))]
 pub async fn refresh(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = AccountId(call.id("customer_id")?);
     call.principal.customer_self(id)?;

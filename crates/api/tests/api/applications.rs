@@ -36,26 +36,28 @@ async fn server() -> TestServer {
 fn good_file() -> Value {
     json!({
         "employment_years": 10, "housing": "owner", "marital_status": "married",
-        "adverse_records": false, "employment": "fixed", "monthly_expenses": "2000.00",
-        "assets": "300000.00", "debt": "0", "planned_term_months": 12, "purchase_price": "60000.00"
+        "adverse_records": false, "employment": "fixed", "monthly_expenses_fen": 200_000,
+        "assets_fen": 30_000_000, "debt_fen": 0, "planned_term_months": 12, "purchase_price_fen": 6_000_000
     })
 }
 
 fn bad_file() -> Value {
     json!({
         "employment_years": 0, "housing": "rent", "marital_status": "single",
-        "adverse_records": true, "employment": "part_time", "monthly_expenses": "5000.00",
-        "assets": "0", "debt": "20000.00", "planned_term_months": 60, "purchase_price": "90000.00"
+        "adverse_records": true, "employment": "part_time", "monthly_expenses_fen": 500_000,
+        "assets_fen": 0, "debt_fen": 2_000_000, "planned_term_months": 60, "purchase_price_fen": 9_000_000
     })
 }
 
-fn application(id: &str, file: Value, income: &str, requested: &str) -> Value {
+/// An application body: the monthly income and the requested limit in fen.
+fn application(id: &str, file: Value, income_fen: i64, requested_fen: i64) -> Value {
     json!({
         "applicant": {
             "name": "张伟", "id_number": id, "mobile": "13812345678", "bank_card": CARD,
             "reserved_mobile": "13812345678", "face_reference": "face-ok",
             "ocr": {"name": "张伟", "id_number": id, "valid_until": "2031-01-01"},
-            "declared_monthly_income": income, "requested_limit": requested, "credit_file": file
+            "declared_monthly_income_fen": income_fen, "requested_limit_fen": requested_fen,
+            "credit_file": file
         },
         "device": {"device_id": format!("device-{}", id.trim()), "lat_micro": 39904200, "lon_micro": 116407400}
     })
@@ -88,7 +90,7 @@ async fn an_approved_applicant_gets_a_usable_line_and_a_token() {
     let t = server().await;
     let answer = apply(
         &t,
-        &application("110105199003151001", good_file(), "10000.00", "20000.00"),
+        &application("110105199003151001", good_file(), 1_000_000, 2_000_000),
         "58.1.1.1",
     )
     .await;
@@ -118,7 +120,7 @@ async fn a_bad_file_is_declined_with_the_reasons() {
     let t = server().await;
     let answer = apply(
         &t,
-        &application("110105198806201004", bad_file(), "3000.00", "80000.00"),
+        &application("110105198806201004", bad_file(), 300_000, 8_000_000),
         "58.1.1.2",
     )
     .await;
@@ -141,10 +143,10 @@ async fn a_review_waits_for_an_analyst_who_approves_it() {
     file["housing"] = json!("rent");
     file["employment"] = json!("part_time");
     file["employment_years"] = json!(1);
-    file["assets"] = json!("0");
+    file["assets_fen"] = json!(0);
     let answer = apply(
         &t,
-        &application("110105198501011007", file, "6000.00", "20000.00"),
+        &application("110105198501011007", file, 600_000, 2_000_000),
         "58.1.1.3",
     )
     .await;
@@ -203,7 +205,7 @@ async fn one_id_number_gets_one_line_however_it_is_written() {
     let t = server().await;
     let first = apply(
         &t,
-        &application("11010519900315101X", good_file(), "10000.00", "20000.00"),
+        &application("11010519900315101X", good_file(), 1_000_000, 2_000_000),
         "58.1.1.4",
     )
     .await;
@@ -211,7 +213,7 @@ async fn one_id_number_gets_one_line_however_it_is_written() {
     for (n, id) in ["11010519900315101x", " 11010519900315101X "].into_iter().enumerate() {
         let again = apply(
             &t,
-            &application(id, good_file(), "10000.00", "30000.00"),
+            &application(id, good_file(), 1_000_000, 3_000_000),
             &format!("58.1.2.{n}"),
         )
         .await;
@@ -237,7 +239,7 @@ async fn an_id_number_with_a_line_and_a_fresh_one_get_indistinguishable_answers(
     let customer_id = "11010519900315101X";
     let approved = apply(
         &t,
-        &application(customer_id, good_file(), "10000.00", "20000.00"),
+        &application(customer_id, good_file(), 1_000_000, 2_000_000),
         "58.1.3.1",
     )
     .await;
@@ -246,17 +248,17 @@ async fn an_id_number_with_a_line_and_a_fresh_one_get_indistinguishable_answers(
     review_file["housing"] = json!("rent");
     review_file["employment"] = json!("part_time");
     review_file["employment_years"] = json!(1);
-    review_file["assets"] = json!("0");
+    review_file["assets_fen"] = json!(0);
     let fresh = apply(
         &t,
-        &application("110105198501011007", review_file.clone(), "6000.00", "20000.00"),
+        &application("110105198501011007", review_file.clone(), 600_000, 2_000_000),
         "58.1.3.2",
     )
     .await;
     let asked = std::time::Instant::now();
     let existing = apply(
         &t,
-        &application(customer_id, review_file, "6000.00", "20000.00"),
+        &application(customer_id, review_file, 600_000, 2_000_000),
         "58.1.3.3",
     )
     .await;
@@ -294,18 +296,42 @@ async fn an_id_number_with_a_line_and_a_fresh_one_get_indistinguishable_answers(
 #[tokio::test]
 async fn a_field_that_does_not_parse_is_named() {
     let t = server().await;
-    let mut body = application("110105199211111004", good_file(), "10000.00", "20000.00");
+    let mut body = application("110105199211111004", good_file(), 1_000_000, 2_000_000);
     body["applicant"]["id_number"] = json!("110105199211111005");
     let answer = apply(&t, &body, "58.1.1.5").await;
     assert_eq!(
         (answer.status, answer.code(), answer.field()),
         (400, "invalid_field", Some("applicant.id_number"))
     );
-    let mut body = application("110105199211111004", good_file(), "10000.00", "20000.00");
+    let mut body = application("110105199211111004", good_file(), 1_000_000, 2_000_000);
     body["applicant"]["credit_file"]["housing"] = json!("castle");
     let answer = apply(&t, &body, "58.1.1.5").await;
     assert_eq!(answer.status, 400, "{}", answer.text);
     assert_eq!(answer.field(), Some("applicant.credit_file.housing"));
+}
+
+#[tokio::test]
+async fn application_amounts_are_integer_fen_like_every_other_route() {
+    let t = server().await;
+    // Yuan text (the old form) is refused, naming the field.
+    let mut body = application("110105199211111004", good_file(), 1_000_000, 2_000_000);
+    body["applicant"]["requested_limit_fen"] = json!("20000.00");
+    let answer = apply(&t, &body, "58.1.1.6").await;
+    assert_eq!(answer.status, 400, "{}", answer.text);
+    assert_eq!(answer.field(), Some("applicant.requested_limit_fen"));
+    // A negative amount is refused with its path.
+    let mut body = application("110105199211111004", good_file(), 1_000_000, 2_000_000);
+    body["applicant"]["credit_file"]["debt_fen"] = json!(-1);
+    let answer = apply(&t, &body, "58.1.1.6").await;
+    assert_eq!(
+        (answer.status, answer.code(), answer.field()),
+        (400, "invalid_field", Some("applicant.credit_file.debt_fen"))
+    );
+    // The limit asked for in fen is the limit granted in fen.
+    let body = application("110105199211111004", good_file(), 1_000_000, 1_500_000);
+    let answer = apply(&t, &body, "58.1.1.6").await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.ok()["limit_fen"], 1_500_000);
 }
 
 #[tokio::test]
@@ -339,7 +365,7 @@ async fn an_approved_applicant_s_confirmed_theft_is_exempt() {
     let t = server().await;
     let answer = apply(
         &t,
-        &application("110105199003151001", good_file(), "10000.00", "20000.00"),
+        &application("110105199003151001", good_file(), 1_000_000, 2_000_000),
         "58.1.1.3",
     )
     .await;
@@ -374,7 +400,7 @@ async fn a_customer_approved_by_onboarding_can_step_up_and_repay_from_the_verifi
     let t = server().await;
     let answer = apply(
         &t,
-        &application("110105199003151001", good_file(), "10000.00", "20000.00"),
+        &application("110105199003151001", good_file(), 1_000_000, 2_000_000),
         "58.1.1.2",
     )
     .await;

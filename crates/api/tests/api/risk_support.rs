@@ -60,7 +60,7 @@ impl RiskServer {
         let threshold = identity::LivenessScore::from_permille(800).unwrap();
         let options = api::RiskOptions {
             rules: Some(api::RulesOptions {
-                dir: rules.path().to_path_buf(),
+                dir: Some(rules.path().to_path_buf()),
                 poll: Duration::from_millis(40),
             }),
             providers: Some(api::Providers {

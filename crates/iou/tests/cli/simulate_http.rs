@@ -87,7 +87,7 @@ fn a_simulation_over_http_audits_clean_and_matches_in_process() {
     assert!(over_http.statements.closed > 10, "{:?}", over_http.statements);
     assert_eq!(over_http.throughput.driver, "HTTP");
 
-    let in_process = sim::run_in_memory(&config(), &rules(), &mut sim::progress::Silent).unwrap();
+    let in_process = sim::run_in_memory(&config(), Some(&rules()), &mut sim::progress::Silent).unwrap();
     assert_eq!(in_process.auditor_mismatches, 0);
     let (a, b) = (over_http.deterministic(), in_process.deterministic());
     assert_eq!(a.applications, b.applications);

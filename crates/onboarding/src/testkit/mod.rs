@@ -109,11 +109,11 @@ impl Population {
             .collect()
     }
 
-    /// A credit file, the declared monthly income and the requested limit (yuan text).
-    fn credit_file(&mut self, bad: bool) -> (CreditFileInput, String, String) {
+    /// A credit file, the declared monthly income and the requested limit (fen).
+    fn credit_file(&mut self, bad: bool) -> (CreditFileInput, i64, i64) {
         let m = &self.marginals;
         let rng = &mut self.rng;
-        let mut money = |name: &str| yuan_text(m.number(rng, bad, name).max(0.0) * UNIT_YUAN);
+        let mut money = |name: &str| whole_yuan_fen(m.number(rng, bad, name).max(0.0) * UNIT_YUAN);
         let (expenses, income, assets, debt) = (money("Expenses"), money("Income"), money("Assets"), money("Debt"));
         let (amount, price) = (money("Amount"), money("Price"));
         let file = CreditFileInput {
@@ -139,22 +139,16 @@ impl Population {
                 "partime" => Employment::PartTime,
                 _ => Employment::Other,
             },
-            monthly_expenses: expenses,
-            assets,
-            debt,
+            monthly_expenses_fen: expenses,
+            assets_fen: assets,
+            debt_fen: debt,
             planned_term_months: m.number(rng, bad, "Time").round().clamp(1.0, 72.0) as u32,
-            purchase_price: Some(price),
+            purchase_price_fen: Some(price),
         };
         (file, income, amount)
     }
 
-    fn identity(
-        &mut self,
-        age: u16,
-        credit_file: CreditFileInput,
-        income: String,
-        requested: String,
-    ) -> ApplicationInput {
+    fn identity(&mut self, age: u16, credit_file: CreditFileInput, income: i64, requested: i64) -> ApplicationInput {
         let id = self.identities.resident_id(self.today, age, age);
         let name = self.identities.person_name();
         let mobile = self.identities.mobile();
@@ -172,8 +166,8 @@ impl Population {
                 id_number: id.as_str().to_owned(),
                 valid_until: Some(valid_until.to_string()),
             },
-            declared_monthly_income: income,
-            requested_limit: requested,
+            declared_monthly_income_fen: income,
+            requested_limit_fen: requested,
             billing_day: None,
             credit_file,
         }
@@ -199,7 +193,7 @@ impl Population {
     }
 }
 
-/// Whole yuan as text (`"6250.00"`).
-fn yuan_text(yuan: f64) -> String {
-    format!("{:.2}", yuan.round())
+/// Whole yuan in fen (`6250.4` yuan is `625_000`).
+fn whole_yuan_fen(yuan: f64) -> i64 {
+    (yuan.round() as i64).saturating_mul(100)
 }

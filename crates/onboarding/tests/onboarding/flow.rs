@@ -51,7 +51,7 @@ async fn a_bad_credit_file_is_declined_with_the_scorecards_costliest_features() 
     let b = Bench::new();
     let d = b
         .apply(
-            &Person::aged(2, 22).application(bad_file(), "3000.00", "80000.00"),
+            &Person::aged(2, 22).application(bad_file(), 300_000, 8_000_000),
             context(2),
         )
         .await;
@@ -169,8 +169,8 @@ async fn invalid_input_names_the_field() {
     bad_card.bank_card = "6222020000000016".into();
     cases.push((bad_card, "bank_card", "bank_card.luhn"));
     let mut bad_income = good.clone();
-    bad_income.declared_monthly_income = "lots".into();
-    cases.push((bad_income, "declared_monthly_income", "not_an_amount"));
+    bad_income.declared_monthly_income_fen = -1;
+    cases.push((bad_income, "declared_monthly_income_fen", "negative"));
     let mut bad_term = good.clone();
     bad_term.credit_file.planned_term_months = 0;
     cases.push((bad_term, "credit_file.planned_term_months", "out_of_range"));
@@ -192,12 +192,9 @@ async fn an_elevated_pd_goes_to_review_with_a_proposal() {
     file.housing = Housing::Rent;
     file.employment = Employment::PartTime;
     file.employment_years = 1;
-    file.assets = "0".into();
+    file.assets_fen = 0;
     let d = b
-        .apply(
-            &Person::aged(12, 30).application(file, "6000.00", "20000.00"),
-            context(12),
-        )
+        .apply(&Person::aged(12, 30).application(file, 600_000, 2_000_000), context(12))
         .await;
     assert_eq!(d.outcome, Outcome::Review, "{d:#?}");
     let score = d.score.as_ref().unwrap();
@@ -239,7 +236,7 @@ async fn one_id_number_holds_one_line_however_it_is_written() {
         let mut again = person.good();
         again.id_number = id.clone();
         again.ocr.id_number = id;
-        again.requested_limit = "50000.00".into();
+        again.requested_limit_fen = 5_000_000;
         let d = b.apply(&again, context(21 + i as u64)).await;
         assert_eq!(d.outcome, Outcome::Duplicate, "spelling {i}");
         assert_eq!(reasons(&d), ["LINE_EXISTS"]);
@@ -295,7 +292,7 @@ async fn an_application_in_review_blocks_another() {
     let b = Bench::new();
     let person = Person::aged(40, 30);
     let mut review = person.good();
-    review.requested_limit = "150000.00".into(); // 15 months of income: INCOME_MULTIPLE
+    review.requested_limit_fen = 15_000_000; // 15 months of income: INCOME_MULTIPLE
     let first = b.apply(&review, context(40)).await;
     assert_eq!(first.outcome, Outcome::Review, "{first:#?}");
     assert!(reasons(&first).contains(&"INCOME_MULTIPLE"), "{:?}", first.reasons);
@@ -324,7 +321,7 @@ async fn a_device_on_the_fraud_list_is_denied_and_bursts_of_applications_are_den
     for i in 0..4 {
         b.clock.advance(SignedDuration::from_hours(2));
         let d = b
-            .apply(&person.application(bad_file(), "3000.00", "80000.00"), context(60 + i))
+            .apply(&person.application(bad_file(), 300_000, 8_000_000), context(60 + i))
             .await;
         outcomes.push((d.outcome, d.reasons.contains(&"APPLICATION_BURST".to_owned())));
     }

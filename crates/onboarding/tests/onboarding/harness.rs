@@ -138,11 +138,11 @@ pub fn good_file() -> CreditFileInput {
         marital_status: Marital::Married,
         adverse_records: false,
         employment: Employment::Fixed,
-        monthly_expenses: "2000.00".into(),
-        assets: "300000.00".into(),
-        debt: "0".into(),
+        monthly_expenses_fen: 200_000,
+        assets_fen: 30_000_000,
+        debt_fen: 0,
         planned_term_months: 12,
-        purchase_price: Some("60000.00".into()),
+        purchase_price_fen: Some(6_000_000),
     }
 }
 
@@ -154,11 +154,11 @@ pub fn bad_file() -> CreditFileInput {
         marital_status: Marital::Single,
         adverse_records: true,
         employment: Employment::PartTime,
-        monthly_expenses: "5000.00".into(),
-        assets: "0".into(),
-        debt: "20000.00".into(),
+        monthly_expenses_fen: 500_000,
+        assets_fen: 0,
+        debt_fen: 2_000_000,
         planned_term_months: 60,
-        purchase_price: Some("90000.00".into()),
+        purchase_price_fen: Some(9_000_000),
     }
 }
 
@@ -184,7 +184,8 @@ impl Person {
         }
     }
 
-    pub fn application(&self, file: CreditFileInput, income: &str, requested: &str) -> ApplicationInput {
+    /// An application with `file`, the monthly income and the requested limit in fen.
+    pub fn application(&self, file: CreditFileInput, income_fen: i64, requested_fen: i64) -> ApplicationInput {
         ApplicationInput {
             name: self.name.clone(),
             id_number: self.id.clone(),
@@ -197,14 +198,14 @@ impl Person {
                 id_number: self.id.clone(),
                 valid_until: Some("2031-01-01".into()),
             },
-            declared_monthly_income: income.into(),
-            requested_limit: requested.into(),
+            declared_monthly_income_fen: income_fen,
+            requested_limit_fen: requested_fen,
             billing_day: None,
             credit_file: file,
         }
     }
 
     pub fn good(&self) -> ApplicationInput {
-        self.application(good_file(), "10000.00", "20000.00")
+        self.application(good_file(), 1_000_000, 2_000_000)
     }
 }

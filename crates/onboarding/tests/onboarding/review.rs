@@ -7,7 +7,7 @@ use super::harness::{Bench, Person, context};
 
 async fn queued(b: &Bench, seed: u64) -> onboarding::Decision {
     let mut input = Person::aged(seed, 30).good();
-    input.requested_limit = "150000.00".into();
+    input.requested_limit_fen = 15_000_000;
     let d = b.apply(&input, context(seed)).await;
     assert_eq!(d.outcome, Outcome::Review, "{d:#?}");
     d

@@ -18,7 +18,7 @@ async fn records_and_lines_survive_a_reopen_and_a_torn_write() {
         .unwrap();
     assert_eq!(approved.outcome, Outcome::Approved);
     let mut review = Person::aged(301, 30).good();
-    review.requested_limit = "150000.00".into();
+    review.requested_limit_fen = 15_000_000;
     let reviewed = service.apply(&b.engine, &review, context(301), b.now()).await.unwrap();
     assert_eq!(reviewed.outcome, Outcome::Review);
     drop(service);

@@ -29,8 +29,16 @@ pub enum OutputError {
     UnknownChallenge(String),
     #[error("`reasons` is not a list of strings")]
     ReasonsNotList,
+    /// Carries the code's error in its message (not as a `source`, which a chain would print
+    /// a second time).
     #[error("bad reason code: {0}")]
-    Reason(#[from] ReasonCodeError),
+    Reason(ReasonCodeError),
+}
+
+impl From<ReasonCodeError> for OutputError {
+    fn from(error: ReasonCodeError) -> OutputError {
+        OutputError::Reason(error)
+    }
 }
 
 pub(crate) fn parse_output(result: &OutValue<'_>) -> Result<RuleOutput, OutputError> {

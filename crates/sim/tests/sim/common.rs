@@ -18,7 +18,7 @@ pub fn small(seed: u64) -> SimConfig {
 }
 
 pub fn run(config: &SimConfig) -> Figures {
-    sim::run_in_memory(config, &sim::default_rules_dir(), &mut sim::progress::Silent)
+    sim::run_in_memory(config, None, &mut sim::progress::Silent)
         .unwrap_or_else(|e| panic!("the simulation stopped: {e}"))
 }
 

@@ -41,12 +41,12 @@ pub struct ApplicantBody {
     /// The liveness capture's reference from the provider's SDK.
     pub face_reference: String,
     pub ocr: OcrBody,
-    /// Yuan a month, as text.
-    #[schema(example = "10000.00")]
-    pub declared_monthly_income: String,
-    /// Yuan, as text.
-    #[schema(example = "20000.00")]
-    pub requested_limit: String,
+    /// Fen a month (0 or more).
+    #[schema(example = 1_000_000)]
+    pub declared_monthly_income_fen: i64,
+    /// Fen (more than 0).
+    #[schema(example = 2_000_000)]
+    pub requested_limit_fen: i64,
     /// The day of the month statements close (1 to 28); by default the day before approval.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 28)]
@@ -77,21 +77,22 @@ pub struct CreditFileBody {
     /// The credit report shows arrears.
     pub adverse_records: bool,
     pub employment: EmploymentBody,
-    /// Yuan a month, as text.
-    #[schema(example = "2000.00")]
-    pub monthly_expenses: String,
-    /// Yuan, as text.
-    #[schema(example = "300000.00")]
-    pub assets: String,
-    /// Yuan, as text.
-    #[schema(example = "0")]
-    pub debt: String,
+    /// Fen a month (0 or more).
+    #[schema(example = 200_000)]
+    pub monthly_expenses_fen: i64,
+    /// Fen (0 or more).
+    #[schema(example = 30_000_000)]
+    pub assets_fen: i64,
+    /// Fen (0 or more).
+    #[schema(example = 0)]
+    pub debt_fen: i64,
     /// The installment term the applicant expects to use, in months (1 to 72).
     #[schema(example = 12)]
     pub planned_term_months: u32,
-    /// Yuan, as text: what the applicant means to buy first, if they said.
+    /// Fen: what the applicant means to buy first, if they said.
     #[serde(default)]
-    pub purchase_price: Option<String>,
+    #[schema(example = 6_000_000)]
+    pub purchase_price_fen: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -179,8 +180,8 @@ impl From<ApplicantBody> for ApplicationInput {
                 id_number: a.ocr.id_number,
                 valid_until: a.ocr.valid_until,
             },
-            declared_monthly_income: a.declared_monthly_income,
-            requested_limit: a.requested_limit,
+            declared_monthly_income_fen: a.declared_monthly_income_fen,
+            requested_limit_fen: a.requested_limit_fen,
             billing_day: a.billing_day,
             credit_file: CreditFileInput {
                 employment_years: f.employment_years,
@@ -188,11 +189,11 @@ impl From<ApplicantBody> for ApplicationInput {
                 marital_status: f.marital_status.into(),
                 adverse_records: f.adverse_records,
                 employment: f.employment.into(),
-                monthly_expenses: f.monthly_expenses,
-                assets: f.assets,
-                debt: f.debt,
+                monthly_expenses_fen: f.monthly_expenses_fen,
+                assets_fen: f.assets_fen,
+                debt_fen: f.debt_fen,
                 planned_term_months: f.planned_term_months,
-                purchase_price: f.purchase_price,
+                purchase_price_fen: f.purchase_price_fen,
             },
         }
     }
@@ -253,7 +254,7 @@ impl DeviceBody {
     }
 }
 
-/// The request path of a field the onboarding crate names (`credit_file.assets` is under
+/// The request path of a field the onboarding crate names (`credit_file.assets_fen` is under
 /// `applicant`).
 pub fn field_path(field: &str) -> String {
     format!("applicant.{field}")

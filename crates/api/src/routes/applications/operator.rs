@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::Applications;
 use super::dto::RecordResponse;
 use crate::call::{Call, no_store};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Refusals};
 use crate::input::FenInput;
 use crate::once::{Answer, once};
 use crate::state::AppState;
@@ -54,7 +54,7 @@ fn review_error(e: ReviewError) -> ApiError {
 /// the proposal, with the proposed price tier.
 #[utoipa::path(operation_id = "approve_application", post, path = "/v1/applications/{application_id}/approve", tag = "applications",
     request_body = ApproveBody, params(("application_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = ApprovedResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = ApprovedResponse), Refusals))]
 pub async fn approve(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
@@ -100,7 +100,7 @@ pub struct DeclineBody {
 /// Decline an application in review (operator); no line is opened.
 #[utoipa::path(operation_id = "decline_application", post, path = "/v1/applications/{application_id}/decline", tag = "applications",
     request_body = DeclineBody, params(("application_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = RecordResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = RecordResponse), Refusals))]
 pub async fn decline(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
@@ -156,7 +156,7 @@ pub struct LimitReviewResponse {
 /// lowers the limit (never below what is owed plus what is held).
 #[utoipa::path(operation_id = "review_limits", post, path = "/v1/limit-reviews", tag = "applications",
     request_body = crate::routes::payments::EmptyBody, params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = LimitReviewResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody)))]
+    responses((status = 200, description = "success", body = LimitReviewResponse), Refusals))]
 pub async fn limit_review(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
@@ -215,7 +215,7 @@ pub struct TemporaryResponse {
 /// permanent limit and 50,000 yuan; 1 to 90 days from today. It lapses after `expires_on`.
 #[utoipa::path(operation_id = "request_temporary_limit", post, path = "/v1/customers/{customer_id}/temporary-limit-requests", tag = "applications",
     request_body = TemporaryRequestBody, params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "granted", body = TemporaryResponse), (status = "4XX", description = "refused: see the error code", body = ErrorBody), (status = 503, description = "busy: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "granted", body = TemporaryResponse), Refusals, (status = 503, description = "busy: retry later", body = ErrorBody)))]
 pub async fn temporary_limit_request(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,

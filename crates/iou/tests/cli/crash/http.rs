@@ -68,7 +68,17 @@ impl ServerProcess {
     pub fn spawn(data: &Path, cwd: &Path, log: &Path) -> (Process, mpsc::Receiver<String>) {
         let log_file = File::create(log).expect("the log file opens");
         let mut child = Command::new(env!("CARGO_BIN_EXE_iou"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--partitions", "4", "--data"])
+            // Money paths under crashes, not risk: without rules (or step-ups would refuse some
+            // of the random traffic).
+            .args([
+                "serve",
+                "--no-risk",
+                "--listen",
+                "127.0.0.1:0",
+                "--partitions",
+                "4",
+                "--data",
+            ])
             .arg(data)
             .current_dir(cwd)
             .env_remove("IOU_ADMIN_TOKEN")
