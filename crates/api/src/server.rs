@@ -1,5 +1,6 @@
-//! Running the API: [`Server::start`] opens the embedded store, starts the engine with the given
-//! clock, restores merchants and the admin token, binds and serves (through `edge::listen`:
+//! Running the API: [`Server::start`] binds its address (before anything is created, so a start
+//! that cannot listen leaves no store and loses no admin token), opens the embedded store,
+//! starts the engine with the given clock, restores merchants and the admin token, and serves (through `edge::listen`:
 //! the connection cap and timeouts); [`Server::stop`] stops taking connections, lets in-flight
 //! calls finish up to the shutdown deadline, then shuts the engine down so queued work is
 //! durable and answered. [`serve`] does all of it with the system clock until SIGINT or
@@ -135,6 +136,14 @@ impl Server {
         clock: Arc<dyn Clock>,
         simulation: Option<Arc<Simulation>>,
     ) -> Result<Server, ServeError> {
+        // Bind first: a start that cannot listen (the port is in use) creates nothing, so the
+        // admin token a first start generates is never stored without being shown.
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: config.listen,
+                source,
+            })?;
         let opening = (config.clone(), options.clone(), clock.clone());
         let opened = tokio::task::spawn_blocking(move || open(&opening.0, &opening.1, opening.2))
             .await
@@ -171,12 +180,6 @@ impl Server {
         });
         let dispatcher = Dispatcher::start(&opened.sqlite, state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| ServeError::Bind {
-                addr: config.listen,
-                source,
-            })?;
         let addr = listener.local_addr()?;
         let listening = Listening::start(listener, crate::routes::router(state.clone()), &config.edge);
         let meta = state.meta().clone();
