@@ -40,13 +40,13 @@ impl Dispatcher {
         let send_outbox = backend.open_outbox().map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
         let partitions = state.engine().partitions();
-        let webhooks = state.risk_edge().webhooks.clone();
+        let texts = scan::Texts(state.risk_edge().webhooks.clone());
         let (poll, halt) = (options.poll, stop.clone());
         let scanner = std::thread::Builder::new()
             .name("iou-webhook-scan".into())
             .spawn(move || {
                 while !halt.load(Ordering::Acquire) {
-                    if let Err(error) = scan::scan_once(&mut journal, &mut scan_outbox, &webhooks, partitions) {
+                    if let Err(error) = engine::outbox::scan_once(&mut journal, &mut scan_outbox, &texts, partitions) {
                         tracing::warn!(%error, "the outbox scan failed; it will be retried");
                     }
                     std::thread::sleep(poll);

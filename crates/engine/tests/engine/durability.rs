@@ -304,3 +304,55 @@ fn a_key_reused_for_accounts_of_other_partitions_conflicts_and_survives_restart(
     assert!(retry.replayed);
     assert_eq!(h.account(1).held, Amount::from_fen(100));
 }
+
+/// The one journal reader: records come decoded with their place, a visitor's error stops the
+/// scan and comes back as it is, and bytes that are no batch are named as corrupt.
+#[test]
+fn the_journal_reader_decodes_in_order_stops_at_the_visitors_error_and_names_a_corrupt_batch() {
+    let backend = MemoryBackend::new();
+    let mut journal = backend.journal().unwrap();
+    let record = |at_us| engine::Record {
+        at_us,
+        op: engine::Op::Refused,
+        outcome: Ok(()),
+        events: Vec::new(),
+        idempotency: None,
+        risk: None,
+        notices: Vec::new(),
+    };
+    engine::journal::append(journal.as_mut(), 0, vec![record(1), record(2)]).unwrap();
+    engine::journal::append(journal.as_mut(), 0, vec![record(3)]).unwrap();
+    let mut seen = Vec::new();
+    engine::journal::scan(journal.as_mut(), 0, 0, |at, r| {
+        seen.push((at.seq, at.index, r.at_us));
+        Ok::<_, engine::EngineError>(())
+    })
+    .unwrap();
+    assert_eq!(seen, vec![(1, 0, 1), (1, 1, 2), (2, 0, 3)]);
+
+    #[derive(Debug)]
+    enum Stop {
+        Here(u64),
+        Engine,
+    }
+    impl From<engine::EngineError> for Stop {
+        fn from(_: engine::EngineError) -> Stop {
+            Stop::Engine
+        }
+    }
+    let stopped = engine::journal::scan(journal.as_mut(), 0, 0, |at, _| Err(Stop::Here(at.seq)));
+    assert!(matches!(stopped, Err(Stop::Here(1))), "{stopped:?}");
+
+    let garbage = [0xff_u8; 3];
+    let batch = store::BatchRef {
+        partition: 0,
+        seq: 3,
+        bytes: &garbage,
+    };
+    journal.append(&[batch]).unwrap();
+    let corrupt = engine::journal::scan(journal.as_mut(), 0, 2, |_, _| Ok::<_, engine::EngineError>(()));
+    match corrupt {
+        Err(engine::EngineError::Corrupt(message)) => assert!(message.contains("partition 0 batch 3"), "{message}"),
+        other => panic!("expected a corrupt batch, got {other:?}"),
+    }
+}

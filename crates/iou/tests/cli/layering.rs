@@ -114,8 +114,6 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     // SqliteOutbox. To be removed by issue 14 item 2.
     ("server.rs", "Sqlite"),
     ("webhooks/dispatcher.rs", "Sqlite"),
-    // The outbox scanner decodes journal batches itself. To be removed by issue 14 item 1.
-    ("webhooks/scan.rs", "BatchBody"),
 ];
 
 fn workspace() -> PathBuf {
