@@ -1,5 +1,6 @@
 //! Running the API: [`Server::start`] binds its address (before anything is created, so a start
-//! that cannot listen leaves no store and loses no admin token), opens the embedded store,
+//! that cannot listen leaves no store and loses no admin token), opens the store the binary
+//! chose (`Config::store`; the API sees it only through `store::Backend`),
 //! starts the engine with the given clock, restores merchants and the admin token, and serves (through `edge::listen`:
 //! the connection cap and timeouts); [`Server::stop`] stops taking connections, lets in-flight
 //! calls finish up to the shutdown deadline, then shuts the engine down so queued work is
@@ -15,7 +16,6 @@ use std::time::Duration;
 use engine::{Clock, Engine, ManualClock, SystemClock};
 use jiff::Timestamp;
 use store::Backend;
-use store::sqlite::SqliteBackend;
 use tokio::task::JoinHandle;
 
 use crate::auth::tokens::{AdminToken, CustomerTokens};
@@ -68,13 +68,12 @@ struct Opened {
     generated: Option<String>,
     merchants: Merchants,
     webhooks: Webhooks,
-    sqlite: SqliteBackend,
+    backend: Arc<dyn Backend>,
     watcher: Option<Watcher>,
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
-    let sqlite = SqliteBackend::open(&config.data_dir)?;
-    let backend: Arc<dyn Backend> = Arc::new(sqlite.clone());
+    let backend = config.store.open()?;
     let mut engine_config = config.engine.clone();
     if let Some(rules) = &options.rules {
         engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
@@ -99,7 +98,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         generated,
         merchants,
         webhooks,
-        sqlite,
+        backend,
         watcher,
     })
 }
@@ -178,7 +177,7 @@ impl Server {
             edge: Arc::new(Edge::new(&config.edge)),
             funding,
         });
-        let dispatcher = Dispatcher::start(&opened.sqlite, state.clone(), options.webhooks.clone())
+        let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;
         let addr = listener.local_addr()?;
         let listening = Listening::start(listener, crate::routes::router(state.clone()), &config.edge);
@@ -203,7 +202,7 @@ impl Server {
             }
         });
         let reconciler = tokio::spawn(crate::funding_edge::reconcile(state.clone()));
-        tracing::info!(%addr, data = %config.data_dir.display(), "iou API listening");
+        tracing::info!(%addr, store = %config.store, "iou API listening");
         Ok(Server {
             addr,
             generated_admin_token: opened.generated,

@@ -164,6 +164,9 @@ mod failing {
         fn read_models(&self) -> Result<Box<dyn ReadModels>, StoreError> {
             self.inner.read_models()
         }
+        fn outbox(&self) -> Result<Box<dyn store::Outbox>, StoreError> {
+            self.inner.outbox()
+        }
         fn describe(&self) -> String {
             "failing".into()
         }

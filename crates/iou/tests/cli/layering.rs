@@ -110,10 +110,6 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("risk", "hyper"),
     ("risk", "getrandom"),
     ("risk", "rand"),
-    // The server opens the SQLite backend and the webhook dispatcher takes SqliteBackend /
-    // SqliteOutbox. To be removed by issue 14 item 2.
-    ("server.rs", "Sqlite"),
-    ("webhooks/dispatcher.rs", "Sqlite"),
 ];
 
 fn workspace() -> PathBuf {
