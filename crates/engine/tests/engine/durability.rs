@@ -359,3 +359,69 @@ fn the_journal_reader_decodes_in_order_stops_at_the_visitors_error_and_names_a_c
         other => panic!("expected a corrupt batch, got {other:?}"),
     }
 }
+
+/// The outbox scanner reads the journal through the one reader: each notice becomes a row at
+/// its place, a delivery only where the caller words one, and a second scan records nothing.
+#[test]
+fn the_outbox_scanner_records_each_notice_once_with_its_place() {
+    struct Words;
+    impl engine::outbox::NoticeText for Words {
+        fn body(&self, notice: &engine::Notice, _: &engine::Record) -> String {
+            notice.name().to_owned()
+        }
+        fn payload(
+            &self,
+            key: store::outbox::NoticeKey,
+            _: &engine::Notice,
+            merchant: MerchantId,
+            _: i64,
+        ) -> Option<String> {
+            (merchant == MerchantId(7)).then(|| key.to_string())
+        }
+    }
+    let backend = MemoryBackend::new();
+    let mut journal = backend.journal().unwrap();
+    let delivered = |merchant| engine::Notice::Delivered {
+        account: AccountId(1),
+        merchant: MerchantId(merchant),
+        txn: credit::TxnId(5),
+    };
+    let record = engine::Record {
+        at_us: 2_000,
+        op: engine::Op::Refused,
+        outcome: Ok(()),
+        events: Vec::new(),
+        idempotency: None,
+        risk: None,
+        notices: vec![delivered(7), delivered(8)],
+    };
+    let quiet = engine::Record {
+        notices: Vec::new(),
+        ..record.clone()
+    };
+    engine::journal::append(journal.as_mut(), 1, vec![quiet, record]).unwrap();
+    let mut outbox = backend.outbox().unwrap();
+    let recorded = engine::outbox::scan_once(journal.as_mut(), outbox.as_mut(), &Words, 2).unwrap();
+    assert_eq!(recorded, 2);
+    let rows = backend.memory_outbox().notices().unwrap();
+    let places: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.key.partition,
+                r.key.seq,
+                r.key.record,
+                r.key.notice,
+                r.merchant,
+                r.at_ms,
+            )
+        })
+        .collect();
+    assert_eq!(places, vec![(1, 1, 1, 0, Some(7), 2), (1, 1, 1, 1, Some(8), 2)]);
+    let due = outbox.due(i64::MAX, 10).unwrap();
+    assert_eq!(due.len(), 1, "only the merchant the caller words a payload for");
+    assert_eq!(due[0].merchant, 7);
+    assert_eq!(outbox.scanned(1).unwrap(), 1);
+    let again = engine::outbox::scan_once(journal.as_mut(), outbox.as_mut(), &Words, 2).unwrap();
+    assert_eq!(again, 0, "the watermark moved past the batch");
+}
