@@ -1,19 +1,67 @@
-//! [`Config`]: how the server runs, and [`EdgeConfig`]: the HTTP edge's limits (timeouts, the
+//! [`Config`]: how the server runs (with the [`StoreChoice`] the binary makes), and [`EdgeConfig`]: the HTTP edge's limits (timeouts, the
 //! connection cap, trusted proxies, webhook URL rules, the auth-failure budget).
 
+use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use engine::EngineConfig;
 pub use ipnet::IpNet;
+use store::{Backend, StoreError};
+
+/// The store the server runs on, chosen by the binary: a function that opens it, called once
+/// the server's address is bound (so a start that cannot listen creates nothing), or a store
+/// already open (the memory store of a test).
+#[derive(Clone)]
+pub struct StoreChoice {
+    open: Arc<OpenStore>,
+    name: String,
+}
+
+type OpenStore = dyn Fn() -> Result<Arc<dyn Backend>, StoreError> + Send + Sync;
+
+impl StoreChoice {
+    /// A store `open` opens at start; `name` says which in logs (`sqlite:./data`).
+    pub fn opened_by(
+        name: impl Into<String>,
+        open: impl Fn() -> Result<Arc<dyn Backend>, StoreError> + Send + Sync + 'static,
+    ) -> StoreChoice {
+        StoreChoice {
+            open: Arc::new(open),
+            name: name.into(),
+        }
+    }
+
+    /// A store already open.
+    pub fn open_now(backend: Arc<dyn Backend>) -> StoreChoice {
+        let name = backend.describe();
+        StoreChoice::opened_by(name, move || Ok(backend.clone()))
+    }
+
+    pub(crate) fn open(&self) -> Result<Arc<dyn Backend>, StoreError> {
+        (self.open)()
+    }
+}
+
+impl fmt::Debug for StoreChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl fmt::Display for StoreChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Where to listen (`127.0.0.1:0` picks a free port; see `Server::addr`).
     pub listen: SocketAddr,
-    /// The embedded store's directory (created on first start).
-    pub data_dir: PathBuf,
+    /// The store, chosen by the binary (the API sees it only through `store::Backend`).
+    pub store: StoreChoice,
     pub engine: EngineConfig,
     /// The operator's bootstrap token (`IOU_ADMIN_TOKEN`); without it the store's is used, or
     /// one is generated at the first start and returned once by `Server::generated_admin_token`.

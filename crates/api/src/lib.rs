@@ -9,14 +9,16 @@
 //! It must never decide a credit rule (that is `credit`), touch the journal's records or
 //! partitions (that is `engine`), or write SQL (that is `store`; the API only uses the store's
 //! meta table for merchants, token hashes and the idempotency records of calls that never reach
-//! the engine, `once`). It is the only layer that draws randomness
+//! the engine, `once`), or know which store backs it: the binary chooses one (`StoreChoice` in
+//! `Config`) and the API sees it only through `store::Backend`. It is the only layer that draws randomness
 //! (secrets, tokens, payment codes); the time it reads is the engine's injected clock.
 //!
 //! Risk at the edge is here too: the `risk` object of payments and repayments parsed into the
 //! engine's `RiskContext` (`risk_input`), risk refusals with their reason codes (`risk_call`),
 //! step-up through the identity provider traits with single-use tokens (`step_up`), the
 //! monitoring, case and theft routes, the rules folder loaded and watched (`risk_edge`), and
-//! signed webhooks sent from an outbox the server fills by tailing the journal (`webhooks`),
+//! signed webhooks sent from the outbox the engine's outbox scanner fills by tailing the
+//! journal (the API words each notice as JSON, `webhooks`),
 //! only to public https endpoints (`webhooks::target`).
 //!
 //! The HTTP edge (`edge`): the accept loop with a connection cap, header, body and idle
@@ -62,7 +64,7 @@ mod webhooks;
 
 pub use auth::signature::sign;
 pub use auth::{Principal, Role};
-pub use config::{Config, EdgeConfig, IpNet};
+pub use config::{Config, EdgeConfig, IpNet, StoreChoice};
 pub use error::{ApiError, ErrorBody};
 pub use funding_edge::FundingOptions;
 pub use openapi::{ApiDoc, document as openapi_json};

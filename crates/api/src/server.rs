@@ -1,5 +1,7 @@
-//! Running the API: [`Server::start`] opens the embedded store, starts the engine with the given
-//! clock, restores merchants and the admin token, binds and serves (through `edge::listen`:
+//! Running the API: [`Server::start`] binds its address (before anything is created, so a start
+//! that cannot listen leaves no store and loses no admin token), opens the store the binary
+//! chose (`Config::store`; the API sees it only through `store::Backend`),
+//! starts the engine with the given clock, restores merchants and the admin token, and serves (through `edge::listen`:
 //! the connection cap and timeouts); [`Server::stop`] stops taking connections, lets in-flight
 //! calls finish up to the shutdown deadline, then shuts the engine down so queued work is
 //! durable and answered. [`serve`] does all of it with the system clock until SIGINT or
@@ -14,7 +16,6 @@ use std::time::Duration;
 use engine::{Clock, Engine, ManualClock, SystemClock};
 use jiff::Timestamp;
 use store::Backend;
-use store::sqlite::SqliteBackend;
 use tokio::task::JoinHandle;
 
 use crate::auth::tokens::{AdminToken, CustomerTokens};
@@ -67,13 +68,12 @@ struct Opened {
     generated: Option<String>,
     merchants: Merchants,
     webhooks: Webhooks,
-    sqlite: SqliteBackend,
+    backend: Arc<dyn Backend>,
     watcher: Option<Watcher>,
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
-    let sqlite = SqliteBackend::open(&config.data_dir)?;
-    let backend: Arc<dyn Backend> = Arc::new(sqlite.clone());
+    let backend = config.store.open()?;
     let mut engine_config = config.engine.clone();
     if let Some(rules) = &options.rules {
         engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
@@ -98,7 +98,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         generated,
         merchants,
         webhooks,
-        sqlite,
+        backend,
         watcher,
     })
 }
@@ -135,6 +135,14 @@ impl Server {
         clock: Arc<dyn Clock>,
         simulation: Option<Arc<Simulation>>,
     ) -> Result<Server, ServeError> {
+        // Bind first: a start that cannot listen (the port is in use) creates nothing, so the
+        // admin token a first start generates is never stored without being shown.
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: config.listen,
+                source,
+            })?;
         let opening = (config.clone(), options.clone(), clock.clone());
         let opened = tokio::task::spawn_blocking(move || open(&opening.0, &opening.1, opening.2))
             .await
@@ -169,14 +177,8 @@ impl Server {
             edge: Arc::new(Edge::new(&config.edge)),
             funding,
         });
-        let dispatcher = Dispatcher::start(&opened.sqlite, state.clone(), options.webhooks.clone())
+        let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| ServeError::Bind {
-                addr: config.listen,
-                source,
-            })?;
         let addr = listener.local_addr()?;
         let listening = Listening::start(listener, crate::routes::router(state.clone()), &config.edge);
         let meta = state.meta().clone();
@@ -200,7 +202,7 @@ impl Server {
             }
         });
         let reconciler = tokio::spawn(crate::funding_edge::reconcile(state.clone()));
-        tracing::info!(%addr, data = %config.data_dir.display(), "iou API listening");
+        tracing::info!(%addr, store = %config.store, "iou API listening");
         Ok(Server {
             addr,
             generated_admin_token: opened.generated,

@@ -38,6 +38,8 @@ mod risk;
 mod risk_support;
 #[path = "api/simulation.rs"]
 mod simulation;
+#[path = "api/start.rs"]
+mod start;
 #[path = "api/theft.rs"]
 mod theft;
 #[path = "api/validation.rs"]

@@ -193,7 +193,12 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let config = api::Config {
         listen: "127.0.0.1:0".parse().map_err(|_| BenchError::Other("address".into()))?,
-        data_dir: dir.path().to_owned(),
+        store: {
+            let dir = dir.path().to_owned();
+            api::StoreChoice::opened_by("sqlite (bench)", move || {
+                Ok(Arc::new(store::sqlite::SqliteBackend::open(&dir)?) as Arc<dyn store::Backend>)
+            })
+        },
         engine: EngineConfig {
             partitions: load.partitions,
             writers: load.writers,

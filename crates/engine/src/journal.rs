@@ -1,8 +1,11 @@
-//! Reading the journal outside the running engine, for operators and tests: every record
-//! decoded into a summary a person can read ([`scan`], [`batch`]), and a replay of a partition
-//! from its first batch that either rebuilds its state or names the first record whose replay
-//! does not give what the journal says ([`verify`], [`Divergence`]). `iou journal inspect` is
-//! built on these, so the record encoding stays private to the engine.
+//! The one reader of the journal: [`scan`] decodes each record of a partition after a batch
+//! and hands it to a visitor with its [`Position`], mapping unreadable bytes to one error, and
+//! every journal consumer uses it (recovery, the projector, the outbox scanner, a fraud
+//! exemption's history, the backtest, `iou journal inspect`), so the record encoding stays
+//! private to the engine. For operators and tests: every record as a summary a person can read
+//! ([`RecordView`], [`batch`]), a replay of a partition from its first batch that either
+//! rebuilds its state or names the first record whose replay does not give what the journal
+//! says ([`verify`], [`Divergence`]), and [`append`] to write records by hand (tests of replay).
 //!
 //! [`PartitionState`] is a partition's state in a canonical form (what a snapshot holds, in a
 //! fixed order, without the idempotency index, which expires by the clock): the running
@@ -21,6 +24,99 @@ use crate::error::EngineError;
 use crate::partition::{Partition, PartitionSnapshot};
 use crate::record::{BatchBody, Op, Record};
 use crate::request::EngineRejection;
+
+/// Where a record sits in the journal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Position {
+    pub partition: u32,
+    /// The batch's sequence number in its partition.
+    pub seq: u64,
+    /// The record's place in its batch.
+    pub index: u32,
+}
+
+/// Visits every record of `partition` in batches after `after`, in order, decoded. An error
+/// `visit` returns stops the scan and is returned as it is; a batch that cannot be read or
+/// decoded stops it with [`EngineError`] (`Store` or `Corrupt`, naming the batch).
+pub fn scan<E: From<EngineError>>(
+    journal: &mut dyn Journal,
+    partition: u32,
+    after: u64,
+    mut visit: impl FnMut(Position, &Record) -> Result<(), E>,
+) -> Result<(), E> {
+    scan_batches(journal, partition, after, |seq, body| {
+        for (index, record) in body.records.iter().enumerate() {
+            let at = Position {
+                partition,
+                seq,
+                index: index as u32,
+            };
+            visit(at, record)?;
+        }
+        Ok(())
+    })
+}
+
+/// [`scan`] a batch at a time (the projector also reads the balances a batch carries).
+pub(crate) fn scan_batches<E: From<EngineError>>(
+    journal: &mut dyn Journal,
+    partition: u32,
+    after: u64,
+    mut visit: impl FnMut(u64, BatchBody) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut stopped: Option<E> = None;
+    let scanned = journal.scan(partition, after, &mut |seq, bytes| {
+        let visited = match BatchBody::decode(bytes) {
+            Ok(body) => visit(seq, body),
+            Err(error) => Err(corrupt(partition, seq, &error).into()),
+        };
+        visited.map_err(|error| {
+            stopped = Some(error);
+            StoreError::Backend("the journal scan was stopped".into())
+        })
+    });
+    match stopped {
+        Some(error) => Err(error),
+        None => scanned.map_err(|e| EngineError::Store(e).into()),
+    }
+}
+
+/// One batch decoded; `None` if the partition has no such batch.
+pub(crate) fn read_batch(
+    journal: &mut dyn Journal,
+    partition: u32,
+    seq: u64,
+) -> Result<Option<BatchBody>, EngineError> {
+    let Some(bytes) = journal.read_batch(partition, seq)? else {
+        return Ok(None);
+    };
+    let body = BatchBody::decode(&bytes).map_err(|e| corrupt(partition, seq, &e))?;
+    Ok(Some(body))
+}
+
+fn corrupt(partition: u32, seq: u64, error: &dyn fmt::Display) -> EngineError {
+    EngineError::Corrupt(format!("partition {partition} batch {seq}: {error}"))
+}
+
+/// Appends `records` as the partition's next batch, encoded as the engine encodes them: a
+/// journal written by hand, for tests (a record that does not replay as journaled, a record
+/// an older engine wrote). Returns the batch's sequence number. Never use it on a store an
+/// engine is running on.
+pub fn append(journal: &mut dyn Journal, partition: u32, records: Vec<Record>) -> Result<u64, EngineError> {
+    let seq = journal.last_seq(partition)? + 1;
+    let body = BatchBody {
+        records,
+        accounts: Vec::new(),
+    };
+    let mut bytes = Vec::new();
+    body.encode(&mut bytes);
+    journal.append(&[store::BatchRef {
+        partition,
+        seq,
+        bytes: &bytes,
+    }])?;
+    Ok(seq)
+}
 
 /// One journaled record, decoded for reading.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,11 +141,12 @@ pub struct RecordView {
 }
 
 impl RecordView {
-    pub(crate) fn of(partition: u32, seq: u64, index: u32, record: &Record) -> RecordView {
+    /// The summary of the record at `at`.
+    pub fn of(at: Position, record: &Record) -> RecordView {
         RecordView {
-            partition,
-            seq,
-            index,
+            partition: at.partition,
+            seq: at.seq,
+            index: at.index,
             at: at_of(record),
             op: op_name(&record.op),
             account: record_account(record),
@@ -124,34 +221,23 @@ pub fn outcome_text(outcome: &Result<(), EngineRejection>) -> String {
     }
 }
 
-/// Visits every record of `partition` in batches after `after`, in order.
-pub fn scan(
-    journal: &mut dyn Journal,
-    partition: u32,
-    after: u64,
-    visit: &mut dyn FnMut(RecordView),
-) -> Result<(), EngineError> {
-    journal.scan(partition, after, &mut |seq, bytes| {
-        let body = BatchBody::decode(bytes).map_err(|e| StoreError::Backend(format!("batch {seq}: {e}")))?;
-        for (index, record) in body.records.iter().enumerate() {
-            visit(RecordView::of(partition, seq, index as u32, record));
-        }
-        Ok(())
-    })?;
-    Ok(())
-}
-
 /// The records of one batch; `None` if the partition has no such batch.
 pub fn batch(journal: &mut dyn Journal, partition: u32, seq: u64) -> Result<Option<Vec<RecordView>>, EngineError> {
-    let Some(bytes) = journal.read_batch(partition, seq)? else {
+    let Some(body) = read_batch(journal, partition, seq)? else {
         return Ok(None);
     };
-    let body = BatchBody::decode(&bytes).map_err(|e| EngineError::Corrupt(format!("batch {seq}: {e}")))?;
     let views = body
         .records
         .iter()
         .enumerate()
-        .map(|(index, record)| RecordView::of(partition, seq, index as u32, record))
+        .map(|(index, record)| {
+            let at = Position {
+                partition,
+                seq,
+                index: index as u32,
+            };
+            RecordView::of(at, record)
+        })
         .collect();
     Ok(Some(views))
 }

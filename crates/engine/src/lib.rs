@@ -12,9 +12,12 @@
 //! parse requests (callers hand it typed [`Request`]s), and never decide a credit rule: those
 //! live in `credit`. The clock it reads is the injected [`Clock`], truncated to the journal's
 //! precision ([`journal_time`]) before anything is applied, so replay rebuilds the live state
-//! exactly; [`journal`] reads the journal for operators and tests.
+//! exactly. [`journal`] is the one reader of the journal (the record encoding is private to this
+//! crate): recovery, the [`projector`] (read models), the [`outbox`] scanner (notices and
+//! webhook deliveries), the [`backtest`] and operators' tools all read through it.
 
 pub mod application;
+pub mod backtest;
 mod cases;
 mod clock;
 mod committer;
@@ -25,6 +28,7 @@ mod idempotency;
 pub mod journal;
 mod keys;
 mod monitor;
+pub mod outbox;
 mod partition;
 pub mod pricing;
 pub mod projector;
@@ -49,6 +53,6 @@ pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatu
 pub use idempotency::IdempotencyIndex;
 pub use keys::{Claim, KeyClaims};
 pub use pricing::{CreditProfile, Pricing, TierName};
-pub use record::{BatchBody, DecodeError, Op, Record};
+pub use record::{Op, Record};
 pub use request::{EngineRejection, Idempotency, Outcome, Payer, Reply, Request, RiskBlock, SubmitError, TxnAction};
 pub use risk::{FraudLists, RiskContext, RiskRecord, RiskShared};

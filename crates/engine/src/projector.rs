@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use store::{AccountRow, Journal, Projection, ReadModels, StoreError};
 
+use crate::error::EngineError;
+use crate::journal::scan_batches;
 use crate::record::BatchBody;
 
 /// Batches decoded before they are written (bounds memory when far behind).
@@ -60,20 +62,19 @@ pub(crate) fn run(wake: Receiver<()>, mut journal: Box<dyn Journal>, mut models:
 /// Every partition's batches go into the same transactions (up to [`CHUNK`] batches each):
 /// accounts of all partitions share the read models' pages, so one transaction per round
 /// writes a shared page once, where one per partition wrote it once per partition.
-pub fn catch_up(journal: &mut dyn Journal, models: &mut dyn ReadModels, partitions: u32) -> Result<(), StoreError> {
+pub fn catch_up(journal: &mut dyn Journal, models: &mut dyn ReadModels, partitions: u32) -> Result<(), EngineError> {
     let mut chunk: Vec<(u32, u64, BatchBody)> = Vec::new();
     for partition in 0..partitions {
         let mark = models.watermark(partition)?;
-        journal.scan(partition, mark, &mut |seq, bytes| {
-            let body = BatchBody::decode(bytes).map_err(|e| StoreError::Backend(e.to_string()))?;
+        scan_batches(journal, partition, mark, |seq, body| {
             chunk.push((partition, seq, body));
             if chunk.len() >= CHUNK {
                 write(models, &mut chunk)?;
             }
-            Ok(())
+            Ok::<_, EngineError>(())
         })?;
     }
-    write(models, &mut chunk)
+    Ok(write(models, &mut chunk)?)
 }
 
 /// One decoded batch, owning what its [`Projection`] borrows.

@@ -125,7 +125,7 @@ pub struct Record {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct BatchBody {
+pub(crate) struct BatchBody {
     pub records: Vec<Record>,
     pub accounts: Vec<(AccountId, BalancesView)>,
 }
@@ -133,16 +133,16 @@ pub struct BatchBody {
 /// Why journal bytes could not be decoded.
 #[derive(Debug, thiserror::Error)]
 #[error("journal batch is not readable: {0}")]
-pub struct DecodeError(#[from] postcard::Error);
+pub(crate) struct DecodeError(#[from] postcard::Error);
 
 impl BatchBody {
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         out.clear();
         let bytes = postcard::to_extend(self, std::mem::take(out)).expect("a batch always encodes");
         *out = bytes;
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<BatchBody, DecodeError> {
+    pub(crate) fn decode(bytes: &[u8]) -> Result<BatchBody, DecodeError> {
         Ok(postcard::from_bytes(bytes)?)
     }
 }

@@ -9,8 +9,7 @@
 //! store with a long journal restarts; see ARCHITECTURE.md.
 
 use credit::{Command, Rejection};
-use jiff::Timestamp;
-use store::{Journal, StoreError};
+use store::Journal;
 
 use crate::engine::EngineConfig;
 use crate::request::EngineRejection;
@@ -18,9 +17,9 @@ use crate::risk::risk_time;
 
 use crate::error::EngineError;
 use crate::idempotency::Seen;
-use crate::journal::{Divergence, RecordView, at_of};
+use crate::journal::{Divergence, Position, RecordView, at_of, scan, scan_batches};
 use crate::partition::Partition;
-use crate::record::{BatchBody, Op};
+use crate::record::{Op, Record};
 use crate::snapshotter;
 
 pub(crate) fn recover(id: u32, config: &EngineConfig, journal: &mut dyn Journal) -> Result<Partition, EngineError> {
@@ -58,63 +57,74 @@ pub(crate) fn replay(
         Some(state) => Partition::restore(id, product.clone(), zone.clone(), risk, state),
         None => Partition::new(id, product.clone(), zone.clone(), risk),
     };
-    let mut divergence: Option<Divergence> = None;
     let mut events = Vec::new();
     let mut notices = Vec::new();
     let after = partition.seq;
-    let result = journal.scan(id, after, &mut |seq, bytes| {
-        let body = BatchBody::decode(bytes).map_err(|e| StoreError::Backend(e.to_string()))?;
+    scan_batches(journal, id, after, |seq, body| {
         for (index, record) in body.records.iter().enumerate() {
-            let at = at_of(record);
-            events.clear();
-            notices.clear();
-            let outcome = match (&record.op, &record.outcome) {
-                (Op::Refused, _) | (_, Err(EngineRejection::Risk(_))) => {
-                    partition.note_ids(&record.op);
-                    record.outcome
-                }
-                (op, Err(rejection)) if let Some(account) = history_refusal(op, *rejection) => {
-                    partition.replay_refusal(account, at, &mut events);
-                    record.outcome
-                }
-                (op, _) => partition.apply_op(op, at, record.risk.as_ref(), &mut events, &mut notices),
+            let at = Position {
+                partition: id,
+                seq,
+                index: index as u32,
             };
-            let differs = if outcome != record.outcome {
-                Some("outcomes")
-            } else if outcome.is_ok() && events != record.events {
-                Some("events")
-            } else if outcome.is_ok() && notices != record.notices {
-                Some("notices")
-            } else {
-                None
-            };
-            if let Some(differs) = differs {
-                divergence = Some(Divergence {
-                    record: RecordView::of(id, seq, index as u32, record),
-                    replay: outcome,
-                    differs,
-                });
-                return Err(StoreError::Backend("replay diverged".into()));
-            }
-            if let Some(key) = &record.idempotency {
-                let seen = Seen {
-                    request: key.request,
-                    seq,
-                    index: index as u32,
-                    at_us: record.at_us,
-                };
-                partition.idempotency.insert(key, seen);
-            }
+            replay_record(&mut partition, at, record, &mut events, &mut notices)?;
         }
         partition.seq = seq;
-        Ok(())
-    });
-    if let Some(divergence) = divergence {
+        Ok::<_, EngineError>(())
+    })?;
+    Ok(partition)
+}
+
+/// Applies one journaled record again and checks it gives what the journal says.
+fn replay_record(
+    partition: &mut Partition,
+    position: Position,
+    record: &Record,
+    events: &mut Vec<credit::Event>,
+    notices: &mut Vec<crate::cases::Notice>,
+) -> Result<(), EngineError> {
+    let at = at_of(record);
+    events.clear();
+    notices.clear();
+    let outcome = match (&record.op, &record.outcome) {
+        (Op::Refused, _) | (_, Err(EngineRejection::Risk(_))) => {
+            partition.note_ids(&record.op);
+            record.outcome
+        }
+        (op, Err(rejection)) if let Some(account) = history_refusal(op, *rejection) => {
+            partition.replay_refusal(account, at, events);
+            record.outcome
+        }
+        (op, _) => partition.apply_op(op, at, record.risk.as_ref(), events, notices),
+    };
+    let differs = if outcome != record.outcome {
+        Some("outcomes")
+    } else if outcome.is_ok() && *events != record.events {
+        Some("events")
+    } else if outcome.is_ok() && *notices != record.notices {
+        Some("notices")
+    } else {
+        None
+    };
+    if let Some(differs) = differs {
+        let divergence = Divergence {
+            record: RecordView::of(position, record),
+            replay: outcome,
+            differs,
+        };
         tracing::error!(%divergence, "replay diverged");
         return Err(EngineError::ReplayDiverged(Box::new(divergence)));
     }
-    result?;
-    Ok(partition)
+    if let Some(key) = &record.idempotency {
+        let seen = Seen {
+            request: key.request,
+            seq: position.seq,
+            index: position.index,
+            at_us: record.at_us,
+        };
+        partition.idempotency.insert(key, seen);
+    }
+    Ok(())
 }
 
 /// The account of an exemption refused because its history did not reproduce the account.
@@ -145,16 +155,13 @@ fn rebuild_features(partition: &mut Partition, journal: &mut dyn Journal) -> Res
         return Ok(());
     };
     let mut last = None;
-    journal.scan(partition.id, 0, &mut |_, bytes| {
-        let body = BatchBody::decode(bytes).map_err(|e| StoreError::Backend(e.to_string()))?;
-        for record in body.records {
-            if let Some(decision) = record.risk.filter(|d| d.observed) {
-                let at = risk_time(Timestamp::from_microsecond(record.at_us).unwrap_or(Timestamp::UNIX_EPOCH));
-                risk.observe(&decision.input, !decision.proceeds(), at);
-                last = Some(at);
-            }
+    scan(journal, partition.id, 0, |_, record| {
+        if let Some(decision) = record.risk.as_ref().filter(|d| d.observed) {
+            let at = risk_time(at_of(record));
+            risk.observe(&decision.input, !decision.proceeds(), at);
+            last = Some(at);
         }
-        Ok(())
+        Ok::<_, EngineError>(())
     })?;
     if let Some(at) = last {
         risk.sweep(at);

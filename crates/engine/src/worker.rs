@@ -408,11 +408,9 @@ impl Worker {
         } else if let Some((_, body)) = self.recent.iter().find(|(s, _)| *s == seen.seq) {
             from(body)
         } else {
-            self.journal
-                .read_batch(self.partition.id, seen.seq)
+            crate::journal::read_batch(self.journal.as_mut(), self.partition.id, seen.seq)
                 .ok()
                 .flatten()
-                .and_then(|bytes| BatchBody::decode(&bytes).ok())
                 .and_then(|body| from(&body))
         };
         match record {
@@ -533,15 +531,11 @@ fn block_of(op: &Op, record: &RiskRecord) -> Option<EngineRejection> {
 /// and a theft report's evidence come from these).
 fn read_records(journal: &mut dyn Journal, partition: u32, account: AccountId) -> Vec<(Timestamp, Record)> {
     let mut records = Vec::new();
-    let result = journal.scan(partition, 0, &mut |_, bytes| {
-        let body = BatchBody::decode(bytes).map_err(|e| store::StoreError::Backend(e.to_string()))?;
-        for record in body.records {
-            if crate::journal::record_account(&record) == Some(account) {
-                let at = Timestamp::from_microsecond(record.at_us).unwrap_or(Timestamp::UNIX_EPOCH);
-                records.push((at, record));
-            }
+    let result = crate::journal::scan(journal, partition, 0, |_, record| {
+        if crate::journal::record_account(record) == Some(account) {
+            records.push((crate::journal::at_of(record), record.clone()));
         }
-        Ok(())
+        Ok::<_, crate::EngineError>(())
     });
     if let Err(error) = result {
         tracing::error!(%error, partition, "reading an account's journal failed");

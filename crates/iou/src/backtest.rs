@@ -1,22 +1,9 @@
-//! `iou backtest`: replays every risk decision journaled in a data directory against a
-//! candidate rule set and reports how the decisions would change.
-//!
-//! Each journaled decision keeps the checkpoint input, the features and the model scores the
-//! live rules saw, and its time; the candidate decides again on exactly those with
-//! `risk::decide` (pure), so a candidate equal to the live rules reproduces every decision.
-//! The report: per checkpoint, a matrix of live outcome x candidate outcome; the decisions that
-//! changed; the reason codes the candidate gains and loses; and sample changed decisions.
-//! The journal holds no ground truth (no decision is labelled fraud or not), so the report
-//! cannot say whether a change is better: it says what changes.
+//! `iou backtest`: opens the data directory's store and prints the engine's backtest
+//! ([`engine::backtest`]) of a candidate rule set against every journaled risk decision.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
-use engine::{BatchBody, RiskRecord};
-use risk::{Outcome, RuleSet};
-use serde::Serialize;
-use store::Journal;
 
 #[derive(Debug, clap::Args)]
 pub struct BacktestArgs {
@@ -34,210 +21,17 @@ pub struct BacktestArgs {
     json: bool,
 }
 
-/// One checkpoint's decisions.
-#[derive(Debug, Default, Serialize)]
-pub struct CheckpointReport {
-    pub decisions: u64,
-    pub changed: u64,
-    /// live outcome -> candidate outcome -> count.
-    pub matrix: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
-}
-
-/// A decision as one rule set took it.
-#[derive(Debug, Serialize)]
-pub struct Side {
-    pub outcome: &'static str,
-    pub reasons: Vec<String>,
-    pub rules: String,
-}
-
-/// A changed decision.
-#[derive(Debug, Serialize)]
-pub struct Sample {
-    pub partition: u32,
-    pub seq: u64,
-    pub record: usize,
-    pub at: String,
-    pub checkpoint: &'static str,
-    pub customer: String,
-    pub live: Side,
-    pub candidate: Side,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct Report {
-    pub decisions: u64,
-    pub changed: u64,
-    pub checkpoints: BTreeMap<&'static str, CheckpointReport>,
-    /// Reason codes the candidate gives that the live rules did not (count of decisions).
-    pub reasons_gained: BTreeMap<String, u64>,
-    /// Reason codes the live rules gave that the candidate does not.
-    pub reasons_lost: BTreeMap<String, u64>,
-    pub samples: Vec<Sample>,
-    pub ground_truth: &'static str,
-}
-
-const NO_GROUND_TRUTH: &str = "none: the journal labels no decision as fraud or not, so this \
-    report shows what changes, not whether the change is better";
-
-pub fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Allow => "allow",
-        Outcome::Challenge(risk::ChallengeKind::Otp) => "challenge_otp",
-        Outcome::Challenge(risk::ChallengeKind::Liveness) => "challenge_liveness",
-        Outcome::Review => "review",
-        Outcome::Deny => "deny",
-    }
-}
-
-fn codes(reasons: &[risk::ReasonCode]) -> Vec<String> {
-    reasons.iter().map(|r| r.as_str().to_owned()).collect()
-}
-
-/// Where a decision sits in the journal.
-#[derive(Clone, Copy, Debug)]
-pub struct Position {
-    pub partition: u32,
-    pub seq: u64,
-    pub record: usize,
-    pub at_us: i64,
-}
-
-impl Report {
-    /// Decides `live` again with `candidate` and counts the result.
-    pub fn add(&mut self, candidate: &RuleSet, at: Position, live: &RiskRecord, samples_max: usize) {
-        let now = risk::Timestamp::from_millis(at.at_us.div_euclid(1000));
-        let again = risk::decide(candidate, &live.input, &live.features, &live.models, now);
-        let checkpoint = live.input.checkpoint().name();
-        let (before, after) = (outcome_name(live.outcome), outcome_name(again.outcome));
-        let changed = live.outcome != again.outcome || live.reasons != again.reasons;
-        let entry = self.checkpoints.entry(checkpoint).or_default();
-        entry.decisions += 1;
-        *entry.matrix.entry(before).or_default().entry(after).or_default() += 1;
-        self.decisions += 1;
-        for code in again.reasons.iter().filter(|c| !live.reasons.contains(c)) {
-            *self.reasons_gained.entry(code.as_str().to_owned()).or_default() += 1;
-        }
-        for code in live.reasons.iter().filter(|c| !again.reasons.contains(c)) {
-            *self.reasons_lost.entry(code.as_str().to_owned()).or_default() += 1;
-        }
-        if !changed {
-            return;
-        }
-        entry.changed += 1;
-        self.changed += 1;
-        if self.samples.len() < samples_max {
-            let time = jiff::Timestamp::from_microsecond(at.at_us).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-            self.samples.push(Sample {
-                partition: at.partition,
-                seq: at.seq,
-                record: at.record,
-                at: time.to_string(),
-                checkpoint,
-                customer: live.input.user.to_string(),
-                live: Side {
-                    outcome: before,
-                    reasons: codes(&live.reasons),
-                    rules: live.rules.to_string(),
-                },
-                candidate: Side {
-                    outcome: after,
-                    reasons: codes(&again.reasons),
-                    rules: again.rules_version.to_string(),
-                },
-            });
-        }
-    }
-
-    pub fn text(&self) -> String {
-        let mut out = format!(
-            "{} decisions replayed, {} changed (outcome or reasons)\n",
-            self.decisions, self.changed
-        );
-        for (checkpoint, report) in &self.checkpoints {
-            out.push_str(&format!(
-                "\n{checkpoint}: {} decisions, {} changed\n  live \\ candidate\n",
-                report.decisions, report.changed
-            ));
-            for (live, row) in &report.matrix {
-                let cells: Vec<String> = row.iter().map(|(c, n)| format!("{c}: {n}")).collect();
-                out.push_str(&format!("  {live:<20} {}\n", cells.join(", ")));
-            }
-        }
-        let list = |m: &BTreeMap<String, u64>| {
-            if m.is_empty() {
-                "none".to_owned()
-            } else {
-                m.iter()
-                    .map(|(c, n)| format!("{c} ({n})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        };
-        out.push_str(&format!("\nreason codes gained: {}\n", list(&self.reasons_gained)));
-        out.push_str(&format!("reason codes lost: {}\n", list(&self.reasons_lost)));
-        for s in &self.samples {
-            out.push_str(&format!(
-                "  {} {} customer {} ({}-{}-{}): {} {:?} -> {} {:?}\n",
-                s.at,
-                s.checkpoint,
-                s.customer,
-                s.partition,
-                s.seq,
-                s.record,
-                s.live.outcome,
-                s.live.reasons,
-                s.candidate.outcome,
-                s.candidate.reasons
-            ));
-        }
-        out.push_str(&format!("ground truth: {}\n", self.ground_truth));
-        out
-    }
-}
-
-/// Replays every journaled decision of `data` against `candidate`.
-pub fn replay(data: &Path, candidate: &RuleSet, samples: usize) -> anyhow::Result<Report> {
-    anyhow::ensure!(
-        data.join(store::sqlite::JOURNAL_FILE).is_file(),
-        "{} holds no journal",
-        data.display()
-    );
-    let backend = store::sqlite::SqliteBackend::open(data)?;
-    let mut journal = backend.open_journal()?;
-    let partitions: u32 = journal
-        .meta("partitions")?
-        .context("the store has no partition count")?
-        .parse()
-        .context("the store's partition count")?;
-    let mut report = Report {
-        ground_truth: NO_GROUND_TRUTH,
-        ..Report::default()
-    };
-    for partition in 0..partitions {
-        journal.scan(partition, 0, &mut |seq, bytes| {
-            let body = BatchBody::decode(bytes).map_err(|e| store::StoreError::Backend(e.to_string()))?;
-            for (record, r) in body.records.iter().enumerate() {
-                if let Some(live) = &r.risk {
-                    let at = Position {
-                        partition,
-                        seq,
-                        record,
-                        at_us: r.at_us,
-                    };
-                    report.add(candidate, at, live, samples);
-                }
-            }
-            Ok(())
-        })?;
-    }
-    Ok(report)
-}
-
 pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
     let candidate = engine::rules_dir::load_dir(&args.rules, risk::EvaluatorChoice::Auto)
         .with_context(|| format!("loading the candidate rules from {}", args.rules.display()))?;
-    let report = replay(&args.data, &candidate, args.samples)?;
+    anyhow::ensure!(
+        args.data.join(store::sqlite::JOURNAL_FILE).is_file(),
+        "{} holds no journal",
+        args.data.display()
+    );
+    let backend = store::sqlite::SqliteBackend::open(&args.data)?;
+    let mut journal = backend.open_journal()?;
+    let report = engine::backtest::replay(&mut journal, &candidate, args.samples)?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

@@ -80,7 +80,11 @@ fn inspect(args: &InspectArgs) -> anyhow::Result<()> {
                     .with_context(|| format!("partition {partition} has no batch {seq}"))?;
                 views.iter().for_each(|v| print_record(v, mark(v)));
             }
-            (Some(_), None) => journal::scan(&mut db, partition, 0, &mut |v| print_record(&v, mark(&v)))?,
+            (Some(_), None) => journal::scan(&mut db, partition, 0, |at, record| {
+                let view = RecordView::of(at, record);
+                print_record(&view, mark(&view));
+                Ok::<_, EngineError>(())
+            })?,
             (None, _) => print_summary(&mut db, partition)?,
         }
         if let Some(divergence) = divergence {
@@ -126,10 +130,11 @@ fn print_record(view: &RecordView, divergence: Option<&journal::Divergence>) {
 
 fn print_summary(journal: &mut dyn Journal, partition: u32) -> anyhow::Result<()> {
     let (mut records, mut refused, mut last) = (0u64, 0u64, None);
-    journal::scan(journal, partition, 0, &mut |view| {
+    journal::scan(journal, partition, 0, |at, record| {
         records += 1;
-        refused += u64::from(view.outcome.is_err());
-        last = Some((view.seq, view.at));
+        refused += u64::from(record.outcome.is_err());
+        last = Some((at.seq, RecordView::of(at, record).at));
+        Ok::<_, EngineError>(())
     })?;
     match last {
         Some((seq, at)) => {

@@ -62,3 +62,12 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// The store `iou serve` and the demo run on: SQLite in `dir`, opened (and created on first
+/// start) once the server's address is bound.
+fn sqlite_store(dir: std::path::PathBuf) -> api::StoreChoice {
+    api::StoreChoice::opened_by(format!("sqlite:{}", dir.display()), move || {
+        let backend = store::sqlite::SqliteBackend::open(&dir)?;
+        Ok(std::sync::Arc::new(backend) as std::sync::Arc<dyn store::Backend>)
+    })
+}

@@ -221,7 +221,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let edge = args.edge();
     let config = api::Config {
         listen: args.listen,
-        data_dir: args.data,
+        store: crate::sqlite_store(args.data),
         engine: engine::EngineConfig {
             partitions: args.partitions.unwrap_or(0),
             writers: args.writers,

@@ -188,7 +188,7 @@ fn demo(args: &SimulateArgs, config: &SimConfig, rules: Option<&Path>) -> anyhow
     let clock = Arc::new(SwitchClock::manual(sim::start_time(config)));
     let api_config = api::Config {
         listen: args.listen,
-        data_dir: data.clone(),
+        store: crate::sqlite_store(data.clone()),
         engine: sim::engine_config(config.partitions, rules, true)?,
         admin_token: std::env::var("IOU_ADMIN_TOKEN").ok().filter(|t| !t.is_empty()),
         edge: api::EdgeConfig::default(),

@@ -110,6 +110,8 @@ pub trait ReadModels: Send {
 pub trait Backend: Send + Sync {
     fn journal(&self) -> Result<Box<dyn Journal>, StoreError>;
     fn read_models(&self) -> Result<Box<dyn ReadModels>, StoreError>;
+    /// The outbox: the engine's notices and the webhook deliveries they make.
+    fn outbox(&self) -> Result<Box<dyn Outbox>, StoreError>;
     /// A short name for logs: `"sqlite:/path"`, `"postgres"`.
     fn describe(&self) -> String;
 }

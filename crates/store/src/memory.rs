@@ -9,8 +9,11 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::outbox::memory::MemoryOutbox;
 use crate::sql_guard::check_single_read;
-use crate::{Backend, BatchRef, BatchVisitor, Journal, Projection, QueryRows, ReadModels, Snapshot, StoreError};
+use crate::{
+    Backend, BatchRef, BatchVisitor, Journal, Outbox, Projection, QueryRows, ReadModels, Snapshot, StoreError,
+};
 
 /// Snapshots kept per partition, as in the SQLite backend.
 const SNAPSHOTS_KEPT: usize = 2;
@@ -38,11 +41,17 @@ pub struct ProjectedCounts {
 #[derive(Clone, Debug, Default)]
 pub struct MemoryBackend {
     state: Arc<Mutex<State>>,
+    outbox: MemoryOutbox,
 }
 
 impl MemoryBackend {
     pub fn new() -> MemoryBackend {
         MemoryBackend::default()
+    }
+
+    /// The outbox every [`Backend::outbox`] handle shares.
+    pub fn memory_outbox(&self) -> &MemoryOutbox {
+        &self.outbox
     }
 
     /// What projection has applied so far, over all partitions.
@@ -68,6 +77,10 @@ impl Backend for MemoryBackend {
         Ok(Box::new(MemoryHandle {
             state: Arc::clone(&self.state),
         }))
+    }
+
+    fn outbox(&self) -> Result<Box<dyn Outbox>, StoreError> {
+        Ok(Box::new(self.outbox.clone()))
     }
 
     fn describe(&self) -> String {

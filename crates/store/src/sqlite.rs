@@ -104,6 +104,10 @@ impl Backend for SqliteBackend {
         Ok(Box::new(self.open_read_models()?))
     }
 
+    fn outbox(&self) -> Result<Box<dyn crate::Outbox>, StoreError> {
+        Ok(Box::new(self.open_outbox()?))
+    }
+
     fn describe(&self) -> String {
         format!("sqlite:{}", self.dir.display())
     }

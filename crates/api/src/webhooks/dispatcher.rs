@@ -10,9 +10,8 @@ use std::thread::JoinHandle;
 
 use credit::MerchantId;
 use jiff::Timestamp;
-use store::Outbox;
 use store::outbox::{Delivery, Failure};
-use store::sqlite::{SqliteBackend, SqliteOutbox};
+use store::{Backend, Outbox};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
@@ -34,19 +33,21 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     /// Starts both halves. The sender holds `state` until [`Dispatcher::stop`].
-    pub fn start(backend: &SqliteBackend, state: AppState, options: WebhookOptions) -> Result<Dispatcher, String> {
-        let mut journal = backend.open_journal().map_err(|e| e.to_string())?;
-        let mut scan_outbox = backend.open_outbox().map_err(|e| e.to_string())?;
-        let send_outbox = backend.open_outbox().map_err(|e| e.to_string())?;
+    pub fn start(backend: &dyn Backend, state: AppState, options: WebhookOptions) -> Result<Dispatcher, String> {
+        let mut journal = backend.journal().map_err(|e| e.to_string())?;
+        let mut scan_outbox = backend.outbox().map_err(|e| e.to_string())?;
+        let send_outbox = backend.outbox().map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
         let partitions = state.engine().partitions();
-        let webhooks = state.risk_edge().webhooks.clone();
+        let texts = scan::Texts(state.risk_edge().webhooks.clone());
         let (poll, halt) = (options.poll, stop.clone());
         let scanner = std::thread::Builder::new()
             .name("iou-webhook-scan".into())
             .spawn(move || {
                 while !halt.load(Ordering::Acquire) {
-                    if let Err(error) = scan::scan_once(&mut journal, &mut scan_outbox, &webhooks, partitions) {
+                    if let Err(error) =
+                        engine::outbox::scan_once(journal.as_mut(), scan_outbox.as_mut(), &texts, partitions)
+                    {
                         tracing::warn!(%error, "the outbox scan failed; it will be retried");
                     }
                     std::thread::sleep(poll);
@@ -85,14 +86,14 @@ impl Dispatcher {
     }
 }
 
-type Shared = Arc<Mutex<SqliteOutbox>>;
+type Shared = Arc<Mutex<Box<dyn Outbox>>>;
 
 async fn with_outbox<T: Send + 'static>(
     outbox: &Shared,
-    f: impl FnOnce(&mut SqliteOutbox) -> Result<T, store::StoreError> + Send + 'static,
+    f: impl FnOnce(&mut dyn Outbox) -> Result<T, store::StoreError> + Send + 'static,
 ) -> Option<T> {
     let outbox = outbox.clone();
-    let done = tokio::task::spawn_blocking(move || f(&mut outbox.lock().unwrap_or_else(|p| p.into_inner()))).await;
+    let done = tokio::task::spawn_blocking(move || f(outbox.lock().unwrap_or_else(|p| p.into_inner()).as_mut())).await;
     match done {
         Ok(Ok(value)) => Some(value),
         Ok(Err(error)) => {

@@ -1,114 +1,30 @@
-//! The outbox scanner: reads each partition's journal after the outbox's watermark and records
-//! its notices (every one, for read.db's `notices` table) and the deliveries of the
-//! merchant-facing ones (for merchants with a webhook at scan time), with the watermark, in
-//! one transaction per chunk of batches.
+//! What the outbox says about the engine's notices: the JSON of read.db's `notices.body`
+//! column and of the merchant's webhook payload ([`Texts`], handed to the engine's outbox
+//! scanner, which reads the journal), and the names and evidence the case routes show too.
+
+use std::sync::Arc;
 
 use credit::MerchantId;
-use engine::{BatchBody, CaseKind, Evidence, InterceptAction, Notice, Op, Record, RiskRecord};
+use engine::outbox::NoticeText;
+use engine::{CaseKind, Evidence, InterceptAction, Notice, Op, Record, RiskRecord};
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use store::outbox::{NewDelivery, NoticeKey, NoticeRow, Outbox};
-use store::{Journal, StoreError};
+use store::outbox::NoticeKey;
 
 use super::Webhooks;
 
-/// Batches read before their rows are recorded (bounds memory when far behind).
-const CHUNK: usize = 256;
+/// How the API writes the engine's notices down for the outbox scanner
+/// ([`engine::outbox::scan_once`]): JSON, and a delivery only to a merchant with a webhook.
+pub struct Texts(pub Arc<Webhooks>);
 
-#[derive(Default)]
-struct Pending {
-    notices: Vec<NoticeRow>,
-    deliveries: Vec<NewDelivery>,
-    through: u64,
-}
-
-/// Scans every partition once; returns how many notices were recorded.
-pub fn scan_once(
-    journal: &mut dyn Journal,
-    outbox: &mut dyn Outbox,
-    webhooks: &Webhooks,
-    partitions: u32,
-) -> Result<usize, StoreError> {
-    let mut recorded = 0;
-    for partition in 0..partitions {
-        let after = outbox.scanned(partition)?;
-        let mut pending = Pending::default();
-        let mut batches = 0;
-        journal.scan(partition, after, &mut |seq, bytes| {
-            let body = BatchBody::decode(bytes).map_err(|e| StoreError::Backend(e.to_string()))?;
-            for (index, record) in body.records.iter().enumerate() {
-                rows_of(partition, seq, index as u32, record, webhooks, &mut pending);
-            }
-            pending.through = seq;
-            batches += 1;
-            if batches % CHUNK == 0 {
-                recorded += flush(outbox, partition, &mut pending)?;
-            }
-            Ok(())
-        })?;
-        if pending.through > after {
-            recorded += flush(outbox, partition, &mut pending)?;
-        }
+impl NoticeText for Texts {
+    fn body(&self, notice: &Notice, record: &Record) -> String {
+        data_of(notice, record).to_string()
     }
-    Ok(recorded)
-}
 
-fn flush(outbox: &mut dyn Outbox, partition: u32, pending: &mut Pending) -> Result<usize, StoreError> {
-    outbox.record(partition, pending.through, &pending.notices, &pending.deliveries)?;
-    let count = pending.notices.len();
-    pending.notices.clear();
-    pending.deliveries.clear();
-    Ok(count)
-}
-
-fn rows_of(partition: u32, seq: u64, record_index: u32, record: &Record, webhooks: &Webhooks, out: &mut Pending) {
-    let at_ms = record.at_us.div_euclid(1000);
-    for (index, notice) in record.notices.iter().enumerate() {
-        let key = NoticeKey {
-            partition,
-            seq,
-            record: record_index,
-            notice: index as u32,
-        };
-        let data = data_of(notice, record);
-        out.notices.push(NoticeRow {
-            key,
-            at_ms,
-            kind: notice.name().to_owned(),
-            account: notice.account().0,
-            merchant: notice.merchant().map(|m| m.0),
-            txn: txn_of(notice).map(|t| t.0),
-            case: case_of(notice),
-            body: data.to_string(),
-        });
-        let Some(merchant) = notice.merchant() else { continue };
-        if webhooks.get(merchant).is_none() {
-            continue;
-        }
-        out.deliveries.push(NewDelivery {
-            key,
-            merchant: merchant.0,
-            event: notice.name().to_owned(),
-            body: payload(key, notice, merchant, at_ms).to_string(),
-            created_ms: at_ms,
-        });
-    }
-}
-
-fn txn_of(notice: &Notice) -> Option<credit::TxnId> {
-    match notice {
-        Notice::Intercepted { txn, .. } | Notice::Delivered { txn, .. } => Some(*txn),
-        Notice::CaseOpened { txns, .. } => txns.first().copied(),
-        Notice::CaseResolved { .. } => None,
-    }
-}
-
-fn case_of(notice: &Notice) -> Option<u64> {
-    match notice {
-        Notice::Intercepted { case, .. } | Notice::CaseOpened { case, .. } | Notice::CaseResolved { case, .. } => {
-            Some(*case)
-        }
-        Notice::Delivered { .. } => None,
+    fn payload(&self, key: NoticeKey, notice: &Notice, merchant: MerchantId, at_ms: i64) -> Option<String> {
+        self.0.get(merchant)?;
+        Some(payload(key, notice, merchant, at_ms).to_string())
     }
 }
 

@@ -129,6 +129,8 @@ pub struct TestServer {
     engine: EngineConfig,
     options: api::RiskOptions,
     edge: api::EdgeConfig,
+    /// The store, when not SQLite in `dir`.
+    store: Option<api::StoreChoice>,
 }
 
 /// A small engine without the daily scheduler (tests advance the days themselves).
@@ -141,10 +143,18 @@ pub fn engine_config() -> EngineConfig {
     }
 }
 
+/// The SQLite store in `dir`, opened when the server starts (as `iou serve` does).
+pub fn sqlite_store(dir: &std::path::Path) -> api::StoreChoice {
+    let dir = dir.to_path_buf();
+    api::StoreChoice::opened_by(format!("sqlite:{}", dir.display()), move || {
+        Ok(Arc::new(store::sqlite::SqliteBackend::open(&dir)?) as Arc<dyn store::Backend>)
+    })
+}
+
 pub fn config(dir: &std::path::Path, engine: EngineConfig) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_path_buf(),
+        store: sqlite_store(dir),
         engine,
         admin_token: Some(ADMIN.into()),
         edge: test_edge(),
@@ -175,12 +185,12 @@ impl TestServer {
 
     /// A server with risk options (rules, step-up providers, webhook timing).
     pub async fn start_with_risk(engine: EngineConfig, options: api::RiskOptions) -> TestServer {
-        TestServer::start_full(engine, options, test_edge(), None).await
+        TestServer::start_full(engine, options, test_edge(), None, None).await
     }
 
     /// A server with its own edge limits (timeouts, connection cap, trusted proxies).
     pub async fn start_with_edge(engine: EngineConfig, options: api::RiskOptions, edge: api::EdgeConfig) -> TestServer {
-        TestServer::start_full(engine, options, edge, None).await
+        TestServer::start_full(engine, options, edge, None, None).await
     }
 
     /// A server reading `server_clock` (the system clock in production), or the manual clock.
@@ -189,7 +199,19 @@ impl TestServer {
         options: api::RiskOptions,
         server_clock: Option<Arc<dyn engine::Clock>>,
     ) -> TestServer {
-        TestServer::start_full(engine, options, test_edge(), server_clock).await
+        TestServer::start_full(engine, options, test_edge(), server_clock, None).await
+    }
+
+    /// A server on `store` (the memory store: the API sees stores only through their traits).
+    pub async fn start_on(store: api::StoreChoice) -> TestServer {
+        TestServer::start_full(
+            engine_config(),
+            api::RiskOptions::default(),
+            test_edge(),
+            None,
+            Some(store),
+        )
+        .await
     }
 
     async fn start_full(
@@ -197,13 +219,16 @@ impl TestServer {
         options: api::RiskOptions,
         edge: api::EdgeConfig,
         server_clock: Option<Arc<dyn engine::Clock>>,
+        store: Option<api::StoreChoice>,
     ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(start_at()));
         let server_clock = server_clock.unwrap_or_else(|| clock.clone());
+        let base_config = config(dir.path(), engine.clone());
         let config = Config {
             edge: edge.clone(),
-            ..config(dir.path(), engine.clone())
+            store: store.clone().unwrap_or(base_config.store.clone()),
+            ..base_config
         };
         let server = Server::start_with(config, options.clone(), server_clock.clone())
             .await
@@ -220,15 +245,18 @@ impl TestServer {
             engine,
             options,
             edge,
+            store,
         }
     }
 
     /// Stops the server and starts a new one on the same data directory.
     pub async fn restart(&mut self) {
         self.server.take().unwrap().stop().await.unwrap();
+        let base_config = config(self.dir.path(), self.engine.clone());
         let config = Config {
             edge: self.edge.clone(),
-            ..config(self.dir.path(), self.engine.clone())
+            store: self.store.clone().unwrap_or(base_config.store.clone()),
+            ..base_config
         };
         let server = Server::start_with(config, self.options.clone(), self.server_clock.clone())
             .await

@@ -164,6 +164,9 @@ mod failing {
         fn read_models(&self) -> Result<Box<dyn ReadModels>, StoreError> {
             self.inner.read_models()
         }
+        fn outbox(&self) -> Result<Box<dyn store::Outbox>, StoreError> {
+            self.inner.outbox()
+        }
         fn describe(&self) -> String {
             "failing".into()
         }
@@ -303,4 +306,122 @@ fn a_key_reused_for_accounts_of_other_partitions_conflicts_and_survives_restart(
     let retry = h.call_keyed(pay(1), Some(key(1)));
     assert!(retry.replayed);
     assert_eq!(h.account(1).held, Amount::from_fen(100));
+}
+
+/// The one journal reader: records come decoded with their place, a visitor's error stops the
+/// scan and comes back as it is, and bytes that are no batch are named as corrupt.
+#[test]
+fn the_journal_reader_decodes_in_order_stops_at_the_visitors_error_and_names_a_corrupt_batch() {
+    let backend = MemoryBackend::new();
+    let mut journal = backend.journal().unwrap();
+    let record = |at_us| engine::Record {
+        at_us,
+        op: engine::Op::Refused,
+        outcome: Ok(()),
+        events: Vec::new(),
+        idempotency: None,
+        risk: None,
+        notices: Vec::new(),
+    };
+    engine::journal::append(journal.as_mut(), 0, vec![record(1), record(2)]).unwrap();
+    engine::journal::append(journal.as_mut(), 0, vec![record(3)]).unwrap();
+    let mut seen = Vec::new();
+    engine::journal::scan(journal.as_mut(), 0, 0, |at, r| {
+        seen.push((at.seq, at.index, r.at_us));
+        Ok::<_, engine::EngineError>(())
+    })
+    .unwrap();
+    assert_eq!(seen, vec![(1, 0, 1), (1, 1, 2), (2, 0, 3)]);
+
+    #[derive(Debug)]
+    enum Stop {
+        Here(u64),
+        Engine,
+    }
+    impl From<engine::EngineError> for Stop {
+        fn from(_: engine::EngineError) -> Stop {
+            Stop::Engine
+        }
+    }
+    let stopped = engine::journal::scan(journal.as_mut(), 0, 0, |at, _| Err(Stop::Here(at.seq)));
+    assert!(matches!(stopped, Err(Stop::Here(1))), "{stopped:?}");
+
+    let garbage = [0xff_u8; 3];
+    let batch = store::BatchRef {
+        partition: 0,
+        seq: 3,
+        bytes: &garbage,
+    };
+    journal.append(&[batch]).unwrap();
+    let corrupt = engine::journal::scan(journal.as_mut(), 0, 2, |_, _| Ok::<_, engine::EngineError>(()));
+    match corrupt {
+        Err(engine::EngineError::Corrupt(message)) => assert!(message.contains("partition 0 batch 3"), "{message}"),
+        other => panic!("expected a corrupt batch, got {other:?}"),
+    }
+}
+
+/// The outbox scanner reads the journal through the one reader: each notice becomes a row at
+/// its place, a delivery only where the caller words one, and a second scan records nothing.
+#[test]
+fn the_outbox_scanner_records_each_notice_once_with_its_place() {
+    struct Words;
+    impl engine::outbox::NoticeText for Words {
+        fn body(&self, notice: &engine::Notice, _: &engine::Record) -> String {
+            notice.name().to_owned()
+        }
+        fn payload(
+            &self,
+            key: store::outbox::NoticeKey,
+            _: &engine::Notice,
+            merchant: MerchantId,
+            _: i64,
+        ) -> Option<String> {
+            (merchant == MerchantId(7)).then(|| key.to_string())
+        }
+    }
+    let backend = MemoryBackend::new();
+    let mut journal = backend.journal().unwrap();
+    let delivered = |merchant| engine::Notice::Delivered {
+        account: AccountId(1),
+        merchant: MerchantId(merchant),
+        txn: credit::TxnId(5),
+    };
+    let record = engine::Record {
+        at_us: 2_000,
+        op: engine::Op::Refused,
+        outcome: Ok(()),
+        events: Vec::new(),
+        idempotency: None,
+        risk: None,
+        notices: vec![delivered(7), delivered(8)],
+    };
+    let quiet = engine::Record {
+        notices: Vec::new(),
+        ..record.clone()
+    };
+    engine::journal::append(journal.as_mut(), 1, vec![quiet, record]).unwrap();
+    let mut outbox = backend.outbox().unwrap();
+    let recorded = engine::outbox::scan_once(journal.as_mut(), outbox.as_mut(), &Words, 2).unwrap();
+    assert_eq!(recorded, 2);
+    let rows = backend.memory_outbox().notices().unwrap();
+    let places: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.key.partition,
+                r.key.seq,
+                r.key.record,
+                r.key.notice,
+                r.merchant,
+                r.at_ms,
+            )
+        })
+        .collect();
+    assert_eq!(places, vec![(1, 1, 1, 0, Some(7), 2), (1, 1, 1, 1, Some(8), 2)]);
+    let due = outbox.due(i64::MAX, 10).unwrap();
+    assert_eq!(due.len(), 1, "only the merchant the caller words a payload for");
+    assert_eq!(due[0].merchant, 7);
+    assert_eq!(outbox.scanned(1).unwrap(), 1);
+    let again = engine::outbox::scan_once(journal.as_mut(), outbox.as_mut(), &Words, 2).unwrap();
+    assert_eq!(again, 0, "the watermark moved past the batch");
 }

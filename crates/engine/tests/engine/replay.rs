@@ -326,22 +326,19 @@ fn a_theft_confirmed_on_a_clock_with_nanoseconds_is_exempt_and_replays() {
 fn history(h: &Harness, account: AccountId) -> Vec<credit::Recorded> {
     let mut journal = h.backend.journal().unwrap();
     let mut out = Vec::new();
-    journal
-        .scan(0, 0, &mut |_, bytes| {
-            for record in engine::BatchBody::decode(bytes).unwrap().records {
-                if let (Op::Credit(command), Ok(())) = (&record.op, &record.outcome)
-                    && command.account() == Some(account)
-                {
-                    let at = Timestamp::from_microsecond(record.at_us).unwrap();
-                    out.push(credit::Recorded {
-                        at,
-                        command: command.clone(),
-                    });
-                }
-            }
-            Ok(())
-        })
-        .unwrap();
+    engine::journal::scan(journal.as_mut(), 0, 0, |_, record| {
+        if let (Op::Credit(command), Ok(())) = (&record.op, &record.outcome)
+            && command.account() == Some(account)
+        {
+            let at = Timestamp::from_microsecond(record.at_us).unwrap();
+            out.push(credit::Recorded {
+                at,
+                command: command.clone(),
+            });
+        }
+        Ok::<_, engine::EngineError>(())
+    })
+    .unwrap();
     out
 }
 
@@ -402,21 +399,8 @@ fn a_store_with_an_exemption_refused_by_an_older_engine_opens_as_acknowledged() 
         notices: Vec::new(),
         ..confirmed.clone()
     };
-    let body = engine::BatchBody {
-        records: vec![confirmed, refused],
-        accounts: Vec::new(),
-    };
-    let mut bytes = Vec::new();
-    body.encode(&mut bytes);
     let mut journal = h.backend.journal().unwrap();
-    let seq = journal.last_seq(0).unwrap() + 1;
-    journal
-        .append(&[store::BatchRef {
-            partition: 0,
-            seq,
-            bytes: &bytes,
-        }])
-        .unwrap();
+    engine::journal::append(journal.as_mut(), 0, vec![confirmed, refused]).unwrap();
 
     h.engine = Some(engine::Engine::start(h.config.clone(), h.backend.clone(), h.engine_clock.clone()).unwrap());
     let state = h.account(1);

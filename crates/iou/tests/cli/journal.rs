@@ -10,7 +10,6 @@ use std::sync::Arc;
 use credit::{AccountId, OpId};
 use engine::{Engine, EngineConfig, ManualClock, Outcome, Request};
 use money::Amount;
-use store::Journal;
 
 const PARTITIONS: u32 = 2;
 
@@ -45,7 +44,6 @@ fn diverging_store(data: &Path) -> (u32, u64) {
 
     let partition = engine::route::partition_of(account, PARTITIONS);
     let mut journal = backend.open_journal().unwrap();
-    let seq = journal.last_seq(partition).unwrap() + 1;
     let record = engine::Record {
         at_us: reply.at.as_microsecond(),
         op: engine::Op::Credit(credit::Command::Repay {
@@ -59,19 +57,7 @@ fn diverging_store(data: &Path) -> (u32, u64) {
         risk: None,
         notices: Vec::new(),
     };
-    let body = engine::BatchBody {
-        records: vec![record],
-        accounts: Vec::new(),
-    };
-    let mut bytes = Vec::new();
-    body.encode(&mut bytes);
-    journal
-        .append(&[store::BatchRef {
-            partition,
-            seq,
-            bytes: &bytes,
-        }])
-        .unwrap();
+    let seq = engine::journal::append(&mut journal, partition, vec![record]).unwrap();
     (partition, seq)
 }
 

@@ -110,12 +110,6 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("risk", "hyper"),
     ("risk", "getrandom"),
     ("risk", "rand"),
-    // The server opens the SQLite backend and the webhook dispatcher takes SqliteBackend /
-    // SqliteOutbox. To be removed by issue 14 item 2.
-    ("server.rs", "Sqlite"),
-    ("webhooks/dispatcher.rs", "Sqlite"),
-    // The outbox scanner decodes journal batches itself. To be removed by issue 14 item 1.
-    ("webhooks/scan.rs", "BatchBody"),
 ];
 
 fn workspace() -> PathBuf {

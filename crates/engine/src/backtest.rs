@@ -1,0 +1,192 @@
+//! The backtest: replays every risk decision journaled in a store against a candidate rule
+//! set and reports how the decisions would change (`iou backtest` prints it).
+//!
+//! Each journaled decision keeps the checkpoint input, the features and the model scores the
+//! live rules saw, and its time; the candidate decides again on exactly those with
+//! `risk::decide` (pure), so a candidate equal to the live rules reproduces every decision.
+//! The report: per checkpoint, a matrix of live outcome x candidate outcome; the decisions that
+//! changed; the reason codes the candidate gains and loses; and sample changed decisions.
+//! The journal holds no ground truth (no decision is labelled fraud or not), so the report
+//! cannot say whether a change is better: it says what changes.
+
+use std::collections::BTreeMap;
+
+use risk::{Outcome, RuleSet};
+use serde::Serialize;
+use store::Journal;
+
+use crate::error::EngineError;
+use crate::journal::Position;
+use crate::risk::RiskRecord;
+
+/// One checkpoint's decisions.
+#[derive(Debug, Default, Serialize)]
+pub struct CheckpointReport {
+    pub decisions: u64,
+    pub changed: u64,
+    /// live outcome -> candidate outcome -> count.
+    pub matrix: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
+}
+
+/// A decision as one rule set took it.
+#[derive(Debug, Serialize)]
+pub struct Side {
+    pub outcome: &'static str,
+    pub reasons: Vec<String>,
+    pub rules: String,
+}
+
+/// A changed decision.
+#[derive(Debug, Serialize)]
+pub struct Sample {
+    pub partition: u32,
+    pub seq: u64,
+    pub record: u32,
+    pub at: String,
+    pub checkpoint: &'static str,
+    pub customer: String,
+    pub live: Side,
+    pub candidate: Side,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub decisions: u64,
+    pub changed: u64,
+    pub checkpoints: BTreeMap<&'static str, CheckpointReport>,
+    /// Reason codes the candidate gives that the live rules did not (count of decisions).
+    pub reasons_gained: BTreeMap<String, u64>,
+    /// Reason codes the live rules gave that the candidate does not.
+    pub reasons_lost: BTreeMap<String, u64>,
+    pub samples: Vec<Sample>,
+    pub ground_truth: &'static str,
+}
+
+const NO_GROUND_TRUTH: &str = "none: the journal labels no decision as fraud or not, so this \
+    report shows what changes, not whether the change is better";
+
+pub fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Allow => "allow",
+        Outcome::Challenge(risk::ChallengeKind::Otp) => "challenge_otp",
+        Outcome::Challenge(risk::ChallengeKind::Liveness) => "challenge_liveness",
+        Outcome::Review => "review",
+        Outcome::Deny => "deny",
+    }
+}
+
+fn codes(reasons: &[risk::ReasonCode]) -> Vec<String> {
+    reasons.iter().map(|r| r.as_str().to_owned()).collect()
+}
+
+impl Report {
+    /// Decides `live` again with `candidate` and counts the result.
+    pub fn add(&mut self, candidate: &RuleSet, at: Position, at_us: i64, live: &RiskRecord, samples_max: usize) {
+        let now = risk::Timestamp::from_millis(at_us.div_euclid(1000));
+        let again = risk::decide(candidate, &live.input, &live.features, &live.models, now);
+        let checkpoint = live.input.checkpoint().name();
+        let (before, after) = (outcome_name(live.outcome), outcome_name(again.outcome));
+        let changed = live.outcome != again.outcome || live.reasons != again.reasons;
+        let entry = self.checkpoints.entry(checkpoint).or_default();
+        entry.decisions += 1;
+        *entry.matrix.entry(before).or_default().entry(after).or_default() += 1;
+        self.decisions += 1;
+        for code in again.reasons.iter().filter(|c| !live.reasons.contains(c)) {
+            *self.reasons_gained.entry(code.as_str().to_owned()).or_default() += 1;
+        }
+        for code in live.reasons.iter().filter(|c| !again.reasons.contains(c)) {
+            *self.reasons_lost.entry(code.as_str().to_owned()).or_default() += 1;
+        }
+        if !changed {
+            return;
+        }
+        entry.changed += 1;
+        self.changed += 1;
+        if self.samples.len() < samples_max {
+            let time = jiff::Timestamp::from_microsecond(at_us).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            self.samples.push(Sample {
+                partition: at.partition,
+                seq: at.seq,
+                record: at.index,
+                at: time.to_string(),
+                checkpoint,
+                customer: live.input.user.to_string(),
+                live: Side {
+                    outcome: before,
+                    reasons: codes(&live.reasons),
+                    rules: live.rules.to_string(),
+                },
+                candidate: Side {
+                    outcome: after,
+                    reasons: codes(&again.reasons),
+                    rules: again.rules_version.to_string(),
+                },
+            });
+        }
+    }
+
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "{} decisions replayed, {} changed (outcome or reasons)\n",
+            self.decisions, self.changed
+        );
+        for (checkpoint, report) in &self.checkpoints {
+            out.push_str(&format!(
+                "\n{checkpoint}: {} decisions, {} changed\n  live \\ candidate\n",
+                report.decisions, report.changed
+            ));
+            for (live, row) in &report.matrix {
+                let cells: Vec<String> = row.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+                out.push_str(&format!("  {live:<20} {}\n", cells.join(", ")));
+            }
+        }
+        let list = |m: &BTreeMap<String, u64>| {
+            if m.is_empty() {
+                "none".to_owned()
+            } else {
+                m.iter()
+                    .map(|(c, n)| format!("{c} ({n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        out.push_str(&format!("\nreason codes gained: {}\n", list(&self.reasons_gained)));
+        out.push_str(&format!("reason codes lost: {}\n", list(&self.reasons_lost)));
+        for s in &self.samples {
+            out.push_str(&format!(
+                "  {} {} customer {} ({}-{}-{}): {} {:?} -> {} {:?}\n",
+                s.at,
+                s.checkpoint,
+                s.customer,
+                s.partition,
+                s.seq,
+                s.record,
+                s.live.outcome,
+                s.live.reasons,
+                s.candidate.outcome,
+                s.candidate.reasons
+            ));
+        }
+        out.push_str(&format!("ground truth: {}\n", self.ground_truth));
+        out
+    }
+}
+
+/// Replays every journaled decision of the store's `journal` against `candidate`.
+pub fn replay(journal: &mut dyn Journal, candidate: &RuleSet, samples: usize) -> Result<Report, EngineError> {
+    let partitions = crate::journal::stored_partitions(journal)?
+        .ok_or_else(|| EngineError::Config("the store has no partition count".into()))?;
+    let mut report = Report {
+        ground_truth: NO_GROUND_TRUTH,
+        ..Report::default()
+    };
+    for partition in 0..partitions {
+        crate::journal::scan(journal, partition, 0, |at, record| {
+            if let Some(live) = &record.risk {
+                report.add(candidate, at, record.at_us, live, samples);
+            }
+            Ok::<_, EngineError>(())
+        })?;
+    }
+    Ok(report)
+}
