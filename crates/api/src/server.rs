@@ -41,7 +41,7 @@ pub enum ServeError {
     Engine(#[from] engine::EngineError),
     #[error("start-up: {0}")]
     Bootstrap(String),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("serving failed: {0}")]
     Io(#[from] std::io::Error),
