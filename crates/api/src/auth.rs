@@ -172,7 +172,11 @@ fn merchant(
             ApiError::unauthorized("bad_signature", "X-Signature does not sign this request").with_field("X-Signature"),
         );
     };
-    let signature_seen_before = state.replays().seen_before(merchant.id.0, &signature, seconds, now);
+    // Only reads are remembered: a POST's signed key is claimed system-wide, which already
+    // answers a resent POST with its stored reply (API.md), so remembering POST signatures
+    // would cost the hot path a map insert and up to the cap in memory for nothing.
+    let read = method == "GET" || method == "HEAD";
+    let signature_seen_before = read && state.replays().seen_before(merchant.id.0, &signature, seconds, now);
     Ok(Authenticated {
         principal: Principal::Merchant(merchant.id),
         signature_seen_before,

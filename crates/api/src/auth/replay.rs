@@ -1,9 +1,9 @@
-//! [`ReplayCache`]: the merchant signatures seen inside the timestamp window.
+//! [`ReplayCache`]: the signatures of merchant reads seen inside the timestamp window.
 //!
 //! A signature names one exact request (method, target, timestamp, idempotency key, body), so a
-//! signature seen twice is the same request sent twice. What a second sighting may do is decided
-//! by the caller (`call`): a POST is an idempotent retry, answered by its key's stored reply; a
-//! read is refused (`signature_replayed`).
+//! signature seen twice is the same request sent twice: a read seen twice is refused
+//! (`signature_replayed`). POST signatures are not recorded (`auth`): a resent POST is an
+//! idempotent retry, answered by its signed key's stored reply.
 //!
 //! Memory is bounded by the window: entries live in buckets of [`WINDOW_SECONDS`] by their
 //! timestamp, and a bucket is dropped once every timestamp in it is outside the window. At most
