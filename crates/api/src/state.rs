@@ -63,6 +63,11 @@ impl AppState {
         &self.0.clock
     }
 
+    /// Today's business date in the engine's zone (identity checks date ID numbers by it).
+    pub(crate) fn today(&self) -> jiff::civil::Date {
+        self.clock().now().to_zoned(self.engine().config().zone.clone()).date()
+    }
+
     pub fn product(&self) -> &Product {
         &self.0.product
     }

@@ -184,11 +184,7 @@ async fn keep_identity(
     let (true, false, Some(account)) = (verified, collision, decision.account) else {
         return Ok(());
     };
-    let today = state
-        .clock()
-        .now()
-        .to_zoned(state.engine().config().zone.clone())
-        .date();
+    let today = state.today();
     let parsed = (|| {
         let card = crate::step_up::VerifiedCard {
             name: identity::PersonName::parse(&input.name).ok()?,

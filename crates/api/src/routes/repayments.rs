@@ -103,18 +103,10 @@ fn started(applied: &Applied) -> Result<Funding, ApiError> {
     }
 }
 
-fn today(state: &AppState) -> jiff::civil::Date {
-    state
-        .clock()
-        .now()
-        .to_zoned(state.engine().config().zone.clone())
-        .date()
-}
-
 /// The customer's verified card; `404 account_not_found` for no customer, `409
 /// bank_card_not_on_file` for one without a card.
 pub async fn card_of(state: &AppState, id: AccountId) -> Result<identity::BankCard, ApiError> {
-    match verified_card(state.meta(), id, today(state)).await {
+    match verified_card(state.meta(), id, state.today()).await {
         Err(e) if e.code == "bank_card_not_on_file" => {
             crate::submit::account(state, id).await?;
             Err(e)

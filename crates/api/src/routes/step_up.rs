@@ -24,14 +24,6 @@ use crate::state::AppState;
 use crate::step_up::{Subject, kind_name, set_subject, subject};
 use crate::submit::{Audience, account, apply};
 
-fn today(state: &AppState) -> jiff::civil::Date {
-    state
-        .clock()
-        .now()
-        .to_zoned(state.engine().config().zone.clone())
-        .date()
-}
-
 fn provider_error(error: identity::ProviderError) -> ApiError {
     if error.is_try_later() {
         ApiError::unavailable(format!("the identity provider is unavailable: {error}"))
@@ -72,7 +64,7 @@ pub async fn start(State(state): State<AppState>, call: Call) -> Result<Response
     let body: StepUpBody = call.json()?;
     let idem = call.idem()?;
     once(&state, idem, async {
-        let who = subject(state.meta(), id, today(&state)).await?;
+        let who = subject(state.meta(), id, state.today()).await?;
         let edge = state.risk_edge();
         let now = state.clock().now();
         let (challenge, kind, provider) = match body.kind {
@@ -179,7 +171,7 @@ pub async fn verify(
                 })?;
                 let face = FaceImage::reference(text)
                     .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("face"))?;
-                let who = subject(state.meta(), id, today(&state)).await?;
+                let who = subject(state.meta(), id, state.today()).await?;
                 let Liveness { passed, .. } = edge
                     .providers
                     .liveness
@@ -322,14 +314,14 @@ pub async fn identity(State(state): State<AppState>, call: Call) -> Result<Respo
     let body: IdentityBody = call.json()?;
     let mobile = Mobile::parse(&body.mobile)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("mobile"))?;
-    let id_number = ResidentId::parse(&body.id_number, today(&state))
+    let id_number = ResidentId::parse(&body.id_number, state.today())
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("id_number"))?;
     account(&state, id).await?;
     let idem = call.idem()?;
     once(&state, idem, async {
         let card = match body.bank_card.as_deref() {
             Some(card) => Some(verify_card(&state, &body, card, &id_number).await?),
-            None => match subject(state.meta(), id, today(&state)).await {
+            None => match subject(state.meta(), id, state.today()).await {
                 Ok(old) if old.id_number == id_number => old.card,
                 _ => None,
             },
