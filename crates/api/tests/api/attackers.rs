@@ -25,6 +25,7 @@ struct Targets {
     case: String,
     merchant: String,
     application: String,
+    repayment: String,
 }
 
 /// A value for a request-body property, by name first, else by the schema's type.
@@ -95,6 +96,8 @@ fn fill(path: &str, targets: &Targets) -> String {
         .replace("{case_id}", &targets.case)
         .replace("{merchant_id}", &targets.merchant)
         .replace("{application_id}", &targets.application)
+        .replace("{repayment_id}", &targets.repayment)
+        .replace("{cash_out_id}", &targets.repayment)
         .replace("{seq}", "1")
         .replace("{challenge_id}", "1")
 }
@@ -114,6 +117,15 @@ async fn snapshot(t: &TestServer, customer: &Customer) -> Value {
 /// A victim with a captured purchase, an installment plan, a closed statement and an open
 /// (rejected later) case; returns the ids to aim at.
 async fn victim_world(t: &TestServer, shop: &Merchant, victim: &Customer) -> Targets {
+    t.card_on_file(victim).await;
+    let repayment = t
+        .post(
+            &victim.auth(),
+            &format!("/v1/customers/{}/repayments", victim.id),
+            json!({"amount_fen": 100}),
+        )
+        .await
+        .str("repayment_id");
     let purchase = t.pay(shop, victim, json!({"amount_fen": 30_000})).await;
     let txn = purchase.str("txn_id");
     let capture = t
@@ -158,6 +170,7 @@ async fn victim_world(t: &TestServer, shop: &Merchant, victim: &Customer) -> Tar
         case,
         merchant: shop.id.clone(),
         application: "1".into(),
+        repayment,
     }
 }
 
@@ -199,6 +212,35 @@ async fn a_customer_token_gets_nothing_from_any_route_aimed_at_another_customer(
         }
     }
     assert!(attacked.len() > 40, "only {} routes attacked", attacked.len());
+    // The attacker's own account with the victim's transactions, plans, statements, repayments:
+    // nothing of the victim's is reachable through one's own id either.
+    let own = Targets {
+        customer: attacker.id.clone(),
+        ..targets
+    };
+    let mut through_own = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        let Some(get) = operations.get("get") else { continue };
+        if !path.starts_with("/v1/customers/{customer_id}/")
+            || path.matches('{').count() < 2
+            || get.get("security").is_none()
+        {
+            continue;
+        }
+        let target = fill(path, &own);
+        let answer = t.get(&attacker.auth(), &target).await;
+        assert!(
+            [403, 404].contains(&answer.status),
+            "GET {target}: the victim's resource through the attacker's own id: {} {}",
+            answer.status,
+            answer.text
+        );
+        through_own += 1;
+    }
+    assert!(
+        through_own >= 5,
+        "only {through_own} routes tried through the attacker's own id"
+    );
     assert_eq!(snapshot(&t, &victim).await, before, "the victim's account changed");
     // And the store reopens on what it accepted.
     let mut t = t;
