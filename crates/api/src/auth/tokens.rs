@@ -138,8 +138,11 @@ impl CustomerTokens {
         }
     }
 
+    /// When a token issued or refreshed `now` expires, at the stored precision (whole
+    /// microseconds), so the answer shows exactly what is kept.
     fn expiry(&self, now: Timestamp) -> Result<Timestamp, ApiError> {
         now.checked_add(self.lifetime)
+            .map(engine::journal_time)
             .map_err(|_| ApiError::internal("token expiry out of range"))
     }
 
@@ -206,5 +209,19 @@ impl CustomerTokens {
             return Err(expired());
         }
         Ok(account)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expiry_is_kept_and_shown_at_whole_microseconds() {
+        let tokens = CustomerTokens::new(30);
+        let now: Timestamp = "2026-12-07T09:51:14.996179782Z".parse().unwrap();
+        let expires = tokens.expiry(now).unwrap();
+        assert_eq!(expires.to_string(), "2027-01-06T09:51:14.996179Z");
+        assert_eq!(Timestamp::from_microsecond(expires.as_microsecond()).unwrap(), expires);
     }
 }
