@@ -399,27 +399,14 @@ impl Engine {
             Some(a) => vec![partition_of(a, self.config.partitions)],
             None => (0..self.config.partitions).collect(),
         };
-        partitions
-            .into_iter()
-            .map(|p| {
-                let (reply, receiver) = oneshot::channel();
-                self.send(p, Msg::Cases { account, reply })?;
-                Ok(receiver)
-            })
-            .collect()
+        self.ask(partitions, |reply| Msg::Cases { account, reply })
     }
 
     /// Every partition's state in the canonical form [`crate::journal::verify`] rebuilds from
     /// the journal, after the requests queued before this call are durable. It copies every
     /// account: for tests and checks, not for the request path.
     pub fn states(&self) -> Result<Vec<oneshot::Receiver<crate::journal::PartitionState>>, SubmitError> {
-        (0..self.config.partitions)
-            .map(|p| {
-                let (reply, receiver) = oneshot::channel();
-                self.send(p, Msg::State { reply })?;
-                Ok(receiver)
-            })
-            .collect()
+        self.ask(0..self.config.partitions, |reply| Msg::State { reply })
     }
 
     /// Funding operations: the one with this id (`query` = `One`, asked of the partition the
@@ -440,11 +427,21 @@ impl Engine {
             }
             crate::funding::FundingQuery::Pending => (0..self.config.partitions).collect(),
         };
+        self.ask(partitions, |reply| Msg::Fundings { query, reply })
+    }
+
+    /// Sends each of `partitions` the message `msg` makes around a reply channel; the
+    /// receivers, in order.
+    fn ask<T>(
+        &self,
+        partitions: impl IntoIterator<Item = u32>,
+        msg: impl Fn(oneshot::Sender<T>) -> Msg,
+    ) -> Result<Vec<oneshot::Receiver<T>>, SubmitError> {
         partitions
             .into_iter()
             .map(|p| {
                 let (reply, receiver) = oneshot::channel();
-                self.send(p, Msg::Fundings { query, reply })?;
+                self.send(p, msg(reply))?;
                 Ok(receiver)
             })
             .collect()
