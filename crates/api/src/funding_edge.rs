@@ -288,6 +288,16 @@ async fn reconcile_one(state: &AppState, funding: Funding) -> Result<(), ApiErro
     };
     let next = match answer {
         Ok(next) => next,
+        // Only a debit the provider never saw is failed: nothing was taken. A payout it does
+        // not know stays pending for an operator: returning the money on a guess would pay
+        // twice if our call still reaches the provider late.
+        Err(FundingError::Unknown) if matches!(funding.kind, FundingKind::Payout) && stale(state, &funding) => {
+            tracing::error!(
+                funding = funding.id,
+                "a payout the provider does not know: left pending for an operator"
+            );
+            None
+        }
         Err(FundingError::Unknown) if stale(state, &funding) => Some(update(
             &funding,
             FundingStatus::Failed,
