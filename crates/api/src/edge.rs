@@ -1,44 +1,18 @@
-//! The HTTP edge: what stands between the network and the routes (API.md, "Limits").
+//! The domain edge: what the API adds around the engine for customers and merchants, each
+//! piece with its own state in `AppState`.
 //!
-//! - [`listen`]: the accept loop with the connection cap, the header and idle timeouts and the
-//!   graceful-shutdown deadline.
-//! - [`client`]: who the client is: the TCP peer, or `X-Forwarded-For` read from the right
-//!   only when the peer is a configured trusted proxy. Everything that needs the client's
-//!   address (the application rate limit, the risk input `Peer`, the auth-failure budget) asks
-//!   [`client::client_ip`].
-//! - [`auth_failures`]: a token bucket of authentication failures per source, and their log.
-//! - [`Edge`]: the part of all this the handlers share (in `AppState`).
-//!
-//! The webhook URL rules (no loopback, private or link-local targets) are `webhooks::target`'s.
+//! - [`codes`]: one-time payment codes (offline QR/NFC payments).
+//! - [`merchants`]: registered merchants and their signing secrets.
+//! - [`step_up`]: step-up through the identity providers (OTP, liveness), single-use tokens.
+//! - [`risk_input`]: the `risk` object of a request parsed into the engine's `RiskContext`.
+//! - [`risk`], [`rules_watch`]: the risk edge's options and providers, the rules folder loaded
+//!   and watched.
+//! - [`funding`]: payment and payout providers, driving and reconciling funding operations.
 
-pub mod auth_failures;
-pub mod client;
-pub mod listen;
-
-use std::sync::Arc;
-use std::time::Duration;
-
-use ipnet::IpNet;
-
-use crate::config::EdgeConfig;
-use crate::webhooks::target::TargetPolicy;
-
-/// What handlers need of the edge's configuration and state.
-#[derive(Debug)]
-pub struct Edge {
-    pub trusted_proxies: Vec<IpNet>,
-    pub body_timeout: Duration,
-    pub auth_failures: auth_failures::AuthFailures,
-    pub webhook_targets: Arc<TargetPolicy>,
-}
-
-impl Edge {
-    pub fn new(config: &EdgeConfig) -> Edge {
-        Edge {
-            trusted_proxies: config.trusted_proxies.clone(),
-            body_timeout: config.body_timeout,
-            auth_failures: auth_failures::AuthFailures::new(config.auth_failures_per_minute),
-            webhook_targets: Arc::new(TargetPolicy::system(config.allow_insecure_webhooks)),
-        }
-    }
-}
+pub mod codes;
+pub mod funding;
+pub mod merchants;
+pub mod risk;
+pub mod risk_input;
+pub mod rules_watch;
+pub mod step_up;

@@ -13,18 +13,25 @@
 //! `Config`) and the API sees it only through `store::Backend`. It is the only layer that draws randomness
 //! (secrets, tokens, payment codes); the time it reads is the engine's injected clock.
 //!
-//! Risk at the edge is here too: the `risk` object of payments and repayments parsed into the
-//! engine's `RiskContext` (`risk_input`), risk refusals with their reason codes (`risk_call`),
-//! step-up through the identity provider traits with single-use tokens (`step_up`), the
-//! monitoring, case and theft routes, the rules folder loaded and watched (`risk_edge`), and
-//! signed webhooks sent from the outbox the engine's outbox scanner fills by tailing the
-//! journal (the API words each notice as JSON, `webhooks`),
-//! only to public https endpoints (`webhooks::target`).
+//! Its source is laid out by responsibility:
 //!
-//! The HTTP edge (`edge`): the accept loop with a connection cap, header, body and idle
-//! timeouts and a shutdown deadline; the client's address (trusted proxies only); the
-//! authentication-failure budget per source. API.md's "Limits" section is its contract.
-//! The API never decides risk: the engine's partitions do.
+//! - `http/`: the HTTP layer. The network edge (`http::network`: the accept loop with a
+//!   connection cap, header, body and idle timeouts and a shutdown deadline, the client's
+//!   address from trusted proxies only, the authentication-failure budget; API.md's "Limits"),
+//!   authentication, the `Call` extractor, errors, input parsing, idempotency and `once`, the
+//!   one path to the engine (`http::submit`, risk refusals with their reason codes), the
+//!   routes, the router and the OpenAPI document.
+//! - `edge/`: what the API adds around the engine: one-time payment codes, merchants and their
+//!   secrets, step-up through the identity provider traits with single-use tokens, the `risk`
+//!   object parsed into the engine's `RiskContext`, the rules folder loaded and watched, and
+//!   the payment and payout providers with their reconciler.
+//! - `webhooks/`: signed webhooks sent from the outbox the engine's outbox scanner fills by
+//!   tailing the journal (the API words each notice as JSON), only to public https endpoints.
+//! - `simulation/`: simulation mode (below).
+//! - `state`, `server`, `config`: what handlers share, and starting and stopping it all.
+//!
+//! The API never decides risk: the engine's partitions do. No module imports another that
+//! imports it back (checked by the `iou` crate's tests).
 //!
 //! Simulation mode (`simulation`, off unless the operator starts the server with
 //! `Server::start_simulated` / `iou serve --simulation`): a hand-moved clock, the daily advance
@@ -35,43 +42,27 @@
 //! (the binary, the benchmark and the black-box tests use it); `serve(config)` runs it until a
 //! signal. API.md explains the signing scheme with a worked example.
 
-mod auth;
-mod call;
-mod codes;
 mod config;
 mod edge;
-mod error;
-mod funding_edge;
-mod idempotency;
-mod input;
-mod merchants;
+mod http;
 mod meta;
-mod once;
-mod openapi;
 mod random;
-mod risk_call;
-mod risk_edge;
-mod risk_input;
-mod routes;
-mod rules_watch;
 mod server;
 mod sharded;
 mod simulation;
 mod state;
-mod step_up;
-mod submit;
 mod webhooks;
 
-pub use auth::signature::sign;
-pub use auth::{Principal, Role};
 pub use config::{Config, EdgeConfig, IpNet, StoreChoice};
-pub use error::{ApiError, ErrorBody};
-pub use funding_edge::FundingOptions;
-pub use openapi::{ApiDoc, document as openapi_json};
-pub use risk_edge::{LIVENESS_THRESHOLD, RiskOptions, RulesOptions, simulated_providers};
-pub use routes::router;
+pub use edge::funding::providers::FundingOptions;
+pub use edge::risk::{LIVENESS_THRESHOLD, RiskOptions, RulesOptions, simulated_providers};
+pub use edge::step_up::Providers;
+pub use http::auth::signature::sign;
+pub use http::auth::{Principal, Role};
+pub use http::error::{ApiError, ErrorBody};
+pub use http::openapi::{ApiDoc, document as openapi_json};
+pub use http::router::router;
 pub use server::{ServeError, Server, serve};
 pub use state::AppState;
-pub use step_up::Providers;
 pub use webhooks::WebhookOptions;
 pub use webhooks::send::signature as webhook_signature;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use store::Journal;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 pub struct Meta {
     journal: Mutex<Box<dyn Journal>>,

@@ -1,7 +1,7 @@
 //! Randomness for secrets, tokens and payment codes, from the operating system. Only the shell
 //! draws random numbers; the credit core and the engine never do.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 fn bytes<const N: usize>() -> Result<[u8; N], ApiError> {
     let mut out = [0u8; N];

@@ -18,16 +18,16 @@ use jiff::Timestamp;
 use store::Backend;
 use tokio::task::JoinHandle;
 
-use crate::auth::tokens::{AdminToken, CustomerTokens};
-use crate::codes::PaymentCodes;
 use crate::config::Config;
-use crate::edge::Edge;
-use crate::edge::listen::Listening;
-use crate::merchants::Merchants;
+use crate::edge::codes::CodeContexts;
+use crate::edge::codes::PaymentCodes;
+use crate::edge::merchants::Merchants;
+use crate::edge::risk::{RiskEdge, RiskOptions, Watcher, load_rules, simulated_providers};
+use crate::http::auth::tokens::{AdminToken, CustomerTokens};
+use crate::http::network::Network;
+use crate::http::network::listen::Listening;
 use crate::meta::Meta;
-use crate::risk_edge::{RiskEdge, RiskOptions, Watcher, load_rules, simulated_providers};
-use crate::risk_input::CodeContexts;
-use crate::simulation::Simulation;
+use crate::simulation::mode::Simulation;
 use crate::state::{AppState, Inner};
 use crate::webhooks::Webhooks;
 use crate::webhooks::dispatcher::Dispatcher;
@@ -57,7 +57,7 @@ pub struct Server {
     sweeper: JoinHandle<()>,
     dispatcher: Dispatcher,
     watcher: Option<Watcher>,
-    /// Asks providers about pending funding operations (see `funding_edge`).
+    /// Asks providers about pending funding operations (see `edge::funding`).
     reconciler: JoinHandle<()>,
 }
 
@@ -89,7 +89,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
     let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
     let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
-    let restored = crate::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
+    let restored = crate::http::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
     Ok(Opened {
         engine,
@@ -160,7 +160,10 @@ impl Server {
         });
         let codes = Arc::new(PaymentCodes::default());
         let seed = crate::random::below(u64::MAX).map_err(|e| ServeError::Bootstrap(e.message))?;
-        let funding = Arc::new(crate::funding_edge::FundingEdge::new(&options.funding, seed));
+        let funding = Arc::new(crate::edge::funding::providers::FundingEdge::new(
+            &options.funding,
+            seed,
+        ));
         let state = AppState::new(Inner {
             product: opened.engine.config().product.clone(),
             engine: opened.engine,
@@ -174,13 +177,13 @@ impl Server {
             codes: codes.clone(),
             risk_edge: risk_edge.clone(),
             simulation,
-            edge: Arc::new(Edge::new(&config.edge)),
+            network: Arc::new(Network::new(&config.edge)),
             funding,
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;
         let addr = listener.local_addr()?;
-        let listening = Listening::start(listener, crate::routes::router(state.clone()), &config.edge);
+        let listening = Listening::start(listener, crate::http::router::router(state.clone()), &config.edge);
         let meta = state.meta().clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(10));
@@ -191,7 +194,7 @@ impl Server {
                 ticks += 1;
                 if ticks.is_multiple_of(360) {
                     let (meta, now_us) = (meta.clone(), now.as_microsecond());
-                    let pruned = tokio::task::spawn_blocking(move || crate::once::prune(&meta, now_us)).await;
+                    let pruned = tokio::task::spawn_blocking(move || crate::http::once::prune(&meta, now_us)).await;
                     if let Ok(Err(error)) = pruned {
                         tracing::warn!(%error, "pruning idempotency records failed");
                     }
@@ -201,7 +204,7 @@ impl Server {
                 risk_edge.code_contexts.sweep(now);
             }
         });
-        let reconciler = tokio::spawn(crate::funding_edge::reconcile(state.clone()));
+        let reconciler = tokio::spawn(crate::edge::funding::reconcile(state.clone()));
         tracing::info!(%addr, store = %config.store, "iou API listening");
         Ok(Server {
             addr,

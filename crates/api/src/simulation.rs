@@ -15,28 +15,26 @@
 //!
 //! Neither header has any effect on a server outside simulation mode.
 
+pub mod mode;
+pub mod routes;
+
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
-use engine::{ManualClock, Outcome, Reply, RiskRecord};
+use engine::{Outcome, Reply, RiskRecord};
 use risk::ChallengeKind;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
+use crate::simulation::mode::Simulation;
 use crate::state::AppState;
 
 /// The header carrying the engine's reply.
 pub const REPLY_HEADER: &str = "iou-sim-reply";
 /// The header asserting a passed step-up.
 pub const STEP_UP_HEADER: &str = "iou-sim-step-up";
-
-/// The mode's state: the manual clock the server runs on.
-#[derive(Debug)]
-pub struct Simulation {
-    pub clock: Arc<ManualClock>,
-}
 
 /// What one call of a simulation-mode server carries.
 #[derive(Debug, Default)]

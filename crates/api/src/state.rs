@@ -6,15 +6,15 @@ use std::sync::Arc;
 use credit::Product;
 use engine::{Clock, Engine};
 
-use crate::auth::replay::ReplayCache;
-use crate::auth::tokens::{AdminToken, CustomerTokens};
-use crate::codes::PaymentCodes;
-use crate::edge::Edge;
-use crate::merchants::Merchants;
+use crate::edge::codes::PaymentCodes;
+use crate::edge::merchants::Merchants;
+use crate::edge::risk::RiskEdge;
+use crate::http::auth::replay::ReplayCache;
+use crate::http::auth::tokens::{AdminToken, CustomerTokens};
+use crate::http::network::Network;
+use crate::http::once::running::Running;
 use crate::meta::Meta;
-use crate::once::Running;
-use crate::risk_edge::RiskEdge;
-use crate::simulation::Simulation;
+use crate::simulation::mode::Simulation;
 
 /// Cheap to clone: one shared allocation.
 #[derive(Clone)]
@@ -30,16 +30,16 @@ pub(crate) struct Inner {
     pub admin: AdminToken,
     /// Merchant signatures seen inside the timestamp window.
     pub replays: ReplayCache,
-    /// Calls under [`crate::once::once`] still running.
+    /// Calls under [`crate::http::once::once`] still running.
     pub running: Running,
     pub codes: Arc<PaymentCodes>,
     pub risk_edge: Arc<RiskEdge>,
     /// Simulation mode (a hand-moved clock and the `/v1/system/*` routes), if it is on.
     pub simulation: Option<Arc<Simulation>>,
     /// The HTTP edge's shared part (trusted proxies, auth failures, webhook target rules).
-    pub edge: Arc<Edge>,
+    pub network: Arc<Network>,
     /// The payment and payout providers and the callback secret.
-    pub funding: Arc<crate::funding_edge::FundingEdge>,
+    pub funding: Arc<crate::edge::funding::providers::FundingEdge>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -104,11 +104,11 @@ impl AppState {
         &self.0.risk_edge
     }
 
-    pub(crate) fn edge(&self) -> &Edge {
-        &self.0.edge
+    pub(crate) fn network(&self) -> &Network {
+        &self.0.network
     }
 
-    pub(crate) fn funding(&self) -> &crate::funding_edge::FundingEdge {
+    pub(crate) fn funding(&self) -> &crate::edge::funding::providers::FundingEdge {
         &self.0.funding
     }
 

@@ -28,8 +28,8 @@ use std::time::Duration;
 use credit::MerchantId;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
-use crate::merchants::Merchants;
+use crate::edge::merchants::Merchants;
+use crate::http::error::ApiError;
 use crate::meta::Meta;
 use crate::sharded::Sharded;
 

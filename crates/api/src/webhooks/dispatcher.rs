@@ -54,7 +54,7 @@ impl Dispatcher {
                 }
             })
             .map_err(|e| e.to_string())?;
-        let client = super::target::delivery_client(state.edge().webhook_targets.clone())?;
+        let client = super::target::delivery_client(state.network().webhook_targets.clone())?;
         let (shutdown, stopped) = oneshot::channel();
         let outbox = Arc::new(Mutex::new(send_outbox));
         let sender = tokio::spawn(send_loop(outbox, client, state, options, stopped));
@@ -161,7 +161,7 @@ async fn attempt(
     // resolver, which connects only to the addresses it checked.
     let url = reqwest::Url::parse(&hook.url).map_err(|e| format!("the webhook URL: {e}"))?;
     state
-        .edge()
+        .network()
         .webhook_targets
         .check_literal(&url)
         .map_err(|e| e.to_string())?;

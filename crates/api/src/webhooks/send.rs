@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use hmac::Mac;
 
-use crate::auth::signature::keyed;
+use crate::http::auth::signature::keyed;
 
 /// `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 pub fn signature(secret: &[u8], t: i64, body: &str) -> String {

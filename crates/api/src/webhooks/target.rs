@@ -24,7 +24,7 @@ use ipnet::IpNet;
 use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// The request field a webhook URL comes in.
 const FIELD: &str = "url";

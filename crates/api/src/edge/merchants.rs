@@ -1,0 +1,131 @@
+//! [`Merchants`]: registered merchants, their API secrets and the MACs keyed with them.
+//!
+//! A merchant is stored in the store's meta table as `merchant:<id>` (ids 1, 2, 3 ... in
+//! registration order), one JSON record holding its name, its secret (hex) and the hashes of the
+//! idempotency key and request that registered it. The secret is stored as it is: encryption at
+//! rest comes with the PII work of a later issue. Every merchant is loaded at start and kept in
+//! memory; the authorize path reads one shard of the map.
+//!
+//! Registration never reaches the engine: its route runs under `once` (the shared idempotency of
+//! such calls), which answers a retry with the stored answer, without the secret. The record
+//! also carries the key and request hashes, so a retry after a crash between this record and
+//! `once`'s finds the same merchant instead of making a second one. One registration runs at a
+//! time (they are rare operator calls).
+
+use std::sync::Arc;
+
+use credit::MerchantId;
+use serde::{Deserialize, Serialize};
+
+use crate::http::auth::signature::{HmacSha256, keyed};
+use crate::http::error::ApiError;
+use crate::http::idempotency::IdemKey;
+use crate::meta::Meta;
+use crate::sharded::Sharded;
+
+/// A registered merchant.
+#[derive(Debug)]
+pub struct Merchant {
+    pub id: MerchantId,
+    pub name: String,
+    pub secret: String,
+    pub mac: HmacSha256,
+}
+
+/// The meta record of a merchant.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Record {
+    name: String,
+    secret: String,
+    key: String,
+    request: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Merchants {
+    by_id: Sharded<MerchantId, Arc<Merchant>>,
+    by_key: Sharded<u128, (u128, MerchantId)>,
+    last_id: tokio::sync::Mutex<u64>,
+}
+
+/// The outcome of a registration.
+#[derive(Debug)]
+pub struct Registered {
+    pub merchant: Arc<Merchant>,
+    pub replayed: bool,
+}
+
+fn meta_key(id: u64) -> String {
+    format!("merchant:{id}")
+}
+
+impl Merchants {
+    /// Loads every merchant from the meta table (blocking; at start only).
+    pub fn load(meta: &Meta) -> Result<Merchants, String> {
+        let merchants = Merchants::default();
+        let mut id = 0;
+        while let Some(text) = meta.get_blocking(&meta_key(id + 1)).map_err(|e| e.to_string())? {
+            id += 1;
+            let record: Record = serde_json::from_str(&text).map_err(|e| format!("merchant {id}: {e}"))?;
+            let parse = |hex: &str| u128::from_str_radix(hex, 16).map_err(|e| format!("merchant {id}: {e}"));
+            let (key, request) = (parse(&record.key)?, parse(&record.request)?);
+            merchants.remember(MerchantId(id), record.name, record.secret, key, request);
+        }
+        *merchants.last_id.try_lock().map_err(|e| e.to_string())? = id;
+        Ok(merchants)
+    }
+
+    fn remember(&self, id: MerchantId, name: String, secret: String, key: u128, request: u128) -> Arc<Merchant> {
+        let mac = keyed(secret.as_bytes());
+        let merchant = Arc::new(Merchant { id, name, secret, mac });
+        self.by_id.insert(id, merchant.clone());
+        self.by_key.insert(key, (request, id));
+        merchant
+    }
+
+    pub fn get(&self, id: MerchantId) -> Option<Arc<Merchant>> {
+        self.by_id.get_cloned(&id)
+    }
+
+    /// Registers a merchant under an operator's idempotency key.
+    pub async fn register(&self, meta: &Arc<Meta>, name: String, idem: IdemKey) -> Result<Registered, ApiError> {
+        let mut last_id = self.last_id.lock().await;
+        if let Some((request, id)) = self.by_key.get_cloned(&idem.key) {
+            if request != idem.request {
+                return Err(key_reused());
+            }
+            let merchant = self
+                .get(id)
+                .ok_or_else(|| ApiError::internal("a registered merchant is missing"))?;
+            return Ok(Registered {
+                merchant,
+                replayed: true,
+            });
+        }
+        let id = *last_id + 1;
+        let secret = crate::random::hex_secret()?;
+        let record = Record {
+            name,
+            secret,
+            key: format!("{:032x}", idem.key),
+            request: format!("{:032x}", idem.request),
+        };
+        let text = serde_json::to_string(&record).map_err(|e| ApiError::internal(e.to_string()))?;
+        meta.set(meta_key(id), text).await?;
+        *last_id = id;
+        let merchant = self.remember(MerchantId(id), record.name, record.secret, idem.key, idem.request);
+        Ok(Registered {
+            merchant,
+            replayed: false,
+        })
+    }
+}
+
+pub fn key_reused() -> ApiError {
+    ApiError::conflict(
+        "idempotency_key_reused",
+        "this Idempotency-Key was used with a different request",
+    )
+    .with_field("Idempotency-Key")
+}

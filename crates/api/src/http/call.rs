@@ -1,0 +1,179 @@
+//! [`Call`]: the extractor every authenticated route takes. It reads the body (at most
+//! [`BODY_MAX_BYTES`], within the edge's body timeout), hashes it once, authenticates the
+//! caller (a source out of authentication tries is refused first, and every failure is
+//! counted and logged: `edge::auth_failures`), and for a mutating method reads the
+//! `Idempotency-Key`; handlers then parse the body and path parameters through it, so every
+//! rejection has the error shape.
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, RawPathParams, Request};
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::http::auth::{self, Principal};
+use crate::http::error::ApiError;
+use crate::http::idempotency::{self, IdemKey};
+use crate::http::input;
+use crate::state::AppState;
+
+/// The largest request body accepted.
+pub const BODY_MAX_BYTES: usize = 64 * 1024;
+
+/// An authenticated request.
+#[derive(Debug)]
+pub struct Call {
+    pub principal: Principal,
+    body: Bytes,
+    idem: Option<IdemKey>,
+    params: Vec<(String, String)>,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("bodies are at most {BODY_MAX_BYTES} bytes"),
+    )
+}
+
+/// Reads a body of at most [`BODY_MAX_BYTES`] that must arrive whole within `timeout`
+/// (`408 body_timeout`; no timer is armed when the body is already in).
+pub async fn read_body(headers: &axum::http::HeaderMap, body: Body, timeout: Duration) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > BODY_MAX_BYTES as u64) {
+        return Err(too_large());
+    }
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, BODY_MAX_BYTES)).await {
+        Ok(read) => read.map_err(|_| too_large()),
+        Err(_) => Err(ApiError::new(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!("the body did not arrive within {} ms", timeout.as_millis()),
+        )),
+    }
+}
+
+/// Authenticates, unless the caller's source is out of tries; counts and logs a failure
+/// (source, route and reason code: never the credentials).
+async fn authenticate(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body_sha256: &[u8; 32],
+) -> Result<auth::Authenticated, ApiError> {
+    let edge = state.network();
+    let source = crate::http::network::client::of(parts, &edge.trusted_proxies);
+    if let Some(ip) = source {
+        edge.auth_failures.check(ip)?;
+    }
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let method = parts.method.as_str();
+    let result = auth::authenticate(state, method, path_and_query, &parts.headers, body_sha256).await;
+    if let (Err(error), Some(ip)) = (&result, source)
+        && error.status == axum::http::StatusCode::UNAUTHORIZED
+    {
+        edge.auth_failures.failed(ip);
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or_else(|| parts.uri.path(), MatchedPath::as_str);
+        tracing::warn!(source = %ip, %method, route, reason = error.code, "authentication failed");
+    }
+    result
+}
+
+impl FromRequest<AppState> for Call {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Call, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let params = RawPathParams::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("invalid_id", "a path parameter is not valid UTF-8"))?;
+        let params = params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let body = read_body(&parts.headers, body, state.network().body_timeout).await?;
+        let body_sha256: [u8; 32] = Sha256::digest(&body).into();
+        let authenticated = authenticate(state, &parts, &body_sha256).await?;
+        let principal = authenticated.principal;
+        let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let method = parts.method.as_str();
+        let idem = if parts.method == Method::GET || parts.method == Method::HEAD {
+            None
+        } else {
+            let key = idempotency::key_hash(&parts.headers)?;
+            let request = idempotency::request_hash(method, path_and_query, &body_sha256);
+            Some(IdemKey {
+                scope: principal.scope(),
+                key,
+                request,
+            })
+        };
+        // A merchant signature seen before is the same request sent again: it signs the method,
+        // the target, the key and the body. A read is refused (a captured GET cannot be used to
+        // watch a payment); a POST goes on as the retry it is: its key, claimed system-wide,
+        // answers it with the stored reply, so it cannot have a second effect (API.md).
+        if authenticated.signature_seen_before && idem.is_none() {
+            return Err(auth::replayed());
+        }
+        Ok(Call {
+            principal,
+            body,
+            idem,
+            params,
+        })
+    }
+}
+
+impl Call {
+    /// The body as a DTO.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        input::parse_json(&self.body)
+    }
+
+    /// The idempotency key of a mutating call.
+    pub fn idem(&self) -> Result<IdemKey, ApiError> {
+        self.idem
+            .ok_or_else(|| ApiError::internal("a mutating route was routed as a read"))
+    }
+
+    /// A path parameter that is an id.
+    pub fn id(&self, name: &str) -> Result<u64, ApiError> {
+        let value = self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let value = value.ok_or_else(|| ApiError::internal(format!("route has no {name} parameter")))?;
+        input::parse_id(value, name)
+    }
+}
+
+/// Marks a response that holds a secret or a token as not to be cached anywhere.
+pub fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A JSON response; `replayed` adds `Idempotent-Replayed: true`.
+pub fn respond<T: Serialize>(status: axum::http::StatusCode, value: &T, replayed: bool) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => {
+            let mut response = (status, bytes).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            );
+            if replayed {
+                headers.insert("idempotent-replayed", header::HeaderValue::from_static("true"));
+            }
+            response
+        }
+        Err(error) => ApiError::internal(format!("response did not serialize: {error}")).into_response(),
+    }
+}

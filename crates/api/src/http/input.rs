@@ -1,0 +1,233 @@
+//! Parsing request input at the edge: JSON bodies into DTOs (every serde failure becomes the
+//! error shape with the field at fault), and raw values into domain types (amounts, ids, plan
+//! choices). Handlers only ever see parsed values.
+
+use std::fmt;
+
+use credit::{PlanChoice, Product};
+use money::Amount;
+use money::schedule::Method;
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde_json::error::Category;
+use utoipa::ToSchema;
+
+use crate::http::error::ApiError;
+
+/// Marks serde errors raised by [`FenInput`], so they get the `invalid_amount` code.
+const AMOUNT_MARK: &str = "amount must be a whole number of fen";
+
+/// Parses a JSON body. An empty body reads as `{}` (calls without fields may send nothing).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    // serde also reads a struct from an array (`[]` would be an empty body): only objects.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request("bad_json", "the body must be a JSON object"));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(classify)?;
+    deserializer.end().map_err(|e| bad_json(&e))?;
+    Ok(value)
+}
+
+fn bad_json(error: &serde_json::Error) -> ApiError {
+    ApiError::bad_request("bad_json", format!("the body is not valid JSON: {error}"))
+}
+
+/// serde's message without its " at line 1 column 9" suffix.
+fn message_of(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// The name between the first pair of backticks in a serde message.
+fn quoted(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() || path == "." {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+fn classify(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    if inner.classify() != Category::Data {
+        return bad_json(&inner);
+    }
+    let message = message_of(&inner);
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let name = quoted(rest).unwrap_or_default();
+        // The path may already end at the unknown field.
+        let field = if path.ends_with(name) {
+            path.clone()
+        } else {
+            join(&path, name)
+        };
+        return ApiError::bad_request("unknown_field", message).with_field(field);
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        let field = join(&path, quoted(rest).unwrap_or_default());
+        return ApiError::bad_request("missing_field", message).with_field(field);
+    }
+    if path.is_empty() || path == "." {
+        return ApiError::bad_request("bad_json", format!("the body must be a JSON object: {message}"));
+    }
+    if message.contains(AMOUNT_MARK) {
+        return ApiError::bad_request("invalid_amount", message).with_field(path);
+    }
+    ApiError::bad_request("invalid_field", message).with_field(path)
+}
+
+/// An amount of fen as sent: any JSON integer that fits i64. [`FenInput::parse`] checks the
+/// product's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ToSchema)]
+#[schema(value_type = i64, minimum = 1, example = 12999)]
+pub struct FenInput(i64);
+
+impl<'de> Deserialize<'de> for FenInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<FenInput, D::Error> {
+        struct Fen;
+        impl Visitor<'_> for Fen {
+            type Value = FenInput;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer number of fen")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<FenInput, E> {
+                Ok(FenInput(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<FenInput, E> {
+                i64::try_from(v)
+                    .map(FenInput)
+                    .map_err(|_| E::custom(format!("{AMOUNT_MARK}: {v} is too large")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<FenInput, E> {
+                Err(E::custom(format!("{AMOUNT_MARK}: {v} is not an integer in range")))
+            }
+        }
+        deserializer.deserialize_any(Fen)
+    }
+}
+
+impl FenInput {
+    /// Whether 0 was sent (the few fields where zero means something check this first).
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The amount, if it is 1 fen to the product's largest amount.
+    pub fn parse(self, product: &Product, field: &str) -> Result<Amount, ApiError> {
+        if self.0 < 1 || self.0 > product.amount_max.fen() {
+            let max = product.amount_max.fen();
+            return Err(ApiError::bad_request(
+                "invalid_amount",
+                format!("{field} must be 1 to {max} fen, got {}", self.0),
+            )
+            .with_field(field));
+        }
+        Ok(Amount::from_fen(self.0))
+    }
+}
+
+/// Parses an id sent as a string of digits (path parameters and body fields alike).
+pub fn parse_id(text: &str, field: &str) -> Result<u64, ApiError> {
+    let invalid =
+        || ApiError::bad_request("invalid_id", format!("{field} must be a string of digits")).with_field(field);
+    if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    text.parse().map_err(|_| invalid())
+}
+
+/// A plan method as the API spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MethodDto {
+    FlatFee,
+    Annuity,
+    EqualPrincipal,
+}
+
+impl From<MethodDto> for Method {
+    fn from(m: MethodDto) -> Method {
+        match m {
+            MethodDto::FlatFee => Method::FlatFee,
+            MethodDto::Annuity => Method::Annuity,
+            MethodDto::EqualPrincipal => Method::EqualPrincipal,
+        }
+    }
+}
+
+impl From<Method> for MethodDto {
+    fn from(m: Method) -> MethodDto {
+        match m {
+            Method::FlatFee => MethodDto::FlatFee,
+            Method::Annuity => MethodDto::Annuity,
+            Method::EqualPrincipal => MethodDto::EqualPrincipal,
+        }
+    }
+}
+
+/// Installments chosen with a purchase or for a bill.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    /// One of the offered terms (3, 6, 12 or 24 by default).
+    #[schema(example = 6)]
+    pub periods: u32,
+    pub method: MethodDto,
+    /// A campaign rate. No merchant is configured for campaign rates yet: any value is refused
+    /// with `campaign_rate_not_allowed`.
+    pub rate: Option<String>,
+}
+
+impl PlanBody {
+    /// The plan choice at the product's default rate for the term.
+    pub fn parse(&self, product: &Product, prefix: &str) -> Result<PlanChoice, ApiError> {
+        if self.rate.is_some() {
+            return Err(ApiError::unprocessable(
+                "campaign_rate_not_allowed",
+                "campaign rates are not configured for any merchant yet: omit rate to use the product's rate",
+            )
+            .with_field(join(prefix, "rate")));
+        }
+        if !product.offers_term(self.periods) {
+            let offered = &product.terms;
+            return Err(
+                ApiError::unprocessable("term_not_offered", format!("periods must be one of {offered:?}"))
+                    .with_field(join(prefix, "periods")),
+            );
+        }
+        Ok(PlanChoice {
+            periods: self.periods,
+            method: self.method.into(),
+            rate: None,
+        })
+    }
+}
+
+/// A short free text (names, references): 1 to `max` characters, no control characters.
+pub fn parse_text(text: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let count = text.chars().count();
+    if count == 0 || count > max || text.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            format!("{field} must be 1 to {max} characters without control characters"),
+        )
+        .with_field(field));
+    }
+    Ok(text.to_owned())
+}

@@ -1,0 +1,190 @@
+//! The OpenAPI document: every route's `#[utoipa::path]` gathered into [`ApiDoc`], the security
+//! schemes, and the pretty JSON that `GET /openapi.json` serves and the repository's
+//! `openapi.json` holds (a test keeps the two equal).
+
+use std::sync::OnceLock;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::http::error::ErrorBody;
+use crate::http::routes::applications::{self, operator as applications_operator};
+use crate::http::routes::{
+    cases, checkpoints, customers, exemptions, identity, monitoring, operator, payments, payouts, plan_options, plans,
+    provider_callbacks, repayments, risk, statements, step_up, system, theft, tokens,
+};
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "iou API", description = include_str!("openapi.md")),
+    paths(
+        system::healthz,
+        serve,
+        crate::simulation::routes::clock,
+        crate::simulation::routes::advance,
+        crate::simulation::routes::account_record,
+        operator::register_merchant,
+        customers::open,
+        customers::get,
+        customers::payment_code,
+        customers::link,
+        checkpoints::checkpoint,
+        checkpoints::credit_profile,
+        exemptions::exempt,
+        operator::limit,
+        operator::temporary_limit,
+        operator::freeze,
+        operator::unfreeze,
+        statements::list,
+        statements::one,
+        statements::install,
+        plans::list,
+        plans::one,
+        plans::quote,
+        plans::payoff,
+        repayments::repay,
+        repayments::get_repayment,
+        repayments::offline_repay,
+        payouts::cash_out,
+        payouts::get_cash_out,
+        provider_callbacks::payments,
+        provider_callbacks::payouts,
+        plan_options::plan_options,
+        payments::authorize,
+        payments::get,
+        payments::capture,
+        payments::void,
+        payments::refund,
+        monitoring::delivery,
+        monitoring::address_change,
+        monitoring::set_webhook,
+        monitoring::get_webhook,
+        risk::rules,
+        risk::list_fraud,
+        cases::cases,
+        cases::case,
+        cases::resolve,
+        step_up::start,
+        step_up::verify,
+        identity::identity,
+        theft::theft_report,
+        theft::own_cases,
+        tokens::rotate,
+        tokens::refresh,
+        applications::apply,
+        applications::list,
+        applications::one,
+        applications_operator::approve,
+        applications_operator::decline,
+        applications_operator::limit_review,
+        applications_operator::temporary_limit_request,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Security, &IdempotencyKeys),
+    tags(
+        (name = "payments", description = "Merchants: authorize, capture, void, refund."),
+        (name = "customers", description = "Credit lines, balances, payment codes, merchant links."),
+        (name = "statements", description = "Statements and bill installments."),
+        (name = "plans", description = "Installment options and plans, early payoff."),
+        (name = "repayments", description = "Repayments (debits of the verified bank card, offline records) and credit balance cash-outs (payouts)."),
+        (name = "providers", description = "Signed callbacks of the payment and payout providers."),
+        (name = "operator", description = "Merchant registration and credit line management."),
+        (name = "risk", description = "Rules, fraud lists, cases, step-up, theft reports."),
+        (name = "applications", description = "Credit applications, the review queue, limit reviews and temporary limits."),
+        (name = "system", description = "Health, this document, and simulation mode's clock, daily advance and account records."),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("A customer's token or the operator's admin token."))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+        let signature = ApiKeyValue::with_description(
+            "X-Signature",
+            "hex(HMAC-SHA256(secret, \"iou-v2\" \\n METHOD \\n PATH_AND_QUERY \\n TIMESTAMP \\n IDEMPOTENCY_KEY \\n \
+             hex(SHA256(body)))), sent with X-Merchant-Id and X-Timestamp (unix seconds, within 300 s); \
+             IDEMPOTENCY_KEY is the Idempotency-Key header as sent (empty without one). A signature is \
+             usable once: see API.md.",
+        );
+        components.add_security_scheme("merchant_signature", SecurityScheme::ApiKey(ApiKey::Header(signature)));
+    }
+}
+
+/// One definition of the `Idempotency-Key` header (`#/components/parameters/IdempotencyKey`):
+/// 1 to 255 visible ASCII characters. Routes declare `("Idempotency-Key" = String, Header)`;
+/// this replaces each with a reference to the shared definition.
+struct IdempotencyKeys;
+
+const IDEMPOTENCY_KEY_REF: &str = "#/components/parameters/IdempotencyKey";
+
+impl Modify for IdempotencyKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{Ref, RefOr, Required};
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(255))
+            .pattern(Some(r"^[\x21-\x7E]{1,255}$"))
+            .build();
+        let parameter = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some(
+                "1 to 255 visible ASCII characters, scoped to the caller and kept 24 hours. The same key \
+                 and request replay the stored answer (Idempotent-Replayed: true); the same key with \
+                 another request, on any route, is a 409 idempotency_key_reused.",
+            ))
+            .schema(Some(schema))
+            .build();
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .parameters
+            .insert("IdempotencyKey".to_owned(), RefOr::T(parameter));
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
+                .into_iter()
+                .flatten()
+            {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let is_key = matches!(parameter, RefOr::T(p) if p.name == "Idempotency-Key"
+                        && p.parameter_in == ParameterIn::Header);
+                    if is_key {
+                        *parameter = RefOr::Ref(Ref::new(IDEMPOTENCY_KEY_REF));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The document as pretty JSON with a final newline, built once.
+pub fn document() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut text = ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        text.push('\n');
+        text
+    })
+}
+
+/// This API's OpenAPI document.
+#[utoipa::path(operation_id = "openapi", get, path = "/openapi.json", tag = "system",
+    responses((status = 200, description = "the OpenAPI document", content_type = "application/json")))]
+pub async fn serve() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], document()).into_response()
+}

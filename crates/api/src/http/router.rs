@@ -1,0 +1,133 @@
+//! The router: every route, the error-shaped fallbacks, the layer that turns a panic into a
+//! 500 with the error shape (it must never happen: a test sends garbage to every route), and
+//! `Cache-Control: no-store` on every response (tokens, secrets and account data must not be
+//! kept by a browser or a proxy cache; one rule for all is simpler than knowing which hold one).
+
+use std::any::Any;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::http::error::ApiError;
+use crate::http::routes::{
+    applications, checkpoints, customers, exemptions, operator, payments, payouts, plan_options, plans,
+    provider_callbacks, repayments, risk, statements, system, theft, tokens,
+};
+use crate::state::AppState;
+
+/// The API's routes over `state`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/openapi.json", get(crate::http::openapi::serve))
+        .route("/v1/system/clock", post(crate::simulation::routes::clock))
+        .route("/v1/system/advance", post(crate::simulation::routes::advance))
+        .route(
+            "/v1/system/accounts/{customer_id}",
+            get(crate::simulation::routes::account_record),
+        )
+        .route("/docs", get(system::docs))
+        .route("/v1/merchants", post(operator::register_merchant))
+        .route("/v1/customers", post(customers::open))
+        .route("/v1/customers/{customer_id}", get(customers::get))
+        .route(
+            "/v1/customers/{customer_id}/payment-codes",
+            post(customers::payment_code),
+        )
+        .route("/v1/customers/{customer_id}/links", post(customers::link))
+        .route("/v1/customers/{customer_id}/checkpoints", post(checkpoints::checkpoint))
+        .route("/v1/customers/{customer_id}/fraud-exemptions", post(exemptions::exempt))
+        .route(
+            "/v1/customers/{customer_id}/credit-profile",
+            post(checkpoints::credit_profile),
+        )
+        .route("/v1/customers/{customer_id}/limit", post(operator::limit))
+        .route(
+            "/v1/customers/{customer_id}/temporary-limit",
+            post(operator::temporary_limit),
+        )
+        .route("/v1/customers/{customer_id}/freeze", post(operator::freeze))
+        .route("/v1/customers/{customer_id}/unfreeze", post(theft::unfreeze))
+        .route("/v1/customers/{customer_id}/token/rotate", post(tokens::rotate))
+        .route("/v1/customers/{customer_id}/token/refresh", post(tokens::refresh))
+        .route("/v1/customers/{customer_id}/statements", get(statements::list))
+        .route("/v1/customers/{customer_id}/statements/{seq}", get(statements::one))
+        .route(
+            "/v1/customers/{customer_id}/statements/{seq}/installments",
+            post(statements::install),
+        )
+        .route("/v1/customers/{customer_id}/plans", get(plans::list))
+        .route("/v1/customers/{customer_id}/plans/{plan_id}", get(plans::one))
+        .route(
+            "/v1/customers/{customer_id}/plans/{plan_id}/payoff-quote",
+            get(plans::quote),
+        )
+        .route(
+            "/v1/customers/{customer_id}/plans/{plan_id}/payoff",
+            post(plans::payoff),
+        )
+        .route("/v1/customers/{customer_id}/repayments", post(repayments::repay))
+        .route(
+            "/v1/customers/{customer_id}/repayments/{repayment_id}",
+            get(repayments::get_repayment),
+        )
+        .route(
+            "/v1/customers/{customer_id}/offline-repayments",
+            post(repayments::offline_repay),
+        )
+        .route("/v1/customers/{customer_id}/cash-outs", post(payouts::cash_out))
+        .route(
+            "/v1/customers/{customer_id}/cash-outs/{cash_out_id}",
+            get(payouts::get_cash_out),
+        )
+        .route("/v1/providers/payments/callback", post(provider_callbacks::payments))
+        .route("/v1/providers/payouts/callback", post(provider_callbacks::payouts))
+        .route("/v1/plan-options", get(plan_options::plan_options))
+        .route("/v1/payments", post(payments::authorize))
+        .route("/v1/payments/{txn_id}", get(payments::get))
+        .route("/v1/payments/{txn_id}/capture", post(payments::capture))
+        .route("/v1/payments/{txn_id}/void", post(payments::void))
+        .route("/v1/payments/{txn_id}/refunds", post(payments::refund))
+        .merge(applications::routes(&state))
+        .merge(risk::routes())
+        .fallback(system::not_found)
+        .method_not_allowed_fallback(system::method_not_allowed)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::simulation::layer,
+        ))
+        .with_state(state)
+}
+
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    ApiError::internal(format!("handler panicked: {what}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_panic_becomes_a_500_with_the_error_shape() {
+        let response = super::panic_response(Box::new("boom"));
+        assert_eq!(response.status(), 500);
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {"code": "internal", "message": "internal error", "field": null}})
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! The handlers, one module per resource; [`crate::http::router`] puts them together.
+
+pub mod applications;
+pub mod cases;
+pub mod checkpoints;
+pub mod customers;
+pub mod exemptions;
+pub mod identity;
+pub mod monitoring;
+pub mod operator;
+pub mod payments;
+pub mod payouts;
+pub mod plan_options;
+pub mod plans;
+pub mod provider_callbacks;
+pub mod repayments;
+pub mod risk;
+pub mod statements;
+pub mod step_up;
+pub mod system;
+pub mod theft;
+pub mod tokens;

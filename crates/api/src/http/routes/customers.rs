@@ -1,0 +1,310 @@
+//! Customers: opening a credit line (operator), balances, one-time payment codes and links to
+//! online merchants (the customer).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use credit::{AccountId, BalancesView, Command, MerchantId};
+use engine::{Op, Request};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::http::call::{Call, respond};
+use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::input::{FenInput, parse_id};
+use crate::http::submit::{Audience, account, apply};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCustomerBody {
+    /// The limit; 0 opens a line that cannot be used until a limit is set (e.g. while an
+    /// application is decided elsewhere).
+    pub limit_fen: FenInput,
+    /// The customer's id (digits, 1 to 2^53 - 1), for a line migrated or decided elsewhere that
+    /// keeps its id; without it the id is derived from the Idempotency-Key. An id in use is
+    /// refused with `account_exists`.
+    pub customer_id: Option<String>,
+    /// The day of the month statements close (1 to 28).
+    #[schema(minimum = 1, maximum = 28, example = 5)]
+    pub billing_day: u8,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenCustomerResponse {
+    pub customer_id: String,
+    /// The customer's bearer token, shown this once: only its hash is stored. A retry of this
+    /// call (same key, same body) gets the stored answer with `token: null` and
+    /// `token_issued: false`: it never issues a second token nor touches the first. A lost
+    /// token is replaced by `POST /v1/customers/{id}/token/rotate`.
+    pub token: Option<String>,
+    /// Whether this answer issued `token`.
+    pub token_issued: bool,
+    /// When the token expires (RFC 3339); `null` when no token was issued.
+    pub token_expires_at: Option<String>,
+    pub limit_fen: i64,
+    pub billing_day: u8,
+    pub first_statement: String,
+}
+
+/// Open a customer's credit line (operator).
+#[utoipa::path(operation_id = "open_customer", post, path = "/v1/customers", tag = "customers", request_body = OpenCustomerBody,
+    params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 201, description = "success", body = OpenCustomerResponse), Refusals, Unavailable))]
+pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let idem = call.idem()?;
+    let body: OpenCustomerBody = call.json()?;
+    let limit = if body.limit_fen.is_zero() {
+        money::Amount::ZERO
+    } else {
+        body.limit_fen.parse(state.product(), "limit_fen")?
+    };
+    if !(1..=28).contains(&body.billing_day) {
+        return Err(ApiError::bad_request("invalid_field", "billing_day must be 1 to 28").with_field("billing_day"));
+    }
+    // The account id comes from the key, so a retry opens nothing new and gets the stored
+    // reply. Ids stay below 2^53 so any JSON reader could hold them as numbers.
+    let account = match &body.customer_id {
+        Some(text) => {
+            let id = parse_id(text, "customer_id")?;
+            if !(1..1 << 53).contains(&id) {
+                return Err(
+                    ApiError::bad_request("invalid_id", "customer_id must be 1 to 2^53 - 1").with_field("customer_id")
+                );
+            }
+            AccountId(id)
+        }
+        None => AccountId((idem.derive("account") >> 11).max(1)),
+    };
+    let command = Command::OpenAccount {
+        account,
+        limit,
+        billing_day: body.billing_day,
+    };
+    let applied = apply(&state, Request::Credit(command), idem, Audience::Account, None).await?;
+    let first_statement = applied.events.iter().find_map(|e| match e {
+        credit::Event::AccountOpened { first_statement, .. } => Some(first_statement.to_string()),
+        _ => None,
+    });
+    // A replay (the engine's stored reply) issues nothing: the first answer's token stays the
+    // only one. Only its hash is stored, so the replay cannot show it again.
+    let issued = if applied.replayed {
+        None
+    } else {
+        Some(state.tokens().issue(state.meta(), account, state.clock().now()).await?)
+    };
+    let response = OpenCustomerResponse {
+        customer_id: account.to_string(),
+        token_issued: issued.is_some(),
+        token_expires_at: issued.as_ref().map(|i| i.expires_at.to_string()),
+        token: issued.map(|i| i.token),
+        limit_fen: limit.fen(),
+        billing_day: body.billing_day,
+        first_statement: first_statement.unwrap_or_default(),
+    };
+    Ok(crate::http::call::no_store(respond(
+        StatusCode::CREATED,
+        &response,
+        applied.replayed,
+    )))
+}
+
+/// A customer's balances as of today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalancesResponse {
+    pub customer_id: String,
+    pub limit_fen: i64,
+    pub temporary_limit_fen: i64,
+    pub available_fen: i64,
+    pub held_fen: i64,
+    pub principal_billed_fen: i64,
+    pub principal_unbilled_fen: i64,
+    pub fees_fen: i64,
+    pub interest_fen: i64,
+    pub penalties_fen: i64,
+    /// Everything billed and unpaid.
+    pub billed_fen: i64,
+    pub credit_balance_fen: i64,
+    pub accrued_interest_fen: i64,
+    pub accrued_penalties_fen: i64,
+    pub minimum_unpaid_fen: i64,
+    pub past_due_fen: i64,
+    pub dpd: u32,
+    /// `current`, `grace`, `M1`, `M2`, `M3`, `M3+` or `charged_off`.
+    pub bucket: String,
+    pub next_due_date: Option<String>,
+    pub next_statement: String,
+    /// Why the account is frozen, if it is.
+    pub frozen: Option<String>,
+    pub charged_off_on: Option<String>,
+    /// The price tier the line was approved at (lines opened through an application); `null`
+    /// for a line an operator opened, which pays the product's default rates.
+    pub price_tier: Option<PriceTierResponse>,
+}
+
+/// A line's price tier: the installment fee per period its plans are charged unless a campaign
+/// rate applies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PriceTierResponse {
+    #[schema(example = "A")]
+    pub name: String,
+    /// Installment fee per period, parts per million of the plan's principal.
+    #[schema(example = 3000)]
+    pub fee_rate_ppm: u32,
+}
+
+impl PriceTierResponse {
+    pub fn of(pricing: &engine::Pricing) -> PriceTierResponse {
+        PriceTierResponse {
+            name: pricing.tier.as_str().to_owned(),
+            fee_rate_ppm: pricing.fee_rate.ppm(),
+        }
+    }
+}
+
+fn balances(account: AccountId, b: &BalancesView, pricing: Option<&engine::Pricing>) -> BalancesResponse {
+    BalancesResponse {
+        customer_id: account.to_string(),
+        limit_fen: b.limit.fen(),
+        temporary_limit_fen: b.temporary_limit.fen(),
+        available_fen: b.available.fen(),
+        held_fen: b.held.fen(),
+        principal_billed_fen: b.principal_billed.fen(),
+        principal_unbilled_fen: b.principal_unbilled.fen(),
+        fees_fen: b.fees.fen(),
+        interest_fen: b.interest.fen(),
+        penalties_fen: b.penalties.fen(),
+        billed_fen: b.billed.fen(),
+        credit_balance_fen: b.credit_balance.fen(),
+        accrued_interest_fen: b.accrued_interest.fen(),
+        accrued_penalties_fen: b.accrued_penalties.fen(),
+        minimum_unpaid_fen: b.minimum_unpaid.fen(),
+        past_due_fen: b.past_due.fen(),
+        dpd: b.dpd,
+        bucket: b.bucket.as_str().to_owned(),
+        next_due_date: b.next_due_date.map(|d| d.to_string()),
+        next_statement: b.next_statement.to_string(),
+        frozen: b
+            .frozen
+            .map(|r| crate::http::routes::operator::reason_name(r).to_owned()),
+        charged_off_on: b.charged_off_on.map(|d| d.to_string()),
+        price_tier: pricing.map(PriceTierResponse::of),
+    }
+}
+
+/// The customer id of a `/v1/customers/{customer_id}/...` route, checked against the caller.
+pub fn customer_of(call: &Call) -> Result<AccountId, ApiError> {
+    let account = AccountId(call.id("customer_id")?);
+    call.principal.may_act_for(account)?;
+    Ok(account)
+}
+
+/// Read a customer's balances (the customer or an operator).
+#[utoipa::path(operation_id = "get_customer", get, path = "/v1/customers/{customer_id}", tag = "customers",
+    params(("customer_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "success", body = BalancesResponse), Refusals))]
+pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let id = customer_of(&call)?;
+    let account = account(&state, id).await?;
+    let profile = crate::http::submit::credit_profile(&state, id).await?;
+    let pricing = profile.and_then(|p| p.pricing);
+    Ok(respond(
+        StatusCode::OK,
+        &balances(id, &account.balances(state.product()), pricing.as_ref()),
+        false,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentCodeResponse {
+    /// 18 digits, shown as a QR code; single use.
+    #[schema(example = "283749102938475610")]
+    pub payment_code: String,
+    /// RFC 3339; about a minute after issue.
+    pub expires_at: String,
+}
+
+/// Get a one-time payment code (the customer). Codes live in the server's memory only: after a
+/// restart the app asks for a fresh one. The optional `risk` object (device, location, a
+/// step-up token) is kept with the code for the payment's risk decision.
+#[utoipa::path(operation_id = "issue_payment_code", post, path = "/v1/customers/{customer_id}/payment-codes", tag = "customers",
+    request_body = crate::edge::risk_input::PaymentCodeBody,
+    params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 201, description = "success", body = PaymentCodeResponse), Refusals))]
+pub async fn payment_code(
+    State(state): State<AppState>,
+    crate::edge::risk_input::Peer(peer): crate::edge::risk_input::Peer,
+    call: Call,
+) -> Result<Response, ApiError> {
+    let id = AccountId(call.id("customer_id")?);
+    call.principal.customer_self(id)?;
+    let idem = call.idem()?;
+    let body: crate::edge::risk_input::PaymentCodeBody = call.json()?;
+    // The account must exist and may be frozen: a frozen account's code is declined at
+    // authorization like any purchase.
+    account(&state, id).await?;
+    // Claimed system-wide like every key (the code and its answer are kept in memory by
+    // `codes`, which answers a retry); a key used for another request is a conflict.
+    let claims = state.engine().keys();
+    if claims.claim(&idem.engine(), state.clock().now().as_microsecond()) == engine::Claim::Conflict {
+        return Err(crate::edge::merchants::key_reused());
+    }
+    let context = body.context(&state, peer, id, idem)?;
+    let (issued, replayed) = state.codes().issue(id, idem, state.clock().now())?;
+    if let Some(context) = context {
+        let forget_at = issued.expires_at + jiff::SignedDuration::from_secs(crate::edge::codes::SPENT_KEPT_SECONDS);
+        state
+            .risk_edge()
+            .code_contexts
+            .remember(issued.code, context, forget_at);
+    }
+    let response = PaymentCodeResponse {
+        payment_code: issued.code.to_string(),
+        expires_at: issued.expires_at.to_string(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, replayed))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    pub merchant_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkResponse {
+    pub link_id: String,
+    pub merchant_id: String,
+}
+
+/// Link the account to an online merchant (the customer), who then authorizes with the link.
+#[utoipa::path(operation_id = "link_merchant", post, path = "/v1/customers/{customer_id}/links", tag = "customers", request_body = LinkBody,
+    params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 201, description = "success", body = LinkResponse), Refusals, Unavailable))]
+pub async fn link(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let id = AccountId(call.id("customer_id")?);
+    call.principal.customer_self(id)?;
+    let idem = call.idem()?;
+    let body: LinkBody = call.json()?;
+    let merchant = MerchantId(parse_id(&body.merchant_id, "merchant_id")?);
+    if state.merchants().get(merchant).is_none() {
+        return Err(ApiError::not_found("merchant_not_found", "no merchant has this id").with_field("merchant_id"));
+    }
+    let applied = apply(
+        &state,
+        Request::LinkMerchant { account: id, merchant },
+        idem,
+        Audience::Account,
+        None,
+    )
+    .await?;
+    let Op::LinkMerchant { link, .. } = applied.op else {
+        return Err(ApiError::internal("a link applied as another op"));
+    };
+    let response = LinkResponse {
+        link_id: link.to_string(),
+        merchant_id: merchant.to_string(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+}

@@ -1,0 +1,336 @@
+//! Merchant payments: authorize (with a one-time payment code or a link), read, capture, void
+//! and refund. A merchant reaches only its own transactions: another merchant's is "not found".
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use credit::{Command, Event, MerchantId, OpId, PlanChoice, TxnId};
+use engine::{Op, Payer, Request, TxnAction};
+use money::Amount;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::edge::codes::PaymentCode;
+use crate::edge::risk_input::{Peer, RiskBody, payment_context};
+use crate::http::call::{Call, respond};
+use crate::http::error::{ApiError, ErrorBody, Refusals, Unavailable};
+use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id, parse_text};
+use crate::http::submit::{Applied, Audience, account, apply, submit_error};
+use crate::state::AppState;
+
+/// An authorization: a hold on the customer's available credit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeBody {
+    /// The 18-digit one-time code the customer's app shows (offline merchants). Exactly one of
+    /// `payment_code` and `link_id`.
+    #[schema(example = "283749102938475610")]
+    pub payment_code: Option<String>,
+    /// A link the customer made to this merchant (online merchants).
+    pub link_id: Option<String>,
+    pub amount_fen: FenInput,
+    /// Installments for the purchase; pay later in one go without it.
+    pub plan: Option<PlanBody>,
+    /// The merchant's order id, echoed back (not stored).
+    #[schema(max_length = 128)]
+    pub reference: Option<String>,
+    /// Where and how the customer paid, for risk control (a payment code carries what the
+    /// customer's app sent; see API.md). A declined payment answers 402 `risk_declined` with
+    /// `reasons`; a step-up answers 403 `challenge_required` with `challenge`.
+    pub risk: Option<RiskBody>,
+}
+
+/// The authorization result: approved (a decline is an error with status 402).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentResponse {
+    pub txn_id: String,
+    /// Always `approved` here: declines answer 402 with the decline code.
+    #[schema(example = "approved")]
+    pub status: &'static str,
+    pub amount_fen: i64,
+    /// The last day the hold can be captured.
+    #[schema(example = "2026-03-08")]
+    pub expires_on: String,
+    pub plan: Option<PlanChoiceView>,
+    pub reference: Option<String>,
+    /// When the authorization was recorded (RFC 3339).
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanChoiceView {
+    pub periods: u32,
+    pub method: MethodDto,
+}
+
+impl From<&PlanChoice> for PlanChoiceView {
+    fn from(choice: &PlanChoice) -> PlanChoiceView {
+        PlanChoiceView {
+            periods: choice.periods,
+            method: choice.method.into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Source {
+    Code(PaymentCode),
+    Link(u64),
+}
+
+fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
+    match (&body.payment_code, &body.link_id) {
+        (Some(code), None) => PaymentCode::parse(code).map(Source::Code).ok_or_else(|| {
+            ApiError::bad_request("invalid_field", "payment_code is 18 digits").with_field("payment_code")
+        }),
+        (None, Some(link)) => Ok(Source::Link(parse_id(link, "link_id")?)),
+        _ => Err(
+            ApiError::bad_request("invalid_payer", "send exactly one of payment_code and link_id")
+                .with_field("payment_code"),
+        ),
+    }
+}
+
+/// Authorize a payment.
+#[utoipa::path(operation_id = "authorize_payment", post, path = "/v1/payments", tag = "payments", request_body = AuthorizeBody,
+    params(("Idempotency-Key" = String, Header, description = "1 to 255 visible ASCII characters")),
+    security(("merchant_signature" = [])),
+    responses((status = 201, description = "success", body = PaymentResponse), (status = 402, description = "declined", body = ErrorBody),
+        Refusals, Unavailable))]
+pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Call) -> Result<Response, ApiError> {
+    let merchant = call.principal.merchant()?;
+    let idem = call.idem()?;
+    let body: AuthorizeBody = call.json()?;
+    let product = state.product();
+    let amount = body.amount_fen.parse(product, "amount_fen")?;
+    let plan = body.plan.as_ref().map(|p| p.parse(product, "plan")).transpose()?;
+    let reference = body
+        .reference
+        .as_deref()
+        .map(|r| parse_text(r, "reference", 128))
+        .transpose()?;
+    let source = source(&body)?;
+    let (payer, paying) = match source {
+        Source::Code(code) => {
+            let account = state.codes().spend(code, idem, state.clock().now())?;
+            (Payer::Account(account), Some((code, account)))
+        }
+        Source::Link(link) => (Payer::Link(link), None),
+    };
+    let context = match payment_context(&state, body.risk.as_ref(), peer, paying, idem) {
+        Ok(context) => context,
+        Err(error) => {
+            if let Source::Code(code) = &source {
+                state.codes().unspend(*code, idem, state.clock().now());
+            }
+            return Err(error);
+        }
+    };
+    let request = Request::Authorize {
+        payer,
+        merchant,
+        amount,
+        plan,
+    };
+    let applied = match apply(&state, request, idem, Audience::Authorize, Some(context)).await {
+        Ok(applied) => applied,
+        Err(error) => {
+            if let (Source::Code(code), "idempotency_key_reused" | "challenge_required") = (&source, error.code) {
+                // Nothing was authorized: keep the code live (after a challenge, the merchant
+                // presents it again with the customer's step-up token under a new key).
+                state.codes().unspend(*code, idem, state.clock().now());
+            }
+            return Err(error);
+        }
+    };
+    let Op::Credit(Command::Authorize { txn, plan, .. }) = &applied.op else {
+        return Err(ApiError::internal("an authorization applied as another op"));
+    };
+    let expires_on = applied.events.iter().find_map(|e| match e {
+        Event::Authorized { expires_on, .. } => Some(expires_on.to_string()),
+        _ => None,
+    });
+    let response = PaymentResponse {
+        txn_id: txn.to_string(),
+        status: "approved",
+        amount_fen: amount.fen(),
+        expires_on: expires_on.unwrap_or_default(),
+        plan: plan.as_ref().map(PlanChoiceView::from),
+        reference,
+        created_at: applied.at.to_string(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+}
+
+/// A payment as its merchant sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentView {
+    pub txn_id: String,
+    /// `open`, `captured`, `voided` or `expired`.
+    pub status: &'static str,
+    /// The amount authorized.
+    pub amount_fen: i64,
+    pub captured_fen: i64,
+    pub refunded_fen: i64,
+    pub expires_on: Option<String>,
+    pub plan: Option<PlanChoiceView>,
+}
+
+/// Read one of the merchant's payments.
+#[utoipa::path(operation_id = "get_payment", get, path = "/v1/payments/{txn_id}", tag = "payments",
+    params(("txn_id" = String, Path, description = "digits")), security(("merchant_signature" = [])),
+    responses((status = 200, description = "success", body = PaymentView), Refusals))]
+pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let merchant = call.principal.merchant()?;
+    let txn = TxnId(call.id("txn_id")?);
+    let owner = owner(&state, merchant, txn).await?;
+    let account = account(&state, owner).await?;
+    let hold = account.hold(txn);
+    let purchase = account.purchase(txn);
+    let view = match (hold, purchase) {
+        (None, None) => return Err(txn_not_found()),
+        (hold, purchase) => PaymentView {
+            txn_id: txn.to_string(),
+            status: match (hold.map(|h| h.state), purchase) {
+                (_, Some(_)) => "captured",
+                (Some(credit::HoldState::Open), None) => "open",
+                (Some(credit::HoldState::Voided), None) => "voided",
+                (Some(credit::HoldState::Expired), None) => "expired",
+                _ => "captured",
+            },
+            amount_fen: hold.map_or_else(|| purchase.map_or(0, |p| p.amount.fen()), |h| h.amount.fen()),
+            captured_fen: purchase.map_or(0, |p| p.amount.fen()),
+            refunded_fen: purchase.map_or(0, |p| p.refunded.fen()),
+            expires_on: hold.map(|h| h.expires_on.to_string()),
+            plan: hold.and_then(|h| h.plan.as_ref()).map(PlanChoiceView::from),
+        },
+    };
+    Ok(respond(StatusCode::OK, &view, false))
+}
+
+fn txn_not_found() -> ApiError {
+    ApiError::not_found("txn_not_found", "no such transaction").with_field("txn_id")
+}
+
+async fn owner(state: &AppState, merchant: MerchantId, txn: TxnId) -> Result<credit::AccountId, ApiError> {
+    let receiver = state.engine().txn_owner(merchant, txn).map_err(submit_error)?;
+    let owner = receiver
+        .await
+        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
+    owner.ok_or_else(txn_not_found)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmountBody {
+    pub amount_fen: FenInput,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyBody {}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptureResponse {
+    pub txn_id: String,
+    pub captured_fen: i64,
+    /// The rest of the hold, released.
+    pub released_fen: i64,
+    /// The installment plan the purchase pays through, if one was chosen.
+    pub plan_id: Option<String>,
+}
+
+async fn act(state: &AppState, call: &Call, action: TxnAction) -> Result<Applied, ApiError> {
+    let merchant = call.principal.merchant()?;
+    let txn = TxnId(call.id("txn_id")?);
+    apply(
+        state,
+        Request::Txn { merchant, txn, action },
+        call.idem()?,
+        Audience::Merchant,
+        None,
+    )
+    .await
+}
+
+fn merchant_only(call: &Call) -> Result<(), ApiError> {
+    call.principal.merchant().map(|_| ())
+}
+
+/// Capture all or part of an authorization (the rest of the hold is released).
+#[utoipa::path(operation_id = "capture_payment", post, path = "/v1/payments/{txn_id}/capture", tag = "payments", request_body = AmountBody,
+    params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
+    responses((status = 200, description = "success", body = CaptureResponse), Refusals, Unavailable))]
+pub async fn capture(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    merchant_only(&call)?;
+    let body: AmountBody = call.json()?;
+    let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
+    let applied = act(&state, &call, TxnAction::Capture { amount }).await?;
+    let response = applied.events.iter().find_map(|e| match e {
+        Event::Captured {
+            txn,
+            amount,
+            released,
+            plan,
+            ..
+        } => Some(CaptureResponse {
+            txn_id: txn.to_string(),
+            captured_fen: amount.fen(),
+            released_fen: released.fen(),
+            plan_id: plan.map(|p| p.0.to_string()),
+        }),
+        _ => None,
+    });
+    let response = response.ok_or_else(|| ApiError::internal("a capture without its event"))?;
+    Ok(respond(StatusCode::OK, &response, applied.replayed))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoidResponse {
+    pub txn_id: String,
+    pub released_fen: i64,
+}
+
+/// Void an authorization.
+#[utoipa::path(operation_id = "void_payment", post, path = "/v1/payments/{txn_id}/void", tag = "payments", request_body = EmptyBody,
+    params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
+    responses((status = 200, description = "success", body = VoidResponse), Refusals, Unavailable))]
+pub async fn void(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    merchant_only(&call)?;
+    let _: EmptyBody = call.json()?;
+    let applied = act(&state, &call, TxnAction::Void).await?;
+    let released = applied.events.iter().find_map(|e| match e {
+        Event::Voided { released, .. } => Some(*released),
+        _ => None,
+    });
+    let response = VoidResponse {
+        txn_id: call.id("txn_id")?.to_string(),
+        released_fen: released.unwrap_or(Amount::ZERO).fen(),
+    };
+    Ok(respond(StatusCode::OK, &response, applied.replayed))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundResponse {
+    pub refund_id: String,
+    pub txn_id: String,
+    pub amount_fen: i64,
+}
+
+/// Refund all or part of a captured payment (several partial refunds may follow each other).
+#[utoipa::path(operation_id = "refund_payment", post, path = "/v1/payments/{txn_id}/refunds", tag = "payments", request_body = AmountBody,
+    params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
+    responses((status = 201, description = "success", body = RefundResponse), Refusals, Unavailable))]
+pub async fn refund(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    merchant_only(&call)?;
+    let body: AmountBody = call.json()?;
+    let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
+    let op = OpId(call.idem()?.derive("refund"));
+    let applied = act(&state, &call, TxnAction::Refund { op, amount }).await?;
+    let response = RefundResponse {
+        refund_id: op.0.to_string(),
+        txn_id: call.id("txn_id")?.to_string(),
+        amount_fen: amount.fen(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+}

@@ -1,0 +1,248 @@
+//! Statements: the list, one with its lines, and converting the latest into installments
+//! (bill installment). The engine keeps each account's latest statements in memory
+//! (`Product::statements_kept`, 24 by default); older ones are in the read models.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use credit::statement::{Line, LineKind, Statement};
+use credit::{Command, Event, PlanId};
+use engine::Request;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::call::{Call, respond};
+use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::input::PlanBody;
+use crate::http::routes::customers::customer_of;
+use crate::http::submit::{Audience, account, apply};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementSummary {
+    pub seq: u32,
+    pub date: String,
+    pub due_date: String,
+    pub balance_fen: i64,
+    pub minimum_fen: i64,
+    /// The plan it was converted into, if any.
+    pub installed_plan_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementList {
+    pub statements: Vec<StatementSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementView {
+    pub seq: u32,
+    pub date: String,
+    pub due_date: String,
+    pub previous_balance_fen: i64,
+    pub carried_fen: i64,
+    pub new_purchases_fen: i64,
+    pub plan_principal_fen: i64,
+    pub plan_fees_fen: i64,
+    pub plan_interest_fen: i64,
+    pub interest_fen: i64,
+    pub penalties_fen: i64,
+    pub payments_fen: i64,
+    pub credits_fen: i64,
+    pub credit_applied_fen: i64,
+    pub balance_fen: i64,
+    pub minimum_fen: i64,
+    pub installed_plan_id: Option<String>,
+    pub lines: Vec<LineView>,
+}
+
+/// One statement line. Charges are positive, payments and credits negative.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineView {
+    pub on: String,
+    /// `purchase`, `plan_principal`, `plan_fee`, `plan_interest`, `revolving_interest`,
+    /// `penalty`, `payment`, `refund`, `fee_waiver`, `bill_installment`, `credit_cash_out` or
+    /// `credit_applied`.
+    pub kind: &'static str,
+    pub amount_fen: i64,
+    pub txn_id: Option<String>,
+    pub merchant_id: Option<String>,
+    pub plan_id: Option<String>,
+    /// The plan period, for plan lines.
+    pub period: Option<u32>,
+    pub op_id: Option<String>,
+}
+
+fn line(line: &Line) -> LineView {
+    let mut view = LineView {
+        on: line.on.to_string(),
+        kind: "",
+        amount_fen: line.amount.fen(),
+        txn_id: None,
+        merchant_id: None,
+        plan_id: None,
+        period: None,
+        op_id: None,
+    };
+    let id = |x: u64| Some(x.to_string());
+    view.kind = match line.kind {
+        LineKind::Purchase { txn, merchant } => {
+            (view.txn_id, view.merchant_id) = (id(txn.0), id(merchant.0));
+            "purchase"
+        }
+        LineKind::PlanPrincipal { plan, n, .. } => {
+            (view.plan_id, view.period) = (id(plan.0), Some(n));
+            "plan_principal"
+        }
+        LineKind::PlanFee { plan, n } => {
+            (view.plan_id, view.period) = (id(plan.0), Some(n));
+            "plan_fee"
+        }
+        LineKind::PlanInterest { plan, n } => {
+            (view.plan_id, view.period) = (id(plan.0), Some(n));
+            "plan_interest"
+        }
+        LineKind::RevolvingInterest => "revolving_interest",
+        LineKind::Penalty => "penalty",
+        LineKind::Payment { op } => {
+            view.op_id = id(op.0);
+            "payment"
+        }
+        LineKind::Refund { txn, op } => {
+            (view.txn_id, view.op_id) = (id(txn.0), id(op.0));
+            "refund"
+        }
+        LineKind::FeeWaiver { txn } => {
+            view.txn_id = id(txn.0);
+            "fee_waiver"
+        }
+        LineKind::BillInstallment { plan } => {
+            view.plan_id = id(plan.0);
+            "bill_installment"
+        }
+        LineKind::CreditCashOut { op } => {
+            view.op_id = id(op.0);
+            "credit_cash_out"
+        }
+        LineKind::CreditApplied => "credit_applied",
+    };
+    view
+}
+
+fn summary(s: &Statement) -> StatementSummary {
+    StatementSummary {
+        seq: s.seq,
+        date: s.date.to_string(),
+        due_date: s.due_date.to_string(),
+        balance_fen: s.balance.fen(),
+        minimum_fen: s.minimum.fen(),
+        installed_plan_id: s.installed.map(|p| p.0.to_string()),
+    }
+}
+
+fn view(s: &Statement) -> StatementView {
+    StatementView {
+        seq: s.seq,
+        date: s.date.to_string(),
+        due_date: s.due_date.to_string(),
+        previous_balance_fen: s.previous_balance.fen(),
+        carried_fen: s.carried.fen(),
+        new_purchases_fen: s.new_purchases.fen(),
+        plan_principal_fen: s.plan_principal.fen(),
+        plan_fees_fen: s.plan_fees.fen(),
+        plan_interest_fen: s.plan_interest.fen(),
+        interest_fen: s.interest.fen(),
+        penalties_fen: s.penalties.fen(),
+        payments_fen: s.payments.fen(),
+        credits_fen: s.credits.fen(),
+        credit_applied_fen: s.credit_applied.fen(),
+        balance_fen: s.balance.fen(),
+        minimum_fen: s.minimum.fen(),
+        installed_plan_id: s.installed.map(|p| p.0.to_string()),
+        lines: s.lines.iter().map(line).collect(),
+    }
+}
+
+/// List a customer's recent statements, newest last.
+#[utoipa::path(operation_id = "list_statements", get, path = "/v1/customers/{customer_id}/statements", tag = "statements",
+    params(("customer_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "success", body = StatementList), Refusals))]
+pub async fn list(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let id = customer_of(&call)?;
+    let account = account(&state, id).await?;
+    let list = StatementList {
+        statements: account.statements.iter().map(summary).collect(),
+    };
+    Ok(respond(StatusCode::OK, &list, false))
+}
+
+fn seq_of(call: &Call) -> Result<u32, ApiError> {
+    let seq = call.id("seq")?;
+    u32::try_from(seq).map_err(|_| ApiError::bad_request("invalid_id", "seq is too large").with_field("seq"))
+}
+
+/// One statement with its lines.
+#[utoipa::path(operation_id = "get_statement", get, path = "/v1/customers/{customer_id}/statements/{seq}", tag = "statements",
+    params(("customer_id" = String, Path), ("seq" = String, Path, description = "1 for the first statement")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "success", body = StatementView), Refusals))]
+pub async fn one(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let id = customer_of(&call)?;
+    let seq = seq_of(&call)?;
+    let account = account(&state, id).await?;
+    let statement = account
+        .statement(seq)
+        .ok_or_else(|| ApiError::not_found("statement_not_found", "no such statement").with_field("seq"))?;
+    Ok(respond(StatusCode::OK, &view(statement), false))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstallmentResponse {
+    pub plan_id: String,
+    pub statement_seq: u32,
+    /// The principal moved into the plan.
+    pub principal_fen: i64,
+    /// The statement's minimum, recomputed.
+    pub minimum_fen: i64,
+}
+
+/// Convert the latest statement into installments (bill installment), before its due date.
+#[utoipa::path(operation_id = "install_statement", post, path = "/v1/customers/{customer_id}/statements/{seq}/installments", tag = "statements",
+    request_body = PlanBody,
+    params(("customer_id" = String, Path), ("seq" = String, Path), ("Idempotency-Key" = String, Header)),
+    security(("bearer" = [])),
+    responses((status = 201, description = "success", body = InstallmentResponse), Refusals, Unavailable))]
+pub async fn install(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let id = customer_of(&call)?;
+    let seq = seq_of(&call)?;
+    let idem = call.idem()?;
+    let body: PlanBody = call.json()?;
+    let choice = body.parse(state.product(), "")?;
+    // Purchase plans share their transaction's id, whose top bit is never set: a bill plan's id
+    // has it, so the two never collide.
+    let plan = PlanId(idem.derive("bill-installment") | (1 << 63));
+    let command = Command::BillInstallment {
+        account: id,
+        plan,
+        statement: seq,
+        choice,
+    };
+    let applied = apply(&state, Request::Credit(command), idem, Audience::Account, None).await?;
+    let response = applied.events.iter().find_map(|e| match e {
+        Event::BillInstalled {
+            plan,
+            statement,
+            principal,
+            minimum,
+            ..
+        } => Some(InstallmentResponse {
+            plan_id: plan.0.to_string(),
+            statement_seq: *statement,
+            principal_fen: principal.fen(),
+            minimum_fen: minimum.fen(),
+        }),
+        _ => None,
+    });
+    let response = response.ok_or_else(|| ApiError::internal("a bill installment without its event"))?;
+    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+}

@@ -1,0 +1,147 @@
+//! Theft reports and the customer's own cases (`POST .../theft-reports`,
+//! `GET .../cases`), and the customer's unfreeze after a liveness step-up (beside the
+//! operator's unfreeze on the same path).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use credit::{AccountId, FreezeReason};
+use engine::{Op, Request};
+use risk::ChallengeKind;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::http::call::{Call, respond};
+use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::routes::cases::{CasesResponse, all_cases, case_view};
+use crate::http::routes::customers::customer_of;
+use crate::http::routes::monitoring::parse_txns;
+use crate::http::submit::{Audience, account, apply};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TheftBody {
+    /// The transactions the customer did not make.
+    pub txn_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TheftResponse {
+    pub case_id: String,
+    pub status: &'static str,
+    pub txn_ids: Vec<String>,
+    /// The account is frozen (`theft_report`) until the case is resolved and the customer
+    /// passes a liveness step-up.
+    pub frozen: &'static str,
+}
+
+/// Report transactions the customer did not make: a theft case opens, the account is frozen
+/// and open holds of those transactions are voided (the customer).
+#[utoipa::path(operation_id = "report_theft", post, path = "/v1/customers/{customer_id}/theft-reports", tag = "risk", request_body = TheftBody,
+    params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 201, description = "case opened", body = TheftResponse), Refusals, Unavailable))]
+pub async fn theft_report(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let id = AccountId(call.id("customer_id")?);
+    call.principal.customer_self(id)?;
+    let body: TheftBody = call.json()?;
+    let txns = parse_txns(&body.txn_ids)?;
+    let request = Request::ReportTheft { account: id, txns };
+    let applied = apply(&state, request, call.idem()?, Audience::Account, None)
+        .await
+        .map_err(|e| {
+            if e.code == "txn_not_found" {
+                e.with_field("txn_ids")
+            } else {
+                e
+            }
+        })?;
+    let Op::OpenCase { case, txns, .. } = &applied.op else {
+        return Err(ApiError::internal("a theft report applied as another op"));
+    };
+    let response = TheftResponse {
+        case_id: case.to_string(),
+        status: "open",
+        txn_ids: txns.iter().map(ToString::to_string).collect(),
+        frozen: "theft_report",
+    };
+    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+}
+
+/// A customer's cases (the customer, without evidence; or an operator, with it).
+#[utoipa::path(operation_id = "customer_cases", get, path = "/v1/customers/{customer_id}/cases", tag = "risk",
+    params(("customer_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "success", body = CasesResponse), Refusals))]
+pub async fn own_cases(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let id = customer_of(&call)?;
+    let evidence = call.principal.operator().is_ok();
+    let cases = all_cases(&state, Some(id)).await?;
+    let response = CasesResponse {
+        cases: cases.iter().map(|c| case_view(c, evidence)).collect(),
+    };
+    Ok(respond(StatusCode::OK, &response, false))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnfreezeBody {
+    /// A liveness step-up token of this customer.
+    pub step_up_token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnfreezeResponse {
+    pub customer_id: String,
+    #[schema(example = "unfreeze")]
+    pub change: &'static str,
+}
+
+/// Unfreeze: an operator lifts any freeze but a theft report's (`operator::unfreeze`); the
+/// customer lifts their own theft-report freeze, once its case is resolved, with a fresh
+/// liveness step-up token (`{"step_up_token": "..."}`). One path, two callers: the OpenAPI
+/// document lists the operator's form (API.md describes the customer's).
+pub async fn unfreeze(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    if call.principal.operator().is_ok() {
+        return Ok(crate::http::routes::operator::unfreeze(State(state), call)
+            .await
+            .into_response());
+    }
+    let id = AccountId(call.id("customer_id")?);
+    call.principal.customer_self(id)?;
+    let body: UnfreezeBody = call.json()?;
+    let idem = call.idem()?;
+    let frozen = account(&state, id).await?.frozen;
+    if matches!(frozen, Some(FreezeReason::Operator | FreezeReason::Risk)) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "operator_freeze",
+            "only an operator lifts this freeze",
+        ));
+    }
+    let passed = state
+        .risk_edge()
+        .step_ups
+        .spend(&body.step_up_token, id, idem, state.clock().now())
+        .map_err(|e| e.with_field("step_up_token"))?;
+    if passed.kind != ChallengeKind::Liveness {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "liveness_required",
+            "unfreezing needs a liveness step-up token",
+        )
+        .with_field("step_up_token"));
+    }
+    let applied = apply(
+        &state,
+        Request::VerifiedUnfreeze { account: id },
+        idem,
+        Audience::Account,
+        None,
+    )
+    .await?;
+    let response = UnfreezeResponse {
+        customer_id: id.to_string(),
+        change: "unfreeze",
+    };
+    Ok(respond(StatusCode::OK, &response, applied.replayed))
+}

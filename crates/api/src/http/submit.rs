@@ -1,0 +1,236 @@
+//! The one path to the engine: submit a request (with its risk context, if it passes a
+//! checkpoint), await its durable reply, read an account, and turn the engine's refusals into
+//! the error shape with a sensible HTTP status. Risk control's refusals carry their reason codes:
+//!
+//! | refusal | status | code |
+//! | --- | --- | --- |
+//! | deny, on a merchant's authorization | 402 | `risk_declined`, `reasons` |
+//! | deny, on a customer's call (repayment) | 403 | `risk_declined`, `reasons` |
+//! | challenge not satisfied | 403 | `challenge_required`, `challenge` (`otp`/`liveness`), `reasons` |
+//!
+//! A challenge is answered by a step-up (`POST /v1/customers/{id}/step-up`) and the call
+//! repeated **under a new Idempotency-Key** with `risk.step_up_token` (the refusal is the
+//! stored answer of the first key).
+
+use axum::http::StatusCode;
+use credit::{Account, AccountId, Event, Rejection};
+use engine::{EngineRejection, Op, Outcome, Reply, Request, RiskBlock, RiskContext, RiskRecord, SubmitError};
+use jiff::Timestamp;
+
+use crate::edge::merchants::key_reused;
+use crate::edge::step_up::kind_name;
+use crate::http::error::ApiError;
+use crate::http::idempotency::IdemKey;
+use crate::state::AppState;
+
+/// Who sees a refusal, which decides its status and how much its message may say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// A merchant authorizing: refusals about the customer's line are declines (402), and
+    /// their messages name no customer balance.
+    Authorize,
+    /// A merchant acting on its own transaction.
+    Merchant,
+    /// A customer or an operator.
+    Account,
+}
+
+/// An applied request: the resolved op, its events, and when.
+#[derive(Debug)]
+pub struct Applied {
+    pub op: Op,
+    pub events: Vec<Event>,
+    pub at: Timestamp,
+    pub replayed: bool,
+}
+
+pub fn submit_error(error: SubmitError) -> ApiError {
+    match error {
+        SubmitError::Busy => ApiError::busy(),
+        SubmitError::Unavailable => ApiError::unavailable("the engine is not running"),
+    }
+}
+
+/// Submits a request, with the risk context of the checkpoint it passes (if any), and waits
+/// until its reply is durable.
+pub async fn submit(
+    state: &AppState,
+    request: Request,
+    idem: Option<IdemKey>,
+    context: Option<RiskContext>,
+) -> Result<Reply, ApiError> {
+    let receiver = state
+        .engine()
+        .submit_with(request, idem.map(IdemKey::engine), context)
+        .map_err(submit_error)?;
+    let reply = receiver
+        .await
+        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
+    crate::simulation::record(&reply);
+    Ok(reply)
+}
+
+/// Submits a request and requires it applied: a refusal is answered for `audience` (a risk
+/// refusal with its reason codes), a key reused for another request with 409.
+pub async fn apply(
+    state: &AppState,
+    request: Request,
+    idem: IdemKey,
+    audience: Audience,
+    context: Option<RiskContext>,
+) -> Result<Applied, ApiError> {
+    let reply = submit(state, request, Some(idem), context).await?;
+    match reply.outcome {
+        Outcome::Applied { op, events } => Ok(Applied {
+            op,
+            events,
+            at: reply.at,
+            replayed: reply.replayed,
+        }),
+        Outcome::Rejected {
+            rejection: EngineRejection::Risk(block),
+        } => Err(risk_refusal(block, reply.risk.as_deref(), audience)),
+        Outcome::Rejected { rejection } => Err(refusal(rejection, audience)),
+        Outcome::Conflict => Err(key_reused()),
+    }
+}
+
+/// The account as of now; 404 if there is none.
+pub async fn account(state: &AppState, account: AccountId) -> Result<Box<Account>, ApiError> {
+    let receiver = state.engine().account(account).map_err(submit_error)?;
+    let found = receiver
+        .await
+        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
+    found.ok_or_else(account_not_found)
+}
+
+/// An account's credit profile (scores and price tier), if it has one.
+pub async fn credit_profile(state: &AppState, account: AccountId) -> Result<Option<engine::CreditProfile>, ApiError> {
+    let receiver = state.engine().credit_profile(account).map_err(submit_error)?;
+    receiver
+        .await
+        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))
+}
+
+pub fn account_not_found() -> ApiError {
+    ApiError::not_found("account_not_found", "no customer has this id").with_field("customer_id")
+}
+
+/// The error for a refused request.
+pub fn refusal(rejection: EngineRejection, audience: Audience) -> ApiError {
+    let code = rejection.code();
+    match rejection {
+        EngineRejection::Credit(r) => credit_refusal(r, audience),
+        EngineRejection::Risk(block) => risk_refusal(block, None, audience),
+        EngineRejection::TxnNotFound => ApiError::not_found(code, "no such transaction").with_field("txn_id"),
+        EngineRejection::LinkNotFound => {
+            ApiError::not_found(code, "no such link to this merchant").with_field("link_id")
+        }
+        EngineRejection::CaseNotFound | EngineRejection::FundingNotFound => {
+            ApiError::not_found(code, rejection.to_string())
+        }
+        EngineRejection::FundingFinal => ApiError::conflict(code, rejection.to_string()),
+        EngineRejection::HeldForReview
+        | EngineRejection::CaseClosed
+        | EngineRejection::VerificationRequired
+        | EngineRejection::CaseOpen => ApiError::conflict(code, rejection.to_string()),
+        EngineRejection::StorageFailed | EngineRejection::ReplyUnavailable => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, rejection.to_string())
+        }
+        EngineRejection::WrongRequest => ApiError::internal("a credit command was sent as the wrong request"),
+        // A theft confirmation the credit core could not restate: nothing changed, the case is
+        // still open; the message names the core's reason.
+        EngineRejection::ExemptionFailed(reason) => ApiError::conflict(
+            code,
+            format!(
+                "the exemption was refused ({}: {reason}); the case stays open",
+                reason.code()
+            ),
+        ),
+    }
+}
+
+fn credit_refusal(r: Rejection, audience: Audience) -> ApiError {
+    use Rejection as R;
+    let status = match r {
+        R::InsufficientAvailableCredit { .. } => StatusCode::PAYMENT_REQUIRED,
+        R::AccountFrozen | R::AccountChargedOff | R::TooManyHolds if audience == Audience::Authorize => {
+            StatusCode::PAYMENT_REQUIRED
+        }
+        R::ClockWentBackwards => StatusCode::SERVICE_UNAVAILABLE,
+        R::AmountNotPositive
+        | R::AmountTooLarge
+        | R::BillingDayOutOfRange
+        | R::TermNotOffered
+        | R::ExpiryInPast
+        | R::NoTransactions
+        | R::AmountExceedsHold { .. }
+        | R::RefundExceedsPurchase { .. }
+        | R::LimitBelowExposure { .. }
+        | R::PaymentBelowPayoff { .. }
+        | R::AmountExceedsCreditBalance { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        R::AccountNotFound | R::TxnNotFound | R::PlanNotFound => StatusCode::NOT_FOUND,
+        _ => StatusCode::CONFLICT,
+    };
+    let message = match r {
+        R::InsufficientAvailableCredit { .. } if audience != Audience::Account => {
+            "declined: the customer's available credit is insufficient".to_owned()
+        }
+        other => other.to_string(),
+    };
+    let error = ApiError::new(status, r.code(), message);
+    match field_of(r) {
+        Some(field) => error.with_field(field),
+        None => error,
+    }
+}
+
+fn field_of(r: Rejection) -> Option<&'static str> {
+    use Rejection as R;
+    Some(match r {
+        R::AmountNotPositive
+        | R::AmountTooLarge
+        | R::AmountExceedsHold { .. }
+        | R::RefundExceedsPurchase { .. }
+        | R::InsufficientAvailableCredit { .. }
+        | R::PaymentBelowPayoff { .. }
+        | R::AmountExceedsCreditBalance { .. } => "amount_fen",
+        R::LimitBelowExposure { .. } => "limit_fen",
+        R::BillingDayOutOfRange => "billing_day",
+        R::TermNotOffered => "periods",
+        R::ExpiryInPast => "expires_on",
+        R::AccountNotFound | R::AccountExists => "customer_id",
+        R::TxnNotFound | R::TxnExists => "txn_id",
+        R::PlanNotFound => "plan_id",
+        R::StatementNotLatest => "seq",
+        _ => return None,
+    })
+}
+
+/// The reason codes of a decision.
+pub fn reasons(risk: Option<&RiskRecord>) -> Vec<String> {
+    risk.map(|r| r.reasons.iter().map(|c| c.as_str().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// The error of a risk refusal, with its reason codes.
+pub fn risk_refusal(block: RiskBlock, risk: Option<&RiskRecord>, audience: Audience) -> ApiError {
+    let reasons = reasons(risk);
+    match block {
+        RiskBlock::Denied => {
+            let status = if audience == Audience::Authorize {
+                StatusCode::PAYMENT_REQUIRED
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            ApiError::new(status, "risk_declined", "declined by risk control").with_risk(reasons, None)
+        }
+        RiskBlock::ChallengeRequired(kind) => {
+            let name = kind_name(kind);
+            let message = format!(
+                "the customer must pass a step-up ({name}); repeat the call under a new Idempotency-Key with risk.step_up_token"
+            );
+            ApiError::new(StatusCode::FORBIDDEN, "challenge_required", message).with_risk(reasons, Some(name))
+        }
+    }
+}
