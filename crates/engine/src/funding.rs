@@ -19,6 +19,9 @@
 //!
 //! A second update to a final state is refused with `FundingFinal` and changes nothing, so a
 //! duplicate callback has one effect.
+//!
+//! This module holds the types and the state machine (`transition`); how a partition resolves
+//! and applies the ops is `partition_funding`.
 
 use credit::{AccountId, Command, OpId, PlanId};
 use money::Amount;
