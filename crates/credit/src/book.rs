@@ -139,9 +139,10 @@ impl Book {
             Command::ExemptFraud { account, txns, history } => {
                 let index = self.index_of(*account)?;
                 let zone = self.clock.zone().clone();
+                let empty = || Book::new(self.product.clone(), zone.clone());
                 let account = &mut self.accounts[index];
                 account.advance_to(today, &self.product, out);
-                fraud::exempt(account, txns, history, &self.product, zone, today, out)
+                fraud::exempt(account, txns, history, &self.product, empty, today, out)
             }
             Command::SetTemporaryLimit { expires_on, .. } if *expires_on < today => Err(Rejection::ExpiryInPast),
             _ => {
@@ -202,6 +203,17 @@ impl Book {
         self.index.insert(id, self.accounts.len() as u32);
         self.accounts.push(account);
         Ok(())
+    }
+}
+
+/// What a fraud exemption replays an account's history on.
+impl fraud::Replay for Book {
+    fn apply(&mut self, at: Timestamp, command: &Command, out: &mut Vec<Event>) -> Result<(), Rejection> {
+        Book::apply(self, at, command, out)
+    }
+
+    fn account(&self, id: AccountId) -> Option<&Account> {
+        Book::account(self, id)
     }
 }
 

@@ -18,15 +18,14 @@
 //! payable and cash, since the merchants were paid and the cash moved; what balances the entry
 //! is fraud loss.
 
-use jiff::tz::TimeZone;
+use jiff::Timestamp;
 
 use crate::account::Account;
-use crate::book::Book;
 use crate::calendar::Day;
 use crate::command::{Command, Recorded};
 use crate::config::Product;
 use crate::event::Event;
-use crate::ids::TxnId;
+use crate::ids::{AccountId, TxnId};
 use crate::ledger::{EntryBuilder, EntryKind, LedgerAccount};
 use crate::reject::Rejection;
 
@@ -37,12 +36,21 @@ const KEPT: [LedgerAccount; 3] = [
     LedgerAccount::FraudLoss,
 ];
 
-pub(crate) fn exempt(
+/// What a replay runs on: an empty book of the same product and time zone. It is the crate's
+/// `Book`, which calls [`exempt`]; it arrives as an argument so that this module does not depend
+/// on the module that depends on it.
+pub(crate) trait Replay {
+    fn apply(&mut self, at: Timestamp, command: &Command, out: &mut Vec<Event>) -> Result<(), Rejection>;
+    fn account(&self, id: AccountId) -> Option<&Account>;
+}
+
+/// Exempts `txns` of `account`, restating it by replaying `history` on books `empty` makes.
+pub(crate) fn exempt<B: Replay>(
     account: &mut Account,
     txns: &[TxnId],
     history: &[Recorded],
     product: &Product,
-    zone: TimeZone,
+    empty: impl Fn() -> B,
     today: Day,
     out: &mut Vec<Event>,
 ) -> Result<(), Rejection> {
@@ -61,7 +69,7 @@ pub(crate) fn exempt(
         return Err(Rejection::HistoryMismatch);
     }
     let prior = account.exempt.clone();
-    let verified = replay(account, history, &prior, product, zone.clone(), today);
+    let verified = replay(empty(), account, history, &prior, product, today);
     if comparable(&verified) != comparable(account) {
         return Err(Rejection::HistoryMismatch);
     }
@@ -69,7 +77,7 @@ pub(crate) fn exempt(
     all.extend_from_slice(txns);
     all.sort();
     all.dedup();
-    let mut restated = replay(account, history, &all, product, zone, today);
+    let mut restated = replay(empty(), account, history, &all, product, today);
 
     let mut entry = EntryBuilder::new(EntryKind::FraudExemption);
     let mut loss = money::Amount::ZERO;
@@ -95,17 +103,16 @@ pub(crate) fn exempt(
     Ok(())
 }
 
-/// Replays `history` on an empty book without the `exempt` transactions (a payoff of an
+/// Replays `history` on an empty `book` without the `exempt` transactions (a payoff of an
 /// exempt plan stays a payment) and brings the account to `today`.
 fn replay(
+    mut book: impl Replay,
     current: &Account,
     history: &[Recorded],
     exempt: &[TxnId],
     product: &Product,
-    zone: TimeZone,
     today: Day,
 ) -> Account {
-    let mut book = Book::new(product.clone(), zone);
     let mut sink = Vec::new();
     for recorded in history {
         let command = match &recorded.command {

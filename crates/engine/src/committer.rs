@@ -10,7 +10,8 @@ use std::sync::mpsc::Receiver;
 use store::{BatchRef, Journal};
 use tokio::sync::oneshot;
 
-use crate::request::{EngineRejection, Outcome, Reply};
+use crate::rejection::EngineRejection;
+use crate::request::{Outcome, Reply};
 use crate::shared::Shared;
 
 /// A reply to send once its batch is durable.

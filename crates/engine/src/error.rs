@@ -10,7 +10,7 @@ pub enum EngineError {
     /// (it would serve a state other than the one it acknowledged). The message names the
     /// record and the way out.
     #[error("replaying the journal did not reproduce what was acknowledged: {0}")]
-    ReplayDiverged(Box<crate::journal::Divergence>),
+    ReplayDiverged(Box<crate::view::Divergence>),
     #[error("configuration: {0}")]
     Config(String),
 }

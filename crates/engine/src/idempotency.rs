@@ -10,7 +10,15 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::request::Idempotency;
+/// An idempotency key, already hashed by the caller: `principal` scopes it (a merchant, a
+/// customer), `key` is the key's 128-bit hash, `request` the request's. The same key with the
+/// same request gets the stored reply; with another request, [`Outcome::Conflict`](crate::Outcome::Conflict).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Idempotency {
+    pub principal: u64,
+    pub key: u128,
+    pub request: u128,
+}
 
 /// Where an earlier request's reply is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,8 +19,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use rustc_hash::FxHashMap;
 
+use crate::idempotency::Idempotency;
 use crate::idempotency::IdempotencyIndex;
-use crate::request::Idempotency;
 
 const SHARDS: usize = 64;
 

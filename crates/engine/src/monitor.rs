@@ -17,9 +17,10 @@ use jiff::Timestamp;
 use risk::CheckpointDetail;
 
 use crate::cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, WATCH_DAYS, Watch};
+use crate::evidence::evidence_of;
 use crate::partition::Partition;
 use crate::record::{Op, Record};
-use crate::request::EngineRejection;
+use crate::rejection::EngineRejection;
 use crate::risk::{RiskContext, RiskRecord};
 use crate::route::make_id;
 
@@ -442,34 +443,6 @@ impl Partition {
     pub(crate) fn watch_of(&self, merchant: MerchantId, txn: TxnId) -> Option<&Watch> {
         self.watches.get(&txn).filter(|w| w.merchant == merchant)
     }
-}
-
-/// The evidence a decision gives a case.
-pub(crate) fn evidence_of(txn: TxnId, risk: &RiskRecord, at: Timestamp) -> Evidence {
-    Evidence {
-        txn,
-        at,
-        checkpoint: risk.input.checkpoint(),
-        outcome: risk.outcome,
-        reasons: risk.reasons.clone(),
-        rules: risk.rules.to_string(),
-        device: risk.input.device,
-        ip: risk.input.ip,
-        geo: risk.input.geo,
-    }
-}
-
-/// Evidence gathered from the journal for a theft report: each reported transaction's decision.
-pub(crate) fn evidence_from(records: &[(Timestamp, Record)], txns: &[TxnId]) -> Vec<Evidence> {
-    records
-        .iter()
-        .filter_map(|(at, record)| match (&record.op, &record.risk) {
-            (Op::Credit(Command::Authorize { txn, .. }), Some(risk)) if txns.contains(txn) => {
-                Some(evidence_of(*txn, risk, *at))
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::cases::{Case, Notice, Watch};
 use crate::idempotency::{IdempotencyIndex, Seen};
 use crate::pricing::CreditProfile;
-use crate::record::Op;
-use crate::record::Record;
-use crate::request::{EngineRejection, Payer, Request, TxnAction};
+use crate::record::{Op, Record};
+use crate::rejection::{EngineRejection, RiskBlock};
+use crate::request::{Payer, Request, TxnAction};
 use crate::risk::{PartitionRisk, RiskContext, RiskRecord, RiskShared};
 use crate::route::make_id;
 use std::sync::Arc;
@@ -88,7 +88,7 @@ impl Partition {
                 .values()
                 .any(|c| c.kind == crate::cases::CaseKind::Interception && c.txns.contains(&txn));
         if intercepted {
-            EngineRejection::Risk(crate::request::RiskBlock::Denied)
+            EngineRejection::Risk(RiskBlock::Denied)
         } else {
             EngineRejection::TxnNotFound
         }
@@ -319,7 +319,7 @@ impl Partition {
                 if txns.is_empty() || txns.iter().any(|t| self.txns.get(t).is_none_or(|(a, _)| a != account)) {
                     return Err(EngineRejection::TxnNotFound);
                 }
-                let evidence = crate::monitor::evidence_from(&journal(*account), txns);
+                let evidence = crate::evidence::evidence_from(&journal(*account), txns);
                 let case = self.new_case_id();
                 let kind = crate::cases::CaseKind::Theft;
                 Ok(Op::OpenCase {

@@ -10,8 +10,9 @@ use credit::{AccountId, BalancesView, Command, Event, MerchantId};
 use serde::{Deserialize, Serialize};
 
 use crate::cases::{CaseKind, Evidence, Notice};
+use crate::idempotency::Idempotency;
 use crate::pricing::CreditProfile;
-use crate::request::{EngineRejection, Idempotency};
+use crate::rejection::EngineRejection;
 use crate::risk::RiskRecord;
 use std::net::IpAddr;
 

@@ -11,16 +11,17 @@
 use credit::{Command, Rejection};
 use store::Journal;
 
-use crate::engine::EngineConfig;
-use crate::request::EngineRejection;
+use crate::config::EngineConfig;
+use crate::rejection::EngineRejection;
 use crate::risk::risk_time;
 
+use crate::batches::{scan, scan_batches};
 use crate::error::EngineError;
 use crate::idempotency::Seen;
-use crate::journal::{Divergence, Position, RecordView, at_of, scan, scan_batches};
 use crate::partition::Partition;
 use crate::record::{Op, Record};
 use crate::snapshotter;
+use crate::view::{Divergence, Position, RecordView, at_of};
 
 pub(crate) fn recover(id: u32, config: &EngineConfig, journal: &mut dyn Journal) -> Result<Partition, EngineError> {
     let mut partition = replay(id, config, journal, true)?;

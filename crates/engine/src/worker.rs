@@ -22,10 +22,12 @@ use tokio::sync::oneshot;
 
 use crate::clock::{Clock, journal_time};
 use crate::committer::{Pending, Sealed};
+use crate::idempotency::Idempotency;
 use crate::idempotency::{Lookup, Seen};
 use crate::partition::Partition;
 use crate::record::{BatchBody, Op, Record};
-use crate::request::{EngineRejection, Idempotency, Outcome, Reply, Request, RiskBlock};
+use crate::rejection::{EngineRejection, RiskBlock};
+use crate::request::{Outcome, Reply, Request};
 use crate::risk::{RiskContext, RiskRecord};
 use crate::shared::Shared;
 use crate::snapshotter::SnapshotJob;

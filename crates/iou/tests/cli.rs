@@ -1,6 +1,7 @@
 //! The iou crate's one integration-test binary: runs the built `iou` command end to end, one
 //! submodule per subcommand under `tests/cli/` (a crate root's `mod x;` would look for
-//! `tests/x.rs`, hence the paths), and `layering`: the workspace's dependency rules.
+//! `tests/x.rs`, hence the paths), and `layering` and `module_loops`: the workspace's dependency rules
+//! between crates and between the modules of one crate.
 
 #[path = "cli/backtest.rs"]
 mod backtest;
@@ -16,6 +17,8 @@ mod errors;
 mod journal;
 #[path = "cli/layering.rs"]
 mod layering;
+#[path = "cli/module_loops.rs"]
+mod module_loops;
 #[path = "cli/plan.rs"]
 mod plan;
 #[path = "cli/score.rs"]

@@ -118,3 +118,8 @@ fn parse_ocr(input: &OcrInput, today: Date) -> Result<Ocr, FieldError> {
             .transpose()?,
     })
 }
+
+/// An application's number, given in arrival order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ApplicationId(pub u64);

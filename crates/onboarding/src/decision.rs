@@ -4,7 +4,7 @@ use credit::AccountId;
 use money::Amount;
 use serde::{Deserialize, Serialize};
 
-use crate::store::ApplicationId;
+use crate::application::ApplicationId;
 use crate::tier::PriceTier;
 
 /// The outcome of an application. The codes (`approved`, `declined`, ...) are stable.

@@ -1,8 +1,6 @@
 //! [`Onboarding::apply`]: one application from form to decision (see the crate docs for the
 //! steps and why they run in this order).
 
-use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use credit::{AccountId, Rejection};
@@ -22,34 +20,6 @@ use crate::onboarding::Onboarding;
 use crate::reasons::score_reason;
 use crate::store::{ApplicationId, ApplicationRecord, LineRecord, StoreError};
 use crate::tier::{OfferInput, TableOutcome};
-
-/// Account ids with an application running in this process.
-#[derive(Debug, Default)]
-pub(crate) struct InFlight(Mutex<HashSet<AccountId>>);
-
-/// Removes its account from the in-flight set when dropped.
-pub(crate) struct Claim<'a> {
-    set: &'a InFlight,
-    account: AccountId,
-}
-
-impl InFlight {
-    pub(crate) fn claim(&self, account: AccountId) -> Option<Claim<'_>> {
-        let mut set = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Lazily: an eager `then_some(Claim { .. })` builds a claim even when the account is
-        // taken, and dropping it (lock still held here) deadlocked, and would have released the
-        // other application's claim (guarded by
-        // `two_applications_of_one_id_number_at_once_open_exactly_one_line`).
-        set.insert(account).then(|| Claim { set: self, account })
-    }
-}
-
-impl Drop for Claim<'_> {
-    fn drop(&mut self) {
-        let mut set = self.set.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        set.remove(&self.account);
-    }
-}
 
 /// The application being decided and what is known about it so far.
 struct Case<'a> {

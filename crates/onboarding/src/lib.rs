@@ -76,6 +76,8 @@ mod decision;
 mod engine_io;
 mod flow;
 pub mod identity_check;
+mod in_flight;
+mod limit_changes;
 pub mod limits;
 mod onboarding;
 pub mod pricing;
@@ -88,7 +90,7 @@ pub mod table;
 pub mod testkit;
 pub mod tier;
 
-pub use application::{Application, ApplicationInput, OcrInput};
+pub use application::{Application, ApplicationId, ApplicationInput, OcrInput};
 pub use blind_index::{BlindIndex, BlindIndexKey};
 pub use credit_file::{CreditFile, CreditFileInput, Employment, Housing, Marital};
 pub use decision::{Decision, Outcome, ScoreSummary, Timings};
@@ -97,7 +99,5 @@ pub use identity_check::Providers;
 pub use limits::{LimitReview, LimitReviewTable, ReviewAction, TemporaryGrant, TemporaryPolicy, TemporaryRefusal};
 pub use onboarding::{LoadError, Onboarding, OnboardingConfig};
 pub use review_queue::ReviewError;
-pub use store::{
-    ApplicationId, ApplicationRecord, ApplicationStore, EntryLog, FileLog, LineRecord, Resolution, StoreError,
-};
+pub use store::{ApplicationRecord, ApplicationStore, EntryLog, FileLog, LineRecord, Resolution, StoreError};
 pub use tier::{LimitTierTable, Offer, OfferInput, PriceTier, TableOutcome};

@@ -6,8 +6,8 @@ use std::path::Path;
 use models::Model;
 
 use crate::blind_index::BlindIndexKey;
-use crate::flow::InFlight;
 use crate::identity_check::Providers;
+use crate::in_flight::InFlight;
 use crate::limits::LimitReviewTable;
 use crate::store::ApplicationStore;
 use crate::table::TableError;

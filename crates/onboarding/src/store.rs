@@ -22,13 +22,9 @@ use jiff::Timestamp;
 use money::Amount;
 use serde::{Deserialize, Serialize};
 
+pub use crate::application::ApplicationId;
 use crate::decision::{Decision, Outcome};
 use crate::tier::PriceTier;
-
-/// An application's number, given in arrival order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ApplicationId(pub u64);
 
 /// An analyst's answer to an application in review.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

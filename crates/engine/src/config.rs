@@ -1,0 +1,76 @@
+//! [`EngineConfig`]: how the engine runs (partitions, threads, queues, batches, snapshots, the
+//! product and time zone, risk).
+
+use std::sync::Arc;
+
+use credit::Product;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+use crate::risk::RiskShared;
+
+/// How the engine runs. The partition count and the product are fixed when the store is
+/// created: the journal can only be replayed under the rules that wrote it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Partitions; 0 takes the count the store was created with (the default for a new store).
+    pub partitions: u32,
+    /// Writer threads the partitions share (partition `p` is written by thread `p % writers`);
+    /// 0 picks one per two cores (at least one, at most one per partition). Unlike
+    /// `partitions` it can change between runs: it only decides how partitions share cores.
+    pub writers: u32,
+    /// Requests queued per partition before answering "busy". The partitions of one writer
+    /// thread share its queue, which holds this many times their number.
+    pub queue_capacity: usize,
+    /// The most requests in one batch.
+    pub batch_max: usize,
+    /// Sealed batches a partition may have waiting for the committer.
+    pub inflight_batches: usize,
+    /// A snapshot every this many batches of a partition (0: only on request).
+    pub snapshot_every_batches: u64,
+    /// Run the daily advance after local midnight.
+    pub schedule: bool,
+    /// Keep the read models up to date.
+    pub project: bool,
+    #[serde(skip)]
+    pub product: Product,
+    #[serde(skip, default = "default_zone")]
+    pub zone: TimeZone,
+    /// Risk control: rules and shared features. `None` runs without risk decisions.
+    #[serde(skip)]
+    pub risk: Option<Arc<RiskShared>>,
+}
+
+impl EngineConfig {
+    /// The writer threads this configuration runs (see [`EngineConfig::writers`]).
+    pub fn writer_threads(&self) -> u32 {
+        let wanted = match self.writers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get() as u32 / 2),
+            n => n,
+        };
+        wanted.clamp(1, self.partitions.max(1))
+    }
+}
+
+fn default_zone() -> TimeZone {
+    TimeZone::fixed(jiff::tz::offset(8))
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig {
+            partitions: 8,
+            writers: 0,
+            queue_capacity: 16_384,
+            batch_max: 4_096,
+            inflight_batches: 4,
+            snapshot_every_batches: 50_000,
+            schedule: true,
+            project: true,
+            product: Product::default(),
+            zone: default_zone(),
+            risk: None,
+        }
+    }
+}
