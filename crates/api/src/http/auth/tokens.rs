@@ -92,7 +92,7 @@ mod hex_hash {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
         let text = String::deserialize(d)?;
-        super::parse_hash(&text).ok_or_else(|| serde::de::Error::custom("not 64 hex digits"))
+        crate::http::auth::tokens::parse_hash(&text).ok_or_else(|| serde::de::Error::custom("not 64 hex digits"))
     }
 }
 
