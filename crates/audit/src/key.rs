@@ -22,7 +22,9 @@ fn hex32(text: &str) -> Result<[u8; 32], KeyError> {
 }
 
 /// The key that signs checkpoints. Held by the caller (a key file, a key provider), never
-/// written to the store; wiped from memory when dropped. `Debug` does not show it.
+/// written to the store; wiped from memory when dropped (each clone too). `Debug` does not show
+/// it.
+#[derive(Clone)]
 pub struct CheckpointKey(ed25519_dalek::SigningKey);
 
 impl CheckpointKey {

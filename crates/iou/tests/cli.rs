@@ -2,6 +2,8 @@
 //! submodule per subcommand under `tests/cli/` (a crate root's `mod x;` would look for
 //! `tests/x.rs`, hence the paths), and `layering`: the workspace's dependency rules.
 
+#[path = "cli/audit.rs"]
+mod audit;
 #[path = "cli/backtest.rs"]
 mod backtest;
 #[path = "cli/bench.rs"]
