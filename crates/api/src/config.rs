@@ -17,6 +17,8 @@ use store::{Backend, StoreError};
 pub struct StoreChoice {
     open: Arc<OpenStore>,
     name: String,
+    /// Signs the audit log's checkpoints; kept here, never in the store.
+    audit_key: Option<audit::CheckpointKey>,
 }
 
 type OpenStore = dyn Fn() -> Result<Arc<dyn Backend>, StoreError> + Send + Sync;
@@ -30,7 +32,19 @@ impl StoreChoice {
         StoreChoice {
             open: Arc::new(open),
             name: name.into(),
+            audit_key: None,
         }
+    }
+
+    /// Signs the store's audit-log checkpoints with `key` (without one, records are chained
+    /// but no checkpoint is signed).
+    pub fn with_audit_key(mut self, key: audit::CheckpointKey) -> StoreChoice {
+        self.audit_key = Some(key);
+        self
+    }
+
+    pub(crate) fn audit_key(&self) -> Option<audit::CheckpointKey> {
+        self.audit_key.clone()
     }
 
     /// A store already open.

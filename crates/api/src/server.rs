@@ -70,6 +70,7 @@ struct Opened {
     webhooks: Webhooks,
     backend: Arc<dyn Backend>,
     watcher: Option<Watcher>,
+    auditor: audit::Auditor,
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
@@ -79,6 +80,14 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
     }
     let now_us = clock.now().as_microsecond();
+    let audit_clock = clock.clone();
+    let auditor = audit::Auditor::open(
+        backend.as_ref(),
+        audit::AuditConfig::default(),
+        config.store.audit_key(),
+        Arc::new(move || audit_clock.now()),
+    )
+    .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
     let engine = Engine::start(engine_config, backend.clone(), clock)?;
     let watcher = match (&options.rules, engine.risk()) {
         (Some(rules), Some(shared)) => Some(Watcher::start(rules, shared)),
@@ -100,6 +109,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         webhooks,
         backend,
         watcher,
+        auditor,
     })
 }
 
@@ -179,6 +189,7 @@ impl Server {
             simulation,
             network: Arc::new(Network::new(&config.edge)),
             funding,
+            auditor: Arc::new(opened.auditor),
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;

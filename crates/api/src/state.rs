@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     pub network: Arc<Network>,
     /// The payment and payout providers and the callback secret.
     pub funding: Arc<crate::edge::funding::providers::FundingEdge>,
+    /// The store's audit log, opened at start (operator actions are recorded through it).
+    pub auditor: Arc<audit::Auditor>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -110,6 +112,11 @@ impl AppState {
 
     pub(crate) fn funding(&self) -> &crate::edge::funding::providers::FundingEdge {
         &self.0.funding
+    }
+
+    /// The audit log's writer: `record(actor, action, target, detail, outcome)`.
+    pub fn auditor(&self) -> &Arc<audit::Auditor> {
+        &self.0.auditor
     }
 
     /// Simulation mode's state, if the server was started in it.

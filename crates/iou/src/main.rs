@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod audit;
 mod backtest;
 mod bench;
 mod journal;
@@ -26,6 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check or export a data directory's tamper-evident audit log.
+    Audit(audit::AuditArgs),
     /// Replay the journaled risk decisions of a data directory against candidate rules.
     Backtest(backtest::BacktestArgs),
     /// Measure durable authorizations per second: in-process, over HTTP, and a plain baseline.
@@ -46,6 +49,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Audit(args) => audit::run(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Journal(args) => journal::run(args),

@@ -86,6 +86,11 @@ pub struct ServeArgs {
     /// POST /v1/system/clock can move it to any simulation's start). Only with --simulation.
     #[arg(long, requires = "simulation")]
     clock_start: Option<String>,
+    /// A file holding the audit log's checkpoint signing key (an Ed25519 seed, 64 hex digits).
+    /// Keep it outside the data directory; `iou audit verify --verifying-key` takes the public
+    /// half, printed at start. Without it audit records are chained but not signed.
+    #[arg(long, value_name = "FILE")]
+    audit_key: Option<PathBuf>,
     /// How long a customer token is valid after it is issued, rotated or refreshed (days).
     #[arg(long, default_value_t = api::Config::TOKEN_LIFETIME_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
     token_lifetime_days: u32,
@@ -206,6 +211,17 @@ fn funding(
     Ok(options)
 }
 
+/// The store, signing its audit checkpoints with the key in `key_file` if there is one.
+fn audit_store(store: api::StoreChoice, key_file: Option<&std::path::Path>) -> anyhow::Result<api::StoreChoice> {
+    let Some(path) = key_file else {
+        return Ok(store);
+    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("--audit-key {}", path.display()))?;
+    let key = audit::CheckpointKey::from_hex(&text).with_context(|| format!("the audit key in {}", path.display()))?;
+    eprintln!("audit checkpoints are signed; verifying key {}", key.verifying_key());
+    Ok(store.with_audit_key(key))
+}
+
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
@@ -221,7 +237,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let edge = args.edge();
     let config = api::Config {
         listen: args.listen,
-        store: crate::sqlite_store(args.data),
+        store: audit_store(crate::sqlite_store(args.data), args.audit_key.as_deref())?,
         engine: engine::EngineConfig {
             partitions: args.partitions.unwrap_or(0),
             writers: args.writers,

@@ -3,6 +3,8 @@
 //! `tests/x.rs`, hence the paths), and `layering` and `module_loops`: the workspace's dependency rules
 //! between crates and between the modules of one crate.
 
+#[path = "cli/audit.rs"]
+mod audit;
 #[path = "cli/backtest.rs"]
 mod backtest;
 #[path = "cli/bench.rs"]

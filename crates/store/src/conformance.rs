@@ -6,10 +6,15 @@
 //! it is testing: the SQL checks use only the read-model tables READ_MODELS.md specifies, and
 //! are skipped for a backend whose `query` answers [`crate::StoreError::Unsupported`].
 
+mod audit;
 mod journal;
 pub mod outbox;
 mod read_models;
 
+pub use audit::{
+    audit_append_and_scan, audit_checkpoints_in_order, audit_handles_share_the_log, audit_many_records_in_pages,
+    audit_row, audit_sequence_gaps_are_refused,
+};
 pub use journal::{
     append_and_scan, handles_share_the_journal, large_blobs, last_seq_and_read_batch, many_small_batches,
     meta_round_trips, sequence_gaps_are_refused, snapshots_keep_the_newest,
@@ -31,6 +36,11 @@ pub fn run_all(backend: &dyn Backend) {
     projection_is_idempotent(backend);
     project_many_coalesces(backend);
     queries_are_read_only(backend);
+    audit_append_and_scan(backend);
+    audit_sequence_gaps_are_refused(backend);
+    audit_handles_share_the_log(backend);
+    audit_checkpoints_in_order(backend);
+    audit_many_records_in_pages(backend);
 }
 
 /// Deterministic contents for batch `seq` of `partition`, `len` bytes long, so a check can

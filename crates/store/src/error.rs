@@ -10,6 +10,10 @@ pub enum StoreError {
         stored: String,
         wanted: String,
     },
+    /// An audit record or checkpoint whose `seq` does not follow the last one (another writer
+    /// appended first, or a bug): nothing was written.
+    #[error("audit entry {seq} does not follow {last}")]
+    AuditSequence { seq: u64, last: u64 },
     #[error("only read-only queries are allowed")]
     NotReadOnly,
     /// The database was written by a newer build: its schema has steps this build lacks.

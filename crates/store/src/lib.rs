@@ -6,7 +6,9 @@
 //! count), and the **read models**: SQL tables an operator can query (accounts, holds,
 //! purchases, plans, statements, ledger entries, events), written by a projector that tails
 //! the journal; and the **outbox** ([`outbox`]): the engine's notices and the webhook deliveries
-//! they make, recorded by a scanner that tails the journal.
+//! they make, recorded by a scanner that tails the journal; and the **audit log** ([`audit`]):
+//! append-only records of who did what, with their hashes and signed checkpoints (the `audit`
+//! crate computes those; the store only keeps and returns rows).
 //!
 //! It knows SQL and files. It does not know how journal records are encoded (they are opaque
 //! bytes written by the engine), how partitions are scheduled, or anything about HTTP. The
@@ -18,6 +20,7 @@
 //! `conformance` (behind the `conformance` feature, so production builds carry no test
 //! harness) runs against any backend. READ_MODELS.md documents the read-model tables.
 
+pub mod audit;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
@@ -28,6 +31,7 @@ mod projection;
 mod sql_guard;
 pub mod sqlite;
 
+pub use audit::AuditLog;
 pub use error::StoreError;
 pub use outbox::Outbox;
 pub use projection::{AccountRow, Projection};
@@ -112,6 +116,8 @@ pub trait Backend: Send + Sync {
     fn read_models(&self) -> Result<Box<dyn ReadModels>, StoreError>;
     /// The outbox: the engine's notices and the webhook deliveries they make.
     fn outbox(&self) -> Result<Box<dyn Outbox>, StoreError>;
+    /// The audit log: append-only records and their signed checkpoints.
+    fn audit(&self) -> Result<Box<dyn AuditLog>, StoreError>;
     /// A short name for logs: `"sqlite:/path"`, `"postgres"`.
     fn describe(&self) -> String;
 }

@@ -9,10 +9,11 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::audit::memory::MemoryAuditLog;
 use crate::outbox::memory::MemoryOutbox;
 use crate::sql_guard::check_single_read;
 use crate::{
-    Backend, BatchRef, BatchVisitor, Journal, Outbox, Projection, QueryRows, ReadModels, Snapshot, StoreError,
+    AuditLog, Backend, BatchRef, BatchVisitor, Journal, Outbox, Projection, QueryRows, ReadModels, Snapshot, StoreError,
 };
 
 /// Snapshots kept per partition, as in the SQLite backend.
@@ -42,6 +43,7 @@ pub struct ProjectedCounts {
 pub struct MemoryBackend {
     state: Arc<Mutex<State>>,
     outbox: MemoryOutbox,
+    audit: MemoryAuditLog,
 }
 
 impl MemoryBackend {
@@ -81,6 +83,10 @@ impl Backend for MemoryBackend {
 
     fn outbox(&self) -> Result<Box<dyn Outbox>, StoreError> {
         Ok(Box::new(self.outbox.clone()))
+    }
+
+    fn audit(&self) -> Result<Box<dyn AuditLog>, StoreError> {
+        Ok(Box::new(self.audit.clone()))
     }
 
     fn describe(&self) -> String {

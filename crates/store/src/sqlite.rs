@@ -1,6 +1,6 @@
 //! The embedded backend: SQLite in WAL mode, two files in a data directory.
 //!
-//! - `journal.db` holds the journal, snapshots and meta. Its connections run with
+//! - `journal.db` holds the journal, snapshots, meta and the audit log. Its connections run with
 //!   `synchronous=FULL`: in WAL mode SQLite then fsyncs the write-ahead log before a commit
 //!   returns, so when [`Journal::append`] returns the group is on stable storage.
 //! - `read.db` holds the read models. Its writer runs with `synchronous=NORMAL` (a crash may
@@ -22,6 +22,7 @@
 //! same file are safe: writers take SQLite's lock (`BEGIN IMMEDIATE`) and wait up to
 //! [`BUSY_TIMEOUT`] for it.
 
+mod audit;
 mod connection;
 mod journal;
 mod migrate;
@@ -36,6 +37,7 @@ use std::time::Duration;
 
 use crate::{Backend, Journal, ReadModels, StoreError};
 
+pub use audit::SqliteAuditLog;
 pub use journal::{SNAPSHOTS_KEPT, SqliteJournal};
 pub use outbox::SqliteOutbox;
 pub use query::QUERY_TIME_MAX;
@@ -106,6 +108,10 @@ impl Backend for SqliteBackend {
 
     fn outbox(&self) -> Result<Box<dyn crate::Outbox>, StoreError> {
         Ok(Box::new(self.open_outbox()?))
+    }
+
+    fn audit(&self) -> Result<Box<dyn crate::AuditLog>, StoreError> {
+        Ok(Box::new(self.open_audit()?))
     }
 
     fn describe(&self) -> String {

@@ -167,6 +167,9 @@ mod failing {
         fn outbox(&self) -> Result<Box<dyn store::Outbox>, StoreError> {
             self.inner.outbox()
         }
+        fn audit(&self) -> Result<Box<dyn store::AuditLog>, StoreError> {
+            self.inner.audit()
+        }
         fn describe(&self) -> String {
             "failing".into()
         }

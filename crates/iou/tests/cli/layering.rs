@@ -25,6 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("identity", &["seeded"]),
     ("funding", &["identity", "money"]),
     ("store", &["credit", "money", "seeded"]),
+    ("audit", &["store"]),
     ("engine", &["credit", "money", "risk", "seeded", "store"]),
     (
         "onboarding",
@@ -33,6 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "api",
         &[
+            "audit",
             "credit",
             "engine",
             "funding",
@@ -52,8 +54,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "iou",
         &[
-            "api", "bench", "credit", "engine", "funding", "identity", "models", "money", "risk", "seeded", "sim",
-            "store",
+            "api", "audit", "bench", "credit", "engine", "funding", "identity", "models", "money", "risk", "seeded",
+            "sim", "store",
         ],
     ),
 ];
@@ -85,6 +87,8 @@ const SANS_IO: &[(&str, &[&str])] = &[
 const NOT_DIRECTLY: &[(&str, &[&str])] = &[
     // The engine knows no HTTP and no JSON.
     ("engine", &["axum", "hyper", "reqwest", "serde_json"]),
+    // The audit log knows no HTTP and reaches storage only through the store's traits.
+    ("audit", &["axum", "hyper", "reqwest", "tokio", "rusqlite"]),
     // The store knows no HTTP.
     ("store", &["axum", "hyper", "reqwest", "tokio"]),
     // Identity knows no storage.

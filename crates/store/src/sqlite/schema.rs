@@ -2,12 +2,19 @@
 
 use super::migrate::Migration;
 
-/// `journal.db`: the journal, snapshots and meta.
-pub(crate) const JOURNAL: &[Migration] = &[Migration {
-    version: 1,
-    name: "journal, snapshots and meta",
-    sql: include_str!("sql/journal_001.sql"),
-}];
+/// `journal.db`: the journal, snapshots, meta and the audit log.
+pub(crate) const JOURNAL: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "journal, snapshots and meta",
+        sql: include_str!("sql/journal_001.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "audit log and its checkpoints",
+        sql: include_str!("sql/journal_002.sql"),
+    },
+];
 
 /// `read.db`: the read models (READ_MODELS.md describes them).
 pub(crate) const READ: &[Migration] = &[

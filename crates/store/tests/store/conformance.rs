@@ -43,5 +43,10 @@ conformance_tests!(
     projection_is_idempotent,
     project_many_coalesces,
     queries_are_read_only,
+    audit_append_and_scan,
+    audit_sequence_gaps_are_refused,
+    audit_handles_share_the_log,
+    audit_checkpoints_in_order,
+    audit_many_records_in_pages,
     run_all,
 );

@@ -118,7 +118,13 @@ fn migrations_are_recorded_once() {
     let journal = migrations(&dir.path().join(JOURNAL_FILE));
     let read = migrations(&dir.path().join(READ_FILE));
     let names = |m: &[(u32, String, String)]| m.iter().map(|(v, n, _)| (*v, n.clone())).collect::<Vec<_>>();
-    assert_eq!(names(&journal), [(1, "journal, snapshots and meta".to_string())]);
+    assert_eq!(
+        names(&journal),
+        [
+            (1, "journal, snapshots and meta".to_string()),
+            (2, "audit log and its checkpoints".to_string())
+        ]
+    );
     assert_eq!(
         names(&read),
         [
