@@ -6,7 +6,7 @@
 //! a hold placed between the read and the change is answered that way and counted as kept.
 
 use credit::{AccountId, Command, Day, Rejection};
-use engine::{Engine, EngineRejection};
+use engine::{Engine, EngineRejection, SubmitError};
 use jiff::Timestamp;
 use money::Amount;
 use serde::{Deserialize, Serialize};
@@ -201,7 +201,7 @@ impl Onboarding {
         }
         let state = engine_io::account(engine, account)
             .await
-            .map_err(|e| TemporaryRefusal::TryLater(engine_io::submit_code(e)))?
+            .map_err(TemporaryRefusal::TryLater)?
             .ok_or(TemporaryRefusal::AccountNotFound)?;
         policy.check(&state, amount)?;
         let today = Day::from_date(now.to_zoned(engine.config().zone.clone()).date());
@@ -213,8 +213,8 @@ impl Onboarding {
         };
         match engine_io::credit(engine, command).await {
             Ok(Ok(_)) => Ok(TemporaryGrant { amount, expires_on }),
-            Ok(Err(rejection)) => Err(TemporaryRefusal::Engine(rejection.code())),
-            Err(e) => Err(TemporaryRefusal::TryLater(engine_io::submit_code(e))),
+            Ok(Err(rejection)) => Err(TemporaryRefusal::Engine(rejection)),
+            Err(e) => Err(TemporaryRefusal::TryLater(e)),
         }
     }
 }
@@ -245,9 +245,9 @@ pub enum TemporaryRefusal {
     #[error("the account is not current (something is past due)")]
     NotCurrent,
     #[error("the engine refused it: {0}")]
-    Engine(&'static str),
+    Engine(EngineRejection),
     #[error("try again later: {0}")]
-    TryLater(&'static str),
+    TryLater(SubmitError),
 }
 
 impl TemporaryRefusal {
@@ -260,7 +260,8 @@ impl TemporaryRefusal {
             TemporaryRefusal::Frozen => "account_frozen",
             TemporaryRefusal::ChargedOff => "account_charged_off",
             TemporaryRefusal::NotCurrent => "account_not_current",
-            TemporaryRefusal::Engine(code) | TemporaryRefusal::TryLater(code) => code,
+            TemporaryRefusal::Engine(rejection) => rejection.code(),
+            TemporaryRefusal::TryLater(error) => engine_io::submit_code(*error),
         }
     }
 }

@@ -16,7 +16,7 @@ use engine::RiskContext;
 use jiff::Timestamp;
 
 use crate::edge::merchants::key_reused;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
 use crate::sharded::Sharded;
 
@@ -117,8 +117,8 @@ impl PaymentCodes {
     /// Spends a code for a merchant's call, atomically: the account it pays from.
     pub fn spend(&self, code: PaymentCode, by: IdemKey, now: Timestamp) -> Result<AccountId, ApiError> {
         let not_found = || {
-            ApiError::not_found(
-                "payment_code_not_found",
+            ApiError::new(
+                ErrorCode::PaymentCodeNotFound,
                 "the payment code is unknown or expired: ask for a fresh one",
             )
             .with_field("payment_code")
@@ -146,7 +146,8 @@ impl PaymentCodes {
                 }
             }
             State::Spent { .. } => Err(
-                ApiError::conflict("payment_code_used", "the payment code was already used").with_field("payment_code"),
+                ApiError::new(ErrorCode::PaymentCodeUsed, "the payment code was already used")
+                    .with_field("payment_code"),
             ),
         }
     }
