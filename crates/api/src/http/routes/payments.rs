@@ -110,40 +110,30 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
         .map(|r| parse_text(r, "reference", 128))
         .transpose()?;
     let source = source(&body)?;
-    let (payer, paying) = match source {
+    // A code held for this call comes back on every failure below (the guard's drop), and is
+    // used up only once the authorization applied (`settle`).
+    let (payer, spent) = match source {
         Source::Code(code) => {
-            let account = state.codes().spend(code, idem, state.clock().now())?;
-            (Payer::Account(account), Some((code, account)))
+            let spent = state.codes().spend(code, idem, state.clock().now())?;
+            (Payer::Account(spent.account()), Some(spent))
         }
         Source::Link(link) => (Payer::Link(link), None),
     };
-    let context = match payment_context(&state, body.risk.as_ref(), peer, paying, idem) {
-        Ok(context) => context,
-        Err(error) => {
-            if let Source::Code(code) = &source {
-                state.codes().unspend(*code, idem, state.clock().now());
-            }
-            return Err(error);
-        }
-    };
+    let paying = spent.as_ref().map(|s| (s.code(), s.account()));
+    let context = payment_context(&state, body.risk.as_ref(), peer, paying, idem)?;
     let request = Request::Authorize {
         payer,
         merchant,
         amount,
         plan,
     };
-    let applied = match apply(&state, request, idem, Audience::Authorize, Some(context)).await {
-        Ok(applied) => applied,
-        Err(error) => {
-            if let (Source::Code(code), ErrorCode::IdempotencyKeyReused | ErrorCode::ChallengeRequired) =
-                (&source, error.code)
-            {
-                // Nothing was authorized: keep the code live (after a challenge, the merchant
-                // presents it again with the customer's step-up token under a new key).
-                state.codes().unspend(*code, idem, state.clock().now());
-            }
-            return Err(error);
-        }
+    let call = {
+        let state = state.clone();
+        async move { apply(&state, request, idem, Audience::Authorize, Some(context)).await }
+    };
+    let applied = match spent {
+        Some(spent) => spent.settle(call).await?,
+        None => call.await?,
     };
     let Op::Credit(Command::Authorize { txn, plan, .. }) = &applied.op else {
         return Err(ApiError::internal("an authorization applied as another op"));
