@@ -59,8 +59,8 @@ pub use edge::risk::{LIVENESS_THRESHOLD, RiskOptions, RulesOptions, simulated_pr
 pub use edge::step_up::Providers;
 pub use http::auth::signature::sign;
 pub use http::auth::{Principal, Role};
-pub use http::error::{ApiError, ErrorBody};
-pub use http::openapi::{ApiDoc, document as openapi_json};
+pub use http::error::{ApiError, ErrorBody, ErrorCode};
+pub use http::openapi::{ApiDoc, document as openapi_json, error_codes_markdown};
 pub use http::router::router;
 pub use server::{ServeError, Server, serve};
 pub use state::AppState;

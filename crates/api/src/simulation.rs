@@ -27,7 +27,7 @@ use axum::response::Response;
 use engine::{Outcome, Reply, RiskRecord};
 use risk::ChallengeKind;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::simulation::mode::Simulation;
 use crate::state::AppState;
 
@@ -95,8 +95,8 @@ pub fn step_up() -> Option<ChallengeKind> {
 /// The mode's state, or 404 `simulation_mode_off`.
 pub fn required(state: &AppState) -> Result<&Simulation, ApiError> {
     state.simulation().ok_or_else(|| {
-        ApiError::not_found(
-            "simulation_mode_off",
+        ApiError::new(
+            ErrorCode::SimulationModeOff,
             "this route exists only on a server started in simulation mode (iou serve --simulation)",
         )
     })

@@ -29,7 +29,7 @@ use credit::MerchantId;
 use serde::{Deserialize, Serialize};
 
 use crate::edge::merchants::Merchants;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::meta::Meta;
 use crate::sharded::Sharded;
 
@@ -96,7 +96,7 @@ fn meta_key(merchant: MerchantId) -> String {
 
 /// Parses a webhook URL: `http` or `https` with a host, at most [`URL_MAX_CHARS`].
 pub fn parse_url(text: &str) -> Result<String, ApiError> {
-    let bad = |why: &str| ApiError::bad_request("invalid_field", why.to_owned()).with_field("url");
+    let bad = |why: &str| ApiError::new(ErrorCode::InvalidField, why.to_owned()).with_field("url");
     if text.chars().count() > URL_MAX_CHARS {
         return Err(bad("url is at most 2048 characters"));
     }

@@ -86,7 +86,7 @@ impl Onboarding {
         }
         let state = engine_io::account(engine, account)
             .await
-            .map_err(|e| TemporaryRefusal::TryLater(engine_io::submit_code(e)))?
+            .map_err(TemporaryRefusal::TryLater)?
             .ok_or(TemporaryRefusal::AccountNotFound)?;
         policy.check(&state, amount)?;
         let today = Day::from_date(now.to_zoned(engine.config().zone.clone()).date());
@@ -98,8 +98,8 @@ impl Onboarding {
         };
         match engine_io::credit(engine, command).await {
             Ok(Ok(_)) => Ok(TemporaryGrant { amount, expires_on }),
-            Ok(Err(rejection)) => Err(TemporaryRefusal::Engine(rejection.code())),
-            Err(e) => Err(TemporaryRefusal::TryLater(engine_io::submit_code(e))),
+            Ok(Err(rejection)) => Err(TemporaryRefusal::Engine(rejection)),
+            Err(e) => Err(TemporaryRefusal::TryLater(e)),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! account and send the change are in `limit_changes`.
 
 use credit::{AccountId, Day};
+use engine::{EngineRejection, SubmitError};
 use money::Amount;
 use serde::{Deserialize, Serialize};
 
@@ -151,9 +152,9 @@ pub enum TemporaryRefusal {
     #[error("the account is not current (something is past due)")]
     NotCurrent,
     #[error("the engine refused it: {0}")]
-    Engine(&'static str),
+    Engine(EngineRejection),
     #[error("try again later: {0}")]
-    TryLater(&'static str),
+    TryLater(SubmitError),
 }
 
 impl TemporaryRefusal {
@@ -166,7 +167,8 @@ impl TemporaryRefusal {
             TemporaryRefusal::Frozen => "account_frozen",
             TemporaryRefusal::ChargedOff => "account_charged_off",
             TemporaryRefusal::NotCurrent => "account_not_current",
-            TemporaryRefusal::Engine(code) | TemporaryRefusal::TryLater(code) => code,
+            TemporaryRefusal::Engine(rejection) => rejection.code(),
+            TemporaryRefusal::TryLater(error) => crate::engine_io::submit_code(*error),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! opens the line (limit, scores and price tier) in one engine request; declining opens
 //! nothing.
 
-use engine::{Approval, Engine, LineOpening};
+use engine::{Approval, Engine, EngineRejection, LineOpening, SubmitError};
 use jiff::Timestamp;
 use money::Amount;
 
@@ -24,8 +24,12 @@ pub enum ReviewError {
     NoProposal,
     #[error("two ID numbers share this account id: the line cannot be opened here")]
     Collision,
+    #[error("the application's price tier is not a tier name the engine takes")]
+    TierInvalid,
     #[error("the engine refused it: {0}")]
-    Engine(&'static str),
+    Engine(EngineRejection),
+    #[error("the engine did not take it: {0}")]
+    Submit(SubmitError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -37,7 +41,9 @@ impl ReviewError {
             ReviewError::NotInReview => "application_not_in_review",
             ReviewError::NoProposal => "no_proposal",
             ReviewError::Collision => "account_id_collision",
-            ReviewError::Engine(code) => code,
+            ReviewError::TierInvalid => "tier_invalid",
+            ReviewError::Engine(rejection) => rejection.code(),
+            ReviewError::Submit(error) => engine_io::submit_code(*error),
             ReviewError::Store(_) => "store_failed",
         }
     }
@@ -65,7 +71,7 @@ impl Onboarding {
             return Err(ReviewError::NoProposal);
         };
         let tier = record.decision.tier.clone().unwrap_or_else(PriceTier::standard);
-        let pricing = tier.pricing().ok_or(ReviewError::Engine("tier_invalid"))?;
+        let pricing = tier.pricing().ok_or(ReviewError::TierInvalid)?;
         let today = now.to_zoned(engine.config().zone.clone()).date();
         let opening = LineOpening {
             account: record.account,
@@ -82,8 +88,8 @@ impl Onboarding {
         };
         match engine_io::open_line(engine, opening).await {
             Ok(Ok(())) => {}
-            Ok(Err(rejection)) => return Err(ReviewError::Engine(rejection.code())),
-            Err(e) => return Err(ReviewError::Engine(engine_io::submit_code(e))),
+            Ok(Err(rejection)) => return Err(ReviewError::Engine(rejection)),
+            Err(e) => return Err(ReviewError::Submit(e)),
         }
         let line = LineRecord {
             account: record.account,

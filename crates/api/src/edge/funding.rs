@@ -16,7 +16,7 @@ use identity::BankCard;
 
 pub mod providers;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::submit::{submit, submit_error};
 use crate::state::AppState;
 
@@ -50,11 +50,11 @@ pub async fn of_account(
     account: AccountId,
     id: u64,
     kinds: &[FundingKind],
-    not_found: &'static str,
+    not_found: ErrorCode,
 ) -> Result<Funding, ApiError> {
     match read(state, id).await? {
         Some(f) if f.account == account && kinds.contains(&f.kind) => Ok(f),
-        _ => Err(ApiError::not_found(not_found, "no such operation on this account")),
+        _ => Err(ApiError::new(not_found, "no such operation on this account")),
     }
 }
 
@@ -71,8 +71,8 @@ pub async fn record(state: &AppState, update: FundingUpdate) -> Result<(Funding,
         Outcome::Rejected {
             rejection: EngineRejection::FundingNotFound,
         } => {
-            return Err(ApiError::not_found(
-                "funding_not_found",
+            return Err(ApiError::new(
+                ErrorCode::FundingNotFound,
                 "no funding operation has this id",
             ));
         }
@@ -96,7 +96,7 @@ async fn submit_patiently(state: &AppState, request: Request) -> Result<engine::
     let mut tries = 0;
     loop {
         match submit(state, request.clone(), None, None).await {
-            Err(e) if e.code == "busy" && tries < BUSY_RETRIES => {
+            Err(e) if e.code == ErrorCode::Busy && tries < BUSY_RETRIES => {
                 tries += 1;
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }

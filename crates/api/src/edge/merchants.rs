@@ -18,7 +18,7 @@ use credit::MerchantId;
 use serde::{Deserialize, Serialize};
 
 use crate::http::auth::signature::{HmacSha256, keyed};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
 use crate::meta::Meta;
 use crate::sharded::Sharded;
@@ -123,8 +123,8 @@ impl Merchants {
 }
 
 pub fn key_reused() -> ApiError {
-    ApiError::conflict(
-        "idempotency_key_reused",
+    ApiError::new(
+        ErrorCode::IdempotencyKeyReused,
         "this Idempotency-Key was used with a different request",
     )
     .with_field("Idempotency-Key")

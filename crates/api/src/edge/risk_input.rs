@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use crate::edge::codes::PaymentCode;
 use crate::edge::step_up::Passed;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
 use crate::state::AppState;
 
@@ -67,7 +67,7 @@ pub struct GeoBody {
 pub fn device_id(text: &str, field: &str) -> Result<DeviceId, ApiError> {
     if !(1..=128).contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(
-            ApiError::bad_request("invalid_field", "device_id is 1 to 128 visible characters").with_field(field),
+            ApiError::new(ErrorCode::InvalidField, "device_id is 1 to 128 visible characters").with_field(field),
         );
     }
     let digest = Sha256::digest([b"iou/device\0".as_slice(), text.as_bytes()].concat());
@@ -78,7 +78,7 @@ pub fn device_id(text: &str, field: &str) -> Result<DeviceId, ApiError> {
 
 pub fn parse_ip(text: &str, field: &str) -> Result<IpAddr, ApiError> {
     text.parse()
-        .map_err(|_| ApiError::bad_request("invalid_field", "not an IPv4 or IPv6 address").with_field(field))
+        .map_err(|_| ApiError::new(ErrorCode::InvalidField, "not an IPv4 or IPv6 address").with_field(field))
 }
 
 fn micro(degrees: f64) -> Option<i32> {
@@ -87,7 +87,7 @@ fn micro(degrees: f64) -> Option<i32> {
 }
 
 fn parse_geo(geo: GeoBody, field: &str) -> Result<Geo, ApiError> {
-    let bad = |what: String| ApiError::bad_request("invalid_field", what).with_field(field);
+    let bad = |what: String| ApiError::new(ErrorCode::InvalidField, what).with_field(field);
     let lat = micro(geo.lat).ok_or_else(|| bad("lat must be -90 to 90 degrees".into()))?;
     let lon = micro(geo.lon).ok_or_else(|| bad("lon must be -180 to 180 degrees".into()))?;
     Geo::new(lat, lon).map_err(|e| bad(e.to_string()))
@@ -98,7 +98,7 @@ fn parse_channel(text: &str, field: &str) -> Result<Channel, ApiError> {
         .into_iter()
         .find(|c| c.name() == text)
         .ok_or_else(|| {
-            ApiError::bad_request("invalid_field", "channel is online, offline_qr or offline_nfc").with_field(field)
+            ApiError::new(ErrorCode::InvalidField, "channel is online, offline_qr or offline_nfc").with_field(field)
         })
 }
 
@@ -128,7 +128,7 @@ impl RiskBody {
             .as_deref()
             .map(|t| {
                 t.parse::<Timestamp>().map_err(|_| {
-                    ApiError::bad_request("invalid_field", "device_time is an RFC 3339 time")
+                    ApiError::new(ErrorCode::InvalidField, "device_time is an RFC 3339 time")
                         .with_field(join(prefix, "device_time"))
                 })
             })
@@ -185,8 +185,8 @@ pub fn payment_context(
 ) -> Result<RiskContext, ApiError> {
     let Some((code, account)) = code else {
         if body.is_some_and(|b| b.step_up_token.is_some()) {
-            return Err(ApiError::unprocessable(
-                "step_up_needs_payment_code",
+            return Err(ApiError::new(
+                ErrorCode::StepUpNeedsPaymentCode,
                 "a step-up token is accepted with a payment code only: ask the customer for a code",
             )
             .with_field("risk.step_up_token"));

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
 use crate::meta::Meta;
 use crate::sharded::Sharded;
@@ -90,8 +90,8 @@ fn subject_key(account: AccountId) -> String {
 /// Reads a customer's subject from the meta table.
 pub async fn subject(meta: &Arc<Meta>, account: AccountId, today: jiff::civil::Date) -> Result<Subject, ApiError> {
     let missing = || {
-        ApiError::conflict(
-            "identity_not_on_file",
+        ApiError::new(
+            ErrorCode::IdentityNotOnFile,
             "no verified mobile and ID number are on file for this customer: step-up is not possible",
         )
     };
@@ -122,15 +122,15 @@ pub async fn verified_card(
     today: jiff::civil::Date,
 ) -> Result<BankCard, ApiError> {
     let none = || {
-        ApiError::conflict(
-            "bank_card_not_on_file",
+        ApiError::new(
+            ErrorCode::BankCardNotOnFile,
             "no verified bank card is on file for this customer: money moves only to and from one",
         )
     };
     match subject(meta, account, today).await {
         Ok(Subject { card: Some(card), .. }) => Ok(card.card),
         Ok(_) => Err(none()),
-        Err(e) if e.code == "identity_not_on_file" => Err(none()),
+        Err(e) if e.code == ErrorCode::IdentityNotOnFile => Err(none()),
         Err(e) => Err(e),
     }
 }
@@ -191,8 +191,8 @@ fn token_hash(token: &str) -> [u8; 32] {
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::unprocessable(
-        "step_up_token_invalid",
+    ApiError::new(
+        ErrorCode::StepUpTokenInvalid,
         "the step-up token is unknown, expired, already used, or not this customer's",
     )
     .with_field("risk.step_up_token")
@@ -239,8 +239,11 @@ impl StepUps {
     /// The live challenge `id` of `account`.
     pub fn challenge(&self, id: &str, account: AccountId, now: Timestamp) -> Result<Challenge, ApiError> {
         let not_found = || {
-            ApiError::not_found("challenge_not_found", "no live challenge has this id: start a new one")
-                .with_field("challenge_id")
+            ApiError::new(
+                ErrorCode::ChallengeNotFound,
+                "no live challenge has this id: start a new one",
+            )
+            .with_field("challenge_id")
         };
         let found = self.challenges.get_cloned(&id.to_owned()).ok_or_else(not_found)?;
         if found.account != account || found.expires_at < now || found.wrong >= ATTEMPTS_MAX {
@@ -336,7 +339,7 @@ mod tests {
         assert!(steps.challenge("c1", me, now).is_err(), "a passed challenge is closed");
         assert_eq!(
             steps.spend(&token, other, idem(1), now).unwrap_err().code,
-            "step_up_token_invalid"
+            crate::http::error::ErrorCode::StepUpTokenInvalid
         );
         let passed = steps.spend(&token, me, idem(1), now).unwrap();
         assert_eq!(passed.kind, ChallengeKind::Liveness);

@@ -12,7 +12,7 @@ pub mod tokens;
 use axum::http::{HeaderMap, header};
 use credit::{AccountId, MerchantId};
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// What an operator may do. Only the bootstrap admin exists until operator accounts arrive.
@@ -107,8 +107,8 @@ pub async fn authenticate(
 
 async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::unauthorized(
-            "unauthenticated",
+        return Err(ApiError::new(
+            ErrorCode::Unauthenticated,
             "send X-Merchant-Id, X-Timestamp and X-Signature (merchants) or Authorization: Bearer (customers, operators)",
         ));
     };
@@ -116,7 +116,7 @@ async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiE
         .to_str()
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ApiError::unauthorized("bad_token", "Authorization must be `Bearer <token>`"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::BadToken, "Authorization must be `Bearer <token>`"))?;
     if tokens::is_customer_token(token) {
         let account = state.tokens().verify(state.meta(), token, state.clock().now()).await?;
         return Ok(Principal::Customer(account));
@@ -124,7 +124,7 @@ async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiE
     if state.admin().matches(token) {
         return Ok(Principal::Operator(Role::Admin));
     }
-    Err(ApiError::unauthorized("bad_token", "the bearer token is not valid"))
+    Err(ApiError::new(ErrorCode::BadToken, "the bearer token is not valid"))
 }
 
 fn merchant(
@@ -134,7 +134,7 @@ fn merchant(
     headers: &HeaderMap,
     body_sha256: &[u8; 32],
 ) -> Result<Authenticated, ApiError> {
-    let unknown = || ApiError::unauthorized("unknown_merchant", "no merchant has this id").with_field("X-Merchant-Id");
+    let unknown = || ApiError::new(ErrorCode::UnknownMerchant, "no merchant has this id").with_field("X-Merchant-Id");
     let id = header_str(headers, "x-merchant-id")
         .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(unknown)?;
@@ -144,8 +144,8 @@ fn merchant(
         .and_then(|id| state.merchants().get(MerchantId(id)))
         .ok_or_else(unknown)?;
     let bad_time = || {
-        ApiError::unauthorized(
-            "stale_timestamp",
+        ApiError::new(
+            ErrorCode::StaleTimestamp,
             "X-Timestamp must be unix seconds within 300 s of the server's clock",
         )
         .with_field("X-Timestamp")
@@ -169,7 +169,7 @@ fn merchant(
     };
     let Some(signature) = signature::verify(&merchant.mac, &signed, signature) else {
         return Err(
-            ApiError::unauthorized("bad_signature", "X-Signature does not sign this request").with_field("X-Signature"),
+            ApiError::new(ErrorCode::BadSignature, "X-Signature does not sign this request").with_field("X-Signature"),
         );
     };
     // Only reads are remembered: a POST's signed key is claimed system-wide, which already
@@ -185,8 +185,8 @@ fn merchant(
 
 /// The refusal of a signature seen before that is not an idempotent retry.
 pub fn replayed() -> ApiError {
-    ApiError::unauthorized(
-        "signature_replayed",
+    ApiError::new(
+        ErrorCode::SignatureReplayed,
         "this signature was used before: sign each read anew (a POST may be resent as it was: its key answers it)",
     )
     .with_field("X-Signature")

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::http::auth::{self, Principal};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::{self, IdemKey};
 use crate::http::input;
 use crate::state::AppState;
@@ -35,8 +35,7 @@ pub struct Call {
 
 fn too_large() -> ApiError {
     ApiError::new(
-        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
+        ErrorCode::BodyTooLarge,
         format!("bodies are at most {BODY_MAX_BYTES} bytes"),
     )
 }
@@ -54,8 +53,7 @@ pub async fn read_body(headers: &axum::http::HeaderMap, body: Body, timeout: Dur
     match tokio::time::timeout(timeout, axum::body::to_bytes(body, BODY_MAX_BYTES)).await {
         Ok(read) => read.map_err(|_| too_large()),
         Err(_) => Err(ApiError::new(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            "body_timeout",
+            ErrorCode::BodyTimeout,
             format!("the body did not arrive within {} ms", timeout.as_millis()),
         )),
     }
@@ -84,7 +82,7 @@ async fn authenticate(
             .extensions
             .get::<MatchedPath>()
             .map_or_else(|| parts.uri.path(), MatchedPath::as_str);
-        tracing::warn!(source = %ip, %method, route, reason = error.code, "authentication failed");
+        tracing::warn!(source = %ip, %method, route, reason = error.code.as_str(), "authentication failed");
     }
     result
 }
@@ -96,7 +94,7 @@ impl FromRequest<AppState> for Call {
         let (mut parts, body) = request.into_parts();
         let params = RawPathParams::from_request_parts(&mut parts, state)
             .await
-            .map_err(|_| ApiError::bad_request("invalid_id", "a path parameter is not valid UTF-8"))?;
+            .map_err(|_| ApiError::new(ErrorCode::InvalidId, "a path parameter is not valid UTF-8"))?;
         let params = params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
         let body = read_body(&parts.headers, body, state.network().body_timeout).await?;
         let body_sha256: [u8; 32] = Sha256::digest(&body).into();

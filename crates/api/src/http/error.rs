@@ -1,8 +1,9 @@
 //! [`ApiError`]: the one error shape every failure is answered with,
 //! `{"error": {"code": "...", "message": "...", "field": "..." | null}}`, and its HTTP status.
 //!
-//! Codes are stable machine words (`invalid_amount`, `insufficient_available_credit`); messages
-//! are for people and may change; `field` names the request field at fault (`amount_fen`,
+//! Codes are stable machine words (`invalid_amount`, `insufficient_available_credit`), each an
+//! [`ErrorCode`] whose one table ([`code`]) gives its text and status; messages are for people
+//! and may change; `field` names the request field at fault (`amount_fen`,
 //! `plan.periods`) or is null. A refusal by risk control adds `reasons` (its reason codes) and,
 //! for a step-up challenge, `challenge` (`otp` or `liveness`).
 
@@ -11,11 +12,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub mod code;
+
+pub use code::ErrorCode;
+
 /// A failed call: what the client gets back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
+    /// The code's status, except for a merchant's declined authorization (402).
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
     /// What risk control said, for its refusals.
@@ -52,9 +58,8 @@ pub struct Unavailable(#[allow(dead_code, reason = "only its schema is used")] E
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable machine code, e.g. `invalid_amount`.
-    #[schema(example = "invalid_amount")]
-    pub code: String,
+    /// A stable machine code, e.g. `invalid_amount` (API.md, "Error codes").
+    pub code: ErrorCode,
     /// A human-readable explanation.
     pub message: String,
     /// The request field at fault (a JSON path like `plan.periods`, a path or query parameter,
@@ -69,9 +74,10 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    /// An error answered with `code`'s status.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
+            status: code.status(),
             code,
             message: message.into(),
             field: None,
@@ -97,58 +103,37 @@ impl ApiError {
         self
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+    /// Answers with `status` instead of the code's own: only for the one status that depends
+    /// on who is told (a merchant's authorization declined, `http::submit::status`).
+    pub(crate) fn with_status(mut self, status: StatusCode) -> ApiError {
+        self.status = status;
+        self
     }
 
     pub fn forbidden() -> ApiError {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "this caller may not use this route or resource",
-        )
-    }
-
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, code, message)
-    }
-
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, code, message)
-    }
-
-    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+        ApiError::new(ErrorCode::Forbidden, "this caller may not use this route or resource")
     }
 
     /// The engine's queue is full: retry after a second.
     pub fn busy() -> ApiError {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
-            "the server is busy: retry later",
-        )
+        ApiError::new(ErrorCode::Busy, "the server is busy: retry later")
     }
 
     pub fn unavailable(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+        ApiError::new(ErrorCode::Unavailable, message)
     }
 
     /// A failure of the server itself (it must never happen; it is logged).
     pub fn internal(message: impl Into<String>) -> ApiError {
         let message = message.into();
         tracing::error!(%message, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+        ApiError::new(ErrorCode::Internal, "internal error")
     }
 
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_owned(),
+                code: self.code,
                 message: self.message.clone(),
                 field: self.field.clone(),
                 reasons: self.risk.as_ref().map(|r| r.reasons.clone()),
@@ -164,7 +149,7 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, bytes).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if self.code == "busy" {
+        if self.code == ErrorCode::Busy {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         if let Some(seconds) = self.retry_after {

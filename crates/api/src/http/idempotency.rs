@@ -15,7 +15,7 @@
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 
 pub const HEADER: &str = "idempotency-key";
 const KEY_LEN_MAX: usize = 255;
@@ -51,14 +51,17 @@ impl IdemKey {
 /// Reads the `Idempotency-Key` header.
 pub fn key_hash(headers: &HeaderMap) -> Result<u128, ApiError> {
     let missing = || {
-        ApiError::bad_request("idempotency_key_missing", "this call needs an Idempotency-Key header")
-            .with_field("Idempotency-Key")
+        ApiError::new(
+            ErrorCode::IdempotencyKeyMissing,
+            "this call needs an Idempotency-Key header",
+        )
+        .with_field("Idempotency-Key")
     };
     let value = headers.get(HEADER).ok_or_else(missing)?.as_bytes();
     let valid = !value.is_empty() && value.len() <= KEY_LEN_MAX && value.iter().all(|b| b.is_ascii_graphic());
     if !valid {
-        return Err(ApiError::bad_request(
-            "idempotency_key_invalid",
+        return Err(ApiError::new(
+            ErrorCode::IdempotencyKeyInvalid,
             "an Idempotency-Key is 1 to 255 visible ASCII characters",
         )
         .with_field("Idempotency-Key"));

@@ -12,7 +12,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::error::Category;
 use utoipa::ToSchema;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 
 /// Marks serde errors raised by [`FenInput`], so they get the `invalid_amount` code.
 const AMOUNT_MARK: &str = "amount must be a whole number of fen";
@@ -26,7 +26,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     };
     // serde also reads a struct from an array (`[]` would be an empty body): only objects.
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError::bad_request("bad_json", "the body must be a JSON object"));
+        return Err(ApiError::new(ErrorCode::BadJson, "the body must be a JSON object"));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(classify)?;
@@ -35,7 +35,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 fn bad_json(error: &serde_json::Error) -> ApiError {
-    ApiError::bad_request("bad_json", format!("the body is not valid JSON: {error}"))
+    ApiError::new(ErrorCode::BadJson, format!("the body is not valid JSON: {error}"))
 }
 
 /// serde's message without its " at line 1 column 9" suffix.
@@ -77,19 +77,19 @@ fn classify(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         } else {
             join(&path, name)
         };
-        return ApiError::bad_request("unknown_field", message).with_field(field);
+        return ApiError::new(ErrorCode::UnknownField, message).with_field(field);
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
         let field = join(&path, quoted(rest).unwrap_or_default());
-        return ApiError::bad_request("missing_field", message).with_field(field);
+        return ApiError::new(ErrorCode::MissingField, message).with_field(field);
     }
     if path.is_empty() || path == "." {
-        return ApiError::bad_request("bad_json", format!("the body must be a JSON object: {message}"));
+        return ApiError::new(ErrorCode::BadJson, format!("the body must be a JSON object: {message}"));
     }
     if message.contains(AMOUNT_MARK) {
-        return ApiError::bad_request("invalid_amount", message).with_field(path);
+        return ApiError::new(ErrorCode::InvalidAmount, message).with_field(path);
     }
-    ApiError::bad_request("invalid_field", message).with_field(path)
+    ApiError::new(ErrorCode::InvalidField, message).with_field(path)
 }
 
 /// An amount of fen as sent: any JSON integer that fits i64. [`FenInput::parse`] checks the
@@ -132,8 +132,8 @@ impl FenInput {
     pub fn parse(self, product: &Product, field: &str) -> Result<Amount, ApiError> {
         if self.0 < 1 || self.0 > product.amount_max.fen() {
             let max = product.amount_max.fen();
-            return Err(ApiError::bad_request(
-                "invalid_amount",
+            return Err(ApiError::new(
+                ErrorCode::InvalidAmount,
                 format!("{field} must be 1 to {max} fen, got {}", self.0),
             )
             .with_field(field));
@@ -145,7 +145,7 @@ impl FenInput {
 /// Parses an id sent as a string of digits (path parameters and body fields alike).
 pub fn parse_id(text: &str, field: &str) -> Result<u64, ApiError> {
     let invalid =
-        || ApiError::bad_request("invalid_id", format!("{field} must be a string of digits")).with_field(field);
+        || ApiError::new(ErrorCode::InvalidId, format!("{field} must be a string of digits")).with_field(field);
     if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
@@ -198,8 +198,8 @@ impl PlanBody {
     /// The plan choice at the product's default rate for the term.
     pub fn parse(&self, product: &Product, prefix: &str) -> Result<PlanChoice, ApiError> {
         if self.rate.is_some() {
-            return Err(ApiError::unprocessable(
-                "campaign_rate_not_allowed",
+            return Err(ApiError::new(
+                ErrorCode::CampaignRateNotAllowed,
                 "campaign rates are not configured for any merchant yet: omit rate to use the product's rate",
             )
             .with_field(join(prefix, "rate")));
@@ -207,7 +207,7 @@ impl PlanBody {
         if !product.offers_term(self.periods) {
             let offered = &product.terms;
             return Err(
-                ApiError::unprocessable("term_not_offered", format!("periods must be one of {offered:?}"))
+                ApiError::new(ErrorCode::TermNotOffered, format!("periods must be one of {offered:?}"))
                     .with_field(join(prefix, "periods")),
             );
         }
@@ -223,8 +223,8 @@ impl PlanBody {
 pub fn parse_text(text: &str, field: &str, max: usize) -> Result<String, ApiError> {
     let count = text.chars().count();
     if count == 0 || count > max || text.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(
-            "invalid_field",
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
             format!("{field} must be 1 to {max} characters without control characters"),
         )
         .with_field(field));

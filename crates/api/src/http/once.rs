@@ -34,7 +34,7 @@ use crate::http::call::respond;
 pub mod running;
 
 use crate::edge::merchants::key_reused;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
 use crate::meta::Meta;
 use crate::state::AppState;
@@ -82,8 +82,8 @@ fn meta_key(idem: &IdemKey) -> String {
 }
 
 fn in_use() -> ApiError {
-    ApiError::conflict(
-        "idempotency_key_in_use",
+    ApiError::new(
+        ErrorCode::IdempotencyKeyInUse,
         "a request with this Idempotency-Key is still being processed: retry shortly",
     )
     .with_field("Idempotency-Key")

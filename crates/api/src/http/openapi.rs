@@ -1,6 +1,7 @@
 //! The OpenAPI document: every route's `#[utoipa::path]` gathered into [`ApiDoc`], the security
 //! schemes, and the pretty JSON that `GET /openapi.json` serves and the repository's
-//! `openapi.json` holds (a test keeps the two equal).
+//! `openapi.json` holds (a test keeps the two equal); and API.md's table of error codes,
+//! [`error_codes_markdown`], generated the same way.
 
 use std::sync::OnceLock;
 
@@ -10,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::error::ErrorBody;
+use crate::http::error::{ErrorBody, ErrorCode};
 use crate::http::routes::applications::{self, operator as applications_operator};
 use crate::http::routes::{
     cases, checkpoints, customers, exemptions, identity, monitoring, operator, payments, payouts, plan_options, plans,
@@ -180,6 +181,23 @@ pub fn document() -> &'static str {
         text.push('\n');
         text
     })
+}
+
+/// API.md's "Error codes" table: every code with its status (and the decline status a
+/// merchant's authorization answers it with, where that differs) and its meaning.
+pub fn error_codes_markdown() -> String {
+    let mut table = String::from("| code | status | meaning |\n| --- | --- | --- |\n");
+    for &code in ErrorCode::ALL {
+        let own = code.status().as_u16();
+        let declined = crate::http::submit::status(code, crate::http::submit::Audience::Authorize).as_u16();
+        let status = if declined == own {
+            own.to_string()
+        } else {
+            format!("{own}; {declined} on a merchant's authorization")
+        };
+        table.push_str(&format!("| `{}` | {status} | {} |\n", code.as_str(), code.meaning()));
+    }
+    table
 }
 
 /// This API's OpenAPI document.

@@ -127,7 +127,7 @@ mod tests {
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(
             body,
-            serde_json::json!({"error": {"code": "internal", "message": "internal error", "field": null}})
+            serde_json::json!({"error": {"code": crate::http::error::ErrorCode::Internal.as_str(), "message": "internal error", "field": null}})
         );
     }
 }

@@ -19,7 +19,7 @@ use jiff::Timestamp;
 
 use crate::edge::merchants::key_reused;
 use crate::edge::step_up::kind_name;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
 use crate::state::AppState;
 
@@ -113,72 +113,133 @@ pub async fn credit_profile(state: &AppState, account: AccountId) -> Result<Opti
 }
 
 pub fn account_not_found() -> ApiError {
-    ApiError::not_found("account_not_found", "no customer has this id").with_field("customer_id")
+    ApiError::new(ErrorCode::AccountNotFound, "no customer has this id").with_field("customer_id")
+}
+
+/// The status a refusal is answered with: the code's own, except that a merchant's
+/// authorization answers the refusals about the customer's line as declines, 402. This is the
+/// one status in the API that depends on who is told.
+pub fn status(code: ErrorCode, audience: Audience) -> StatusCode {
+    use ErrorCode as C;
+    match (audience, code) {
+        (
+            Audience::Authorize,
+            C::InsufficientAvailableCredit
+            | C::AccountFrozen
+            | C::AccountChargedOff
+            | C::TooManyHolds
+            | C::RiskDeclined,
+        ) => StatusCode::PAYMENT_REQUIRED,
+        _ => code.status(),
+    }
+}
+
+/// The code of an engine refusal.
+pub fn engine_code(rejection: EngineRejection) -> ErrorCode {
+    use ErrorCode as C;
+    match rejection {
+        EngineRejection::Credit(r) => credit_code(r),
+        EngineRejection::Risk(RiskBlock::Denied) => C::RiskDeclined,
+        EngineRejection::Risk(RiskBlock::ChallengeRequired(_)) => C::ChallengeRequired,
+        EngineRejection::TxnNotFound => C::TxnNotFound,
+        EngineRejection::LinkNotFound => C::LinkNotFound,
+        EngineRejection::HeldForReview => C::HeldForReview,
+        EngineRejection::CaseNotFound => C::CaseNotFound,
+        EngineRejection::CaseClosed => C::CaseClosed,
+        EngineRejection::VerificationRequired => C::VerificationRequired,
+        EngineRejection::CaseOpen => C::CaseOpen,
+        // A request the API should never have built: its own failure.
+        EngineRejection::WrongRequest => C::Internal,
+        EngineRejection::StorageFailed => C::StorageFailed,
+        EngineRejection::ReplyUnavailable => C::ReplyUnavailable,
+        EngineRejection::ExemptionFailed(_) => C::ExemptionFailed,
+        EngineRejection::FundingNotFound => C::FundingNotFound,
+        EngineRejection::FundingFinal => C::FundingFinal,
+    }
+}
+
+/// The code of a credit core refusal.
+pub fn credit_code(rejection: Rejection) -> ErrorCode {
+    use ErrorCode as C;
+    use Rejection as R;
+    match rejection {
+        R::ClockWentBackwards => C::ClockWentBackwards,
+        R::AmountNotPositive => C::AmountNotPositive,
+        R::AmountTooLarge => C::AmountTooLarge,
+        R::BillingDayOutOfRange => C::BillingDayOutOfRange,
+        R::TermNotOffered => C::TermNotOffered,
+        R::ExpiryInPast => C::ExpiryInPast,
+        R::NoTransactions => C::NoTransactions,
+        R::AccountNotFound => C::AccountNotFound,
+        R::AccountExists => C::AccountExists,
+        R::TxnExists => C::TxnExists,
+        R::TxnNotFound => C::TxnNotFound,
+        R::PlanNotFound => C::PlanNotFound,
+        R::StatementNotLatest => C::StatementNotLatest,
+        R::AccountChargedOff => C::AccountChargedOff,
+        R::AccountFrozen => C::AccountFrozen,
+        R::AccountNotFrozen => C::AccountNotFrozen,
+        R::TxnExempt => C::TxnExempt,
+        R::HoldAlreadyCaptured => C::HoldAlreadyCaptured,
+        R::HoldAlreadyVoided => C::HoldAlreadyVoided,
+        R::HoldExpired => C::HoldExpired,
+        R::NotCaptured => C::NotCaptured,
+        R::TooManyHolds => C::TooManyHolds,
+        R::PlanNotActive => C::PlanNotActive,
+        R::StatementDue => C::StatementDue,
+        R::PastDueOutstanding => C::PastDueOutstanding,
+        R::StatementAlreadyInstalled => C::StatementAlreadyInstalled,
+        R::NothingToInstall => C::NothingToInstall,
+        R::HistoryMismatch => C::HistoryMismatch,
+        R::AmountExceedsHold { .. } => C::AmountExceedsHold,
+        R::RefundExceedsPurchase { .. } => C::RefundExceedsPurchase,
+        R::LimitBelowExposure { .. } => C::LimitBelowExposure,
+        R::InsufficientAvailableCredit { .. } => C::InsufficientAvailableCredit,
+        R::PaymentBelowPayoff { .. } => C::PaymentBelowPayoff,
+        R::AmountExceedsCreditBalance { .. } => C::AmountExceedsCreditBalance,
+    }
 }
 
 /// The error for a refused request.
 pub fn refusal(rejection: EngineRejection, audience: Audience) -> ApiError {
-    let code = rejection.code();
-    match rejection {
-        EngineRejection::Credit(r) => credit_refusal(r, audience),
-        EngineRejection::Risk(block) => risk_refusal(block, None, audience),
-        EngineRejection::TxnNotFound => ApiError::not_found(code, "no such transaction").with_field("txn_id"),
-        EngineRejection::LinkNotFound => {
-            ApiError::not_found(code, "no such link to this merchant").with_field("link_id")
-        }
-        EngineRejection::CaseNotFound | EngineRejection::FundingNotFound => {
-            ApiError::not_found(code, rejection.to_string())
-        }
-        EngineRejection::FundingFinal => ApiError::conflict(code, rejection.to_string()),
-        EngineRejection::HeldForReview
-        | EngineRejection::CaseClosed
-        | EngineRejection::VerificationRequired
-        | EngineRejection::CaseOpen => ApiError::conflict(code, rejection.to_string()),
-        EngineRejection::StorageFailed | EngineRejection::ReplyUnavailable => {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, rejection.to_string())
-        }
-        EngineRejection::WrongRequest => ApiError::internal("a credit command was sent as the wrong request"),
+    let code = engine_code(rejection);
+    let error = match rejection {
+        EngineRejection::Credit(r) => return credit_refusal(r, audience),
+        EngineRejection::Risk(block) => return risk_refusal(block, None, audience),
+        EngineRejection::WrongRequest => return ApiError::internal("a credit command was sent as the wrong request"),
+        EngineRejection::TxnNotFound => ApiError::new(code, "no such transaction").with_field("txn_id"),
+        EngineRejection::LinkNotFound => ApiError::new(code, "no such link to this merchant").with_field("link_id"),
         // A theft confirmation the credit core could not restate: nothing changed, the case is
         // still open; the message names the core's reason.
-        EngineRejection::ExemptionFailed(reason) => ApiError::conflict(
+        EngineRejection::ExemptionFailed(reason) => ApiError::new(
             code,
             format!(
                 "the exemption was refused ({}: {reason}); the case stays open",
-                reason.code()
+                credit_code(reason)
             ),
         ),
-    }
+        EngineRejection::CaseNotFound
+        | EngineRejection::FundingNotFound
+        | EngineRejection::FundingFinal
+        | EngineRejection::HeldForReview
+        | EngineRejection::CaseClosed
+        | EngineRejection::VerificationRequired
+        | EngineRejection::CaseOpen
+        | EngineRejection::StorageFailed
+        | EngineRejection::ReplyUnavailable => ApiError::new(code, rejection.to_string()),
+    };
+    error.with_status(status(code, audience))
 }
 
 fn credit_refusal(r: Rejection, audience: Audience) -> ApiError {
-    use Rejection as R;
-    let status = match r {
-        R::InsufficientAvailableCredit { .. } => StatusCode::PAYMENT_REQUIRED,
-        R::AccountFrozen | R::AccountChargedOff | R::TooManyHolds if audience == Audience::Authorize => {
-            StatusCode::PAYMENT_REQUIRED
-        }
-        R::ClockWentBackwards => StatusCode::SERVICE_UNAVAILABLE,
-        R::AmountNotPositive
-        | R::AmountTooLarge
-        | R::BillingDayOutOfRange
-        | R::TermNotOffered
-        | R::ExpiryInPast
-        | R::NoTransactions
-        | R::AmountExceedsHold { .. }
-        | R::RefundExceedsPurchase { .. }
-        | R::LimitBelowExposure { .. }
-        | R::PaymentBelowPayoff { .. }
-        | R::AmountExceedsCreditBalance { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        R::AccountNotFound | R::TxnNotFound | R::PlanNotFound => StatusCode::NOT_FOUND,
-        _ => StatusCode::CONFLICT,
-    };
+    let code = credit_code(r);
     let message = match r {
-        R::InsufficientAvailableCredit { .. } if audience != Audience::Account => {
+        Rejection::InsufficientAvailableCredit { .. } if audience != Audience::Account => {
             "declined: the customer's available credit is insufficient".to_owned()
         }
         other => other.to_string(),
     };
-    let error = ApiError::new(status, r.code(), message);
+    let error = ApiError::new(code, message).with_status(status(code, audience));
     match field_of(r) {
         Some(field) => error.with_field(field),
         None => error,
@@ -217,20 +278,123 @@ pub fn reasons(risk: Option<&RiskRecord>) -> Vec<String> {
 pub fn risk_refusal(block: RiskBlock, risk: Option<&RiskRecord>, audience: Audience) -> ApiError {
     let reasons = reasons(risk);
     match block {
-        RiskBlock::Denied => {
-            let status = if audience == Audience::Authorize {
-                StatusCode::PAYMENT_REQUIRED
-            } else {
-                StatusCode::FORBIDDEN
-            };
-            ApiError::new(status, "risk_declined", "declined by risk control").with_risk(reasons, None)
-        }
+        RiskBlock::Denied => ApiError::new(ErrorCode::RiskDeclined, "declined by risk control")
+            .with_status(status(ErrorCode::RiskDeclined, audience))
+            .with_risk(reasons, None),
         RiskBlock::ChallengeRequired(kind) => {
             let name = kind_name(kind);
             let message = format!(
                 "the customer must pass a step-up ({name}); repeat the call under a new Idempotency-Key with risk.step_up_token"
             );
-            ApiError::new(StatusCode::FORBIDDEN, "challenge_required", message).with_risk(reasons, Some(name))
+            ApiError::new(ErrorCode::ChallengeRequired, message).with_risk(reasons, Some(name))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every credit refusal, one of each variant.
+    fn credit_rejections() -> Vec<Rejection> {
+        use Rejection as R;
+        let a = money::Amount::ZERO;
+        vec![
+            R::ClockWentBackwards,
+            R::AmountNotPositive,
+            R::AmountTooLarge,
+            R::BillingDayOutOfRange,
+            R::TermNotOffered,
+            R::ExpiryInPast,
+            R::NoTransactions,
+            R::AccountNotFound,
+            R::AccountExists,
+            R::TxnExists,
+            R::TxnNotFound,
+            R::PlanNotFound,
+            R::StatementNotLatest,
+            R::AccountChargedOff,
+            R::AccountFrozen,
+            R::AccountNotFrozen,
+            R::TxnExempt,
+            R::HoldAlreadyCaptured,
+            R::HoldAlreadyVoided,
+            R::HoldExpired,
+            R::NotCaptured,
+            R::TooManyHolds,
+            R::PlanNotActive,
+            R::StatementDue,
+            R::PastDueOutstanding,
+            R::StatementAlreadyInstalled,
+            R::NothingToInstall,
+            R::HistoryMismatch,
+            R::AmountExceedsHold { held: a },
+            R::RefundExceedsPurchase { refundable: a },
+            R::LimitBelowExposure { exposure: a },
+            R::InsufficientAvailableCredit { available: a },
+            R::PaymentBelowPayoff { payoff: a },
+            R::AmountExceedsCreditBalance { credit_balance: a },
+        ]
+    }
+
+    #[test]
+    fn refusals_keep_the_codes_the_lower_crates_name_them_by() {
+        use EngineRejection as E;
+        let mut engine: Vec<EngineRejection> = credit_rejections().into_iter().map(E::Credit).collect();
+        engine.extend([
+            E::Risk(RiskBlock::Denied),
+            E::Risk(RiskBlock::ChallengeRequired(risk::ChallengeKind::Otp)),
+            E::TxnNotFound,
+            E::LinkNotFound,
+            E::HeldForReview,
+            E::CaseNotFound,
+            E::CaseClosed,
+            E::VerificationRequired,
+            E::CaseOpen,
+            E::StorageFailed,
+            E::ReplyUnavailable,
+            E::ExemptionFailed(Rejection::HistoryMismatch),
+            E::FundingNotFound,
+            E::FundingFinal,
+        ]);
+        for rejection in engine {
+            let code = engine_code(rejection);
+            assert_eq!(code.as_str(), rejection.code(), "{rejection:?}");
+            for audience in [Audience::Authorize, Audience::Merchant, Audience::Account] {
+                let error = refusal(rejection, audience);
+                assert_eq!(error.code, code, "{rejection:?}");
+                assert_eq!(error.status, status(code, audience), "{rejection:?} for {audience:?}");
+            }
+        }
+        assert_eq!(engine_code(E::WrongRequest), ErrorCode::Internal);
+    }
+
+    #[test]
+    fn only_a_merchant_authorization_answers_line_refusals_as_declines() {
+        use ErrorCode as C;
+        let declines = [
+            C::InsufficientAvailableCredit,
+            C::AccountFrozen,
+            C::AccountChargedOff,
+            C::TooManyHolds,
+            C::RiskDeclined,
+        ];
+        for &code in ErrorCode::ALL {
+            let expected = if declines.contains(&code) {
+                402
+            } else {
+                code.status().as_u16()
+            };
+            assert_eq!(status(code, Audience::Authorize).as_u16(), expected, "{code}");
+            assert_eq!(status(code, Audience::Merchant), code.status(), "{code}");
+            assert_eq!(status(code, Audience::Account), code.status(), "{code}");
+        }
+        let frozen = EngineRejection::Credit(Rejection::AccountFrozen);
+        assert_eq!(refusal(frozen, Audience::Authorize).status.as_u16(), 402);
+        assert_eq!(refusal(frozen, Audience::Merchant).status.as_u16(), 409);
+        let denied = risk_refusal(RiskBlock::Denied, None, Audience::Authorize);
+        assert_eq!((denied.status.as_u16(), denied.code), (402, C::RiskDeclined));
+        let denied = risk_refusal(RiskBlock::Denied, None, Audience::Account);
+        assert_eq!((denied.status.as_u16(), denied.code), (403, C::RiskDeclined));
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, ErrorBody, Unavailable};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode, Unavailable};
 use crate::http::routes::payments::EmptyBody;
 use crate::http::submit::{account, submit_error};
 use crate::simulation::required;
@@ -42,16 +42,16 @@ pub async fn clock(State(state): State<AppState>, call: Call) -> Result<Response
     let simulation = required(&state)?;
     let body: ClockBody = call.json()?;
     let at: Timestamp = body.at.parse().map_err(|_| {
-        ApiError::bad_request(
-            "invalid_field",
+        ApiError::new(
+            ErrorCode::InvalidField,
             "at must be an RFC 3339 time like 2026-01-02T00:00:00+08:00",
         )
         .with_field("at")
     })?;
     let now = simulation.clock.now();
     if at < now {
-        return Err(ApiError::conflict(
-            "clock_backwards",
+        return Err(ApiError::new(
+            ErrorCode::ClockBackwards,
             format!("the clock stands at {now} and never goes backwards"),
         )
         .with_field("at"));

@@ -24,7 +24,7 @@ use ipnet::IpNet;
 use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 
 /// The request field a webhook URL comes in.
 const FIELD: &str = "url";
@@ -65,18 +65,18 @@ pub enum TargetError {
 
 impl TargetError {
     /// The stable error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TargetError::Insecure => "insecure_webhook_url",
-            TargetError::Forbidden { .. } => "forbidden_webhook_address",
-            TargetError::Unresolvable { .. } => "unresolvable_webhook_host",
+            TargetError::Insecure => ErrorCode::InsecureWebhookUrl,
+            TargetError::Forbidden { .. } => ErrorCode::ForbiddenWebhookAddress,
+            TargetError::Unresolvable { .. } => ErrorCode::UnresolvableWebhookHost,
         }
     }
 }
 
 impl From<TargetError> for ApiError {
     fn from(error: TargetError) -> ApiError {
-        ApiError::bad_request(error.code(), error.to_string()).with_field(FIELD)
+        ApiError::new(error.code(), error.to_string()).with_field(FIELD)
     }
 }
 
@@ -206,7 +206,7 @@ impl TargetPolicy {
     pub async fn check_url(&self, text: &str) -> Result<String, ApiError> {
         let normalized = super::parse_url(text)?;
         let url = Url::parse(&normalized)
-            .map_err(|_| ApiError::bad_request("invalid_field", "url is not a URL").with_field(FIELD))?;
+            .map_err(|_| ApiError::new(ErrorCode::InvalidField, "url is not a URL").with_field(FIELD))?;
         if let Some(name) = self.check_literal(&url)? {
             self.resolve(name).await?;
         }

@@ -20,7 +20,7 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::meta::Meta;
 use crate::sharded::Sharded;
 
@@ -115,12 +115,12 @@ fn meta_key(account: AccountId) -> String {
 }
 
 fn bad_token() -> ApiError {
-    ApiError::unauthorized("bad_token", "the bearer token is not valid")
+    ApiError::new(ErrorCode::BadToken, "the bearer token is not valid")
 }
 
 fn expired() -> ApiError {
-    ApiError::unauthorized(
-        "token_expired",
+    ApiError::new(
+        ErrorCode::TokenExpired,
         "the customer token expired: refresh it before it expires, or have it rotated",
     )
 }

@@ -14,9 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
-
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 
 /// Sources tracked at once.
 pub const SOURCES_MAX: usize = 100_000;
@@ -168,8 +166,7 @@ impl AuthFailures {
 
     fn refusal(&self, level: u64) -> ApiError {
         ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_auth_failures",
+            ErrorCode::TooManyAuthFailures,
             "too many failed authentications from this address: retry later",
         )
         .with_retry_after(self.retry_after(level))
@@ -199,7 +196,10 @@ mod tests {
             limits.failed_at(a, t0);
         }
         let refused = limits.check_at(a, t0).unwrap_err();
-        assert_eq!((refused.status.as_u16(), refused.code), (429, "too_many_auth_failures"));
+        assert_eq!(
+            (refused.status.as_u16(), refused.code),
+            (429, crate::http::error::ErrorCode::TooManyAuthFailures)
+        );
         assert_eq!(refused.retry_after, Some(20));
         assert!(limits.check_at(b, t0).is_ok(), "another source is unaffected");
         assert!(

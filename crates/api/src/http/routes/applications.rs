@@ -60,7 +60,7 @@ use serde::Deserialize;
 
 use crate::edge::risk_input::Peer;
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, ErrorBody, Refusals};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals};
 use crate::state::AppState;
 
 /// What the application routes share.
@@ -140,7 +140,7 @@ pub async fn apply(
             let field = decision.field.clone().unwrap_or_default();
             let code = decision.reasons.first().cloned().unwrap_or_default();
             let message = format!("{field} is not valid ({code})");
-            return Err(ApiError::bad_request("invalid_field", message).with_field(dto::field_path(&field)));
+            return Err(ApiError::new(ErrorCode::InvalidField, message).with_field(dto::field_path(&field)));
         }
         Outcome::TryLater => return Ok(try_later(&decision.reasons)),
     };
@@ -211,7 +211,7 @@ fn try_later(reasons: &[String]) -> Response {
         "a check could not be completed ({}): try again later",
         reasons.join(", ")
     );
-    let mut response = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "try_later", message).into_response();
+    let mut response = ApiError::new(ErrorCode::TryLater, message).into_response();
     response.headers_mut().insert(
         axum::http::header::RETRY_AFTER,
         axum::http::HeaderValue::from_static("30"),
@@ -226,7 +226,7 @@ fn try_later(reasons: &[String]) -> Response {
 pub async fn one(Extension(apps): Extension<Arc<Applications>>, call: Call) -> Result<Response, ApiError> {
     let service = apps.service()?;
     let id = ApplicationId(call.id("application_id")?);
-    let not_found = || ApiError::not_found("application_not_found", "no such application");
+    let not_found = || ApiError::new(ErrorCode::ApplicationNotFound, "no such application");
     let record = service.store().get(id).ok_or_else(not_found)?;
     if call.principal.operator().is_err() {
         // A customer sees only their own; anyone else learns nothing, not even that it exists.
@@ -254,10 +254,10 @@ pub async fn list(
     call.principal.operator()?;
     let service = apps.service()?;
     let Ok(Query(query)) = query else {
-        return Err(ApiError::bad_request("invalid_field", "the only query is status=review").with_field("status"));
+        return Err(ApiError::new(ErrorCode::InvalidField, "the only query is status=review").with_field("status"));
     };
     if query.status.as_deref().is_some_and(|s| s != "review") {
-        return Err(ApiError::bad_request("invalid_field", "status must be review").with_field("status"));
+        return Err(ApiError::new(ErrorCode::InvalidField, "status must be review").with_field("status"));
     }
     let records: Vec<_> = service.store().reviews().iter().map(dto::RecordResponse::of).collect();
     Ok(respond(

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, ErrorBody, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
 use crate::http::submit::{Audience, apply, submit_error};
 use crate::state::AppState;
 use crate::webhooks::scan::{evidence_json, kind_name};
@@ -88,7 +88,7 @@ async fn find_case(state: &AppState, id: u64) -> Result<Case, ApiError> {
         .await?
         .into_iter()
         .find(|c| c.id == id)
-        .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id").with_field("case_id"))
+        .ok_or_else(|| ApiError::new(ErrorCode::CaseNotFound, "no case has this id").with_field("case_id"))
 }
 
 /// One case with its evidence (operator).
@@ -128,7 +128,7 @@ pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Respon
     let applied = apply(&state, request, call.idem()?, Audience::Account, None)
         .await
         .map_err(|e| {
-            if e.code == "case_not_found" {
+            if e.code == ErrorCode::CaseNotFound {
                 e.with_field("case_id")
             } else {
                 e

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::edge::risk_input::{Peer, RiskBody, context_for, device_id};
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, parse_id};
 use crate::http::submit::reasons;
 use crate::http::submit::{Audience, apply};
@@ -63,12 +63,16 @@ pub struct CheckpointResponse {
 }
 
 fn missing(field: &str) -> ApiError {
-    ApiError::bad_request("missing_field", format!("{field} is required for this checkpoint")).with_field(field)
+    ApiError::new(
+        ErrorCode::MissingField,
+        format!("{field} is required for this checkpoint"),
+    )
+    .with_field(field)
 }
 
 fn parse_time(text: &str, field: &str) -> Result<Timestamp, ApiError> {
     text.parse()
-        .map_err(|_| ApiError::bad_request("invalid_field", format!("{field} is an RFC 3339 time")).with_field(field))
+        .map_err(|_| ApiError::new(ErrorCode::InvalidField, format!("{field} is an RFC 3339 time")).with_field(field))
 }
 
 impl CheckpointBody {
@@ -148,16 +152,16 @@ impl CheckpointBody {
                 )
             }
             _ => {
-                return Err(ApiError::bad_request(
-                    "invalid_field",
+                return Err(ApiError::new(
+                    ErrorCode::InvalidField,
                     "checkpoint is login, device_change, activation, credit_application or delivery",
                 )
                 .with_field("checkpoint"));
             }
         };
         if let Some(field) = self.stray(takes) {
-            return Err(ApiError::bad_request(
-                "invalid_field",
+            return Err(ApiError::new(
+                ErrorCode::InvalidField,
                 format!("{field} does not belong to a {} checkpoint", self.checkpoint),
             )
             .with_field(field));
@@ -259,10 +263,10 @@ pub async fn credit_profile(State(state): State<AppState>, call: Call) -> Result
     let idem = call.idem()?;
     let body: CreditProfileBody = call.json()?;
     if !(body.pd.is_finite() && (0.0..=1.0).contains(&body.pd)) {
-        return Err(ApiError::bad_request("invalid_field", "pd must be 0 to 1").with_field("pd"));
+        return Err(ApiError::new(ErrorCode::InvalidField, "pd must be 0 to 1").with_field("pd"));
     }
     if !(0..=1000).contains(&body.score) {
-        return Err(ApiError::bad_request("invalid_field", "score must be 0 to 1000").with_field("score"));
+        return Err(ApiError::new(ErrorCode::InvalidField, "score must be 0 to 1000").with_field("score"));
     }
     crate::http::submit::account(&state, account).await?;
     let pricing = crate::http::submit::credit_profile(&state, account)

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, parse_id};
 use crate::http::submit::{Audience, account, apply};
 use crate::state::AppState;
@@ -61,7 +61,7 @@ pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response,
         body.limit_fen.parse(state.product(), "limit_fen")?
     };
     if !(1..=28).contains(&body.billing_day) {
-        return Err(ApiError::bad_request("invalid_field", "billing_day must be 1 to 28").with_field("billing_day"));
+        return Err(ApiError::new(ErrorCode::InvalidField, "billing_day must be 1 to 28").with_field("billing_day"));
     }
     // The account id comes from the key, so a retry opens nothing new and gets the stored
     // reply. Ids stay below 2^53 so any JSON reader could hold them as numbers.
@@ -70,7 +70,7 @@ pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response,
             let id = parse_id(text, "customer_id")?;
             if !(1..1 << 53).contains(&id) {
                 return Err(
-                    ApiError::bad_request("invalid_id", "customer_id must be 1 to 2^53 - 1").with_field("customer_id")
+                    ApiError::new(ErrorCode::InvalidId, "customer_id must be 1 to 2^53 - 1").with_field("customer_id")
                 );
             }
             AccountId(id)
@@ -289,7 +289,7 @@ pub async fn link(State(state): State<AppState>, call: Call) -> Result<Response,
     let body: LinkBody = call.json()?;
     let merchant = MerchantId(parse_id(&body.merchant_id, "merchant_id")?);
     if state.merchants().get(merchant).is_none() {
-        return Err(ApiError::not_found("merchant_not_found", "no merchant has this id").with_field("merchant_id"));
+        return Err(ApiError::new(ErrorCode::MerchantNotFound, "no merchant has this id").with_field("merchant_id"));
     }
     let applied = apply(
         &state,

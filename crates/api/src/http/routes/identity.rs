@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::edge::step_up::{Subject, set_subject, subject};
 use crate::http::call::Call;
-use crate::http::error::{ApiError, Refusals};
+use crate::http::error::{ApiError, ErrorCode, Refusals};
 use crate::http::once::{Answer, once};
 use crate::http::routes::step_up::provider_error;
 use crate::http::submit::account;
@@ -47,7 +47,7 @@ pub struct IdentityResponse {
 }
 
 fn field_error(field: &'static str, message: String) -> ApiError {
-    ApiError::bad_request("invalid_field", message).with_field(field)
+    ApiError::new(ErrorCode::InvalidField, message).with_field(field)
 }
 
 /// Checks a card with its four elements: the card kept, or why not.
@@ -80,13 +80,13 @@ async fn verify_card(
             card: elements.card,
             reserved_mobile: elements.mobile,
         }),
-        Ok(identity::CardCheck::CardNotSupported) => Err(ApiError::unprocessable(
-            "bank_card_not_supported",
+        Ok(identity::CardCheck::CardNotSupported) => Err(ApiError::new(
+            ErrorCode::BankCardNotSupported,
             "the bank card cannot be checked or used",
         )
         .with_field("bank_card")),
-        Ok(identity::CardCheck::Mismatch(element)) => Err(ApiError::unprocessable(
-            "bank_card_not_verified",
+        Ok(identity::CardCheck::Mismatch(element)) => Err(ApiError::new(
+            ErrorCode::BankCardNotVerified,
             "the card, name, ID number and reserved mobile do not belong together",
         )
         .with_field(element.map_or("bank_card", |e| match e {
@@ -108,9 +108,9 @@ pub async fn identity(State(state): State<AppState>, call: Call) -> Result<Respo
     let id = AccountId(call.id("customer_id")?);
     let body: IdentityBody = call.json()?;
     let mobile = Mobile::parse(&body.mobile)
-        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("mobile"))?;
+        .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()).with_field("mobile"))?;
     let id_number = ResidentId::parse(&body.id_number, state.today())
-        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("id_number"))?;
+        .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()).with_field("id_number"))?;
     account(&state, id).await?;
     let idem = call.idem()?;
     once(&state, idem, async {

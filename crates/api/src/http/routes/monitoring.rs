@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, ErrorBody, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
 use crate::http::input::parse_id;
 use crate::http::submit::reasons;
 use crate::http::submit::{Audience, refusal, submit};
@@ -70,17 +70,17 @@ pub async fn delivery(State(state): State<AppState>, call: Call) -> Result<Respo
         Outcome::Rejected {
             rejection: EngineRejection::Risk(RiskBlock::Denied),
         } => Err(ApiError::new(
-            StatusCode::PAYMENT_REQUIRED,
-            "order_intercepted",
+            ErrorCode::OrderIntercepted,
             "risk control intercepted the order: do not ship it",
         )
         .with_risk(why, None)),
         Outcome::Rejected {
             rejection: EngineRejection::HeldForReview,
-        } => Err(
-            ApiError::conflict("held_for_review", "the order is held for review: do not ship it yet")
-                .with_risk(why, None),
-        ),
+        } => Err(ApiError::new(
+            ErrorCode::HeldForReview,
+            "the order is held for review: do not ship it yet",
+        )
+        .with_risk(why, None)),
         Outcome::Rejected { rejection } => Err(refusal(rejection, Audience::Merchant)),
         Outcome::Conflict => Err(crate::edge::merchants::key_reused()),
     }
@@ -157,7 +157,7 @@ fn merchant_of(state: &AppState, call: &Call) -> Result<MerchantId, ApiError> {
         _ => return Err(ApiError::forbidden()),
     }
     if state.merchants().get(id).is_none() {
-        return Err(ApiError::not_found("merchant_not_found", "no merchant has this id").with_field("merchant_id"));
+        return Err(ApiError::new(ErrorCode::MerchantNotFound, "no merchant has this id").with_field("merchant_id"));
     }
     Ok(id)
 }
@@ -201,7 +201,7 @@ pub async fn get_webhook(State(state): State<AppState>, call: Call) -> Result<Re
 pub fn parse_txns(ids: &[String]) -> Result<Vec<TxnId>, ApiError> {
     if ids.is_empty() || ids.len() > 100 {
         return Err(
-            ApiError::bad_request("invalid_field", "txn_ids lists 1 to 100 transactions").with_field("txn_ids"),
+            ApiError::new(ErrorCode::InvalidField, "txn_ids lists 1 to 100 transactions").with_field("txn_ids"),
         );
     }
     ids.iter()

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, parse_text};
 use crate::http::routes::payments::EmptyBody;
 use crate::http::submit::{Audience, apply};
@@ -142,7 +142,7 @@ pub async fn temporary_limit(State(state): State<AppState>, call: Call) -> Resul
     let body: TemporaryLimitBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
     let expires_on: Day = body.expires_on.parse().map_err(|_| {
-        ApiError::bad_request("invalid_field", "expires_on must be a date like 2026-06-30").with_field("expires_on")
+        ApiError::new(ErrorCode::InvalidField, "expires_on must be a date like 2026-06-30").with_field("expires_on")
     })?;
     let command = Command::SetTemporaryLimit {
         account,

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::edge::codes::PaymentCode;
 use crate::edge::risk_input::{Peer, RiskBody, payment_context};
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, ErrorBody, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id, parse_text};
 use crate::http::submit::{Applied, Audience, account, apply, submit_error};
 use crate::state::AppState;
@@ -81,11 +81,11 @@ enum Source {
 fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
     match (&body.payment_code, &body.link_id) {
         (Some(code), None) => PaymentCode::parse(code).map(Source::Code).ok_or_else(|| {
-            ApiError::bad_request("invalid_field", "payment_code is 18 digits").with_field("payment_code")
+            ApiError::new(ErrorCode::InvalidField, "payment_code is 18 digits").with_field("payment_code")
         }),
         (None, Some(link)) => Ok(Source::Link(parse_id(link, "link_id")?)),
         _ => Err(
-            ApiError::bad_request("invalid_payer", "send exactly one of payment_code and link_id")
+            ApiError::new(ErrorCode::InvalidPayer, "send exactly one of payment_code and link_id")
                 .with_field("payment_code"),
         ),
     }
@@ -110,38 +110,30 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
         .map(|r| parse_text(r, "reference", 128))
         .transpose()?;
     let source = source(&body)?;
-    let (payer, paying) = match source {
+    // A code held for this call comes back on every failure below (the guard's drop), and is
+    // used up only once the authorization applied (`settle`).
+    let (payer, spent) = match source {
         Source::Code(code) => {
-            let account = state.codes().spend(code, idem, state.clock().now())?;
-            (Payer::Account(account), Some((code, account)))
+            let spent = state.codes().spend(code, idem, state.clock().now())?;
+            (Payer::Account(spent.account()), Some(spent))
         }
         Source::Link(link) => (Payer::Link(link), None),
     };
-    let context = match payment_context(&state, body.risk.as_ref(), peer, paying, idem) {
-        Ok(context) => context,
-        Err(error) => {
-            if let Source::Code(code) = &source {
-                state.codes().unspend(*code, idem, state.clock().now());
-            }
-            return Err(error);
-        }
-    };
+    let paying = spent.as_ref().map(|s| (s.code(), s.account()));
+    let context = payment_context(&state, body.risk.as_ref(), peer, paying, idem)?;
     let request = Request::Authorize {
         payer,
         merchant,
         amount,
         plan,
     };
-    let applied = match apply(&state, request, idem, Audience::Authorize, Some(context)).await {
-        Ok(applied) => applied,
-        Err(error) => {
-            if let (Source::Code(code), "idempotency_key_reused" | "challenge_required") = (&source, error.code) {
-                // Nothing was authorized: keep the code live (after a challenge, the merchant
-                // presents it again with the customer's step-up token under a new key).
-                state.codes().unspend(*code, idem, state.clock().now());
-            }
-            return Err(error);
-        }
+    let call = {
+        let state = state.clone();
+        async move { apply(&state, request, idem, Audience::Authorize, Some(context)).await }
+    };
+    let applied = match spent {
+        Some(spent) => spent.settle(call).await?,
+        None => call.await?,
     };
     let Op::Credit(Command::Authorize { txn, plan, .. }) = &applied.op else {
         return Err(ApiError::internal("an authorization applied as another op"));
@@ -209,7 +201,7 @@ pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, 
 }
 
 fn txn_not_found() -> ApiError {
-    ApiError::not_found("txn_not_found", "no such transaction").with_field("txn_id")
+    ApiError::new(ErrorCode::TxnNotFound, "no such transaction").with_field("txn_id")
 }
 
 async fn owner(state: &AppState, merchant: MerchantId, txn: TxnId) -> Result<credit::AccountId, ApiError> {

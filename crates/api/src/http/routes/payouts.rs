@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::edge::funding::{drive_payout, of_account, read};
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::routes::customers::customer_of;
 use crate::http::routes::payments::AmountBody;
 use crate::http::submit::{Audience, apply};
@@ -81,6 +81,13 @@ pub async fn cash_out(State(state): State<AppState>, call: Call) -> Result<Respo
 pub async fn get_cash_out(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let funding_id = call.id("cash_out_id")?;
-    let funding = of_account(&state, id, funding_id, &[FundingKind::Payout], "cash_out_not_found").await?;
+    let funding = of_account(
+        &state,
+        id,
+        funding_id,
+        &[FundingKind::Payout],
+        ErrorCode::CashOutNotFound,
+    )
+    .await?;
     Ok(respond(StatusCode::OK, &view(&funding), false))
 }

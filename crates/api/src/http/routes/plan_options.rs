@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::http::call::respond;
-use crate::http::error::{ApiError, Refusals};
+use crate::http::error::{ApiError, ErrorCode, Refusals};
 use crate::http::input::MethodDto;
 use crate::http::routes::plans::PlanPeriodResponse;
 use crate::state::AppState;
@@ -42,7 +42,7 @@ pub struct PlanOptions {
 }
 
 fn invalid_amount(max: i64) -> ApiError {
-    ApiError::bad_request("invalid_amount", format!("amount_fen must be 1 to {max} fen")).with_field("amount_fen")
+    ApiError::new(ErrorCode::InvalidAmount, format!("amount_fen must be 1 to {max} fen")).with_field("amount_fen")
 }
 
 /// Installment options for an amount.
@@ -52,7 +52,7 @@ pub async fn plan_options(
     State(state): State<AppState>,
     query: Result<Query<PlanOptionsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(query) = query.map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.body_text()))?;
     let product = state.product();
     let max = product.amount_max.fen();
     let digits = !query.amount_fen.is_empty()

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::FenInput;
 use crate::http::input::MethodDto;
 use crate::http::routes::customers::customer_of;
@@ -108,7 +108,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Response,
 }
 
 fn plan_not_found() -> ApiError {
-    ApiError::not_found("plan_not_found", "no such plan").with_field("plan_id")
+    ApiError::new(ErrorCode::PlanNotFound, "no such plan").with_field("plan_id")
 }
 
 /// One plan with its schedule.
@@ -142,7 +142,7 @@ pub async fn quote(State(state): State<AppState>, call: Call) -> Result<Response
     let account = account(&state, id).await?;
     let view = account.plan_view(plan_id, state.product()).ok_or_else(plan_not_found)?;
     let payoff = view.payoff.ok_or_else(|| {
-        ApiError::conflict("plan_not_active", "only an active plan can be paid off").with_field("plan_id")
+        ApiError::new(ErrorCode::PlanNotActive, "only an active plan can be paid off").with_field("plan_id")
     })?;
     let quote = PayoffQuote {
         plan_id: plan_id.0.to_string(),

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::edge::funding::{read, record};
 use crate::http::call::respond;
-use crate::http::error::{ApiError, Refusals};
+use crate::http::error::{ApiError, ErrorCode, Refusals};
 use crate::state::AppState;
 
 /// A provider's callback (the funding crate's `protocol::Callback`).
@@ -44,8 +44,8 @@ pub struct CallbackResponse {
 
 fn check_signature(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
     let Some(secret) = state.funding().callback_secret.as_deref() else {
-        return Err(ApiError::not_found(
-            "callbacks_not_configured",
+        return Err(ApiError::new(
+            ErrorCode::CallbacksNotConfigured,
             "provider callbacks need a configured secret (--funding-callback-secret)",
         ));
     };
@@ -54,12 +54,12 @@ fn check_signature(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result
     let now = state.clock().now().as_second();
     verify(secret, timestamp, signature, body, now).map_err(|e| {
         tracing::warn!(error = %e, "a provider callback with a bad signature");
-        ApiError::unauthorized("bad_signature", e.to_string()).with_field(SIGNATURE_HEADER)
+        ApiError::new(ErrorCode::BadSignature, e.to_string()).with_field(SIGNATURE_HEADER)
     })
 }
 
 fn invalid(field: &'static str, message: &str) -> ApiError {
-    ApiError::bad_request("invalid_field", message.to_owned()).with_field(field)
+    ApiError::new(ErrorCode::InvalidField, message.to_owned()).with_field(field)
 }
 
 /// The update a callback asks for, for an operation of `kind`.
@@ -85,7 +85,7 @@ async fn handle(state: AppState, headers: HeaderMap, body: Bytes, kind: FundingK
     check_signature(&state, &headers, &body)?;
     let callback: Callback = crate::http::input::parse_json(&body)?;
     let id = crate::http::input::parse_id(&callback.funding_id, "funding_id")?;
-    let not_found = || ApiError::not_found("funding_not_found", "no operation of this provider has this id");
+    let not_found = || ApiError::new(ErrorCode::FundingNotFound, "no operation of this provider has this id");
     let funding = read(&state, id)
         .await?
         .filter(|f| f.kind == kind)

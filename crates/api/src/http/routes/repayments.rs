@@ -17,7 +17,7 @@ use crate::edge::risk_input::{Peer, RiskBody, context_for};
 use crate::edge::step_up::verified_card;
 use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, ErrorBody, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
 use crate::http::idempotency::IdemKey;
 use crate::http::input::FenInput;
 use crate::http::routes::customers::customer_of;
@@ -106,7 +106,7 @@ fn started(applied: &Applied) -> Result<Funding, ApiError> {
 /// bank_card_not_on_file` for one without a card.
 pub async fn card_of(state: &AppState, id: AccountId) -> Result<identity::BankCard, ApiError> {
     match verified_card(state.meta(), id, state.today()).await {
-        Err(e) if e.code == "bank_card_not_on_file" => {
+        Err(e) if e.code == ErrorCode::BankCardNotOnFile => {
             crate::http::submit::account(state, id).await?;
             Err(e)
         }
@@ -181,7 +181,7 @@ pub async fn get_repayment(State(state): State<AppState>, call: Call) -> Result<
     let id = customer_of(&call)?;
     let funding_id = call.id("repayment_id")?;
     let kinds = [FundingKind::Debit, FundingKind::Offline];
-    let funding = of_account(&state, id, funding_id, &kinds, "repayment_not_found").await?;
+    let funding = of_account(&state, id, funding_id, &kinds, ErrorCode::RepaymentNotFound).await?;
     Ok(respond(StatusCode::OK, &repayment_view(&funding, &[]), false))
 }
 
@@ -199,8 +199,8 @@ pub fn external_reference(text: &str) -> Result<String, ApiError> {
     if ok {
         Ok(text.to_owned())
     } else {
-        Err(ApiError::bad_request(
-            "invalid_field",
+        Err(ApiError::new(
+            ErrorCode::InvalidField,
             "an external_reference is 1 to 64 letters, digits, '.', '_' or '-'",
         )
         .with_field("external_reference"))
@@ -217,8 +217,8 @@ async fn claim_reference(state: &AppState, reference: &str, account: AccountId, 
     let claim = format!("{account}:{:x}:{:x}:{:x}", idem.scope, idem.key, idem.request);
     match state.meta().get(reference_key(reference)).await? {
         Some(held) if held == claim => Ok(()),
-        Some(_) => Err(ApiError::conflict(
-            "external_reference_used",
+        Some(_) => Err(ApiError::new(
+            ErrorCode::ExternalReferenceUsed,
             "this external reference was already recorded",
         )
         .with_field("external_reference")),

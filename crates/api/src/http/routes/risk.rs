@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::edge::risk_input::{device_id, parse_ip};
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::routes::{cases, identity, monitoring, step_up, theft};
 use crate::http::submit::{Audience, submit_error};
 use crate::state::AppState;
@@ -133,7 +133,7 @@ pub async fn list_fraud(State(state): State<AppState>, call: Call) -> Result<Res
         .transpose()?;
     let ip = body.ip.as_deref().map(|i| parse_ip(i, "ip")).transpose()?;
     if device.is_none() && ip.is_none() {
-        return Err(ApiError::bad_request("missing_field", "send device_id, ip or both").with_field("device_id"));
+        return Err(ApiError::new(ErrorCode::MissingField, "send device_id, ip or both").with_field("device_id"));
     }
     let replies = state
         .engine()

@@ -12,7 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::PlanBody;
 use crate::http::routes::customers::customer_of;
 use crate::http::submit::{Audience, account, apply};
@@ -178,7 +178,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Response,
 
 fn seq_of(call: &Call) -> Result<u32, ApiError> {
     let seq = call.id("seq")?;
-    u32::try_from(seq).map_err(|_| ApiError::bad_request("invalid_id", "seq is too large").with_field("seq"))
+    u32::try_from(seq).map_err(|_| ApiError::new(ErrorCode::InvalidId, "seq is too large").with_field("seq"))
 }
 
 /// One statement with its lines.
@@ -192,7 +192,7 @@ pub async fn one(State(state): State<AppState>, call: Call) -> Result<Response, 
     let account = account(&state, id).await?;
     let statement = account
         .statement(seq)
-        .ok_or_else(|| ApiError::not_found("statement_not_found", "no such statement").with_field("seq"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::StatementNotFound, "no such statement").with_field("seq"))?;
     Ok(respond(StatusCode::OK, &view(statement), false))
 }
 

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::edge::step_up::{kind_name, subject};
 use crate::http::call::Call;
-use crate::http::error::{ApiError, ErrorBody, Refusals};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals};
 use crate::http::once::{Answer, once};
 use crate::state::AppState;
 
@@ -20,7 +20,10 @@ pub fn provider_error(error: identity::ProviderError) -> ApiError {
     if error.is_try_later() {
         ApiError::unavailable(format!("the identity provider is unavailable: {error}"))
     } else {
-        ApiError::unprocessable("step_up_refused", format!("the identity provider refused: {error}"))
+        ApiError::new(
+            ErrorCode::StepUpRefused,
+            format!("the identity provider refused: {error}"),
+        )
     }
 }
 
@@ -101,8 +104,8 @@ pub struct TokenResponse {
 }
 
 fn failed(left: u32) -> ApiError {
-    ApiError::unprocessable(
-        "step_up_failed",
+    ApiError::new(
+        ErrorCode::StepUpFailed,
         format!("the check did not pass: {left} attempts left"),
     )
 }
@@ -130,10 +133,10 @@ pub async fn verify(
         let passed = match challenge.kind {
             ChallengeKind::Otp => {
                 let text = body.code.as_deref().ok_or_else(|| {
-                    ApiError::bad_request("missing_field", "an otp challenge is answered with code").with_field("code")
+                    ApiError::new(ErrorCode::MissingField, "an otp challenge is answered with code").with_field("code")
                 })?;
                 let code = OtpCode::parse(text)
-                    .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("code"))?;
+                    .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()).with_field("code"))?;
                 let provider = challenge
                     .provider
                     .clone()
@@ -148,8 +151,8 @@ pub async fn verify(
                     OtpCheck::Ok => true,
                     OtpCheck::Wrong => false,
                     OtpCheck::Expired | OtpCheck::TooManyAttempts => {
-                        return Err(ApiError::not_found(
-                            "challenge_not_found",
+                        return Err(ApiError::new(
+                            ErrorCode::ChallengeNotFound,
                             "the code expired: start a new challenge",
                         )
                         .with_field("challenge_id"));
@@ -158,11 +161,11 @@ pub async fn verify(
             }
             ChallengeKind::Liveness => {
                 let text = body.face.as_deref().ok_or_else(|| {
-                    ApiError::bad_request("missing_field", "a liveness challenge is answered with face")
+                    ApiError::new(ErrorCode::MissingField, "a liveness challenge is answered with face")
                         .with_field("face")
                 })?;
                 let face = FaceImage::reference(text)
-                    .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("face"))?;
+                    .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()).with_field("face"))?;
                 let who = subject(state.meta(), id, state.today()).await?;
                 let Liveness { passed, .. } = edge
                     .providers
@@ -200,14 +203,14 @@ impl axum::extract::FromRequestParts<AppState> for ChallengePath {
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, ApiError> {
         let params = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
-            .map_err(|_| ApiError::bad_request("invalid_id", "a path parameter is not valid UTF-8"))?;
+            .map_err(|_| ApiError::new(ErrorCode::InvalidId, "a path parameter is not valid UTF-8"))?;
         let found = params
             .iter()
             .find(|(k, _)| *k == "challenge_id")
             .map(|(_, v)| v.to_owned())
             .filter(|v| ChallengeId::parse(v).is_ok())
             .ok_or_else(|| {
-                ApiError::bad_request("invalid_id", "challenge_id is 1 to 64 letters, digits, _ or -")
+                ApiError::new(ErrorCode::InvalidId, "challenge_id is 1 to 64 letters, digits, _ or -")
                     .with_field("challenge_id")
             })?;
         Ok(ChallengePath(found))

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -30,13 +30,9 @@ pub async fn docs() -> Response {
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::not_found("route_not_found", "no such route")
+    ApiError::new(ErrorCode::RouteNotFound, "no such route")
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this route does not take this method",
-    )
+    ApiError::new(ErrorCode::MethodNotAllowed, "this route does not take this method")
 }

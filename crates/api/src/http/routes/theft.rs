@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
-use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::routes::cases::{CasesResponse, all_cases, case_view};
 use crate::http::routes::customers::customer_of;
 use crate::http::routes::monitoring::parse_txns;
@@ -50,7 +50,7 @@ pub async fn theft_report(State(state): State<AppState>, call: Call) -> Result<R
     let applied = apply(&state, request, call.idem()?, Audience::Account, None)
         .await
         .map_err(|e| {
-            if e.code == "txn_not_found" {
+            if e.code == ErrorCode::TxnNotFound {
                 e.with_field("txn_ids")
             } else {
                 e
@@ -113,8 +113,7 @@ pub async fn unfreeze(State(state): State<AppState>, call: Call) -> Result<Respo
     let frozen = account(&state, id).await?.frozen;
     if matches!(frozen, Some(FreezeReason::Operator | FreezeReason::Risk)) {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "operator_freeze",
+            ErrorCode::OperatorFreeze,
             "only an operator lifts this freeze",
         ));
     }
@@ -124,12 +123,10 @@ pub async fn unfreeze(State(state): State<AppState>, call: Call) -> Result<Respo
         .spend(&body.step_up_token, id, idem, state.clock().now())
         .map_err(|e| e.with_field("step_up_token"))?;
     if passed.kind != ChallengeKind::Liveness {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "liveness_required",
-            "unfreezing needs a liveness step-up token",
-        )
-        .with_field("step_up_token"));
+        return Err(
+            ApiError::new(ErrorCode::LivenessRequired, "unfreezing needs a liveness step-up token")
+                .with_field("step_up_token"),
+        );
     }
     let applied = apply(
         &state,

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::http::auth::Principal;
 use crate::http::call::{Call, no_store};
-use crate::http::error::{ApiError, ErrorBody, Refusals};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals};
 use crate::http::once::{Answer, once};
 use crate::http::submit::account;
 use crate::state::AppState;
@@ -51,8 +51,8 @@ pub async fn rotate(State(state): State<AppState>, call: Call) -> Result<Respons
         Principal::Operator(_) => {}
         Principal::Customer(own) if own == id => {
             if body.step_up_token.is_none() {
-                return Err(ApiError::bad_request(
-                    "step_up_required",
+                return Err(ApiError::new(
+                    ErrorCode::StepUpRequired,
                     "a customer rotates their token with a step-up token",
                 )
                 .with_field("step_up_token"));

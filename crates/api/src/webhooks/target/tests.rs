@@ -74,7 +74,7 @@ fn special_use_addresses_are_named() {
 fn registration_refuses_insecure_and_special_targets() {
     let strict = policy(false);
     let refused = |url: &str| block_on(strict.check_url(url)).unwrap_err();
-    assert_eq!(refused("http://shop.example/hooks").code, "insecure_webhook_url");
+    assert_eq!(refused("http://shop.example/hooks").code, ErrorCode::InsecureWebhookUrl);
     for url in [
         "https://127.0.0.1/hooks",
         "https://localhost/hooks",
@@ -90,11 +90,14 @@ fn registration_refuses_insecure_and_special_targets() {
         let error = refused(url);
         assert_eq!(
             (error.code, error.field.as_deref()),
-            ("forbidden_webhook_address", Some("url")),
+            (ErrorCode::ForbiddenWebhookAddress, Some("url")),
             "{url}"
         );
     }
-    assert_eq!(refused("https://nowhere.example/").code, "unresolvable_webhook_host");
+    assert_eq!(
+        refused("https://nowhere.example/").code,
+        ErrorCode::UnresolvableWebhookHost
+    );
     assert_eq!(
         block_on(strict.check_url("https://shop.example/hooks")).unwrap(),
         "https://shop.example/hooks"
@@ -109,7 +112,7 @@ fn the_insecure_flag_admits_http_and_loopback_only() {
     for url in ["http://169.254.169.254/", "http://10.0.0.8/", "http://inside.example/"] {
         assert_eq!(
             block_on(lax.check_url(url)).unwrap_err().code,
-            "forbidden_webhook_address",
+            ErrorCode::ForbiddenWebhookAddress,
             "{url}"
         );
     }

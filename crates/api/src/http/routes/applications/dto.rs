@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 
 /// `POST /v1/applications`: the application and where it comes from.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -223,7 +223,7 @@ impl DeviceBody {
         let id = self.device_id.as_str();
         if !(1..=128).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(
-                ApiError::bad_request("invalid_field", "device_id is 1 to 128 visible characters")
+                ApiError::new(ErrorCode::InvalidField, "device_id is 1 to 128 visible characters")
                     .with_field("device.device_id"),
             );
         }
@@ -234,12 +234,12 @@ impl DeviceBody {
             (None, None) => None,
             (Some(lat), Some(lon)) => {
                 Some(Geo::new(lat, lon).map_err(|e| {
-                    ApiError::bad_request("invalid_field", e.to_string()).with_field("device.lat_micro")
+                    ApiError::new(ErrorCode::InvalidField, e.to_string()).with_field("device.lat_micro")
                 })?)
             }
             _ => {
                 return Err(
-                    ApiError::bad_request("invalid_field", "send both lat_micro and lon_micro, or neither")
+                    ApiError::new(ErrorCode::InvalidField, "send both lat_micro and lon_micro, or neither")
                         .with_field("device.lon_micro"),
                 );
             }

@@ -6,10 +6,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use axum::http::StatusCode;
 use jiff::Timestamp;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 
 /// Applications one IP may send in an hour.
 pub const PER_IP_PER_HOUR: u32 = 20;
@@ -33,8 +32,7 @@ impl PerIp {
         }
         if entry.1 >= PER_IP_PER_HOUR {
             return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!("at most {PER_IP_PER_HOUR} applications an hour from one address"),
             ));
         }

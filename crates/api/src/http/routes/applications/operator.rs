@@ -15,9 +15,10 @@ use utoipa::ToSchema;
 use super::Applications;
 use super::dto::RecordResponse;
 use crate::http::call::{Call, no_store};
-use crate::http::error::{ApiError, ErrorBody, Refusals};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals};
 use crate::http::input::FenInput;
 use crate::http::once::{Answer, once};
+use crate::http::submit::{Audience, refusal, submit_error};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -40,13 +41,31 @@ pub struct ApprovedResponse {
 }
 
 fn review_error(e: ReviewError) -> ApiError {
+    let message = e.to_string();
     match e {
-        ReviewError::NotFound => ApiError::not_found(e.code(), e.to_string()),
-        ReviewError::NotInReview => ApiError::conflict(e.code(), e.to_string()),
-        ReviewError::NoProposal => ApiError::unprocessable(e.code(), e.to_string()).with_field("limit_fen"),
-        ReviewError::Collision => ApiError::conflict(e.code(), e.to_string()),
-        ReviewError::Engine(_) => ApiError::unprocessable(e.code(), e.to_string()),
-        ReviewError::Store(_) => ApiError::internal(e.to_string()),
+        ReviewError::NotFound => ApiError::new(ErrorCode::ApplicationNotFound, message),
+        ReviewError::NotInReview => ApiError::new(ErrorCode::ApplicationNotInReview, message),
+        ReviewError::NoProposal => ApiError::new(ErrorCode::NoProposal, message).with_field("limit_fen"),
+        ReviewError::Collision => ApiError::new(ErrorCode::AccountIdCollision, message),
+        ReviewError::TierInvalid => ApiError::new(ErrorCode::TierInvalid, message),
+        ReviewError::Engine(rejection) => refusal(rejection, Audience::Account),
+        ReviewError::Submit(error) => submit_error(error),
+        ReviewError::Store(_) => ApiError::internal(message),
+    }
+}
+
+fn temporary_refusal(e: TemporaryRefusal) -> ApiError {
+    let message = e.to_string();
+    match e {
+        TemporaryRefusal::Days => ApiError::new(ErrorCode::DaysOutOfRange, message).with_field("days"),
+        TemporaryRefusal::Amount => ApiError::new(ErrorCode::AmountOutOfRange, message).with_field("amount_fen"),
+        TemporaryRefusal::AccountNotFound => ApiError::new(ErrorCode::AccountNotFound, message),
+        TemporaryRefusal::NoLine => ApiError::new(ErrorCode::NoLine, message),
+        TemporaryRefusal::Frozen => ApiError::new(ErrorCode::AccountFrozen, message),
+        TemporaryRefusal::ChargedOff => ApiError::new(ErrorCode::AccountChargedOff, message),
+        TemporaryRefusal::NotCurrent => ApiError::new(ErrorCode::AccountNotCurrent, message),
+        TemporaryRefusal::Engine(rejection) => refusal(rejection, Audience::Account),
+        TemporaryRefusal::TryLater(error) => submit_error(error),
     }
 }
 
@@ -116,7 +135,7 @@ pub async fn decline(
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
     };
     if body.reasons.len() > 8 || !body.reasons.iter().all(code_ok) {
-        return Err(ApiError::bad_request("invalid_field", "up to 8 codes of A-Z, 0-9 and _").with_field("reasons"));
+        return Err(ApiError::new(ErrorCode::InvalidField, "up to 8 codes of A-Z, 0-9 and _").with_field("reasons"));
     }
     once(&state, call.idem()?, async {
         let record = service
@@ -230,13 +249,7 @@ pub async fn temporary_limit_request(
         let granted = service
             .grant_temporary_limit(state.engine(), account, amount, body.days, state.clock().now())
             .await
-            .map_err(|e| match e {
-                TemporaryRefusal::Days => ApiError::bad_request(e.code(), e.to_string()).with_field("days"),
-                TemporaryRefusal::Amount => ApiError::unprocessable(e.code(), e.to_string()).with_field("amount_fen"),
-                TemporaryRefusal::AccountNotFound => ApiError::not_found(e.code(), e.to_string()),
-                TemporaryRefusal::TryLater(_) => ApiError::busy(),
-                _ => ApiError::unprocessable(e.code(), e.to_string()),
-            })?;
+            .map_err(temporary_refusal)?;
         let response = TemporaryResponse {
             customer_id: account.to_string(),
             temporary_limit_fen: granted.amount.fen(),
@@ -245,4 +258,49 @@ pub async fn temporary_limit_request(
         Answer::new(StatusCode::OK, &response)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use engine::{EngineRejection, SubmitError};
+    use onboarding::{ReviewError, TemporaryRefusal};
+
+    use super::{review_error, temporary_refusal};
+    use crate::http::error::ErrorCode;
+
+    #[test]
+    fn onboarding_refusals_keep_their_codes_and_engine_ones_map_like_the_engine() {
+        let frozen = EngineRejection::Credit(credit::Rejection::AccountFrozen);
+        for e in [
+            TemporaryRefusal::Days,
+            TemporaryRefusal::Amount,
+            TemporaryRefusal::AccountNotFound,
+            TemporaryRefusal::NoLine,
+            TemporaryRefusal::Frozen,
+            TemporaryRefusal::ChargedOff,
+            TemporaryRefusal::NotCurrent,
+            TemporaryRefusal::Engine(frozen),
+        ] {
+            assert_eq!(temporary_refusal(e).code.as_str(), e.code(), "{e:?}");
+        }
+        assert_eq!(
+            temporary_refusal(TemporaryRefusal::TryLater(SubmitError::Busy)).code,
+            ErrorCode::Busy
+        );
+        for e in [
+            ReviewError::NotFound,
+            ReviewError::NotInReview,
+            ReviewError::NoProposal,
+            ReviewError::Collision,
+            ReviewError::TierInvalid,
+            ReviewError::Engine(frozen),
+        ] {
+            let code = e.code();
+            assert_eq!(review_error(e).code.as_str(), code);
+        }
+        let engine = review_error(ReviewError::Engine(frozen));
+        assert_eq!((engine.status.as_u16(), engine.code), (409, ErrorCode::AccountFrozen));
+        let busy = review_error(ReviewError::Submit(SubmitError::Unavailable));
+        assert_eq!((busy.status.as_u16(), busy.code), (503, ErrorCode::Unavailable));
+    }
 }
