@@ -319,6 +319,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, call: Cal
     let Principal::Operator(operator) = call.principal else {
         return Err(ApiError::forbidden());
     };
+    let _: EmptyBody = call.json()?;
     let OperatorId::Account(_) = operator.id else {
         return Err(ApiError::bad_request(
             "not_a_session",
