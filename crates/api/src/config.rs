@@ -117,6 +117,8 @@ pub struct EdgeConfig {
     /// Authentication failures one source may make in a minute before it gets
     /// `429 too_many_auth_failures` (a token bucket: this many at once, refilled over a minute).
     pub auth_failures_per_minute: u32,
+    /// How long an operator session lasts after login, in hours (`--operator-session-hours`).
+    pub operator_session_hours: u32,
 }
 
 impl Default for EdgeConfig {
@@ -130,6 +132,7 @@ impl Default for EdgeConfig {
             trusted_proxies: Vec::new(),
             allow_insecure_webhooks: false,
             auth_failures_per_minute: 20,
+            operator_session_hours: 8,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The domain edge: what the API adds around the engine for customers and merchants, each
+//! The domain edge: what the API adds around the engine for customers, merchants and operators, each
 //! piece with its own state in `AppState`.
 //!
 //! - [`codes`]: one-time payment codes (offline QR/NFC payments).
@@ -8,10 +8,13 @@
 //! - [`risk`], [`rules_watch`]: the risk edge's options and providers, the rules folder loaded
 //!   and watched.
 //! - [`funding`]: payment and payout providers, driving and reconciling funding operations.
+//! - [`operators`]: operator accounts (roles, argon2id passwords, TOTP), their sessions, and
+//!   API keys for service callers.
 
 pub mod codes;
 pub mod funding;
 pub mod merchants;
+pub mod operators;
 pub mod risk;
 pub mod risk_input;
 pub mod rules_watch;

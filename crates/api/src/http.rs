@@ -4,6 +4,7 @@
 //! - [`network`]: the accept loop, connection cap and timeouts, the client's address, the
 //!   authentication-failure budget (API.md, "Limits").
 //! - [`auth`]: who is calling (signed merchants, bearer tokens) and what each caller may touch.
+//! - [`audited`]: the layer that records operator calls in the audit log.
 //! - [`call`]: the extractor every authenticated route takes (body, authentication,
 //!   idempotency key, path parameters), and the JSON response helpers.
 //! - [`error`], [`input`]: the one error shape, and parsing inputs into domain types.
@@ -13,6 +14,7 @@
 //! - [`routes`], [`router`], [`openapi`]: the handlers, the router that puts them together
 //!   with the fallbacks and layers, and their OpenAPI document.
 
+pub mod audited;
 pub mod auth;
 pub mod call;
 pub mod error;

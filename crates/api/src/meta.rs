@@ -54,6 +54,12 @@ impl Meta {
         flatten(result)
     }
 
+    pub async fn delete(self: &Arc<Meta>, key: String) -> Result<(), ApiError> {
+        let meta = self.clone();
+        let result = tokio::task::spawn_blocking(move || meta.delete_blocking(&key)).await;
+        flatten(result)
+    }
+
     pub async fn set(self: &Arc<Meta>, key: String, value: String) -> Result<(), ApiError> {
         let meta = self.clone();
         let result = tokio::task::spawn_blocking(move || meta.set_blocking(&key, &value)).await;

@@ -71,6 +71,8 @@ struct Opened {
     backend: Arc<dyn Backend>,
     watcher: Option<Watcher>,
     auditor: audit::Auditor,
+    audit_rows: Box<dyn store::AuditLog>,
+    operators: crate::edge::operators::Operators,
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
@@ -97,6 +99,11 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     let (admin, generated) =
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
     let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
+    let operators = crate::edge::operators::Operators::load(&meta, config.edge.operator_session_hours)
+        .map_err(ServeError::Bootstrap)?;
+    let audit_rows = backend
+        .audit()
+        .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
     let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
     let restored = crate::http::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
@@ -110,6 +117,8 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         backend,
         watcher,
         auditor,
+        audit_rows,
+        operators,
     })
 }
 
@@ -190,6 +199,8 @@ impl Server {
             network: Arc::new(Network::new(&config.edge)),
             funding,
             auditor: Arc::new(opened.auditor),
+            audit_rows: std::sync::Mutex::new(opened.audit_rows),
+            operators: opened.operators,
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;

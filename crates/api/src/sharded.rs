@@ -45,6 +45,10 @@ impl<K: Hash + Eq, V> Sharded<K, V> {
         self.shard(&key).insert(key, value);
     }
 
+    pub fn remove(&self, key: &K) -> Option<V> {
+        self.shard(key).remove(key)
+    }
+
     /// Keeps only the entries `keep` accepts, one shard at a time; returns how many went.
     pub fn retain(&self, mut keep: impl FnMut(&K, &mut V) -> bool) -> usize {
         let mut removed = 0;

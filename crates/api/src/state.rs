@@ -1,5 +1,6 @@
 //! [`AppState`]: what every handler shares: the engine, the clock, the product, and the shell's
-//! own state (merchants, tokens, payment codes, the meta store, the risk edge).
+//! own state (merchants, tokens, operators, payment codes, the meta store, the risk edge, the
+//! audit log).
 
 use std::sync::Arc;
 
@@ -42,6 +43,11 @@ pub(crate) struct Inner {
     pub funding: Arc<crate::edge::funding::providers::FundingEdge>,
     /// The store's audit log, opened at start (operator actions are recorded through it).
     pub auditor: Arc<audit::Auditor>,
+    /// The audit log's rows, read by `GET /v1/audit` (its own handle: reads never wait on the
+    /// writer's lock).
+    pub audit_rows: std::sync::Mutex<Box<dyn store::AuditLog>>,
+    /// Operator accounts, sessions and API keys.
+    pub operators: crate::edge::operators::Operators,
 }
 
 impl std::fmt::Debug for AppState {
@@ -117,6 +123,15 @@ impl AppState {
     /// The audit log's writer: `record(actor, action, target, detail, outcome)`.
     pub fn auditor(&self) -> &Arc<audit::Auditor> {
         &self.0.auditor
+    }
+
+    /// The audit log's rows, for reading.
+    pub(crate) fn audit_rows(&self) -> &std::sync::Mutex<Box<dyn store::AuditLog>> {
+        &self.0.audit_rows
+    }
+
+    pub(crate) fn operators(&self) -> &crate::edge::operators::Operators {
+        &self.0.operators
     }
 
     /// Simulation mode's state, if the server was started in it.

@@ -32,6 +32,8 @@ mod journey;
 mod once;
 #[path = "api/openapi.rs"]
 mod openapi;
+#[path = "api/operators.rs"]
+mod operators;
 #[path = "api/payment_codes.rs"]
 mod payment_codes;
 #[path = "api/risk.rs"]

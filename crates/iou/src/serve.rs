@@ -121,6 +121,9 @@ pub struct ServeArgs {
     /// too_many_auth_failures.
     #[arg(long, default_value_t = 20)]
     auth_failures_per_minute: u32,
+    /// How long an operator session lasts after login, in hours.
+    #[arg(long, default_value_t = 8)]
+    operator_session_hours: u32,
     /// Lets merchants register http webhook URLs and loopback targets. For tests only, never
     /// production: without it webhooks must be https to public addresses.
     #[arg(long)]
@@ -148,6 +151,7 @@ impl ServeArgs {
             trusted_proxies: self.trusted_proxies.clone(),
             allow_insecure_webhooks: self.allow_insecure_webhooks,
             auth_failures_per_minute: self.auth_failures_per_minute.max(1),
+            operator_session_hours: self.operator_session_hours.max(1),
         }
     }
 }

@@ -1,10 +1,14 @@
 //! Authentication: who is calling ([`Principal`]) and what each kind of caller may touch.
 //!
-//! One layer that can grow: today merchants sign requests with their API secret
-//! ([`signature`]), customers and the bootstrap operator send bearer tokens ([`tokens`]).
-//! Customer login and operator accounts with roles come in a later issue; they add variants
-//! here, and handlers keep asking the same questions (`merchant()`, `may_act_for(account)`).
+//! Merchants sign requests with their API secret ([`signature`]); customers send their bearer
+//! token ([`tokens`]); operators send a session token (from `POST /v1/operators/login`), an API
+//! key, or, until the first operator exists, the bootstrap token. What an operator may do is
+//! [`permissions`]' table, and which route needs which permission is [`policy`]'s, checked
+//! by the `Call` extractor before any handler runs; handlers keep asking the same questions
+//! (`merchant()`, `operator()`, `may_act_for(account)`).
 
+pub mod permissions;
+pub mod policy;
 pub mod replay;
 pub mod signature;
 pub mod tokens;
@@ -12,13 +16,28 @@ pub mod tokens;
 use axum::http::{HeaderMap, header};
 use credit::{AccountId, MerchantId};
 
+use crate::edge::operators::{BOOTSTRAP_NAME, api_keys, sessions};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
-/// What an operator may do. Only the bootstrap admin exists until operator accounts arrive.
+pub use permissions::{Grants, Permission, Role};
+
+/// Which operator credential is calling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Admin,
+pub enum OperatorId {
+    /// The bootstrap token, while no operator exists.
+    Bootstrap,
+    /// An operator's session.
+    Account(u64),
+    /// An API key.
+    ApiKey(u64),
+}
+
+/// An authenticated operator and what it may do now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Operator {
+    pub id: OperatorId,
+    pub grants: Grants,
 }
 
 /// The authenticated caller.
@@ -26,7 +45,7 @@ pub enum Role {
 pub enum Principal {
     Merchant(MerchantId),
     Customer(AccountId),
-    Operator(Role),
+    Operator(Operator),
 }
 
 // One SplitMix64 step: spreads a tagged id over 64 bits.
@@ -39,7 +58,19 @@ impl Principal {
         match self {
             Principal::Merchant(m) => mix(m.0 ^ 0x4D45_5243_0000_0000),
             Principal::Customer(a) => mix(a.0).rotate_left(17) ^ 0x4355_5354,
-            Principal::Operator(_) => mix(0x4F50_4552),
+            // The bootstrap token keeps the scope the one admin token had.
+            Principal::Operator(Operator {
+                id: OperatorId::Bootstrap,
+                ..
+            }) => mix(0x4F50_4552),
+            Principal::Operator(Operator {
+                id: OperatorId::Account(id),
+                ..
+            }) => mix(id ^ 0x4F50_4143_0000_0000).rotate_left(29),
+            Principal::Operator(Operator {
+                id: OperatorId::ApiKey(id),
+                ..
+            }) => mix(id ^ 0x4F50_4B45_0000_0000).rotate_left(41),
         }
     }
 
@@ -50,9 +81,10 @@ impl Principal {
         }
     }
 
-    pub fn operator(&self) -> Result<Role, ApiError> {
+    /// An operator (whose permission for the route the `Call` extractor already checked).
+    pub fn operator(&self) -> Result<Operator, ApiError> {
         match self {
-            Principal::Operator(role) => Ok(*role),
+            Principal::Operator(operator) => Ok(*operator),
             _ => Err(ApiError::forbidden()),
         }
     }
@@ -81,10 +113,12 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Who is calling, and whether a merchant's signature was seen before inside the window (the
 /// caller decides whether that is an idempotent retry or a replay to refuse).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Authenticated {
     pub principal: Principal,
     pub signature_seen_before: bool,
+    /// An operator's name, as the audit log names it (`bootstrap`, `apikey-<id>`).
+    pub operator_name: Option<String>,
 }
 
 /// Authenticates a request from its headers and the SHA-256 of its body.
@@ -98,14 +132,24 @@ pub async fn authenticate(
     if headers.contains_key("x-merchant-id") {
         return merchant(state, method, path_and_query, headers, body_sha256);
     }
-    let principal = bearer(state, headers).await?;
+    let (principal, operator_name) = bearer(state, headers).await?;
     Ok(Authenticated {
         principal,
         signature_seen_before: false,
+        operator_name,
     })
 }
 
-async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+/// The bearer token of a request, if it sent one well formed.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<(Principal, Option<String>), ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::new(
             ErrorCode::Unauthenticated,
@@ -117,14 +161,35 @@ async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiE
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| ApiError::new(ErrorCode::BadToken, "Authorization must be `Bearer <token>`"))?;
+    let now = state.clock().now();
     if tokens::is_customer_token(token) {
-        let account = state.tokens().verify(state.meta(), token, state.clock().now()).await?;
-        return Ok(Principal::Customer(account));
+        let account = state.tokens().verify(state.meta(), token, now).await?;
+        return Ok((Principal::Customer(account), None));
     }
-    if state.admin().matches(token) {
-        return Ok(Principal::Operator(Role::Admin));
-    }
-    Err(ApiError::new(ErrorCode::BadToken, "the bearer token is not valid"))
+    let operators = state.operators();
+    let (id, grants, name) = if sessions::is_session_token(token) {
+        let id = operators.sessions.verify(state.meta(), token, now).await?;
+        let (grants, name) = operators.grants(id)?;
+        (OperatorId::Account(id), grants, name)
+    } else if api_keys::is_api_key(token) {
+        let key = operators.keys.verify(token, now)?;
+        (
+            OperatorId::ApiKey(key.record.id),
+            key.grants,
+            api_keys::actor_name(key.record.id),
+        )
+    } else if state.admin().matches(token) {
+        if operators.any() {
+            return Err(ApiError::new(
+                ErrorCode::BootstrapTokenRetired,
+                "the bootstrap token only sets up the first operator, and one exists: log in as an operator",
+            ));
+        }
+        (OperatorId::Bootstrap, Grants::all(), BOOTSTRAP_NAME.to_owned())
+    } else {
+        return Err(ApiError::new(ErrorCode::BadToken, "the bearer token is not valid"));
+    };
+    Ok((Principal::Operator(Operator { id, grants }), Some(name)))
 }
 
 fn merchant(
@@ -180,6 +245,7 @@ fn merchant(
     Ok(Authenticated {
         principal: Principal::Merchant(merchant.id),
         signature_seen_before,
+        operator_name: None,
     })
 }
 
@@ -192,29 +258,24 @@ pub fn replayed() -> ApiError {
     .with_field("X-Signature")
 }
 
-/// An operator action that moves money or trust, named so roles can be mapped to it (operator
-/// accounts with roles arrive with the privacy issue). Today the bootstrap admin holds them all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Permission {
-    /// Record money received outside the system (an offline repayment).
-    RecordOfflineRepayment,
-}
-
-impl Role {
-    /// Whether this role may do `permission`.
-    pub fn allows(self, permission: Permission) -> bool {
-        match (self, permission) {
-            (Role::Admin, Permission::RecordOfflineRepayment) => true,
-        }
-    }
-}
-
 impl Principal {
-    /// An operator whose role allows `permission`; anyone else is refused (403).
-    pub fn require(&self, permission: Permission) -> Result<Role, ApiError> {
+    /// An operator whose grants hold `permission`; anyone else is refused (403 naming it). For
+    /// the checks a route makes beyond its declared permission (an offline payoff, a theft
+    /// confirmation).
+    pub fn require(&self, permission: Permission) -> Result<Operator, ApiError> {
         match self {
-            Principal::Operator(role) if role.allows(permission) => Ok(*role),
+            Principal::Operator(operator) if operator.grants.contains(permission) => Ok(*operator),
+            Principal::Operator(_) => Err(lacks(permission)),
             _ => Err(ApiError::forbidden()),
         }
     }
+}
+
+/// The refusal of an operator that lacks `permission`.
+pub fn lacks(permission: Permission) -> ApiError {
+    ApiError::new(
+        ErrorCode::Forbidden,
+        format!("this operator may not do this: it needs permission {permission}"),
+    )
+    .with_permission(permission.name())
 }

@@ -1,10 +1,13 @@
 //! [`Call`]: the extractor every authenticated route takes. It reads the body (at most
 //! [`BODY_MAX_BYTES`], within the edge's body timeout), hashes it once, authenticates the
 //! caller (a source out of authentication tries is refused first, and every failure is
-//! counted and logged: `edge::auth_failures`), and for a mutating method reads the
-//! `Idempotency-Key`; handlers then parse the body and path parameters through it, so every
-//! rejection has the error shape.
+//! counted and logged: `edge::auth_failures`), checks an operator against the route's
+//! permission (`auth::policy`; 403 naming the permission) and notes the operator for the
+//! audit log (`http::audited`), and for a mutating method reads the `Idempotency-Key`;
+//! handlers then parse the body and path parameters through it, so every rejection has the
+//! error shape.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -15,6 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::http::audited::{Caller, Seen};
 use crate::http::auth::{self, Principal};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::{self, IdemKey};
@@ -28,6 +32,8 @@ pub const BODY_MAX_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Call {
     pub principal: Principal,
+    /// An operator's name as the audit log shows it (`None` for merchants and customers).
+    pub operator_name: Option<String>,
     body: Bytes,
     idem: Option<IdemKey>,
     params: Vec<(String, String)>,
@@ -87,6 +93,36 @@ async fn authenticate(
     result
 }
 
+/// Refuses an operator the route does not allow (403 naming the permission; a route no
+/// operator may call: plain 403), after noting the caller for the audit layer, so a refusal is
+/// recorded too.
+fn permitted(
+    parts: &axum::http::request::Parts,
+    operator: auth::Operator,
+    name: Option<String>,
+) -> Result<(), ApiError> {
+    let route = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+    let access = auth::policy::access(parts.method.as_str(), &route);
+    let action = match access {
+        Some(auth::policy::Access::Needs(permission)) => permission.name(),
+        Some(auth::policy::Access::AnyOperator) => "operator.logout",
+        None => "operator.route",
+    };
+    if let (Some(seen), Some(name)) = (parts.extensions.get::<Arc<Seen>>(), name) {
+        seen.fill(Caller { name, action, route });
+    }
+    match access {
+        Some(auth::policy::Access::Needs(permission)) if !operator.grants.contains(permission) => {
+            Err(auth::lacks(permission))
+        }
+        Some(_) => Ok(()),
+        None => Err(ApiError::new(ErrorCode::Forbidden, "operators may not call this route")),
+    }
+}
+
 impl FromRequest<AppState> for Call {
     type Rejection = ApiError;
 
@@ -100,6 +136,10 @@ impl FromRequest<AppState> for Call {
         let body_sha256: [u8; 32] = Sha256::digest(&body).into();
         let authenticated = authenticate(state, &parts, &body_sha256).await?;
         let principal = authenticated.principal;
+        let operator_name = authenticated.operator_name;
+        if let Principal::Operator(operator) = principal {
+            permitted(&parts, operator, operator_name.clone())?;
+        }
         let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let method = parts.method.as_str();
         let idem = if parts.method == Method::GET || parts.method == Method::HEAD {
@@ -122,6 +162,7 @@ impl FromRequest<AppState> for Call {
         }
         Ok(Call {
             principal,
+            operator_name,
             body,
             idem,
             params,

@@ -28,6 +28,8 @@ pub struct ApiError {
     pub risk: Option<Box<RiskDetail>>,
     /// Seconds for a `Retry-After` header (429s of the edge).
     pub retry_after: Option<u64>,
+    /// The permission an operator lacked (403 `forbidden`).
+    pub permission: Option<&'static str>,
 }
 
 /// The reason codes of a risk refusal and the step-up it asks for.
@@ -71,6 +73,10 @@ pub struct ErrorDetail {
     /// The step-up to pass, `otp` or `liveness` (`challenge_required` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge: Option<String>,
+    /// The permission the operator lacks (`forbidden` to an operator only), e.g.
+    /// `limits.change`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
 }
 
 impl ApiError {
@@ -83,7 +89,14 @@ impl ApiError {
             field: None,
             risk: None,
             retry_after: None,
+            permission: None,
         }
+    }
+
+    /// Names the permission an operator lacked.
+    pub fn with_permission(mut self, permission: &'static str) -> ApiError {
+        self.permission = Some(permission);
+        self
     }
 
     /// Adds `Retry-After: seconds`.
@@ -138,6 +151,7 @@ impl ApiError {
                 field: self.field.clone(),
                 reasons: self.risk.as_ref().map(|r| r.reasons.clone()),
                 challenge: self.risk.as_ref().and_then(|r| r.challenge).map(str::to_owned),
+                permission: self.permission.map(str::to_owned),
             },
         }
     }

@@ -14,8 +14,8 @@ use utoipa::{Modify, OpenApi};
 use crate::http::error::{ErrorBody, ErrorCode};
 use crate::http::routes::applications::{self, operator as applications_operator};
 use crate::http::routes::{
-    cases, checkpoints, customers, exemptions, identity, monitoring, operator, payments, payouts, plan_options, plans,
-    provider_callbacks, repayments, risk, statements, step_up, system, theft, tokens,
+    api_keys, audit, cases, checkpoints, customers, exemptions, identity, monitoring, operator, operators, payments,
+    payouts, plan_options, plans, provider_callbacks, repayments, risk, statements, step_up, system, theft, tokens,
 };
 
 #[derive(Debug, OpenApi)]
@@ -82,9 +82,19 @@ use crate::http::routes::{
         applications_operator::decline,
         applications_operator::limit_review,
         applications_operator::temporary_limit_request,
+        operators::bootstrap,
+        operators::login,
+        operators::logout,
+        operators::list,
+        operators::create,
+        operators::disable,
+        operators::set_roles,
+        api_keys::create,
+        api_keys::revoke,
+        audit::read,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&Security, &IdempotencyKeys),
+    modifiers(&Security, &IdempotencyKeys, &Permissions),
     tags(
         (name = "payments", description = "Merchants: authorize, capture, void, refund."),
         (name = "customers", description = "Credit lines, balances, payment codes, merchant links."),
@@ -96,6 +106,7 @@ use crate::http::routes::{
         (name = "risk", description = "Rules, fraud lists, cases, step-up, theft reports."),
         (name = "applications", description = "Credit applications, the review queue, limit reviews and temporary limits."),
         (name = "system", description = "Health, this document, and simulation mode's clock, daily advance and account records."),
+        (name = "operators", description = "Operators: the one-time bootstrap, login and logout, operator and API key management, the audit log."),
     )
 )]
 pub struct ApiDoc;
@@ -107,7 +118,11 @@ impl Modify for Security {
         let components = openapi.components.get_or_insert_with(Default::default);
         let bearer = HttpBuilder::new()
             .scheme(HttpAuthScheme::Bearer)
-            .description(Some("A customer's token or the operator's admin token."))
+            .description(Some(
+                "A customer's token, an operator's session token (`POST /v1/operators/login`) or API key, \
+                 or the bootstrap token (until the first operator exists). An operator's route names the \
+                 permission it needs in `x-permission`.",
+            ))
             .build();
         components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
         let signature = ApiKeyValue::with_description(
@@ -167,6 +182,38 @@ impl Modify for IdempotencyKeys {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Each operation an operator may call gets `x-permission`: the permission it needs (or
+/// `any operator` for a logout), from `auth::policy`'s table. The role matrix test reads them
+/// from here.
+struct Permissions;
+
+impl Modify for Permissions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use crate::http::auth::policy::{Access, ROUTES, full_path};
+        use utoipa::openapi::extensions::ExtensionsBuilder;
+        for (method, path, access) in ROUTES {
+            let Some(item) = openapi.paths.paths.get_mut(&full_path(path)) else {
+                continue;
+            };
+            let operation = match *method {
+                "GET" => item.get.as_mut(),
+                "POST" => item.post.as_mut(),
+                _ => None,
+            };
+            let Some(operation) = operation else { continue };
+            let name = match access {
+                Access::Needs(permission) => permission.name(),
+                Access::AnyOperator => "any operator",
+            };
+            let extension = ExtensionsBuilder::new().add("x-permission", name).build();
+            operation
+                .extensions
+                .get_or_insert_with(Default::default)
+                .merge(extension);
         }
     }
 }

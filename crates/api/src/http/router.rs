@@ -1,7 +1,8 @@
 //! The router: every route, the error-shaped fallbacks, the layer that turns a panic into a
 //! 500 with the error shape (it must never happen: a test sends garbage to every route), and
 //! `Cache-Control: no-store` on every response (tokens, secrets and account data must not be
-//! kept by a browser or a proxy cache; one rule for all is simpler than knowing which hold one).
+//! kept by a browser or a proxy cache; one rule for all is simpler than knowing which hold one),
+//! and the layer that records operator calls in the audit log (`http::audited`).
 
 use std::any::Any;
 
@@ -14,8 +15,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::error::ApiError;
 use crate::http::routes::{
-    applications, checkpoints, customers, exemptions, operator, payments, payouts, plan_options, plans,
-    provider_callbacks, repayments, risk, statements, system, theft, tokens,
+    api_keys, applications, audit, checkpoints, customers, exemptions, operator, operators, payments, payouts,
+    plan_options, plans, provider_callbacks, repayments, risk, statements, system, theft, tokens,
 };
 use crate::state::AppState;
 
@@ -92,10 +93,23 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/payments/{txn_id}/capture", post(payments::capture))
         .route("/v1/payments/{txn_id}/void", post(payments::void))
         .route("/v1/payments/{txn_id}/refunds", post(payments::refund))
+        .route("/v1/operators/bootstrap", post(operators::bootstrap))
+        .route("/v1/operators/login", post(operators::login))
+        .route("/v1/operators/logout", post(operators::logout))
+        .route("/v1/operators", get(operators::list).post(operators::create))
+        .route("/v1/operators/{operator_id}/disable", post(operators::disable))
+        .route("/v1/operators/{operator_id}/roles", post(operators::set_roles))
+        .route("/v1/api-keys", post(api_keys::create))
+        .route("/v1/api-keys/{key_id}/revoke", post(api_keys::revoke))
+        .route("/v1/audit", get(audit::read))
         .merge(applications::routes(&state))
         .merge(risk::routes())
         .fallback(system::not_found)
         .method_not_allowed_fallback(system::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::audited::layer,
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

@@ -1,6 +1,8 @@
 //! The handlers, one module per resource; [`crate::http::router`] puts them together.
 
+pub mod api_keys;
 pub mod applications;
+pub mod audit;
 pub mod cases;
 pub mod checkpoints;
 pub mod customers;
@@ -8,6 +10,7 @@ pub mod exemptions;
 pub mod identity;
 pub mod monitoring;
 pub mod operator;
+pub mod operators;
 pub mod payments;
 pub mod payouts;
 pub mod plan_options;

@@ -79,6 +79,19 @@ error_codes! {
     SignatureReplayed = "signature_replayed", UNAUTHORIZED, "a signed read was sent again with the same signature";
     TooManyAuthFailures = "too_many_auth_failures", TOO_MANY_REQUESTS, "too many failed authentications from this address";
     Forbidden = "forbidden", FORBIDDEN, "this caller may not use this route or resource";
+    // --- Operators: logins, sessions, API keys, operator accounts.
+    LoginFailed = "login_failed", UNAUTHORIZED, "the name, password or one-time code is wrong, or the operator is locked or disabled";
+    SessionExpired = "session_expired", UNAUTHORIZED, "the operator's session has expired: log in again";
+    OperatorDisabled = "operator_disabled", UNAUTHORIZED, "the operator account is disabled";
+    ApiKeyRevoked = "api_key_revoked", UNAUTHORIZED, "the API key was revoked";
+    ApiKeyExpired = "api_key_expired", UNAUTHORIZED, "the API key has expired";
+    BootstrapTokenRetired = "bootstrap_token_retired", UNAUTHORIZED, "the bootstrap token only sets up the first operator, and one exists";
+    NotASession = "not_a_session", BAD_REQUEST, "logout takes an operator session, not an API key or the bootstrap token";
+    AlreadyBootstrapped = "already_bootstrapped", CONFLICT, "an operator exists: the bootstrap path is closed";
+    OperatorExists = "operator_exists", CONFLICT, "an operator has this name";
+    OperatorNotFound = "operator_not_found", NOT_FOUND, "no operator has this id";
+    LastAdmin = "last_admin", CONFLICT, "the change would leave no enabled admin";
+    ApiKeyNotFound = "api_key_not_found", NOT_FOUND, "no API key has this id";
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, "too many applications from this address";
 
     // --- Things named that do not exist (for this caller).

@@ -121,6 +121,10 @@ pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Respon
     call.principal.operator()?;
     let id = call.id("case_id")?;
     let body: ResolveBody = call.json()?;
+    if body.confirm && find_case(&state, id).await?.kind == engine::CaseKind::Theft {
+        // Confirming a theft exempts its transactions: the fraud team's permission.
+        call.principal.require(crate::http::auth::Permission::FraudExempt)?;
+    }
     let request = Request::ResolveCase {
         case: id,
         confirm: body.confirm,

@@ -1,5 +1,5 @@
 //! Operator calls: registering merchants and managing a credit line (limit, temporary limit,
-//! freeze, unfreeze). Only the bootstrap admin exists until operator accounts and roles arrive.
+//! freeze, unfreeze). Which operator may call each is `http::auth::policy`'s table.
 
 use axum::extract::State;
 use axum::http::StatusCode;

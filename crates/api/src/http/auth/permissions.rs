@@ -1,0 +1,327 @@
+//! What operators may do: every operator action of the API as a [`Permission`], the seven
+//! [`Role`]s, and the one table that says which role holds which permission
+//! ([`Permission::roles`]). [`Grants`] is a set of permissions: what a session's roles add up
+//! to, or an API key's scopes.
+//!
+//! Which route needs which permission is [`crate::http::auth::policy`]'s table.
+
+use std::fmt;
+
+/// An operator action, by the stable name routes declare (`x-permission` in the OpenAPI
+/// document), 403 answers name and the audit log records as the action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Permission {
+    /// Read a customer's line, statements, plans, repayments, cash-outs (masked).
+    CustomersRead,
+    /// Rotate a customer's token (a lost or expired one).
+    CustomersRotateToken,
+    /// Open a credit line directly (without an application).
+    LinesOpen,
+    /// Verify and keep a customer's identity and bank card.
+    IdentityVerify,
+    /// Run a risk checkpoint for a customer (the app backend).
+    RiskCheckpoint,
+    /// Read the rule sets in force.
+    RulesRead,
+    /// Add to the fraud lists.
+    FraudLists,
+    /// Exempt transactions as fraud (directly, or by confirming a theft case).
+    FraudExempt,
+    /// Read cases and their evidence.
+    CasesRead,
+    /// Resolve a case (confirming a theft also needs `fraud.exempt`).
+    CasesResolve,
+    /// Freeze an account.
+    AccountsFreeze,
+    /// Lift an account's freeze.
+    AccountsUnfreeze,
+    /// Set a permanent limit.
+    LimitsChange,
+    /// Grant a temporary limit.
+    LimitsTemporary,
+    /// Run the periodic limit review.
+    LimitsReview,
+    /// Set a customer's credit profile (scores).
+    CreditProfile,
+    /// Read credit applications and the review queue.
+    ApplicationsRead,
+    /// Approve or decline an application in review.
+    ApplicationsDecide,
+    /// Start a debit of the customer's card (a repayment or a payoff) for them.
+    RepaymentsDebit,
+    /// Record money received outside the system (an offline repayment or payoff).
+    RecordOfflineRepayment,
+    /// Turn a statement into installments for the customer.
+    StatementsInstall,
+    /// Pay a customer's credit balance out to their card.
+    PayoutsCreate,
+    /// Register merchants and manage their webhook endpoints.
+    MerchantsManage,
+    /// Move simulation mode's clock, run the daily advance, read account records.
+    SystemSimulation,
+    /// Create the first admin operator (only the bootstrap token holds it).
+    OperatorsBootstrap,
+    /// List operators.
+    OperatorsRead,
+    /// Create an operator.
+    OperatorsCreate,
+    /// Disable an operator (their sessions stop at once).
+    OperatorsDisable,
+    /// Set an operator's roles.
+    OperatorsSetRoles,
+    /// Create an API key with scopes.
+    ApiKeysCreate,
+    /// Revoke an API key.
+    ApiKeysRevoke,
+    /// Read the audit log.
+    AuditRead,
+}
+
+/// An operator's job. An operator holds a set of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads customers (masked), rotates a lost customer token.
+    Support,
+    /// Reviews applications and cases.
+    Analyst,
+    /// Theft cases, fraud exemptions, fraud lists, freezes.
+    Fraud,
+    /// Limits, temporary limits, credit profiles, money in and out for a customer.
+    CreditOfficer,
+    /// Rule sets.
+    RulesAdmin,
+    /// Reads the audit log, nothing else.
+    Auditor,
+    /// Manages operators, API keys and merchants.
+    Admin,
+}
+
+use Permission as P;
+use Role as R;
+
+impl Permission {
+    pub const ALL: [Permission; 32] = [
+        P::CustomersRead,
+        P::CustomersRotateToken,
+        P::LinesOpen,
+        P::IdentityVerify,
+        P::RiskCheckpoint,
+        P::RulesRead,
+        P::FraudLists,
+        P::FraudExempt,
+        P::CasesRead,
+        P::CasesResolve,
+        P::AccountsFreeze,
+        P::AccountsUnfreeze,
+        P::LimitsChange,
+        P::LimitsTemporary,
+        P::LimitsReview,
+        P::CreditProfile,
+        P::ApplicationsRead,
+        P::ApplicationsDecide,
+        P::RepaymentsDebit,
+        P::RecordOfflineRepayment,
+        P::StatementsInstall,
+        P::PayoutsCreate,
+        P::MerchantsManage,
+        P::SystemSimulation,
+        P::OperatorsBootstrap,
+        P::OperatorsRead,
+        P::OperatorsCreate,
+        P::OperatorsDisable,
+        P::OperatorsSetRoles,
+        P::ApiKeysCreate,
+        P::ApiKeysRevoke,
+        P::AuditRead,
+    ];
+
+    /// The roles that hold this permission: the one table of who may do what.
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            P::CustomersRead => &[R::Support, R::Analyst, R::Fraud, R::CreditOfficer],
+            P::CustomersRotateToken => &[R::Support],
+            P::LinesOpen => &[R::CreditOfficer],
+            P::IdentityVerify => &[R::Analyst],
+            P::RiskCheckpoint => &[R::Fraud],
+            P::RulesRead => &[R::Analyst, R::Fraud, R::RulesAdmin],
+            P::FraudLists | P::FraudExempt => &[R::Fraud],
+            P::CasesRead | P::CasesResolve => &[R::Analyst, R::Fraud],
+            P::AccountsFreeze | P::AccountsUnfreeze => &[R::Fraud],
+            P::LimitsChange | P::LimitsTemporary | P::LimitsReview | P::CreditProfile => &[R::CreditOfficer],
+            P::ApplicationsRead | P::ApplicationsDecide => &[R::Analyst],
+            P::RepaymentsDebit | P::RecordOfflineRepayment | P::StatementsInstall | P::PayoutsCreate => {
+                &[R::CreditOfficer]
+            }
+            P::MerchantsManage | P::SystemSimulation => &[R::Admin],
+            P::OperatorsBootstrap => &[],
+            P::OperatorsRead
+            | P::OperatorsCreate
+            | P::OperatorsDisable
+            | P::OperatorsSetRoles
+            | P::ApiKeysCreate
+            | P::ApiKeysRevoke => &[R::Admin],
+            P::AuditRead => &[R::Auditor],
+        }
+    }
+
+    /// The stable name (`customers.read`).
+    pub fn name(self) -> &'static str {
+        match self {
+            P::CustomersRead => "customers.read",
+            P::CustomersRotateToken => "customers.rotate_token",
+            P::LinesOpen => "lines.open",
+            P::IdentityVerify => "identity.verify",
+            P::RiskCheckpoint => "risk.checkpoint",
+            P::RulesRead => "rules.read",
+            P::FraudLists => "fraud.lists",
+            P::FraudExempt => "fraud.exempt",
+            P::CasesRead => "cases.read",
+            P::CasesResolve => "cases.resolve",
+            P::AccountsFreeze => "accounts.freeze",
+            P::AccountsUnfreeze => "accounts.unfreeze",
+            P::LimitsChange => "limits.change",
+            P::LimitsTemporary => "limits.temporary",
+            P::LimitsReview => "limits.review",
+            P::CreditProfile => "credit.profile",
+            P::ApplicationsRead => "applications.read",
+            P::ApplicationsDecide => "applications.decide",
+            P::RepaymentsDebit => "repayments.debit",
+            P::RecordOfflineRepayment => "repayments.record_offline",
+            P::StatementsInstall => "statements.install",
+            P::PayoutsCreate => "payouts.create",
+            P::MerchantsManage => "merchants.manage",
+            P::SystemSimulation => "system.simulation",
+            P::OperatorsBootstrap => "operators.bootstrap",
+            P::OperatorsRead => "operators.read",
+            P::OperatorsCreate => "operators.create",
+            P::OperatorsDisable => "operators.disable",
+            P::OperatorsSetRoles => "operators.set_roles",
+            P::ApiKeysCreate => "api_keys.create",
+            P::ApiKeysRevoke => "api_keys.revoke",
+            P::AuditRead => "audit.read",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    fn bit(self) -> u64 {
+        1 << (self as u32)
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        R::Support,
+        R::Analyst,
+        R::Fraud,
+        R::CreditOfficer,
+        R::RulesAdmin,
+        R::Auditor,
+        R::Admin,
+    ];
+
+    /// Whether this role may do `permission`.
+    pub fn allows(self, permission: Permission) -> bool {
+        permission.roles().contains(&self)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            R::Support => "support",
+            R::Analyst => "analyst",
+            R::Fraud => "fraud",
+            R::CreditOfficer => "credit_officer",
+            R::RulesAdmin => "rules_admin",
+            R::Auditor => "auditor",
+            R::Admin => "admin",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A set of permissions (a bit each).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Grants(u64);
+
+impl Grants {
+    /// Every permission: the bootstrap token's until the first operator exists.
+    pub fn all() -> Grants {
+        Grants::of(Permission::ALL)
+    }
+
+    pub fn of(permissions: impl IntoIterator<Item = Permission>) -> Grants {
+        Grants(permissions.into_iter().fold(0, |bits, p| bits | p.bit()))
+    }
+
+    /// What `roles` hold together.
+    pub fn of_roles(roles: impl IntoIterator<Item = Role>) -> Grants {
+        let roles: Vec<Role> = roles.into_iter().collect();
+        Grants::of(
+            Permission::ALL
+                .into_iter()
+                .filter(|p| roles.iter().any(|r| r.allows(*p))),
+        )
+    }
+
+    pub fn contains(self, permission: Permission) -> bool {
+        self.0 & permission.bit() != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        let mut names: Vec<&str> = Permission::ALL.iter().map(|p| p.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Permission::ALL.len());
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.name()), Some(p));
+            assert_eq!(p as usize, Permission::ALL.iter().position(|q| *q == p).unwrap());
+        }
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.name()), Some(r));
+        }
+    }
+
+    #[test]
+    fn the_auditor_reads_the_audit_log_and_nothing_else() {
+        let auditor = Grants::of_roles([Role::Auditor]);
+        assert_eq!(auditor.iter().collect::<Vec<_>>(), vec![Permission::AuditRead]);
+        assert!(!Grants::of_roles(Role::ALL.into_iter().filter(|r| *r != Role::Auditor)).contains(P::AuditRead));
+    }
+
+    #[test]
+    fn no_role_bootstraps_and_every_other_permission_has_a_role() {
+        let every_role = Grants::of_roles(Role::ALL);
+        for p in Permission::ALL {
+            assert_eq!(every_role.contains(p), p != P::OperatorsBootstrap, "{p}");
+        }
+        assert!(Grants::all().contains(P::OperatorsBootstrap));
+    }
+}

@@ -1,0 +1,131 @@
+//! Which operator may call which route: [`ROUTES`], one line per route an operator may call,
+//! with the [`Permission`] it needs. The `Call` extractor checks it for every operator
+//! (session, API key or the bootstrap token) before the handler runs, so a handler's
+//! `principal.operator()` only asks whether the caller is an operator at all; a route not in
+//! the table refuses every operator (deny by default). The OpenAPI document shows each line as
+//! the operation's `x-permission` (and the bearer scope), and the role matrix test walks the
+//! document to check every route against [`Permission::roles`].
+
+use crate::http::auth::permissions::Permission;
+
+/// What an operator needs to call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Any signed-in operator (logging out).
+    AnyOperator,
+    Needs(Permission),
+}
+
+use Access::{AnyOperator, Needs};
+use Permission as P;
+
+const C: &str = "/v1/customers/{customer_id}";
+
+/// `(method, path template as routed, access)`. Paths under a customer are written after
+/// [`C`] in [`access`]'s lookup; the rest in full.
+pub const ROUTES: &[(&str, &str, Access)] = &[
+    ("POST", "/v1/system/clock", Needs(P::SystemSimulation)),
+    ("POST", "/v1/system/advance", Needs(P::SystemSimulation)),
+    ("GET", "/v1/system/accounts/{customer_id}", Needs(P::SystemSimulation)),
+    ("POST", "/v1/merchants", Needs(P::MerchantsManage)),
+    ("POST", "/v1/merchants/{merchant_id}/webhook", Needs(P::MerchantsManage)),
+    ("GET", "/v1/merchants/{merchant_id}/webhook", Needs(P::MerchantsManage)),
+    ("POST", "/v1/customers", Needs(P::LinesOpen)),
+    ("GET", "", Needs(P::CustomersRead)),
+    ("POST", "/checkpoints", Needs(P::RiskCheckpoint)),
+    ("POST", "/fraud-exemptions", Needs(P::FraudExempt)),
+    ("POST", "/credit-profile", Needs(P::CreditProfile)),
+    ("POST", "/limit", Needs(P::LimitsChange)),
+    ("POST", "/temporary-limit", Needs(P::LimitsTemporary)),
+    ("POST", "/freeze", Needs(P::AccountsFreeze)),
+    ("POST", "/unfreeze", Needs(P::AccountsUnfreeze)),
+    ("POST", "/token/rotate", Needs(P::CustomersRotateToken)),
+    ("GET", "/statements", Needs(P::CustomersRead)),
+    ("GET", "/statements/{seq}", Needs(P::CustomersRead)),
+    ("POST", "/statements/{seq}/installments", Needs(P::StatementsInstall)),
+    ("GET", "/plans", Needs(P::CustomersRead)),
+    ("GET", "/plans/{plan_id}", Needs(P::CustomersRead)),
+    ("GET", "/plans/{plan_id}/payoff-quote", Needs(P::CustomersRead)),
+    ("POST", "/plans/{plan_id}/payoff", Needs(P::RepaymentsDebit)),
+    ("POST", "/repayments", Needs(P::RepaymentsDebit)),
+    ("GET", "/repayments/{repayment_id}", Needs(P::CustomersRead)),
+    ("POST", "/offline-repayments", Needs(P::RecordOfflineRepayment)),
+    ("POST", "/cash-outs", Needs(P::PayoutsCreate)),
+    ("GET", "/cash-outs/{cash_out_id}", Needs(P::CustomersRead)),
+    ("POST", "/identity", Needs(P::IdentityVerify)),
+    ("GET", "/cases", Needs(P::CasesRead)),
+    ("GET", "/v1/risk/rules", Needs(P::RulesRead)),
+    ("POST", "/v1/risk/lists", Needs(P::FraudLists)),
+    ("GET", "/v1/cases", Needs(P::CasesRead)),
+    ("GET", "/v1/cases/{case_id}", Needs(P::CasesRead)),
+    ("POST", "/v1/cases/{case_id}/resolve", Needs(P::CasesResolve)),
+    ("GET", "/v1/applications", Needs(P::ApplicationsRead)),
+    ("GET", "/v1/applications/{application_id}", Needs(P::ApplicationsRead)),
+    (
+        "POST",
+        "/v1/applications/{application_id}/approve",
+        Needs(P::ApplicationsDecide),
+    ),
+    (
+        "POST",
+        "/v1/applications/{application_id}/decline",
+        Needs(P::ApplicationsDecide),
+    ),
+    ("POST", "/v1/limit-reviews", Needs(P::LimitsReview)),
+    ("POST", "/v1/operators/bootstrap", Needs(P::OperatorsBootstrap)),
+    ("POST", "/v1/operators/logout", AnyOperator),
+    ("GET", "/v1/operators", Needs(P::OperatorsRead)),
+    ("POST", "/v1/operators", Needs(P::OperatorsCreate)),
+    (
+        "POST",
+        "/v1/operators/{operator_id}/disable",
+        Needs(P::OperatorsDisable),
+    ),
+    ("POST", "/v1/operators/{operator_id}/roles", Needs(P::OperatorsSetRoles)),
+    ("POST", "/v1/api-keys", Needs(P::ApiKeysCreate)),
+    ("POST", "/v1/api-keys/{key_id}/revoke", Needs(P::ApiKeysRevoke)),
+    ("GET", "/v1/audit", Needs(P::AuditRead)),
+];
+
+/// The full path of a table line (a customer's sub-route is written after [`C`]).
+pub fn full_path(path: &str) -> String {
+    if path.starts_with("/v1/") {
+        path.to_owned()
+    } else {
+        format!("{C}{path}")
+    }
+}
+
+/// What an operator needs to call `method` on the routed path template `path` (`None`: no
+/// operator may).
+pub fn access(method: &str, path: &str) -> Option<Access> {
+    let sub = path.strip_prefix(C);
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method && (*p == path || (!p.starts_with("/v1/") && sub == Some(*p))))
+        .map(|(_, _, access)| *access)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_find_full_and_customer_paths() {
+        assert_eq!(access("GET", C), Some(Needs(P::CustomersRead)));
+        assert_eq!(access("POST", &format!("{C}/limit")), Some(Needs(P::LimitsChange)));
+        assert_eq!(access("GET", "/v1/cases"), Some(Needs(P::CasesRead)));
+        assert_eq!(access("POST", "/v1/payments"), None);
+        assert_eq!(access("GET", "/limit"), None);
+        assert_eq!(access("POST", "/v1/operators/logout"), Some(AnyOperator));
+    }
+
+    #[test]
+    fn each_route_is_listed_once() {
+        let mut seen: Vec<(&str, String)> = ROUTES.iter().map(|(m, p, _)| (*m, full_path(p))).collect();
+        seen.sort();
+        let before = seen.len();
+        seen.dedup();
+        assert_eq!(seen.len(), before);
+    }
+}
