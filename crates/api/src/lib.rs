@@ -21,6 +21,11 @@
 //! journal (the API words each notice as JSON, `webhooks`),
 //! only to public https endpoints (`webhooks::target`).
 //!
+//! Personal data and secrets at rest (`keys`): a customer's identity and merchants' secrets
+//! are sealed in the meta table with the `vault` crate and the key provider of `Config::keys`
+//! (the server refuses to start without one, or with keys that are not the store's); every
+//! response and log line shows personal data masked (`vault::mask`).
+//!
 //! The HTTP edge (`edge`): the accept loop with a connection cap, header, body and idle
 //! timeouts and a shutdown deadline; the client's address (trusted proxies only); the
 //! authentication-failure budget per source. API.md's "Limits" section is its contract.
@@ -44,6 +49,7 @@ mod error;
 mod funding_edge;
 mod idempotency;
 mod input;
+mod keys;
 mod merchants;
 mod meta;
 mod once;

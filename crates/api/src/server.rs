@@ -41,6 +41,9 @@ pub enum ServeError {
     Engine(#[from] engine::EngineError),
     #[error("start-up: {0}")]
     Bootstrap(String),
+    /// No key provider, or keys that are not the store's: never served unencrypted.
+    #[error("keys: {0}")]
+    Keys(String),
     #[error("cannot listen on {addr}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("serving failed: {0}")]
@@ -62,6 +65,7 @@ pub struct Server {
 }
 
 struct Opened {
+    vault: Arc<vault::Vault>,
     engine: Engine,
     meta: Meta,
     admin: AdminToken,
@@ -73,7 +77,11 @@ struct Opened {
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
+    // The keys first: without them nothing is created.
+    let vault = Arc::new(crate::keys::vault(config.keys.as_ref()).map_err(ServeError::Keys)?);
     let backend = config.store.open()?;
+    let meta = Meta::new(backend.journal()?);
+    crate::keys::check_at_start(&meta, &vault).map_err(ServeError::Keys)?;
     let mut engine_config = config.engine.clone();
     if let Some(rules) = &options.rules {
         engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
@@ -84,14 +92,14 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         (Some(rules), Some(shared)) => Some(Watcher::start(rules, shared)),
         _ => None,
     };
-    let meta = Meta::new(backend.journal()?);
     let (admin, generated) =
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
-    let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
+    let merchants = Merchants::load(&meta, &vault).map_err(ServeError::Bootstrap)?;
     let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
     let restored = crate::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
     Ok(Opened {
+        vault,
         engine,
         meta,
         admin,
@@ -176,6 +184,7 @@ impl Server {
             simulation,
             edge: Arc::new(Edge::new(&config.edge)),
             funding,
+            vault: opened.vault,
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;

@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     pub edge: Arc<Edge>,
     /// The payment and payout providers and the callback secret.
     pub funding: Arc<crate::funding_edge::FundingEdge>,
+    /// Seals and opens personal data and secrets; the blind-index key (see `keys`).
+    pub vault: Arc<vault::Vault>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -74,6 +76,10 @@ impl AppState {
 
     pub(crate) fn meta(&self) -> &Arc<Meta> {
         &self.0.meta
+    }
+
+    pub(crate) fn vault(&self) -> &vault::Vault {
+        &self.0.vault
     }
 
     pub(crate) fn merchants(&self) -> &Merchants {

@@ -9,8 +9,10 @@
 //! goes and whose ID photo the face is compared with are the customer's [`Subject`], kept in
 //! the store's meta table (`customer_identity:<account>`, set by an operator or kept by
 //! onboarding for the customers it approves, with the bank card the four-element check
-//! verified, which payouts pay to and debits draw on). It is kept in plaintext as merchant
-//! secrets are: the PII encryption work of a later issue encrypts it.
+//! verified, which payouts pay to and debits draw on), sealed by the vault (`keys`; the AAD is
+//! `customer_identity`/account, so one customer's sealed identity does not open as another's).
+//! [`subject`] is the one function that opens it: step-up, funding, and (later) the audited
+//! reveal route read a customer's personal data through it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,8 +27,8 @@ use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
 use crate::idempotency::IdemKey;
-use crate::meta::Meta;
 use crate::sharded::Sharded;
+use crate::state::AppState;
 
 /// How long a started challenge may be answered.
 pub const CHALLENGE_TTL_SECONDS: i64 = 300;
@@ -69,7 +71,17 @@ pub struct VerifiedCard {
     pub reserved_mobile: Mobile,
 }
 
+/// The meta record: the sealed [`SubjectRecord`].
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SealedRecord {
+    sealed: String,
+}
+
+const SUBJECT_KIND: &str = "customer_identity";
+
+/// What is sealed: the customer's identity in clear.
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SubjectRecord {
     mobile: String,
@@ -87,17 +99,21 @@ fn subject_key(account: AccountId) -> String {
     format!("customer_identity:{account}")
 }
 
-/// Reads a customer's subject from the meta table.
-pub async fn subject(meta: &Arc<Meta>, account: AccountId, today: jiff::civil::Date) -> Result<Subject, ApiError> {
+/// Reads and opens a customer's subject: their identity in clear (for step-up, funding and a
+/// reveal; show it only masked). A sealed record that does not open fails this call loudly.
+pub async fn subject(state: &AppState, account: AccountId) -> Result<Subject, ApiError> {
+    let today = state.today();
     let missing = || {
         ApiError::conflict(
             "identity_not_on_file",
             "no verified mobile and ID number are on file for this customer: step-up is not possible",
         )
     };
-    let text = meta.get(subject_key(account)).await?.ok_or_else(missing)?;
-    let record: SubjectRecord =
+    let text = state.meta().get(subject_key(account)).await?.ok_or_else(missing)?;
+    let sealed: SealedRecord =
         serde_json::from_str(&text).map_err(|e| ApiError::internal(format!("a stored identity is corrupt: {e}")))?;
+    let record: SubjectRecord =
+        crate::keys::open_json(state.vault(), SUBJECT_KIND, &account.to_string(), &sealed.sealed)?;
     let mobile = Mobile::parse(&record.mobile).map_err(|_| missing())?;
     let id_number = ResidentId::parse(&record.id_number, today).map_err(|_| missing())?;
     let card = match (&record.name, &record.bank_card, &record.reserved_mobile) {
@@ -116,18 +132,14 @@ pub async fn subject(meta: &Arc<Meta>, account: AccountId, today: jiff::civil::D
 }
 
 /// The customer's verified bank card: `409 bank_card_not_on_file` without one.
-pub async fn verified_card(
-    meta: &Arc<Meta>,
-    account: AccountId,
-    today: jiff::civil::Date,
-) -> Result<BankCard, ApiError> {
+pub async fn verified_card(state: &AppState, account: AccountId) -> Result<BankCard, ApiError> {
     let none = || {
         ApiError::conflict(
             "bank_card_not_on_file",
             "no verified bank card is on file for this customer: money moves only to and from one",
         )
     };
-    match subject(meta, account, today).await {
+    match subject(state, account).await {
         Ok(Subject { card: Some(card), .. }) => Ok(card.card),
         Ok(_) => Err(none()),
         Err(e) if e.code == "identity_not_on_file" => Err(none()),
@@ -135,8 +147,8 @@ pub async fn verified_card(
     }
 }
 
-/// Stores a customer's subject (the caller parsed both values).
-pub async fn set_subject(meta: &Arc<Meta>, account: AccountId, subject: &Subject) -> Result<(), ApiError> {
+/// Seals and stores a customer's subject (the caller parsed both values).
+pub async fn set_subject(state: &AppState, account: AccountId, subject: &Subject) -> Result<(), ApiError> {
     let card = subject.card.as_ref();
     let record = SubjectRecord {
         mobile: subject.mobile.as_str().to_owned(),
@@ -145,8 +157,11 @@ pub async fn set_subject(meta: &Arc<Meta>, account: AccountId, subject: &Subject
         bank_card: card.map(|c| c.card.as_str().to_owned()),
         reserved_mobile: card.map(|c| c.reserved_mobile.as_str().to_owned()),
     };
-    let text = serde_json::to_string(&record).map_err(|e| ApiError::internal(e.to_string()))?;
-    meta.set(subject_key(account), text).await
+    let sealed = SealedRecord {
+        sealed: crate::keys::seal_json(state.vault(), SUBJECT_KIND, &account.to_string(), &record)?,
+    };
+    let text = serde_json::to_string(&sealed).map_err(|e| ApiError::internal(e.to_string()))?;
+    state.meta().set(subject_key(account), text).await
 }
 
 #[derive(Clone, Debug)]

@@ -32,6 +32,8 @@ mod journey;
 mod once;
 #[path = "api/openapi.rs"]
 mod openapi;
+#[path = "api/privacy.rs"]
+mod privacy;
 #[path = "api/risk.rs"]
 mod risk;
 #[path = "api/risk_support.rs"]

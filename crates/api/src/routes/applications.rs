@@ -29,17 +29,16 @@
 //!
 //! The application store's entries are kept in the store's meta table as
 //! `onboarding:entry:<n>` (as merchants are), so applications survive a restart with the rest
-//! of the data. The blind-index key is `IOU_BLIND_INDEX_KEY` (hex) when the server's
-//! environment sets it, else one generated at the first start and kept in the meta table
-//! (`onboarding:blind_index_key`). The model and the limit tables are the shipped ones, built
+//! of the data. The blind-index key is the key provider's (`Config::keys`, through the vault),
+//! never kept in the store. The model and the limit tables are the shipped ones, built
 //! into the binary. Identity providers are the deterministic simulators until the server's
 //! config names HTTP providers.
 //!
 //! An application whose identity checks passed (approved, or in review for an analyst) keeps
 //! the applicant's identity for the account: mobile, ID number and the bank card the
 //! four-element check verified with its cardholder name and reserved mobile, in the meta table
-//! (`customer_identity:<account>`, as `step_up` reads it; plaintext as merchant secrets are
-//! until the privacy issue encrypts it). Step-up, debits and payouts use it.
+//! (`customer_identity:<account>`, as `step_up` reads it), sealed by the vault. Step-up,
+//! debits and payouts use it. Responses show the name and ID number masked only.
 
 mod bootstrap;
 pub(crate) mod dto;
@@ -198,7 +197,7 @@ async fn keep_identity(
         })
     })();
     match parsed {
-        Some(subject) => crate::step_up::set_subject(state.meta(), account, &subject).await,
+        Some(subject) => crate::step_up::set_subject(state, account, &subject).await,
         None => {
             tracing::warn!(%account, "a verified application's identity does not parse: not kept");
             Ok(())

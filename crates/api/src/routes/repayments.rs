@@ -106,7 +106,7 @@ fn started(applied: &Applied) -> Result<Funding, ApiError> {
 /// The customer's verified card; `404 account_not_found` for no customer, `409
 /// bank_card_not_on_file` for one without a card.
 pub async fn card_of(state: &AppState, id: AccountId) -> Result<identity::BankCard, ApiError> {
-    match verified_card(state.meta(), id, state.today()).await {
+    match verified_card(state, id).await {
         Err(e) if e.code == "bank_card_not_on_file" => {
             crate::submit::account(state, id).await?;
             Err(e)

@@ -64,7 +64,7 @@ pub async fn start(State(state): State<AppState>, call: Call) -> Result<Response
     let body: StepUpBody = call.json()?;
     let idem = call.idem()?;
     once(&state, idem, async {
-        let who = subject(state.meta(), id, state.today()).await?;
+        let who = subject(&state, id).await?;
         let edge = state.risk_edge();
         let now = state.clock().now();
         let (challenge, kind, provider) = match body.kind {
@@ -171,7 +171,7 @@ pub async fn verify(
                 })?;
                 let face = FaceImage::reference(text)
                     .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("face"))?;
-                let who = subject(state.meta(), id, state.today()).await?;
+                let who = subject(&state, id).await?;
                 let Liveness { passed, .. } = edge
                     .providers
                     .liveness
@@ -321,7 +321,7 @@ pub async fn identity(State(state): State<AppState>, call: Call) -> Result<Respo
     once(&state, idem, async {
         let card = match body.bank_card.as_deref() {
             Some(card) => Some(verify_card(&state, &body, card, &id_number).await?),
-            None => match subject(state.meta(), id, state.today()).await {
+            None => match subject(&state, id).await {
                 Ok(old) if old.id_number == id_number => old.card,
                 _ => None,
             },
@@ -331,7 +331,7 @@ pub async fn identity(State(state): State<AppState>, call: Call) -> Result<Respo
             id_number,
             card,
         };
-        set_subject(state.meta(), id, &subject).await?;
+        set_subject(&state, id, &subject).await?;
         let response = IdentityResponse {
             customer_id: id.to_string(),
             mobile: subject.mobile.masked(),
