@@ -14,6 +14,8 @@ mod crash;
 mod errors;
 #[path = "cli/journal.rs"]
 mod journal;
+#[path = "cli/keys.rs"]
+mod keys;
 #[path = "cli/layering.rs"]
 mod layering;
 #[path = "cli/plan.rs"]
