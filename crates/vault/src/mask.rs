@@ -78,9 +78,12 @@ pub fn face_reference(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A masking rule, an input and what it must show.
+    type Case = (fn(&str) -> String, &'static str, &'static str);
+
     #[test]
     fn each_kind_masks_by_its_rule() {
-        let table: &[(fn(&str) -> String, &str, &str)] = &[
+        let table: &[Case] = &[
             (resident_id, "110101199001011234", "1101**********1234"),
             (resident_id, "11010119900101123X", "1101**********123X"),
             (resident_id, "123", "***"),
