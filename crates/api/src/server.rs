@@ -41,6 +41,9 @@ pub enum ServeError {
     Engine(#[from] engine::EngineError),
     #[error("start-up: {0}")]
     Bootstrap(String),
+    /// No key provider, or keys that are not the store's: never served unencrypted.
+    #[error("keys: {0}")]
+    Keys(String),
     #[error("cannot listen on {addr}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("serving failed: {0}")]
@@ -62,6 +65,7 @@ pub struct Server {
 }
 
 struct Opened {
+    vault: Arc<vault::Vault>,
     engine: Engine,
     meta: Meta,
     admin: AdminToken,
@@ -76,7 +80,11 @@ struct Opened {
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
+    // The keys first: without them nothing is created.
+    let vault = Arc::new(crate::keys::vault(config.keys.as_ref()).map_err(ServeError::Keys)?);
     let backend = config.store.open()?;
+    let meta = Meta::new(backend.journal()?);
+    crate::keys::check_at_start(&meta, &vault).map_err(ServeError::Keys)?;
     let mut engine_config = config.engine.clone();
     if let Some(rules) = &options.rules {
         engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
@@ -95,10 +103,9 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         (Some(rules), Some(shared)) => Some(Watcher::start(rules, shared)),
         _ => None,
     };
-    let meta = Meta::new(backend.journal()?);
     let (admin, generated) =
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
-    let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
+    let merchants = Merchants::load(&meta, &vault).map_err(ServeError::Bootstrap)?;
     let operators = crate::edge::operators::Operators::load(&meta, config.edge.operator_session_hours)
         .map_err(ServeError::Bootstrap)?;
     let audit_rows = backend
@@ -108,6 +115,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     let restored = crate::http::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
     Ok(Opened {
+        vault,
         engine,
         meta,
         admin,
@@ -201,6 +209,7 @@ impl Server {
             auditor: Arc::new(opened.auditor),
             audit_rows: std::sync::Mutex::new(opened.audit_rows),
             operators: opened.operators,
+            vault: opened.vault,
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;

@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub audit_rows: std::sync::Mutex<Box<dyn store::AuditLog>>,
     /// Operator accounts, sessions and API keys.
     pub operators: crate::edge::operators::Operators,
+    /// Seals and opens personal data and secrets; the blind-index key (see `keys`).
+    pub vault: Arc<vault::Vault>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -82,6 +84,10 @@ impl AppState {
 
     pub(crate) fn meta(&self) -> &Arc<Meta> {
         &self.0.meta
+    }
+
+    pub(crate) fn vault(&self) -> &vault::Vault {
+        &self.0.vault
     }
 
     pub(crate) fn merchants(&self) -> &Merchants {

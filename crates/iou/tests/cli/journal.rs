@@ -63,6 +63,7 @@ fn diverging_store(data: &Path) -> (u32, u64) {
 
 fn iou(args: &[&str], data: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_iou"))
+        .env("IOU_KEYS", crate::child::keys_json())
         .args(args)
         .arg("--data")
         .arg(data)

@@ -18,18 +18,21 @@ use serde_json::Value;
 /// dev-dependencies are free).
 const LAYERS: &[(&str, &[&str])] = &[
     ("seeded", &[]),
+    ("vault", &[]),
     ("money", &[]),
     ("credit", &["money"]),
     ("risk", &["money", "seeded"]),
     ("models", &[]),
-    ("identity", &["seeded"]),
+    ("identity", &["seeded", "vault"]),
     ("funding", &["identity", "money"]),
     ("store", &["credit", "money", "seeded"]),
     ("audit", &["store"]),
     ("engine", &["credit", "money", "risk", "seeded", "store"]),
     (
         "onboarding",
-        &["credit", "engine", "identity", "models", "money", "risk", "seeded"],
+        &[
+            "credit", "engine", "identity", "models", "money", "risk", "seeded", "vault",
+        ],
     ),
     (
         "api",
@@ -44,18 +47,21 @@ const LAYERS: &[(&str, &[&str])] = &[
             "risk",
             "seeded",
             "store",
+            "vault",
         ],
     ),
     ("sim", &["credit", "engine", "money", "risk", "seeded", "store"]),
     (
         "bench",
-        &["api", "credit", "engine", "models", "money", "risk", "seeded", "store"],
+        &[
+            "api", "credit", "engine", "models", "money", "risk", "seeded", "store", "vault",
+        ],
     ),
     (
         "iou",
         &[
             "api", "audit", "bench", "credit", "engine", "funding", "identity", "models", "money", "risk", "seeded",
-            "sim", "store",
+            "sim", "store", "vault",
         ],
     ),
 ];

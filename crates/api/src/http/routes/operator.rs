@@ -44,7 +44,10 @@ pub async fn register_merchant(State(state): State<AppState>, call: Call) -> Res
     let body: MerchantBody = call.json()?;
     let name = parse_text(&body.name, "name", 100)?;
     let response = crate::http::once::once(&state, idem, async {
-        let registered = state.merchants().register(state.meta(), name, idem).await?;
+        let registered = state
+            .merchants()
+            .register(state.meta(), state.vault(), name, idem)
+            .await?;
         let merchant = &registered.merchant;
         let mut response = MerchantResponse {
             merchant_id: merchant.id.to_string(),
@@ -53,12 +56,12 @@ pub async fn register_merchant(State(state): State<AppState>, call: Call) -> Res
             secret_issued: false,
         };
         let stored = crate::http::once::Answer::new(StatusCode::CREATED, &response)?;
-        if registered.replayed {
+        let Some(secret) = &registered.secret else {
             // A registration from before this store kept its records here (or a retry after
             // a crash): the secret was shown when it was made.
             return Ok(stored);
-        }
-        response.secret = Some(merchant.secret.clone());
+        };
+        response.secret = Some(secret.to_string());
         response.secret_issued = true;
         crate::http::once::Answer::new(StatusCode::CREATED, &response)?.storing(&stored.body)
     })

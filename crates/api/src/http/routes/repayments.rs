@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::edge::funding::{drive_debit, of_account};
 use crate::edge::risk_input::{Peer, RiskBody, context_for};
-use crate::edge::step_up::verified_card;
+use crate::edge::subjects::verified_card;
 use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
@@ -105,7 +105,7 @@ fn started(applied: &Applied) -> Result<Funding, ApiError> {
 /// The customer's verified card; `404 account_not_found` for no customer, `409
 /// bank_card_not_on_file` for one without a card.
 pub async fn card_of(state: &AppState, id: AccountId) -> Result<identity::BankCard, ApiError> {
-    match verified_card(state.meta(), id, state.today()).await {
+    match verified_card(state, id).await {
         Err(e) if e.code == ErrorCode::BankCardNotOnFile => {
             crate::http::submit::account(state, id).await?;
             Err(e)
