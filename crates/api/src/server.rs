@@ -106,7 +106,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     let (admin, generated) =
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
     let merchants = Merchants::load(&meta, &vault).map_err(ServeError::Bootstrap)?;
-    let operators = crate::edge::operators::Operators::load(&meta, config.edge.operator_session_hours)
+    let operators = crate::edge::operators::Operators::load(&meta, vault.clone(), config.edge.operator_session_hours)
         .map_err(ServeError::Bootstrap)?;
     let audit_rows = backend
         .audit()

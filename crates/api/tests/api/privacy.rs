@@ -1,7 +1,7 @@
 //! Personal data at rest, tried as an auditor with the data directory would: after a customer
 //! is onboarded over HTTP and a merchant registered, no file of the data directory (WAL
 //! included, read as bytes) holds the ID number, mobile, reserved mobile, bank card, name or
-//! merchant secret, in ASCII, hex or base64; an enumeration of every birth date against the
+//! merchant secret or an operator's TOTP secret, in ASCII, hex or base64; an enumeration of every birth date against the
 //! blind indexes, with every key-shaped string found in the files, recovers nothing (and, as a
 //! control, recovers the ID number at once with the provider's key); a server without keys, or
 //! with keys that are not its store's, does not start.
@@ -84,6 +84,7 @@ async fn no_file_of_the_data_directory_holds_personal_data_or_a_merchant_secret(
     assert_eq!(answer.status, 201, "{}", answer.text);
     let customer = answer.str("customer_id");
     let merchant = t.register_merchant("Corner Shop").await;
+    let officer = t.create_operator("privacy-officer", &["support"]).await;
     // The identity is on file (sealed) and opens: an operator's update without a card keeps
     // the verified card it finds there, shown masked.
     let path = format!("/v1/customers/{customer}/identity");
@@ -99,6 +100,7 @@ async fn no_file_of_the_data_directory_holds_personal_data_or_a_merchant_secret(
         ("reserved mobile", RESERVED_MOBILE),
         ("bank card", CARD),
         ("merchant secret", merchant.secret.as_str()),
+        ("operator TOTP secret", officer.secret.as_str()),
     ];
     assert_nothing_in_clear(t.dir.path(), &secrets, true);
     t.restart().await;
@@ -113,6 +115,9 @@ async fn no_file_of_the_data_directory_holds_personal_data_or_a_merchant_secret(
         "authenticated, and no such payment: {}",
         signed.text
     );
+    // The sealed TOTP secret opens after a restart: the operator logs in with a fresh code.
+    let login = t.login(&officer).await;
+    assert_eq!(login.status, 200, "{}", login.text);
     t.server.take().unwrap().stop().await.unwrap();
     assert_nothing_in_clear(t.dir.path(), &secrets, false);
 }
