@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cases::{Case, Notice, Watch};
 use crate::idempotency::{IdempotencyIndex, Seen};
+use crate::ids::{CaseId, LinkId};
 use crate::pricing::CreditProfile;
 use crate::record::{Op, Record};
 use crate::rejection::{EngineRejection, RiskBlock};
@@ -32,7 +33,7 @@ pub struct Partition {
     txn_counter: u64,
     link_counter: u64,
     txns: FxHashMap<TxnId, (AccountId, MerchantId)>,
-    links: FxHashMap<u64, (AccountId, MerchantId)>,
+    links: FxHashMap<LinkId, (AccountId, MerchantId)>,
     pub idempotency: IdempotencyIndex,
     last_at: Timestamp,
     profiles: FxHashMap<AccountId, CreditProfile>,
@@ -40,7 +41,7 @@ pub struct Partition {
     pub risk: Option<PartitionRisk>,
     /// Authorized orders watched until delivery.
     pub(crate) watches: FxHashMap<TxnId, Watch>,
-    pub(crate) cases: std::collections::BTreeMap<u64, Case>,
+    pub(crate) cases: std::collections::BTreeMap<CaseId, Case>,
     pub(crate) case_counter: u64,
     /// Funding operations (debits, offline repayments, payouts) by id.
     pub(crate) fundings: std::collections::BTreeMap<u64, crate::funding::Funding>,
@@ -55,7 +56,7 @@ pub struct PartitionSnapshot {
     pub txn_counter: u64,
     pub link_counter: u64,
     pub txns: Vec<(TxnId, AccountId, MerchantId)>,
-    pub links: Vec<(u64, AccountId, MerchantId)>,
+    pub links: Vec<(LinkId, AccountId, MerchantId)>,
     pub idempotency: Vec<(u64, u128, Seen)>,
     pub profiles: Vec<(AccountId, CreditProfile)>,
     pub watches: Vec<Watch>,
@@ -251,7 +252,7 @@ impl Partition {
             }
             Request::LinkMerchant { account, merchant } => {
                 self.link_counter += 1;
-                let link = make_id(self.link_counter, self.id);
+                let link = LinkId(make_id(self.link_counter, self.id));
                 Ok(Op::LinkMerchant {
                     account: *account,
                     merchant: *merchant,
@@ -366,7 +367,7 @@ impl Partition {
     /// not yet exempt, restated from the account's journaled history.
     fn confirm_theft(
         &self,
-        case: u64,
+        case: CaseId,
         account: AccountId,
         txns: Vec<TxnId>,
         journal: &mut dyn FnMut(AccountId) -> Vec<(Timestamp, Record)>,
@@ -473,7 +474,7 @@ impl Partition {
     pub fn note_ids(&mut self, op: &Op) {
         match op {
             Op::Credit(Command::Authorize { txn, .. }) => self.txn_counter = self.txn_counter.max(txn.0 >> 8),
-            Op::LinkMerchant { link, .. } => self.link_counter = self.link_counter.max(link >> 8),
+            Op::LinkMerchant { link, .. } => self.link_counter = self.link_counter.max(link.counter()),
             Op::FundingStarted(started) => self.funding_counter = self.funding_counter.max(started.funding.id >> 8),
             _ => {}
         }

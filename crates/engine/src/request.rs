@@ -3,6 +3,7 @@
 use credit::{AccountId, Command, Event, MerchantId, OpId, PlanChoice, TxnId};
 
 use crate::application::{CreditApplication, LineOpening};
+use crate::ids::{CaseId, LinkId};
 use crate::record::Op;
 use crate::rejection::EngineRejection;
 use crate::risk::RiskRecord;
@@ -16,7 +17,7 @@ pub enum Payer {
     /// The customer's account, resolved by the caller (e.g. from a one-time payment code).
     Account(AccountId),
     /// A link the customer made to this merchant (online merchants).
-    Link(u64),
+    Link(LinkId),
 }
 
 /// What a merchant does to one of its own transactions.
@@ -91,7 +92,7 @@ pub enum Request {
     },
     /// An operator confirms (exempting the transactions of a theft) or rejects a case.
     ResolveCase {
-        case: u64,
+        case: CaseId,
         confirm: bool,
     },
     /// Lifts a freeze after the customer passed re-verification (the shell checked liveness).
@@ -164,12 +165,12 @@ impl Request {
             Request::Authorize {
                 payer: Payer::Link(link),
                 ..
-            } => Some(partition_of_id(*link)),
+            } => Some(link.partition()),
             Request::Txn { txn, .. } | Request::Deliver { txn, .. } | Request::AddressChanged { txn, .. } => {
                 Some(txn_partition(*txn))
             }
             Request::ListFraud { .. } => None,
-            Request::ResolveCase { case, .. } => Some(partition_of_id(*case)),
+            Request::ResolveCase { case, .. } => Some(case.partition()),
             Request::ReportTheft { account, .. } | Request::VerifiedUnfreeze { account } => {
                 Some(partition_of(*account, partitions))
             }

@@ -97,7 +97,7 @@ fn step() -> impl Strategy<Value = Step> {
 #[derive(Default)]
 struct Made {
     txns: Vec<(TxnId, MerchantId, AccountId, i64)>,
-    cases: Vec<u64>,
+    cases: Vec<engine::CaseId>,
     ops: u64,
 }
 

@@ -68,7 +68,7 @@ pub struct Http {
     merchants: HashMap<MerchantId, Merchant>,
     /// Whose transactions and links these are (from the answers), to keep accounts in order.
     txn_owners: HashMap<TxnId, AccountId>,
-    link_owners: HashMap<u64, AccountId>,
+    link_owners: HashMap<engine::LinkId, AccountId>,
 }
 
 impl std::fmt::Debug for Http {

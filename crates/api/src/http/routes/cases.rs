@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use engine::{Case, CaseStatus, Request};
+use engine::{Case, CaseId, CaseStatus, Request};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -83,7 +83,7 @@ pub async fn cases(State(state): State<AppState>, call: Call) -> Result<Response
     Ok(respond(StatusCode::OK, &response, false))
 }
 
-async fn find_case(state: &AppState, id: u64) -> Result<Case, ApiError> {
+async fn find_case(state: &AppState, id: CaseId) -> Result<Case, ApiError> {
     all_cases(state, None)
         .await?
         .into_iter()
@@ -97,7 +97,7 @@ async fn find_case(state: &AppState, id: u64) -> Result<Case, ApiError> {
     responses((status = 200, description = "success", body = CaseView), Refusals))]
 pub async fn case(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
-    let case = find_case(&state, call.id("case_id")?).await?;
+    let case = find_case(&state, CaseId(call.id("case_id")?)).await?;
     Ok(respond(StatusCode::OK, &case_view(&case, true), false))
 }
 
@@ -119,7 +119,7 @@ pub struct ResolveBody {
         Refusals, Unavailable))]
 pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
-    let id = call.id("case_id")?;
+    let id = CaseId(call.id("case_id")?);
     let body: ResolveBody = call.json()?;
     let request = Request::ResolveCase {
         case: id,

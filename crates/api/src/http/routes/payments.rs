@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use credit::{Command, Event, MerchantId, OpId, PlanChoice, TxnId};
-use engine::{Op, Payer, Request, TxnAction};
+use engine::{LinkId, Op, Payer, Request, TxnAction};
 use money::Amount;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -75,7 +75,7 @@ impl From<&PlanChoice> for PlanChoiceView {
 #[derive(Clone, Copy)]
 enum Source {
     Code(PaymentCode),
-    Link(u64),
+    Link(LinkId),
 }
 
 fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
@@ -83,7 +83,7 @@ fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
         (Some(code), None) => PaymentCode::parse(code).map(Source::Code).ok_or_else(|| {
             ApiError::bad_request("invalid_field", "payment_code is 18 digits").with_field("payment_code")
         }),
-        (None, Some(link)) => Ok(Source::Link(parse_id(link, "link_id")?)),
+        (None, Some(link)) => Ok(Source::Link(LinkId(parse_id(link, "link_id")?))),
         _ => Err(
             ApiError::bad_request("invalid_payer", "send exactly one of payment_code and link_id")
                 .with_field("payment_code"),
