@@ -51,8 +51,9 @@ pub(crate) fn open_accounts(engine: &Engine, accounts: u64) -> Result<(), BenchE
             limit: Amount::from_fen(LIMIT_FEN),
             billing_day: (id % 28 + 1) as u8,
         };
+        let request = Request::from_command(command).map_err(|e| BenchError::Other(e.to_string()))?;
         loop {
-            match engine.submit(Request::Credit(command.clone()), None) {
+            match engine.submit(request.clone(), None) {
                 Ok(reply) => {
                     waiting.push(reply);
                     break;

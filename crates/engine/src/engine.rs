@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
-use credit::{Account, AccountId, Command, MerchantId, Product, TxnId};
+use credit::{Account, AccountId, MerchantId, Product, TxnId};
 use store::Backend;
 use tokio::sync::oneshot;
 
@@ -228,7 +228,7 @@ impl Engine {
         (0..self.config.partitions)
             .map(|p| {
                 let (reply, receiver) = oneshot::channel();
-                let request = Request::Credit(Command::Advance);
+                let request = Request::Advance;
                 self.send(
                     p,
                     Msg::Request {

@@ -16,7 +16,9 @@
 //! crate): recovery, the [`projector`] (read models), the [`outbox`] scanner (notices and
 //! webhook deliveries), the [`backtest`] and operators' tools all read through it.
 
+mod account_command;
 pub mod application;
+pub mod ask;
 pub mod backtest;
 mod batches;
 mod cases;
@@ -51,6 +53,7 @@ mod snapshotter;
 mod view;
 mod worker;
 
+pub use account_command::{AccountCommand, NotAnAccountCommand};
 pub use application::{Approval, CreditApplication, LineOpening};
 pub use cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, Watch};
 pub use clock::{Clock, ManualClock, SystemClock, journal_time};

@@ -192,24 +192,20 @@ impl Partition {
         journal: &mut dyn FnMut(AccountId) -> Vec<(Timestamp, Record)>,
     ) -> Result<Op, EngineRejection> {
         match request {
-            Request::Credit(Command::Unfreeze { account })
-                if self
-                    .book
-                    .account(*account)
-                    .is_some_and(|a| a.frozen == Some(FreezeReason::TheftReport)) =>
+            Request::Account(command)
+                if matches!(command.command(), Command::Unfreeze { .. })
+                    && self
+                        .book
+                        .account(command.account())
+                        .is_some_and(|a| a.frozen == Some(FreezeReason::TheftReport)) =>
             {
                 Err(EngineRejection::VerificationRequired)
             }
-            Request::Credit(command) => match command {
-                Command::Authorize { .. }
-                | Command::Capture { .. }
-                | Command::Void { .. }
-                | Command::Refund { .. }
-                | Command::ExemptFraud { .. } => Err(EngineRejection::WrongRequest),
-                other => Ok(Op::Credit(crate::pricing::priced_command(other.clone(), |a| {
-                    self.profile(a)
-                }))),
-            },
+            Request::Account(command) => Ok(Op::Credit(crate::pricing::priced_command(
+                command.command().clone(),
+                |a| self.profile(a),
+            ))),
+            Request::Advance => Ok(Op::Credit(Command::Advance)),
             Request::Authorize {
                 payer,
                 merchant,

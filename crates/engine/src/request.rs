@@ -2,6 +2,8 @@
 
 use credit::{AccountId, Command, Event, MerchantId, OpId, PlanChoice, TxnId};
 
+use crate::account_command::{AccountCommand, NotAnAccountCommand};
+
 use crate::application::{CreditApplication, LineOpening};
 use crate::ids::{CaseId, LinkId};
 use crate::record::Op;
@@ -31,12 +33,12 @@ pub enum TxnAction {
 /// A request. Account-addressed credit commands pass through as they are; the others are
 /// resolved by the owning partition (it assigns transaction and link ids, checks that a
 /// merchant acts only on its own transactions, and reads an account's history for a fraud
-/// exemption).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// exemption). A request is never journaled (its resolved [`Op`] is), so variants may change.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Request {
-    /// A credit command for one account (not `Authorize`, `Capture`, `Void`, `Refund` or
-    /// `ExemptFraud`, which have their own requests).
-    Credit(Command),
+    /// A credit command for one account that has no request of its own (the type refuses
+    /// `Authorize`, `Capture`, `Void`, `Refund`, `ExemptFraud` and `Advance`).
+    Account(AccountCommand),
     Authorize {
         payer: Payer,
         merchant: MerchantId,
@@ -112,6 +114,9 @@ pub enum Request {
     StartFunding(crate::funding::FundingStart),
     /// What the provider says about a funding operation (settled, paid, failed, returned).
     UpdateFunding(crate::funding::FundingUpdate),
+    /// The daily advance of every account of a partition (the scheduler's; send it with
+    /// [`crate::Engine::advance`], which queues it to every partition).
+    Advance,
 }
 
 /// The result of a request.
@@ -153,11 +158,22 @@ pub enum SubmitError {
 }
 
 impl Request {
+    /// The request of a credit command a caller holds as a plain [`Command`]: an
+    /// [`AccountCommand`], or the daily advance. The commands with requests of their own that
+    /// need what a plain command does not say (the merchant of a capture, the engine-assigned
+    /// transaction of an authorization) are refused.
+    pub fn from_command(command: Command) -> Result<Request, NotAnAccountCommand> {
+        match command {
+            Command::Advance => Ok(Request::Advance),
+            command => AccountCommand::try_from(command).map(Request::Account),
+        }
+    }
+
     /// The partition that owns the request, or `None` for one that is for every partition.
     pub fn partition(&self, partitions: u32) -> Option<u32> {
         use crate::route::{partition_of, partition_of_id, txn_partition};
         match self {
-            Request::Credit(command) => command.account().map(|a| partition_of(a, partitions)),
+            Request::Account(command) => Some(partition_of(command.account(), partitions)),
             Request::Authorize {
                 payer: Payer::Account(account),
                 ..
@@ -169,7 +185,7 @@ impl Request {
             Request::Txn { txn, .. } | Request::Deliver { txn, .. } | Request::AddressChanged { txn, .. } => {
                 Some(txn_partition(*txn))
             }
-            Request::ListFraud { .. } => None,
+            Request::ListFraud { .. } | Request::Advance => None,
             Request::ResolveCase { case, .. } => Some(case.partition()),
             Request::ReportTheft { account, .. } | Request::VerifiedUnfreeze { account } => {
                 Some(partition_of(*account, partitions))

@@ -1,7 +1,7 @@
 //! Awaiting the engine: submit a request, wait for its durable reply; read an account.
 
-use credit::{Account, AccountId, Command, Event, Rejection};
-use engine::{Engine, EngineRejection, LineOpening, Outcome, Reply, Request, RiskContext, SubmitError};
+use credit::{Account, AccountId, Event, Rejection};
+use engine::{AccountCommand, Engine, EngineRejection, LineOpening, Outcome, Reply, Request, RiskContext, SubmitError};
 use risk::ReasonCode;
 
 /// Submits `request` (with `context` for risk) and waits for its reply.
@@ -14,12 +14,13 @@ pub(crate) async fn call(
     receiver.await.map_err(|_| SubmitError::Unavailable)
 }
 
-/// A credit command: its events, or why the engine refused it.
+/// A credit command for one account (onboarding sends limit changes): its events, or why the
+/// engine refused it.
 pub(crate) async fn credit(
     engine: &Engine,
-    command: Command,
+    command: AccountCommand,
 ) -> Result<Result<Vec<Event>, EngineRejection>, SubmitError> {
-    let reply = call(engine, Request::Credit(command), None).await?;
+    let reply = call(engine, Request::Account(command), None).await?;
     Ok(applied(reply))
 }
 

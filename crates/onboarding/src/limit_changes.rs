@@ -3,7 +3,7 @@
 //! [`crate::limits`].
 
 use credit::{AccountId, Command, Day, Rejection};
-use engine::{Engine, EngineRejection};
+use engine::{AccountCommand, Engine, EngineRejection};
 use jiff::Timestamp;
 use money::Amount;
 
@@ -42,7 +42,10 @@ impl Onboarding {
         let exposure = state.exposure();
         let (mut action, mut after) = floored(&verdict, state.limit, exposure);
         if action != ReviewAction::Keep {
-            match engine_io::credit(engine, Command::ChangeLimit { account, limit: after }).await {
+            let Ok(change) = AccountCommand::try_from(Command::ChangeLimit { account, limit: after }) else {
+                return LimitReview::skipped(account, "WRONG_REQUEST");
+            };
+            match engine_io::credit(engine, change).await {
                 Ok(Ok(_)) => self.note_limit(account, after, now),
                 Ok(Err(EngineRejection::Credit(Rejection::LimitBelowExposure { .. }))) => {
                     (action, after) = (ReviewAction::Keep, state.limit);
@@ -95,6 +98,9 @@ impl Onboarding {
             account,
             amount,
             expires_on,
+        };
+        let Ok(command) = AccountCommand::try_from(command) else {
+            return Err(TemporaryRefusal::Engine("wrong_request"));
         };
         match engine_io::credit(engine, command).await {
             Ok(Ok(_)) => Ok(TemporaryGrant { amount, expires_on }),

@@ -72,11 +72,12 @@ fn a_full_queue_says_busy_and_loses_nothing_it_took() {
     let mut taken = Vec::new();
     let mut busy = 0;
     for _ in 0..5_000 {
-        let request = Request::Credit(Command::Repay {
+        let request = Request::from_command(Command::Repay {
             account: AccountId(1),
             op: OpId(1),
             amount: Amount::from_fen(1),
-        });
+        })
+        .unwrap();
         match h.engine().submit(request, None) {
             Ok(r) => taken.push(r),
             Err(SubmitError::Busy) => busy += 1,

@@ -226,9 +226,10 @@ fn a_failed_commit_acknowledges_nothing_and_stops_the_engine() {
     fail.store(true, Ordering::Release);
     let refused = h.authorize(1, 1, 5_000);
     assert!(matches!(refused, Err(EngineRejection::StorageFailed)), "{refused:?}");
-    let later = h
-        .engine()
-        .submit(Request::Credit(Command::Unfreeze { account: AccountId(1) }), None);
+    let later = h.engine().submit(
+        Request::from_command(Command::Unfreeze { account: AccountId(1) }).unwrap(),
+        None,
+    );
     assert!(
         matches!(later, Err(SubmitError::Unavailable))
             || later.unwrap().blocking_recv().is_err()

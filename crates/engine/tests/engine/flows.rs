@@ -25,11 +25,14 @@ fn authorize_capture_repay_through_partitions() {
     let account = h.account(7);
     assert_eq!(account.available_on(account.day), Amount::from_fen(75_000));
     assert_eq!(account.held, Amount::ZERO);
-    let repay = h.call(Request::Credit(Command::Repay {
-        account: AccountId(7),
-        op: OpId(1),
-        amount: Amount::from_fen(100),
-    }));
+    let repay = h.call(
+        Request::from_command(Command::Repay {
+            account: AccountId(7),
+            op: OpId(1),
+            amount: Amount::from_fen(100),
+        })
+        .unwrap(),
+    );
     assert!(applied(&repay));
     assert_eq!(h.account(7).credit_balance, Amount::from_fen(100));
 }

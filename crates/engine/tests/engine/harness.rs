@@ -78,11 +78,14 @@ impl Harness {
     }
 
     pub fn open(&self, account: u64, limit_fen: i64) {
-        let reply = self.call(Request::Credit(Command::OpenAccount {
-            account: AccountId(account),
-            limit: Amount::from_fen(limit_fen),
-            billing_day: 5,
-        }));
+        let reply = self.call(
+            Request::from_command(Command::OpenAccount {
+                account: AccountId(account),
+                limit: Amount::from_fen(limit_fen),
+                billing_day: 5,
+            })
+            .unwrap(),
+        );
         assert!(matches!(reply.outcome, Outcome::Applied { .. }), "{reply:?}");
     }
 

@@ -237,7 +237,7 @@ fn a_confirmed_theft_report_exempts_the_transactions_and_unfreezing_needs_verifi
     );
 
     assert_eq!(
-        h.call(Request::Credit(credit::Command::Unfreeze { account: AccountId(1) }))
+        h.call(Request::from_command(credit::Command::Unfreeze { account: AccountId(1) }).unwrap())
             .outcome,
         Outcome::Rejected {
             rejection: EngineRejection::VerificationRequired

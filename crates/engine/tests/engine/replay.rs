@@ -173,11 +173,14 @@ fn run(h: &Harness, made: &mut Made, step: &Step) {
         }
         Step::Repay { account, fen } => {
             made.ops += 1;
-            call(Request::Credit(Command::Repay {
-                account: AccountId(*account),
-                op: OpId(made.ops),
-                amount: Amount::from_fen(*fen),
-            }));
+            call(
+                Request::from_command(Command::Repay {
+                    account: AccountId(*account),
+                    op: OpId(made.ops),
+                    amount: Amount::from_fen(*fen),
+                })
+                .unwrap(),
+            );
         }
         Step::ReportTheft { txns } => {
             let Some((_, _, account, _)) = made.txn(txns[0]) else {

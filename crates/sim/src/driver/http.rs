@@ -262,7 +262,7 @@ impl Http {
     /// The account a call acts on, if the driver can tell.
     fn account_of(&self, call: &Call) -> Option<AccountId> {
         match &call.request {
-            Request::Credit(command) => command.account(),
+            Request::Account(command) => Some(command.account()),
             Request::Authorize {
                 payer: Payer::Account(account),
                 ..

@@ -568,6 +568,7 @@ impl Simulation<'_, '_> {
     pub(super) fn unfreeze_call(&mut self, line: usize) -> Option<Call> {
         let account = self.lines[line].account;
         self.touched.insert(account);
-        Some(Call::plain(Request::Credit(Command::Unfreeze { account })))
+        // An unfreeze is an account command (`engine::AccountCommand`'s tests): never `None`.
+        Call::command(Command::Unfreeze { account }).ok()
     }
 }

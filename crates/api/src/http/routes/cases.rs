@@ -4,13 +4,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use engine::{Case, CaseId, CaseStatus, Request};
+use engine::{Case, CaseId, CaseStatus, ask};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, Refusals, Unavailable};
-use crate::http::submit::{Audience, apply, submit_error};
+use crate::http::submit::{Audience, ask, submit_error};
 use crate::state::AppState;
 use crate::webhooks::scan::{evidence_json, kind_name};
 
@@ -121,11 +121,11 @@ pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Respon
     call.principal.operator()?;
     let id = CaseId(call.id("case_id")?);
     let body: ResolveBody = call.json()?;
-    let request = Request::ResolveCase {
+    let resolve = ask::ResolveCase {
         case: id,
         confirm: body.confirm,
     };
-    let applied = apply(&state, request, call.idem()?, Audience::Account, None)
+    let answered = ask(&state, resolve, call.idem()?, Audience::Account, None)
         .await
         .map_err(|e| {
             if e.code == "case_not_found" {
@@ -134,6 +134,6 @@ pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Respon
                 e
             }
         })?;
-    let case = find_case(&state, id).await?;
-    Ok(respond(StatusCode::OK, &case_view(&case, true), applied.replayed))
+    let case = find_case(&state, answered.reply.case).await?;
+    Ok(respond(StatusCode::OK, &case_view(&case, true), answered.replayed))
 }

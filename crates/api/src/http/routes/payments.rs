@@ -4,9 +4,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{Command, Event, MerchantId, OpId, PlanChoice, TxnId};
-use engine::{LinkId, Op, Payer, Request, TxnAction};
-use money::Amount;
+use credit::{MerchantId, OpId, PlanChoice, TxnId};
+use engine::{LinkId, Payer, ask};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,7 +14,7 @@ use crate::edge::risk_input::{Peer, RiskBody, payment_context};
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, Refusals, Unavailable};
 use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id, parse_text};
-use crate::http::submit::{Applied, Audience, account, apply, submit_error};
+use crate::http::submit::{Audience, account, ask, submit_error};
 use crate::state::AppState;
 
 /// An authorization: a hold on the customer's available credit.
@@ -126,14 +125,14 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
             return Err(error);
         }
     };
-    let request = Request::Authorize {
+    let authorize = ask::Authorize {
         payer,
         merchant,
         amount,
         plan,
     };
-    let applied = match apply(&state, request, idem, Audience::Authorize, Some(context)).await {
-        Ok(applied) => applied,
+    let answered = match ask(&state, authorize, idem, Audience::Authorize, Some(context)).await {
+        Ok(answered) => answered,
         Err(error) => {
             if let (Source::Code(code), "idempotency_key_reused" | "challenge_required") = (&source, error.code) {
                 // Nothing was authorized: keep the code live (after a challenge, the merchant
@@ -143,23 +142,17 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
             return Err(error);
         }
     };
-    let Op::Credit(Command::Authorize { txn, plan, .. }) = &applied.op else {
-        return Err(ApiError::internal("an authorization applied as another op"));
-    };
-    let expires_on = applied.events.iter().find_map(|e| match e {
-        Event::Authorized { expires_on, .. } => Some(expires_on.to_string()),
-        _ => None,
-    });
+    let reply = &answered.reply;
     let response = PaymentResponse {
-        txn_id: txn.to_string(),
+        txn_id: reply.txn.to_string(),
         status: "approved",
-        amount_fen: amount.fen(),
-        expires_on: expires_on.unwrap_or_default(),
-        plan: plan.as_ref().map(PlanChoiceView::from),
+        amount_fen: reply.amount.fen(),
+        expires_on: reply.expires_on.to_string(),
+        plan: reply.plan.as_ref().map(PlanChoiceView::from),
         reference,
-        created_at: applied.at.to_string(),
+        created_at: answered.at.to_string(),
     };
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    Ok(respond(StatusCode::CREATED, &response, answered.replayed))
 }
 
 /// A payment as its merchant sees it.
@@ -240,21 +233,9 @@ pub struct CaptureResponse {
     pub plan_id: Option<String>,
 }
 
-async fn act(state: &AppState, call: &Call, action: TxnAction) -> Result<Applied, ApiError> {
-    let merchant = call.principal.merchant()?;
-    let txn = TxnId(call.id("txn_id")?);
-    apply(
-        state,
-        Request::Txn { merchant, txn, action },
-        call.idem()?,
-        Audience::Merchant,
-        None,
-    )
-    .await
-}
-
-fn merchant_only(call: &Call) -> Result<(), ApiError> {
-    call.principal.merchant().map(|_| ())
+/// The merchant and the transaction of a `/v1/payments/{txn_id}/...` call.
+fn merchant_txn(call: &Call) -> Result<(MerchantId, TxnId), ApiError> {
+    Ok((call.principal.merchant()?, TxnId(call.id("txn_id")?)))
 }
 
 /// Capture all or part of an authorization (the rest of the hold is released).
@@ -262,27 +243,19 @@ fn merchant_only(call: &Call) -> Result<(), ApiError> {
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "success", body = CaptureResponse), Refusals, Unavailable))]
 pub async fn capture(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    merchant_only(&call)?;
+    let (merchant, txn) = merchant_txn(&call)?;
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
-    let applied = act(&state, &call, TxnAction::Capture { amount }).await?;
-    let response = applied.events.iter().find_map(|e| match e {
-        Event::Captured {
-            txn,
-            amount,
-            released,
-            plan,
-            ..
-        } => Some(CaptureResponse {
-            txn_id: txn.to_string(),
-            captured_fen: amount.fen(),
-            released_fen: released.fen(),
-            plan_id: plan.map(|p| p.0.to_string()),
-        }),
-        _ => None,
-    });
-    let response = response.ok_or_else(|| ApiError::internal("a capture without its event"))?;
-    Ok(respond(StatusCode::OK, &response, applied.replayed))
+    let capture = ask::Capture { merchant, txn, amount };
+    let answered = ask(&state, capture, call.idem()?, Audience::Merchant, None).await?;
+    let reply = &answered.reply;
+    let response = CaptureResponse {
+        txn_id: reply.txn.to_string(),
+        captured_fen: reply.captured.fen(),
+        released_fen: reply.released.fen(),
+        plan_id: reply.plan.map(|p| p.0.to_string()),
+    };
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -296,18 +269,21 @@ pub struct VoidResponse {
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "success", body = VoidResponse), Refusals, Unavailable))]
 pub async fn void(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    merchant_only(&call)?;
+    let (merchant, txn) = merchant_txn(&call)?;
     let _: EmptyBody = call.json()?;
-    let applied = act(&state, &call, TxnAction::Void).await?;
-    let released = applied.events.iter().find_map(|e| match e {
-        Event::Voided { released, .. } => Some(*released),
-        _ => None,
-    });
+    let answered = ask(
+        &state,
+        ask::Void { merchant, txn },
+        call.idem()?,
+        Audience::Merchant,
+        None,
+    )
+    .await?;
     let response = VoidResponse {
-        txn_id: call.id("txn_id")?.to_string(),
-        released_fen: released.unwrap_or(Amount::ZERO).fen(),
+        txn_id: answered.reply.txn.to_string(),
+        released_fen: answered.reply.released.fen(),
     };
-    Ok(respond(StatusCode::OK, &response, applied.replayed))
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -322,15 +298,22 @@ pub struct RefundResponse {
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 201, description = "success", body = RefundResponse), Refusals, Unavailable))]
 pub async fn refund(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    merchant_only(&call)?;
+    let (merchant, txn) = merchant_txn(&call)?;
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
     let op = OpId(call.idem()?.derive("refund"));
-    let applied = act(&state, &call, TxnAction::Refund { op, amount }).await?;
-    let response = RefundResponse {
-        refund_id: op.0.to_string(),
-        txn_id: call.id("txn_id")?.to_string(),
-        amount_fen: amount.fen(),
+    let refund = ask::Refund {
+        merchant,
+        txn,
+        op,
+        amount,
     };
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    let answered = ask(&state, refund, call.idem()?, Audience::Merchant, None).await?;
+    let reply = &answered.reply;
+    let response = RefundResponse {
+        refund_id: reply.op.0.to_string(),
+        txn_id: reply.txn.to_string(),
+        amount_fen: reply.amount.fen(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, answered.replayed))
 }
