@@ -130,6 +130,7 @@ async fn drive(engine: Arc<Engine>, load: Load, with_risk: bool) -> Figures {
                     merchant: MerchantId(1 + account.0 % 500),
                     amount: Amount::from_fen(100),
                     plan: None,
+                    reference: None,
                 };
                 let context = with_risk.then(|| context_of(account));
                 let begun = Instant::now();

@@ -8,6 +8,10 @@
 //! snapshot and replays the journal after it; snapshots are written by a background thread;
 //! a projector thread keeps the SQL read models; a scheduler sends the daily advance.
 //!
+//! Callers hand it typed [`Request`]s, which cannot hold what it would refuse for their shape
+//! ([`AccountCommand`]), and read typed replies through [`ask`] (one struct per request kind,
+//! its reply built from the resolved op and its events).
+//!
 //! It knows threads, queues and the store's traits. It must never know HTTP or JSON, never
 //! parse requests (callers hand it typed [`Request`]s), and never decide a credit rule: those
 //! live in `credit`. The clock it reads is the injected [`Clock`], truncated to the journal's
@@ -37,10 +41,12 @@ mod monitor;
 pub mod outbox;
 mod partition;
 mod partition_funding;
+mod partition_payments;
 pub mod pricing;
 pub mod projector;
 mod record;
 mod recovery;
+mod reference;
 mod rejection;
 mod request;
 pub mod risk;
@@ -64,8 +70,10 @@ pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatu
 pub use idempotency::{Idempotency, IdempotencyIndex};
 pub use ids::{CaseId, LinkId};
 pub use keys::{Claim, KeyClaims};
+pub use partition_payments::MerchantTxn;
 pub use pricing::{CreditProfile, Pricing, TierName};
 pub use record::{Op, Record};
+pub use reference::{Reference, ReferenceError};
 pub use rejection::{EngineRejection, RiskBlock};
 pub use request::{Outcome, Payer, Reply, Request, SubmitError, TxnAction};
 pub use risk::{FraudLists, RiskContext, RiskRecord, RiskShared};

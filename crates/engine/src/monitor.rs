@@ -150,7 +150,11 @@ impl Partition {
                     .collect();
                 out.extend(self.rescore_all(suspects, at));
             }
-            Op::Credit(Command::Authorize { .. }) => {
+            Op::Credit(Command::Authorize { .. })
+            | Op::Authorize {
+                command: Command::Authorize { .. },
+                ..
+            } => {
                 let burst = record
                     .risk
                     .as_ref()

@@ -13,6 +13,7 @@ use crate::cases::{CaseKind, Evidence, Notice};
 use crate::idempotency::Idempotency;
 use crate::ids::{CaseId, LinkId};
 use crate::pricing::CreditProfile;
+use crate::reference::Reference;
 use crate::rejection::EngineRejection;
 use crate::risk::RiskRecord;
 use std::net::IpAddr;
@@ -93,6 +94,13 @@ pub enum Op {
     FundingStarted(Box<crate::funding::FundingStarted>),
     /// A funding operation settled, paid, failed or returned, with its credit command.
     FundingUpdated(Box<crate::funding::FundingUpdated>),
+    /// An authorization (`command` is always `Command::Authorize`) with the merchant's
+    /// reference. Appended last, so older journals decode; they hold authorizations as
+    /// `Credit(Command::Authorize)`, which replay as they were (with no reference).
+    Authorize {
+        command: Command,
+        reference: Option<Reference>,
+    },
 }
 
 impl Op {
@@ -100,7 +108,7 @@ impl Op {
     /// one a funding op carries (an account's history for a fraud exemption includes both).
     pub fn credit_command(&self) -> Option<&Command> {
         match self {
-            Op::Credit(command) => Some(command),
+            Op::Credit(command) | Op::Authorize { command, .. } => Some(command),
             Op::FundingStarted(started) => started.credit.as_ref(),
             Op::FundingUpdated(updated) => updated.credit.as_ref(),
             Op::ConfirmTheft {

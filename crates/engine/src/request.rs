@@ -7,6 +7,7 @@ use crate::account_command::{AccountCommand, NotAnAccountCommand};
 use crate::application::{CreditApplication, LineOpening};
 use crate::ids::{CaseId, LinkId};
 use crate::record::Op;
+use crate::reference::Reference;
 use crate::rejection::EngineRejection;
 use crate::risk::RiskRecord;
 use jiff::Timestamp;
@@ -44,6 +45,8 @@ pub enum Request {
         merchant: MerchantId,
         amount: Amount,
         plan: Option<PlanChoice>,
+        /// The merchant's reference (its order id), kept with the transaction.
+        reference: Option<Reference>,
     },
     Txn {
         merchant: MerchantId,

@@ -6,6 +6,7 @@ use money::Amount;
 
 use super::contract::{Ask, ReplyMismatch, command_named};
 use crate::record::Op;
+use crate::reference::Reference;
 use crate::request::{Payer, Request, TxnAction};
 
 /// Authorize a payment: a hold on the payer's available credit.
@@ -15,6 +16,8 @@ pub struct Authorize {
     pub merchant: MerchantId,
     pub amount: Amount,
     pub plan: Option<PlanChoice>,
+    /// The merchant's reference (its order id), kept with the transaction.
+    pub reference: Option<Reference>,
 }
 
 /// An approved authorization.
@@ -29,6 +32,8 @@ pub struct AuthorizeReply {
     pub plan: Option<PlanChoice>,
     /// The last day the hold can be captured.
     pub expires_on: Day,
+    /// The merchant's reference, as kept.
+    pub reference: Option<Reference>,
 }
 
 impl Ask for Authorize {
@@ -40,6 +45,7 @@ impl Ask for Authorize {
             merchant: self.merchant,
             amount: self.amount,
             plan: self.plan,
+            reference: self.reference,
         }
     }
 
@@ -55,6 +61,10 @@ impl Ask for Authorize {
         else {
             return Err(mismatch("an authorization"));
         };
+        let reference = match op {
+            Op::Authorize { reference, .. } => reference.clone(),
+            _ => None,
+        };
         let expires_on = events
             .iter()
             .find_map(|e| match e {
@@ -68,6 +78,7 @@ impl Ask for Authorize {
             amount,
             plan,
             expires_on,
+            reference,
         })
     }
 }

@@ -24,6 +24,7 @@ fn a_thousand_concurrent_authorizations_never_exceed_the_line() {
                 merchant: MerchantId(1),
                 amount: Amount::from_fen(150 + i % 50),
                 plan: None,
+                reference: None,
             };
             h.engine().submit(request, None).unwrap()
         })
@@ -113,6 +114,7 @@ fn any_number_of_writer_threads_gives_the_same_state() {
                 merchant: MerchantId(1),
                 amount: Amount::from_fen(100 + i as i64),
                 plan: None,
+                reference: None,
             };
             h.engine().submit(request, None).unwrap()
         })

@@ -27,6 +27,7 @@ fn idempotent_retries_get_the_stored_reply_even_after_restart() {
         merchant: MerchantId(77),
         amount: Amount::from_fen(100),
         plan: None,
+        reference: None,
     };
     let first = h.call_keyed(request.clone(), Some(key));
     assert!(applied(&first) && !first.replayed);
@@ -259,6 +260,7 @@ fn a_snapshot_between_queued_requests_restores_each_once() {
             merchant: MerchantId(1),
             amount: Amount::from_fen(1),
             plan: None,
+            reference: None,
         };
         h.engine().submit(request, None).unwrap()
     };
@@ -288,6 +290,7 @@ fn a_key_reused_for_accounts_of_other_partitions_conflicts_and_survives_restart(
         merchant: MerchantId(5),
         amount: Amount::from_fen(100),
         plan: None,
+        reference: None,
     };
     let key = |request: u128| Idempotency {
         principal: 5,

@@ -209,9 +209,13 @@ fn a_payoff_debit_pays_its_plan_off_when_settled_or_lands_as_a_repayment() {
             method: money::schedule::Method::FlatFee,
             rate: None,
         }),
+        reference: None,
     });
     let Outcome::Applied {
-        op: Op::Credit(credit::Command::Authorize { txn, .. }),
+        op: Op::Authorize {
+            command: credit::Command::Authorize { txn, .. },
+            ..
+        },
         ..
     } = reply.outcome
     else {

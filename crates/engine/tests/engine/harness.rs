@@ -95,10 +95,15 @@ impl Harness {
             merchant: MerchantId(merchant),
             amount: Amount::from_fen(fen),
             plan: None,
+            reference: None,
         });
         match reply.outcome {
             Outcome::Applied {
-                op: Op::Credit(Command::Authorize { txn, .. }),
+                op:
+                    Op::Authorize {
+                        command: Command::Authorize { txn, .. },
+                        ..
+                    },
                 ..
             } => Ok(txn),
             Outcome::Rejected { rejection } => Err(rejection),

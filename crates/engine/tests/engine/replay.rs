@@ -116,6 +116,7 @@ fn run(h: &Harness, made: &mut Made, step: &Step) {
                 merchant: MerchantId(*merchant),
                 amount: Amount::from_fen(*fen),
                 plan: None,
+                reference: None,
             };
             let ctx = engine::RiskContext {
                 step_up: Some(risk::ChallengeKind::Liveness),
@@ -129,13 +130,17 @@ fn run(h: &Harness, made: &mut Made, step: &Step) {
                 .unwrap();
             if let Outcome::Applied {
                 op:
-                    Op::Credit(Command::Authorize {
-                        txn,
-                        merchant,
-                        account,
-                        amount,
+                    Op::Authorize {
+                        command:
+                            Command::Authorize {
+                                txn,
+                                merchant,
+                                account,
+                                amount,
+                                ..
+                            },
                         ..
-                    }),
+                    },
                 ..
             } = reply.outcome
             {

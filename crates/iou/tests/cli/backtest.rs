@@ -69,6 +69,7 @@ fn produce(data: &Path) {
                 merchant: MerchantId(1),
                 amount: Amount::from_fen(fen),
                 plan: None,
+                reference: None,
             };
             call(request, Some(context));
         }

@@ -33,10 +33,14 @@ async fn buy(b: &Bench, account: AccountId, yuan: i64, hold_only: bool) {
             merchant: MerchantId(1),
             amount: Amount::yuan(yuan),
             plan: None,
+            reference: None,
         })
         .await;
     let EngineOutcome::Applied {
-        op: Op::Credit(Command::Authorize { txn, .. }),
+        op: Op::Authorize {
+            command: Command::Authorize { txn, .. },
+            ..
+        },
         ..
     } = reply.outcome
     else {

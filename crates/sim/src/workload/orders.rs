@@ -185,6 +185,7 @@ impl Simulation<'_, '_> {
             merchant: self.pop.merchants[o.merchant].id,
             amount: o.amount,
             plan: o.plan,
+            reference: None,
         };
         Some(Call::from(
             request,
@@ -215,7 +216,11 @@ impl Simulation<'_, '_> {
         }
         match answer.outcome {
             Outcome::Applied {
-                op: Op::Credit(Command::Authorize { txn, .. }),
+                op:
+                    Op::Authorize {
+                        command: Command::Authorize { txn, .. },
+                        ..
+                    },
                 ..
             } => {
                 let reviewed = answer.risk.as_ref().is_some_and(|r| r.outcome == risk::Outcome::Review);

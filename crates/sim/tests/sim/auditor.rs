@@ -54,6 +54,7 @@ fn authorize(txn: u64, fen: i64) -> (Request, Command) {
         merchant: MerchantId(1),
         amount: Amount::from_fen(fen),
         plan: None,
+        reference: None,
     };
     let command = Command::Authorize {
         account: ACCOUNT,

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use credit::{MerchantId, OpId, PlanChoice, TxnId};
-use engine::{LinkId, Payer, ask};
+use engine::{LinkId, MerchantTxn, Payer, Reference, ask};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -13,7 +13,7 @@ use crate::edge::codes::PaymentCode;
 use crate::edge::risk_input::{Peer, RiskBody, payment_context};
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, Refusals, Unavailable};
-use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id, parse_text};
+use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id};
 use crate::http::submit::{Audience, account, ask, submit_error};
 use crate::state::AppState;
 
@@ -30,7 +30,8 @@ pub struct AuthorizeBody {
     pub amount_fen: FenInput,
     /// Installments for the purchase; pay later in one go without it.
     pub plan: Option<PlanBody>,
-    /// The merchant's order id, echoed back (not stored).
+    /// The merchant's order id (1 to 128 characters, no control characters): kept with the
+    /// payment, answered here and by `GET /v1/payments/{txn_id}`.
     #[schema(max_length = 128)]
     pub reference: Option<String>,
     /// Where and how the customer paid, for risk control (a payment code carries what the
@@ -77,6 +78,16 @@ enum Source {
     Link(LinkId),
 }
 
+fn parse_reference(text: &str) -> Result<Reference, ApiError> {
+    Reference::parse(text).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_field",
+            "reference must be 1 to 128 characters without control characters",
+        )
+        .with_field("reference")
+    })
+}
+
 fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
     match (&body.payment_code, &body.link_id) {
         (Some(code), None) => PaymentCode::parse(code).map(Source::Code).ok_or_else(|| {
@@ -103,11 +114,7 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
     let product = state.product();
     let amount = body.amount_fen.parse(product, "amount_fen")?;
     let plan = body.plan.as_ref().map(|p| p.parse(product, "plan")).transpose()?;
-    let reference = body
-        .reference
-        .as_deref()
-        .map(|r| parse_text(r, "reference", 128))
-        .transpose()?;
+    let reference = body.reference.as_deref().map(parse_reference).transpose()?;
     let source = source(&body)?;
     let (payer, paying) = match source {
         Source::Code(code) => {
@@ -130,6 +137,7 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
         merchant,
         amount,
         plan,
+        reference,
     };
     let answered = match ask(&state, authorize, idem, Audience::Authorize, Some(context)).await {
         Ok(answered) => answered,
@@ -149,7 +157,7 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
         amount_fen: reply.amount.fen(),
         expires_on: reply.expires_on.to_string(),
         plan: reply.plan.as_ref().map(PlanChoiceView::from),
-        reference,
+        reference: reply.reference.as_ref().map(ToString::to_string),
         created_at: answered.at.to_string(),
     };
     Ok(respond(StatusCode::CREATED, &response, answered.replayed))
@@ -167,6 +175,8 @@ pub struct PaymentView {
     pub refunded_fen: i64,
     pub expires_on: Option<String>,
     pub plan: Option<PlanChoiceView>,
+    /// The merchant's reference given when authorizing; `null` when none was.
+    pub reference: Option<String>,
 }
 
 /// Read one of the merchant's payments.
@@ -176,8 +186,8 @@ pub struct PaymentView {
 pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let merchant = call.principal.merchant()?;
     let txn = TxnId(call.id("txn_id")?);
-    let owner = owner(&state, merchant, txn).await?;
-    let account = account(&state, owner).await?;
+    let payment = merchant_txn(&state, merchant, txn).await?;
+    let account = account(&state, payment.account).await?;
     let hold = account.hold(txn);
     let purchase = account.purchase(txn);
     let view = match (hold, purchase) {
@@ -196,6 +206,7 @@ pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, 
             refunded_fen: purchase.map_or(0, |p| p.refunded.fen()),
             expires_on: hold.map(|h| h.expires_on.to_string()),
             plan: hold.and_then(|h| h.plan.as_ref()).map(PlanChoiceView::from),
+            reference: payment.reference.as_ref().map(ToString::to_string),
         },
     };
     Ok(respond(StatusCode::OK, &view, false))
@@ -205,8 +216,9 @@ fn txn_not_found() -> ApiError {
     ApiError::not_found("txn_not_found", "no such transaction").with_field("txn_id")
 }
 
-async fn owner(state: &AppState, merchant: MerchantId, txn: TxnId) -> Result<credit::AccountId, ApiError> {
-    let receiver = state.engine().txn_owner(merchant, txn).map_err(submit_error)?;
+/// The merchant's own transaction (its account and reference); 404 for another merchant's.
+async fn merchant_txn(state: &AppState, merchant: MerchantId, txn: TxnId) -> Result<MerchantTxn, ApiError> {
+    let receiver = state.engine().merchant_txn(merchant, txn).map_err(submit_error)?;
     let owner = receiver
         .await
         .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
@@ -234,7 +246,7 @@ pub struct CaptureResponse {
 }
 
 /// The merchant and the transaction of a `/v1/payments/{txn_id}/...` call.
-fn merchant_txn(call: &Call) -> Result<(MerchantId, TxnId), ApiError> {
+fn merchant_and_txn(call: &Call) -> Result<(MerchantId, TxnId), ApiError> {
     Ok((call.principal.merchant()?, TxnId(call.id("txn_id")?)))
 }
 
@@ -243,7 +255,7 @@ fn merchant_txn(call: &Call) -> Result<(MerchantId, TxnId), ApiError> {
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "success", body = CaptureResponse), Refusals, Unavailable))]
 pub async fn capture(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    let (merchant, txn) = merchant_txn(&call)?;
+    let (merchant, txn) = merchant_and_txn(&call)?;
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
     let capture = ask::Capture { merchant, txn, amount };
@@ -269,7 +281,7 @@ pub struct VoidResponse {
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "success", body = VoidResponse), Refusals, Unavailable))]
 pub async fn void(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    let (merchant, txn) = merchant_txn(&call)?;
+    let (merchant, txn) = merchant_and_txn(&call)?;
     let _: EmptyBody = call.json()?;
     let answered = ask(
         &state,
@@ -298,7 +310,7 @@ pub struct RefundResponse {
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 201, description = "success", body = RefundResponse), Refusals, Unavailable))]
 pub async fn refund(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    let (merchant, txn) = merchant_txn(&call)?;
+    let (merchant, txn) = merchant_and_txn(&call)?;
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
     let op = OpId(call.idem()?.derive("refund"));

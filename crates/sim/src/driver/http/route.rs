@@ -204,9 +204,13 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
             merchant,
             amount,
             plan,
+            reference,
         } => {
             let merchant = Who::Merchant(known.merchant(*merchant)?);
             let mut body = json!({"amount_fen": amount.fen()});
+            if let Some(reference) = reference {
+                body["reference"] = json!(reference.as_str());
+            }
             if let Some(plan) = plan {
                 if plan.rate.is_some() {
                     return Err(unsupported("a campaign rate"));
