@@ -28,7 +28,9 @@ impl Call {
 
     /// The call of a plain credit command (the workload's opens, limits, freezes, unfreezes,
     /// repayments and payoffs): the engine's one router from commands to requests
-    /// ([`Request::from_command`]), which refuses a command that has a request of its own.
+    /// ([`Request::from_command`]), which refuses a command that has a request of its own. All
+    /// of those the workload makes are account commands (`engine::AccountCommand`'s tests), so
+    /// the callers that make an optional call (`.ok()`) never drop one.
     pub fn command(command: Command) -> Result<Call, NotAnAccountCommand> {
         Request::from_command(command).map(Call::plain)
     }

@@ -216,16 +216,12 @@ impl Simulation<'_, '_> {
         }
         match answer.outcome {
             Outcome::Applied {
-                op:
-                    Op::Authorize {
-                        command: Command::Authorize { txn, .. },
-                        ..
-                    },
+                op: Op::Authorize { command, .. },
                 ..
             } => {
                 let reviewed = answer.risk.as_ref().is_some_and(|r| r.outcome == risk::Outcome::Review);
                 let o = &mut self.orders[order];
-                o.txn = Some(txn);
+                o.txn = command.txn();
                 o.state = OrderState::Authorized;
                 o.authorized_ms = self.clock_ms;
                 o.reviewed = reviewed;
@@ -573,7 +569,6 @@ impl Simulation<'_, '_> {
     pub(super) fn unfreeze_call(&mut self, line: usize) -> Option<Call> {
         let account = self.lines[line].account;
         self.touched.insert(account);
-        // An unfreeze is an account command (`engine::AccountCommand`'s tests): never `None`.
         Call::command(Command::Unfreeze { account }).ok()
     }
 }

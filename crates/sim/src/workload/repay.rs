@@ -85,7 +85,6 @@ impl Simulation<'_, '_> {
         let account = l.account;
         self.touched.insert(account);
         let op = self.op();
-        // A repayment is an account command (`engine::AccountCommand`'s tests): never `None`.
         Call::command(Command::Repay { account, op, amount }).ok()
     }
 
