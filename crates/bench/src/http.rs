@@ -180,7 +180,7 @@ fn link_accounts(engine: &engine::Engine, accounts: u64, merchant: MerchantId) -
                 Outcome::Applied {
                     op: Op::LinkMerchant { link, .. },
                     ..
-                } => links.push(link),
+                } => links.push(link.0),
                 other => return Err(BenchError::Other(format!("linking failed: {other:?}"))),
             }
         }
