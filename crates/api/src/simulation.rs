@@ -92,6 +92,19 @@ pub fn step_up() -> Option<ChallengeKind> {
     SLOT.try_with(|slot| slot.step_up).ok().flatten()
 }
 
+/// `call` carrying this task's simulation slot, for a call that runs on a task of its own
+/// (a payment code's `SpentCode::settle`): the engine's reply it records still reaches this
+/// call's response. Outside simulation mode it is `call` as it is.
+pub fn carry<F: std::future::Future>(call: F) -> impl std::future::Future<Output = F::Output> {
+    let slot = SLOT.try_with(Arc::clone).ok();
+    async move {
+        match slot {
+            Some(slot) => SLOT.scope(slot, call).await,
+            None => call.await,
+        }
+    }
+}
+
 /// The mode's state, or 404 `simulation_mode_off`.
 pub fn required(state: &AppState) -> Result<&Simulation, ApiError> {
     state.simulation().ok_or_else(|| {

@@ -134,10 +134,12 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
         plan,
         reference,
     };
-    let call = {
+    // `settle` runs the call on a task of its own (a dropped connection must not give the
+    // code back mid-call); `carry` keeps simulation mode's reply slot with it.
+    let call = crate::simulation::carry({
         let state = state.clone();
         async move { ask(&state, authorize, idem, Audience::Authorize, Some(context)).await }
-    };
+    });
     let answered = match spent {
         Some(spent) => spent.settle(call).await?,
         None => call.await?,
