@@ -10,8 +10,11 @@
 //! - [`funding`]: payment and payout providers, driving and reconciling funding operations.
 //! - [`operators`]: operator accounts (roles, argon2id passwords, TOTP), their sessions, and
 //!   API keys for service callers.
+//! - [`emergency`]: emergency controls (offline and merchant pauses, a raised risk tier), kept
+//!   in the meta table.
 
 pub mod codes;
+pub mod emergency;
 pub mod funding;
 pub mod merchants;
 pub mod operators;

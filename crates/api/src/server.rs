@@ -73,6 +73,7 @@ struct Opened {
     auditor: audit::Auditor,
     audit_rows: Box<dyn store::AuditLog>,
     operators: crate::edge::operators::Operators,
+    emergency: crate::edge::emergency::Emergency,
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
@@ -101,6 +102,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
     let operators = crate::edge::operators::Operators::load(&meta, config.edge.operator_session_hours)
         .map_err(ServeError::Bootstrap)?;
+    let emergency = crate::edge::emergency::Emergency::load(&meta).map_err(ServeError::Bootstrap)?;
     let audit_rows = backend
         .audit()
         .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
@@ -119,6 +121,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         auditor,
         audit_rows,
         operators,
+        emergency,
     })
 }
 
@@ -201,6 +204,7 @@ impl Server {
             auditor: Arc::new(opened.auditor),
             audit_rows: std::sync::Mutex::new(opened.audit_rows),
             operators: opened.operators,
+            emergency: opened.emergency,
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;

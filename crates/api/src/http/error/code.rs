@@ -119,6 +119,8 @@ error_codes! {
     OrderIntercepted = "order_intercepted", PAYMENT_REQUIRED, "risk control intercepted the order: do not ship it";
     HeldForReview = "held_for_review", CONFLICT, "the order is held for review by an open case";
     CampaignRateNotAllowed = "campaign_rate_not_allowed", UNPROCESSABLE_ENTITY, "campaign rates are not configured for any merchant";
+    OfflinePaused = "offline_paused", PAYMENT_REQUIRED, "declined: payment code (QR/NFC) payments are paused by an emergency control";
+    MerchantPaused = "merchant_paused", PAYMENT_REQUIRED, "declined: this merchant's payments are paused by an emergency control";
     TermNotOffered = "term_not_offered", UNPROCESSABLE_ENTITY, "this installment term is not offered";
 
     // --- The credit core's refusals: the input.

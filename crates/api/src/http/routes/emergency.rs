@@ -1,0 +1,314 @@
+//! Emergency controls (`/v1/emergency/...`): see what is in force, pause offline payments,
+//! pause one merchant, freeze a list of accounts at once, raise every account's risk tier.
+//! Each switch is one route taking `active: true` (on) or `active: false` (off), kept by
+//! `edge::emergency` in the meta table; the audit layer records every call under the route's
+//! permission (`emergency.pause`, ...). Answers are stored under the Idempotency-Key (a retry
+//! gets the first answer).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use credit::{AccountId, Command, FreezeReason, MerchantId};
+use engine::Request;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::edge::emergency::{RaisedTier, Switched};
+use crate::http::call::{Call, respond};
+use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
+use crate::http::idempotency::IdemKey;
+use crate::http::input::{FenInput, parse_id, parse_text};
+use crate::http::once::{Answer, once};
+use crate::http::routes::operator::{FreezeReasonDto, reason_name};
+use crate::http::submit::{Audience, apply};
+use crate::state::AppState;
+
+/// The most accounts one bulk freeze takes.
+pub const FREEZE_MAX: usize = 1000;
+
+/// A paused merchant.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MerchantPause {
+    pub merchant_id: String,
+    pub switched: Switched,
+}
+
+/// The emergency controls in force (`null`: off).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmergencyView {
+    /// Payment code (QR/NFC) authorizations answer 402 `offline_paused`.
+    pub offline_paused: Option<Switched>,
+    /// Authorizations to these merchants answer 402 `merchant_paused`.
+    pub merchants_paused: Vec<MerchantPause>,
+    /// Every payment above `step_up_above_fen` answers 403 `challenge_required` (OTP) until
+    /// it carries a step-up token.
+    pub risk_tier: Option<RaisedTier>,
+}
+
+fn view(state: &AppState) -> EmergencyView {
+    let controls = state.emergency().controls();
+    EmergencyView {
+        offline_paused: controls.offline_paused,
+        merchants_paused: controls
+            .merchants_paused
+            .into_iter()
+            .map(|(id, switched)| MerchantPause {
+                merchant_id: id.to_string(),
+                switched,
+            })
+            .collect(),
+        risk_tier: controls.risk_tier,
+    }
+}
+
+/// The emergency controls in force (operator).
+#[utoipa::path(operation_id = "emergency_controls", get, path = "/v1/emergency", tag = "emergency",
+    security(("bearer" = [])),
+    responses((status = 200, description = "success", body = EmergencyView), Refusals))]
+pub async fn read(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    Ok(respond(StatusCode::OK, &view(&state), false))
+}
+
+/// Switch a pause on or off.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseBody {
+    /// `true` pauses, `false` resumes.
+    pub active: bool,
+    /// Why (kept with the control and shown by `GET /v1/emergency`).
+    #[schema(max_length = 200)]
+    pub reason: Option<String>,
+}
+
+/// Who switches, now, and why.
+fn switched(state: &AppState, call: &Call, reason: Option<&str>) -> Result<Switched, ApiError> {
+    Ok(Switched {
+        by: call.operator_name.clone().unwrap_or_else(|| "operator".to_owned()),
+        at: state.clock().now().to_string(),
+        reason: reason.map(|r| parse_text(r, "reason", 200)).transpose()?,
+    })
+}
+
+fn answer(state: &AppState) -> Result<Answer, ApiError> {
+    Answer::new(StatusCode::OK, &view(state))
+}
+
+/// Pause (or resume) every payment code (offline QR/NFC) authorization: they answer 402
+/// `offline_paused` before the code is spent; online (link) payments go on (operator).
+#[utoipa::path(operation_id = "emergency_offline_pause", post, path = "/v1/emergency/offline-pause", tag = "emergency",
+    request_body = PauseBody, params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "the controls now in force", body = EmergencyView), Refusals, Unavailable))]
+pub async fn offline_pause(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let body: PauseBody = call.json()?;
+    let on = switched(&state, &call, body.reason.as_deref())?;
+    once(&state, call.idem()?, async {
+        let meta = state.meta();
+        state.emergency().set_offline(meta, body.active.then_some(on)).await?;
+        answer(&state)
+    })
+    .await
+}
+
+/// Pause (or resume) one merchant: its authorizations answer 402 `merchant_paused`;
+/// captures, voids and refunds of what it already authorized go on (operator).
+#[utoipa::path(operation_id = "emergency_merchant_pause", post, path = "/v1/emergency/merchants/{merchant_id}/pause", tag = "emergency",
+    request_body = PauseBody, params(("merchant_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "the controls now in force", body = EmergencyView), Refusals, Unavailable))]
+pub async fn merchant_pause(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let merchant = MerchantId(call.id("merchant_id")?);
+    let body: PauseBody = call.json()?;
+    if state.merchants().get(merchant).is_none() {
+        return Err(ApiError::new(ErrorCode::MerchantNotFound, "no merchant has this id").with_field("merchant_id"));
+    }
+    let on = switched(&state, &call, body.reason.as_deref())?;
+    once(&state, call.idem()?, async {
+        let meta = state.meta();
+        state
+            .emergency()
+            .set_merchant(meta, merchant, body.active.then_some(on))
+            .await?;
+        answer(&state)
+    })
+    .await
+}
+
+/// Raise (or lower) every account's risk tier.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskTierBody {
+    /// `true` raises, `false` lowers.
+    pub active: bool,
+    /// Payments above this amount must step up (needed with `active: true`).
+    pub step_up_above_fen: Option<FenInput>,
+    #[schema(max_length = 200)]
+    pub reason: Option<String>,
+}
+
+/// Raise (or lower) every account's risk tier: a payment above `step_up_above_fen` answers
+/// 403 `challenge_required` (an OTP step-up) unless it carries a step-up token (operator).
+#[utoipa::path(operation_id = "emergency_risk_tier", post, path = "/v1/emergency/risk-tier", tag = "emergency",
+    request_body = RiskTierBody, params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "the controls now in force", body = EmergencyView), Refusals, Unavailable))]
+pub async fn risk_tier(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let body: RiskTierBody = call.json()?;
+    let tier = match (body.active, body.step_up_above_fen) {
+        (true, Some(fen)) => Some(RaisedTier {
+            step_up_above_fen: fen.parse(state.product(), "step_up_above_fen")?.fen(),
+            switched: switched(&state, &call, body.reason.as_deref())?,
+        }),
+        (true, None) => {
+            return Err(
+                ApiError::new(ErrorCode::MissingField, "raising the tier needs step_up_above_fen")
+                    .with_field("step_up_above_fen"),
+            );
+        }
+        (false, _) => None,
+    };
+    once(&state, call.idem()?, async {
+        state.emergency().set_risk_tier(state.meta(), tier).await?;
+        answer(&state)
+    })
+    .await
+}
+
+/// Freeze a list of accounts.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FreezesBody {
+    /// 1 to 1000 customer ids (repeats are frozen once).
+    pub customer_ids: Vec<String>,
+    /// `operator` (the default), `risk` or `theft_report`.
+    #[serde(default)]
+    pub reason: FreezeReasonDto,
+}
+
+/// What happened to one account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FreezeResult {
+    pub customer_id: String,
+    /// `frozen`, `already_frozen`, `not_found` or `failed` (`code` says why).
+    #[schema(example = "frozen")]
+    pub result: &'static str,
+    pub code: Option<ErrorCode>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FreezesResponse {
+    /// One line per account, in the order given.
+    pub results: Vec<FreezeResult>,
+    pub frozen: usize,
+    pub already_frozen: usize,
+    pub not_found: usize,
+    pub failed: usize,
+}
+
+/// The key of one account's freeze within a bulk call: the same for every retry of the call.
+fn per_account(idem: IdemKey, account: AccountId) -> IdemKey {
+    let derive = |tag: &[u8], value: u128| {
+        let mut hash = Sha256::new();
+        hash.update(tag);
+        hash.update(value.to_be_bytes());
+        hash.update(account.0.to_be_bytes());
+        let digest = hash.finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        u128::from_be_bytes(bytes)
+    };
+    IdemKey {
+        scope: idem.scope,
+        key: derive(b"emergency.freeze/key", idem.key),
+        request: derive(b"emergency.freeze/request", idem.request),
+    }
+}
+
+fn parse_accounts(ids: &[String]) -> Result<Vec<AccountId>, ApiError> {
+    if ids.is_empty() || ids.len() > FREEZE_MAX {
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
+            format!("customer_ids takes 1 to {FREEZE_MAX} ids"),
+        )
+        .with_field("customer_ids"));
+    }
+    let mut accounts = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let account = AccountId(parse_id(id, &format!("customer_ids[{i}]"))?);
+        if !accounts.contains(&account) {
+            accounts.push(account);
+        }
+    }
+    Ok(accounts)
+}
+
+/// Freezes one account unless it is frozen already (its reason stays: a theft report's
+/// freeze is not turned into an operator's).
+async fn freeze_one(
+    state: &AppState,
+    account: AccountId,
+    reason: FreezeReason,
+    idem: IdemKey,
+) -> (&'static str, Option<ErrorCode>) {
+    match crate::http::submit::account(state, account).await {
+        Ok(found) if found.frozen.is_some() => return ("already_frozen", None),
+        Ok(_) => {}
+        Err(e) if e.code == ErrorCode::AccountNotFound => return ("not_found", None),
+        Err(e) => return ("failed", Some(e.code)),
+    }
+    let request = Request::Credit(Command::Freeze { account, reason });
+    match apply(state, request, idem, Audience::Account, None).await {
+        Ok(_) => ("frozen", None),
+        Err(e) if e.code == ErrorCode::AccountNotFound => ("not_found", None),
+        Err(e) => ("failed", Some(e.code)),
+    }
+}
+
+/// Freeze up to 1000 accounts at once, each with the freeze of `POST .../freeze`; answers
+/// what happened to each (operator).
+#[utoipa::path(operation_id = "emergency_freezes", post, path = "/v1/emergency/freezes", tag = "emergency",
+    request_body = FreezesBody, params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "one result per account", body = FreezesResponse), Refusals, Unavailable))]
+pub async fn freezes(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let body: FreezesBody = call.json()?;
+    let accounts = parse_accounts(&body.customer_ids)?;
+    let reason = match body.reason {
+        FreezeReasonDto::Operator => FreezeReason::Operator,
+        FreezeReasonDto::Risk => FreezeReason::Risk,
+        FreezeReasonDto::TheftReport => FreezeReason::TheftReport,
+    };
+    let idem = call.idem()?;
+    once(&state, idem, async {
+        let mut response = FreezesResponse {
+            results: Vec::with_capacity(accounts.len()),
+            frozen: 0,
+            already_frozen: 0,
+            not_found: 0,
+            failed: 0,
+        };
+        for account in accounts {
+            let (result, code) = freeze_one(&state, account, reason, per_account(idem, account)).await;
+            match result {
+                "frozen" => response.frozen += 1,
+                "already_frozen" => response.already_frozen += 1,
+                "not_found" => response.not_found += 1,
+                _ => response.failed += 1,
+            }
+            response.results.push(FreezeResult {
+                customer_id: account.to_string(),
+                result,
+                code,
+            });
+        }
+        tracing::warn!(
+            frozen = response.frozen,
+            reason = reason_name(reason),
+            "emergency: accounts frozen in bulk"
+        );
+        Answer::new(StatusCode::OK, &response)
+    })
+    .await
+}
