@@ -63,7 +63,7 @@ pub struct Server {
 
 struct Opened {
     engine: Engine,
-    meta: Meta,
+    meta: Arc<Meta>,
     admin: AdminToken,
     generated: Option<String>,
     merchants: Merchants,
@@ -78,9 +78,13 @@ struct Opened {
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
     let backend = config.store.open()?;
+    let meta = Arc::new(Meta::new(backend.journal()?));
     let mut engine_config = config.engine.clone();
+    let mut sources = None;
     if let Some(rules) = &options.rules {
-        engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
+        let (shared, loaded) = load_rules(rules, &meta).map_err(ServeError::Bootstrap)?;
+        engine_config.risk = Some(shared);
+        sources = loaded;
     }
     let now_us = clock.now().as_microsecond();
     let audit_clock = clock.clone();
@@ -93,10 +97,11 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
     let engine = Engine::start(engine_config, backend.clone(), clock)?;
     let watcher = match (&options.rules, engine.risk()) {
-        (Some(rules), Some(shared)) => Some(Watcher::start(rules, shared)),
+        (Some(rules), Some(shared)) => {
+            Some(Watcher::start(rules, shared, &meta, sources).map_err(ServeError::Bootstrap)?)
+        }
         _ => None,
     };
-    let meta = Meta::new(backend.journal()?);
     let (admin, generated) =
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
     let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
@@ -190,7 +195,7 @@ impl Server {
             product: opened.engine.config().product.clone(),
             engine: opened.engine,
             clock: clock.clone(),
-            meta: Arc::new(opened.meta),
+            meta: opened.meta,
             merchants: opened.merchants,
             tokens: CustomerTokens::new(config.token_lifetime_days),
             admin: opened.admin,

@@ -98,6 +98,7 @@ use crate::http::routes::{
         emergency::merchant_pause,
         emergency::freezes,
         emergency::risk_tier,
+        emergency::rules_rollback,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security, &IdempotencyKeys, &Permissions),

@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/emergency/freezes", post(emergency::freezes))
         .route("/v1/emergency/risk-tier", post(emergency::risk_tier))
+        .route("/v1/emergency/rules-rollback", post(emergency::rules_rollback))
         .merge(applications::routes(&state))
         .merge(risk::routes())
         .fallback(system::not_found)

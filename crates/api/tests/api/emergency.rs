@@ -257,3 +257,69 @@ async fn a_raised_risk_tier_makes_payments_above_its_amount_step_up() {
     assert_eq!(free.status, 201, "{}", free.text);
     assert_eq!(audited(&r.t, "emergency.risk_tier").await.len(), 3);
 }
+
+fn payment_version(answer: &crate::harness::Answer) -> String {
+    answer.ok()["graphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["version"].as_str())
+        .find(|v| v.starts_with("payment_authorization@"))
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_rules_rollback_restores_the_previous_set_across_a_restart_and_rolls_forward() {
+    let mut r = RiskServer::start().await;
+    let rita = r.t.operator_with("rita", &["rules_admin"]).await;
+    let fred = r.t.operator_with("fred", &["fraud"]).await;
+    let rollback = "/v1/emergency/rules-rollback";
+    let nothing = r.t.post(&rita, rollback, json!({})).await;
+    assert_eq!(
+        (nothing.status, nothing.code()),
+        (409, "no_previous_rules"),
+        "{}",
+        nothing.text
+    );
+
+    let first = payment_version(&r.t.get(&rita, "/v1/risk/rules").await);
+    // Deploy an edited graph (a version bump) through the watched folder.
+    let path = r.rules.path().join("payment_authorization.json");
+    let mut graph: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let shipped = graph["metadata"]["version"].as_u64().unwrap();
+    graph["metadata"]["version"] = json!(shipped + 1);
+    let temp = r.rules.path().join(".payment_authorization.json.tmp");
+    std::fs::write(&temp, graph.to_string()).unwrap();
+    std::fs::rename(&temp, &path).unwrap();
+    let second = crate::risk_support::eventually("the reload", || async {
+        let now = payment_version(&r.t.get(&rita, "/v1/risk/rules").await);
+        (now != first).then_some(now)
+    })
+    .await;
+
+    assert_eq!(r.t.post(&fred, rollback, json!({})).await.status, 403);
+    let rolled = r.t.post(&rita, rollback, json!({})).await;
+    assert_eq!(rolled.status, 200, "{}", rolled.text);
+    assert!(
+        rolled.body["in_force"].as_array().unwrap().contains(&json!(first)),
+        "{}",
+        rolled.text
+    );
+    assert_eq!(rolled.body["can_roll_back"], true);
+    assert_eq!(payment_version(&r.t.get(&rita, "/v1/risk/rules").await), first);
+
+    r.t.restart().await;
+    assert_eq!(
+        payment_version(&r.t.get(&rita, "/v1/risk/rules").await),
+        first,
+        "the rollback is pinned across a restart (the folder still holds the edit)"
+    );
+    let forward = r.t.post(&rita, rollback, json!({})).await;
+    assert_eq!(forward.status, 200, "{}", forward.text);
+    assert_eq!(payment_version(&r.t.get(&rita, "/v1/risk/rules").await), second);
+
+    let records = audited(&r.t, "emergency.rules_rollback").await;
+    let by = |outcome: &str| records.iter().filter(|r| r["outcome"] == outcome).count();
+    assert_eq!((by("ok"), by("failed"), by("denied")), (2, 1, 1), "{records:?}");
+}

@@ -50,6 +50,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("emergency.pause", &["fraud", "admin"]),
     ("emergency.freeze", &["fraud", "admin"]),
     ("emergency.risk_tier", &["fraud", "admin"]),
+    ("emergency.rules_rollback", &["rules_admin"]),
 ];
 
 /// One operation of the document.

@@ -187,6 +187,9 @@ error_codes! {
     NoLine = "no_line", UNPROCESSABLE_ENTITY, "the account has no credit line";
     AccountNotCurrent = "account_not_current", UNPROCESSABLE_ENTITY, "the account has something past due";
 
+    // --- Emergency controls.
+    NoPreviousRules = "no_previous_rules", CONFLICT, "no previous rule set to roll back to (the rules are built in, or the folder was not edited yet)";
+
     // --- Webhooks.
     InsecureWebhookUrl = "insecure_webhook_url", BAD_REQUEST, "a webhook URL must be https";
     ForbiddenWebhookAddress = "forbidden_webhook_address", BAD_REQUEST, "the webhook host is or resolves to a non-public address";

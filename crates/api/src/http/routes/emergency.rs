@@ -1,5 +1,6 @@
 //! Emergency controls (`/v1/emergency/...`): see what is in force, pause offline payments,
-//! pause one merchant, freeze a list of accounts at once, raise every account's risk tier.
+//! pause one merchant, freeze a list of accounts at once, raise every account's risk tier, roll
+//! the rule set back to the previous version.
 //! Each switch is one route taking `active: true` (on) or `active: false` (off), kept by
 //! `edge::emergency` in the meta table; the audit layer records every call under the route's
 //! permission (`emergency.pause`, ...). Answers are stored under the Idempotency-Key (a retry
@@ -308,6 +309,52 @@ pub async fn freezes(State(state): State<AppState>, call: Call) -> Result<Respon
             reason = reason_name(reason),
             "emergency: accounts frozen in bulk"
         );
+        Answer::new(StatusCode::OK, &response)
+    })
+    .await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RollbackResponse {
+    /// The graphs now in force (`<graph>@v<version>#<digest>`).
+    pub in_force: Vec<String>,
+    /// Whether another rollback would go back again (to the set just replaced: a roll forward).
+    pub can_roll_back: bool,
+}
+
+/// Roll the rule set back to the one in force before the latest reload of the rules folder;
+/// kept across restarts until the folder is edited again. Rolling back twice rolls forward
+/// (operator).
+#[utoipa::path(operation_id = "emergency_rules_rollback", post, path = "/v1/emergency/rules-rollback", tag = "emergency",
+    request_body = crate::http::routes::payments::EmptyBody, params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "the set now in force", body = RollbackResponse), Refusals, Unavailable))]
+pub async fn rules_rollback(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    use crate::edge::rules_history::RollbackError;
+    call.principal.operator()?;
+    let _: crate::http::routes::payments::EmptyBody = call.json()?;
+    let history = state.risk_edge().rules.as_ref().and_then(|r| r.history.clone());
+    let no_previous = || {
+        ApiError::new(
+            ErrorCode::NoPreviousRules,
+            "no previous rule set to roll back to: the rules are built in, or the folder was not edited since it was first loaded",
+        )
+    };
+    let history = history.ok_or_else(no_previous)?;
+    once(&state, call.idem()?, async {
+        let worker = history.clone();
+        let rolled = tokio::task::spawn_blocking(move || worker.roll_back())
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let in_force = rolled.map_err(|e| match e {
+            RollbackError::NoPrevious => no_previous(),
+            RollbackError::Store(why) => ApiError::new(ErrorCode::StorageFailed, why),
+            RollbackError::Build(why) => ApiError::internal(why),
+        })?;
+        tracing::warn!(?in_force, "emergency: rule set rolled back");
+        let response = RollbackResponse {
+            in_force,
+            can_roll_back: history.has_previous(),
+        };
         Answer::new(StatusCode::OK, &response)
     })
     .await
