@@ -51,7 +51,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/customers/{customer_id}/temporary-limit",
             post(operator::temporary_limit),
         )
-        .route("/v1/customers/{customer_id}/freeze", post(operator::freeze))
+        .route("/v1/customers/{customer_id}/freeze", post(theft::freeze))
         .route("/v1/customers/{customer_id}/unfreeze", post(theft::unfreeze))
         .route("/v1/customers/{customer_id}/token/rotate", post(tokens::rotate))
         .route("/v1/customers/{customer_id}/token/refresh", post(tokens::refresh))

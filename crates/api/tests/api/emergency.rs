@@ -323,3 +323,65 @@ async fn a_rules_rollback_restores_the_previous_set_across_a_restart_and_rolls_f
     let by = |outcome: &str| records.iter().filter(|r| r["outcome"] == outcome).count();
     assert_eq!((by("ok"), by("failed"), by("denied")), (2, 1, 1), "{records:?}");
 }
+
+#[tokio::test]
+async fn a_customer_freezes_their_own_account_and_lifts_it_only_with_a_liveness_step_up() {
+    let r = RiskServer::start().await;
+    let merchant = r.t.register_merchant("Shop").await;
+    let customer = r.customer(100_000).await;
+    let other = r.customer(100_000).await;
+    let freeze = format!("/v1/customers/{}/freeze", customer.id);
+    let unfreeze = format!("/v1/customers/{}/unfreeze", customer.id);
+    assert_eq!(r.t.post(&other.auth(), &freeze, json!({})).await.status, 403);
+
+    let frozen = r.t.post_keyed(&customer.auth(), &freeze, json!({}), "lost-phone").await;
+    assert_eq!(frozen.status, 200, "{}", frozen.text);
+    assert_eq!(frozen.body["frozen"], "customer");
+    let retry = r.t.post_keyed(&customer.auth(), &freeze, json!({}), "lost-phone").await;
+    assert_eq!(
+        (retry.status, &retry.body),
+        (200, &frozen.body),
+        "a retry gets the first answer"
+    );
+    let again = r.t.post(&customer.auth(), &freeze, json!({})).await;
+    assert_eq!((again.status, again.code()), (409, "account_frozen"));
+    let declined = r.pay_from(&merchant, &customer, "dev-1", 1_000).await;
+    assert_eq!((declined.status, declined.code()), (402, "account_frozen"));
+
+    let bare = r.t.post(&customer.auth(), &unfreeze, json!({})).await;
+    assert_eq!(bare.code(), "missing_field", "{}", bare.text);
+    let otp = r.step_up(&customer, "otp").await;
+    let weak =
+        r.t.post(&customer.auth(), &unfreeze, json!({"step_up_token": otp}))
+            .await;
+    assert_eq!(weak.code(), "liveness_required", "{}", weak.text);
+    let face = r.step_up(&customer, "liveness").await;
+    let lifted =
+        r.t.post(&customer.auth(), &unfreeze, json!({"step_up_token": face}))
+            .await;
+    assert_eq!(lifted.status, 200, "{}", lifted.text);
+    let paid = r.pay_from(&merchant, &customer, "dev-1", 1_000).await;
+    assert_eq!(paid.status, 201, "{}", paid.text);
+
+    // An operator's freeze stays the operator's: the customer cannot re-freeze it into one
+    // they may lift.
+    let oncall = r.t.operator_with("oncall", &["fraud"]).await;
+    let by_operator = r.t.post(&oncall, &freeze, json!({"reason": "risk"})).await;
+    assert_eq!(by_operator.status, 200, "{}", by_operator.text);
+    let over = r.t.post(&customer.auth(), &freeze, json!({})).await;
+    assert_eq!(over.code(), "account_frozen");
+    let face = r.step_up(&customer, "liveness").await;
+    let refused =
+        r.t.post(&customer.auth(), &unfreeze, json!({"step_up_token": face}))
+            .await;
+    assert_eq!((refused.status, refused.code()), (403, "operator_freeze"));
+    let target = json!(format!("/v1/customers/{}", customer.id));
+    for action in ["customer.freeze", "customer.unfreeze"] {
+        let records = audited(&r.t, action).await;
+        assert_eq!(records.len(), 1, "{action}: {records:?}");
+        assert_eq!(
+            (&records[0]["actor"], &records[0]["target"]),
+            (&json!("system"), &target)
+        );
+    }
+}

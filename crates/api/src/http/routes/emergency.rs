@@ -12,7 +12,6 @@ use axum::response::Response;
 use credit::{AccountId, Command, FreezeReason, MerchantId};
 use engine::Request;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::edge::emergency::{RaisedTier, Switched};
@@ -208,25 +207,6 @@ pub struct FreezesResponse {
     pub failed: usize,
 }
 
-/// The key of one account's freeze within a bulk call: the same for every retry of the call.
-fn per_account(idem: IdemKey, account: AccountId) -> IdemKey {
-    let derive = |tag: &[u8], value: u128| {
-        let mut hash = Sha256::new();
-        hash.update(tag);
-        hash.update(value.to_be_bytes());
-        hash.update(account.0.to_be_bytes());
-        let digest = hash.finalize();
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&digest[..16]);
-        u128::from_be_bytes(bytes)
-    };
-    IdemKey {
-        scope: idem.scope,
-        key: derive(b"emergency.freeze/key", idem.key),
-        request: derive(b"emergency.freeze/request", idem.request),
-    }
-}
-
 fn parse_accounts(ids: &[String]) -> Result<Vec<AccountId>, ApiError> {
     if ids.is_empty() || ids.len() > FREEZE_MAX {
         return Err(ApiError::new(
@@ -291,7 +271,7 @@ pub async fn freezes(State(state): State<AppState>, call: Call) -> Result<Respon
             failed: 0,
         };
         for account in accounts {
-            let (result, code) = freeze_one(&state, account, reason, per_account(idem, account)).await;
+            let (result, code) = freeze_one(&state, account, reason, idem.sub("emergency.freeze", account.0)).await;
             match result {
                 "frozen" => response.frozen += 1,
                 "already_frozen" => response.already_frozen += 1,
