@@ -85,6 +85,10 @@ pub struct Config {
     /// How long a customer token is valid after it is issued, rotated or refreshed, in days
     /// ([`Config::TOKEN_LIFETIME_DAYS`] by default).
     pub token_lifetime_days: u32,
+    /// Where the keys that seal personal data and secrets come from (a key file, the
+    /// environment, a KMS; see the `keys` module). Without one the server refuses to start: it
+    /// never runs unencrypted.
+    pub keys: Option<Arc<dyn vault::KeyProvider>>,
 }
 
 impl Config {

@@ -4,6 +4,7 @@
 //! - [`codes`]: one-time payment codes (offline QR/NFC payments).
 //! - [`merchants`]: registered merchants and their signing secrets.
 //! - [`step_up`]: step-up through the identity providers (OTP, liveness), single-use tokens.
+//! - [`subjects`]: who the customer is (mobile, ID number, verified card), sealed at rest.
 //! - [`risk_input`]: the `risk` object of a request parsed into the engine's `RiskContext`.
 //! - [`risk`], [`rules_watch`]: the risk edge's options and providers, the rules folder loaded
 //!   and watched; [`rules_history`], the set in force and the one before, for a rollback.
@@ -23,3 +24,4 @@ pub mod risk_input;
 pub mod rules_history;
 pub mod rules_watch;
 pub mod step_up;
+pub mod subjects;

@@ -33,6 +33,11 @@
 //! The API never decides risk: the engine's partitions do. No module imports another that
 //! imports it back (checked by the `iou` crate's tests).
 //!
+//! Personal data and secrets at rest (`keys`): a customer's identity and merchants' secrets
+//! are sealed in the meta table with the `vault` crate and the key provider of `Config::keys`
+//! (the server refuses to start without one, or with keys that are not the store's); every
+//! response and log line shows personal data masked (`vault::mask`).
+//!
 //! Simulation mode (`simulation`, off unless the operator starts the server with
 //! `Server::start_simulated` / `iou serve --simulation`): a hand-moved clock, the daily advance
 //! on request, accounts read whole, and the engine's journaled reply on every call, so
@@ -45,6 +50,7 @@
 mod config;
 mod edge;
 mod http;
+mod keys;
 mod meta;
 mod random;
 mod server;

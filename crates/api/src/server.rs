@@ -41,6 +41,9 @@ pub enum ServeError {
     Engine(#[from] engine::EngineError),
     #[error("start-up: {0}")]
     Bootstrap(String),
+    /// No key provider, or keys that are not the store's: never served unencrypted.
+    #[error("keys: {0}")]
+    Keys(String),
     #[error("cannot listen on {addr}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("serving failed: {0}")]
@@ -62,6 +65,7 @@ pub struct Server {
 }
 
 struct Opened {
+    vault: Arc<vault::Vault>,
     engine: Engine,
     meta: Arc<Meta>,
     admin: AdminToken,
@@ -77,8 +81,11 @@ struct Opened {
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
+    // The keys first: without them nothing is created.
+    let vault = Arc::new(crate::keys::vault(config.keys.as_ref()).map_err(ServeError::Keys)?);
     let backend = config.store.open()?;
     let meta = Arc::new(Meta::new(backend.journal()?));
+    crate::keys::check_at_start(&meta, &vault).map_err(ServeError::Keys)?;
     let mut engine_config = config.engine.clone();
     let mut sources = None;
     if let Some(rules) = &options.rules {
@@ -104,8 +111,8 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     };
     let (admin, generated) =
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
-    let merchants = Merchants::load(&meta).map_err(ServeError::Bootstrap)?;
-    let operators = crate::edge::operators::Operators::load(&meta, config.edge.operator_session_hours)
+    let merchants = Merchants::load(&meta, &vault).map_err(ServeError::Bootstrap)?;
+    let operators = crate::edge::operators::Operators::load(&meta, vault.clone(), config.edge.operator_session_hours)
         .map_err(ServeError::Bootstrap)?;
     let emergency = crate::edge::emergency::Emergency::load(&meta).map_err(ServeError::Bootstrap)?;
     let audit_rows = backend
@@ -115,6 +122,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     let restored = crate::http::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
     Ok(Opened {
+        vault,
         engine,
         meta,
         admin,
@@ -210,6 +218,7 @@ impl Server {
             audit_rows: std::sync::Mutex::new(opened.audit_rows),
             operators: opened.operators,
             emergency: opened.emergency,
+            vault: opened.vault,
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;

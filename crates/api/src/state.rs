@@ -50,6 +50,8 @@ pub(crate) struct Inner {
     pub operators: crate::edge::operators::Operators,
     /// The emergency controls in force.
     pub emergency: crate::edge::emergency::Emergency,
+    /// Seals and opens personal data and secrets; the blind-index key (see `keys`).
+    pub vault: Arc<vault::Vault>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -84,6 +86,10 @@ impl AppState {
 
     pub(crate) fn meta(&self) -> &Arc<Meta> {
         &self.0.meta
+    }
+
+    pub(crate) fn vault(&self) -> &vault::Vault {
+        &self.0.vault
     }
 
     pub(crate) fn merchants(&self) -> &Merchants {

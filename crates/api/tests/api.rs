@@ -38,6 +38,8 @@ mod openapi;
 mod operators;
 #[path = "api/payment_codes.rs"]
 mod payment_codes;
+#[path = "api/privacy.rs"]
+mod privacy;
 #[path = "api/risk.rs"]
 mod risk;
 #[path = "api/risk_support.rs"]

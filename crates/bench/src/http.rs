@@ -180,7 +180,7 @@ fn link_accounts(engine: &engine::Engine, accounts: u64, merchant: MerchantId) -
                 Outcome::Applied {
                     op: Op::LinkMerchant { link, .. },
                     ..
-                } => links.push(link),
+                } => links.push(link.0),
                 other => return Err(BenchError::Other(format!("linking failed: {other:?}"))),
             }
         }
@@ -210,6 +210,10 @@ pub fn run(load: &Load) -> Result<Figures, BenchError> {
         admin_token: Some(ADMIN.to_owned()),
         edge: api::EdgeConfig::default(),
         token_lifetime_days: api::Config::TOKEN_LIFETIME_DAYS,
+        // Keys for this run only (the authorization path seals nothing).
+        keys: Some(Arc::new(
+            vault::Keyring::generate().map_err(|e| BenchError::Other(e.to_string()))?,
+        )),
     };
     let server = runtime
         .block_on(api::Server::start(config, Arc::new(SystemClock)))

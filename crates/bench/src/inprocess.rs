@@ -51,8 +51,9 @@ pub(crate) fn open_accounts(engine: &Engine, accounts: u64) -> Result<(), BenchE
             limit: Amount::from_fen(LIMIT_FEN),
             billing_day: (id % 28 + 1) as u8,
         };
+        let request = Request::from_command(command).map_err(|e| BenchError::Other(e.to_string()))?;
         loop {
-            match engine.submit(Request::Credit(command.clone()), None) {
+            match engine.submit(request.clone(), None) {
                 Ok(reply) => {
                     waiting.push(reply);
                     break;
@@ -129,6 +130,7 @@ async fn drive(engine: Arc<Engine>, load: Load, with_risk: bool) -> Figures {
                     merchant: MerchantId(1 + account.0 % 500),
                     amount: Amount::from_fen(100),
                     plan: None,
+                    reference: None,
                 };
                 let context = with_risk.then(|| context_of(account));
                 let begun = Instant::now();

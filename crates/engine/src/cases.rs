@@ -15,6 +15,8 @@ use money::Amount;
 use risk::{DeviceId, Geo, ReasonCode};
 use serde::{Deserialize, Serialize};
 
+use crate::ids::CaseId;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CaseKind {
     /// Monitoring stopped an order before delivery.
@@ -46,7 +48,7 @@ pub struct Evidence {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Case {
-    pub id: u64,
+    pub id: CaseId,
     pub account: AccountId,
     pub kind: CaseKind,
     pub txns: Vec<TxnId>,
@@ -74,7 +76,7 @@ pub enum Notice {
         account: AccountId,
         merchant: MerchantId,
         txn: TxnId,
-        case: u64,
+        case: CaseId,
         action: InterceptAction,
         reasons: Vec<ReasonCode>,
     },
@@ -85,13 +87,13 @@ pub enum Notice {
     },
     CaseOpened {
         account: AccountId,
-        case: u64,
+        case: CaseId,
         kind: CaseKind,
         txns: Vec<TxnId>,
     },
     CaseResolved {
         account: AccountId,
-        case: u64,
+        case: CaseId,
         confirmed: bool,
     },
 }
@@ -138,7 +140,7 @@ pub struct Watch {
     pub channel: risk::Channel,
     pub authorized_at: Timestamp,
     /// A case holds the order for review: it may not ship until an operator decides.
-    pub held_by: Option<u64>,
+    pub held_by: Option<CaseId>,
 }
 
 /// Orders are watched this long after authorization.

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
-use credit::{Account, AccountId, Command, MerchantId, Product, TxnId};
+use credit::{Account, AccountId, MerchantId, Product, TxnId};
 use store::Backend;
 use tokio::sync::oneshot;
 
@@ -15,6 +15,7 @@ use crate::config::EngineConfig;
 use crate::error::EngineError;
 use crate::idempotency::Idempotency;
 use crate::keys::{Claim, KeyClaims};
+use crate::partition_payments::MerchantTxn;
 use crate::pricing::CreditProfile;
 use crate::recovery::recover;
 use crate::request::{Reply, Request, SubmitError};
@@ -228,7 +229,7 @@ impl Engine {
         (0..self.config.partitions)
             .map(|p| {
                 let (reply, receiver) = oneshot::channel();
-                let request = Request::Credit(Command::Advance);
+                let request = Request::Advance;
                 self.send(
                     p,
                     Msg::Request {
@@ -265,19 +266,20 @@ impl Engine {
         Ok(receiver)
     }
 
-    /// The account of a merchant's own transaction (`None` for another merchant's).
-    pub fn txn_owner(
+    /// A merchant's own transaction: its account and the merchant's reference (`None` for
+    /// another merchant's).
+    pub fn merchant_txn(
         &self,
         merchant: MerchantId,
         txn: TxnId,
-    ) -> Result<oneshot::Receiver<Option<AccountId>>, SubmitError> {
+    ) -> Result<oneshot::Receiver<Option<MerchantTxn>>, SubmitError> {
         let (reply, receiver) = oneshot::channel();
         let partition = txn_partition(txn);
         if partition >= self.config.partitions {
             let _ = reply.send(None);
             return Ok(receiver);
         }
-        self.send(partition, Msg::TxnOwner { merchant, txn, reply })?;
+        self.send(partition, Msg::MerchantTxn { merchant, txn, reply })?;
         Ok(receiver)
     }
 

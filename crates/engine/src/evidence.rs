@@ -5,7 +5,7 @@ use credit::{Command, TxnId};
 use jiff::Timestamp;
 
 use crate::cases::Evidence;
-use crate::record::{Op, Record};
+use crate::record::Record;
 use crate::risk::RiskRecord;
 
 /// The evidence a decision gives a case.
@@ -27,8 +27,8 @@ pub(crate) fn evidence_of(txn: TxnId, risk: &RiskRecord, at: Timestamp) -> Evide
 pub(crate) fn evidence_from(records: &[(Timestamp, Record)], txns: &[TxnId]) -> Vec<Evidence> {
     records
         .iter()
-        .filter_map(|(at, record)| match (&record.op, &record.risk) {
-            (Op::Credit(Command::Authorize { txn, .. }), Some(risk)) if txns.contains(txn) => {
+        .filter_map(|(at, record)| match (record.op.credit_command(), &record.risk) {
+            (Some(Command::Authorize { txn, .. }), Some(risk)) if txns.contains(txn) => {
                 Some(evidence_of(*txn, risk, *at))
             }
             _ => None,

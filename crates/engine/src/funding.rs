@@ -88,15 +88,66 @@ pub struct Funding {
     pub allocation: Option<credit::Allocation>,
 }
 
-/// What the caller asks to start.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What the caller asks to start: made by [`FundingStart::debit`], [`FundingStart::offline`]
+/// or [`FundingStart::payout`], so a payout never names a plan to pay off and only an offline
+/// repayment carries an external reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FundingStart {
-    pub account: AccountId,
-    pub kind: FundingKind,
-    pub amount: Amount,
-    pub external_reference: Option<String>,
+    pub(crate) account: AccountId,
+    pub(crate) kind: FundingKind,
+    pub(crate) amount: Amount,
+    pub(crate) external_reference: Option<String>,
     /// An early payoff of this plan (a debit or an offline repayment only).
-    pub plan: Option<PlanId>,
+    pub(crate) plan: Option<PlanId>,
+}
+
+impl FundingStart {
+    /// A debit of the customer's card (of `plan`'s payoff, if given): pending until settled.
+    pub fn debit(account: AccountId, amount: Amount, plan: Option<PlanId>) -> FundingStart {
+        FundingStart {
+            account,
+            kind: FundingKind::Debit,
+            amount,
+            external_reference: None,
+            plan,
+        }
+    }
+
+    /// Money received outside the system under its external reference (of `plan`'s payoff, if
+    /// given): settled at once.
+    pub fn offline(
+        account: AccountId,
+        amount: Amount,
+        external_reference: String,
+        plan: Option<PlanId>,
+    ) -> FundingStart {
+        FundingStart {
+            account,
+            kind: FundingKind::Offline,
+            amount,
+            external_reference: Some(external_reference),
+            plan,
+        }
+    }
+
+    /// A payout of the credit balance to the customer's card.
+    pub fn payout(account: AccountId, amount: Amount) -> FundingStart {
+        FundingStart {
+            account,
+            kind: FundingKind::Payout,
+            amount,
+            external_reference: None,
+            plan: None,
+        }
+    }
+
+    pub fn account(&self) -> AccountId {
+        self.account
+    }
+
+    pub fn kind(&self) -> FundingKind {
+        self.kind
+    }
 }
 
 /// What a provider (or the reconciler asking it) says happened.

@@ -83,7 +83,9 @@ impl PartitionState {
         state.links.sort_by_key(|(l, _, _)| *l);
         state.profiles.sort_by_key(|(a, _)| *a);
         state.watches.sort_by_key(|w| w.txn);
-        let bytes = postcard::to_stdvec(&state).unwrap_or_default();
+        state.references.sort_by_key(|(t, _)| *t);
+        // The references are encoded after the fields (see `PartitionSnapshot`).
+        let bytes = postcard::to_stdvec(&(&state, &state.references)).unwrap_or_default();
         PartitionState {
             partition: partition.id,
             seq: state.seq,
@@ -106,7 +108,7 @@ impl PartitionState {
         if let Some((x, y)) = a.cases.iter().zip(&b.cases).find(|(x, y)| x != y) {
             return Some(format!("case {}:\n{x:#?}\nvs\n{y:#?}", x.id));
         }
-        let parts: [(&str, Vec<u8>, Vec<u8>); 7] = [
+        let parts: [(&str, Vec<u8>, Vec<u8>); 8] = [
             ("seq", encoded(&a.seq), encoded(&b.seq)),
             (
                 "accounts",
@@ -122,6 +124,7 @@ impl PartitionState {
             ),
             ("profiles", encoded(&a.profiles), encoded(&b.profiles)),
             ("watches", encoded(&a.watches), encoded(&b.watches)),
+            ("references", encoded(&a.references), encoded(&b.references)),
         ];
         let name = parts
             .iter()

@@ -8,6 +8,10 @@
 //! snapshot and replays the journal after it; snapshots are written by a background thread;
 //! a projector thread keeps the SQL read models; a scheduler sends the daily advance.
 //!
+//! Callers hand it typed [`Request`]s, which cannot hold what it would refuse for their shape
+//! ([`AccountCommand`]), and read typed replies through [`ask`] (one struct per request kind,
+//! its reply built from the resolved op and its events).
+//!
 //! It knows threads, queues and the store's traits. It must never know HTTP or JSON, never
 //! parse requests (callers hand it typed [`Request`]s), and never decide a credit rule: those
 //! live in `credit`. The clock it reads is the injected [`Clock`], truncated to the journal's
@@ -16,7 +20,9 @@
 //! crate): recovery, the [`projector`] (read models), the [`outbox`] scanner (notices and
 //! webhook deliveries), the [`backtest`] and operators' tools all read through it.
 
+mod account_command;
 pub mod application;
+pub mod ask;
 pub mod backtest;
 mod batches;
 mod cases;
@@ -28,16 +34,19 @@ mod error;
 mod evidence;
 pub mod funding;
 mod idempotency;
+mod ids;
 pub mod journal;
 mod keys;
 mod monitor;
 pub mod outbox;
 mod partition;
 mod partition_funding;
+mod partition_payments;
 pub mod pricing;
 pub mod projector;
 mod record;
 mod recovery;
+mod reference;
 mod rejection;
 mod request;
 pub mod risk;
@@ -50,6 +59,7 @@ mod snapshotter;
 mod view;
 mod worker;
 
+pub use account_command::{AccountCommand, NotAnAccountCommand};
 pub use application::{Approval, CreditApplication, LineOpening};
 pub use cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, Watch};
 pub use clock::{Clock, ManualClock, SystemClock, journal_time};
@@ -58,9 +68,12 @@ pub use engine::Engine;
 pub use error::EngineError;
 pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatus, FundingUpdate};
 pub use idempotency::{Idempotency, IdempotencyIndex};
+pub use ids::{CaseId, LinkId};
 pub use keys::{Claim, KeyClaims};
+pub use partition_payments::MerchantTxn;
 pub use pricing::{CreditProfile, Pricing, TierName};
 pub use record::{Op, Record};
+pub use reference::{Reference, ReferenceError};
 pub use rejection::{EngineRejection, RiskBlock};
 pub use request::{Outcome, Payer, Reply, Request, SubmitError, TxnAction};
 pub use risk::{FraudLists, RiskContext, RiskRecord, RiskShared};

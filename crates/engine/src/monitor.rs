@@ -18,6 +18,7 @@ use risk::CheckpointDetail;
 
 use crate::cases::{Case, CaseKind, CaseStatus, Evidence, InterceptAction, Notice, WATCH_DAYS, Watch};
 use crate::evidence::evidence_of;
+use crate::ids::CaseId;
 use crate::partition::Partition;
 use crate::record::{Op, Record};
 use crate::rejection::EngineRejection;
@@ -149,7 +150,11 @@ impl Partition {
                     .collect();
                 out.extend(self.rescore_all(suspects, at));
             }
-            Op::Credit(Command::Authorize { .. }) => {
+            Op::Credit(Command::Authorize { .. })
+            | Op::Authorize {
+                command: Command::Authorize { .. },
+                ..
+            } => {
                 let burst = record
                     .risk
                     .as_ref()
@@ -188,8 +193,7 @@ impl Partition {
     fn intercept_ops(&mut self, txn: TxnId, risk: &RiskRecord) -> Vec<(Op, Option<RiskRecord>)> {
         let watch = &self.watches[&txn];
         let (account, merchant) = (watch.account, watch.merchant);
-        self.case_counter += 1;
-        let case = make_id(self.case_counter, self.id);
+        let case = self.new_case_id();
         // Deny stops the order now; review (or a challenge nobody can answer at delivery)
         // holds it for an operator.
         let stop = if risk.outcome == risk::Outcome::Deny {
@@ -216,7 +220,7 @@ impl Partition {
     }
 
     /// The command that stops an order: void its open hold, or refund what was captured.
-    fn stop_command(&self, account: AccountId, txn: TxnId, case: u64) -> Option<(Command, InterceptAction)> {
+    fn stop_command(&self, account: AccountId, txn: TxnId, case: CaseId) -> Option<(Command, InterceptAction)> {
         let acct = self.book.account(account)?;
         if acct.hold(txn).is_some_and(|h| h.state == HoldState::Open) {
             return Some((Command::Void { account, txn }, InterceptAction::Voided));
@@ -226,7 +230,7 @@ impl Partition {
             let refund = Command::Refund {
                 account,
                 txn,
-                op: OpId(case),
+                op: OpId(case.0),
                 amount: refundable,
             };
             (refund, InterceptAction::Refunded { amount: refundable })
@@ -329,7 +333,7 @@ impl Partition {
     /// the case open), then the case closes as confirmed.
     pub(crate) fn confirm_theft_case(
         &mut self,
-        case: u64,
+        case: CaseId,
         exemption: Option<&Command>,
         at: Timestamp,
         events: &mut Vec<Event>,
@@ -350,7 +354,7 @@ impl Partition {
     #[allow(clippy::too_many_arguments)]
     fn open_case(
         &mut self,
-        id: u64,
+        id: CaseId,
         account: AccountId,
         kind: CaseKind,
         txns: Vec<TxnId>,
@@ -379,7 +383,7 @@ impl Partition {
 
     fn resolve_case(
         &mut self,
-        id: u64,
+        id: CaseId,
         confirm: bool,
         at: Timestamp,
         notices: &mut Vec<Notice>,
@@ -415,11 +419,11 @@ impl Partition {
         Ok(())
     }
 
-    fn note_case(&mut self, case: u64) {
-        self.case_counter = self.case_counter.max(case >> 8);
+    fn note_case(&mut self, case: CaseId) {
+        self.case_counter = self.case_counter.max(case.counter());
     }
 
-    pub fn case(&self, id: u64) -> Option<&Case> {
+    pub fn case(&self, id: CaseId) -> Option<&Case> {
         self.cases.get(&id)
     }
 
@@ -434,9 +438,9 @@ impl Partition {
             .any(|c| c.account == account && c.kind == CaseKind::Theft && c.status == CaseStatus::Open)
     }
 
-    pub(crate) fn new_case_id(&mut self) -> u64 {
+    pub(crate) fn new_case_id(&mut self) -> CaseId {
         self.case_counter += 1;
-        make_id(self.case_counter, self.id)
+        CaseId(make_id(self.case_counter, self.id))
     }
 
     /// The watched order of a merchant, if it is theirs.
@@ -460,7 +464,7 @@ mod tests {
         let zone = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
         let mut p = Partition::new(0, Product::default(), zone, None);
         let at: Timestamp = "2026-03-01T10:00:00+08:00".parse().unwrap();
-        let (account, txn, case) = (AccountId(1), TxnId(256), 256);
+        let (account, txn, case) = (AccountId(1), TxnId(256), CaseId(256));
         let commands = [
             Command::OpenAccount {
                 account,

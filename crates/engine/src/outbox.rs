@@ -89,7 +89,7 @@ fn rows_of(at: Position, record: &Record, text: &dyn NoticeText, out: &mut Pendi
             account: notice.account().0,
             merchant: notice.merchant().map(|m| m.0),
             txn: txn_of(notice).map(|t| t.0),
-            case: case_of(notice),
+            case: case_of(notice).map(|c| c.0),
             body: text.body(notice, record),
         });
         let Some(merchant) = notice.merchant() else { continue };
@@ -114,7 +114,7 @@ fn txn_of(notice: &Notice) -> Option<credit::TxnId> {
     }
 }
 
-fn case_of(notice: &Notice) -> Option<u64> {
+fn case_of(notice: &Notice) -> Option<crate::ids::CaseId> {
     match notice {
         Notice::Intercepted { case, .. } | Notice::CaseOpened { case, .. } | Notice::CaseResolved { case, .. } => {
             Some(*case)

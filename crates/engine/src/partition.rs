@@ -16,10 +16,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::cases::{Case, Notice, Watch};
 use crate::idempotency::{IdempotencyIndex, Seen};
+use crate::ids::{CaseId, LinkId};
 use crate::pricing::CreditProfile;
 use crate::record::{Op, Record};
+use crate::reference::Reference;
 use crate::rejection::{EngineRejection, RiskBlock};
-use crate::request::{Payer, Request, TxnAction};
+use crate::request::Request;
 use crate::risk::{PartitionRisk, RiskContext, RiskRecord, RiskShared};
 use crate::route::make_id;
 use std::sync::Arc;
@@ -29,10 +31,12 @@ pub struct Partition {
     pub book: Book,
     /// The sequence number of the last batch this partition sealed.
     pub seq: u64,
-    txn_counter: u64,
+    pub(crate) txn_counter: u64,
     link_counter: u64,
-    txns: FxHashMap<TxnId, (AccountId, MerchantId)>,
-    links: FxHashMap<u64, (AccountId, MerchantId)>,
+    pub(crate) txns: FxHashMap<TxnId, (AccountId, MerchantId)>,
+    pub(crate) links: FxHashMap<LinkId, (AccountId, MerchantId)>,
+    /// The merchants' references of their authorizations, by transaction.
+    pub(crate) references: FxHashMap<TxnId, Reference>,
     pub idempotency: IdempotencyIndex,
     last_at: Timestamp,
     profiles: FxHashMap<AccountId, CreditProfile>,
@@ -40,7 +44,7 @@ pub struct Partition {
     pub risk: Option<PartitionRisk>,
     /// Authorized orders watched until delivery.
     pub(crate) watches: FxHashMap<TxnId, Watch>,
-    pub(crate) cases: std::collections::BTreeMap<u64, Case>,
+    pub(crate) cases: std::collections::BTreeMap<CaseId, Case>,
     pub(crate) case_counter: u64,
     /// Funding operations (debits, offline repayments, payouts) by id.
     pub(crate) fundings: std::collections::BTreeMap<u64, crate::funding::Funding>,
@@ -55,7 +59,7 @@ pub struct PartitionSnapshot {
     pub txn_counter: u64,
     pub link_counter: u64,
     pub txns: Vec<(TxnId, AccountId, MerchantId)>,
-    pub links: Vec<(u64, AccountId, MerchantId)>,
+    pub links: Vec<(LinkId, AccountId, MerchantId)>,
     pub idempotency: Vec<(u64, u128, Seen)>,
     pub profiles: Vec<(AccountId, CreditProfile)>,
     pub watches: Vec<Watch>,
@@ -65,6 +69,10 @@ pub struct PartitionSnapshot {
     /// snapshot, which ends before it, still decodes.
     #[serde(skip)]
     pub funding: crate::funding::FundingSnapshot,
+    /// Encoded after the funding state (snapshot format 3), so an older snapshot still decodes
+    /// (with none: no older engine journaled a reference).
+    #[serde(skip)]
+    pub references: Vec<(TxnId, Reference)>,
 }
 
 impl std::fmt::Debug for Partition {
@@ -103,6 +111,7 @@ impl Partition {
             link_counter: 0,
             txns: FxHashMap::default(),
             links: FxHashMap::default(),
+            references: FxHashMap::default(),
             idempotency: IdempotencyIndex::default(),
             last_at: Timestamp::UNIX_EPOCH,
             profiles: FxHashMap::default(),
@@ -132,6 +141,7 @@ impl Partition {
             link_counter: snapshot.link_counter,
             txns: snapshot.txns.into_iter().map(|(t, a, m)| (t, (a, m))).collect(),
             links: snapshot.links.into_iter().map(|(l, a, m)| (l, (a, m))).collect(),
+            references: snapshot.references.into_iter().collect(),
             idempotency: IdempotencyIndex::from_entries(snapshot.idempotency),
             profiles: snapshot.profiles.into_iter().collect(),
             risk: risk.map(PartitionRisk::new),
@@ -160,6 +170,7 @@ impl Partition {
                 counter: self.funding_counter,
                 fundings: self.fundings.values().cloned().collect(),
             },
+            references: self.references.iter().map(|(t, r)| (*t, r.clone())).collect(),
         }
     }
 
@@ -178,11 +189,6 @@ impl Partition {
         self.last_at
     }
 
-    /// The owner of a transaction this partition assigned.
-    pub fn txn_owner(&self, txn: TxnId) -> Option<(AccountId, MerchantId)> {
-        self.txns.get(&txn).copied()
-    }
-
     /// Turns a request into the op to apply, assigning ids. `journal` reads an account's
     /// journaled records (a fraud exemption's history and a theft report's evidence need it).
     pub fn resolve(
@@ -191,67 +197,31 @@ impl Partition {
         journal: &mut dyn FnMut(AccountId) -> Vec<(Timestamp, Record)>,
     ) -> Result<Op, EngineRejection> {
         match request {
-            Request::Credit(Command::Unfreeze { account })
-                if self
-                    .book
-                    .account(*account)
-                    .is_some_and(|a| a.frozen == Some(FreezeReason::TheftReport)) =>
+            Request::Account(command)
+                if matches!(command.command(), Command::Unfreeze { .. })
+                    && self
+                        .book
+                        .account(command.account())
+                        .is_some_and(|a| a.frozen == Some(FreezeReason::TheftReport)) =>
             {
                 Err(EngineRejection::VerificationRequired)
             }
-            Request::Credit(command) => match command {
-                Command::Authorize { .. }
-                | Command::Capture { .. }
-                | Command::Void { .. }
-                | Command::Refund { .. }
-                | Command::ExemptFraud { .. } => Err(EngineRejection::WrongRequest),
-                other => Ok(Op::Credit(crate::pricing::priced_command(other.clone(), |a| {
-                    self.profile(a)
-                }))),
-            },
+            Request::Account(command) => Ok(Op::Credit(crate::pricing::priced_command(
+                command.command().clone(),
+                |a| self.profile(a),
+            ))),
+            Request::Advance => Ok(Op::Credit(Command::Advance)),
             Request::Authorize {
                 payer,
                 merchant,
                 amount,
                 plan,
-            } => {
-                let account = match payer {
-                    Payer::Account(account) => *account,
-                    Payer::Link(link) => match self.links.get(link) {
-                        Some((account, owner)) if owner == merchant => *account,
-                        _ => return Err(EngineRejection::LinkNotFound),
-                    },
-                };
-                self.txn_counter += 1;
-                let txn = TxnId(make_id(self.txn_counter, self.id));
-                let profile = self.profiles.get(&account);
-                Ok(Op::Credit(Command::Authorize {
-                    account,
-                    txn,
-                    merchant: *merchant,
-                    amount: *amount,
-                    plan: plan.map(|p| crate::pricing::priced(p, profile)),
-                }))
-            }
-            Request::Txn { merchant, txn, action } => {
-                let Some((account, _)) = self.txns.get(txn).filter(|(_, owner)| owner == merchant).copied() else {
-                    return Err(EngineRejection::TxnNotFound);
-                };
-                let txn = *txn;
-                Ok(Op::Credit(match *action {
-                    TxnAction::Capture { amount } => Command::Capture { account, txn, amount },
-                    TxnAction::Void => Command::Void { account, txn },
-                    TxnAction::Refund { op, amount } => Command::Refund {
-                        account,
-                        txn,
-                        op,
-                        amount,
-                    },
-                }))
-            }
+                reference,
+            } => self.resolve_authorize(*payer, *merchant, *amount, *plan, reference.clone()),
+            Request::Txn { merchant, txn, action } => self.resolve_txn(*merchant, *txn, *action),
             Request::LinkMerchant { account, merchant } => {
                 self.link_counter += 1;
-                let link = make_id(self.link_counter, self.id);
+                let link = LinkId(make_id(self.link_counter, self.id));
                 Ok(Op::LinkMerchant {
                     account: *account,
                     merchant: *merchant,
@@ -350,6 +320,17 @@ impl Partition {
                 }
                 Ok(Op::Credit(Command::Unfreeze { account: *account }))
             }
+            Request::FreezeUnlessFrozen { account, reason } => {
+                // Only a customer's own freeze is weaker than another: nothing else is replaced.
+                let kept = |held: FreezeReason| held != FreezeReason::Customer || *reason == FreezeReason::Customer;
+                if self.book.account(*account).and_then(|a| a.frozen).is_some_and(kept) {
+                    return Err(Rejection::AccountFrozen.into());
+                }
+                Ok(Op::Credit(Command::Freeze {
+                    account: *account,
+                    reason: *reason,
+                }))
+            }
             Request::CreditApplication(application) => {
                 if self.book.account(application.applicant).is_some() {
                     return Err(Rejection::AccountExists.into());
@@ -366,7 +347,7 @@ impl Partition {
     /// not yet exempt, restated from the account's journaled history.
     fn confirm_theft(
         &self,
-        case: u64,
+        case: CaseId,
         account: AccountId,
         txns: Vec<TxnId>,
         journal: &mut dyn FnMut(AccountId) -> Vec<(Timestamp, Record)>,
@@ -400,21 +381,8 @@ impl Partition {
             self.last_at = at;
         }
         match op {
-            Op::Credit(command) => {
-                self.note_ids(op);
-                self.book.apply(at, command, events)?;
-                self.watch(command, risk, at);
-                if matches!(command, Command::Advance) {
-                    self.expire_watches(at);
-                }
-                if let Command::Authorize {
-                    account, txn, merchant, ..
-                } = command
-                {
-                    self.txns.insert(*txn, (*account, *merchant));
-                }
-                Ok(())
-            }
+            Op::Credit(command) => self.apply_credit(command, None, at, risk, events),
+            Op::Authorize { command, reference } => self.apply_credit(command, reference.as_ref(), at, risk, events),
             Op::LinkMerchant {
                 account,
                 merchant,
@@ -472,8 +440,12 @@ impl Partition {
     /// are journaled but not applied).
     pub fn note_ids(&mut self, op: &Op) {
         match op {
-            Op::Credit(Command::Authorize { txn, .. }) => self.txn_counter = self.txn_counter.max(txn.0 >> 8),
-            Op::LinkMerchant { link, .. } => self.link_counter = self.link_counter.max(link >> 8),
+            Op::Credit(Command::Authorize { txn, .. })
+            | Op::Authorize {
+                command: Command::Authorize { txn, .. },
+                ..
+            } => self.txn_counter = self.txn_counter.max(txn.0 >> 8),
+            Op::LinkMerchant { link, .. } => self.link_counter = self.link_counter.max(link.counter()),
             Op::FundingStarted(started) => self.funding_counter = self.funding_counter.max(started.funding.id >> 8),
             _ => {}
         }
@@ -491,7 +463,18 @@ impl Partition {
                 amount,
                 plan,
                 ..
-            }) => {
+            })
+            | Op::Authorize {
+                command:
+                    Command::Authorize {
+                        account,
+                        merchant,
+                        amount,
+                        plan,
+                        ..
+                    },
+                ..
+            } => {
                 let installments = plan.map_or(1, |p| u8::try_from(p.periods).unwrap_or(u8::MAX));
                 let detail = risk::CheckpointDetail::PaymentAuthorization {
                     merchant: risk::MerchantId(merchant.0),

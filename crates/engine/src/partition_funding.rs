@@ -19,10 +19,8 @@ impl Partition {
         if self.book.account(start.account).is_none() {
             return Err(credit::Rejection::AccountNotFound.into());
         }
-        match (start.kind, start.plan) {
-            (FundingKind::Payout, Some(_)) => return Err(EngineRejection::WrongRequest),
-            (FundingKind::Debit, Some(plan)) => self.payoff_check(start.account, plan, start.amount)?,
-            _ => {}
+        if let (FundingKind::Debit, Some(plan)) = (start.kind, start.plan) {
+            self.payoff_check(start.account, plan, start.amount)?;
         }
         self.funding_counter += 1;
         let id = make_id(self.funding_counter, self.id);

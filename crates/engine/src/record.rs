@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::cases::{CaseKind, Evidence, Notice};
 use crate::idempotency::Idempotency;
+use crate::ids::{CaseId, LinkId};
 use crate::pricing::CreditProfile;
+use crate::reference::Reference;
 use crate::rejection::EngineRejection;
 use crate::risk::RiskRecord;
 use std::net::IpAddr;
@@ -25,7 +27,7 @@ pub enum Op {
     LinkMerchant {
         account: AccountId,
         merchant: MerchantId,
-        link: u64,
+        link: LinkId,
     },
     /// The customer's credit profile (from onboarding) that the risk models read.
     SetCreditProfile { account: AccountId, profile: CreditProfile },
@@ -54,7 +56,7 @@ pub enum Op {
         account: AccountId,
         merchant: MerchantId,
         txn: credit::TxnId,
-        case: u64,
+        case: CaseId,
         action: crate::cases::InterceptAction,
         reasons: Vec<risk::ReasonCode>,
     },
@@ -66,13 +68,13 @@ pub enum Op {
     /// A case opened by a customer's report (theft) with the evidence the journal held.
     OpenCase {
         account: AccountId,
-        case: u64,
+        case: CaseId,
         kind: CaseKind,
         txns: Vec<credit::TxnId>,
         evidence: Vec<Evidence>,
     },
     /// An operator confirmed or rejected a case.
-    ResolveCase { case: u64, confirm: bool },
+    ResolveCase { case: CaseId, confirm: bool },
     /// A request refused before it reached the core (unknown transaction or link); replay
     /// changes nothing for it.
     Refused,
@@ -87,11 +89,18 @@ pub enum Op {
     /// case stays open; replay applies the same command to the same state and gets the same
     /// answer. (Journals written before this op hold a `ResolveCase` followed by a separate
     /// `Credit(ExemptFraud)` record; they replay as they were written.)
-    ConfirmTheft { case: u64, exemption: Option<Command> },
+    ConfirmTheft { case: CaseId, exemption: Option<Command> },
     /// A funding operation started (see [`crate::funding`]), with the credit command it applied.
     FundingStarted(Box<crate::funding::FundingStarted>),
     /// A funding operation settled, paid, failed or returned, with its credit command.
     FundingUpdated(Box<crate::funding::FundingUpdated>),
+    /// An authorization (`command` is always `Command::Authorize`) with the merchant's
+    /// reference. Appended last, so older journals decode; they hold authorizations as
+    /// `Credit(Command::Authorize)`, which replay as they were (with no reference).
+    Authorize {
+        command: Command,
+        reference: Option<Reference>,
+    },
 }
 
 impl Op {
@@ -99,7 +108,7 @@ impl Op {
     /// one a funding op carries (an account's history for a fraud exemption includes both).
     pub fn credit_command(&self) -> Option<&Command> {
         match self {
-            Op::Credit(command) => Some(command),
+            Op::Credit(command) | Op::Authorize { command, .. } => Some(command),
             Op::FundingStarted(started) => started.credit.as_ref(),
             Op::FundingUpdated(updated) => updated.credit.as_ref(),
             Op::ConfirmTheft {
@@ -145,5 +154,55 @@ impl BatchBody {
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<BatchBody, DecodeError> {
         Ok(postcard::from_bytes(bytes)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{CaseId, LinkId};
+
+    /// A record journaled when links and cases were bare `u64`s, spelled out as postcard wrote
+    /// it (an enum is its variant index, then its fields): it decodes into today's types.
+    #[test]
+    fn a_record_of_the_bare_u64_shape_decodes() {
+        let (account, merchant) = (AccountId(5), MerchantId(6));
+        // `Op::LinkMerchant` is variant 1; `Notice::CaseResolved` is variant 3.
+        let old_op = (1u32, account, merchant, 0x1_0203u64);
+        let old_notice = (3u32, account, 0x4_0506u64, true);
+        let old = (
+            1_700_000_000_000_000i64,
+            old_op,
+            Ok::<(), EngineRejection>(()),
+            Vec::<Event>::new(),
+            None::<Idempotency>,
+            None::<RiskRecord>,
+            vec![old_notice],
+        );
+        let bytes = postcard::to_stdvec(&old).unwrap();
+        let record: Record = postcard::from_bytes(&bytes).unwrap();
+        let expected = Record {
+            at_us: 1_700_000_000_000_000,
+            op: Op::LinkMerchant {
+                account,
+                merchant,
+                link: LinkId(0x1_0203),
+            },
+            outcome: Ok(()),
+            events: Vec::new(),
+            idempotency: None,
+            risk: None,
+            notices: vec![Notice::CaseResolved {
+                account,
+                case: CaseId(0x4_0506),
+                confirmed: true,
+            }],
+        };
+        assert_eq!(record, expected);
+        assert_eq!(
+            postcard::to_stdvec(&expected).unwrap(),
+            bytes,
+            "and it encodes the same bytes"
+        );
     }
 }

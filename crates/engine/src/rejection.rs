@@ -36,9 +36,13 @@ pub enum EngineRejection {
     VerificationRequired,
     #[error("a theft case of the account is still open")]
     CaseOpen,
-    /// A credit command sent as `Request::Credit` that has a dedicated request.
-    #[error("use the dedicated request for this command")]
-    WrongRequest,
+    /// Nothing refuses a request with this any more: older engines refused a credit command
+    /// sent as the wrong request with it, which the request types now rule out
+    /// (`AccountCommand`, `FundingStart`). The variant keeps its place so that the variants
+    /// after it keep their journal encoding (postcard writes a variant's index), and an old
+    /// record holding it still decodes.
+    #[error("refused by an older engine: the command was sent as the wrong request")]
+    RetiredWrongRequest,
     /// The journal could not be written: nothing was recorded, the engine stopped.
     #[error("storage failed: not recorded")]
     StorageFailed,
@@ -71,12 +75,35 @@ impl EngineRejection {
             EngineRejection::CaseClosed => "case_closed",
             EngineRejection::VerificationRequired => "verification_required",
             EngineRejection::CaseOpen => "case_open",
-            EngineRejection::WrongRequest => "wrong_request",
+            EngineRejection::RetiredWrongRequest => "wrong_request",
             EngineRejection::StorageFailed => "storage_failed",
             EngineRejection::ReplyUnavailable => "reply_unavailable",
             EngineRejection::ExemptionFailed(_) => "exemption_failed",
             EngineRejection::FundingNotFound => "funding_not_found",
             EngineRejection::FundingFinal => "funding_final",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Refusals are journaled by variant index: pinned, so a variant removed or moved (which
+    /// would make old journals read other refusals) fails here.
+    #[test]
+    fn refusals_keep_their_journal_index() {
+        let pinned = [
+            (EngineRejection::CaseOpen, 8u8),
+            (EngineRejection::RetiredWrongRequest, 9),
+            (EngineRejection::StorageFailed, 10),
+            (EngineRejection::FundingNotFound, 13),
+            (EngineRejection::FundingFinal, 14),
+        ];
+        for (rejection, index) in pinned {
+            assert_eq!(postcard::to_stdvec(&rejection).unwrap(), vec![index], "{rejection:?}");
+        }
+        let exemption = EngineRejection::ExemptionFailed(Rejection::TxnNotFound);
+        assert_eq!(postcard::to_stdvec(&exemption).unwrap()[0], 12);
     }
 }

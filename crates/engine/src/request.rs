@@ -2,8 +2,12 @@
 
 use credit::{AccountId, Command, Event, MerchantId, OpId, PlanChoice, TxnId};
 
+use crate::account_command::{AccountCommand, NotAnAccountCommand};
+
 use crate::application::{CreditApplication, LineOpening};
+use crate::ids::{CaseId, LinkId};
 use crate::record::Op;
+use crate::reference::Reference;
 use crate::rejection::EngineRejection;
 use crate::risk::RiskRecord;
 use jiff::Timestamp;
@@ -16,7 +20,7 @@ pub enum Payer {
     /// The customer's account, resolved by the caller (e.g. from a one-time payment code).
     Account(AccountId),
     /// A link the customer made to this merchant (online merchants).
-    Link(u64),
+    Link(LinkId),
 }
 
 /// What a merchant does to one of its own transactions.
@@ -30,17 +34,19 @@ pub enum TxnAction {
 /// A request. Account-addressed credit commands pass through as they are; the others are
 /// resolved by the owning partition (it assigns transaction and link ids, checks that a
 /// merchant acts only on its own transactions, and reads an account's history for a fraud
-/// exemption).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// exemption). A request is never journaled (its resolved [`Op`] is), so variants may change.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Request {
-    /// A credit command for one account (not `Authorize`, `Capture`, `Void`, `Refund` or
-    /// `ExemptFraud`, which have their own requests).
-    Credit(Command),
+    /// A credit command for one account that has no request of its own (the type refuses
+    /// `Authorize`, `Capture`, `Void`, `Refund`, `ExemptFraud` and `Advance`).
+    Account(AccountCommand),
     Authorize {
         payer: Payer,
         merchant: MerchantId,
         amount: Amount,
         plan: Option<PlanChoice>,
+        /// The merchant's reference (its order id), kept with the transaction.
+        reference: Option<Reference>,
     },
     Txn {
         merchant: MerchantId,
@@ -91,12 +97,20 @@ pub enum Request {
     },
     /// An operator confirms (exempting the transactions of a theft) or rejects a case.
     ResolveCase {
-        case: u64,
+        case: CaseId,
         confirm: bool,
     },
     /// Lifts a freeze after the customer passed re-verification (the shell checked liveness).
     VerifiedUnfreeze {
         account: AccountId,
+    },
+    /// Freezes an account unless it is frozen already: refused with `AccountFrozen` when it is,
+    /// except that a customer's own freeze (the weakest: the customer lifts it with a step-up)
+    /// gives way to any other. Decided in one step on the partition, so there is no
+    /// check-then-act race with an operator's, risk's or a theft report's freeze.
+    FreezeUnlessFrozen {
+        account: AccountId,
+        reason: credit::FreezeReason,
     },
     /// The credit-application checkpoint for an applicant who may hold no account yet: decided
     /// with the PD passed in, journaled, counted in the features; opens nothing. Refused with
@@ -111,6 +125,9 @@ pub enum Request {
     StartFunding(crate::funding::FundingStart),
     /// What the provider says about a funding operation (settled, paid, failed, returned).
     UpdateFunding(crate::funding::FundingUpdate),
+    /// The daily advance of every account of a partition (the scheduler's; send it with
+    /// [`crate::Engine::advance`], which queues it to every partition).
+    Advance,
 }
 
 /// The result of a request.
@@ -152,11 +169,22 @@ pub enum SubmitError {
 }
 
 impl Request {
+    /// The request of a credit command a caller holds as a plain [`Command`]: an
+    /// [`AccountCommand`], or the daily advance. The commands with requests of their own that
+    /// need what a plain command does not say (the merchant of a capture, the engine-assigned
+    /// transaction of an authorization) are refused.
+    pub fn from_command(command: Command) -> Result<Request, NotAnAccountCommand> {
+        match command {
+            Command::Advance => Ok(Request::Advance),
+            command => AccountCommand::try_from(command).map(Request::Account),
+        }
+    }
+
     /// The partition that owns the request, or `None` for one that is for every partition.
     pub fn partition(&self, partitions: u32) -> Option<u32> {
         use crate::route::{partition_of, partition_of_id, txn_partition};
         match self {
-            Request::Credit(command) => command.account().map(|a| partition_of(a, partitions)),
+            Request::Account(command) => Some(partition_of(command.account(), partitions)),
             Request::Authorize {
                 payer: Payer::Account(account),
                 ..
@@ -164,15 +192,15 @@ impl Request {
             Request::Authorize {
                 payer: Payer::Link(link),
                 ..
-            } => Some(partition_of_id(*link)),
+            } => Some(link.partition()),
             Request::Txn { txn, .. } | Request::Deliver { txn, .. } | Request::AddressChanged { txn, .. } => {
                 Some(txn_partition(*txn))
             }
-            Request::ListFraud { .. } => None,
-            Request::ResolveCase { case, .. } => Some(partition_of_id(*case)),
-            Request::ReportTheft { account, .. } | Request::VerifiedUnfreeze { account } => {
-                Some(partition_of(*account, partitions))
-            }
+            Request::ListFraud { .. } | Request::Advance => None,
+            Request::ResolveCase { case, .. } => Some(case.partition()),
+            Request::ReportTheft { account, .. }
+            | Request::VerifiedUnfreeze { account }
+            | Request::FreezeUnlessFrozen { account, .. } => Some(partition_of(*account, partitions)),
             Request::LinkMerchant { account, .. }
             | Request::ExemptFraud { account, .. }
             | Request::SetCreditProfile { account, .. }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use credit::Command;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use tokio::sync::oneshot;
@@ -28,7 +27,7 @@ pub(crate) fn run(inboxes: Vec<Inbox>, clock: Arc<dyn Clock>, zone: TimeZone, st
         for inbox in &inboxes {
             let (reply, _ignored) = oneshot::channel();
             let msg = Msg::Request {
-                request: Request::Credit(Command::Advance),
+                request: Request::Advance,
                 idempotency: None,
                 context: None,
                 reply,

@@ -3,10 +3,14 @@
 //!
 //! Format: postcard is not self-describing, so a snapshot says which format it is. Format 1
 //! (before funding state) is the bare postcard of [`PartitionSnapshot`]'s fields. Format 2 is
-//! [`MAGIC`], the version byte, the same fields, then the funding state. `MAGIC` is ten 0xFF
-//! bytes, which no format-1 snapshot can start with (its first field is a postcard varint,
-//! and ten 0xFF bytes are not one). A snapshot that decodes in no known format is not fatal:
-//! recovery replays that partition's journal from the start instead (see `recovery`).
+//! [`MAGIC`], the version byte, the same fields, then the funding state. Format 3 adds the
+//! merchants' payment references after the funding state. `MAGIC` is ten 0xFF bytes, which no
+//! format-1 snapshot can start with (its first field is a postcard varint, and ten 0xFF bytes
+//! are not one). An older format decodes with the state it lacks empty, which is what it held:
+//! no engine that wrote format 1 kept funding operations, none that wrote format 2 journaled a
+//! reference (an older engine cannot read `Op::Authorize`, so it never snapshots past one). A
+//! snapshot that decodes in no known format is not fatal: recovery replays that partition's
+//! journal from the start instead (see `recovery`).
 
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
@@ -54,13 +58,16 @@ pub(crate) fn run(inbox: Receiver<SnapshotJob>, mut journal: Box<dyn Journal>, s
 /// Marks a snapshot of format 2 or later (see the module docs).
 const MAGIC: [u8; 10] = [0xFF; 10];
 /// The format written now.
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
+/// The format before references.
+const FUNDING_ONLY: u8 = 2;
 
 pub(crate) fn encode(state: &PartitionSnapshot) -> Result<Vec<u8>, postcard::Error> {
     let mut bytes = MAGIC.to_vec();
     bytes.push(VERSION);
     let bytes = postcard::to_extend(state, bytes)?;
-    postcard::to_extend(&state.funding, bytes)
+    let bytes = postcard::to_extend(&state.funding, bytes)?;
+    postcard::to_extend(&state.references, bytes)
 }
 
 pub(crate) fn decode(bytes: &[u8]) -> Result<PartitionSnapshot, postcard::Error> {
@@ -68,9 +75,16 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<PartitionSnapshot, postcard::Error>
         return postcard::from_bytes(bytes);
     };
     match rest.split_first() {
-        Some((&VERSION, rest)) => {
+        Some((&FUNDING_ONLY, rest)) => {
             let (mut state, rest): (PartitionSnapshot, _) = postcard::take_from_bytes(rest)?;
             state.funding = postcard::from_bytes(rest)?;
+            Ok(state)
+        }
+        Some((&VERSION, rest)) => {
+            let (mut state, rest): (PartitionSnapshot, _) = postcard::take_from_bytes(rest)?;
+            let (funding, rest) = postcard::take_from_bytes(rest)?;
+            state.funding = funding;
+            state.references = postcard::from_bytes(rest)?;
             Ok(state)
         }
         _ => Err(postcard::Error::DeserializeBadEncoding),
@@ -100,7 +114,30 @@ mod tests {
     }
 
     #[test]
-    fn format_2_keeps_the_funding_state_and_refuses_unknown_versions() {
+    fn a_format_2_snapshot_still_decodes_with_its_funding_and_no_references() {
+        let mut old = state();
+        old.funding.counter = 7;
+        // Format 2: the magic, its version, the fields, then the funding state.
+        let mut bytes = MAGIC.to_vec();
+        bytes.push(FUNDING_ONLY);
+        let bytes = postcard::to_extend(&old, bytes).unwrap();
+        let bytes = postcard::to_extend(&old.funding, bytes).unwrap();
+        let decoded = decode(&bytes).unwrap();
+        assert_eq!(decoded.funding.counter, 7);
+        assert!(decoded.references.is_empty());
+    }
+
+    #[test]
+    fn format_3_keeps_the_references() {
+        let mut new = state();
+        let reference = crate::reference::Reference::parse("order-7").unwrap();
+        new.references = vec![(credit::TxnId(259), reference)];
+        let decoded = decode(&encode(&new).unwrap()).unwrap();
+        assert_eq!(decoded.references, new.references);
+    }
+
+    #[test]
+    fn the_current_format_keeps_the_funding_state_and_refuses_unknown_versions() {
         let mut new = state();
         new.funding = FundingSnapshot {
             counter: 2,

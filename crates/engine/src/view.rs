@@ -130,7 +130,7 @@ pub(crate) fn at_of(record: &Record) -> Timestamp {
 /// A stable name for an op's kind.
 pub(crate) fn op_name(op: &Op) -> &'static str {
     match op {
-        Op::Credit(command) => command.name(),
+        Op::Credit(command) | Op::Authorize { command, .. } => command.name(),
         Op::LinkMerchant { .. } => "link_merchant",
         Op::SetCreditProfile { .. } => "set_credit_profile",
         Op::Checkpoint { .. } => "checkpoint",
@@ -153,7 +153,7 @@ pub(crate) fn op_name(op: &Op) -> &'static str {
 /// The account a record is about.
 pub(crate) fn record_account(record: &Record) -> Option<AccountId> {
     match &record.op {
-        Op::Credit(command) => command.account(),
+        Op::Credit(command) | Op::Authorize { command, .. } => command.account(),
         Op::FundingStarted(started) => Some(started.funding.account),
         Op::FundingUpdated(updated) => Some(updated.account),
         Op::LinkMerchant { account, .. }

@@ -45,11 +45,11 @@ pub(crate) enum Msg {
         account: AccountId,
         reply: oneshot::Sender<Option<Box<Account>>>,
     },
-    /// The account a merchant's transaction belongs to, if it is that merchant's.
-    TxnOwner {
+    /// A merchant's own transaction (its account and reference), if it is that merchant's.
+    MerchantTxn {
         merchant: MerchantId,
         txn: TxnId,
-        reply: oneshot::Sender<Option<AccountId>>,
+        reply: oneshot::Sender<Option<crate::partition_payments::MerchantTxn>>,
     },
     /// The credit profile of an account (scores and price tier), if it has one.
     Profile {
@@ -212,12 +212,8 @@ impl Worker {
                     let _ = reply.send(view);
                 })));
             }
-            Msg::TxnOwner { merchant, txn, reply } => {
-                let owner = self
-                    .partition
-                    .txn_owner(txn)
-                    .filter(|(_, m)| *m == merchant)
-                    .map(|(a, _)| a);
+            Msg::MerchantTxn { merchant, txn, reply } => {
+                let owner = self.partition.merchant_txn(merchant, txn);
                 self.pending.push(Pending::Other(Box::new(move || {
                     let _ = reply.send(owner);
                 })));

@@ -105,10 +105,10 @@ impl BankCard {
         brand_of(&self.digits)
     }
 
-    /// The form for logs and responses: the first four and last four digits around two starred
-    /// groups, whatever the length (`6222 **** **** 1234`).
+    /// The form for logs and responses (`vault::mask::bank_card`): the last four digits only
+    /// (`**** 1234`).
     pub fn masked(&self) -> String {
-        format!("{} **** **** {}", &self.digits[..4], self.last4())
+        vault::mask::bank_card(&self.digits)
     }
 }
 

@@ -86,9 +86,10 @@ impl Mobile {
         format!("+86{}", self.digits)
     }
 
-    /// The form for logs and responses: first three, four stars, last four (`138****5678`).
+    /// The form for logs and responses (`vault::mask::mobile`): first three, four stars, last
+    /// four (`138****5678`).
     pub fn masked(&self) -> String {
-        format!("{}****{}", &self.digits[..3], &self.digits[7..])
+        vault::mask::mobile(&self.digits)
     }
 }
 

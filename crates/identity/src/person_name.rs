@@ -87,15 +87,10 @@ impl PersonName {
         &self.text
     }
 
-    /// The form for logs and responses: the first character, then a star for each other one
-    /// (`张三` is `张*`, `欧阳娜娜` is `欧***`); a one-character name is all star.
+    /// The form for logs and responses (`vault::mask::name`): the first character, then a
+    /// star for each other one (`张三` is `张*`, `欧阳娜娜` is `欧***`); one character is all star.
     pub fn masked(&self) -> String {
-        if self.text.chars().nth(1).is_none() {
-            return "*".to_owned();
-        }
-        let mut chars = self.text.chars();
-        let first = chars.next().unwrap_or('*');
-        std::iter::once(first).chain(chars.map(|_| '*')).collect()
+        vault::mask::name(&self.text)
     }
 }
 

@@ -165,10 +165,10 @@ impl ResidentId {
         u16::try_from(years).ok()
     }
 
-    /// The form for logs and responses: region code, eight stars, the last four characters
-    /// (`110101********123X`).
+    /// The form for logs and responses (`vault::mask::resident_id`): the first four
+    /// characters (province and city), ten stars, the last four (`1101**********123X`).
     pub fn masked(&self) -> String {
-        format!("{}********{}", &self.text[..6], &self.text[14..])
+        vault::mask::resident_id(&self.text)
     }
 }
 

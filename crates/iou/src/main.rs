@@ -9,6 +9,7 @@ mod audit;
 mod backtest;
 mod bench;
 mod journal;
+mod keys;
 mod plan;
 mod score;
 mod serve;
@@ -36,6 +37,9 @@ enum Command {
     /// Read a data directory's journal: `iou journal inspect` prints its records and finds the
     /// first one that does not replay (why `iou serve` would refuse to start).
     Journal(journal::JournalArgs),
+    /// The key file that seals personal data: `iou keys init --out PATH`, `iou keys rotate
+    /// --key-file PATH --data DIR` (a new key, every stored data key re-wrapped under it).
+    Keys(keys::KeysArgs),
     /// Print an installment plan's schedule and its APR (IRR method).
     Plan(plan::PlanArgs),
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
@@ -53,6 +57,7 @@ fn main() -> std::process::ExitCode {
         Command::Backtest(args) => backtest::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Journal(args) => journal::run(args),
+        Command::Keys(args) => keys::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),

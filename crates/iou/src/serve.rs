@@ -24,6 +24,10 @@
 //! Customer tokens are valid `--token-lifetime-days` (default 30) after they are issued,
 //! refreshed or rotated (see API.md, "Tokens").
 //!
+//! Keys: `--key-file PATH` (or `IOU_KEY_FILE`, or `IOU_KEYS`) gives the key provider that seals
+//! personal data and secrets (see `keys`); without one, or with keys that are not the store's,
+//! the server refuses to start.
+//!
 //! `--simulation` starts it in simulation mode for `iou simulate --url` (see the api crate's
 //! `simulation` module): a manual clock moved by the operator, the daily advance on request.
 
@@ -124,6 +128,11 @@ pub struct ServeArgs {
     /// How long an operator session lasts after login, in hours.
     #[arg(long, default_value_t = 8)]
     operator_session_hours: u32,
+    /// The key file that seals personal data and secrets (`iou keys init --out PATH`; also
+    /// `IOU_KEY_FILE`, or the file's JSON in `IOU_KEYS`). Required: without keys the server
+    /// does not start.
+    #[arg(long, value_name = "PATH")]
+    key_file: Option<PathBuf>,
     /// Lets merchants register http webhook URLs and loopback targets. For tests only, never
     /// production: without it webhooks must be https to public addresses.
     #[arg(long)]
@@ -239,6 +248,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let edge = args.edge();
+    let keys = crate::keys::provider(args.key_file.clone())?;
     let config = api::Config {
         listen: args.listen,
         store: audit_store(crate::sqlite_store(args.data), args.audit_key.as_deref())?,
@@ -250,6 +260,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         admin_token,
         edge,
         token_lifetime_days: args.token_lifetime_days,
+        keys,
     };
     let options = api::RiskOptions {
         rules: rules(args.rules, args.no_risk),

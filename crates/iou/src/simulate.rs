@@ -193,6 +193,7 @@ fn demo(args: &SimulateArgs, config: &SimConfig, rules: Option<&Path>) -> anyhow
         admin_token: std::env::var("IOU_ADMIN_TOKEN").ok().filter(|t| !t.is_empty()),
         edge: api::EdgeConfig::default(),
         token_lifetime_days: api::Config::TOKEN_LIFETIME_DAYS,
+        keys: Some(crate::keys::demo_key_file(&data)?),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

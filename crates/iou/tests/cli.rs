@@ -17,6 +17,8 @@ mod crash;
 mod errors;
 #[path = "cli/journal.rs"]
 mod journal;
+#[path = "cli/keys.rs"]
+mod keys;
 #[path = "cli/layering.rs"]
 mod layering;
 #[path = "cli/module_loops.rs"]

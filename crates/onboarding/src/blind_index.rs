@@ -1,24 +1,26 @@
-//! The blind index: a keyed hash (HMAC-SHA256) of a normalized resident ID number, and the
-//! account id derived from it, so that one ID number always lands on one account.
+//! The blind index: a keyed hash (HMAC-SHA256, `vault::BlindKey`) of a normalized resident ID
+//! number, and the account id derived from it (its first 63 bits), so that one ID number always
+//! lands on one account. The key is the key provider's: whoever holds the data directory alone
+//! can neither compute an index nor test a guessed ID number against one.
 
 use std::fmt;
 
 use credit::AccountId;
-use hmac::{Hmac, Mac};
 use identity::ResidentId;
-use sha2::Sha256;
+use vault::{BlindKey, SecretKey};
 
-/// Shortest key accepted, in bytes (HMAC-SHA256 keys shorter than the hash weaken it).
-pub const KEY_BYTES_MIN: usize = 32;
-/// Longest key accepted, in bytes (one SHA-256 block).
-pub const KEY_BYTES_MAX: usize = 64;
+/// The length of a blind-index key, in bytes.
+pub const KEY_BYTES: usize = 32;
 
-/// Domain separation: the index of an ID number is never the index of anything else.
-const DOMAIN: &[u8] = b"iou/blind-index/resident-id/v1\0";
+/// The kind an ID number's index is computed under (`vault::BlindKey::index`): the domain is
+/// `iou/blind-index/resident-id/v1\0`, so the index of an ID number is never the index of
+/// anything else.
+const KIND: &str = "resident-id";
 
-/// The server's blind-index key. A secret: `Debug` never prints it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct BlindIndexKey(Vec<u8>);
+/// The blind-index key: the key provider's (`vault::Vault::blind`), never stored with the
+/// data. A secret: `Debug` never prints it.
+#[derive(Clone)]
+pub struct BlindIndexKey(BlindKey);
 
 /// The keyed hash of one normalized ID number.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,21 +29,24 @@ pub struct BlindIndex([u8; 32]);
 /// Why a key was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
-    #[error("a blind-index key is {KEY_BYTES_MIN} to {KEY_BYTES_MAX} bytes, this has {0}")]
+    #[error("a blind-index key is {KEY_BYTES} bytes, this has {0}")]
     Length(usize),
     #[error("a blind-index key in hex has only the digits 0-9 and a-f, in pairs")]
     Hex,
 }
 
 impl BlindIndexKey {
-    pub fn from_bytes(bytes: &[u8]) -> Result<BlindIndexKey, KeyError> {
-        if !(KEY_BYTES_MIN..=KEY_BYTES_MAX).contains(&bytes.len()) {
-            return Err(KeyError::Length(bytes.len()));
-        }
-        Ok(BlindIndexKey(bytes.to_vec()))
+    /// The key provider's blind-index key.
+    pub fn new(key: BlindKey) -> BlindIndexKey {
+        BlindIndexKey(key)
     }
 
-    /// A key written as hex (64 to 128 digits), as config files and environment variables hold it.
+    pub fn from_bytes(bytes: &[u8]) -> Result<BlindIndexKey, KeyError> {
+        let bytes: [u8; KEY_BYTES] = bytes.try_into().map_err(|_| KeyError::Length(bytes.len()))?;
+        Ok(BlindIndexKey(BlindKey::new(SecretKey::from_bytes(bytes))))
+    }
+
+    /// A key written as 64 hex digits (tests and benchmarks).
     pub fn from_hex(text: &str) -> Result<BlindIndexKey, KeyError> {
         let text = text.trim();
         if !text.len().is_multiple_of(2) {
@@ -59,11 +64,7 @@ impl BlindIndexKey {
     /// The blind index of an ID number. [`ResidentId`] is already normalized (18 characters,
     /// uppercase `X`), so every spelling of one number has one index.
     pub fn index(&self, id: &ResidentId) -> BlindIndex {
-        // HMAC takes a key of any length; the length was checked at construction.
-        let mut mac = <Hmac<Sha256>>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
-        mac.update(DOMAIN);
-        mac.update(id.as_str().as_bytes());
-        BlindIndex(mac.finalize().into_bytes().into())
+        BlindIndex(self.0.index(KIND, id.as_str().as_bytes()))
     }
 
     /// The account that holds the credit line of this ID number.
@@ -74,7 +75,7 @@ impl BlindIndexKey {
 
 impl fmt::Debug for BlindIndexKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BlindIndexKey({} bytes)", self.0.len())
+        write!(f, "BlindIndexKey({KEY_BYTES} bytes)")
     }
 }
 

@@ -1,6 +1,7 @@
 //! Awaiting the engine: submit a request, wait for its durable reply; read an account.
 
-use credit::{Account, AccountId, Command, Event, Rejection};
+use credit::{Account, AccountId, Event, Rejection};
+use engine::ask::Ask;
 use engine::{Engine, EngineRejection, LineOpening, Outcome, Reply, Request, RiskContext, SubmitError};
 use risk::ReasonCode;
 
@@ -14,12 +15,13 @@ pub(crate) async fn call(
     receiver.await.map_err(|_| SubmitError::Unavailable)
 }
 
-/// A credit command: its events, or why the engine refused it.
+/// A limit change for one account (onboarding sends `ChangeLimit` and `SetTemporaryLimit`, the
+/// engine's typed asks): its events, or why the engine refused it.
 pub(crate) async fn credit(
     engine: &Engine,
-    command: Command,
+    change: impl Ask,
 ) -> Result<Result<Vec<Event>, EngineRejection>, SubmitError> {
-    let reply = call(engine, Request::Credit(command), None).await?;
+    let reply = call(engine, change.into_request(), None).await?;
     Ok(applied(reply))
 }
 

@@ -50,16 +50,18 @@
 //! The account id is derived from the ID number: `HMAC-SHA256(key, domain || id)` over the
 //! normalized number ([`identity::ResidentId`] stores 18 characters with an uppercase `X`,
 //! so `...123x` and ` ...123X ` are one number), its first 8 bytes with the top bit cleared
-//! ([`blind_index`]). The key is the server's secret (config), so the id reveals nothing
-//! about the number and cannot be computed without the key. Because the id is a function of
+//! ([`blind_index`]). The key is the key provider's blind-index key (`vault`; a key file or a
+//! KMS, never the data directory), so the id reveals nothing about the number and cannot be
+//! computed, nor a guessed number tested, without the key. Because the id is a function of
 //! the ID number, a second application lands on the same account, in the same partition, and
 //! the engine refuses it (the application, or the second `OpenLine` when two approvals race)
 //! with `AccountExists`: no global lock, no cross-partition lookup, and it holds across
 //! restarts and across processes because the journal does. The full
 //! 256-bit index is kept with each application record, so an account-id collision between two
 //! ID numbers (about 5 in 10,000 at 100 million customers) is told apart from a duplicate and
-//! sent to review instead of refused. The PII-encryption work reuses this key and index to
-//! find customers by ID number without storing it in clear.
+//! sent to review instead of refused. Records keep no ID number, name, mobile or card in clear:
+//! the application record holds the masked name and ID number and the index; the applicant's
+//! identity, kept for step-up and funding, is sealed by the API with the same provider.
 //!
 //! # Limits over time
 //!

@@ -2,7 +2,7 @@
 //! onboarding sends the engine, by the review table and the temporary-limit policy of
 //! [`crate::limits`].
 
-use credit::{AccountId, Command, Day, Rejection};
+use credit::{AccountId, Day, Rejection};
 use engine::{Engine, EngineRejection};
 use jiff::Timestamp;
 use money::Amount;
@@ -42,7 +42,8 @@ impl Onboarding {
         let exposure = state.exposure();
         let (mut action, mut after) = floored(&verdict, state.limit, exposure);
         if action != ReviewAction::Keep {
-            match engine_io::credit(engine, Command::ChangeLimit { account, limit: after }).await {
+            let change = engine::ask::ChangeLimit { account, limit: after };
+            match engine_io::credit(engine, change).await {
                 Ok(Ok(_)) => self.note_limit(account, after, now),
                 Ok(Err(EngineRejection::Credit(Rejection::LimitBelowExposure { .. }))) => {
                     (action, after) = (ReviewAction::Keep, state.limit);
@@ -91,7 +92,7 @@ impl Onboarding {
         policy.check(&state, amount)?;
         let today = Day::from_date(now.to_zoned(engine.config().zone.clone()).date());
         let expires_on = today.add(i32::from(days) - 1);
-        let command = Command::SetTemporaryLimit {
+        let command = engine::ask::SetTemporaryLimit {
             account,
             amount,
             expires_on,

@@ -16,7 +16,7 @@ use crate::tier::LimitTierTable;
 /// Numbers of the flow that are configuration.
 #[derive(Clone, Debug)]
 pub struct OnboardingConfig {
-    /// The blind-index key (HMAC-SHA256); the PII encryption work reuses it.
+    /// The blind-index key (HMAC-SHA256): the key provider's, never stored with the data.
     pub blind_index_key: BlindIndexKey,
     /// Most scorecard reason codes given with a decline or a review.
     pub score_reasons_max: usize,

@@ -109,8 +109,8 @@ impl Auditor {
         self.checks += 1;
         match &answer.outcome {
             Outcome::Applied { op, events } => {
-                let plan = match op {
-                    Op::Credit(Command::Authorize { plan, .. }) => *plan,
+                let plan = match op.credit_command() {
+                    Some(Command::Authorize { plan, .. }) => *plan,
                     _ => None,
                 };
                 self.check_payment(step, op, events)?;

@@ -7,8 +7,8 @@ mod inprocess;
 
 use std::net::IpAddr;
 
-use credit::{Account, AccountId, Event, Product};
-use engine::{Outcome, Request, RiskContext, RiskRecord};
+use credit::{Account, AccountId, Command, Event, Product};
+use engine::{NotAnAccountCommand, Outcome, Request, RiskContext, RiskRecord};
 use jiff::Timestamp;
 use risk::DeviceId;
 
@@ -24,6 +24,15 @@ pub struct Call {
 impl Call {
     pub fn plain(request: Request) -> Call {
         Call { request, context: None }
+    }
+
+    /// The call of a plain credit command (the workload's opens, limits, freezes, unfreezes,
+    /// repayments and payoffs): the engine's one router from commands to requests
+    /// ([`Request::from_command`]), which refuses a command that has a request of its own. All
+    /// of those the workload makes are account commands (`engine::AccountCommand`'s tests), so
+    /// the callers that make an optional call (`.ok()`) never drop one.
+    pub fn command(command: Command) -> Result<Call, NotAnAccountCommand> {
+        Request::from_command(command).map(Call::plain)
     }
 
     pub fn from(request: Request, context: RiskContext) -> Call {

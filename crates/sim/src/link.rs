@@ -11,6 +11,9 @@ use crate::driver::{Answer, Call, Driver, DriverError};
 pub enum SimError {
     #[error(transparent)]
     Driver(#[from] DriverError),
+    /// The workload made a credit command that has a request of its own.
+    #[error(transparent)]
+    Request(#[from] engine::NotAnAccountCommand),
     /// Carries the mismatch in its message (not as a `source`, which a chain would print a
     /// second time).
     #[error("the auditor disagrees with the system at {0}")]

@@ -197,11 +197,11 @@ impl Onboard for DirectOnboard {
         let profiles: Vec<CreditProfile> = applicants.iter().map(|a| profile(a.quality, rng)).collect();
         let mut calls = Vec::with_capacity(applicants.len() * 2);
         for (a, p) in applicants.iter().zip(&profiles) {
-            calls.push(Call::plain(Request::Credit(Command::OpenAccount {
+            calls.push(Call::command(Command::OpenAccount {
                 account: a.account,
                 limit: Amount::ZERO,
                 billing_day: a.billing_day,
-            })));
+            })?);
             calls.push(Call::plain(Request::SetCreditProfile {
                 account: a.account,
                 profile: *p,
@@ -233,12 +233,12 @@ impl Onboard for DirectOnboard {
             .zip(&stopped)
             .filter(|(_, s)| s.is_none())
             .map(|((a, limit), _)| {
-                Call::plain(Request::Credit(Command::ChangeLimit {
+                Call::command(Command::ChangeLimit {
                     account: a.account,
                     limit: *limit,
-                }))
+                })
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         link.send(&approve)?;
         Ok(stopped
             .into_iter()

@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use credit::{AccountId, Event};
+use credit::AccountId;
+use engine::ask::{Ask, FundingEffect, UpdateFunding};
 use engine::{EngineRejection, Funding, FundingKind, FundingQuery, FundingStatus, FundingUpdate, Outcome, Request};
 use funding::{
     DebitAnswer, DebitRequest, DebitStatus, FundingError, FundingId, PayoutAnswer, PayoutRequest, PayoutStatus,
@@ -58,16 +59,21 @@ pub async fn of_account(
     }
 }
 
-/// Records what the provider said. A duplicate (the operation is already where the update
-/// would take it, or final) changes nothing and answers the operation as it is.
-pub async fn record(state: &AppState, update: FundingUpdate) -> Result<(Funding, Vec<Event>), ApiError> {
+/// Records what the provider said: the operation as it now stands, and the money the update
+/// moved. A duplicate (the operation is already where the update would take it, or final)
+/// changes nothing and answers the operation as it is.
+pub async fn record(state: &AppState, update: FundingUpdate) -> Result<(Funding, FundingEffect), ApiError> {
     let id = update.funding;
-    let reply = submit_patiently(state, Request::UpdateFunding(update)).await?;
-    let events = match reply.outcome {
-        Outcome::Applied { events, .. } => events,
+    let reply = submit_patiently(state, UpdateFunding(update).into_request()).await?;
+    let effect = match reply.outcome {
+        Outcome::Applied { op, events } => {
+            UpdateFunding::reply(&op, &events)
+                .map_err(|mismatch| ApiError::internal(mismatch.to_string()))?
+                .effect
+        }
         Outcome::Rejected {
             rejection: EngineRejection::FundingFinal,
-        } => Vec::new(),
+        } => FundingEffect::default(),
         Outcome::Rejected {
             rejection: EngineRejection::FundingNotFound,
         } => {
@@ -84,7 +90,7 @@ pub async fn record(state: &AppState, update: FundingUpdate) -> Result<(Funding,
     let funding = read(state, id)
         .await?
         .ok_or_else(|| ApiError::internal("a recorded funding operation is gone"))?;
-    Ok((funding, events))
+    Ok((funding, effect))
 }
 
 /// How often a provider's answer is offered again to a busy engine before it is left to the
@@ -151,7 +157,7 @@ pub async fn drive_debit(
     state: &AppState,
     funding: Funding,
     card: BankCard,
-) -> Result<(Funding, Vec<Event>), ApiError> {
+) -> Result<(Funding, FundingEffect), ApiError> {
     let request = DebitRequest {
         funding: FundingId(funding.id),
         card,
@@ -160,11 +166,11 @@ pub async fn drive_debit(
     match state.funding().payments.debit(&request).await {
         Ok(answer) => match debit_update(&funding, answer) {
             Some(update) => record(state, update).await,
-            None => Ok((funding, Vec::new())),
+            None => Ok((funding, FundingEffect::default())),
         },
         Err(error) => {
             tracing::warn!(funding = funding.id, code = error.code(), %error, "debit not answered: left pending");
-            Ok((funding, Vec::new()))
+            Ok((funding, FundingEffect::default()))
         }
     }
 }
@@ -174,7 +180,7 @@ pub async fn drive_payout(
     state: &AppState,
     funding: Funding,
     card: BankCard,
-) -> Result<(Funding, Vec<Event>), ApiError> {
+) -> Result<(Funding, FundingEffect), ApiError> {
     let request = PayoutRequest {
         funding: FundingId(funding.id),
         card,
@@ -183,11 +189,11 @@ pub async fn drive_payout(
     match state.funding().payouts.payout(&request).await {
         Ok(answer) => match payout_update(&funding, answer) {
             Some(update) => record(state, update).await,
-            None => Ok((funding, Vec::new())),
+            None => Ok((funding, FundingEffect::default())),
         },
         Err(error) => {
             tracing::warn!(funding = funding.id, code = error.code(), %error, "payout not answered: left pending");
-            Ok((funding, Vec::new()))
+            Ok((funding, FundingEffect::default()))
         }
     }
 }

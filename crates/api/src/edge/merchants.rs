@@ -1,10 +1,11 @@
 //! [`Merchants`]: registered merchants, their API secrets and the MACs keyed with them.
 //!
 //! A merchant is stored in the store's meta table as `merchant:<id>` (ids 1, 2, 3 ... in
-//! registration order), one JSON record holding its name, its secret (hex) and the hashes of the
-//! idempotency key and request that registered it. The secret is stored as it is: encryption at
-//! rest comes with the PII work of a later issue. Every merchant is loaded at start and kept in
-//! memory; the authorize path reads one shard of the map.
+//! registration order), one JSON record holding its name, its secret sealed by the vault
+//! (`keys`; the AAD is `merchant_secret`/id) and the hashes of the idempotency key and request
+//! that registered it. Every merchant is loaded at start: its secret is opened once to key its
+//! MAC (which signs requests' checks and webhooks) and not kept; the authorize path reads one
+//! shard of the map. The secret in clear exists only in the registration's one answer.
 //!
 //! Registration never reaches the engine: its route runs under `once` (the shared idempotency of
 //! such calls), which answers a retry with the stored answer, without the secret. The record
@@ -22,13 +23,13 @@ use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
 use crate::meta::Meta;
 use crate::sharded::Sharded;
+use vault::Vault;
 
-/// A registered merchant.
+/// A registered merchant: the MAC keyed with its secret (the secret itself is not kept).
 #[derive(Debug)]
 pub struct Merchant {
     pub id: MerchantId,
     pub name: String,
-    pub secret: String,
     pub mac: HmacSha256,
 }
 
@@ -37,10 +38,13 @@ pub struct Merchant {
 #[serde(deny_unknown_fields)]
 struct Record {
     name: String,
-    secret: String,
+    /// The secret, sealed (`keys::seal_json` of the hex string).
+    secret_sealed: String,
     key: String,
     request: String,
 }
+
+const SECRET_KIND: &str = "merchant_secret";
 
 #[derive(Debug, Default)]
 pub struct Merchants {
@@ -53,7 +57,8 @@ pub struct Merchants {
 #[derive(Debug)]
 pub struct Registered {
     pub merchant: Arc<Merchant>,
-    pub replayed: bool,
+    /// The new secret, to show once; `None`: a replay of an earlier registration.
+    pub secret: Option<zeroize::Zeroizing<String>>,
 }
 
 fn meta_key(id: u64) -> String {
@@ -62,7 +67,7 @@ fn meta_key(id: u64) -> String {
 
 impl Merchants {
     /// Loads every merchant from the meta table (blocking; at start only).
-    pub fn load(meta: &Meta) -> Result<Merchants, String> {
+    pub fn load(meta: &Meta, vault: &Vault) -> Result<Merchants, String> {
         let merchants = Merchants::default();
         let mut id = 0;
         while let Some(text) = meta.get_blocking(&meta_key(id + 1)).map_err(|e| e.to_string())? {
@@ -70,15 +75,18 @@ impl Merchants {
             let record: Record = serde_json::from_str(&text).map_err(|e| format!("merchant {id}: {e}"))?;
             let parse = |hex: &str| u128::from_str_radix(hex, 16).map_err(|e| format!("merchant {id}: {e}"));
             let (key, request) = (parse(&record.key)?, parse(&record.request)?);
-            merchants.remember(MerchantId(id), record.name, record.secret, key, request);
+            let secret = crate::keys::open_json::<String>(vault, SECRET_KIND, &id.to_string(), &record.secret_sealed)
+                .map(zeroize::Zeroizing::new)
+                .map_err(|e| format!("merchant {id}: {}", e.message))?;
+            merchants.remember(MerchantId(id), record.name, &secret, key, request);
         }
         *merchants.last_id.try_lock().map_err(|e| e.to_string())? = id;
         Ok(merchants)
     }
 
-    fn remember(&self, id: MerchantId, name: String, secret: String, key: u128, request: u128) -> Arc<Merchant> {
+    fn remember(&self, id: MerchantId, name: String, secret: &str, key: u128, request: u128) -> Arc<Merchant> {
         let mac = keyed(secret.as_bytes());
-        let merchant = Arc::new(Merchant { id, name, secret, mac });
+        let merchant = Arc::new(Merchant { id, name, mac });
         self.by_id.insert(id, merchant.clone());
         self.by_key.insert(key, (request, id));
         merchant
@@ -89,7 +97,13 @@ impl Merchants {
     }
 
     /// Registers a merchant under an operator's idempotency key.
-    pub async fn register(&self, meta: &Arc<Meta>, name: String, idem: IdemKey) -> Result<Registered, ApiError> {
+    pub async fn register(
+        &self,
+        meta: &Arc<Meta>,
+        vault: &Vault,
+        name: String,
+        idem: IdemKey,
+    ) -> Result<Registered, ApiError> {
         let mut last_id = self.last_id.lock().await;
         if let Some((request, id)) = self.by_key.get_cloned(&idem.key) {
             if request != idem.request {
@@ -98,26 +112,23 @@ impl Merchants {
             let merchant = self
                 .get(id)
                 .ok_or_else(|| ApiError::internal("a registered merchant is missing"))?;
-            return Ok(Registered {
-                merchant,
-                replayed: true,
-            });
+            return Ok(Registered { merchant, secret: None });
         }
         let id = *last_id + 1;
-        let secret = crate::random::hex_secret()?;
+        let secret = zeroize::Zeroizing::new(crate::random::hex_secret()?);
         let record = Record {
             name,
-            secret,
+            secret_sealed: crate::keys::seal_json(vault, SECRET_KIND, &id.to_string(), &*secret)?,
             key: format!("{:032x}", idem.key),
             request: format!("{:032x}", idem.request),
         };
         let text = serde_json::to_string(&record).map_err(|e| ApiError::internal(e.to_string()))?;
         meta.set(meta_key(id), text).await?;
         *last_id = id;
-        let merchant = self.remember(MerchantId(id), record.name, record.secret, idem.key, idem.request);
+        let merchant = self.remember(MerchantId(id), record.name, &secret, idem.key, idem.request);
         Ok(Registered {
             merchant,
-            replayed: false,
+            secret: Some(secret),
         })
     }
 }

@@ -4,8 +4,8 @@
 //! and kept in memory). A login with name, password and a current code opens a session
 //! ([`sessions`]); service callers use API keys with scopes ([`api_keys`]).
 //!
-//! The TOTP secret is stored as it is (base32): the key provider that will encrypt it at rest
-//! does not exist yet. Failed logins count per operator: after [`LOCK_AFTER`] in a row the
+//! The TOTP secret is sealed by the vault (`keys`; the AAD is `operator_totp`/id, so one
+//! operator's sealed secret does not open as another's) and opened only to check a code. Failed logins count per operator: after [`LOCK_AFTER`] in a row the
 //! operator is locked for [`LOCKED_FOR`] (by the server's clock), and every login is refused
 //! meanwhile, right password or not; each failure also spends the source's auth-failure
 //! budget (the route does that). Changes run one at a time (a tokio mutex): they are rare.
@@ -43,7 +43,7 @@ pub struct Account {
     pub roles: BTreeSet<Role>,
     /// The argon2id PHC string.
     password: String,
-    /// Base32; plaintext until a key provider exists.
+    /// The base32 secret, sealed by the vault (`keys::seal_json`, kind [`TOTP_KIND`]).
     totp_secret: String,
     pub disabled: bool,
     failed_logins: u32,
@@ -94,7 +94,12 @@ pub struct Operators {
     decoy: String,
     pub sessions: sessions::Sessions,
     pub keys: api_keys::ApiKeys,
+    /// Seals and opens the TOTP secrets.
+    vault: Arc<vault::Vault>,
 }
+
+/// The vault's record kind of a sealed TOTP secret.
+const TOTP_KIND: &str = "operator_totp";
 
 fn meta_key(id: u64) -> String {
     format!("{META_PREFIX}{id}")
@@ -112,7 +117,7 @@ pub fn parse_name(name: &str) -> Result<String, ApiError> {
 
 impl Operators {
     /// Loads every operator and API key (blocking; at start only).
-    pub fn load(meta: &Meta, session_hours: u32) -> Result<Operators, String> {
+    pub fn load(meta: &Meta, vault: Arc<vault::Vault>, session_hours: u32) -> Result<Operators, String> {
         let mut accounts = BTreeMap::new();
         for (_, text) in meta.with_prefix_blocking(META_PREFIX).map_err(|e| e.to_string())? {
             let account: Account = serde_json::from_str(&text).map_err(|e| format!("operator record: {e}"))?;
@@ -124,6 +129,7 @@ impl Operators {
             decoy: password::decoy().map_err(|e| e.message)?,
             sessions: sessions::Sessions::new(session_hours),
             keys: api_keys::ApiKeys::load(meta)?,
+            vault,
         })
     }
 
@@ -195,7 +201,7 @@ impl Operators {
             name: new.name,
             roles: new.roles,
             password: hash,
-            totp_secret: secret.base32(),
+            totp_secret: crate::keys::seal_json(&self.vault, TOTP_KIND, &id.to_string(), &secret.base32())?,
             disabled: false,
             failed_logins: 0,
             locked_until_us: None,
@@ -251,7 +257,11 @@ impl Operators {
         } else if !right {
             Some(LoginRefusal::WrongPassword)
         } else {
-            match totp::Secret::from_base32(&account.totp_secret)
+            let opened: Option<String> =
+                crate::keys::open_json(&self.vault, TOTP_KIND, &account.id.to_string(), &account.totp_secret).ok();
+            match opened
+                .as_deref()
+                .and_then(totp::Secret::from_base32)
                 .and_then(|s| totp::check(&s, code, now, account.last_totp_step))
             {
                 Some(step) => {

@@ -6,26 +6,26 @@
 //! Challenges and tokens live in memory only (a restart forgets them: the customer steps up
 //! again). Only a token's SHA-256 is kept. A token is spent by the first call that presents it;
 //! the same call retried under the same idempotency key may present it again. Where the code
-//! goes and whose ID photo the face is compared with are the customer's [`Subject`], kept in
+//! goes and whose ID photo the face is compared with are the customer's `Subject`, kept in
 //! the store's meta table (`customer_identity:<account>`, set by an operator or kept by
 //! onboarding for the customers it approves, with the bank card the four-element check
-//! verified, which payouts pay to and debits draw on). It is kept in plaintext as merchant
-//! secrets are: the PII encryption work of a later issue encrypts it.
+//! verified, which payouts pay to and debits draw on: `crate::edge::subjects`), sealed by the vault (`keys`; the AAD is
+//! `customer_identity`/account, so one customer's sealed identity does not open as another's).
+//! `subjects::subject` is the one function that opens it: step-up, funding, and (later) the audited
+//! reveal route read a customer's personal data through it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use credit::AccountId;
-use identity::{BankCard, ChallengeId, LivenessChecker, Mobile, OtpSender, PersonName, ResidentId};
+use identity::{ChallengeId, LivenessChecker, OtpSender};
 use jiff::{SignedDuration, Timestamp};
 use risk::ChallengeKind;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
-use crate::meta::Meta;
 use crate::sharded::Sharded;
 
 /// How long a started challenge may be answered.
@@ -49,104 +49,6 @@ impl std::fmt::Debug for Providers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Providers").finish_non_exhaustive()
     }
-}
-
-/// Who the customer is, for a step-up.
-#[derive(Clone, Debug)]
-pub struct Subject {
-    pub mobile: Mobile,
-    pub id_number: ResidentId,
-    /// The bank card a four-element check verified for this person, if any.
-    pub card: Option<VerifiedCard>,
-}
-
-/// A bank card the four-element check verified: the card, the cardholder's name and the mobile
-/// reserved with the bank (the ID number is the subject's).
-#[derive(Clone, Debug)]
-pub struct VerifiedCard {
-    pub name: PersonName,
-    pub card: BankCard,
-    pub reserved_mobile: Mobile,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SubjectRecord {
-    mobile: String,
-    id_number: String,
-    /// Present only for a verified card (records written before cards were kept have none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    bank_card: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reserved_mobile: Option<String>,
-}
-
-fn subject_key(account: AccountId) -> String {
-    format!("customer_identity:{account}")
-}
-
-/// Reads a customer's subject from the meta table.
-pub async fn subject(meta: &Arc<Meta>, account: AccountId, today: jiff::civil::Date) -> Result<Subject, ApiError> {
-    let missing = || {
-        ApiError::new(
-            ErrorCode::IdentityNotOnFile,
-            "no verified mobile and ID number are on file for this customer: step-up is not possible",
-        )
-    };
-    let text = meta.get(subject_key(account)).await?.ok_or_else(missing)?;
-    let record: SubjectRecord =
-        serde_json::from_str(&text).map_err(|e| ApiError::internal(format!("a stored identity is corrupt: {e}")))?;
-    let mobile = Mobile::parse(&record.mobile).map_err(|_| missing())?;
-    let id_number = ResidentId::parse(&record.id_number, today).map_err(|_| missing())?;
-    let card = match (&record.name, &record.bank_card, &record.reserved_mobile) {
-        (Some(name), Some(card), Some(reserved)) => Some(VerifiedCard {
-            name: PersonName::parse(name).map_err(|_| missing())?,
-            card: BankCard::parse(card).map_err(|_| missing())?,
-            reserved_mobile: Mobile::parse(reserved).map_err(|_| missing())?,
-        }),
-        _ => None,
-    };
-    Ok(Subject {
-        mobile,
-        id_number,
-        card,
-    })
-}
-
-/// The customer's verified bank card: `409 bank_card_not_on_file` without one.
-pub async fn verified_card(
-    meta: &Arc<Meta>,
-    account: AccountId,
-    today: jiff::civil::Date,
-) -> Result<BankCard, ApiError> {
-    let none = || {
-        ApiError::new(
-            ErrorCode::BankCardNotOnFile,
-            "no verified bank card is on file for this customer: money moves only to and from one",
-        )
-    };
-    match subject(meta, account, today).await {
-        Ok(Subject { card: Some(card), .. }) => Ok(card.card),
-        Ok(_) => Err(none()),
-        Err(e) if e.code == ErrorCode::IdentityNotOnFile => Err(none()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Stores a customer's subject (the caller parsed both values).
-pub async fn set_subject(meta: &Arc<Meta>, account: AccountId, subject: &Subject) -> Result<(), ApiError> {
-    let card = subject.card.as_ref();
-    let record = SubjectRecord {
-        mobile: subject.mobile.as_str().to_owned(),
-        id_number: subject.id_number.as_str().to_owned(),
-        name: card.map(|c| c.name.as_str().to_owned()),
-        bank_card: card.map(|c| c.card.as_str().to_owned()),
-        reserved_mobile: card.map(|c| c.reserved_mobile.as_str().to_owned()),
-    };
-    let text = serde_json::to_string(&record).map_err(|e| ApiError::internal(e.to_string()))?;
-    meta.set(subject_key(account), text).await
 }
 
 #[derive(Clone, Debug)]

@@ -1,6 +1,7 @@
 //! The one path to the engine: submit a request (with its risk context, if it passes a
 //! checkpoint), await its durable reply, read an account, and turn the engine's refusals into
-//! the error shape with a sensible HTTP status. Risk control's refusals carry their reason codes:
+//! the error shape with a sensible HTTP status. Routes [`ask`] with one of the engine's typed
+//! asks (`engine::ask`) and get its typed reply: they never read journal ops or events. Risk control's refusals carry their reason codes:
 //!
 //! | refusal | status | code |
 //! | --- | --- | --- |
@@ -14,6 +15,7 @@
 
 use axum::http::StatusCode;
 use credit::{Account, AccountId, Event, Rejection};
+use engine::ask::Ask;
 use engine::{EngineRejection, Op, Outcome, Reply, Request, RiskBlock, RiskContext, RiskRecord, SubmitError};
 use jiff::Timestamp;
 
@@ -35,13 +37,24 @@ pub enum Audience {
     Account,
 }
 
-/// An applied request: the resolved op, its events, and when.
+/// An applied request: the resolved op, its events, when, and the risk decision it passed.
 #[derive(Debug)]
-pub struct Applied {
-    pub op: Op,
-    pub events: Vec<Event>,
+struct Applied {
+    op: Op,
+    events: Vec<Event>,
+    at: Timestamp,
+    replayed: bool,
+    risk: Option<Box<RiskRecord>>,
+}
+
+/// An ask's answer: its typed reply, when it was recorded, whether this is the stored answer
+/// of an earlier call with the same key, and the risk decision it passed (a checkpoint's).
+#[derive(Debug)]
+pub struct Answered<R> {
+    pub reply: R,
     pub at: Timestamp,
     pub replayed: bool,
+    pub risk: Option<Box<RiskRecord>>,
 }
 
 pub fn submit_error(error: SubmitError) -> ApiError {
@@ -70,9 +83,32 @@ pub async fn submit(
     Ok(reply)
 }
 
-/// Submits a request and requires it applied: a refusal is answered for `audience` (a risk
-/// refusal with its reason codes), a key reused for another request with 409.
-pub async fn apply(
+/// Asks the engine (with the risk context of the checkpoint it passes, if any) and requires it
+/// applied: the answer is the ask's typed reply. A refusal is answered for `audience` (a risk
+/// refusal with its reason codes), a key reused for another request with 409, and a reply that
+/// does not fit its op (an engine bug) with 500.
+pub async fn ask<A: Ask>(
+    state: &AppState,
+    ask: A,
+    idem: IdemKey,
+    audience: Audience,
+    context: Option<RiskContext>,
+) -> Result<Answered<A::Reply>, ApiError> {
+    let applied = apply(state, ask.into_request(), idem, audience, context).await?;
+    let reply = A::reply(&applied.op, &applied.events).map_err(|mismatch| {
+        tracing::error!(%mismatch, "an engine reply that does not fit its request");
+        ApiError::internal(mismatch.to_string())
+    })?;
+    Ok(Answered {
+        reply,
+        at: applied.at,
+        replayed: applied.replayed,
+        risk: applied.risk,
+    })
+}
+
+/// Submits a request and requires it applied (see [`ask`]).
+async fn apply(
     state: &AppState,
     request: Request,
     idem: IdemKey,
@@ -86,6 +122,7 @@ pub async fn apply(
             events,
             at: reply.at,
             replayed: reply.replayed,
+            risk: reply.risk,
         }),
         Outcome::Rejected {
             rejection: EngineRejection::Risk(block),
@@ -148,8 +185,9 @@ pub fn engine_code(rejection: EngineRejection) -> ErrorCode {
         EngineRejection::CaseClosed => C::CaseClosed,
         EngineRejection::VerificationRequired => C::VerificationRequired,
         EngineRejection::CaseOpen => C::CaseOpen,
-        // A request the API should never have built: its own failure.
-        EngineRejection::WrongRequest => C::Internal,
+        // Only the stored answer of a call an older engine refused can hold it: the retry is
+        // refused the same way, final.
+        EngineRejection::RetiredWrongRequest => C::WrongRequest,
         EngineRejection::StorageFailed => C::StorageFailed,
         EngineRejection::ReplyUnavailable => C::ReplyUnavailable,
         EngineRejection::ExemptionFailed(_) => C::ExemptionFailed,
@@ -206,7 +244,6 @@ pub fn refusal(rejection: EngineRejection, audience: Audience) -> ApiError {
     let error = match rejection {
         EngineRejection::Credit(r) => return credit_refusal(r, audience),
         EngineRejection::Risk(block) => return risk_refusal(block, None, audience),
-        EngineRejection::WrongRequest => return ApiError::internal("a credit command was sent as the wrong request"),
         EngineRejection::TxnNotFound => ApiError::new(code, "no such transaction").with_field("txn_id"),
         EngineRejection::LinkNotFound => ApiError::new(code, "no such link to this merchant").with_field("link_id"),
         // A theft confirmation the credit core could not restate: nothing changed, the case is
@@ -226,7 +263,8 @@ pub fn refusal(rejection: EngineRejection, audience: Audience) -> ApiError {
         | EngineRejection::VerificationRequired
         | EngineRejection::CaseOpen
         | EngineRejection::StorageFailed
-        | EngineRejection::ReplyUnavailable => ApiError::new(code, rejection.to_string()),
+        | EngineRejection::ReplyUnavailable
+        | EngineRejection::RetiredWrongRequest => ApiError::new(code, rejection.to_string()),
     };
     error.with_status(status(code, audience))
 }
@@ -356,6 +394,7 @@ mod tests {
             E::ExemptionFailed(Rejection::HistoryMismatch),
             E::FundingNotFound,
             E::FundingFinal,
+            E::RetiredWrongRequest,
         ]);
         for rejection in engine {
             let code = engine_code(rejection);
@@ -366,7 +405,6 @@ mod tests {
                 assert_eq!(error.status, status(code, audience), "{rejection:?} for {audience:?}");
             }
         }
-        assert_eq!(engine_code(E::WrongRequest), ErrorCode::Internal);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use store::{Backend, Outbox};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use super::send::{Post, post, signature};
+use super::send::{Post, post, signature_with};
 use super::{WebhookOptions, scan};
 use crate::state::AppState;
 
@@ -151,11 +151,11 @@ async fn attempt(
         .webhooks
         .get(merchant)
         .ok_or("the merchant has no webhook registered")?;
-    let secret = state
+    let mac = state
         .merchants()
         .get(merchant)
         .ok_or("the merchant is unknown")?
-        .secret
+        .mac
         .clone();
     // The scheme and an address written in the URL; a name is checked by the client's
     // resolver, which connects only to the addresses it checked.
@@ -166,7 +166,7 @@ async fn attempt(
         .check_literal(&url)
         .map_err(|e| e.to_string())?;
     let t = state.clock().now().as_second();
-    let signed = signature(secret.as_bytes(), t, &delivery.body);
+    let signed = signature_with(mac, t, &delivery.body);
     let key = delivery.key.to_string();
     let request = Post {
         url: &hook.url,

@@ -4,11 +4,16 @@ use std::time::Duration;
 
 use hmac::Mac;
 
-use crate::http::auth::signature::keyed;
+use crate::http::auth::signature::{HmacSha256, keyed};
 
 /// `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 pub fn signature(secret: &[u8], t: i64, body: &str) -> String {
-    let mut mac = keyed(secret);
+    signature_with(keyed(secret), t, body)
+}
+
+/// [`signature`] with the MAC already keyed with the merchant's secret (the dispatcher keeps
+/// the keyed MAC, not the secret).
+pub fn signature_with(mut mac: HmacSha256, t: i64, body: &str) -> String {
     mac.update(t.to_string().as_bytes());
     mac.update(b".");
     mac.update(body.as_bytes());

@@ -15,7 +15,7 @@ use crate::harness::{Auth, Customer, TestServer, engine_config, operator};
 /// The simulator's card that verifies with any name, ID number and mobile.
 const CARD: &str = "6222020000000015";
 
-async fn server() -> TestServer {
+pub(crate) async fn server() -> TestServer {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
     let rules = engine::rules_dir::load_dir(&dir, risk::EvaluatorChoice::Auto).unwrap();
     let shared = RiskShared::new(
@@ -33,7 +33,7 @@ async fn server() -> TestServer {
     TestServer::start_with_edge(engine, api::RiskOptions::default(), edge).await
 }
 
-fn good_file() -> Value {
+pub(crate) fn good_file() -> Value {
     json!({
         "employment_years": 10, "housing": "owner", "marital_status": "married",
         "adverse_records": false, "employment": "fixed", "monthly_expenses_fen": 200_000,
@@ -50,7 +50,7 @@ fn bad_file() -> Value {
 }
 
 /// An application body: the monthly income and the requested limit in fen.
-fn application(id: &str, file: Value, income_fen: i64, requested_fen: i64) -> Value {
+pub(crate) fn application(id: &str, file: Value, income_fen: i64, requested_fen: i64) -> Value {
     json!({
         "applicant": {
             "name": "张伟", "id_number": id, "mobile": "13812345678", "bank_card": CARD,
@@ -63,7 +63,7 @@ fn application(id: &str, file: Value, income_fen: i64, requested_fen: i64) -> Va
     })
 }
 
-async fn apply(t: &TestServer, body: &Value, ip: &str) -> crate::harness::Answer {
+pub(crate) async fn apply(t: &TestServer, body: &Value, ip: &str) -> crate::harness::Answer {
     let bytes = serde_json::to_vec(body).unwrap();
     t.send(
         &Auth::None,
@@ -111,7 +111,7 @@ async fn an_approved_applicant_gets_a_usable_line_and_a_token() {
     assert_eq!((own.status, own.str("status")), (200, "approved".to_owned()));
     let seen = t.get(&operator(), &path).await;
     assert_eq!(seen.ok()["score"]["band"], "A");
-    assert_eq!(seen.str("id_number"), "110105********1001", "masked");
+    assert_eq!(seen.str("id_number"), "1101**********1001", "masked");
     assert_eq!(t.get(&Auth::None, &path).await.status, 401);
 }
 

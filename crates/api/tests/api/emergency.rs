@@ -149,8 +149,14 @@ async fn a_bulk_freeze_reports_each_account_and_a_retry_repeats_the_answer() {
         )
         .await;
     assert_eq!(single.status, 200, "{}", single.text);
+    // A customer's own freeze is the one a bulk freeze replaces (the customer could lift it).
+    let c = t.open_customer(100_000, 5).await;
+    let own = t
+        .post(&c.auth(), &format!("/v1/customers/{}/freeze", c.id), json!({}))
+        .await;
+    assert_eq!(own.status, 200, "{}", own.text);
 
-    let body = json!({"customer_ids": [a.id, b.id, "999999", a.id]});
+    let body = json!({"customer_ids": [a.id, b.id, "999999", a.id, c.id]});
     let first = t
         .post_keyed(&oncall, "/v1/emergency/freezes", body.clone(), "bulk-1")
         .await;
@@ -172,11 +178,12 @@ async fn a_bulk_freeze_reports_each_account_and_a_retry_repeats_the_answer() {
             (a.id.clone(), "frozen".to_owned()),
             (b.id.clone(), "already_frozen".to_owned()),
             ("999999".to_owned(), "not_found".to_owned()),
+            (c.id.clone(), "frozen".to_owned()),
         ]
     );
     assert_eq!(
         (first.fen("frozen"), first.fen("already_frozen"), first.fen("not_found")),
-        (1, 1, 1)
+        (2, 1, 1)
     );
     let retry = t.post_keyed(&oncall, "/v1/emergency/freezes", body, "bulk-1").await;
     assert_eq!(retry.body, first.body, "a retry gets the first answer");
@@ -187,6 +194,12 @@ async fn a_bulk_freeze_reports_each_account_and_a_retry_repeats_the_answer() {
     assert!(
         line.text.contains("risk"),
         "b keeps its own freeze reason: {}",
+        line.text
+    );
+    let line = t.get(&oncall, &format!("/v1/customers/{}", c.id)).await;
+    assert!(
+        line.text.contains("operator") && !line.text.contains("customer\""),
+        "c's own freeze became the operator's: {}",
         line.text
     );
 

@@ -209,7 +209,16 @@ pub fn config(dir: &std::path::Path, engine: EngineConfig) -> Config {
         admin_token: Some(ADMIN.into()),
         edge: test_edge(),
         token_lifetime_days: api::Config::TOKEN_LIFETIME_DAYS,
+        keys: Some(test_keys()),
     }
+}
+
+/// The keys every test server of this process seals with (so a restart opens what an earlier
+/// start sealed); generated once, never written to a data directory.
+pub fn test_keys() -> Arc<dyn vault::KeyProvider> {
+    static KEYS: std::sync::OnceLock<Arc<vault::Keyring>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| Arc::new(vault::Keyring::generate().unwrap()))
+        .clone()
 }
 
 /// The edge the tests run with: the defaults, but webhooks may go to the tests' receivers on

@@ -356,3 +356,51 @@ async fn an_online_merchant_charges_a_linked_customer_and_operators_manage_the_l
     assert_eq!(flat6["schedule"].as_array().unwrap().len(), 6);
     assert_eq!(options.ok()["options"].as_array().unwrap().len(), 4 * 3);
 }
+
+/// The merchant's reference is kept with the payment: answered by the authorization, read back
+/// by `GET /v1/payments/{txn_id}` (`null` when none was given), after a restart from the journal
+/// and after one from a snapshot.
+#[tokio::test]
+async fn a_payment_keeps_its_merchant_reference_across_restarts() {
+    let engine = engine::EngineConfig {
+        snapshot_every_batches: 1,
+        ..crate::harness::engine_config()
+    };
+    let mut t = TestServer::start_with(engine).await;
+    let shop = t.register_merchant("Corner Shop").await;
+    let alice = t.open_customer(1_000_000, 5).await;
+    let with = t
+        .pay(
+            &shop,
+            &alice,
+            json!({"amount_fen": 10_000, "reference": "order-7 第七"}),
+        )
+        .await;
+    assert_eq!(with.status, 201, "{}", with.text);
+    assert_eq!(with.str("reference"), "order-7 第七");
+    let without = t.pay(&shop, &alice, json!({"amount_fen": 2_000})).await;
+    assert_eq!(without.status, 201, "{}", without.text);
+    assert!(without.ok()["reference"].is_null());
+    let (with, without) = (with.str("txn_id"), without.str("txn_id"));
+
+    for restart in ["none", "first", "second"] {
+        let read = t.get(&shop.auth(), &format!("/v1/payments/{with}")).await;
+        assert_eq!(read.str("reference"), "order-7 第七", "after restart {restart}");
+        assert_eq!(read.str("status"), "open");
+        let read = t.get(&shop.auth(), &format!("/v1/payments/{without}")).await;
+        assert!(
+            read.ok()["reference"].is_null(),
+            "after restart {restart}: {}",
+            read.text
+        );
+        t.restart().await;
+    }
+
+    let other = t.register_merchant("Other Shop").await;
+    let theirs = t.get(&other.auth(), &format!("/v1/payments/{with}")).await;
+    assert_eq!((theirs.status, theirs.code()), (404, "txn_not_found"));
+    let long = t
+        .pay(&shop, &alice, json!({"amount_fen": 100, "reference": "x".repeat(129)}))
+        .await;
+    assert_eq!((long.status, long.field()), (400, Some("reference")));
+}

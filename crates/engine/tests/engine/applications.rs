@@ -344,9 +344,14 @@ fn the_line_price_fills_installment_choices_that_name_no_rate() {
             merchant: MerchantId(1),
             amount: Amount::yuan(300),
             plan,
+            reference: None,
         });
         let Outcome::Applied {
-            op: Op::Credit(Command::Authorize { plan: Some(plan), .. }),
+            op:
+                Op::Authorize {
+                    command: Command::Authorize { plan: Some(plan), .. },
+                    ..
+                },
             ..
         } = reply.outcome
         else {
@@ -360,11 +365,15 @@ fn the_line_price_fills_installment_choices_that_name_no_rate() {
         merchant: MerchantId(1),
         amount: Amount::yuan(10),
         plan: None,
+        reference: None,
     });
     assert!(matches!(
         reply.outcome,
         Outcome::Applied {
-            op: Op::Credit(Command::Authorize { plan: None, .. }),
+            op: Op::Authorize {
+                command: Command::Authorize { plan: None, .. },
+                ..
+            },
             ..
         }
     ));

@@ -24,6 +24,7 @@ fn a_thousand_concurrent_authorizations_never_exceed_the_line() {
                 merchant: MerchantId(1),
                 amount: Amount::from_fen(150 + i % 50),
                 plan: None,
+                reference: None,
             };
             h.engine().submit(request, None).unwrap()
         })
@@ -72,11 +73,12 @@ fn a_full_queue_says_busy_and_loses_nothing_it_took() {
     let mut taken = Vec::new();
     let mut busy = 0;
     for _ in 0..5_000 {
-        let request = Request::Credit(Command::Repay {
+        let request = Request::from_command(Command::Repay {
             account: AccountId(1),
             op: OpId(1),
             amount: Amount::from_fen(1),
-        });
+        })
+        .unwrap();
         match h.engine().submit(request, None) {
             Ok(r) => taken.push(r),
             Err(SubmitError::Busy) => busy += 1,
@@ -112,6 +114,7 @@ fn any_number_of_writer_threads_gives_the_same_state() {
                 merchant: MerchantId(1),
                 amount: Amount::from_fen(100 + i as i64),
                 plan: None,
+                reference: None,
             };
             h.engine().submit(request, None).unwrap()
         })

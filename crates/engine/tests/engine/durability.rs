@@ -27,6 +27,7 @@ fn idempotent_retries_get_the_stored_reply_even_after_restart() {
         merchant: MerchantId(77),
         amount: Amount::from_fen(100),
         plan: None,
+        reference: None,
     };
     let first = h.call_keyed(request.clone(), Some(key));
     assert!(applied(&first) && !first.replayed);
@@ -226,9 +227,10 @@ fn a_failed_commit_acknowledges_nothing_and_stops_the_engine() {
     fail.store(true, Ordering::Release);
     let refused = h.authorize(1, 1, 5_000);
     assert!(matches!(refused, Err(EngineRejection::StorageFailed)), "{refused:?}");
-    let later = h
-        .engine()
-        .submit(Request::Credit(Command::Unfreeze { account: AccountId(1) }), None);
+    let later = h.engine().submit(
+        Request::from_command(Command::Unfreeze { account: AccountId(1) }).unwrap(),
+        None,
+    );
     assert!(
         matches!(later, Err(SubmitError::Unavailable))
             || later.unwrap().blocking_recv().is_err()
@@ -258,6 +260,7 @@ fn a_snapshot_between_queued_requests_restores_each_once() {
             merchant: MerchantId(1),
             amount: Amount::from_fen(1),
             plan: None,
+            reference: None,
         };
         h.engine().submit(request, None).unwrap()
     };
@@ -287,6 +290,7 @@ fn a_key_reused_for_accounts_of_other_partitions_conflicts_and_survives_restart(
         merchant: MerchantId(5),
         amount: Amount::from_fen(100),
         plan: None,
+        reference: None,
     };
     let key = |request: u128| Idempotency {
         principal: 5,

@@ -25,11 +25,14 @@ fn authorize_capture_repay_through_partitions() {
     let account = h.account(7);
     assert_eq!(account.available_on(account.day), Amount::from_fen(75_000));
     assert_eq!(account.held, Amount::ZERO);
-    let repay = h.call(Request::Credit(Command::Repay {
-        account: AccountId(7),
-        op: OpId(1),
-        amount: Amount::from_fen(100),
-    }));
+    let repay = h.call(
+        Request::from_command(Command::Repay {
+            account: AccountId(7),
+            op: OpId(1),
+            amount: Amount::from_fen(100),
+        })
+        .unwrap(),
+    );
     assert!(applied(&repay));
     assert_eq!(h.account(7).credit_balance, Amount::from_fen(100));
 }
@@ -52,7 +55,7 @@ fn a_merchant_sees_only_its_own_transactions() {
     );
     assert_eq!(
         h.engine()
-            .txn_owner(MerchantId(11), txn)
+            .merchant_txn(MerchantId(11), txn)
             .unwrap()
             .blocking_recv()
             .unwrap(),
@@ -60,10 +63,11 @@ fn a_merchant_sees_only_its_own_transactions() {
     );
     assert_eq!(
         h.engine()
-            .txn_owner(MerchantId(10), txn)
+            .merchant_txn(MerchantId(10), txn)
             .unwrap()
             .blocking_recv()
-            .unwrap(),
+            .unwrap()
+            .map(|t| t.account),
         Some(AccountId(1))
     );
     let forged = h.call(Request::Txn {
@@ -105,6 +109,7 @@ fn links_let_an_online_merchant_charge_the_customer() {
         merchant: MerchantId(merchant),
         amount: Amount::from_fen(100),
         plan: None,
+        reference: None,
     };
     assert!(applied(&h.call(by_link(9))));
     assert_eq!(
@@ -113,4 +118,87 @@ fn links_let_an_online_merchant_charge_the_customer() {
             rejection: EngineRejection::LinkNotFound
         }
     );
+}
+
+/// An authorization keeps the merchant's reference (live, after a restart, and in the partition
+/// state replay rebuilds); one journaled before references existed, as
+/// `Op::Credit(Command::Authorize)`, still replays, with no reference.
+#[test]
+fn references_are_kept_and_authorizations_of_the_old_shape_replay() {
+    let reference = engine::Reference::parse("order-1").unwrap();
+    let mut h = Harness::memory(1);
+    h.open(1, 100_000);
+    let reply = h.call(Request::Authorize {
+        payer: Payer::Account(AccountId(1)),
+        merchant: MerchantId(3),
+        amount: Amount::from_fen(10_000),
+        plan: None,
+        reference: Some(reference.clone()),
+    });
+    let Outcome::Applied {
+        op: Op::Authorize {
+            command: Command::Authorize { txn, .. },
+            reference: kept,
+        },
+        ..
+    } = reply.outcome
+    else {
+        panic!("{reply:?}")
+    };
+    assert_eq!(kept.as_ref(), Some(&reference));
+    let read = |h: &Harness, merchant| {
+        h.engine()
+            .merchant_txn(MerchantId(merchant), txn)
+            .unwrap()
+            .blocking_recv()
+            .unwrap()
+    };
+    let expected = Some(engine::MerchantTxn {
+        account: AccountId(1),
+        reference: Some(reference),
+    });
+    assert_eq!(read(&h, 3), expected);
+    assert_eq!(read(&h, 4), None, "another merchant's transaction");
+    h.restart();
+    assert_eq!(read(&h, 3), expected, "after a restart");
+
+    // The same journal with the authorization rewritten to the shape older engines wrote.
+    let mut old = Vec::new();
+    let mut journal = h.backend.journal().unwrap();
+    engine::journal::scan(journal.as_mut(), 0, 0, |at, record| {
+        let mut record = record.clone();
+        if let Op::Authorize { command, .. } = record.op {
+            record.op = Op::Credit(command);
+        }
+        old.push((at.seq, record));
+        Ok::<_, engine::EngineError>(())
+    })
+    .unwrap();
+    assert!(
+        old.iter()
+            .any(|(_, r)| matches!(r.op, Op::Credit(Command::Authorize { .. })))
+    );
+    let mut o = Harness::memory(1);
+    o.engine.take().unwrap().shutdown();
+    let mut journal = o.backend.journal().unwrap();
+    for seq in 1..=old.last().map_or(0, |(s, _)| *s) {
+        let batch = old.iter().filter(|(s, _)| *s == seq).map(|(_, r)| r.clone()).collect();
+        engine::journal::append(journal.as_mut(), 0, batch).unwrap();
+    }
+    o.engine = Some(engine::Engine::start(o.config.clone(), o.backend.clone(), o.engine_clock.clone()).unwrap());
+    assert_eq!(
+        read(&o, 3),
+        Some(engine::MerchantTxn {
+            account: AccountId(1),
+            reference: None,
+        })
+    );
+    let capture = o.call(Request::Txn {
+        merchant: MerchantId(3),
+        txn,
+        action: TxnAction::Capture {
+            amount: Amount::from_fen(10_000),
+        },
+    });
+    assert!(applied(&capture), "{capture:?}");
 }

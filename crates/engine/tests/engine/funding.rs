@@ -24,13 +24,16 @@ fn start_payoff(
     fen: i64,
     plan: Option<credit::PlanId>,
 ) -> Result<Funding, EngineRejection> {
-    let reply = h.call(Request::StartFunding(FundingStart {
-        account: AccountId(account),
-        kind,
-        amount: Amount::from_fen(fen),
-        external_reference: (kind == FundingKind::Offline).then(|| format!("ref-{fen}")),
-        plan,
-    }));
+    let (account, amount) = (AccountId(account), Amount::from_fen(fen));
+    let start = match kind {
+        FundingKind::Debit => FundingStart::debit(account, amount, plan),
+        FundingKind::Offline => FundingStart::offline(account, amount, format!("ref-{fen}"), plan),
+        FundingKind::Payout => {
+            assert!(plan.is_none(), "a payout pays no plan off: its start cannot name one");
+            FundingStart::payout(account, amount)
+        }
+    };
+    let reply = h.call(Request::StartFunding(start));
     match reply.outcome {
         Outcome::Applied {
             op: Op::FundingStarted(started),
@@ -206,9 +209,13 @@ fn a_payoff_debit_pays_its_plan_off_when_settled_or_lands_as_a_repayment() {
             method: money::schedule::Method::FlatFee,
             rate: None,
         }),
+        reference: None,
     });
     let Outcome::Applied {
-        op: Op::Credit(credit::Command::Authorize { txn, .. }),
+        op: Op::Authorize {
+            command: credit::Command::Authorize { txn, .. },
+            ..
+        },
         ..
     } = reply.outcome
     else {

@@ -78,11 +78,14 @@ impl Harness {
     }
 
     pub fn open(&self, account: u64, limit_fen: i64) {
-        let reply = self.call(Request::Credit(Command::OpenAccount {
-            account: AccountId(account),
-            limit: Amount::from_fen(limit_fen),
-            billing_day: 5,
-        }));
+        let reply = self.call(
+            Request::from_command(Command::OpenAccount {
+                account: AccountId(account),
+                limit: Amount::from_fen(limit_fen),
+                billing_day: 5,
+            })
+            .unwrap(),
+        );
         assert!(matches!(reply.outcome, Outcome::Applied { .. }), "{reply:?}");
     }
 
@@ -92,10 +95,15 @@ impl Harness {
             merchant: MerchantId(merchant),
             amount: Amount::from_fen(fen),
             plan: None,
+            reference: None,
         });
         match reply.outcome {
             Outcome::Applied {
-                op: Op::Credit(Command::Authorize { txn, .. }),
+                op:
+                    Op::Authorize {
+                        command: Command::Authorize { txn, .. },
+                        ..
+                    },
                 ..
             } => Ok(txn),
             Outcome::Rejected { rejection } => Err(rejection),

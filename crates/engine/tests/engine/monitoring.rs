@@ -20,6 +20,7 @@ fn buy(h: &Harness, account: u64, merchant: u64, fen: i64, device: u64) -> TxnId
         merchant: MerchantId(merchant),
         amount: Amount::from_fen(fen),
         plan: None,
+        reference: None,
     };
     // The customer passes any step-up: these tests are about what happens after.
     let ctx = engine::RiskContext {
@@ -34,7 +35,11 @@ fn buy(h: &Harness, account: u64, merchant: u64, fen: i64, device: u64) -> TxnId
         .unwrap();
     match reply.outcome {
         Outcome::Applied {
-            op: Op::Credit(credit::Command::Authorize { txn, .. }),
+            op:
+                Op::Authorize {
+                    command: credit::Command::Authorize { txn, .. },
+                    ..
+                },
             ..
         } => txn,
         other => panic!("{other:?}"),
@@ -237,7 +242,7 @@ fn a_confirmed_theft_report_exempts_the_transactions_and_unfreezing_needs_verifi
     );
 
     assert_eq!(
-        h.call(Request::Credit(credit::Command::Unfreeze { account: AccountId(1) }))
+        h.call(Request::from_command(credit::Command::Unfreeze { account: AccountId(1) }).unwrap())
             .outcome,
         Outcome::Rejected {
             rejection: EngineRejection::VerificationRequired

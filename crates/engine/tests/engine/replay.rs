@@ -97,7 +97,7 @@ fn step() -> impl Strategy<Value = Step> {
 #[derive(Default)]
 struct Made {
     txns: Vec<(TxnId, MerchantId, AccountId, i64)>,
-    cases: Vec<u64>,
+    cases: Vec<engine::CaseId>,
     ops: u64,
 }
 
@@ -116,6 +116,7 @@ fn run(h: &Harness, made: &mut Made, step: &Step) {
                 merchant: MerchantId(*merchant),
                 amount: Amount::from_fen(*fen),
                 plan: None,
+                reference: None,
             };
             let ctx = engine::RiskContext {
                 step_up: Some(risk::ChallengeKind::Liveness),
@@ -129,13 +130,17 @@ fn run(h: &Harness, made: &mut Made, step: &Step) {
                 .unwrap();
             if let Outcome::Applied {
                 op:
-                    Op::Credit(Command::Authorize {
-                        txn,
-                        merchant,
-                        account,
-                        amount,
+                    Op::Authorize {
+                        command:
+                            Command::Authorize {
+                                txn,
+                                merchant,
+                                account,
+                                amount,
+                                ..
+                            },
                         ..
-                    }),
+                    },
                 ..
             } = reply.outcome
             {
@@ -173,11 +178,14 @@ fn run(h: &Harness, made: &mut Made, step: &Step) {
         }
         Step::Repay { account, fen } => {
             made.ops += 1;
-            call(Request::Credit(Command::Repay {
-                account: AccountId(*account),
-                op: OpId(made.ops),
-                amount: Amount::from_fen(*fen),
-            }));
+            call(
+                Request::from_command(Command::Repay {
+                    account: AccountId(*account),
+                    op: OpId(made.ops),
+                    amount: Amount::from_fen(*fen),
+                })
+                .unwrap(),
+            );
         }
         Step::ReportTheft { txns } => {
             let Some((_, _, account, _)) = made.txn(txns[0]) else {

@@ -19,6 +19,7 @@ fn pay(h: &Harness, account: u64, fen: i64, ctx: RiskContext) -> engine::Reply {
         merchant: MerchantId(1),
         amount: Amount::from_fen(fen),
         plan: None,
+        reference: None,
     };
     h.engine()
         .submit_with(request, None, Some(ctx))

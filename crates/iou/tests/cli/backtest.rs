@@ -46,11 +46,12 @@ fn produce(data: &Path) {
     for a in 1..=4u64 {
         let account = AccountId(a);
         call(
-            Request::Credit(credit::Command::OpenAccount {
+            Request::from_command(credit::Command::OpenAccount {
                 account,
                 limit: Amount::from_fen(10_000_000),
                 billing_day: 5,
-            }),
+            })
+            .unwrap(),
             None,
         );
         for (fen, channel) in [
@@ -68,6 +69,7 @@ fn produce(data: &Path) {
                 merchant: MerchantId(1),
                 amount: Amount::from_fen(fen),
                 plan: None,
+                reference: None,
             };
             call(request, Some(context));
         }

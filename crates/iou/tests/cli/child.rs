@@ -31,3 +31,10 @@ pub fn first_line_after(received: &mpsc::Receiver<String>, prefix: &str) -> Stri
         .unwrap_or_else(|| panic!("{first}"))
         .to_owned()
 }
+
+/// The key file text (`IOU_KEYS`) every `iou serve` of this test process runs with: generated
+/// once, so a restart opens what an earlier start sealed.
+pub fn keys_json() -> &'static str {
+    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| vault::Keyring::generate().unwrap().to_json())
+}

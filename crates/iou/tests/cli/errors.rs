@@ -7,6 +7,7 @@ use std::process::Command;
 fn failing(args: &[&str]) -> String {
     let data = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .env("IOU_KEYS", crate::child::keys_json())
         .args(args)
         .current_dir(data.path())
         .env("RUST_LOG", "off")

@@ -32,13 +32,16 @@ fn diverging_store(data: &Path) -> (u32, u64) {
         limit: Amount::from_fen(1_000_000),
         billing_day: 5,
     };
-    assert!(matches!(call(Request::Credit(open)).outcome, Outcome::Applied { .. }));
+    assert!(matches!(
+        call(Request::from_command(open).unwrap()).outcome,
+        Outcome::Applied { .. }
+    ));
     let repay = credit::Command::Repay {
         account,
         op: OpId(1),
         amount: Amount::from_fen(100),
     };
-    let reply = call(Request::Credit(repay));
+    let reply = call(Request::from_command(repay).unwrap());
     assert!(matches!(reply.outcome, Outcome::Applied { .. }), "{reply:?}");
     engine.shutdown();
 
@@ -63,6 +66,7 @@ fn diverging_store(data: &Path) -> (u32, u64) {
 
 fn iou(args: &[&str], data: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_iou"))
+        .env("IOU_KEYS", crate::child::keys_json())
         .args(args)
         .arg("--data")
         .arg(data)

@@ -19,6 +19,7 @@ fn start(data: &std::path::Path) -> Running {
 
 fn start_with(data: &std::path::Path, flags: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .env("IOU_KEYS", crate::child::keys_json())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(flags)
         .arg("--data")
@@ -105,6 +106,7 @@ fn a_store_is_served_with_the_partition_count_it_was_created_with() {
     stop(again);
     // Another count is refused, naming both.
     let output = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .env("IOU_KEYS", crate::child::keys_json())
         .args(["serve", "--listen", "127.0.0.1:0", "--partitions", "8", "--data"])
         .arg(data.path())
         .env("RUST_LOG", "off")

@@ -30,6 +30,7 @@ impl Drop for Server {
 
 fn serve(data: &std::path::Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .env("IOU_KEYS", crate::child::keys_json())
         .args([
             "serve",
             "--simulation",
@@ -65,6 +66,7 @@ fn a_simulation_over_http_audits_clean_and_matches_in_process() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve(&dir.path().join("data"));
     let output = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .env("IOU_KEYS", crate::child::keys_json())
         .args(["simulate", "--url", &server.url, "--json", "--seed", &SEED.to_string()])
         .args(["--users", &USERS.to_string(), "--days", &DAYS.to_string()])
         .arg("--report")

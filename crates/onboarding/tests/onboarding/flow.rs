@@ -377,6 +377,7 @@ async fn an_approved_line_is_usable_at_once() {
         merchant: credit::MerchantId(1),
         amount: Amount::yuan(500),
         plan: None,
+        reference: None,
     };
     let reply = b
         .engine
@@ -421,6 +422,7 @@ async fn the_price_tier_prices_the_customers_installments() {
         merchant: credit::MerchantId(1),
         amount: Amount::yuan(3_000),
         plan: Some(choice),
+        reference: None,
     };
     let reply = b
         .engine
@@ -438,7 +440,10 @@ async fn the_price_tier_prices_the_customers_installments() {
         .await
         .unwrap();
     let EngineOutcome::Applied {
-        op: engine::Op::Credit(Command::Authorize { txn, plan, .. }),
+        op: engine::Op::Authorize {
+            command: Command::Authorize { txn, plan, .. },
+            ..
+        },
         ..
     } = reply.outcome
     else {

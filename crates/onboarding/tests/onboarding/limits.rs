@@ -12,11 +12,14 @@ use super::harness::Bench;
 
 async fn open(b: &Bench, account: u64, limit_yuan: i64) -> AccountId {
     let reply = b
-        .call(Request::Credit(Command::OpenAccount {
-            account: AccountId(account),
-            limit: Amount::yuan(limit_yuan),
-            billing_day: 9,
-        }))
+        .call(
+            Request::from_command(Command::OpenAccount {
+                account: AccountId(account),
+                limit: Amount::yuan(limit_yuan),
+                billing_day: 9,
+            })
+            .unwrap(),
+        )
         .await;
     assert!(matches!(reply.outcome, EngineOutcome::Applied { .. }), "{reply:?}");
     AccountId(account)
@@ -30,10 +33,14 @@ async fn buy(b: &Bench, account: AccountId, yuan: i64, hold_only: bool) {
             merchant: MerchantId(1),
             amount: Amount::yuan(yuan),
             plan: None,
+            reference: None,
         })
         .await;
     let EngineOutcome::Applied {
-        op: Op::Credit(Command::Authorize { txn, .. }),
+        op: Op::Authorize {
+            command: Command::Authorize { txn, .. },
+            ..
+        },
         ..
     } = reply.outcome
     else {
@@ -59,11 +66,14 @@ async fn repay_statement(b: &Bench, account: AccountId, op: u64) {
     let balance = state.latest_statement().map_or(Amount::ZERO, |s| s.balance);
     assert!(balance.is_positive(), "a statement to pay");
     let reply = b
-        .call(Request::Credit(Command::Repay {
-            account,
-            op: OpId(op),
-            amount: balance,
-        }))
+        .call(
+            Request::from_command(Command::Repay {
+                account,
+                op: OpId(op),
+                amount: balance,
+            })
+            .unwrap(),
+        )
         .await;
     assert!(matches!(reply.outcome, EngineOutcome::Applied { .. }), "{reply:?}");
 }
@@ -144,10 +154,13 @@ async fn temporary_limits_follow_the_policy() {
     let frozen = open(&b, 92, 10_000).await;
     let late = open(&b, 93, 10_000).await;
     let zero = open(&b, 94, 0).await;
-    b.call(Request::Credit(Command::Freeze {
-        account: frozen,
-        reason: FreezeReason::Operator,
-    }))
+    b.call(
+        Request::from_command(Command::Freeze {
+            account: frozen,
+            reason: FreezeReason::Operator,
+        })
+        .unwrap(),
+    )
     .await;
     buy(&b, late, 1_000, false).await;
     b.clock.advance(SignedDuration::from_hours(24 * 45));

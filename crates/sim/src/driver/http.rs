@@ -68,7 +68,7 @@ pub struct Http {
     merchants: HashMap<MerchantId, Merchant>,
     /// Whose transactions and links these are (from the answers), to keep accounts in order.
     txn_owners: HashMap<TxnId, AccountId>,
-    link_owners: HashMap<u64, AccountId>,
+    link_owners: HashMap<engine::LinkId, AccountId>,
 }
 
 impl std::fmt::Debug for Http {
@@ -262,7 +262,7 @@ impl Http {
     /// The account a call acts on, if the driver can tell.
     fn account_of(&self, call: &Call) -> Option<AccountId> {
         match &call.request {
-            Request::Credit(command) => command.account(),
+            Request::Account(command) => Some(command.account()),
             Request::Authorize {
                 payer: Payer::Account(account),
                 ..

@@ -63,7 +63,7 @@ pub(super) fn shared_keys(call: &Call, out: &mut Vec<(u8, u128)>) {
             true
         }
         // A repayment with a context is assessed; its card is always card 0 today.
-        Request::Credit(credit::Command::Repay { .. }) => {
+        Request::Account(command) if matches!(command.command(), credit::Command::Repay { .. }) => {
             out.push((4, 0));
             true
         }

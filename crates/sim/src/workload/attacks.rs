@@ -306,11 +306,11 @@ impl Simulation<'_, '_> {
         };
         let account = self.lines[victim].account;
         self.touched.insert(account);
-        let freeze = Request::Credit(Command::Freeze {
+        let freeze = Call::command(Command::Freeze {
             account,
             reason: FreezeReason::TheftReport,
-        });
-        if matches!(self.link.call(Call::plain(freeze))?.outcome, Outcome::Applied { .. }) {
+        })?;
+        if matches!(self.link.call(freeze)?.outcome, Outcome::Applied { .. }) {
             self.lines[victim].frozen = true;
         }
         let orders = self.attacks[attack].orders.clone();

@@ -197,7 +197,7 @@ impl Simulation<'_, '_> {
 /// The account a call acts on, when the call names it.
 fn call_account(call: &Call) -> Option<AccountId> {
     match &call.request {
-        engine::Request::Credit(command) => command.account(),
+        engine::Request::Account(command) => Some(command.account()),
         engine::Request::Authorize {
             payer: engine::Payer::Account(account),
             ..

@@ -185,6 +185,7 @@ impl Simulation<'_, '_> {
             merchant: self.pop.merchants[o.merchant].id,
             amount: o.amount,
             plan: o.plan,
+            reference: None,
         };
         Some(Call::from(
             request,
@@ -215,12 +216,12 @@ impl Simulation<'_, '_> {
         }
         match answer.outcome {
             Outcome::Applied {
-                op: Op::Credit(Command::Authorize { txn, .. }),
+                op: Op::Authorize { command, .. },
                 ..
             } => {
                 let reviewed = answer.risk.as_ref().is_some_and(|r| r.outcome == risk::Outcome::Review);
                 let o = &mut self.orders[order];
-                o.txn = Some(txn);
+                o.txn = command.txn();
                 o.state = OrderState::Authorized;
                 o.authorized_ms = self.clock_ms;
                 o.reviewed = reviewed;
@@ -568,6 +569,6 @@ impl Simulation<'_, '_> {
     pub(super) fn unfreeze_call(&mut self, line: usize) -> Option<Call> {
         let account = self.lines[line].account;
         self.touched.insert(account);
-        Some(Call::plain(Request::Credit(Command::Unfreeze { account })))
+        Call::command(Command::Unfreeze { account }).ok()
     }
 }

@@ -2,7 +2,7 @@
 //! events and intent), early payoffs, and each statement's outcome at its due date.
 
 use credit::{AccountId, Command, Day, PlanId};
-use engine::{Outcome, Request};
+use engine::Outcome;
 use money::Amount;
 
 use super::{Intent, Owner, Seen, Simulation};
@@ -85,7 +85,7 @@ impl Simulation<'_, '_> {
         let account = l.account;
         self.touched.insert(account);
         let op = self.op();
-        Some(Call::plain(Request::Credit(Command::Repay { account, op, amount })))
+        Call::command(Command::Repay { account, op, amount }).ok()
     }
 
     pub(super) fn repay_answer(&mut self, line: usize, answer: Answer) {
@@ -130,12 +130,12 @@ impl Simulation<'_, '_> {
             }
             self.touched.insert(account);
             let op = self.op();
-            let call = Call::plain(Request::Credit(Command::EarlyPayoff {
+            let call = Call::command(Command::EarlyPayoff {
                 account,
                 op,
                 plan,
                 amount,
-            }));
+            })?;
             let answer = self.link.call(call)?;
             if let Outcome::Applied { events, .. } = &answer.outcome {
                 self.on_events(events);

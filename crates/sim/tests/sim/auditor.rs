@@ -2,7 +2,7 @@
 //! table is caught.
 
 use credit::{AccountId, Allocation, Book, Command, Event, MerchantId, OpId, Product, TxnId};
-use engine::{EngineRejection, Op, Outcome, Payer, Request};
+use engine::{EngineRejection, Op, Outcome, Payer, Request, TxnAction};
 use jiff::Timestamp;
 use money::Amount;
 use sim::auditor::Auditor;
@@ -29,12 +29,32 @@ fn exchange(book: &mut Book, request: Request, command: Command) -> (Call, Answe
     (Call::plain(request), Answer { outcome, risk: None })
 }
 
+/// The request the simulator sends for a credit command (a merchant's capture or refund is a
+/// transaction action of merchant 1).
+fn request_of(command: &Command) -> Request {
+    let merchant = MerchantId(1);
+    match *command {
+        Command::Capture { txn, amount, .. } => Request::Txn {
+            merchant,
+            txn,
+            action: TxnAction::Capture { amount },
+        },
+        Command::Refund { txn, op, amount, .. } => Request::Txn {
+            merchant,
+            txn,
+            action: TxnAction::Refund { op, amount },
+        },
+        _ => Request::from_command(command.clone()).unwrap(),
+    }
+}
+
 fn authorize(txn: u64, fen: i64) -> (Request, Command) {
     let request = Request::Authorize {
         payer: Payer::Account(ACCOUNT),
         merchant: MerchantId(1),
         amount: Amount::from_fen(fen),
         plan: None,
+        reference: None,
     };
     let command = Command::Authorize {
         account: ACCOUNT,
@@ -55,7 +75,7 @@ fn setup() -> (Book, Auditor, Vec<(Call, Answer)>) {
         limit: Amount::yuan(1_000),
         billing_day: 5,
     };
-    let mut seen = vec![exchange(&mut book, Request::Credit(open.clone()), open)];
+    let mut seen = vec![exchange(&mut book, request_of(&open), open)];
     let (request, command) = authorize(10, 60_000);
     seen.push(exchange(&mut book, request, command));
     let capture = Command::Capture {
@@ -63,7 +83,7 @@ fn setup() -> (Book, Auditor, Vec<(Call, Answer)>) {
         txn: TxnId(10),
         amount: Amount::yuan(600),
     };
-    seen.push(exchange(&mut book, Request::Credit(capture.clone()), capture));
+    seen.push(exchange(&mut book, request_of(&capture), capture));
     for (step, (call, answer)) in seen.iter().enumerate() {
         auditor.observe(step as u64, call, answer).expect("real answers pass");
     }
@@ -128,7 +148,7 @@ fn every_corrupted_answer_is_caught() {
                 op: OpId(1),
                 amount: Amount::yuan(100),
             };
-            let (call, mut answer) = exchange(book, Request::Credit(repay.clone()), repay);
+            let (call, mut answer) = exchange(book, request_of(&repay), repay);
             for e in events_mut(&mut answer) {
                 if let Event::Repaid { allocation, .. } = e {
                     *allocation = Allocation {
@@ -147,7 +167,7 @@ fn every_corrupted_answer_is_caught() {
                 txn: TxnId(14),
                 amount: Amount::yuan(100),
             };
-            let (call, mut answer) = exchange(book, Request::Credit(capture.clone()), capture);
+            let (call, mut answer) = exchange(book, request_of(&capture), capture);
             for e in events_mut(&mut answer) {
                 if let Event::Captured { released, .. } = e {
                     *released += Amount::from_fen(5);
@@ -171,7 +191,7 @@ fn an_account_that_moved_behind_the_auditors_back_is_caught() {
         op: OpId(2),
         amount: Amount::yuan(50),
     };
-    let _unseen = exchange(&mut book, Request::Credit(repay.clone()), repay);
+    let _unseen = exchange(&mut book, request_of(&repay), repay);
     // The repayment is not in the statement yet, so it paid nothing billed: principal is
     // unchanged. A refund, though, lowers unbilled principal at once.
     let refund = Command::Refund {
@@ -180,7 +200,7 @@ fn an_account_that_moved_behind_the_auditors_back_is_caught() {
         op: OpId(3),
         amount: Amount::yuan(100),
     };
-    let _unseen = exchange(&mut book, Request::Credit(refund.clone()), refund);
+    let _unseen = exchange(&mut book, request_of(&refund), refund);
     let error = auditor.check_account(5, book.account(ACCOUNT).unwrap()).unwrap_err();
     assert!(error.what.contains("principal"), "{error}");
     assert_eq!(error.step, 5);

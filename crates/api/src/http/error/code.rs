@@ -164,6 +164,7 @@ error_codes! {
     OperatorFreeze = "operator_freeze", FORBIDDEN, "only an operator lifts this freeze";
     LivenessRequired = "liveness_required", FORBIDDEN, "unfreezing needs a liveness step-up token";
     FundingFinal = "funding_final", CONFLICT, "the funding operation is already final";
+    WrongRequest = "wrong_request", CONFLICT, "the stored answer of a request an older server refused as sent the wrong way; final";
     ExternalReferenceUsed = "external_reference_used", CONFLICT, "this external reference was already recorded";
     BankCardNotOnFile = "bank_card_not_on_file", CONFLICT, "no verified bank card is on file for the customer";
     BankCardNotSupported = "bank_card_not_supported", UNPROCESSABLE_ENTITY, "the bank card cannot be checked or used";

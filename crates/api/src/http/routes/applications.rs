@@ -29,17 +29,16 @@
 //!
 //! The application store's entries are kept in the store's meta table as
 //! `onboarding:entry:<n>` (as merchants are), so applications survive a restart with the rest
-//! of the data. The blind-index key is `IOU_BLIND_INDEX_KEY` (hex) when the server's
-//! environment sets it, else one generated at the first start and kept in the meta table
-//! (`onboarding:blind_index_key`). The model and the limit tables are the shipped ones, built
+//! of the data. The blind-index key is the key provider's (`Config::keys`, through the vault),
+//! never kept in the store. The model and the limit tables are the shipped ones, built
 //! into the binary. Identity providers are the deterministic simulators until the server's
 //! config names HTTP providers.
 //!
 //! An application whose identity checks passed (approved, or in review for an analyst) keeps
 //! the applicant's identity for the account: mobile, ID number and the bank card the
 //! four-element check verified with its cardholder name and reserved mobile, in the meta table
-//! (`customer_identity:<account>`, as `step_up` reads it; plaintext as merchant secrets are
-//! until the privacy issue encrypts it). Step-up, debits and payouts use it.
+//! (`customer_identity:<account>`, as `step_up` reads it), sealed by the vault. Step-up,
+//! debits and payouts use it. Responses show the name and ID number masked only.
 
 mod bootstrap;
 pub(crate) mod dto;
@@ -186,19 +185,19 @@ async fn keep_identity(
     };
     let today = state.today();
     let parsed = (|| {
-        let card = crate::edge::step_up::VerifiedCard {
+        let card = crate::edge::subjects::VerifiedCard {
             name: identity::PersonName::parse(&input.name).ok()?,
             card: identity::BankCard::parse(&input.bank_card).ok()?,
             reserved_mobile: identity::Mobile::parse(&input.reserved_mobile).ok()?,
         };
-        Some(crate::edge::step_up::Subject {
+        Some(crate::edge::subjects::Subject {
             mobile: identity::Mobile::parse(&input.mobile).ok()?,
             id_number: identity::ResidentId::parse(&input.id_number, today).ok()?,
             card: Some(card),
         })
     })();
     match parsed {
-        Some(subject) => crate::edge::step_up::set_subject(state.meta(), account, &subject).await,
+        Some(subject) => crate::edge::subjects::set_subject(state, account, &subject).await,
         None => {
             tracing::warn!(%account, "a verified application's identity does not parse: not kept");
             Ok(())

@@ -4,13 +4,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use engine::{Case, CaseStatus, Request};
+use engine::{Case, CaseId, CaseStatus, ask};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
-use crate::http::submit::{Audience, apply, submit_error};
+use crate::http::submit::{Audience, ask, submit_error};
 use crate::state::AppState;
 use crate::webhooks::scan::{evidence_json, kind_name};
 
@@ -83,7 +83,7 @@ pub async fn cases(State(state): State<AppState>, call: Call) -> Result<Response
     Ok(respond(StatusCode::OK, &response, false))
 }
 
-async fn find_case(state: &AppState, id: u64) -> Result<Case, ApiError> {
+async fn find_case(state: &AppState, id: CaseId) -> Result<Case, ApiError> {
     all_cases(state, None)
         .await?
         .into_iter()
@@ -97,7 +97,7 @@ async fn find_case(state: &AppState, id: u64) -> Result<Case, ApiError> {
     responses((status = 200, description = "success", body = CaseView), Refusals))]
 pub async fn case(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
-    let case = find_case(&state, call.id("case_id")?).await?;
+    let case = find_case(&state, CaseId(call.id("case_id")?)).await?;
     Ok(respond(StatusCode::OK, &case_view(&case, true), false))
 }
 
@@ -119,17 +119,17 @@ pub struct ResolveBody {
         Refusals, Unavailable))]
 pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
-    let id = call.id("case_id")?;
+    let id = CaseId(call.id("case_id")?);
     let body: ResolveBody = call.json()?;
     if body.confirm && find_case(&state, id).await?.kind == engine::CaseKind::Theft {
         // Confirming a theft exempts its transactions: the fraud team's permission.
         call.principal.require(crate::http::auth::Permission::FraudExempt)?;
     }
-    let request = Request::ResolveCase {
+    let resolve = ask::ResolveCase {
         case: id,
         confirm: body.confirm,
     };
-    let applied = apply(&state, request, call.idem()?, Audience::Account, None)
+    let answered = ask(&state, resolve, call.idem()?, Audience::Account, None)
         .await
         .map_err(|e| {
             if e.code == ErrorCode::CaseNotFound {
@@ -138,6 +138,6 @@ pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Respon
                 e
             }
         })?;
-    let case = find_case(&state, id).await?;
-    Ok(respond(StatusCode::OK, &case_view(&case, true), applied.replayed))
+    let case = find_case(&state, answered.reply.case).await?;
+    Ok(respond(StatusCode::OK, &case_view(&case, true), answered.replayed))
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use credit::AccountId;
-use engine::{CreditProfile, Request};
+use engine::{CreditProfile, ask};
 use jiff::Timestamp;
 use risk::{Channel, CheckpointDetail};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, parse_id};
 use crate::http::submit::reasons;
-use crate::http::submit::{Audience, apply};
+use crate::http::submit::{Audience, ask};
 use crate::state::AppState;
 
 /// A checkpoint and what it needs; fields of other checkpoints must be absent.
@@ -197,32 +197,9 @@ pub async fn checkpoint(State(state): State<AppState>, Peer(peer): Peer, call: C
     let body: CheckpointBody = call.json()?;
     let detail = body.detail(&state)?;
     let context = context_for(&state, body.risk.as_ref(), peer, Channel::Online, account, idem)?;
-    let request = Request::Checkpoint { account, detail };
-    let receiver = state
-        .engine()
-        .submit_with(request, Some(idem.engine()), Some(context))
-        .map_err(crate::http::submit::submit_error)?;
-    let reply = receiver
-        .await
-        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
-    crate::simulation::record(&reply);
-    match reply.outcome {
-        engine::Outcome::Applied { .. } => {}
-        engine::Outcome::Rejected {
-            rejection: engine::EngineRejection::Risk(block),
-        } => {
-            return Err(crate::http::submit::risk_refusal(
-                block,
-                reply.risk.as_deref(),
-                Audience::Account,
-            ));
-        }
-        engine::Outcome::Rejected { rejection } => {
-            return Err(crate::http::submit::refusal(rejection, Audience::Account));
-        }
-        engine::Outcome::Conflict => return Err(crate::edge::merchants::key_reused()),
-    }
-    let record = reply.risk.as_deref();
+    let checkpoint = ask::Checkpoint { account, detail };
+    let answered = ask(&state, checkpoint, idem, Audience::Account, Some(context)).await?;
+    let record = answered.risk.as_deref();
     let response = CheckpointResponse {
         customer_id: account.to_string(),
         checkpoint: body.checkpoint.clone(),
@@ -230,7 +207,7 @@ pub async fn checkpoint(State(state): State<AppState>, Peer(peer): Peer, call: C
         reasons: reasons(record),
         rules: record.map(|r| r.rules.to_string()),
     };
-    Ok(respond(StatusCode::OK, &response, reply.replayed))
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -277,18 +254,12 @@ pub async fn credit_profile(State(state): State<AppState>, call: Call) -> Result
         score: body.score,
         pricing,
     };
-    let applied = apply(
-        &state,
-        Request::SetCreditProfile { account, profile },
-        idem,
-        Audience::Account,
-        None,
-    )
-    .await?;
+    let set = ask::SetCreditProfile { account, profile };
+    let answered = ask(&state, set, idem, Audience::Account, None).await?;
     let response = CreditProfileResponse {
         customer_id: account.to_string(),
         pd: body.pd,
         score: body.score,
     };
-    Ok(respond(StatusCode::OK, &response, applied.replayed))
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }

@@ -4,15 +4,15 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{AccountId, BalancesView, Command, MerchantId};
-use engine::{Op, Request};
+use credit::{AccountId, BalancesView, MerchantId};
+use engine::ask;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, parse_id};
-use crate::http::submit::{Audience, account, apply};
+use crate::http::submit::{Audience, account, ask};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -77,19 +77,15 @@ pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response,
         }
         None => AccountId((idem.derive("account") >> 11).max(1)),
     };
-    let command = Command::OpenAccount {
+    let open = ask::OpenAccount {
         account,
         limit,
         billing_day: body.billing_day,
     };
-    let applied = apply(&state, Request::Credit(command), idem, Audience::Account, None).await?;
-    let first_statement = applied.events.iter().find_map(|e| match e {
-        credit::Event::AccountOpened { first_statement, .. } => Some(first_statement.to_string()),
-        _ => None,
-    });
+    let answered = ask(&state, open, idem, Audience::Account, None).await?;
     // A replay (the engine's stored reply) issues nothing: the first answer's token stays the
     // only one. Only its hash is stored, so the replay cannot show it again.
-    let issued = if applied.replayed {
+    let issued = if answered.replayed {
         None
     } else {
         Some(state.tokens().issue(state.meta(), account, state.clock().now()).await?)
@@ -101,12 +97,12 @@ pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response,
         token: issued.map(|i| i.token),
         limit_fen: limit.fen(),
         billing_day: body.billing_day,
-        first_statement: first_statement.unwrap_or_default(),
+        first_statement: answered.reply.first_statement.to_string(),
     };
     Ok(crate::http::call::no_store(respond(
         StatusCode::CREATED,
         &response,
-        applied.replayed,
+        answered.replayed,
     )))
 }
 
@@ -291,20 +287,11 @@ pub async fn link(State(state): State<AppState>, call: Call) -> Result<Response,
     if state.merchants().get(merchant).is_none() {
         return Err(ApiError::new(ErrorCode::MerchantNotFound, "no merchant has this id").with_field("merchant_id"));
     }
-    let applied = apply(
-        &state,
-        Request::LinkMerchant { account: id, merchant },
-        idem,
-        Audience::Account,
-        None,
-    )
-    .await?;
-    let Op::LinkMerchant { link, .. } = applied.op else {
-        return Err(ApiError::internal("a link applied as another op"));
-    };
+    let link = ask::LinkMerchant { account: id, merchant };
+    let answered = ask(&state, link, idem, Audience::Account, None).await?;
     let response = LinkResponse {
-        link_id: link.to_string(),
-        merchant_id: merchant.to_string(),
+        link_id: answered.reply.link.to_string(),
+        merchant_id: answered.reply.merchant.to_string(),
     };
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    Ok(respond(StatusCode::CREATED, &response, answered.replayed))
 }

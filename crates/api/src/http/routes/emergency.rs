@@ -9,8 +9,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{AccountId, Command, FreezeReason, MerchantId};
-use engine::Request;
+use credit::{AccountId, FreezeReason, MerchantId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -21,7 +20,7 @@ use crate::http::idempotency::IdemKey;
 use crate::http::input::{FenInput, parse_id, parse_text};
 use crate::http::once::{Answer, once};
 use crate::http::routes::operator::{FreezeReasonDto, reason_name};
-use crate::http::submit::{Audience, apply};
+use crate::http::submit::{Audience, ask};
 use crate::state::AppState;
 
 /// The most accounts one bulk freeze takes.
@@ -226,7 +225,8 @@ fn parse_accounts(ids: &[String]) -> Result<Vec<AccountId>, ApiError> {
 }
 
 /// Freezes one account unless it is frozen already (its reason stays: a theft report's
-/// freeze is not turned into an operator's).
+/// freeze is not turned into an operator's; only a customer's own freeze gives way). The engine
+/// decides it in one step (`FreezeUnlessFrozen`); the read before only words the answer.
 async fn freeze_one(
     state: &AppState,
     account: AccountId,
@@ -234,14 +234,15 @@ async fn freeze_one(
     idem: IdemKey,
 ) -> (&'static str, Option<ErrorCode>) {
     match crate::http::submit::account(state, account).await {
-        Ok(found) if found.frozen.is_some() => return ("already_frozen", None),
+        Ok(found) if found.frozen.is_some_and(|r| r != FreezeReason::Customer) => return ("already_frozen", None),
         Ok(_) => {}
         Err(e) if e.code == ErrorCode::AccountNotFound => return ("not_found", None),
         Err(e) => return ("failed", Some(e.code)),
     }
-    let request = Request::Credit(Command::Freeze { account, reason });
-    match apply(state, request, idem, Audience::Account, None).await {
+    let freeze = engine::ask::FreezeUnlessFrozen { account, reason };
+    match ask(state, freeze, idem, Audience::Account, None).await {
         Ok(_) => ("frozen", None),
+        Err(e) if e.code == ErrorCode::AccountFrozen => ("already_frozen", None),
         Err(e) if e.code == ErrorCode::AccountNotFound => ("not_found", None),
         Err(e) => ("failed", Some(e.code)),
     }

@@ -6,15 +6,15 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{AccountId, Event};
-use engine::Request;
+use credit::AccountId;
+use engine::ask;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, Refusals, Unavailable};
 use crate::http::routes::monitoring::parse_txns;
-use crate::http::submit::{Audience, apply};
+use crate::http::submit::{Audience, ask};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -43,25 +43,15 @@ pub async fn exempt(State(state): State<AppState>, call: Call) -> Result<Respons
     let idem = call.idem()?;
     let body: ExemptionBody = call.json()?;
     let txns = parse_txns(&body.txn_ids)?;
-    let applied = apply(
-        &state,
-        Request::ExemptFraud {
-            account,
-            txns: txns.clone(),
-        },
-        idem,
-        Audience::Account,
-        None,
-    )
-    .await?;
-    let fraud_loss = applied.events.iter().find_map(|e| match e {
-        Event::FraudExempted { fraud_loss, .. } => Some(fraud_loss.fen()),
-        _ => None,
-    });
+    let exempt = ask::ExemptFraud {
+        account,
+        txns: txns.clone(),
+    };
+    let answered = ask(&state, exempt, idem, Audience::Account, None).await?;
     let response = ExemptionResponse {
         customer_id: account.to_string(),
         txn_ids: txns.iter().map(ToString::to_string).collect(),
-        fraud_loss_fen: fraud_loss.unwrap_or(0),
+        fraud_loss_fen: answered.reply.fraud_loss.fen(),
     };
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    Ok(respond(StatusCode::CREATED, &response, answered.replayed))
 }

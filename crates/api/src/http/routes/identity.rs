@@ -9,7 +9,7 @@ use identity::{Mobile, ResidentId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::edge::step_up::{Subject, set_subject, subject};
+use crate::edge::subjects::{Subject, set_subject, subject};
 use crate::http::call::Call;
 use crate::http::error::{ApiError, ErrorCode, Refusals};
 use crate::http::once::{Answer, once};
@@ -56,7 +56,7 @@ async fn verify_card(
     body: &IdentityBody,
     card: &str,
     id_number: &ResidentId,
-) -> Result<crate::edge::step_up::VerifiedCard, ApiError> {
+) -> Result<crate::edge::subjects::VerifiedCard, ApiError> {
     let card = identity::BankCard::parse(card).map_err(|e| field_error("bank_card", e.to_string()))?;
     let name = body
         .name
@@ -75,7 +75,7 @@ async fn verify_card(
         mobile: reserved_mobile,
     };
     match state.funding().bank_card.verify_card(&elements).await {
-        Ok(identity::CardCheck::Verified) => Ok(crate::edge::step_up::VerifiedCard {
+        Ok(identity::CardCheck::Verified) => Ok(crate::edge::subjects::VerifiedCard {
             name: elements.name,
             card: elements.card,
             reserved_mobile: elements.mobile,
@@ -116,7 +116,7 @@ pub async fn identity(State(state): State<AppState>, call: Call) -> Result<Respo
     once(&state, idem, async {
         let card = match body.bank_card.as_deref() {
             Some(card) => Some(verify_card(&state, &body, card, &id_number).await?),
-            None => match subject(state.meta(), id, state.today()).await {
+            None => match subject(&state, id).await {
                 Ok(old) if old.id_number == id_number => old.card,
                 _ => None,
             },
@@ -126,7 +126,7 @@ pub async fn identity(State(state): State<AppState>, call: Call) -> Result<Respo
             id_number,
             card,
         };
-        set_subject(state.meta(), id, &subject).await?;
+        set_subject(&state, id, &subject).await?;
         let response = IdentityResponse {
             customer_id: id.to_string(),
             mobile: subject.mobile.masked(),

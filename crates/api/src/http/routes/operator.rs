@@ -4,8 +4,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{Command, Day, FreezeReason};
-use engine::Request;
+use credit::{Day, FreezeReason};
+use engine::ask;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -13,7 +13,7 @@ use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, parse_text};
 use crate::http::routes::payments::EmptyBody;
-use crate::http::submit::{Audience, apply};
+use crate::http::submit::{Audience, ask};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,7 +44,10 @@ pub async fn register_merchant(State(state): State<AppState>, call: Call) -> Res
     let body: MerchantBody = call.json()?;
     let name = parse_text(&body.name, "name", 100)?;
     let response = crate::http::once::once(&state, idem, async {
-        let registered = state.merchants().register(state.meta(), name, idem).await?;
+        let registered = state
+            .merchants()
+            .register(state.meta(), state.vault(), name, idem)
+            .await?;
         let merchant = &registered.merchant;
         let mut response = MerchantResponse {
             merchant_id: merchant.id.to_string(),
@@ -53,12 +56,12 @@ pub async fn register_merchant(State(state): State<AppState>, call: Call) -> Res
             secret_issued: false,
         };
         let stored = crate::http::once::Answer::new(StatusCode::CREATED, &response)?;
-        if registered.replayed {
+        let Some(secret) = &registered.secret else {
             // A registration from before this store kept its records here (or a retry after
             // a crash): the secret was shown when it was made.
             return Ok(stored);
-        }
-        response.secret = Some(merchant.secret.clone());
+        };
+        response.secret = Some(secret.to_string());
         response.secret_issued = true;
         crate::http::once::Answer::new(StatusCode::CREATED, &response)?.storing(&stored.body)
     })
@@ -108,19 +111,13 @@ pub async fn limit(State(state): State<AppState>, call: Call) -> Result<Response
     let account = operator_customer(&call)?;
     let body: LimitBody = call.json()?;
     let limit = body.limit_fen.parse(state.product(), "limit_fen")?;
-    let applied = apply(
-        &state,
-        Request::Credit(Command::ChangeLimit { account, limit }),
-        call.idem()?,
-        Audience::Account,
-        None,
-    )
-    .await?;
+    let change = ask::ChangeLimit { account, limit };
+    let answered = ask(&state, change, call.idem()?, Audience::Account, None).await?;
     let response = LineResponse {
         limit_fen: Some(limit.fen()),
         ..line(account, "limit")
     };
-    Ok(respond(StatusCode::OK, &response, applied.replayed))
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -144,18 +141,18 @@ pub async fn temporary_limit(State(state): State<AppState>, call: Call) -> Resul
     let expires_on: Day = body.expires_on.parse().map_err(|_| {
         ApiError::new(ErrorCode::InvalidField, "expires_on must be a date like 2026-06-30").with_field("expires_on")
     })?;
-    let command = Command::SetTemporaryLimit {
+    let grant = ask::SetTemporaryLimit {
         account,
         amount,
         expires_on,
     };
-    let applied = apply(&state, Request::Credit(command), call.idem()?, Audience::Account, None).await?;
+    let answered = ask(&state, grant, call.idem()?, Audience::Account, None).await?;
     let response = LineResponse {
         temporary_limit_fen: Some(amount.fen()),
         temporary_limit_expires_on: Some(expires_on.to_string()),
         ..line(account, "temporary_limit")
     };
-    Ok(respond(StatusCode::OK, &response, applied.replayed))
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }
 
 /// Why an operator freezes an account.
@@ -199,19 +196,13 @@ pub async fn freeze(State(state): State<AppState>, call: Call) -> Result<Respons
         FreezeReasonDto::Risk => FreezeReason::Risk,
         FreezeReasonDto::TheftReport => FreezeReason::TheftReport,
     };
-    let applied = apply(
-        &state,
-        Request::Credit(Command::Freeze { account, reason }),
-        call.idem()?,
-        Audience::Account,
-        None,
-    )
-    .await?;
+    let freeze = ask::Freeze { account, reason };
+    let answered = ask(&state, freeze, call.idem()?, Audience::Account, None).await?;
     let response = LineResponse {
         frozen: Some(reason_name(reason).to_owned()),
         ..line(account, "freeze")
     };
-    Ok(respond(StatusCode::OK, &response, applied.replayed))
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }
 
 /// Unfreeze an account (operator).
@@ -221,13 +212,6 @@ pub async fn freeze(State(state): State<AppState>, call: Call) -> Result<Respons
 pub async fn unfreeze(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let account = operator_customer(&call)?;
     let _: EmptyBody = call.json()?;
-    let applied = apply(
-        &state,
-        Request::Credit(Command::Unfreeze { account }),
-        call.idem()?,
-        Audience::Account,
-        None,
-    )
-    .await?;
-    Ok(respond(StatusCode::OK, &line(account, "unfreeze"), applied.replayed))
+    let answered = ask(&state, ask::Unfreeze { account }, call.idem()?, Audience::Account, None).await?;
+    Ok(respond(StatusCode::OK, &line(account, "unfreeze"), answered.replayed))
 }

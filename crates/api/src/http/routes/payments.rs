@@ -5,9 +5,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{Command, Event, MerchantId, OpId, PlanChoice, TxnId};
-use engine::{Op, Payer, Request, TxnAction};
-use money::Amount;
+use credit::{MerchantId, OpId, PlanChoice, TxnId};
+use engine::{LinkId, MerchantTxn, Payer, Reference, ask};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,8 +15,8 @@ use crate::edge::emergency::Verdict;
 use crate::edge::risk_input::{Peer, RiskBody, payment_context};
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
-use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id, parse_text};
-use crate::http::submit::{Applied, Audience, account, apply, submit_error};
+use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id};
+use crate::http::submit::{Audience, account, ask, submit_error};
 use crate::state::AppState;
 
 /// An authorization: a hold on the customer's available credit.
@@ -33,7 +32,8 @@ pub struct AuthorizeBody {
     pub amount_fen: FenInput,
     /// Installments for the purchase; pay later in one go without it.
     pub plan: Option<PlanBody>,
-    /// The merchant's order id, echoed back (not stored).
+    /// The merchant's order id (1 to 128 characters, no control characters): kept with the
+    /// payment, answered here and by `GET /v1/payments/{txn_id}`.
     #[schema(max_length = 128)]
     pub reference: Option<String>,
     /// Where and how the customer paid, for risk control (a payment code carries what the
@@ -77,7 +77,17 @@ impl From<&PlanChoice> for PlanChoiceView {
 #[derive(Clone, Copy)]
 enum Source {
     Code(PaymentCode),
-    Link(u64),
+    Link(LinkId),
+}
+
+fn parse_reference(text: &str) -> Result<Reference, ApiError> {
+    Reference::parse(text).map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidField,
+            "reference must be 1 to 128 characters without control characters",
+        )
+        .with_field("reference")
+    })
 }
 
 fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
@@ -85,7 +95,7 @@ fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
         (Some(code), None) => PaymentCode::parse(code).map(Source::Code).ok_or_else(|| {
             ApiError::new(ErrorCode::InvalidField, "payment_code is 18 digits").with_field("payment_code")
         }),
-        (None, Some(link)) => Ok(Source::Link(parse_id(link, "link_id")?)),
+        (None, Some(link)) => Ok(Source::Link(LinkId(parse_id(link, "link_id")?))),
         _ => Err(
             ApiError::new(ErrorCode::InvalidPayer, "send exactly one of payment_code and link_id")
                 .with_field("payment_code"),
@@ -106,11 +116,7 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
     let product = state.product();
     let amount = body.amount_fen.parse(product, "amount_fen")?;
     let plan = body.plan.as_ref().map(|p| p.parse(product, "plan")).transpose()?;
-    let reference = body
-        .reference
-        .as_deref()
-        .map(|r| parse_text(r, "reference", 128))
-        .transpose()?;
+    let reference = body.reference.as_deref().map(parse_reference).transpose()?;
     let source = source(&body)?;
     // Emergency controls refuse before a payment code is spent (it stays usable).
     let offline = matches!(source, Source::Code(_));
@@ -129,37 +135,32 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
     if verdict == Verdict::StepUp && context.step_up.is_none() {
         return Err(raised_tier_challenge());
     }
-    let request = Request::Authorize {
+    let authorize = ask::Authorize {
         payer,
         merchant,
         amount,
         plan,
+        reference,
     };
     let call = {
         let state = state.clone();
-        async move { apply(&state, request, idem, Audience::Authorize, Some(context)).await }
+        async move { ask(&state, authorize, idem, Audience::Authorize, Some(context)).await }
     };
-    let applied = match spent {
+    let answered = match spent {
         Some(spent) => spent.settle(call).await?,
         None => call.await?,
     };
-    let Op::Credit(Command::Authorize { txn, plan, .. }) = &applied.op else {
-        return Err(ApiError::internal("an authorization applied as another op"));
-    };
-    let expires_on = applied.events.iter().find_map(|e| match e {
-        Event::Authorized { expires_on, .. } => Some(expires_on.to_string()),
-        _ => None,
-    });
+    let reply = &answered.reply;
     let response = PaymentResponse {
-        txn_id: txn.to_string(),
+        txn_id: reply.txn.to_string(),
         status: "approved",
-        amount_fen: amount.fen(),
-        expires_on: expires_on.unwrap_or_default(),
-        plan: plan.as_ref().map(PlanChoiceView::from),
-        reference,
-        created_at: applied.at.to_string(),
+        amount_fen: reply.amount.fen(),
+        expires_on: reply.expires_on.to_string(),
+        plan: reply.plan.as_ref().map(PlanChoiceView::from),
+        reference: reply.reference.as_ref().map(ToString::to_string),
+        created_at: answered.at.to_string(),
     };
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    Ok(respond(StatusCode::CREATED, &response, answered.replayed))
 }
 
 /// The step-up a raised risk tier asks of a payment above its amount (an OTP; a payment code
@@ -184,6 +185,8 @@ pub struct PaymentView {
     pub refunded_fen: i64,
     pub expires_on: Option<String>,
     pub plan: Option<PlanChoiceView>,
+    /// The merchant's reference given when authorizing; `null` when none was.
+    pub reference: Option<String>,
 }
 
 /// Read one of the merchant's payments.
@@ -193,8 +196,8 @@ pub struct PaymentView {
 pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let merchant = call.principal.merchant()?;
     let txn = TxnId(call.id("txn_id")?);
-    let owner = owner(&state, merchant, txn).await?;
-    let account = account(&state, owner).await?;
+    let payment = merchant_txn(&state, merchant, txn).await?;
+    let account = account(&state, payment.account).await?;
     let hold = account.hold(txn);
     let purchase = account.purchase(txn);
     let view = match (hold, purchase) {
@@ -213,6 +216,7 @@ pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, 
             refunded_fen: purchase.map_or(0, |p| p.refunded.fen()),
             expires_on: hold.map(|h| h.expires_on.to_string()),
             plan: hold.and_then(|h| h.plan.as_ref()).map(PlanChoiceView::from),
+            reference: payment.reference.as_ref().map(ToString::to_string),
         },
     };
     Ok(respond(StatusCode::OK, &view, false))
@@ -222,8 +226,9 @@ fn txn_not_found() -> ApiError {
     ApiError::new(ErrorCode::TxnNotFound, "no such transaction").with_field("txn_id")
 }
 
-async fn owner(state: &AppState, merchant: MerchantId, txn: TxnId) -> Result<credit::AccountId, ApiError> {
-    let receiver = state.engine().txn_owner(merchant, txn).map_err(submit_error)?;
+/// The merchant's own transaction (its account and reference); 404 for another merchant's.
+async fn merchant_txn(state: &AppState, merchant: MerchantId, txn: TxnId) -> Result<MerchantTxn, ApiError> {
+    let receiver = state.engine().merchant_txn(merchant, txn).map_err(submit_error)?;
     let owner = receiver
         .await
         .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
@@ -250,21 +255,9 @@ pub struct CaptureResponse {
     pub plan_id: Option<String>,
 }
 
-async fn act(state: &AppState, call: &Call, action: TxnAction) -> Result<Applied, ApiError> {
-    let merchant = call.principal.merchant()?;
-    let txn = TxnId(call.id("txn_id")?);
-    apply(
-        state,
-        Request::Txn { merchant, txn, action },
-        call.idem()?,
-        Audience::Merchant,
-        None,
-    )
-    .await
-}
-
-fn merchant_only(call: &Call) -> Result<(), ApiError> {
-    call.principal.merchant().map(|_| ())
+/// The merchant and the transaction of a `/v1/payments/{txn_id}/...` call.
+fn merchant_and_txn(call: &Call) -> Result<(MerchantId, TxnId), ApiError> {
+    Ok((call.principal.merchant()?, TxnId(call.id("txn_id")?)))
 }
 
 /// Capture all or part of an authorization (the rest of the hold is released).
@@ -272,27 +265,19 @@ fn merchant_only(call: &Call) -> Result<(), ApiError> {
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "success", body = CaptureResponse), Refusals, Unavailable))]
 pub async fn capture(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    merchant_only(&call)?;
+    let (merchant, txn) = merchant_and_txn(&call)?;
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
-    let applied = act(&state, &call, TxnAction::Capture { amount }).await?;
-    let response = applied.events.iter().find_map(|e| match e {
-        Event::Captured {
-            txn,
-            amount,
-            released,
-            plan,
-            ..
-        } => Some(CaptureResponse {
-            txn_id: txn.to_string(),
-            captured_fen: amount.fen(),
-            released_fen: released.fen(),
-            plan_id: plan.map(|p| p.0.to_string()),
-        }),
-        _ => None,
-    });
-    let response = response.ok_or_else(|| ApiError::internal("a capture without its event"))?;
-    Ok(respond(StatusCode::OK, &response, applied.replayed))
+    let capture = ask::Capture { merchant, txn, amount };
+    let answered = ask(&state, capture, call.idem()?, Audience::Merchant, None).await?;
+    let reply = &answered.reply;
+    let response = CaptureResponse {
+        txn_id: reply.txn.to_string(),
+        captured_fen: reply.captured.fen(),
+        released_fen: reply.released.fen(),
+        plan_id: reply.plan.map(|p| p.0.to_string()),
+    };
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -306,18 +291,21 @@ pub struct VoidResponse {
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "success", body = VoidResponse), Refusals, Unavailable))]
 pub async fn void(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    merchant_only(&call)?;
+    let (merchant, txn) = merchant_and_txn(&call)?;
     let _: EmptyBody = call.json()?;
-    let applied = act(&state, &call, TxnAction::Void).await?;
-    let released = applied.events.iter().find_map(|e| match e {
-        Event::Voided { released, .. } => Some(*released),
-        _ => None,
-    });
+    let answered = ask(
+        &state,
+        ask::Void { merchant, txn },
+        call.idem()?,
+        Audience::Merchant,
+        None,
+    )
+    .await?;
     let response = VoidResponse {
-        txn_id: call.id("txn_id")?.to_string(),
-        released_fen: released.unwrap_or(Amount::ZERO).fen(),
+        txn_id: answered.reply.txn.to_string(),
+        released_fen: answered.reply.released.fen(),
     };
-    Ok(respond(StatusCode::OK, &response, applied.replayed))
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -332,15 +320,22 @@ pub struct RefundResponse {
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 201, description = "success", body = RefundResponse), Refusals, Unavailable))]
 pub async fn refund(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    merchant_only(&call)?;
+    let (merchant, txn) = merchant_and_txn(&call)?;
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
     let op = OpId(call.idem()?.derive("refund"));
-    let applied = act(&state, &call, TxnAction::Refund { op, amount }).await?;
-    let response = RefundResponse {
-        refund_id: op.0.to_string(),
-        txn_id: call.id("txn_id")?.to_string(),
-        amount_fen: amount.fen(),
+    let refund = ask::Refund {
+        merchant,
+        txn,
+        op,
+        amount,
     };
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    let answered = ask(&state, refund, call.idem()?, Audience::Merchant, None).await?;
+    let reply = &answered.reply;
+    let response = RefundResponse {
+        refund_id: reply.op.0.to_string(),
+        txn_id: reply.txn.to_string(),
+        amount_fen: reply.amount.fen(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, answered.replayed))
 }

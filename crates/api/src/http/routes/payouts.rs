@@ -6,7 +6,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use engine::{Funding, FundingKind, FundingStart, Request};
+use engine::{Funding, FundingKind, FundingStart, ask};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -15,7 +15,7 @@ use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::routes::customers::customer_of;
 use crate::http::routes::payments::AmountBody;
-use crate::http::submit::{Audience, apply};
+use crate::http::submit::{Audience, ask};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,28 +50,18 @@ pub async fn cash_out(State(state): State<AppState>, call: Call) -> Result<Respo
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
     let card = crate::http::routes::repayments::card_of(&state, id).await?;
-    let start = FundingStart {
-        account: id,
-        kind: FundingKind::Payout,
-        amount,
-        external_reference: None,
-        plan: None,
-    };
-    let applied = apply(&state, Request::StartFunding(start), idem, Audience::Account, None).await?;
-    let engine::Op::FundingStarted(started) = &applied.op else {
-        return Err(ApiError::internal("a payout start without its operation"));
-    };
-    let funding = match applied.replayed {
-        true => read(&state, started.funding.id)
-            .await?
-            .unwrap_or_else(|| started.funding.clone()),
-        false => started.funding.clone(),
+    let start = FundingStart::payout(id, amount);
+    let answered = ask(&state, ask::StartFunding(start), idem, Audience::Account, None).await?;
+    let started = answered.reply.funding;
+    let funding = match answered.replayed {
+        true => read(&state, started.id).await?.unwrap_or(started),
+        false => started,
     };
     let funding = match funding.status {
         engine::FundingStatus::Pending => drive_payout(&state, funding, card).await?.0,
         _ => funding,
     };
-    Ok(respond(StatusCode::ACCEPTED, &view(&funding), applied.replayed))
+    Ok(respond(StatusCode::ACCEPTED, &view(&funding), answered.replayed))
 }
 
 /// One cash-out of the customer, where it stands.

@@ -3,7 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{Event, PlanId, PlanSource, PlanStatus, PlanView};
+use credit::{PlanId, PlanSource, PlanStatus, PlanView};
+use engine::ask::FundingEffect;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -181,18 +182,14 @@ pub struct PayoffResponse {
     pub reason: Option<String>,
 }
 
-fn payoff_view(plan: PlanId, funding: &engine::Funding, events: &[Event]) -> PayoffResponse {
-    let fees_waived = events.iter().find_map(|e| match e {
-        Event::PlanPaidOff { fees_waived, .. } => Some(fees_waived.fen()),
-        _ => None,
-    });
+fn payoff_view(plan: PlanId, funding: &engine::Funding, effect: &FundingEffect) -> PayoffResponse {
     PayoffResponse {
         payoff_id: funding.id.to_string(),
         plan_id: plan.0.to_string(),
         amount_fen: funding.amount.fen(),
         status: funding.status.name(),
         allocation: funding.allocation.as_ref().map(allocation),
-        fees_waived_fen: fees_waived,
+        fees_waived_fen: effect.fees_waived.map(|f| f.fen()),
         reason: funding.reason.clone(),
     }
 }
@@ -215,15 +212,15 @@ pub async fn payoff(State(state): State<AppState>, call: Call) -> Result<Respons
     if let Some(reference) = &body.external_reference {
         call.principal.require(Permission::RecordOfflineRepayment)?;
         let reference = external_reference(reference)?;
-        let (funding, applied) = record_offline(&state, id, idem, amount, reference, Some(plan_id)).await?;
-        let view = payoff_view(plan_id, &funding, &applied.events);
-        return Ok(respond(StatusCode::CREATED, &view, applied.replayed));
+        let answered = record_offline(&state, id, idem, amount, reference, Some(plan_id)).await?;
+        let view = payoff_view(plan_id, &answered.reply.funding, &answered.reply.effect);
+        return Ok(respond(StatusCode::CREATED, &view, answered.replayed));
     }
     let card = card_of(&state, id).await?;
-    let (funding, events, replayed) = debit(&state, id, idem, amount, Some(plan_id), None, card).await?;
+    let (funding, effect, replayed) = debit(&state, id, idem, amount, Some(plan_id), None, card).await?;
     Ok(respond(
         StatusCode::ACCEPTED,
-        &payoff_view(plan_id, &funding, &events),
+        &payoff_view(plan_id, &funding, &effect),
         replayed,
     ))
 }

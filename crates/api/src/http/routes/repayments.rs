@@ -6,22 +6,23 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{AccountId, Allocation, Event};
-use engine::{Funding, FundingKind, FundingStart, Request};
+use credit::{AccountId, Allocation};
+use engine::ask::{self, FundingEffect, FundingReply};
+use engine::{Funding, FundingKind, FundingStart};
 use risk::Channel;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::edge::funding::{drive_debit, of_account};
 use crate::edge::risk_input::{Peer, RiskBody, context_for};
-use crate::edge::step_up::verified_card;
+use crate::edge::subjects::verified_card;
 use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
 use crate::http::idempotency::IdemKey;
 use crate::http::input::FenInput;
 use crate::http::routes::customers::customer_of;
-use crate::http::submit::{Applied, Audience, apply};
+use crate::http::submit::{Answered, Audience, ask};
 use crate::state::AppState;
 
 /// How a payment was spread over what the customer owes.
@@ -48,14 +49,6 @@ pub fn allocation(a: &Allocation) -> AllocationView {
     }
 }
 
-/// The allocation of a repayment's `Repaid` event, if the events hold one.
-pub fn allocation_in(events: &[Event]) -> Option<AllocationView> {
-    events.iter().find_map(|e| match e {
-        Event::Repaid { allocation: a, .. } => Some(allocation(a)),
-        _ => None,
-    })
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RepayBody {
@@ -79,33 +72,23 @@ pub struct RepaymentResponse {
     pub external_reference: Option<String>,
 }
 
-pub fn repayment_view(funding: &Funding, events: &[Event]) -> RepaymentResponse {
+/// A repayment where it stands; `effect` is what the call that answers it moved (the
+/// allocation of a debit settled by this call).
+pub fn repayment_view(funding: &Funding, effect: &FundingEffect) -> RepaymentResponse {
     RepaymentResponse {
         repayment_id: funding.id.to_string(),
         status: funding.status.name(),
         amount_fen: funding.amount.fen(),
-        allocation: funding
-            .allocation
-            .as_ref()
-            .map(allocation)
-            .or_else(|| allocation_in(events)),
+        allocation: funding.allocation.or(effect.allocation).as_ref().map(allocation),
         reason: funding.reason.clone(),
         external_reference: funding.external_reference.clone(),
-    }
-}
-
-/// The operation an applied start created.
-fn started(applied: &Applied) -> Result<Funding, ApiError> {
-    match &applied.op {
-        engine::Op::FundingStarted(started) => Ok(started.funding.clone()),
-        _ => Err(ApiError::internal("a funding start without its operation")),
     }
 }
 
 /// The customer's verified card; `404 account_not_found` for no customer, `409
 /// bank_card_not_on_file` for one without a card.
 pub async fn card_of(state: &AppState, id: AccountId) -> Result<identity::BankCard, ApiError> {
-    match verified_card(state.meta(), id, state.today()).await {
+    match verified_card(state, id).await {
         Err(e) if e.code == ErrorCode::BankCardNotOnFile => {
             crate::http::submit::account(state, id).await?;
             Err(e)
@@ -132,16 +115,17 @@ pub async fn repay(State(state): State<AppState>, Peer(peer): Peer, call: Call) 
         (Some(risk), Err(_)) => Some(context_for(&state, Some(risk), peer, Channel::Online, id, idem)?),
         _ => None,
     };
-    let (funding, events, replayed) = debit(&state, id, idem, amount, None, context, card).await?;
+    let (funding, effect, replayed) = debit(&state, id, idem, amount, None, context, card).await?;
     Ok(respond(
         StatusCode::ACCEPTED,
-        &repayment_view(&funding, &events),
+        &repayment_view(&funding, &effect),
         replayed,
     ))
 }
 
 /// Starts a debit (of `plan`'s payoff, if given), asks the provider, and answers where it
-/// stands: the operation, the events of the call that settled it, and whether this was a retry.
+/// stands: the operation, the money the call that settled it moved, and whether this was a
+/// retry.
 pub async fn debit(
     state: &AppState,
     id: AccountId,
@@ -150,27 +134,21 @@ pub async fn debit(
     plan: Option<credit::PlanId>,
     context: Option<engine::RiskContext>,
     card: identity::BankCard,
-) -> Result<(Funding, Vec<Event>, bool), ApiError> {
-    let start = FundingStart {
-        account: id,
-        kind: FundingKind::Debit,
-        amount,
-        external_reference: None,
-        plan,
-    };
-    let applied = apply(state, Request::StartFunding(start), idem, Audience::Account, context).await?;
-    let funding = started(&applied)?;
+) -> Result<(Funding, FundingEffect, bool), ApiError> {
+    let start = FundingStart::debit(id, amount, plan);
+    let answered = ask(state, ask::StartFunding(start), idem, Audience::Account, context).await?;
+    let funding = answered.reply.funding;
     // A retry finds the debit where it now stands; a pending one is asked again (the provider
     // keys it by our id, so this never debits twice).
-    let funding = match applied.replayed {
+    let funding = match answered.replayed {
         true => crate::edge::funding::read(state, funding.id).await?.unwrap_or(funding),
         false => funding,
     };
-    let (funding, events) = match funding.status {
+    let (funding, effect) = match funding.status {
         engine::FundingStatus::Pending => drive_debit(state, funding, card).await?,
-        _ => (funding, Vec::new()),
+        _ => (funding, FundingEffect::default()),
     };
-    Ok((funding, events, applied.replayed))
+    Ok((funding, effect, answered.replayed))
 }
 
 /// One repayment (debit or offline) of the customer, where it stands.
@@ -182,7 +160,11 @@ pub async fn get_repayment(State(state): State<AppState>, call: Call) -> Result<
     let funding_id = call.id("repayment_id")?;
     let kinds = [FundingKind::Debit, FundingKind::Offline];
     let funding = of_account(&state, id, funding_id, &kinds, ErrorCode::RepaymentNotFound).await?;
-    Ok(respond(StatusCode::OK, &repayment_view(&funding, &[]), false))
+    Ok(respond(
+        StatusCode::OK,
+        &repayment_view(&funding, &FundingEffect::default()),
+        false,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -238,12 +220,13 @@ pub async fn offline_repay(State(state): State<AppState>, call: Call) -> Result<
     let body: OfflineRepaymentBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
     let reference = external_reference(&body.external_reference)?;
-    let (funding, applied) = record_offline(&state, id, idem, amount, reference, None).await?;
-    let view = repayment_view(&funding, &applied.events);
-    Ok(respond(StatusCode::CREATED, &view, applied.replayed))
+    let answered = record_offline(&state, id, idem, amount, reference, None).await?;
+    let view = repayment_view(&answered.reply.funding, &answered.reply.effect);
+    Ok(respond(StatusCode::CREATED, &view, answered.replayed))
 }
 
-/// Records an offline repayment (of `plan`'s payoff, if given) under its claimed reference.
+/// Records an offline repayment (of `plan`'s payoff, if given) under its claimed reference:
+/// the operation as it started (settled) and the money it moved.
 pub async fn record_offline(
     state: &AppState,
     id: AccountId,
@@ -251,17 +234,10 @@ pub async fn record_offline(
     amount: money::Amount,
     reference: String,
     plan: Option<credit::PlanId>,
-) -> Result<(Funding, Applied), ApiError> {
+) -> Result<Answered<FundingReply>, ApiError> {
     let _one_at_a_time = state.funding().offline.lock().await;
     crate::http::submit::account(state, id).await?;
     claim_reference(state, &reference, id, idem).await?;
-    let start = FundingStart {
-        account: id,
-        kind: FundingKind::Offline,
-        amount,
-        external_reference: Some(reference),
-        plan,
-    };
-    let applied = apply(state, Request::StartFunding(start), idem, Audience::Account, None).await?;
-    Ok((started(&applied)?, applied))
+    let start = FundingStart::offline(id, amount, reference, plan);
+    ask(state, ask::StartFunding(start), idem, Audience::Account, None).await
 }

@@ -5,9 +5,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use credit::PlanId;
 use credit::statement::{Line, LineKind, Statement};
-use credit::{Command, Event, PlanId};
-use engine::Request;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -15,7 +14,7 @@ use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::PlanBody;
 use crate::http::routes::customers::customer_of;
-use crate::http::submit::{Audience, account, apply};
+use crate::http::submit::{Audience, account, ask};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -221,28 +220,19 @@ pub async fn install(State(state): State<AppState>, call: Call) -> Result<Respon
     // Purchase plans share their transaction's id, whose top bit is never set: a bill plan's id
     // has it, so the two never collide.
     let plan = PlanId(idem.derive("bill-installment") | (1 << 63));
-    let command = Command::BillInstallment {
+    let install = engine::ask::BillInstallment {
         account: id,
         plan,
         statement: seq,
         choice,
     };
-    let applied = apply(&state, Request::Credit(command), idem, Audience::Account, None).await?;
-    let response = applied.events.iter().find_map(|e| match e {
-        Event::BillInstalled {
-            plan,
-            statement,
-            principal,
-            minimum,
-            ..
-        } => Some(InstallmentResponse {
-            plan_id: plan.0.to_string(),
-            statement_seq: *statement,
-            principal_fen: principal.fen(),
-            minimum_fen: minimum.fen(),
-        }),
-        _ => None,
-    });
-    let response = response.ok_or_else(|| ApiError::internal("a bill installment without its event"))?;
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    let answered = ask(&state, install, idem, Audience::Account, None).await?;
+    let reply = &answered.reply;
+    let response = InstallmentResponse {
+        plan_id: reply.plan.0.to_string(),
+        statement_seq: reply.statement,
+        principal_fen: reply.principal.fen(),
+        minimum_fen: reply.minimum.fen(),
+    };
+    Ok(respond(StatusCode::CREATED, &response, answered.replayed))
 }

@@ -10,7 +10,8 @@ use risk::ChallengeKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::edge::step_up::{kind_name, subject};
+use crate::edge::step_up::kind_name;
+use crate::edge::subjects::subject;
 use crate::http::call::Call;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals};
 use crate::http::once::{Answer, once};
@@ -59,7 +60,7 @@ pub async fn start(State(state): State<AppState>, call: Call) -> Result<Response
     let body: StepUpBody = call.json()?;
     let idem = call.idem()?;
     once(&state, idem, async {
-        let who = subject(state.meta(), id, state.today()).await?;
+        let who = subject(&state, id).await?;
         let edge = state.risk_edge();
         let now = state.clock().now();
         let (challenge, kind, provider) = match body.kind {
@@ -166,7 +167,7 @@ pub async fn verify(
                 })?;
                 let face = FaceImage::reference(text)
                     .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()).with_field("face"))?;
-                let who = subject(state.meta(), id, state.today()).await?;
+                let who = subject(&state, id).await?;
                 let Liveness { passed, .. } = edge
                     .providers
                     .liveness

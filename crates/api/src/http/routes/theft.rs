@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use credit::{AccountId, FreezeReason};
-use engine::{Op, Request};
+use engine::ask;
 use risk::ChallengeKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +17,7 @@ use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::routes::cases::{CasesResponse, all_cases, case_view};
 use crate::http::routes::customers::customer_of;
 use crate::http::routes::monitoring::parse_txns;
-use crate::http::submit::{Audience, account, apply};
+use crate::http::submit::{Audience, account, ask};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -47,8 +47,8 @@ pub async fn theft_report(State(state): State<AppState>, call: Call) -> Result<R
     call.principal.customer_self(id)?;
     let body: TheftBody = call.json()?;
     let txns = parse_txns(&body.txn_ids)?;
-    let request = Request::ReportTheft { account: id, txns };
-    let applied = apply(&state, request, call.idem()?, Audience::Account, None)
+    let report = ask::ReportTheft { account: id, txns };
+    let answered = ask(&state, report, call.idem()?, Audience::Account, None)
         .await
         .map_err(|e| {
             if e.code == ErrorCode::TxnNotFound {
@@ -57,16 +57,13 @@ pub async fn theft_report(State(state): State<AppState>, call: Call) -> Result<R
                 e
             }
         })?;
-    let Op::OpenCase { case, txns, .. } = &applied.op else {
-        return Err(ApiError::internal("a theft report applied as another op"));
-    };
     let response = TheftResponse {
-        case_id: case.to_string(),
+        case_id: answered.reply.case.to_string(),
         status: "open",
-        txn_ids: txns.iter().map(ToString::to_string).collect(),
+        txn_ids: answered.reply.txns.iter().map(ToString::to_string).collect(),
         frozen: "theft_report",
     };
-    Ok(respond(StatusCode::CREATED, &response, applied.replayed))
+    Ok(respond(StatusCode::CREATED, &response, answered.replayed))
 }
 
 /// A customer's cases (the customer, without evidence; or an operator, with it).
@@ -140,12 +137,14 @@ pub async fn freeze(State(state): State<AppState>, call: Call) -> Result<Respons
         if account(&state, id).await?.frozen.is_some() {
             return Err(ApiError::new(ErrorCode::AccountFrozen, "the account is frozen already"));
         }
-        let command = credit::Command::Freeze {
+        // The engine decides "not frozen" again in the same step as the freeze: an operator's or
+        // risk's freeze landing after the check above is never replaced by the customer's.
+        let freeze = engine::ask::FreezeUnlessFrozen {
             account: id,
             reason: FreezeReason::Customer,
         };
         let inner = idem.sub("customer.freeze", id.0);
-        apply(&state, Request::Credit(command), inner, Audience::Account, None).await?;
+        ask(&state, freeze, inner, Audience::Account, None).await?;
         customer_record(&state, id, "customer.freeze").await;
         let response = SelfFreezeResponse {
             customer_id: id.to_string(),
@@ -190,20 +189,14 @@ pub async fn unfreeze(State(state): State<AppState>, call: Call) -> Result<Respo
                 .with_field("step_up_token"),
         );
     }
-    let applied = apply(
-        &state,
-        Request::VerifiedUnfreeze { account: id },
-        idem,
-        Audience::Account,
-        None,
-    )
-    .await?;
-    if !applied.replayed {
+    let unfreeze = ask::VerifiedUnfreeze { account: id };
+    let answered = ask(&state, unfreeze, idem, Audience::Account, None).await?;
+    if !answered.replayed {
         customer_record(&state, id, "customer.unfreeze").await;
     }
     let response = UnfreezeResponse {
         customer_id: id.to_string(),
         change: "unfreeze",
     };
-    Ok(respond(StatusCode::OK, &response, applied.replayed))
+    Ok(respond(StatusCode::OK, &response, answered.replayed))
 }

@@ -68,6 +68,7 @@ impl ServerProcess {
     pub fn spawn(data: &Path, cwd: &Path, log: &Path) -> (Process, mpsc::Receiver<String>) {
         let log_file = File::create(log).expect("the log file opens");
         let mut child = Command::new(env!("CARGO_BIN_EXE_iou"))
+            .env("IOU_KEYS", crate::child::keys_json())
             // Money paths under crashes, not risk: without rules (or step-ups would refuse some
             // of the random traffic).
             .args([

@@ -180,21 +180,7 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
         opens: None,
     };
     Ok(match &call.request {
-        Request::Credit(Command::OpenAccount {
-            account,
-            limit,
-            billing_day,
-        }) => Plan::One {
-            step: Step {
-                who: Who::Operator,
-                post: true,
-                path: "/v1/customers".into(),
-                body: json!({"customer_id": account.0.to_string(), "limit_fen": limit.fen(), "billing_day": billing_day}),
-                key: key(),
-                step_up: None,
-            },
-            opens: Some(*account),
-        },
+        Request::Account(command) => return account_plan(command.command(), context, known, key),
         Request::SetCreditProfile { account, profile } => one(
             Who::Operator,
             format!("/v1/customers/{account}/credit-profile"),
@@ -213,20 +199,18 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
                 key(),
             )
         }
-        Request::Credit(Command::ChangeLimit { account, limit }) => one(
-            Who::Operator,
-            format!("/v1/customers/{account}/limit"),
-            json!({"limit_fen": limit.fen()}),
-            key(),
-        ),
         Request::Authorize {
             payer,
             merchant,
             amount,
             plan,
+            reference,
         } => {
             let merchant = Who::Merchant(known.merchant(*merchant)?);
             let mut body = json!({"amount_fen": amount.fen()});
+            if let Some(reference) = reference {
+                body["reference"] = json!(reference.as_str());
+            }
             if let Some(plan) = plan {
                 if plan.rate.is_some() {
                     return Err(unsupported("a campaign rate"));
@@ -290,7 +274,58 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
                 key(),
             )
         }
-        Request::Credit(Command::Repay { account, amount, .. }) => match context {
+        Request::ExemptFraud { account, txns } => one(
+            Who::Operator,
+            format!("/v1/customers/{account}/fraud-exemptions"),
+            json!({"txn_ids": txns.iter().map(ToString::to_string).collect::<Vec<_>>()}),
+            key(),
+        ),
+        other => return Err(unsupported(&format!("{other:?}"))),
+    })
+}
+
+/// The steps of a credit command for one account.
+fn account_plan(
+    command: &Command,
+    context: Option<&RiskContext>,
+    known: &Known<'_>,
+    key: &mut dyn FnMut() -> String,
+) -> Result<Plan, DriverError> {
+    let step_up = context.and_then(|c| c.step_up);
+    let one = |who: Who, path: String, body: Value, key: String| Plan::One {
+        step: Step {
+            who,
+            post: true,
+            path,
+            body,
+            key,
+            step_up,
+        },
+        opens: None,
+    };
+    Ok(match command {
+        Command::OpenAccount {
+            account,
+            limit,
+            billing_day,
+        } => Plan::One {
+            step: Step {
+                who: Who::Operator,
+                post: true,
+                path: "/v1/customers".into(),
+                body: json!({"customer_id": account.0.to_string(), "limit_fen": limit.fen(), "billing_day": billing_day}),
+                key: key(),
+                step_up: None,
+            },
+            opens: Some(*account),
+        },
+        Command::ChangeLimit { account, limit } => one(
+            Who::Operator,
+            format!("/v1/customers/{account}/limit"),
+            json!({"limit_fen": limit.fen()}),
+            key(),
+        ),
+        Command::Repay { account, amount, .. } => match context {
             // A customer's own repayment passes the repayment checkpoint with its context.
             Some(context) => one(
                 known.token(*account)?,
@@ -311,9 +346,9 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
             }
         },
         // The operator records the payoff as money received offline (its reference the key).
-        Request::Credit(Command::EarlyPayoff {
+        Command::EarlyPayoff {
             account, plan, amount, ..
-        }) => {
+        } => {
             let key = key();
             one(
                 Who::Operator,
@@ -322,7 +357,7 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
                 key,
             )
         }
-        Request::Credit(Command::Freeze { account, reason }) => {
+        Command::Freeze { account, reason } => {
             let reason = match reason {
                 FreezeReason::Operator => "operator",
                 FreezeReason::Risk => "risk",
@@ -336,16 +371,10 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
                 key(),
             )
         }
-        Request::Credit(Command::Unfreeze { account }) => one(
+        Command::Unfreeze { account } => one(
             Who::Operator,
             format!("/v1/customers/{account}/unfreeze"),
             json!({}),
-            key(),
-        ),
-        Request::ExemptFraud { account, txns } => one(
-            Who::Operator,
-            format!("/v1/customers/{account}/fraud-exemptions"),
-            json!({"txn_ids": txns.iter().map(ToString::to_string).collect::<Vec<_>>()}),
             key(),
         ),
         other => return Err(unsupported(&format!("{other:?}"))),

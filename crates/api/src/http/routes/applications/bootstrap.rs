@@ -1,5 +1,6 @@
-//! Building the onboarding service at start: its store in the meta table, its blind-index key,
-//! the shipped model and tables, the simulated identity providers.
+//! Building the onboarding service at start: its store in the meta table, its blind-index key
+//! (the key provider's, through the vault: never in the store), the shipped model and tables,
+//! the simulated identity providers.
 
 use std::sync::Arc;
 
@@ -9,8 +10,6 @@ use onboarding::{ApplicationStore, BlindIndexKey, EntryLog, Onboarding, Onboardi
 use crate::meta::Meta;
 use crate::state::AppState;
 
-const KEY_META: &str = "onboarding:blind_index_key";
-const KEY_ENV: &str = "IOU_BLIND_INDEX_KEY";
 /// The liveness score (per mille) a face must reach.
 const LIVENESS_PASS_PERMILLE: u16 = 800;
 
@@ -41,23 +40,10 @@ impl EntryLog for MetaLog {
     }
 }
 
-/// The blind-index key: the environment's, else the one kept in the meta table, else a new one.
-fn key(meta: &Meta) -> Result<BlindIndexKey, String> {
-    if let Some(hex) = std::env::var(KEY_ENV).ok().filter(|k| !k.is_empty()) {
-        return BlindIndexKey::from_hex(&hex).map_err(|e| format!("{KEY_ENV}: {e}"));
-    }
-    if let Some(hex) = meta.get_blocking(KEY_META).map_err(|e| e.to_string())? {
-        return BlindIndexKey::from_hex(&hex).map_err(|e| format!("{KEY_META}: {e}"));
-    }
-    let hex = crate::random::hex_secret().map_err(|e| e.message)?;
-    meta.set_blocking(KEY_META, &hex).map_err(|e| e.to_string())?;
-    BlindIndexKey::from_hex(&hex).map_err(|e| e.to_string())
-}
-
 /// The service, or why it could not start (the routes then answer 503).
 pub fn service(state: &AppState) -> Result<Onboarding, String> {
     let meta = state.meta().clone();
-    let config = OnboardingConfig::new(key(&meta)?);
+    let config = OnboardingConfig::new(BlindIndexKey::new(state.vault().blind().clone()));
     let store = ApplicationStore::with_log(Box::new(MetaLog(meta))).map_err(|e| e.to_string())?;
     let threshold = LivenessScore::from_permille(LIVENESS_PASS_PERMILLE).unwrap_or(LivenessScore::MAX);
     let providers = Providers::simulated(0, threshold);
