@@ -7,17 +7,21 @@
 //! - [`subjects`]: who the customer is (mobile, ID number, verified card), sealed at rest.
 //! - [`risk_input`]: the `risk` object of a request parsed into the engine's `RiskContext`.
 //! - [`risk`], [`rules_watch`]: the risk edge's options and providers, the rules folder loaded
-//!   and watched.
+//!   and watched; [`rules_history`], the set in force and the one before, for a rollback.
 //! - [`funding`]: payment and payout providers, driving and reconciling funding operations.
 //! - [`operators`]: operator accounts (roles, argon2id passwords, TOTP), their sessions, and
 //!   API keys for service callers.
+//! - [`emergency`]: emergency controls (offline and merchant pauses, a raised risk tier), kept
+//!   in the meta table.
 
 pub mod codes;
+pub mod emergency;
 pub mod funding;
 pub mod merchants;
 pub mod operators;
 pub mod risk;
 pub mod risk_input;
+pub mod rules_history;
 pub mod rules_watch;
 pub mod step_up;
 pub mod subjects;

@@ -67,7 +67,7 @@ pub struct Server {
 struct Opened {
     vault: Arc<vault::Vault>,
     engine: Engine,
-    meta: Meta,
+    meta: Arc<Meta>,
     admin: AdminToken,
     generated: Option<String>,
     merchants: Merchants,
@@ -77,17 +77,21 @@ struct Opened {
     auditor: audit::Auditor,
     audit_rows: Box<dyn store::AuditLog>,
     operators: crate::edge::operators::Operators,
+    emergency: crate::edge::emergency::Emergency,
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
     // The keys first: without them nothing is created.
     let vault = Arc::new(crate::keys::vault(config.keys.as_ref()).map_err(ServeError::Keys)?);
     let backend = config.store.open()?;
-    let meta = Meta::new(backend.journal()?);
+    let meta = Arc::new(Meta::new(backend.journal()?));
     crate::keys::check_at_start(&meta, &vault).map_err(ServeError::Keys)?;
     let mut engine_config = config.engine.clone();
+    let mut sources = None;
     if let Some(rules) = &options.rules {
-        engine_config.risk = Some(load_rules(rules).map_err(ServeError::Bootstrap)?);
+        let (shared, loaded) = load_rules(rules, &meta).map_err(ServeError::Bootstrap)?;
+        engine_config.risk = Some(shared);
+        sources = loaded;
     }
     let now_us = clock.now().as_microsecond();
     let audit_clock = clock.clone();
@@ -100,7 +104,9 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
     let engine = Engine::start(engine_config, backend.clone(), clock)?;
     let watcher = match (&options.rules, engine.risk()) {
-        (Some(rules), Some(shared)) => Some(Watcher::start(rules, shared)),
+        (Some(rules), Some(shared)) => {
+            Some(Watcher::start(rules, shared, &meta, sources).map_err(ServeError::Bootstrap)?)
+        }
         _ => None,
     };
     let (admin, generated) =
@@ -108,6 +114,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     let merchants = Merchants::load(&meta, &vault).map_err(ServeError::Bootstrap)?;
     let operators = crate::edge::operators::Operators::load(&meta, vault.clone(), config.edge.operator_session_hours)
         .map_err(ServeError::Bootstrap)?;
+    let emergency = crate::edge::emergency::Emergency::load(&meta).map_err(ServeError::Bootstrap)?;
     let audit_rows = backend
         .audit()
         .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
@@ -127,6 +134,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         auditor,
         audit_rows,
         operators,
+        emergency,
     })
 }
 
@@ -195,7 +203,7 @@ impl Server {
             product: opened.engine.config().product.clone(),
             engine: opened.engine,
             clock: clock.clone(),
-            meta: Arc::new(opened.meta),
+            meta: opened.meta,
             merchants: opened.merchants,
             tokens: CustomerTokens::new(config.token_lifetime_days),
             admin: opened.admin,
@@ -209,6 +217,7 @@ impl Server {
             auditor: Arc::new(opened.auditor),
             audit_rows: std::sync::Mutex::new(opened.audit_rows),
             operators: opened.operators,
+            emergency: opened.emergency,
             vault: opened.vault,
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())

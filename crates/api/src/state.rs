@@ -1,6 +1,6 @@
 //! [`AppState`]: what every handler shares: the engine, the clock, the product, and the shell's
 //! own state (merchants, tokens, operators, payment codes, the meta store, the risk edge, the
-//! audit log).
+//! audit log, the emergency controls).
 
 use std::sync::Arc;
 
@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub audit_rows: std::sync::Mutex<Box<dyn store::AuditLog>>,
     /// Operator accounts, sessions and API keys.
     pub operators: crate::edge::operators::Operators,
+    /// The emergency controls in force.
+    pub emergency: crate::edge::emergency::Emergency,
     /// Seals and opens personal data and secrets; the blind-index key (see `keys`).
     pub vault: Arc<vault::Vault>,
 }
@@ -138,6 +140,10 @@ impl AppState {
 
     pub(crate) fn operators(&self) -> &crate::edge::operators::Operators {
         &self.0.operators
+    }
+
+    pub(crate) fn emergency(&self) -> &crate::edge::emergency::Emergency {
+        &self.0.emergency
     }
 
     /// Simulation mode's state, if the server was started in it.

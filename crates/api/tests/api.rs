@@ -16,6 +16,8 @@ mod concurrency;
 mod edge;
 #[path = "api/edge_policy.rs"]
 mod edge_policy;
+#[path = "api/emergency.rs"]
+mod emergency;
 #[path = "api/funding.rs"]
 mod funding;
 #[path = "api/harness.rs"]

@@ -19,6 +19,7 @@
 //! | [`ResolveCase`] | `ResolveCase` | [`CaseResolvedReply`] |
 //! | [`ExemptFraud`] | `ExemptFraud` | [`ExemptReply`] |
 //! | [`VerifiedUnfreeze`] | `VerifiedUnfreeze` | [`Done`] |
+//! | [`FreezeUnlessFrozen`] | `FreezeUnlessFrozen` | [`Done`] |
 //! | [`StartFunding`] | `StartFunding` | [`FundingReply`] |
 //! | [`UpdateFunding`] | `UpdateFunding` | [`FundingUpdateReply`] |
 
@@ -29,8 +30,8 @@ mod funding;
 mod payments;
 
 pub use accounts::{
-    BillInstallReply, BillInstallment, ChangeLimit, Checkpoint, Freeze, LinkMerchant, LinkReply, OpenAccount,
-    OpenAccountReply, SetCreditProfile, SetTemporaryLimit, Unfreeze,
+    BillInstallReply, BillInstallment, ChangeLimit, Checkpoint, Freeze, FreezeUnlessFrozen, LinkMerchant, LinkReply,
+    OpenAccount, OpenAccountReply, SetCreditProfile, SetTemporaryLimit, Unfreeze,
 };
 pub use cases::{
     CaseResolvedReply, ExemptFraud, ExemptReply, ReportTheft, ResolveCase, TheftReportReply, VerifiedUnfreeze,

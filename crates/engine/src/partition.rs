@@ -320,6 +320,17 @@ impl Partition {
                 }
                 Ok(Op::Credit(Command::Unfreeze { account: *account }))
             }
+            Request::FreezeUnlessFrozen { account, reason } => {
+                // Only a customer's own freeze is weaker than another: nothing else is replaced.
+                let kept = |held: FreezeReason| held != FreezeReason::Customer || *reason == FreezeReason::Customer;
+                if self.book.account(*account).and_then(|a| a.frozen).is_some_and(kept) {
+                    return Err(Rejection::AccountFrozen.into());
+                }
+                Ok(Op::Credit(Command::Freeze {
+                    account: *account,
+                    reason: *reason,
+                }))
+            }
             Request::CreditApplication(application) => {
                 if self.book.account(application.applicant).is_some() {
                     return Err(Rejection::AccountExists.into());

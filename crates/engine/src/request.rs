@@ -104,6 +104,14 @@ pub enum Request {
     VerifiedUnfreeze {
         account: AccountId,
     },
+    /// Freezes an account unless it is frozen already: refused with `AccountFrozen` when it is,
+    /// except that a customer's own freeze (the weakest: the customer lifts it with a step-up)
+    /// gives way to any other. Decided in one step on the partition, so there is no
+    /// check-then-act race with an operator's, risk's or a theft report's freeze.
+    FreezeUnlessFrozen {
+        account: AccountId,
+        reason: credit::FreezeReason,
+    },
     /// The credit-application checkpoint for an applicant who may hold no account yet: decided
     /// with the PD passed in, journaled, counted in the features; opens nothing. Refused with
     /// `AccountExists` when the applicant already holds a line (see [`crate::application`]).
@@ -190,9 +198,9 @@ impl Request {
             }
             Request::ListFraud { .. } | Request::Advance => None,
             Request::ResolveCase { case, .. } => Some(case.partition()),
-            Request::ReportTheft { account, .. } | Request::VerifiedUnfreeze { account } => {
-                Some(partition_of(*account, partitions))
-            }
+            Request::ReportTheft { account, .. }
+            | Request::VerifiedUnfreeze { account }
+            | Request::FreezeUnlessFrozen { account, .. } => Some(partition_of(*account, partitions)),
             Request::LinkMerchant { account, .. }
             | Request::ExemptFraud { account, .. }
             | Request::SetCreditProfile { account, .. }

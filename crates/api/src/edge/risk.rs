@@ -15,8 +15,10 @@ use identity::{BoxFuture, ChallengeId, LivenessScore, Mobile, OtpCheck, OtpCode,
 use risk::{EvaluatorChoice, RuleSetCell};
 
 use crate::edge::codes::CodeContexts;
+use crate::edge::rules_history::{RuleHistory, Sources};
 use crate::edge::rules_watch::RulesStatus;
 use crate::edge::step_up::{Providers, StepUps};
+use crate::meta::Meta;
 use crate::webhooks::{WebhookOptions, Webhooks};
 
 /// The rules the server decides with: a folder loaded at start and watched, or the rules
@@ -100,23 +102,25 @@ impl OtpSender for LoggedOtp {
     }
 }
 
-/// The rules loaded at start, for the engine's config.
-pub fn load_rules(options: &RulesOptions) -> Result<Arc<RiskShared>, String> {
-    let rules = match &options.dir {
+/// The rules loaded at start, for the engine's config, with the graph files' text when they
+/// come from a folder (a rollback pinned in `meta` runs instead of the folder's set).
+pub fn load_rules(options: &RulesOptions, meta: &Meta) -> Result<(Arc<RiskShared>, Option<Sources>), String> {
+    let (rules, sources) = match &options.dir {
         Some(dir) => {
-            let rules = engine::rules_dir::load_dir(dir, EvaluatorChoice::Auto).map_err(|e| e.chain())?;
+            let (sources, _pinned) = crate::edge::rules_history::startup_sources(meta, dir)?;
+            let rules = crate::edge::rules_history::build(&sources, EvaluatorChoice::Auto, dir)?;
             tracing::info!(dir = %dir.display(), "risk: the rules of the folder (watched for edits)");
-            rules
+            (rules, Some(sources))
         }
         None => {
             let rules = engine::shipped_rules::rule_set(EvaluatorChoice::Auto)
                 .map_err(|e| format!("the rules built into the binary: {e}"))?;
             tracing::info!("risk: the rules built into the binary (--rules DIR loads a folder)");
-            rules
+            (rules, None)
         }
     };
     let cell = Arc::new(RuleSetCell::new(Arc::new(rules)));
-    Ok(Arc::new(RiskShared::new(cell, risk::FeatureConfig::default())))
+    Ok((Arc::new(RiskShared::new(cell, risk::FeatureConfig::default())), sources))
 }
 
 /// A running rules watcher.
@@ -128,15 +132,30 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Watches the folder of `options`; the shipped rules are not watched (no thread).
-    pub fn start(options: &RulesOptions, shared: &RiskShared) -> Watcher {
+    /// Watches the folder of `options` (`sources`: the set loaded at start); the shipped
+    /// rules are not watched (no thread).
+    pub fn start(
+        options: &RulesOptions,
+        shared: &RiskShared,
+        meta: &Arc<Meta>,
+        sources: Option<Sources>,
+    ) -> Result<Watcher, String> {
         let stop = Arc::new(AtomicBool::new(false));
-        let status = Arc::new(RulesStatus::new(options.dir.clone()));
-        let thread = options.dir.as_ref().and_then(|dir| {
+        let history = options
+            .dir
+            .clone()
+            .zip(sources)
+            .map(|(dir, sources)| {
+                RuleHistory::new(dir, meta.clone(), shared.rules.clone(), EvaluatorChoice::Auto, sources)
+            })
+            .transpose()?
+            .map(Arc::new);
+        let status = Arc::new(RulesStatus::new(options.dir.clone(), history.clone()));
+        let thread = options.dir.as_ref().zip(history).and_then(|(dir, history)| {
             crate::edge::rules_watch::watch(
                 dir.clone(),
                 status.clone(),
-                shared.rules.clone(),
+                history,
                 EvaluatorChoice::Auto,
                 options.poll,
                 stop.clone(),
@@ -144,7 +163,7 @@ impl Watcher {
             .inspect_err(|error| tracing::error!(%error, "the rules watcher did not start: edits are not reloaded"))
             .ok()
         });
-        Watcher { stop, thread, status }
+        Ok(Watcher { stop, thread, status })
     }
 
     /// The watched folder and the reloads so far.

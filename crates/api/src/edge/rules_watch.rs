@@ -1,5 +1,6 @@
 //! Watching the rules folder: a thread polls the graph files' names, times and sizes, and when
-//! they change loads the whole folder and swaps the new set into the engine's `RuleSetCell`
+//! they change loads the whole folder and puts the new set in force in the engine's `RuleSetCell` (through
+//! `rules_history`, which keeps the set it replaced for a rollback)
 //! (a set that does not build is refused whole and the running one stays). What it did is kept
 //! in [`RulesStatus`] (`GET /v1/risk/rules` shows it). Loading is `engine::rules_dir`'s; the
 //! engine itself never looks at the folder.
@@ -10,8 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
-use engine::rules_dir::{graph_files, load_dir};
-use risk::{EvaluatorChoice, RuleSetCell};
+use engine::rules_dir::graph_files;
+use risk::EvaluatorChoice;
+
+use crate::edge::rules_history::{RuleHistory, build, read_dir};
 
 /// The watched folder and what the watcher did with it since the server started.
 #[derive(Debug)]
@@ -22,6 +25,8 @@ pub struct RulesStatus {
     refused: AtomicU64,
     /// Why the latest reload was refused; `None` once a later one succeeds.
     last_error: Mutex<Option<String>>,
+    /// The set in force and the one before (the emergency rollback's); `None` without a folder.
+    pub history: Option<Arc<RuleHistory>>,
 }
 
 /// A copy of [`RulesStatus`]'s counters.
@@ -35,9 +40,10 @@ pub struct Reloads {
 }
 
 impl RulesStatus {
-    pub fn new(dir: Option<PathBuf>) -> RulesStatus {
+    pub fn new(dir: Option<PathBuf>, history: Option<Arc<RuleHistory>>) -> RulesStatus {
         RulesStatus {
             dir,
+            history,
             reloads: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             last_error: Mutex::new(None),
@@ -86,12 +92,12 @@ fn fingerprint(dir: &Path) -> Vec<(String, Option<SystemTime>, u64)> {
         .collect()
 }
 
-/// Polls `dir` every `every` and swaps a changed set into `cell`, counting in `status`.
-/// Stops when `stop` is set.
+/// Polls `dir` every `every` and puts a changed set in force through `history` (the engine's
+/// cell), counting in `status`. Stops when `stop` is set.
 pub fn watch(
     dir: PathBuf,
     status: Arc<RulesStatus>,
-    cell: Arc<RuleSetCell>,
+    history: Arc<RuleHistory>,
     choice: EvaluatorChoice,
     every: Duration,
     stop: Arc<AtomicBool>,
@@ -108,14 +114,14 @@ pub fn watch(
                     continue;
                 }
                 seen = now;
-                match load_dir(dir, choice) {
-                    Ok(set) => {
-                        cell.store(Arc::new(set));
+                let loaded = read_dir(dir).and_then(|sources| build(&sources, choice, dir).map(|set| (sources, set)));
+                match loaded {
+                    Ok((sources, set)) => {
+                        history.reloaded(sources, set);
                         status.reloaded();
                         tracing::info!(dir = %dir.display(), "rules reloaded");
                     }
                     Err(error) => {
-                        let error = error.chain();
                         tracing::error!(%error, "rules not reloaded: the running set stays");
                         status.refused(error);
                     }

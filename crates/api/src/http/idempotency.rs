@@ -46,6 +46,24 @@ impl IdemKey {
         let digest = hash.finalize();
         u64::from_be_bytes(first_bytes(&digest))
     }
+
+    /// The key of one engine call inside a call answered by `once` (which holds this key
+    /// itself): a bulk freeze's account, a self-freeze. The same for every retry of the call.
+    pub fn sub(self, purpose: &str, id: u64) -> IdemKey {
+        let derive = |part: &str, value: u128| {
+            let mut hash = Sha256::new();
+            hash.update(purpose.as_bytes());
+            hash.update(part.as_bytes());
+            hash.update(value.to_be_bytes());
+            hash.update(id.to_be_bytes());
+            u128::from_be_bytes(first_bytes(&hash.finalize()))
+        };
+        IdemKey {
+            scope: self.scope,
+            key: derive("/key", self.key),
+            request: derive("/request", self.request),
+        }
+    }
 }
 
 /// Reads the `Idempotency-Key` header.

@@ -14,8 +14,9 @@ use utoipa::{Modify, OpenApi};
 use crate::http::error::{ErrorBody, ErrorCode};
 use crate::http::routes::applications::{self, operator as applications_operator};
 use crate::http::routes::{
-    api_keys, audit, cases, checkpoints, customers, exemptions, identity, monitoring, operator, operators, payments,
-    payouts, plan_options, plans, provider_callbacks, repayments, risk, statements, step_up, system, theft, tokens,
+    api_keys, audit, cases, checkpoints, customers, emergency, exemptions, identity, monitoring, operator, operators,
+    payments, payouts, plan_options, plans, provider_callbacks, repayments, risk, statements, step_up, system, theft,
+    tokens,
 };
 
 #[derive(Debug, OpenApi)]
@@ -92,6 +93,12 @@ use crate::http::routes::{
         api_keys::create,
         api_keys::revoke,
         audit::read,
+        emergency::read,
+        emergency::offline_pause,
+        emergency::merchant_pause,
+        emergency::freezes,
+        emergency::risk_tier,
+        emergency::rules_rollback,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security, &IdempotencyKeys, &Permissions),
@@ -107,6 +114,7 @@ use crate::http::routes::{
         (name = "applications", description = "Credit applications, the review queue, limit reviews and temporary limits."),
         (name = "system", description = "Health, this document, and simulation mode's clock, daily advance and account records."),
         (name = "operators", description = "Operators: the one-time bootstrap, login and logout, operator and API key management, the audit log."),
+        (name = "emergency", description = "Emergency controls: pauses, bulk freezes, a raised risk tier, rule rollback."),
     )
 )]
 pub struct ApiDoc;

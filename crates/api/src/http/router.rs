@@ -15,8 +15,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::error::ApiError;
 use crate::http::routes::{
-    api_keys, applications, audit, checkpoints, customers, exemptions, operator, operators, payments, payouts,
-    plan_options, plans, provider_callbacks, repayments, risk, statements, system, theft, tokens,
+    api_keys, applications, audit, checkpoints, customers, emergency, exemptions, operator, operators, payments,
+    payouts, plan_options, plans, provider_callbacks, repayments, risk, statements, system, theft, tokens,
 };
 use crate::state::AppState;
 
@@ -51,7 +51,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/customers/{customer_id}/temporary-limit",
             post(operator::temporary_limit),
         )
-        .route("/v1/customers/{customer_id}/freeze", post(operator::freeze))
+        .route("/v1/customers/{customer_id}/freeze", post(theft::freeze))
         .route("/v1/customers/{customer_id}/unfreeze", post(theft::unfreeze))
         .route("/v1/customers/{customer_id}/token/rotate", post(tokens::rotate))
         .route("/v1/customers/{customer_id}/token/refresh", post(tokens::refresh))
@@ -102,6 +102,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/api-keys", post(api_keys::create))
         .route("/v1/api-keys/{key_id}/revoke", post(api_keys::revoke))
         .route("/v1/audit", get(audit::read))
+        .route("/v1/emergency", get(emergency::read))
+        .route("/v1/emergency/offline-pause", post(emergency::offline_pause))
+        .route(
+            "/v1/emergency/merchants/{merchant_id}/pause",
+            post(emergency::merchant_pause),
+        )
+        .route("/v1/emergency/freezes", post(emergency::freezes))
+        .route("/v1/emergency/risk-tier", post(emergency::risk_tier))
+        .route("/v1/emergency/rules-rollback", post(emergency::rules_rollback))
         .merge(applications::routes(&state))
         .merge(risk::routes())
         .fallback(system::not_found)

@@ -43,6 +43,14 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("api_keys.create", &["admin"]),
     ("api_keys.revoke", &["admin"]),
     ("audit.read", &["auditor"]),
+    (
+        "emergency.read",
+        &["support", "analyst", "fraud", "credit_officer", "rules_admin", "admin"],
+    ),
+    ("emergency.pause", &["fraud", "admin"]),
+    ("emergency.freeze", &["fraud", "admin"]),
+    ("emergency.risk_tier", &["fraud", "admin"]),
+    ("emergency.rules_rollback", &["rules_admin"]),
 ];
 
 /// One operation of the document.

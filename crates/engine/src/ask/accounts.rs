@@ -150,6 +150,32 @@ impl Ask for Freeze {
     }
 }
 
+/// Freeze an account unless it is frozen already (refused `AccountFrozen`, decided on the
+/// partition in one step); only a customer's own freeze gives way to another reason, so a
+/// customer's freeze never replaces an operator's, risk's or a theft report's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FreezeUnlessFrozen {
+    pub account: AccountId,
+    pub reason: FreezeReason,
+}
+
+impl Ask for FreezeUnlessFrozen {
+    type Reply = Done;
+
+    fn into_request(self) -> Request {
+        Request::FreezeUnlessFrozen {
+            account: self.account,
+            reason: self.reason,
+        }
+    }
+
+    fn reply(op: &Op, _events: &[Event]) -> Result<Done, ReplyMismatch> {
+        command_named(op, "freeze")
+            .map(|_| Done)
+            .ok_or_else(|| ReplyMismatch::new("freeze_unless_frozen", op, "a freeze"))
+    }
+}
+
 /// Lift a freeze (an operator's; a theft report's freeze needs [`super::VerifiedUnfreeze`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unfreeze {

@@ -75,6 +75,16 @@ pub enum Permission {
     ApiKeysRevoke,
     /// Read the audit log.
     AuditRead,
+    /// See the emergency controls in force.
+    EmergencyRead,
+    /// Pause and resume offline (payment code) payments, and one merchant's payments.
+    EmergencyPause,
+    /// Freeze a list of accounts at once.
+    EmergencyFreeze,
+    /// Raise and lower every account's risk tier (payments above an amount step up).
+    EmergencyRiskTier,
+    /// Roll the rule set back to the previous version.
+    EmergencyRulesRollback,
 }
 
 /// An operator's job. An operator holds a set of them.
@@ -101,7 +111,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 32] = [
+    pub const ALL: [Permission; 37] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -134,6 +144,11 @@ impl Permission {
         P::ApiKeysCreate,
         P::ApiKeysRevoke,
         P::AuditRead,
+        P::EmergencyRead,
+        P::EmergencyPause,
+        P::EmergencyFreeze,
+        P::EmergencyRiskTier,
+        P::EmergencyRulesRollback,
     ];
 
     /// The roles that hold this permission: the one table of who may do what.
@@ -162,6 +177,16 @@ impl Permission {
             | P::ApiKeysCreate
             | P::ApiKeysRevoke => &[R::Admin],
             P::AuditRead => &[R::Auditor],
+            P::EmergencyRead => &[
+                R::Support,
+                R::Analyst,
+                R::Fraud,
+                R::CreditOfficer,
+                R::RulesAdmin,
+                R::Admin,
+            ],
+            P::EmergencyPause | P::EmergencyFreeze | P::EmergencyRiskTier => &[R::Fraud, R::Admin],
+            P::EmergencyRulesRollback => &[R::RulesAdmin],
         }
     }
 
@@ -200,6 +225,11 @@ impl Permission {
             P::ApiKeysCreate => "api_keys.create",
             P::ApiKeysRevoke => "api_keys.revoke",
             P::AuditRead => "audit.read",
+            P::EmergencyRead => "emergency.read",
+            P::EmergencyPause => "emergency.pause",
+            P::EmergencyFreeze => "emergency.freeze",
+            P::EmergencyRiskTier => "emergency.risk_tier",
+            P::EmergencyRulesRollback => "emergency.rules_rollback",
         }
     }
 

@@ -85,6 +85,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/api-keys", Needs(P::ApiKeysCreate)),
     ("POST", "/v1/api-keys/{key_id}/revoke", Needs(P::ApiKeysRevoke)),
     ("GET", "/v1/audit", Needs(P::AuditRead)),
+    ("GET", "/v1/emergency", Needs(P::EmergencyRead)),
+    ("POST", "/v1/emergency/offline-pause", Needs(P::EmergencyPause)),
+    (
+        "POST",
+        "/v1/emergency/merchants/{merchant_id}/pause",
+        Needs(P::EmergencyPause),
+    ),
+    ("POST", "/v1/emergency/freezes", Needs(P::EmergencyFreeze)),
+    ("POST", "/v1/emergency/risk-tier", Needs(P::EmergencyRiskTier)),
+    ("POST", "/v1/emergency/rules-rollback", Needs(P::EmergencyRulesRollback)),
 ];
 
 /// The full path of a table line (a customer's sub-route is written after [`C`]).

@@ -119,6 +119,8 @@ error_codes! {
     OrderIntercepted = "order_intercepted", PAYMENT_REQUIRED, "risk control intercepted the order: do not ship it";
     HeldForReview = "held_for_review", CONFLICT, "the order is held for review by an open case";
     CampaignRateNotAllowed = "campaign_rate_not_allowed", UNPROCESSABLE_ENTITY, "campaign rates are not configured for any merchant";
+    OfflinePaused = "offline_paused", PAYMENT_REQUIRED, "declined: payment code (QR/NFC) payments are paused by an emergency control";
+    MerchantPaused = "merchant_paused", PAYMENT_REQUIRED, "declined: this merchant's payments are paused by an emergency control";
     TermNotOffered = "term_not_offered", UNPROCESSABLE_ENTITY, "this installment term is not offered";
 
     // --- The credit core's refusals: the input.
@@ -185,6 +187,9 @@ error_codes! {
     AmountOutOfRange = "amount_out_of_range", UNPROCESSABLE_ENTITY, "a temporary amount is not positive, or above what the policy allows";
     NoLine = "no_line", UNPROCESSABLE_ENTITY, "the account has no credit line";
     AccountNotCurrent = "account_not_current", UNPROCESSABLE_ENTITY, "the account has something past due";
+
+    // --- Emergency controls.
+    NoPreviousRules = "no_previous_rules", CONFLICT, "no previous rule set to roll back to (the rules are built in, or the folder was not edited yet)";
 
     // --- Webhooks.
     InsecureWebhookUrl = "insecure_webhook_url", BAD_REQUEST, "a webhook URL must be https";

@@ -1,5 +1,6 @@
 //! Merchant payments: authorize (with a one-time payment code or a link), read, capture, void
 //! and refund. A merchant reaches only its own transactions: another merchant's is "not found".
+//! Emergency controls (`edge::emergency`) are asked before a payment code is spent.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::edge::codes::PaymentCode;
+use crate::edge::emergency::Verdict;
 use crate::edge::risk_input::{Peer, RiskBody, payment_context};
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
@@ -116,6 +118,9 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
     let plan = body.plan.as_ref().map(|p| p.parse(product, "plan")).transpose()?;
     let reference = body.reference.as_deref().map(parse_reference).transpose()?;
     let source = source(&body)?;
+    // Emergency controls refuse before a payment code is spent (it stays usable).
+    let offline = matches!(source, Source::Code(_));
+    let verdict = state.emergency().payment(merchant, offline, amount)?;
     // A code held for this call comes back on every failure below (the guard's drop), and is
     // used up only once the authorization applied (`settle`).
     let (payer, spent) = match source {
@@ -127,6 +132,9 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
     };
     let paying = spent.as_ref().map(|s| (s.code(), s.account()));
     let context = payment_context(&state, body.risk.as_ref(), peer, paying, idem)?;
+    if verdict == Verdict::StepUp && context.step_up.is_none() {
+        return Err(raised_tier_challenge());
+    }
     let authorize = ask::Authorize {
         payer,
         merchant,
@@ -155,6 +163,16 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
         created_at: answered.at.to_string(),
     };
     Ok(respond(StatusCode::CREATED, &response, answered.replayed))
+}
+
+/// The step-up a raised risk tier asks of a payment above its amount (an OTP; a payment code
+/// held for the call comes back).
+fn raised_tier_challenge() -> ApiError {
+    ApiError::new(
+        ErrorCode::ChallengeRequired,
+        "the customer must pass a step-up (otp): the risk tier is raised; repeat the call under a new Idempotency-Key with risk.step_up_token",
+    )
+    .with_risk(vec!["emergency_risk_tier".to_owned()], Some("otp"))
 }
 
 /// A payment as its merchant sees it.

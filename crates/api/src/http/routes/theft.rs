@@ -1,6 +1,7 @@
 //! Theft reports and the customer's own cases (`POST .../theft-reports`,
-//! `GET .../cases`), and the customer's unfreeze after a liveness step-up (beside the
-//! operator's unfreeze on the same path).
+//! `GET .../cases`), the customer's own freeze (a lost phone: no step-up needed to stop
+//! payments) and the customer's unfreeze after a liveness step-up (each beside the operator's
+//! route on the same path).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -93,6 +94,69 @@ pub struct UnfreezeResponse {
     pub change: &'static str,
 }
 
+/// A customer's own freeze or unfreeze in the audit log (actor `system`: customers are not
+/// operators; the target names the customer).
+async fn customer_record(state: &AppState, id: AccountId, action: &str) {
+    let target = format!("/v1/customers/{id}");
+    let entry = crate::http::audited::Entry {
+        actor: None,
+        action,
+        target: &target,
+        detail: vec![("by", "customer".to_owned())],
+        outcome: audit::Outcome::Ok,
+    };
+    crate::http::audited::record(state, entry).await;
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SelfFreezeResponse {
+    pub customer_id: String,
+    #[schema(example = "freeze")]
+    pub change: &'static str,
+    /// Always `customer`: lifted by the customer with a liveness step-up, or by an operator.
+    pub frozen: &'static str,
+}
+
+/// Freeze: an operator freezes with a reason (`operator::freeze`); the customer freezes their
+/// own account from the app (`{}`), at once and without a step-up (stopping payments must be
+/// easy; lifting it is not: `unfreeze` needs a liveness step-up). An account already frozen
+/// answers 409 `account_frozen` and keeps its freeze (a customer cannot turn an operator's
+/// freeze into one they may lift). One path, two callers: the OpenAPI document lists the
+/// operator's form (API.md describes the customer's).
+pub async fn freeze(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    if call.principal.operator().is_ok() {
+        return Ok(crate::http::routes::operator::freeze(State(state), call)
+            .await
+            .into_response());
+    }
+    let id = AccountId(call.id("customer_id")?);
+    call.principal.customer_self(id)?;
+    let _: crate::http::routes::payments::EmptyBody = call.json()?;
+    let idem = call.idem()?;
+    let applied = crate::http::once::once(&state, idem, async {
+        if account(&state, id).await?.frozen.is_some() {
+            return Err(ApiError::new(ErrorCode::AccountFrozen, "the account is frozen already"));
+        }
+        // The engine decides "not frozen" again in the same step as the freeze: an operator's or
+        // risk's freeze landing after the check above is never replaced by the customer's.
+        let freeze = engine::ask::FreezeUnlessFrozen {
+            account: id,
+            reason: FreezeReason::Customer,
+        };
+        let inner = idem.sub("customer.freeze", id.0);
+        ask(&state, freeze, inner, Audience::Account, None).await?;
+        customer_record(&state, id, "customer.freeze").await;
+        let response = SelfFreezeResponse {
+            customer_id: id.to_string(),
+            change: "freeze",
+            frozen: "customer",
+        };
+        crate::http::once::Answer::new(StatusCode::OK, &response)
+    })
+    .await?;
+    Ok(applied)
+}
+
 /// Unfreeze: an operator lifts any freeze but a theft report's (`operator::unfreeze`); the
 /// customer lifts their own theft-report freeze, once its case is resolved, with a fresh
 /// liveness step-up token (`{"step_up_token": "..."}`). One path, two callers: the OpenAPI
@@ -127,6 +191,9 @@ pub async fn unfreeze(State(state): State<AppState>, call: Call) -> Result<Respo
     }
     let unfreeze = ask::VerifiedUnfreeze { account: id };
     let answered = ask(&state, unfreeze, idem, Audience::Account, None).await?;
+    if !answered.replayed {
+        customer_record(&state, id, "customer.unfreeze").await;
+    }
     let response = UnfreezeResponse {
         customer_id: id.to_string(),
         change: "unfreeze",
