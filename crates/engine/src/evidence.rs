@@ -8,8 +8,9 @@ use crate::cases::Evidence;
 use crate::record::Record;
 use crate::risk::RiskRecord;
 
-/// The evidence a decision gives a case.
-pub(crate) fn evidence_of(txn: TxnId, risk: &RiskRecord, at: Timestamp) -> Evidence {
+/// The evidence a decision gives a case (also what the API words for an interception's
+/// notice: one shape, built here).
+pub fn evidence_of(txn: TxnId, risk: &RiskRecord, at: Timestamp) -> Evidence {
     Evidence {
         txn,
         at,

@@ -66,6 +66,7 @@ pub use clock::{Clock, ManualClock, SystemClock, journal_time};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::EngineError;
+pub use evidence::evidence_of;
 pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatus, FundingUpdate};
 pub use idempotency::{Idempotency, IdempotencyIndex};
 pub use ids::{CaseId, LinkId};

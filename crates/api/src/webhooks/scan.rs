@@ -74,17 +74,7 @@ pub fn evidence_json(e: &Evidence) -> Value {
 /// The evidence the decision behind an interception gives its case.
 fn decision_evidence(txn: credit::TxnId, at_us: i64, risk: &RiskRecord) -> Value {
     let at = Timestamp::from_microsecond(at_us).unwrap_or(Timestamp::UNIX_EPOCH);
-    let evidence = Evidence {
-        txn,
-        at,
-        checkpoint: risk.input.checkpoint(),
-        outcome: risk.outcome,
-        reasons: risk.reasons.clone(),
-        rules: risk.rules.to_string(),
-        device: risk.input.device,
-        ip: risk.input.ip,
-        geo: risk.input.geo,
-    };
+    let evidence = engine::evidence_of(txn, risk, at);
     evidence_json(&evidence)
 }
 
