@@ -112,7 +112,13 @@ fn permitted(
         None => "operator.route",
     };
     if let (Some(seen), Some(name)) = (parts.extensions.get::<Arc<Seen>>(), name) {
-        seen.fill(Caller { name, action, route });
+        let target = parts.uri.path().to_owned();
+        seen.fill(Caller {
+            name,
+            action,
+            route,
+            target,
+        });
     }
     match access {
         Some(auth::policy::Access::Needs(permission)) if !operator.grants.contains(permission) => {
