@@ -123,6 +123,8 @@ pub struct EdgeConfig {
     pub auth_failures_per_minute: u32,
     /// How long an operator session lasts after login, in hours (`--operator-session-hours`).
     pub operator_session_hours: u32,
+    /// When a change needs a second operator (`--four-eyes-*`).
+    pub four_eyes: crate::http::four_eyes::FourEyesConfig,
 }
 
 impl Default for EdgeConfig {
@@ -137,6 +139,7 @@ impl Default for EdgeConfig {
             allow_insecure_webhooks: false,
             auth_failures_per_minute: 20,
             operator_session_hours: 8,
+            four_eyes: Default::default(),
         }
     }
 }

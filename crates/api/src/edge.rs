@@ -14,6 +14,7 @@
 //! - [`emergency`]: emergency controls (offline and merchant pauses, a raised risk tier), kept
 //!   in the meta table.
 
+pub mod approvals;
 pub mod codes;
 pub mod emergency;
 pub mod funding;

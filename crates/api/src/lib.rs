@@ -66,6 +66,7 @@ pub use edge::step_up::Providers;
 pub use http::auth::signature::sign;
 pub use http::auth::{Principal, Role};
 pub use http::error::{ApiError, ErrorBody, ErrorCode};
+pub use http::four_eyes::FourEyesConfig;
 pub use http::openapi::{ApiDoc, document as openapi_json, error_codes_markdown};
 pub use http::router::router;
 pub use server::{ServeError, Server, serve};

@@ -78,6 +78,7 @@ struct Opened {
     audit_rows: Box<dyn store::AuditLog>,
     operators: crate::edge::operators::Operators,
     emergency: crate::edge::emergency::Emergency,
+    approvals: crate::edge::approvals::Approvals,
 }
 
 fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
@@ -115,6 +116,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
     let operators = crate::edge::operators::Operators::load(&meta, vault.clone(), config.edge.operator_session_hours)
         .map_err(ServeError::Bootstrap)?;
     let emergency = crate::edge::emergency::Emergency::load(&meta).map_err(ServeError::Bootstrap)?;
+    let approvals = crate::edge::approvals::Approvals::load(&meta).map_err(ServeError::Bootstrap)?;
     let audit_rows = backend
         .audit()
         .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
@@ -135,6 +137,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         audit_rows,
         operators,
         emergency,
+        approvals,
     })
 }
 
@@ -219,6 +222,8 @@ impl Server {
             operators: opened.operators,
             emergency: opened.emergency,
             vault: opened.vault,
+            approvals: opened.approvals,
+            four_eyes: config.edge.four_eyes,
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;

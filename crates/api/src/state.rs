@@ -52,6 +52,10 @@ pub(crate) struct Inner {
     pub emergency: crate::edge::emergency::Emergency,
     /// Seals and opens personal data and secrets; the blind-index key (see `keys`).
     pub vault: Arc<vault::Vault>,
+    /// Calls kept for a second operator's approval (four eyes).
+    pub approvals: crate::edge::approvals::Approvals,
+    /// When a change needs a second operator.
+    pub four_eyes: crate::http::four_eyes::FourEyesConfig,
 }
 
 impl std::fmt::Debug for AppState {
@@ -140,6 +144,14 @@ impl AppState {
 
     pub(crate) fn operators(&self) -> &crate::edge::operators::Operators {
         &self.0.operators
+    }
+
+    pub(crate) fn approvals(&self) -> &crate::edge::approvals::Approvals {
+        &self.0.approvals
+    }
+
+    pub(crate) fn four_eyes(&self) -> &crate::http::four_eyes::FourEyesConfig {
+        &self.0.four_eyes
     }
 
     pub(crate) fn emergency(&self) -> &crate::edge::emergency::Emergency {

@@ -18,6 +18,8 @@ mod edge;
 mod edge_policy;
 #[path = "api/emergency.rs"]
 mod emergency;
+#[path = "api/four_eyes.rs"]
+mod four_eyes;
 #[path = "api/funding.rs"]
 mod funding;
 #[path = "api/harness.rs"]
@@ -44,6 +46,8 @@ mod privacy;
 mod risk;
 #[path = "api/risk_support.rs"]
 mod risk_support;
+#[path = "api/root_checker.rs"]
+mod root_checker;
 #[path = "api/simulation.rs"]
 mod simulation;
 #[path = "api/start.rs"]

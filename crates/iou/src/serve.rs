@@ -128,6 +128,13 @@ pub struct ServeArgs {
     /// How long an operator session lasts after login, in hours.
     #[arg(long, default_value_t = 8)]
     operator_session_hours: u32,
+    /// A permanent limit raised above this, or a temporary limit above it, needs a second
+    /// operator's approval (fen; four eyes).
+    #[arg(long, value_name = "FEN", default_value_t = api::FourEyesConfig::default().limit_above_fen)]
+    four_eyes_limit_above_fen: i64,
+    /// An operator's cash-out above this needs a second operator's approval (fen).
+    #[arg(long, value_name = "FEN", default_value_t = api::FourEyesConfig::default().cash_out_above_fen)]
+    four_eyes_cash_out_above_fen: i64,
     /// The key file that seals personal data and secrets (`iou keys init --out PATH`; also
     /// `IOU_KEY_FILE`, or the file's JSON in `IOU_KEYS`). Required: without keys the server
     /// does not start.
@@ -161,6 +168,10 @@ impl ServeArgs {
             allow_insecure_webhooks: self.allow_insecure_webhooks,
             auth_failures_per_minute: self.auth_failures_per_minute.max(1),
             operator_session_hours: self.operator_session_hours.max(1),
+            four_eyes: api::FourEyesConfig {
+                limit_above_fen: self.four_eyes_limit_above_fen.max(0),
+                cash_out_above_fen: self.four_eyes_cash_out_above_fen.max(0),
+            },
         }
     }
 }

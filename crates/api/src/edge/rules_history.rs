@@ -3,7 +3,9 @@
 //! can be built again. The set it replaced is written to the meta table (`rules/previous`) at
 //! each reload, and a rollback pins the set it restores (`rules/pinned`), so a restart runs the
 //! rolled-back set, not the folder's, until the folder is edited again (a new deploy lifts the
-//! pin). Rolling back twice rolls forward.
+//! pin). Rolling back twice rolls forward. A set deployed through the API (four eyes:
+//! `POST /v1/risk/rules`) is pinned the same way and becomes the set in force; editing the
+//! folder later replaces it.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -27,6 +29,15 @@ pub enum RollbackError {
     #[error("the previous rule set does not build: {0}")]
     Build(String),
     #[error("the rollback could not be stored: {0}")]
+    Store(String),
+}
+
+/// Why a deploy did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("the rule set does not build: {0}")]
+    Build(String),
+    #[error("the rule set could not be stored: {0}")]
     Store(String),
 }
 
@@ -155,10 +166,53 @@ impl RuleHistory {
         Ok(versions)
     }
 
+    /// Whether the set in force with `graphs` in place builds (why not, if not). Blocking.
+    pub fn check(&self, graphs: Sources) -> Result<(), String> {
+        let next = merged(&self.sets().current, graphs);
+        build(&next, self.choice, &self.dir).map(|_| ())
+    }
+
+    /// Deploys `graphs` (each replaces the graph file of its name, or adds one): the whole set
+    /// is built first (a set that does not build changes nothing), then stored as pinned, so a
+    /// restart runs it, and put in force; the set it replaces becomes the previous one (a
+    /// rollback goes back to it). Returns the versions now in force. Blocking.
+    pub fn deploy(&self, graphs: Sources) -> Result<Vec<String>, DeployError> {
+        let mut sets = self.sets();
+        let next = merged(&sets.current, graphs);
+        let set = build(&next, self.choice, &self.dir).map_err(DeployError::Build)?;
+        let encode = |s: &Sources| serde_json::to_string(s).map_err(|e| DeployError::Store(e.to_string()));
+        let (pinned, replaced) = (encode(&next)?, encode(&sets.current)?);
+        let store = |key, text: &str| {
+            self.meta
+                .set_blocking(key, text)
+                .map_err(|e| DeployError::Store(e.to_string()))
+        };
+        store(PINNED, &pinned)?;
+        store(PREVIOUS, &replaced)?;
+        let versions = versions(&set);
+        self.cell.store(Arc::new(set));
+        let current = std::mem::replace(&mut sets.current, next);
+        sets.previous = Some(current);
+        Ok(versions)
+    }
+
     /// Whether a rollback has a set to go back to.
     pub fn has_previous(&self) -> bool {
         self.sets().previous.is_some()
     }
+}
+
+/// `current` with `graphs` in place: each replaces the graph of its name, or is added.
+fn merged(current: &Sources, graphs: Sources) -> Sources {
+    let mut next = current.clone();
+    for (name, json) in graphs {
+        match next.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = json,
+            None => next.push((name, json)),
+        }
+    }
+    next.sort();
+    next
 }
 
 /// Each graph's version, as `GET /v1/risk/rules` shows it.

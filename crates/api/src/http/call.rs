@@ -37,6 +37,20 @@ pub struct Call {
     body: Bytes,
     idem: Option<IdemKey>,
     params: Vec<(String, String)>,
+    /// What was called: the method, the request's URI and the route's template.
+    target: Target,
+    /// The approval this call applies (`http::four_eyes`): set only when a second operator
+    /// approved a proposal and the server runs the call for it.
+    approval: Option<u64>,
+}
+
+/// What a call was made to: cheap copies of the request's own parts.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub method: Method,
+    pub uri: axum::http::Uri,
+    /// The route's template (`/v1/customers/{customer_id}/limit`).
+    pub route: Option<MatchedPath>,
 }
 
 fn too_large() -> ApiError {
@@ -166,17 +180,68 @@ impl FromRequest<AppState> for Call {
         if authenticated.signature_seen_before && idem.is_none() {
             return Err(auth::replayed());
         }
+        let target = Target {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            route: parts.extensions.get::<MatchedPath>().cloned(),
+        };
         Ok(Call {
             principal,
             operator_name,
             body,
             idem,
             params,
+            target,
+            approval: None,
         })
     }
 }
 
+/// What a call approved by a second operator is made of (`http::routes::approvals`).
+#[derive(Debug)]
+pub struct Approved {
+    pub approval: u64,
+    /// The maker, with the permissions the approval covers.
+    pub principal: Principal,
+    pub operator_name: Option<String>,
+    pub body: Bytes,
+    pub idem: IdemKey,
+    pub params: Vec<(String, String)>,
+    pub target: Target,
+}
+
 impl Call {
+    /// The call a second operator approved, as the maker made it (the handler runs it past
+    /// its four-eyes gate).
+    pub fn approved(approved: Approved) -> Call {
+        Call {
+            principal: approved.principal,
+            operator_name: approved.operator_name,
+            body: approved.body,
+            idem: Some(approved.idem),
+            params: approved.params,
+            target: approved.target,
+            approval: Some(approved.approval),
+        }
+    }
+
+    /// The approval this call applies, if a second operator approved it.
+    pub fn approval(&self) -> Option<u64> {
+        self.approval
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
     /// The body as a DTO.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         input::parse_json(&self.body)

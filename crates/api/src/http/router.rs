@@ -15,8 +15,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::error::ApiError;
 use crate::http::routes::{
-    api_keys, applications, audit, checkpoints, customers, emergency, exemptions, operator, operators, payments,
-    payouts, plan_options, plans, provider_callbacks, repayments, risk, statements, system, theft, tokens,
+    api_keys, applications, approvals, audit, checkpoints, customers, emergency, exemptions, operator, operators,
+    payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk, statements, system, theft,
+    tokens,
 };
 use crate::state::AppState;
 
@@ -102,6 +103,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/api-keys", post(api_keys::create))
         .route("/v1/api-keys/{key_id}/revoke", post(api_keys::revoke))
         .route("/v1/audit", get(audit::read))
+        .route("/v1/approvals", get(approvals::list))
+        .route("/v1/approvals/{approval_id}", get(approvals::one))
+        .route("/v1/approvals/{approval_id}/approve", post(approvals::approve))
+        .route("/v1/approvals/{approval_id}/reject", post(approvals::reject))
+        .route("/v1/reveals", post(reveal::bulk))
+        .route("/v1/customers/{customer_id}/identity/reveal", post(reveal::one))
         .route("/v1/emergency", get(emergency::read))
         .route("/v1/emergency/offline-pause", post(emergency::offline_pause))
         .route(

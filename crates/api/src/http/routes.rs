@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod applications;
+pub mod approvals;
 pub mod audit;
 pub mod cases;
 pub mod checkpoints;
@@ -18,7 +19,9 @@ pub mod plan_options;
 pub mod plans;
 pub mod provider_callbacks;
 pub mod repayments;
+pub mod reveal;
 pub mod risk;
+pub mod rule_deploys;
 pub mod statements;
 pub mod step_up;
 pub mod system;

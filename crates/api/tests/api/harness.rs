@@ -181,6 +181,8 @@ pub struct TestServer {
     store: Option<api::StoreChoice>,
     /// The root operator's session token, once made.
     root: tokio::sync::Mutex<Option<String>>,
+    /// The second root operator's session (it approves root's four-eyes proposals).
+    pub(crate) checker: tokio::sync::Mutex<Option<String>>,
 }
 
 /// A small engine without the daily scheduler (tests advance the days themselves).
@@ -308,6 +310,7 @@ impl TestServer {
             edge,
             store,
             root: tokio::sync::Mutex::new(None),
+            checker: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -440,12 +443,13 @@ impl TestServer {
     ) -> Answer {
         if let Auth::Operator = auth {
             let root = Auth::Bearer(self.root_token().await);
-            return self.send_as(&root, method, path, body, key, headers).await;
+            let answer = self.send_as(&root, method, path, body, key, headers).await;
+            return self.approved(answer).await;
         }
         self.send_as(auth, method, path, body, key, headers).await
     }
 
-    async fn send_as(
+    pub(crate) async fn send_as(
         &self,
         auth: &Auth,
         method: &str,

@@ -51,6 +51,13 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("emergency.freeze", &["fraud", "admin"]),
     ("emergency.risk_tier", &["fraud", "admin"]),
     ("emergency.rules_rollback", &["rules_admin"]),
+    ("rules.deploy", &["rules_admin"]),
+    ("pii.reveal", &["analyst", "fraud"]),
+    ("approvals.read", &["analyst", "fraud", "credit_officer", "rules_admin"]),
+    (
+        "approvals.decide",
+        &["analyst", "fraud", "credit_officer", "rules_admin"],
+    ),
 ];
 
 /// One operation of the document.

@@ -141,6 +141,11 @@ impl ApiKeys {
         Ok(key)
     }
 
+    /// The operator who made key `id` (its audit name).
+    pub fn created_by(&self, id: u64) -> Option<String> {
+        self.by_id.get_cloned(&id).map(|key| key.record.created_by)
+    }
+
     /// The key a token is, if it is valid now: 401 `bad_token`, `api_key_revoked`,
     /// `api_key_expired`.
     pub fn verify(&self, token: &str, now: Timestamp) -> Result<Key, ApiError> {

@@ -85,6 +85,15 @@ pub enum Permission {
     EmergencyRiskTier,
     /// Roll the rule set back to the previous version.
     EmergencyRulesRollback,
+    /// Deploy a rule set (always with a second operator's approval).
+    RulesDeploy,
+    /// See a customer's personal data in full (audited; more than one customer at once needs a
+    /// second operator's approval).
+    PiiReveal,
+    /// Read the proposals waiting for (or given) a second operator's approval.
+    ApprovalsRead,
+    /// Approve or reject a proposal (the approver must also hold what the proposal needs).
+    ApprovalsDecide,
 }
 
 /// An operator's job. An operator holds a set of them.
@@ -111,7 +120,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 37] = [
+    pub const ALL: [Permission; 41] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -149,6 +158,10 @@ impl Permission {
         P::EmergencyFreeze,
         P::EmergencyRiskTier,
         P::EmergencyRulesRollback,
+        P::RulesDeploy,
+        P::PiiReveal,
+        P::ApprovalsRead,
+        P::ApprovalsDecide,
     ];
 
     /// The roles that hold this permission: the one table of who may do what.
@@ -186,7 +199,9 @@ impl Permission {
                 R::Admin,
             ],
             P::EmergencyPause | P::EmergencyFreeze | P::EmergencyRiskTier => &[R::Fraud, R::Admin],
-            P::EmergencyRulesRollback => &[R::RulesAdmin],
+            P::EmergencyRulesRollback | P::RulesDeploy => &[R::RulesAdmin],
+            P::PiiReveal => &[R::Analyst, R::Fraud],
+            P::ApprovalsRead | P::ApprovalsDecide => &[R::Analyst, R::Fraud, R::CreditOfficer, R::RulesAdmin],
         }
     }
 
@@ -230,6 +245,10 @@ impl Permission {
             P::EmergencyFreeze => "emergency.freeze",
             P::EmergencyRiskTier => "emergency.risk_tier",
             P::EmergencyRulesRollback => "emergency.rules_rollback",
+            P::RulesDeploy => "rules.deploy",
+            P::PiiReveal => "pii.reveal",
+            P::ApprovalsRead => "approvals.read",
+            P::ApprovalsDecide => "approvals.decide",
         }
     }
 

@@ -95,6 +95,13 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/emergency/freezes", Needs(P::EmergencyFreeze)),
     ("POST", "/v1/emergency/risk-tier", Needs(P::EmergencyRiskTier)),
     ("POST", "/v1/emergency/rules-rollback", Needs(P::EmergencyRulesRollback)),
+    ("POST", "/v1/risk/rules", Needs(P::RulesDeploy)),
+    ("POST", "/identity/reveal", Needs(P::PiiReveal)),
+    ("POST", "/v1/reveals", Needs(P::PiiReveal)),
+    ("GET", "/v1/approvals", Needs(P::ApprovalsRead)),
+    ("GET", "/v1/approvals/{approval_id}", Needs(P::ApprovalsRead)),
+    ("POST", "/v1/approvals/{approval_id}/approve", Needs(P::ApprovalsDecide)),
+    ("POST", "/v1/approvals/{approval_id}/reject", Needs(P::ApprovalsDecide)),
 ];
 
 /// The full path of a table line (a customer's sub-route is written after [`C`]).

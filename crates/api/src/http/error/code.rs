@@ -93,6 +93,14 @@ error_codes! {
     LastAdmin = "last_admin", CONFLICT, "the change would leave no enabled admin";
     ApiKeyNotFound = "api_key_not_found", NOT_FOUND, "no API key has this id";
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, "too many applications from this address";
+    // --- Four eyes (maker-checker).
+    ApprovalNotFound = "approval_not_found", NOT_FOUND, "no proposal has this id";
+    ApprovalDecided = "approval_decided", CONFLICT, "the proposal was already decided (or expired): see its status";
+    FourEyesSameOperator = "four_eyes_same_operator", FORBIDDEN, "the operator who proposed a change may not approve it: a second operator must";
+    FourEyesNeedsPerson = "four_eyes_needs_person", FORBIDDEN, "a proposal is approved by an operator signed in as a person, not an API key or the bootstrap token";
+    ApprovalNotUsable = "approval_not_usable", CONFLICT, "the approval does not cover this request: not approved, another operator's, another request, used or too old";
+    RulesNotDeployable = "rules_not_deployable", CONFLICT, "the server runs the rules built into the binary (no rules folder): rule sets cannot be deployed";
+    RulesInvalid = "rules_invalid", UNPROCESSABLE_ENTITY, "the rule set does not build: see the message";
 
     // --- Things named that do not exist (for this caller).
     AccountNotFound = "account_not_found", NOT_FOUND, "no customer has this id";

@@ -115,6 +115,7 @@ pub struct ResolveBody {
 #[utoipa::path(operation_id = "resolve_case", post, path = "/v1/cases/{case_id}/resolve", tag = "risk", request_body = ResolveBody,
     params(("case_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
     responses((status = 200, description = "success: a confirmed theft's transactions are exempt", body = CaseView),
+        (status = 202, description = "confirming a theft: kept for a second operator's approval (four eyes)", body = crate::http::four_eyes::ApprovalView),
         (status = 409, description = "case_closed (already resolved), or exemption_failed: the theft's exemption was refused, nothing changed and the case stays open", body = ErrorBody),
         Refusals, Unavailable))]
 pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
@@ -122,8 +123,15 @@ pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Respon
     let id = CaseId(call.id("case_id")?);
     let body: ResolveBody = call.json()?;
     if body.confirm && find_case(&state, id).await?.kind == engine::CaseKind::Theft {
-        // Confirming a theft exempts its transactions: the fraud team's permission.
-        call.principal.require(crate::http::auth::Permission::FraudExempt)?;
+        // Confirming a theft exempts its transactions: the fraud team's permission, and a
+        // second operator's approval.
+        use crate::http::auth::Permission;
+        call.principal.require(Permission::FraudExempt)?;
+        let why = format!("confirming theft case {id} exempts its transactions");
+        let needs = [Permission::CasesResolve, Permission::FraudExempt];
+        if let Some(proposed) = crate::http::four_eyes::gate(&state, &call, &needs, why).await? {
+            return Ok(proposed);
+        }
     }
     let resolve = ask::ResolveCase {
         case: id,

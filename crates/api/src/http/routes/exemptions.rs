@@ -11,8 +11,10 @@ use engine::ask;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, Refusals, Unavailable};
+use crate::http::four_eyes::gate;
 use crate::http::routes::monitoring::parse_txns;
 use crate::http::submit::{Audience, ask};
 use crate::state::AppState;
@@ -36,13 +38,18 @@ pub struct ExemptionResponse {
 #[utoipa::path(operation_id = "exempt_fraud", post, path = "/v1/customers/{customer_id}/fraud-exemptions", tag = "risk",
     request_body = ExemptionBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "success", body = ExemptionResponse), Refusals, Unavailable))]
+    responses((status = 201, description = "success", body = ExemptionResponse),
+        (status = 202, description = "kept for a second operator's approval (four eyes)", body = crate::http::four_eyes::ApprovalView), Refusals, Unavailable))]
 pub async fn exempt(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let account = AccountId(call.id("customer_id")?);
     let idem = call.idem()?;
     let body: ExemptionBody = call.json()?;
     let txns = parse_txns(&body.txn_ids)?;
+    let why = format!("exempting {} transaction(s) of customer {account} as fraud", txns.len());
+    if let Some(proposed) = gate(&state, &call, &[Permission::FraudExempt], why).await? {
+        return Ok(proposed);
+    }
     let exempt = ask::ExemptFraud {
         account,
         txns: txns.clone(),

@@ -9,8 +9,10 @@ use engine::ask;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
+use crate::http::four_eyes::gate;
 use crate::http::input::{FenInput, parse_text};
 use crate::http::routes::payments::EmptyBody;
 use crate::http::submit::{Audience, ask};
@@ -106,11 +108,25 @@ pub struct LimitBody {
 /// Set the permanent limit (operator).
 #[utoipa::path(operation_id = "change_limit", post, path = "/v1/customers/{customer_id}/limit", tag = "operator", request_body = LimitBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = LineResponse), Refusals, Unavailable))]
+    responses((status = 200, description = "success", body = LineResponse),
+        (status = 202, description = "a raise above the four-eyes amount: kept for a second operator's approval", body = crate::http::four_eyes::ApprovalView), Refusals, Unavailable))]
 pub async fn limit(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let account = operator_customer(&call)?;
     let body: LimitBody = call.json()?;
     let limit = body.limit_fen.parse(state.product(), "limit_fen")?;
+    let above = state.four_eyes().limit_above_fen;
+    if limit.fen() > above && call.approval().is_none() {
+        let current = crate::http::submit::account(&state, account).await?.limit;
+        if limit > current {
+            let why = format!(
+                "raising the limit to {limit} (above {})",
+                money::Amount::from_fen(above)
+            );
+            if let Some(proposed) = gate(&state, &call, &[Permission::LimitsChange], why).await? {
+                return Ok(proposed);
+            }
+        }
+    }
     let change = ask::ChangeLimit { account, limit };
     let answered = ask(&state, change, call.idem()?, Audience::Account, None).await?;
     let response = LineResponse {
@@ -133,7 +149,8 @@ pub struct TemporaryLimitBody {
 #[utoipa::path(operation_id = "set_temporary_limit", post, path = "/v1/customers/{customer_id}/temporary-limit", tag = "operator",
     request_body = TemporaryLimitBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = LineResponse), Refusals, Unavailable))]
+    responses((status = 200, description = "success", body = LineResponse),
+        (status = 202, description = "above the four-eyes amount: kept for a second operator's approval", body = crate::http::four_eyes::ApprovalView), Refusals, Unavailable))]
 pub async fn temporary_limit(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let account = operator_customer(&call)?;
     let body: TemporaryLimitBody = call.json()?;
@@ -141,6 +158,16 @@ pub async fn temporary_limit(State(state): State<AppState>, call: Call) -> Resul
     let expires_on: Day = body.expires_on.parse().map_err(|_| {
         ApiError::new(ErrorCode::InvalidField, "expires_on must be a date like 2026-06-30").with_field("expires_on")
     })?;
+    let above = state.four_eyes().limit_above_fen;
+    if amount.fen() > above {
+        let why = format!(
+            "a temporary limit of {amount} (above {})",
+            money::Amount::from_fen(above)
+        );
+        if let Some(proposed) = gate(&state, &call, &[Permission::LimitsTemporary], why).await? {
+            return Ok(proposed);
+        }
+    }
     let grant = ask::SetTemporaryLimit {
         account,
         amount,
@@ -208,10 +235,30 @@ pub async fn freeze(State(state): State<AppState>, call: Call) -> Result<Respons
 /// Unfreeze an account (operator).
 #[utoipa::path(operation_id = "unfreeze_account", post, path = "/v1/customers/{customer_id}/unfreeze", tag = "operator", request_body = EmptyBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "success", body = LineResponse), Refusals, Unavailable))]
+    responses((status = 200, description = "success", body = LineResponse),
+        (status = 202, description = "a theft-report freeze: kept for a second operator's approval", body = crate::http::four_eyes::ApprovalView), Refusals, Unavailable))]
 pub async fn unfreeze(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let account = operator_customer(&call)?;
     let _: EmptyBody = call.json()?;
-    let answered = ask(&state, ask::Unfreeze { account }, call.idem()?, Audience::Account, None).await?;
+    let theft = crate::http::submit::account(&state, account).await?.frozen == Some(FreezeReason::TheftReport);
+    let answered = if theft {
+        // The engine lifts a theft report's freeze only as verified (the customer's liveness,
+        // or here two operators who verified the customer outside the app), once its case is
+        // resolved.
+        let why = format!("lifting customer {account}'s theft-report freeze without the customer");
+        if let Some(proposed) = gate(&state, &call, &[Permission::AccountsUnfreeze], why).await? {
+            return Ok(proposed);
+        }
+        ask(
+            &state,
+            ask::VerifiedUnfreeze { account },
+            call.idem()?,
+            Audience::Account,
+            None,
+        )
+        .await?
+    } else {
+        ask(&state, ask::Unfreeze { account }, call.idem()?, Audience::Account, None).await?
+    };
     Ok(respond(StatusCode::OK, &line(account, "unfreeze"), answered.replayed))
 }

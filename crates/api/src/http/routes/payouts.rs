@@ -49,6 +49,17 @@ pub async fn cash_out(State(state): State<AppState>, call: Call) -> Result<Respo
     let idem = call.idem()?;
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
+    let above = state.four_eyes().cash_out_above_fen;
+    if amount.fen() > above && call.principal.operator().is_ok() {
+        let why = format!(
+            "an operator's cash-out of {amount} (above {})",
+            money::Amount::from_fen(above)
+        );
+        let needs = [crate::http::auth::Permission::PayoutsCreate];
+        if let Some(proposed) = crate::http::four_eyes::gate(&state, &call, &needs, why).await? {
+            return Ok(proposed);
+        }
+    }
     let card = crate::http::routes::repayments::card_of(&state, id).await?;
     let start = FundingStart::payout(id, amount);
     let answered = ask(&state, ask::StartFunding(start), idem, Audience::Account, None).await?;

@@ -212,6 +212,11 @@ pub async fn payoff(State(state): State<AppState>, call: Call) -> Result<Respons
     if let Some(reference) = &body.external_reference {
         call.principal.require(Permission::RecordOfflineRepayment)?;
         let reference = external_reference(reference)?;
+        let why = format!("recording a payoff of {amount} received offline for customer {id}");
+        let needs = [Permission::RecordOfflineRepayment];
+        if let Some(proposed) = crate::http::four_eyes::gate(&state, &call, &needs, why).await? {
+            return Ok(proposed);
+        }
         let answered = record_offline(&state, id, idem, amount, reference, Some(plan_id)).await?;
         let view = payoff_view(plan_id, &answered.reply.funding, &answered.reply.effect);
         return Ok(respond(StatusCode::CREATED, &view, answered.replayed));

@@ -19,6 +19,7 @@ use crate::edge::subjects::verified_card;
 use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
+use crate::http::four_eyes::gate;
 use crate::http::idempotency::IdemKey;
 use crate::http::input::FenInput;
 use crate::http::routes::customers::customer_of;
@@ -220,6 +221,10 @@ pub async fn offline_repay(State(state): State<AppState>, call: Call) -> Result<
     let body: OfflineRepaymentBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
     let reference = external_reference(&body.external_reference)?;
+    let why = format!("recording {amount} received offline for customer {id}");
+    if let Some(proposed) = gate(&state, &call, &[Permission::RecordOfflineRepayment], why).await? {
+        return Ok(proposed);
+    }
     let answered = record_offline(&state, id, idem, amount, reference, None).await?;
     let view = repayment_view(&answered.reply.funding, &answered.reply.effect);
     Ok(respond(StatusCode::CREATED, &view, answered.replayed))

@@ -21,7 +21,10 @@ use crate::state::AppState;
 /// Every risk route (the customer's unfreeze is routed in `routes.rs`, beside the operator's).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/risk/rules", get(rules))
+        .route(
+            "/v1/risk/rules",
+            get(rules).post(crate::http::routes::rule_deploys::deploy),
+        )
         .route("/v1/risk/lists", post(list_fraud))
         .route("/v1/cases", get(cases::cases))
         .route("/v1/cases/{case_id}", get(cases::case))
