@@ -124,7 +124,7 @@ pub struct EdgeConfig {
     /// How long an operator session lasts after login, in hours (`--operator-session-hours`).
     pub operator_session_hours: u32,
     /// When a change needs a second operator (`--four-eyes-*`).
-    pub four_eyes: crate::http::four_eyes::FourEyesConfig,
+    pub four_eyes: FourEyesConfig,
 }
 
 impl Default for EdgeConfig {
@@ -140,6 +140,25 @@ impl Default for EdgeConfig {
             auth_failures_per_minute: 20,
             operator_session_hours: 8,
             four_eyes: Default::default(),
+        }
+    }
+}
+
+/// The amounts above which a change needs a second operator (`iou serve --four-eyes-*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FourEyesConfig {
+    /// A permanent limit raised above this, or a temporary limit above it (fen).
+    pub limit_above_fen: i64,
+    /// An operator's cash-out above this (fen).
+    pub cash_out_above_fen: i64,
+}
+
+impl Default for FourEyesConfig {
+    /// 20,000.00 for limits, 5,000.00 for cash-outs.
+    fn default() -> FourEyesConfig {
+        FourEyesConfig {
+            limit_above_fen: 2_000_000,
+            cash_out_above_fen: 500_000,
         }
     }
 }

@@ -59,14 +59,13 @@ mod simulation;
 mod state;
 mod webhooks;
 
-pub use config::{Config, EdgeConfig, IpNet, StoreChoice};
+pub use config::{Config, EdgeConfig, FourEyesConfig, IpNet, StoreChoice};
 pub use edge::funding::providers::FundingOptions;
 pub use edge::risk::{LIVENESS_THRESHOLD, RiskOptions, RulesOptions, simulated_providers};
 pub use edge::step_up::Providers;
 pub use http::auth::signature::sign;
 pub use http::auth::{Principal, Role};
 pub use http::error::{ApiError, ErrorBody, ErrorCode};
-pub use http::four_eyes::FourEyesConfig;
 pub use http::openapi::{ApiDoc, document as openapi_json, error_codes_markdown};
 pub use http::router::router;
 pub use server::{ServeError, Server, serve};

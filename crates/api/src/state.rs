@@ -55,7 +55,7 @@ pub(crate) struct Inner {
     /// Calls kept for a second operator's approval (four eyes).
     pub approvals: crate::edge::approvals::Approvals,
     /// When a change needs a second operator.
-    pub four_eyes: crate::http::four_eyes::FourEyesConfig,
+    pub four_eyes: crate::config::FourEyesConfig,
 }
 
 impl std::fmt::Debug for AppState {
@@ -150,7 +150,7 @@ impl AppState {
         &self.0.approvals
     }
 
-    pub(crate) fn four_eyes(&self) -> &crate::http::four_eyes::FourEyesConfig {
+    pub(crate) fn four_eyes(&self) -> &crate::config::FourEyesConfig {
         &self.0.four_eyes
     }
 

@@ -7,11 +7,11 @@
 //!
 //! Which calls ask, and when (API.md, "Four eyes"):
 //! - fraud exemptions, and confirming a theft case (it exempts): always;
-//! - a permanent limit above [`FourEyesConfig::limit_above_fen`] that raises the line, and a
+//! - a permanent limit above [`crate::config::FourEyesConfig::limit_above_fen`] that raises the line, and a
 //!   temporary limit above it;
 //! - an operator lifting a theft-report freeze (without the customer's own liveness step-up);
 //! - recording an offline repayment or payoff: always;
-//! - an operator's cash-out above [`FourEyesConfig::cash_out_above_fen`];
+//! - an operator's cash-out above [`crate::config::FourEyesConfig::cash_out_above_fen`];
 //! - deploying a rule set: always;
 //! - revealing more than one customer's personal data at once.
 //!
@@ -31,25 +31,6 @@ use crate::http::call::Call;
 use crate::http::error::ApiError;
 use crate::http::once::{Answer, once};
 use crate::state::AppState;
-
-/// The amounts above which a change needs a second operator (`iou serve --four-eyes-*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FourEyesConfig {
-    /// A permanent limit raised above this, or a temporary limit above it (fen).
-    pub limit_above_fen: i64,
-    /// An operator's cash-out above this (fen).
-    pub cash_out_above_fen: i64,
-}
-
-impl Default for FourEyesConfig {
-    /// 20,000.00 for limits, 5,000.00 for cash-outs.
-    fn default() -> FourEyesConfig {
-        FourEyesConfig {
-            limit_above_fen: 2_000_000,
-            cash_out_above_fen: 500_000,
-        }
-    }
-}
 
 /// A proposal as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
