@@ -98,7 +98,11 @@ fn a_simulation_over_http_audits_clean_and_matches_in_process() {
     assert_eq!(over_http.throughput.driver, "HTTP");
     let q = &over_http.queues;
     assert!(q.theft_reported > 5 && q.theft_rejected > 0, "{q:?}");
-    assert_eq!(q.open_theft_cases, q.theft_reported - q.theft_confirmed - q.theft_rejected, "{q:?}");
+    assert_eq!(
+        q.open_theft_cases,
+        q.theft_reported - q.theft_confirmed - q.theft_rejected,
+        "{q:?}"
+    );
 
     let in_process = sim::run_in_memory(&config(), Some(&rules()), &mut sim::progress::Silent).unwrap();
     assert_eq!(in_process.auditor_mismatches, 0);

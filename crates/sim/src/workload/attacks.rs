@@ -291,7 +291,14 @@ impl Simulation<'_, '_> {
         if self.rng.chance(900) {
             let days = self.rng.between(1, 12) as u32;
             let second = self.waking_second((10, 21));
-            self.at(self.day + days, second, Intent::ReportTheft { line: victim, attack: Some(attack) });
+            self.at(
+                self.day + days,
+                second,
+                Intent::ReportTheft {
+                    line: victim,
+                    attack: Some(attack),
+                },
+            );
         }
         Ok(())
     }

@@ -131,9 +131,7 @@ impl Simulation<'_, '_> {
         let Report { line, case, attack } = self.reports[report].clone();
         self.touched.insert(self.lines[line].account);
         let confirm = attack.is_some();
-        let answer = self
-            .link
-            .call(Call::plain(Request::ResolveCase { case, confirm }))?;
+        let answer = self.link.call(Call::plain(Request::ResolveCase { case, confirm }))?;
         let Outcome::Applied { events, .. } = &answer.outcome else {
             // Refused (the exemption failed): the case stays open in the queue.
             self.fig.queues.theft_refused += 1;

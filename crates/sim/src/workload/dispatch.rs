@@ -166,10 +166,10 @@ impl Simulation<'_, '_> {
             Intent::Wash { attack, member } => self.wash(attack, member),
             Intent::CashOut { attack, member } => self.cash_out(attack, member),
             Intent::Applications
-                | Intent::ReportTheft { .. }
-                | Intent::ResolveCase { .. }
-                | Intent::Payoff { .. }
-                | Intent::Takeover { .. } => None,
+            | Intent::ReportTheft { .. }
+            | Intent::ResolveCase { .. }
+            | Intent::Payoff { .. }
+            | Intent::Takeover { .. } => None,
         }
     }
 
@@ -194,10 +194,10 @@ impl Simulation<'_, '_> {
                 }
             }
             Intent::Applications
-                | Intent::ReportTheft { .. }
-                | Intent::ResolveCase { .. }
-                | Intent::Payoff { .. }
-                | Intent::Takeover { .. } => {}
+            | Intent::ReportTheft { .. }
+            | Intent::ResolveCase { .. }
+            | Intent::Payoff { .. }
+            | Intent::Takeover { .. } => {}
         }
         Ok(())
     }

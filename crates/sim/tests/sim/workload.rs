@@ -66,7 +66,10 @@ fn theft_goes_through_cases_and_the_run_leaves_the_last_days_open() {
     let f = shared();
     let q = &f.queues;
     eprintln!("{q:?}");
-    assert!(q.theft_reported > 3 && q.theft_confirmed > 0 && q.theft_rejected > 0, "{q:?}");
+    assert!(
+        q.theft_reported > 3 && q.theft_confirmed > 0 && q.theft_rejected > 0,
+        "{q:?}"
+    );
     assert!(q.open_theft_cases > 0, "no theft case left open: {q:?}");
     assert_eq!(
         q.open_theft_cases,
