@@ -11,7 +11,8 @@
 //!   auditor sees what the public answer summarizes (ledger postings, allocations, available
 //!   credit after an authorization);
 //! - `Iou-Sim-Step-Up: otp|liveness`: the simulator's word that its synthetic customer passed
-//!   that step-up; it stands in for a step-up token on calls that carry a risk context.
+//!   that step-up; it stands in for a step-up token on calls that carry a risk context and on
+//!   the customer's unfreeze after a theft report.
 //!
 //! Neither header has any effect on a server outside simulation mode.
 

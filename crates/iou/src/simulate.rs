@@ -73,6 +73,11 @@ pub struct SimulateArgs {
     /// Where the demo's API listens.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Shoppers who report one of their own purchases as theft and whose case the fraud team
+    /// rejects, per 10,000 approved shoppers per 30 days (default 40). Takeover victims report
+    /// too; the cases of the last days are left open for the operators.
+    #[arg(long)]
+    theft_reports: Option<u32>,
     /// Seconds of simulated time sent to the engine as one wave (default 300; 900 with
     /// --serve, where each wave is a durable SQLite commit).
     #[arg(long)]
@@ -89,6 +94,10 @@ fn config(args: &SimulateArgs) -> anyhow::Result<SimConfig> {
     anyhow::ensure!(merchants > 0, "--merchants must be positive");
     let mut config = SimConfig::new(args.seed, users, merchants, days);
     config.partitions = args.partitions;
+    if let Some(rate) = args.theft_reports {
+        anyhow::ensure!(rate <= 300_000, "--theft-reports must be 0..=300000");
+        config.mistaken_theft_reports = rate;
+    }
     config.wave_span_s = args.wave_seconds.unwrap_or(if args.serve { 900 } else { 300 });
     anyhow::ensure!(
         (1..=3_600).contains(&config.wave_span_s),
@@ -300,6 +309,9 @@ operator token: {token}
   API={base}; OPERATOR_TOKEN={token}
   # a simulated customer, as an operator sees it (customers 1 to N are the simulated shoppers)
   curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" $API/v1/customers/1
+  # the operators' queues the simulation left open: theft cases, applications in review
+  curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" $API/v1/cases
+  curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" \"$API/v1/applications?status=review\"
   # register a merchant (the answer holds its merchant_id and the secret it signs calls with)
   curl -s -H \"Authorization: Bearer $OPERATOR_TOKEN\" -H 'Idempotency-Key: demo-merchant-1' \\
        -d '{{\"name\":\"Corner Shop\"}}' $API/v1/merchants

@@ -10,8 +10,10 @@
 //! system's accounts agree with the model and hold the core's invariants, and that the
 //! ledger's cash and merchant payables equal its own tallies of money in and out.
 //!
-//! A fraud exemption restates an account from its history; the model then re-bases on the
-//! restated account (the restatement itself is checked by the core's replay and invariants).
+//! A theft report voids the open holds of the transactions it names (the engine's follow-up,
+//! not in the report's answer): the model releases them. A fraud exemption (a theft case
+//! confirmed) restates an account from its history; the model then re-bases on the restated
+//! account (the restatement itself is checked by the core's replay and invariants).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -117,7 +119,7 @@ impl Auditor {
                 for event in events {
                     self.event(step, event, plan)?;
                 }
-                Ok(())
+                self.theft_report(step, op)
             }
             Outcome::Rejected { rejection } => self.check_rejection(step, call, *rejection),
             Outcome::Conflict => Err(Mismatch {
@@ -125,6 +127,27 @@ impl Auditor {
                 what: "an idempotency conflict, but the simulator sends no keys".into(),
             }),
         }
+    }
+
+    /// A theft report voids the open holds of the reported transactions, in follow-up ops of
+    /// the engine's own that the report's answer does not carry: the model releases them.
+    fn theft_report(&mut self, step: u64, op: &Op) -> Result<(), Mismatch> {
+        let Op::OpenCase {
+            account,
+            kind: engine::CaseKind::Theft,
+            txns,
+            ..
+        } = op
+        else {
+            return Ok(());
+        };
+        let m = self.model(step, *account)?;
+        for txn in txns {
+            if let Some((amount, _)) = m.holds.remove(txn) {
+                m.held -= amount;
+            }
+        }
+        Ok(())
     }
 
     /// Events of the daily advance.

@@ -17,6 +17,9 @@ pub struct SimConfig {
     /// Engine partitions (in-process runs).
     pub partitions: u32,
     pub attacks: AttackRates,
+    /// Shoppers who report one of their own purchases as theft (they forgot it), per 10,000
+    /// approved shoppers per 30 days: the fraud team rejects these cases.
+    pub mistaken_theft_reports: u32,
     /// Audit every account (not only the ones touched) every this many days; 1 audits daily.
     pub full_audit_every_days: u32,
     /// The most requests sent to the engine at once (one wave).
@@ -56,6 +59,7 @@ impl SimConfig {
             start: jiff::civil::date(2026, 1, 1),
             partitions: 4,
             attacks: AttackRates::default(),
+            mistaken_theft_reports: 40,
             full_audit_every_days: 7,
             wave_max: 512,
             wave_span_s: 300,

@@ -8,7 +8,7 @@ mod inprocess;
 use std::net::IpAddr;
 
 use credit::{Account, AccountId, Command, Event, Product};
-use engine::{NotAnAccountCommand, Outcome, Request, RiskContext, RiskRecord};
+use engine::{CaseKind, CaseStatus, NotAnAccountCommand, Outcome, Request, RiskContext, RiskRecord};
 use jiff::Timestamp;
 use risk::DeviceId;
 
@@ -77,6 +77,9 @@ pub trait Driver {
 
     /// The accounts as of now, in the order asked (`None` for an unknown account).
     fn accounts(&mut self, ids: &[AccountId]) -> Result<Vec<Option<Box<Account>>>, DriverError>;
+
+    /// Every case of the system (the operators' case queue), with its kind and status.
+    fn cases(&mut self) -> Result<Vec<(CaseKind, CaseStatus)>, DriverError>;
 
     /// Adds devices and addresses to the known-fraud lists.
     fn list_fraud(&mut self, devices: &[DeviceId], ips: &[IpAddr]) -> Result<(), DriverError>;

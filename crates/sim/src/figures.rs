@@ -38,6 +38,8 @@ pub struct Figures {
     pub delinquency: Delinquency,
     pub losses: Losses,
     pub fraud: Vec<AttackFigures>,
+    /// The operators' queues: what went through them and what the run left open.
+    pub queues: Queues,
     pub daily: Vec<DayFigures>,
     pub throughput: Throughput,
 }
@@ -53,6 +55,25 @@ pub struct Applications {
     pub genuine_declined: u64,
     pub fraudulent: u64,
     pub fraudulent_approved: u64,
+}
+
+/// The operators' queues. Theft reports open cases that the fraud team confirms a few days
+/// later; the reports of the run's last days are still open at the end, as are interceptions
+/// and applications in review nobody decided yet: what an operator opening the console after
+/// the run finds waiting.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queues {
+    /// Theft reports (each opened a case and froze the line).
+    pub theft_reported: u64,
+    /// Theft cases an operator confirmed (their transactions exempted).
+    pub theft_confirmed: u64,
+    /// Theft cases an operator rejected (the customer had made the purchase).
+    pub theft_rejected: u64,
+    /// Confirmations the engine refused (the exemption failed; the case stayed open).
+    pub theft_refused: u64,
+    /// Open at the end, as the system lists them (`GET /v1/cases`).
+    pub open_theft_cases: u64,
+    pub open_interception_cases: u64,
 }
 
 /// A histogram bin.

@@ -97,6 +97,11 @@ impl<'d> Link<'d> {
         Ok(self.driver.accounts(ids)?)
     }
 
+    /// Every case of the system, with its kind and status.
+    pub fn cases(&mut self) -> Result<Vec<(engine::CaseKind, engine::CaseStatus)>, SimError> {
+        Ok(self.driver.cases()?)
+    }
+
     pub fn list_fraud(&mut self, devices: &[risk::DeviceId], ips: &[std::net::IpAddr]) -> Result<(), SimError> {
         Ok(self.driver.list_fraud(devices, ips)?)
     }

@@ -113,6 +113,21 @@ async fn a_confirmed_theft_report_exempts_the_transactions_and_unfreezing_needs_
     .await;
     assert_eq!(status, "confirmed");
 
+    // The simulator's step-up header stands in for a token only on a simulation-mode server.
+    let body = serde_json::to_vec(&json!({"step_up_token": "simulated"})).unwrap();
+    let asserted = s
+        .t
+        .send(
+            &customer.auth(),
+            "POST",
+            &unfreeze,
+            &body,
+            Some("sim-header-unfreeze"),
+            &[("iou-sim-step-up", "liveness")],
+        )
+        .await;
+    assert_eq!(asserted.status, 422, "{}", asserted.text);
+
     // The used token is gone; a fresh liveness step-up unfreezes.
     let reused =
         s.t.post(&customer.auth(), &unfreeze, json!({"step_up_token": live}))

@@ -1,7 +1,8 @@
 //! `iou simulate --url` end to end: `iou serve --simulation` starts on a free port with the
 //! shipped rules, a small population runs against it over HTTP (every call signed or bearing a
 //! token, with its own Idempotency-Key), and the auditor finds no mismatch. The same seed run
-//! in-process gives the same figures.
+//! in-process gives the same figures. Customers report theft through the theft-report route
+//! and the fraud team works the cases through the case routes.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -10,6 +11,10 @@ const TOKEN: &str = "sim-operator-token-0123456789";
 const USERS: u32 = 50;
 const DAYS: u32 = 40;
 const SEED: u64 = 7;
+/// Mistaken theft reports per 10,000 shoppers a month: about one every other day here, so the
+/// customers' theft reports, the fraud team's case work and the unfreeze after a liveness
+/// check all run over HTTP, and some cases are still open at the end.
+const THEFT_REPORTS: u32 = 6_000;
 
 fn rules() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../rules")
@@ -58,7 +63,9 @@ fn serve(data: &std::path::Path) -> Server {
 
 /// What `iou simulate` runs with these flags.
 fn config() -> sim::SimConfig {
-    sim::SimConfig::new(SEED, USERS, USERS / 10 + 20, DAYS)
+    let mut config = sim::SimConfig::new(SEED, USERS, USERS / 10 + 20, DAYS);
+    config.mistaken_theft_reports = THEFT_REPORTS;
+    config
 }
 
 #[test]
@@ -69,6 +76,7 @@ fn a_simulation_over_http_audits_clean_and_matches_in_process() {
         .env("IOU_KEYS", crate::child::keys_json())
         .args(["simulate", "--url", &server.url, "--json", "--seed", &SEED.to_string()])
         .args(["--users", &USERS.to_string(), "--days", &DAYS.to_string()])
+        .args(["--theft-reports", &THEFT_REPORTS.to_string()])
         .arg("--report")
         .arg(dir.path().join("report.html"))
         .env("IOU_OPERATOR_TOKEN", TOKEN)
@@ -88,6 +96,13 @@ fn a_simulation_over_http_audits_clean_and_matches_in_process() {
     assert!(over_http.payments.captured_fen > 0);
     assert!(over_http.statements.closed > 10, "{:?}", over_http.statements);
     assert_eq!(over_http.throughput.driver, "HTTP");
+    let q = &over_http.queues;
+    assert!(q.theft_reported > 5 && q.theft_rejected > 0, "{q:?}");
+    assert_eq!(
+        q.open_theft_cases,
+        q.theft_reported - q.theft_confirmed - q.theft_rejected,
+        "{q:?}"
+    );
 
     let in_process = sim::run_in_memory(&config(), Some(&rules()), &mut sim::progress::Silent).unwrap();
     assert_eq!(in_process.auditor_mismatches, 0);

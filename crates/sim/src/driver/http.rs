@@ -5,9 +5,11 @@
 //! ([`route`]): the operator opens lines (keeping the simulator's account ids), sets credit
 //! profiles and limits, runs the app backend's risk checkpoints (login, device change,
 //! activation, credit application, delivery), records repayments and payoffs, freezes and
-//! unfreezes, and applies fraud exemptions; the customer's app asks for payment codes with the
-//! device context and links merchants; merchants (registered on first use) sign
-//! authorizations, captures, voids and refunds with HMAC. Every call has its own
+//! unfreezes, applies fraud exemptions, and works theft cases (`GET /v1/cases/{id}` for the
+//! evidence, then `POST /v1/cases/{id}/resolve`); the customer's app asks for payment codes
+//! with the device context, links merchants, reports theft (`POST .../theft-reports`) and lifts
+//! the report's freeze after a liveness check (`POST .../unfreeze`); merchants (registered on
+//! first use) sign authorizations, captures, voids and refunds with HMAC. Every call has its own
 //! Idempotency-Key. The clock moves by `POST /v1/system/clock`, the daily advance runs by
 //! `POST /v1/system/advance`, accounts are read whole from `GET /v1/system/accounts/{id}`, and
 //! fraud lists are filled through `POST /v1/risk/lists`.
@@ -26,8 +28,8 @@
 //!
 //! Not sent (the driver answers `NotSupported`, which stops the run; the workload sends none of
 //! them today): profile-change, payment and repayment checkpoints on their own, a freeze by the
-//! customer, campaign rates, and the engine requests the API keeps to its own flows (theft
-//! reports and cases, deliveries and address changes by merchants, applications).
+//! customer, campaign rates, and the engine requests the API keeps to its own flows
+//! (deliveries and address changes by merchants, applications).
 
 mod route;
 mod wire;
@@ -37,7 +39,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use credit::{Account, AccountId, Event, MerchantId, Product, TxnId};
-use engine::{Op, Outcome, Payer, Request};
+use engine::{CaseKind, CaseStatus, Op, Outcome, Payer, Request};
 use jiff::Timestamp;
 use reqwest::Method;
 use risk::DeviceId;
@@ -96,7 +98,7 @@ async fn run_step(wire: &Wire, step: &Step, now_s: i64) -> Result<Sent, DriverEr
         &step.who,
         method,
         &step.path,
-        Some(&step.body),
+        step.post.then_some(&step.body),
         Some(&step.key),
         step.step_up,
         now_s,
@@ -130,6 +132,18 @@ async fn run_plan(wire: Wire, index: usize, plan: Plan, now_s: i64, gate: Arc<Se
             pay.body["payment_code"] = json!(issued.str("payment_code")?);
             let sent = run_step(&wire, &pay, now_s).await?;
             let answer = sent.reply.clone().ok_or_else(|| unexpected(&pay, &sent))?;
+            Ok((index, answer, None))
+        }
+        Plan::Review { look, decide } => {
+            let seen = run_step(&wire, &look, now_s).await?;
+            if !seen.ok() {
+                return Err(DriverError::Http(format!(
+                    "GET {} answered {}: {}",
+                    look.path, seen.status, seen.text
+                )));
+            }
+            let sent = run_step(&wire, &decide, now_s).await?;
+            let answer = sent.reply.clone().ok_or_else(|| unexpected(&decide, &sent))?;
             Ok((index, answer, None))
         }
     }
@@ -274,6 +288,8 @@ impl Http {
             Request::Txn { txn, .. } => self.txn_owners.get(txn).copied(),
             Request::Checkpoint { account, .. }
             | Request::ExemptFraud { account, .. }
+            | Request::ReportTheft { account, .. }
+            | Request::VerifiedUnfreeze { account }
             | Request::SetCreditProfile { account, .. }
             | Request::LinkMerchant { account, .. } => Some(*account),
             _ => None,
@@ -435,6 +451,30 @@ impl Driver for Http {
             }
             Ok(found)
         })
+    }
+
+    fn cases(&mut self) -> Result<Vec<(CaseKind, CaseStatus)>, DriverError> {
+        let sent = self.operator("/v1/cases", None)?;
+        let listed = sent.body["cases"]
+            .as_array()
+            .ok_or_else(|| DriverError::Http(format!("/v1/cases answered {}", sent.text)))?;
+        listed
+            .iter()
+            .map(|case| {
+                let kind = match case["kind"].as_str() {
+                    Some("theft") => CaseKind::Theft,
+                    Some("interception") => CaseKind::Interception,
+                    other => return Err(DriverError::Http(format!("a case of kind {other:?}"))),
+                };
+                let status = match case["status"].as_str() {
+                    Some("open") => CaseStatus::Open,
+                    Some("confirmed") => CaseStatus::Confirmed,
+                    Some("rejected") => CaseStatus::Rejected,
+                    other => return Err(DriverError::Http(format!("a case with status {other:?}"))),
+                };
+                Ok((kind, status))
+            })
+            .collect()
     }
 
     fn list_fraud(&mut self, devices: &[DeviceId], ips: &[IpAddr]) -> Result<(), DriverError> {

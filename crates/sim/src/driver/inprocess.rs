@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use credit::{Account, AccountId, Event, Product};
-use engine::{Engine, FraudLists, Outcome, Reply, Request, SubmitError};
+use engine::{CaseKind, CaseStatus, Engine, FraudLists, Outcome, Reply, Request, SubmitError};
 use jiff::Timestamp;
 use risk::DeviceId;
 use tokio::sync::oneshot;
@@ -187,6 +187,21 @@ impl Driver for InProcess<'_> {
                 r.blocking_recv()
                     .map_err(|_| DriverError::Unavailable("stopped".into()))?,
             );
+        }
+        Ok(found)
+    }
+
+    fn cases(&mut self) -> Result<Vec<(CaseKind, CaseStatus)>, DriverError> {
+        let receivers = self
+            .engine
+            .cases(None)
+            .map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        let mut found = Vec::new();
+        for receiver in receivers {
+            let cases = receiver
+                .blocking_recv()
+                .map_err(|_| DriverError::Unavailable("stopped".into()))?;
+            found.extend(cases.iter().map(|c| (c.kind, c.status)));
         }
         Ok(found)
     }

@@ -300,12 +300,23 @@ fn fraud(out: &mut String, f: &Figures) {
     );
     let _ = write!(
         out,
-        "<p>Overall: {} of {} yuan stopped ({}), {} yuan lost. {}</p><p class=\"note\">Attempted is ground truth: every fraudulent order's amount, a takeover stopped at login or device binding counts its whole planned burst, and an application fraud stopped at onboarding counts the line it asked for. Lost is what was captured (paid out to merchants); a victim's theft report restates it away from the victim as the platform's fraud loss.</p>",
+        "<p>Overall: {} of {} yuan stopped ({}), {} yuan lost. {}</p><p class=\"note\">Attempted is ground truth: every fraudulent order's amount, a takeover stopped at login or device binding counts its whole planned burst, and an application fraud stopped at onboarding counts the line it asked for. Lost is what was captured (paid out to merchants); a victim's theft report, once the fraud team confirms the case, restates it away from the victim as the platform's fraud loss.</p>",
         yuan(f.fraud_loss_stopped_fen),
         yuan(f.fraud_loss_attempted_fen),
         percent(f.fraud_stopped_ppm),
         yuan(f.fraud_loss_lost_fen),
         verdict(f.fraud_stopped_ppm >= FRAUD_STOPPED_TARGET_PPM)
+    );
+    let q = &f.queues;
+    let _ = write!(
+        out,
+        "<p>Theft reports: {} (each a case and a frozen line): {} confirmed by the fraud team (the stolen orders exempted), {} rejected (the customer had made the purchase), {} confirmations refused. Left open at the end, waiting for an operator: {} theft cases, {} interceptions.</p>",
+        count(q.theft_reported),
+        count(q.theft_confirmed),
+        count(q.theft_rejected),
+        count(q.theft_refused),
+        count(q.open_theft_cases),
+        count(q.open_interception_cases)
     );
 }
 

@@ -146,6 +146,16 @@ pub fn text(f: &Figures) -> String {
         .map(|(r, n)| format!("{r} {}", count(*n)))
         .collect();
     out += &format!("  friction by rule {}\n", reasons.join(", "));
+    let q = &f.queues;
+    out += &format!(
+        "  left open        {} theft cases, {} interceptions (of {} theft reports: {} confirmed, {} rejected, {} refused)\n",
+        count(q.open_theft_cases),
+        count(q.open_interception_cases),
+        count(q.theft_reported),
+        count(q.theft_confirmed),
+        count(q.theft_rejected),
+        count(q.theft_refused)
+    );
     out += &format!(
         "  auditor          {} checks, {} mismatches\n",
         count(f.auditor_checks),

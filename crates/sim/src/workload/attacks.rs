@@ -6,12 +6,11 @@
 
 use std::net::IpAddr;
 
-use credit::{Command, FreezeReason, TxnId};
 use engine::{EngineRejection, Outcome, Request, RiskBlock, RiskContext};
 use money::Amount;
 use risk::{ChallengeKind, Channel, CheckpointDetail, DeviceId};
 
-use super::orders::{FraudEnd, Order, OrderState, Party};
+use super::orders::{FraudEnd, Order, Party};
 use super::{Intent, Owner, Simulation};
 use crate::driver::Call;
 use crate::figures::AttackFigures;
@@ -292,54 +291,15 @@ impl Simulation<'_, '_> {
         if self.rng.chance(900) {
             let days = self.rng.between(1, 12) as u32;
             let second = self.waking_second((10, 21));
-            self.at(self.day + days, second, Intent::ReportTheft { attack });
+            self.at(
+                self.day + days,
+                second,
+                Intent::ReportTheft {
+                    line: victim,
+                    attack: Some(attack),
+                },
+            );
         }
-        Ok(())
-    }
-
-    /// The victim reports the theft: the line is frozen, the merchants void what has not
-    /// shipped, the captured orders are restated away as fraud, the attacker's device and
-    /// address go on the fraud lists, and the victim re-verifies to unfreeze the next day.
-    pub(super) fn report_theft(&mut self, attack: usize) -> Result<(), SimError> {
-        let Some(victim) = self.attacks[attack].victim else {
-            return Ok(());
-        };
-        let account = self.lines[victim].account;
-        self.touched.insert(account);
-        let freeze = Call::command(Command::Freeze {
-            account,
-            reason: FreezeReason::TheftReport,
-        })?;
-        if matches!(self.link.call(freeze)?.outcome, Outcome::Applied { .. }) {
-            self.lines[victim].frozen = true;
-        }
-        let orders = self.attacks[attack].orders.clone();
-        for &order in &orders {
-            if self.orders[order].state == OrderState::Authorized
-                && let Some(call) = self.void_call(order)
-            {
-                let answer = self.link.call(call)?;
-                self.void_answer(order, answer);
-            }
-        }
-        let stolen: Vec<(TxnId, Amount)> = orders
-            .iter()
-            .map(|&o| &self.orders[o])
-            .filter(|o| o.state == OrderState::Captured)
-            .filter_map(|o| o.txn.map(|t| (t, o.captured - o.refunded)))
-            .collect();
-        if !stolen.is_empty() {
-            let txns = stolen.iter().map(|(t, _)| *t).collect();
-            let answer = self.link.call(Call::plain(Request::ExemptFraud { account, txns }))?;
-            if let Outcome::Applied { events, .. } = &answer.outcome {
-                self.on_events(events);
-                let exempted: i64 = stolen.iter().map(|(_, a)| a.fen()).sum();
-                self.attack_figures(attack).exempted_fen += exempted;
-            }
-        }
-        let (device, ip) = (self.attacks[attack].device, self.attacks[attack].ip);
-        self.link.list_fraud(&[device], &[ip])?;
-        self.after(86_400, Intent::Unfreeze { line: victim });
         Ok(())
     }
 

@@ -37,6 +37,7 @@ impl Simulation<'_, '_> {
             }
         }
         self.plan_attacks(day);
+        self.plan_mistaken_reports(day);
         let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.later)
             .into_iter()
             .partition(|(d, ..)| *d <= day);

@@ -52,8 +52,15 @@ pub(crate) enum Intent {
         attack: usize,
         stage: attacks::Stage,
     },
+    /// A customer reports theft: a takeover's victim (`attack`), or a shopper mistaken about a
+    /// purchase of their own.
     ReportTheft {
-        attack: usize,
+        line: usize,
+        attack: Option<usize>,
+    },
+    /// The fraud team works a theft case (`Simulation::reports`).
+    ResolveCase {
+        report: usize,
     },
     BustOut {
         line: usize,
@@ -73,7 +80,11 @@ impl Intent {
     pub(super) fn is_direct(&self) -> bool {
         matches!(
             self,
-            Intent::Applications | Intent::ReportTheft { .. } | Intent::Payoff { .. } | Intent::Takeover { .. }
+            Intent::Applications
+                | Intent::ReportTheft { .. }
+                | Intent::ResolveCase { .. }
+                | Intent::Payoff { .. }
+                | Intent::Takeover { .. }
         )
     }
 }
@@ -154,7 +165,11 @@ impl Simulation<'_, '_> {
             Intent::BustOut { line } => self.bust_out(line),
             Intent::Wash { attack, member } => self.wash(attack, member),
             Intent::CashOut { attack, member } => self.cash_out(attack, member),
-            Intent::Applications | Intent::ReportTheft { .. } | Intent::Payoff { .. } | Intent::Takeover { .. } => None,
+            Intent::Applications
+            | Intent::ReportTheft { .. }
+            | Intent::ResolveCase { .. }
+            | Intent::Payoff { .. }
+            | Intent::Takeover { .. } => None,
         }
     }
 
@@ -178,7 +193,11 @@ impl Simulation<'_, '_> {
                     self.lines[line].frozen = false;
                 }
             }
-            Intent::Applications | Intent::ReportTheft { .. } | Intent::Payoff { .. } | Intent::Takeover { .. } => {}
+            Intent::Applications
+            | Intent::ReportTheft { .. }
+            | Intent::ResolveCase { .. }
+            | Intent::Payoff { .. }
+            | Intent::Takeover { .. } => {}
         }
         Ok(())
     }
@@ -186,7 +205,8 @@ impl Simulation<'_, '_> {
     pub(super) fn direct(&mut self, intent: Intent) -> Result<(), SimError> {
         match intent {
             Intent::Applications => self.applications(),
-            Intent::ReportTheft { attack } => self.report_theft(attack),
+            Intent::ReportTheft { line, attack } => self.report_theft(line, attack),
+            Intent::ResolveCase { report } => self.resolve_case(report),
             Intent::Payoff { line } => self.payoff(line),
             Intent::Takeover { attack, stage } => self.takeover(attack, stage),
             _ => Ok(()),
@@ -204,6 +224,8 @@ fn call_account(call: &Call) -> Option<AccountId> {
         } => Some(*account),
         engine::Request::Checkpoint { account, .. }
         | engine::Request::ExemptFraud { account, .. }
+        | engine::Request::ReportTheft { account, .. }
+        | engine::Request::VerifiedUnfreeze { account }
         | engine::Request::SetCreditProfile { account, .. }
         | engine::Request::LinkMerchant { account, .. } => Some(*account),
         _ => None,

@@ -9,10 +9,12 @@
 //!
 //! Here: the simulation's state ([`Simulation`], the lines it opened) and the clock. The day's
 //! course is in `day.rs`, intents and how they reach the engine in `dispatch.rs`, and each kind
-//! of actor's calls in `orders.rs` (shoppers and merchants), `repay.rs`, `attacks.rs`; the
-//! figures are summed up in `results.rs`.
+//! of actor's calls in `orders.rs` (shoppers and merchants), `repay.rs`, `attacks.rs`, and
+//! theft reports with the fraud team's case work in `cases.rs`; the figures are summed up in
+//! `results.rs`.
 
 mod attacks;
+mod cases;
 mod day;
 mod dispatch;
 mod orders;
@@ -111,6 +113,9 @@ pub struct Simulation<'l, 'd> {
     entered: BTreeMap<credit::delinquency::Bucket, BTreeSet<AccountId>>,
     buckets: BTreeMap<AccountId, credit::delinquency::Bucket>,
     attack_accumulator: [u64; 3],
+    report_accumulator: u64,
+    /// Theft reports, by the index their case work is scheduled with.
+    reports: Vec<cases::Report>,
     /// The line each fraudulent applicant asked for.
     requested: BTreeMap<AccountId, Amount>,
 }
@@ -168,6 +173,8 @@ impl<'l, 'd> Simulation<'l, 'd> {
             entered: BTreeMap::new(),
             buckets: BTreeMap::new(),
             attack_accumulator: [0; 3],
+            report_accumulator: 0,
+            reports: Vec::new(),
             requested: BTreeMap::new(),
         }
     }
@@ -204,9 +211,24 @@ impl<'l, 'd> Simulation<'l, 'd> {
         self.day = self.config.days;
         self.midnight(self.config.days)?;
         let accounts = self.link.audit_book()?;
+        self.count_open_cases()?;
         let wall_s = started.elapsed().as_secs_f64();
         let requests = self.link.requests() - requests_before;
         Ok(self.finish(&accounts, requests, wall_s))
+    }
+
+    /// What the case queue holds at the end, as the system lists it.
+    fn count_open_cases(&mut self) -> Result<(), SimError> {
+        for (kind, status) in self.link.cases()? {
+            match (kind, status) {
+                (engine::CaseKind::Theft, engine::CaseStatus::Open) => self.fig.queues.open_theft_cases += 1,
+                (engine::CaseKind::Interception, engine::CaseStatus::Open) => {
+                    self.fig.queues.open_interception_cases += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     // --- time

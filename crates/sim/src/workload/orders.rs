@@ -2,7 +2,7 @@
 //! the delivery checkpoint and the analyst's review to capture, void or refund, and how each
 //! outcome counts in the figures by ground truth.
 
-use credit::{Command, MerchantId, PlanChoice, TxnId};
+use credit::{MerchantId, PlanChoice, TxnId};
 use engine::{EngineRejection, Op, Outcome, Payer, Request, RiskBlock, RiskContext, TxnAction};
 use money::Amount;
 use money::schedule::Method;
@@ -566,9 +566,11 @@ impl Simulation<'_, '_> {
         }
     }
 
+    /// A theft victim lifts the report's freeze once the case is resolved, after passing a
+    /// liveness check in the app.
     pub(super) fn unfreeze_call(&mut self, line: usize) -> Option<Call> {
         let account = self.lines[line].account;
         self.touched.insert(account);
-        Call::command(Command::Unfreeze { account }).ok()
+        Some(Call::plain(Request::VerifiedUnfreeze { account }))
     }
 }

@@ -57,6 +57,7 @@ fn the_summary_names_every_headline_figure() {
         "roll rates",
         "fraud stopped",
         "good payments",
+        "left open",
         "auditor",
         "ops/s",
     ] {

@@ -56,3 +56,30 @@ fn every_attack_is_mostly_stopped_and_good_shoppers_are_rarely_bothered() {
     let friction = f.good_payments_challenged_or_declined as f64 / f.good_payments as f64;
     assert!(friction <= 0.01, "good payments challenged or declined {friction}");
 }
+
+#[test]
+fn theft_goes_through_cases_and_the_run_leaves_the_last_days_open() {
+    // Victims report through the theft-report request (a case opens, the line freezes); the
+    // fraud team confirms days later, which exempts the stolen orders, and rejects the reports
+    // of shoppers who had made the purchase; the reports of the last days are still open when
+    // the run ends, and the system lists them.
+    let f = shared();
+    let q = &f.queues;
+    eprintln!("{q:?}");
+    assert!(
+        q.theft_reported > 3 && q.theft_confirmed > 0 && q.theft_rejected > 0,
+        "{q:?}"
+    );
+    assert!(q.open_theft_cases > 0, "no theft case left open: {q:?}");
+    assert_eq!(
+        q.open_theft_cases,
+        q.theft_reported - q.theft_confirmed - q.theft_rejected,
+        "the cases the system lists open are the reports not confirmed: {q:?}"
+    );
+    // What the simulator counts as exempted (the captured amount of every stolen order of a
+    // confirmed case) is what the ledger booked as fraud loss.
+    let exempted: i64 = f.fraud.iter().map(|a| a.exempted_fen).sum();
+    let takeover = f.fraud.iter().find(|a| a.kind == "account_takeover").unwrap();
+    assert!(takeover.exempted_fen > 0, "{takeover:?}");
+    assert_eq!(exempted, f.losses.fraud_loss_booked_fen, "{:?}", f.losses);
+}

@@ -38,6 +38,8 @@ pub enum Plan {
     One { step: Step, opens: Option<AccountId> },
     /// A payment code (no engine reply), then the merchant's authorization with it.
     PayWithCode { code: Step, pay: Step },
+    /// An operator's case work: the case with its evidence (no engine reply), then the decision.
+    Review { look: Step, decide: Step },
 }
 
 /// What planning needs from the driver.
@@ -280,9 +282,52 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
             json!({"txn_ids": txns.iter().map(ToString::to_string).collect::<Vec<_>>()}),
             key(),
         ),
+        // The customer's theft report from the app.
+        Request::ReportTheft { account, txns } => one(
+            known.token(*account)?,
+            format!("/v1/customers/{account}/theft-reports"),
+            json!({"txn_ids": txns.iter().map(ToString::to_string).collect::<Vec<_>>()}),
+            key(),
+        ),
+        // The fraud team reads the case's evidence, then decides it.
+        Request::ResolveCase { case, confirm } => Plan::Review {
+            look: Step {
+                who: Who::Operator,
+                post: false,
+                path: format!("/v1/cases/{case}"),
+                body: Value::Null,
+                key: key(),
+                step_up: None,
+            },
+            decide: Step {
+                who: Who::Operator,
+                post: true,
+                path: format!("/v1/cases/{case}/resolve"),
+                body: json!({"confirm": confirm}),
+                key: key(),
+                step_up: None,
+            },
+        },
+        // The customer lifts a theft report's freeze after a liveness check: in simulation
+        // mode the step-up header stands in for the step-up token.
+        Request::VerifiedUnfreeze { account } => Plan::One {
+            step: Step {
+                who: known.token(*account)?,
+                post: true,
+                path: format!("/v1/customers/{account}/unfreeze"),
+                body: json!({"step_up_token": SIMULATED_STEP_UP}),
+                key: key(),
+                step_up: Some(risk::ChallengeKind::Liveness),
+            },
+            opens: None,
+        },
         other => return Err(unsupported(&format!("{other:?}"))),
     })
 }
+
+/// The step-up token a simulation-mode call names when its `Iou-Sim-Step-Up` header stands in
+/// for the check (the server never reads it then).
+pub const SIMULATED_STEP_UP: &str = "simulated";
 
 /// The steps of a credit command for one account.
 fn account_plan(
