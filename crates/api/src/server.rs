@@ -230,6 +230,7 @@ impl Server {
         let addr = listener.local_addr()?;
         let listening = Listening::start(listener, crate::http::router::router(state.clone()), &config.edge);
         let meta = state.meta().clone();
+        let state_for_sweep = state.clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(10));
             let mut ticks: u64 = 0;
@@ -242,6 +243,12 @@ impl Server {
                     let pruned = tokio::task::spawn_blocking(move || crate::http::once::prune(&meta, now_us)).await;
                     if let Ok(Err(error)) = pruned {
                         tracing::warn!(%error, "pruning idempotency records failed");
+                    }
+                    let (meta, swept) = (state_for_sweep.meta().clone(), state_for_sweep.clone());
+                    let pruned =
+                        tokio::task::spawn_blocking(move || swept.operators().sessions.prune(&meta, now)).await;
+                    if let Ok(Err(error)) = pruned {
+                        tracing::warn!(%error, "pruning expired operator sessions failed");
                     }
                 }
                 codes.sweep(now);

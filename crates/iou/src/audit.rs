@@ -23,6 +23,17 @@ enum AuditCommand {
     /// Write the audit log as JSON lines (each record with its hash, then the checkpoints)
     /// for an auditor to check independently (API.md, "Audit log").
     Export(ExportArgs),
+    /// Make a checkpoint signing key: writes its 32-byte seed as hex to a new file of mode
+    /// 0600 (for `iou serve --audit-key`) and prints the verifying key (for `verify`). Keep the
+    /// file away from the data directory: the store must never hold it.
+    Keygen(KeygenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct KeygenArgs {
+    /// The new key file (refused if it exists).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -53,7 +64,28 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
     match args.command {
         AuditCommand::Verify(args) => verify(&args),
         AuditCommand::Export(args) => export(&args),
+        AuditCommand::Keygen(args) => keygen(&args.out),
     }
+}
+
+fn keygen(out: &Path) -> anyhow::Result<()> {
+    let seed = vault::SecretKey::generate().context("drawing a key")?;
+    let key = audit::CheckpointKey::from_bytes(seed.as_bytes());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(out)
+        .with_context(|| format!("creating {}", out.display()))?;
+    writeln!(file, "{}", seed.to_hex()).with_context(|| format!("writing {}", out.display()))?;
+    file.sync_all().with_context(|| format!("writing {}", out.display()))?;
+    println!("{}", key.verifying_key());
+    eprintln!(
+        "wrote the audit checkpoint key to {} (serve with --audit-key {0}; verify with --verifying-key and the line above)",
+        out.display()
+    );
+    Ok(())
 }
 
 /// The store in `data`, which must exist (an audit command never creates one).

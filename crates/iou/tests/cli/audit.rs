@@ -190,3 +190,24 @@ fn export_writes_every_record_and_checkpoint() {
     assert!(!missing.status.success());
     assert!(text(&missing).contains("holds no store"), "{}", text(&missing));
 }
+
+#[test]
+fn keygen_writes_a_private_key_file_once_and_prints_the_key_that_verifies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.key");
+    let made = iou(&["audit", "keygen", "--out", out.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", text(&made));
+    let printed = String::from_utf8(made.stdout.clone()).unwrap();
+    let seed = std::fs::read_to_string(&out).unwrap();
+    let key = CheckpointKey::from_hex(seed.trim()).unwrap();
+    assert_eq!(printed.trim(), key.verifying_key().to_hex());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let again = iou(&["audit", "keygen", "--out", out.to_str().unwrap()]);
+    assert!(!again.status.success(), "an existing key file is never overwritten");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), seed);
+}

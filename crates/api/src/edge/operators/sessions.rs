@@ -3,7 +3,8 @@
 //! when it expires) and kept in memory once read. A session lasts the configured hours
 //! (`--operator-session-hours`, 8 by default) from login and is not extended; past it the
 //! answer is 401 `session_expired`. Logging out deletes it. A disabled operator's sessions are
-//! refused where they are used (the operator is checked on every call).
+//! refused where they are used (the operator is checked on every call). Sessions a day past
+//! their end are deleted by the server's hourly sweep ([`Sessions::prune`]).
 
 use std::sync::Arc;
 
@@ -17,6 +18,8 @@ use crate::sharded::Sharded;
 
 const PREFIX: &str = "os_";
 const META_PREFIX: &str = "operator_session:";
+/// How long an expired session is kept (so its token answers `session_expired`, not `bad_token`).
+pub const KEEP_EXPIRED: SignedDuration = SignedDuration::from_hours(24);
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -107,11 +110,62 @@ impl Sessions {
         Ok(session.operator)
     }
 
+    /// Deletes sessions that expired more than [`KEEP_EXPIRED`] before `now` from the meta table
+    /// and the cache (blocking; the server's hourly sweep). Until then an expired token still
+    /// answers `session_expired`, after it `bad_token`. Returns how many it deleted.
+    pub fn prune(&self, meta: &Meta, now: Timestamp) -> Result<usize, String> {
+        let cutoff = now.as_microsecond().saturating_sub(KEEP_EXPIRED.as_micros() as i64);
+        let mut deleted = 0;
+        for (key, text) in meta.with_prefix_blocking(META_PREFIX).map_err(|e| e.to_string())? {
+            let ended = serde_json::from_str::<Session>(&text).map_or(true, |s| s.expires_at_us < cutoff);
+            if ended {
+                meta.delete_blocking(&key).map_err(|e| e.to_string())?;
+                deleted += 1;
+            }
+        }
+        self.cache.retain(|_, session| session.expires_at_us >= cutoff);
+        Ok(deleted)
+    }
+
     /// Ends a session (logout).
     pub async fn close(&self, meta: &Arc<Meta>, token: &str) -> Result<(), ApiError> {
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         meta.delete(meta_key(&hash)).await?;
         self.cache.remove(&hash);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sweep_deletes_sessions_a_day_past_their_end_only() {
+        let backend = store::memory::MemoryBackend::new();
+        let meta = Arc::new(Meta::new(store::Backend::journal(&backend).unwrap()));
+        let sessions = Sessions::new(1);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let opened_at: Timestamp = "2026-03-01T02:00:00.000000700Z".parse().unwrap();
+        let (old, fresh) = runtime.block_on(async {
+            let old = sessions.open(&meta, 1, opened_at).await.unwrap();
+            let later = opened_at + SignedDuration::from_hours(20);
+            let fresh = sessions.open(&meta, 2, later).await.unwrap();
+            (old, fresh)
+        });
+        // One hour of life, then a day of grace: 25 hours after opening, still kept.
+        let edge = opened_at + SignedDuration::from_hours(25);
+        assert_eq!(sessions.prune(&meta, edge).unwrap(), 0);
+        let past = edge + SignedDuration::from_micros(1);
+        assert_eq!(sessions.prune(&meta, past).unwrap(), 1);
+        runtime.block_on(async {
+            let gone = sessions.verify(&meta, &old.token, past).await.unwrap_err();
+            assert_eq!(gone.code, ErrorCode::BadToken);
+            let expired = sessions.verify(&meta, &fresh.token, past).await.unwrap_err();
+            assert_eq!(expired.code, ErrorCode::SessionExpired);
+        });
     }
 }
