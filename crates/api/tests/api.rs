@@ -48,6 +48,8 @@ mod risk_support;
 mod simulation;
 #[path = "api/start.rs"]
 mod start;
+#[path = "api/statements.rs"]
+mod statements;
 #[path = "api/theft.rs"]
 mod theft;
 #[path = "api/validation.rs"]
