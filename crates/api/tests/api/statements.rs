@@ -132,7 +132,11 @@ async fn the_grace_penalty_is_pending_apart_and_never_charged_when_paid_in_grace
     );
     let b = t.get(&operator(), &format!("/v1/customers/{}", bob.id)).await;
     assert_eq!(
-        (b.fen("accrued_penalties_fen"), b.fen("pending_penalty_fen"), b.fen("dpd")),
+        (
+            b.fen("accrued_penalties_fen"),
+            b.fen("pending_penalty_fen"),
+            b.fen("dpd")
+        ),
         (0, 0, 0),
         "{}",
         b.text
