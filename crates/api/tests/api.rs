@@ -52,6 +52,8 @@ mod root_checker;
 mod simulation;
 #[path = "api/start.rs"]
 mod start;
+#[path = "api/statements.rs"]
+mod statements;
 #[path = "api/theft.rs"]
 mod theft;
 #[path = "api/validation.rs"]

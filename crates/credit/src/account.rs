@@ -18,7 +18,7 @@ use crate::ids::{AccountId, PlanId, TxnId};
 use crate::ledger::{Balances, Entry, LedgerAccount};
 use crate::plan::Plan;
 use crate::purchase::Purchase;
-use crate::statement::{Line, Statement};
+use crate::statement::{Line, LineKind, Statement};
 
 /// A temporary limit on top of the permanent one, usable until the end of `expires_on`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +174,13 @@ impl Account {
 
     pub fn hold(&self, txn: TxnId) -> Option<&Hold> {
         self.holds.iter().find(|h| h.txn == txn)
+    }
+
+    /// Adds a line to the running cycle's statement (none for a zero amount).
+    pub(crate) fn add_line(&mut self, on: Day, kind: LineKind, amount: Amount) {
+        if !amount.is_zero() {
+            self.cycle.lines.push(Line { on, kind, amount });
+        }
     }
 
     /// Posts a ledger entry for this customer and reports it.

@@ -4,7 +4,13 @@
 //! (principal, fee, interest); the cycle's revolving interest and accrued penalties are
 //! charged; a credit balance pays what was just billed; then the balance and the minimum are
 //! fixed and the next cycle starts. A cycle with nothing to show (no balance, no activity)
-//! produces no statement.
+//! produces no statement. The totals are the sums of the lines ([`statement::Face`]).
+//!
+//! A charged-off account keeps getting a statement every cycle while it owes something (or
+//! had activity): a periodic statement of what is owed, as a regulator expects. Nothing is
+//! billed at its close (accrual stopped at charge-off; the first such statement shows what the
+//! charge-off billed: accrued interest and penalties, accelerated principal), the whole
+//! balance is its minimum, and its delinquency is left as the charge-off left it.
 
 use jiff::Timestamp;
 use money::Amount;
@@ -16,7 +22,7 @@ use crate::dues::{Due, DueKind, Origin};
 use crate::event::Event;
 use crate::ledger::{EntryBuilder, EntryKind, LedgerAccount};
 use crate::plan::PlanStatus;
-use crate::statement::{self, Line, LineKind, Statement};
+use crate::statement::{self, Face, Line, LineKind, Statement};
 
 /// What the close billed, for the statement's totals.
 #[derive(Debug, Default)]
@@ -41,9 +47,11 @@ impl Account {
         let carried = self.dues.total();
         let mut lines = std::mem::take(&mut self.cycle.lines);
         let mut billed = Billed::default();
-        self.bill_purchases(seq, date, &mut billed, &mut lines);
-        self.bill_plan_periods(seq, date, &mut billed, &mut lines, out);
-        self.bill_interest_and_penalties(seq, date, product, &mut billed, &mut lines, out);
+        if !self.is_charged_off() {
+            self.bill_purchases(seq, date, &mut billed, &mut lines);
+            self.bill_plan_periods(seq, date, &mut billed, &mut lines, out);
+            self.bill_interest_and_penalties(seq, date, product, &mut billed, &mut lines, out);
+        }
         let credit_applied = self.settle_with_credit(out).billed();
         if credit_applied.is_positive() {
             lines.push(Line {
@@ -55,26 +63,31 @@ impl Account {
 
         let nothing_to_show = carried.is_zero() && billed.total().is_zero() && lines.is_empty();
         if !nothing_to_show {
-            let past_due = self.delinquency.past_due_total();
             let balance = self.dues.total();
-            let minimum = statement::minimum(&self.dues, seq, past_due, product.minimum_principal_rate);
-            self.delinquency.latest_unpaid = minimum.saturating_sub_to_zero(past_due);
-            let (payments, credits) = cycle_payments_and_credits(&lines);
+            let minimum = if self.is_charged_off() {
+                balance
+            } else {
+                let past_due = self.delinquency.past_due_total();
+                let minimum = statement::minimum(&self.dues, seq, past_due, product.minimum_principal_rate);
+                self.delinquency.latest_unpaid = minimum.saturating_sub_to_zero(past_due);
+                minimum
+            };
+            let face = Face::of(&lines);
             let statement = Statement {
                 seq,
                 date,
                 due_date: date.add(i32::from(product.due_days)),
                 previous_balance: self.statements.back().map_or(Amount::ZERO, |s| s.balance),
                 carried,
-                new_purchases: billed.new_purchases,
-                plan_principal: billed.plan_principal,
-                plan_fees: billed.plan_fees,
-                plan_interest: billed.plan_interest,
-                interest: billed.interest,
-                penalties: billed.penalties,
-                payments,
-                credits,
-                credit_applied,
+                new_purchases: face.new_purchases,
+                plan_principal: face.plan_principal,
+                plan_fees: face.plan_fees,
+                plan_interest: face.plan_interest,
+                interest: face.interest,
+                penalties: face.penalties,
+                payments: face.payments,
+                credits: face.credits,
+                credit_applied: face.credit_applied,
                 balance,
                 minimum,
                 installed: None,
@@ -280,18 +293,4 @@ impl Account {
             !(settled && date.since(plan.created_on) > retention)
         });
     }
-}
-
-/// Payments and credits (as positive amounts) among a cycle's lines.
-fn cycle_payments_and_credits(lines: &[Line]) -> (Amount, Amount) {
-    let mut payments = Amount::ZERO;
-    let mut credits = Amount::ZERO;
-    for line in lines {
-        match line.kind {
-            LineKind::Payment { .. } => payments -= line.amount,
-            LineKind::Refund { .. } | LineKind::FeeWaiver { .. } => credits -= line.amount,
-            _ => {}
-        }
-    }
-    (payments, credits)
 }

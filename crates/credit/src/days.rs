@@ -5,7 +5,8 @@
 //! when an account is looked at. At the end of day `d`:
 //! 1. open holds whose last capture day is `d` expire;
 //! 2. if `d` is the billing day, the statement closes (its revolving interest covers the days
-//!    from the previous statement date up to, not including, `d`);
+//!    from the previous statement date up to, not including, `d`); on a charged-off account
+//!    this is all that happens (statements keep closing while something is owed);
 //! 3. the day's revolving-interest base (unpaid revolving principal at the end of the day) and
 //!    penalty (on the day's unpaid minimum, penalties excluded) are recorded;
 //! 4. if `d` is the latest statement's due date: its unmet minimum becomes past due, and if the
@@ -25,6 +26,7 @@ use crate::event::Event;
 use crate::hold::HoldState;
 use crate::ledger::{EntryBuilder, EntryKind, LedgerAccount};
 use crate::plan::PlanStatus;
+use crate::statement::{Line, LineKind};
 
 /// Closed holds are forgotten this many days after their last capture day.
 const CLOSED_HOLD_RETENTION_DAYS: i32 = 30;
@@ -41,11 +43,11 @@ impl Account {
 
     fn end_of_day(&mut self, day: Day, product: &Product, out: &mut Vec<Event>) {
         self.expire_holds(day, out);
-        if self.is_charged_off() {
-            return;
-        }
         if day == self.next_statement {
             self.close_statement(day, product, out);
+        }
+        if self.is_charged_off() {
+            return;
         }
         self.record_day(day, product);
         if self.latest_statement().is_some_and(|s| s.due_date == day) {
@@ -160,7 +162,8 @@ impl Account {
     /// Charge-off at the charge-off DPD: accrued interest and penalties are billed, unbilled
     /// principal is accelerated (future plan fees are not charged), open holds are voided, and
     /// every receivable moves to charge-off loss. Collections continue on the dues; repayments
-    /// from now on are recoveries.
+    /// from now on are recoveries. What it billed is on the next statement's lines (interest,
+    /// penalty, each accelerated purchase and plan), which closes on the billing day as usual.
     fn charge_off(&mut self, on: Day, product: &Product, out: &mut Vec<Event>) {
         let seq = self.last_seq + 1;
         let interest = self.cycle_interest(product);
@@ -177,6 +180,8 @@ impl Account {
         };
         self.dues.push(charge(DueKind::Interest, interest));
         self.dues.push(charge(DueKind::Penalty, penalty));
+        self.add_line(on, LineKind::RevolvingInterest, interest);
+        self.add_line(on, LineKind::Penalty, penalty);
         let mut accrual = EntryBuilder::new(EntryKind::ChargeOff);
         accrual
             .debit(LedgerAccount::InterestReceivable, interest)
@@ -192,6 +197,15 @@ impl Account {
                 order_at: purchase.captured_at,
                 ..charge(DueKind::Principal, purchase.unbilled)
             });
+            let kind = LineKind::Purchase {
+                txn: purchase.txn,
+                merchant: purchase.merchant,
+            };
+            self.cycle.lines.push(Line {
+                on,
+                kind,
+                amount: purchase.unbilled,
+            });
             purchase.unbilled = Amount::ZERO;
         }
         for plan in self.plans.iter_mut().filter(|p| p.is_active()) {
@@ -205,6 +219,13 @@ impl Account {
                 order_at: plan.created_at,
                 ..charge(DueKind::Principal, principal)
             });
+            if principal.is_positive() {
+                self.cycle.lines.push(Line {
+                    on,
+                    kind: LineKind::PlanAccelerated { plan: plan.id },
+                    amount: principal,
+                });
+            }
             plan.end(PlanStatus::Closed);
         }
         for hold in self.holds.iter_mut().filter(|h| h.is_open()) {

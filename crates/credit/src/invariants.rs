@@ -7,6 +7,7 @@ use crate::account::Account;
 use crate::book::Book;
 use crate::dues::DueKind;
 use crate::ledger::LedgerAccount;
+use crate::statement::{Face, Statement};
 
 /// A broken invariant, described for the failure message.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -88,7 +89,49 @@ pub fn check_account(account: &Account) -> Result<(), Violation> {
             format!("over-refunded {purchase:?}")
         })?;
     }
-    check_statement_agrees(account)
+    check_statement_agrees(account)?;
+    for statement in &account.statements {
+        check_face(account, statement)?;
+    }
+    Ok(())
+}
+
+/// A statement adds up on its face: previous balance - payments - credits + purchases + plan
+/// principal + fees + interest + penalties = new balance, and its lines (memo lines aside) sum
+/// to the same change.
+pub fn check_face(account: &Account, statement: &Statement) -> Result<(), Violation> {
+    let s = statement;
+    let charges = s.new_purchases + s.plan_principal + s.plan_fees + s.plan_interest + s.interest + s.penalties;
+    let summed = Face::of(&s.lines);
+    let stated = Face {
+        new_purchases: s.new_purchases,
+        plan_principal: s.plan_principal,
+        plan_fees: s.plan_fees,
+        plan_interest: s.plan_interest,
+        interest: s.interest,
+        penalties: s.penalties,
+        payments: s.payments,
+        credits: s.credits,
+        credit_applied: s.credit_applied,
+    };
+    ensure(account, summed == stated, || {
+        format!("statement {}: totals {stated:?} but its lines sum to {summed:?}", s.seq)
+    })?;
+    let face = s.previous_balance - s.payments - s.credits + charges;
+    ensure(account, face == s.balance, || {
+        format!(
+            "statement {} does not add up: previous {} - payments {} - credits {} + charges {charges} = {face}, \
+             but its balance is {}",
+            s.seq, s.previous_balance, s.payments, s.credits, s.balance
+        )
+    })?;
+    let lines: Amount = s.lines.iter().filter(|l| l.kind.on_face()).map(|l| l.amount).sum();
+    ensure(account, s.previous_balance + lines == s.balance, || {
+        format!(
+            "statement {}: previous {} + its lines {lines} is not its balance {}",
+            s.seq, s.previous_balance, s.balance
+        )
+    })
 }
 
 /// With nothing happening since the latest close, the latest statement's balance is exactly
@@ -97,7 +140,7 @@ fn check_statement_agrees(account: &Account) -> Result<(), Violation> {
     let Some(statement) = account.latest_statement() else {
         return Ok(());
     };
-    if account.is_charged_off() || !account.cycle.lines.is_empty() || account.cycle.start != statement.date {
+    if !account.cycle.lines.is_empty() || account.cycle.start != statement.date {
         return Ok(());
     }
     let billed = account.dues.total();

@@ -28,7 +28,9 @@ pub struct BalancesView {
     /// Everything billed and unpaid.
     pub billed: Amount,
     pub credit_balance: Amount,
-    /// Revolving interest and penalties accrued since the last statement, not yet billed.
+    /// Revolving interest and penalties accrued since the last statement, not yet billed: what
+    /// the next statement will charge. The penalty of grace days is not in it while it may
+    /// still be waived ([`Account::pending_penalty`]).
     pub accrued_interest: Amount,
     pub accrued_penalties: Amount,
     pub minimum_unpaid: Amount,
@@ -97,7 +99,7 @@ impl Account {
             } else {
                 self.cycle_interest(product)
             },
-            accrued_penalties: self.delinquency.penalty_accrued + self.delinquency.penalty_pending,
+            accrued_penalties: self.delinquency.penalty_accrued,
             minimum_unpaid: self.delinquency.minimum_unpaid(),
             past_due: self.delinquency.past_due_total(),
             dpd: self.delinquency.dpd(day),
@@ -110,6 +112,13 @@ impl Account {
             frozen: self.frozen,
             charged_off_on: self.charged_off_on,
         }
+    }
+
+    /// The penalty of the grace days (DPD 1 to `grace_days`): charged (moved to the accrued
+    /// penalties) only if the past due is still unpaid when the grace days end, and dropped if
+    /// it is paid by then. Not in [`BalancesView`] (whose layout the journal keeps).
+    pub fn pending_penalty(&self) -> Amount {
+        self.delinquency.penalty_pending
     }
 
     pub fn plan_view(&self, id: PlanId, product: &Product) -> Option<PlanView> {

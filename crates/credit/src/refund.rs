@@ -5,6 +5,10 @@
 //! as credit balance. Credits against billed amounts count toward the minimum like payments.
 //! Once the whole purchase is refunded every fee and plan interest it was billed is waived:
 //! unpaid ones are cancelled, paid ones come back as credit.
+//!
+//! On the statement (see `statement`): the refund of billed principal and the unpaid fees
+//! cancelled are credits; the unbilled part, what was kept as credit balance and the paid fees
+//! given back are memo lines; credit balance then used on billed dues is `CreditApplied`.
 
 use money::Amount;
 
@@ -15,7 +19,7 @@ use crate::ids::{OpId, TxnId};
 use crate::ledger::{EntryBuilder, EntryKind, LedgerAccount};
 use crate::plan::PlanStatus;
 use crate::reject::Rejection;
-use crate::statement::{Line, LineKind};
+use crate::statement::LineKind;
 
 impl Account {
     pub(crate) fn refund(&mut self, txn: TxnId, op: OpId, amount: Amount, cx: &mut Ctx<'_>) -> Result<(), Rejection> {
@@ -60,16 +64,14 @@ impl Account {
         }
         entry.credit(LedgerAccount::CustomerCredit, to_account);
         self.post(entry.build(), cx.out);
-        self.cycle.lines.push(Line {
-            on: cx.today,
-            kind: LineKind::Refund { txn, op },
-            amount: -amount,
-        });
+        self.add_line(cx.today, LineKind::Refund { txn, op }, -split.billed);
+        self.add_line(cx.today, LineKind::RefundUnbilled { txn, op }, -split.unbilled);
+        self.add_line(cx.today, LineKind::RefundToCredit { txn, op }, -to_account);
 
         if self.purchases[index].fully_refunded() {
             split.fees_waived = self.waive_purchase_costs(index, cx);
         }
-        split.account = self.settle_with_credit(cx.out);
+        split.account = self.apply_credit_balance(cx.today, cx.out);
         split.account.credit_balance = self.credit_balance;
         cx.out.push(Event::Refunded {
             account: self.id,
@@ -135,12 +137,8 @@ impl Account {
         }
         entry.credit(LedgerAccount::CustomerCredit, paid_back);
         self.post(entry.build(), cx.out);
-        let waived = fees_billed + interest_billed;
-        self.cycle.lines.push(Line {
-            on: cx.today,
-            kind: LineKind::FeeWaiver { txn },
-            amount: -waived,
-        });
-        waived
+        self.add_line(cx.today, LineKind::FeeWaiver { txn }, -unpaid_costs);
+        self.add_line(cx.today, LineKind::FeeWaiverToCredit { txn }, -paid_back);
+        fees_billed + interest_billed
     }
 }

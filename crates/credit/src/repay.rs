@@ -8,12 +8,13 @@
 use money::Amount;
 
 use crate::account::{Account, Ctx};
+use crate::calendar::Day;
 use crate::event::{Allocation, Event};
 use crate::ids::{OpId, PlanId};
 use crate::ledger::{EntryBuilder, EntryKind, LedgerAccount};
 use crate::plan::PlanStatus;
 use crate::reject::Rejection;
-use crate::statement::{Line, LineKind};
+use crate::statement::LineKind;
 
 impl Account {
     /// Pays billed dues with up to `amount` through the waterfall and counts it toward the
@@ -39,7 +40,15 @@ impl Account {
             .credit(LedgerAccount::PrincipalReceivable, allocation.principal);
     }
 
-    /// Uses the credit balance to pay whatever is billed.
+    /// Uses the credit balance to pay whatever is billed, with a `CreditApplied` line on the
+    /// running cycle.
+    pub(crate) fn apply_credit_balance(&mut self, on: Day, out: &mut Vec<Event>) -> Allocation {
+        let allocation = self.settle_with_credit(out);
+        self.add_line(on, LineKind::CreditApplied, -allocation.billed());
+        allocation
+    }
+
+    /// Uses the credit balance to pay whatever is billed; the caller shows it on a line.
     pub(crate) fn settle_with_credit(&mut self, out: &mut Vec<Event>) -> Allocation {
         if self.credit_balance.is_zero() || self.dues.is_empty() {
             return Allocation::default();
@@ -62,11 +71,8 @@ impl Account {
         self.credit_allocation(&mut entry, &allocation);
         entry.credit(LedgerAccount::CustomerCredit, allocation.credit_balance);
         self.post(entry.build(), cx.out);
-        self.cycle.lines.push(Line {
-            on: cx.today,
-            kind: LineKind::Payment { op },
-            amount: -amount,
-        });
+        self.add_line(cx.today, LineKind::Payment { op }, -allocation.billed());
+        self.add_line(cx.today, LineKind::PaymentToCredit { op }, -allocation.credit_balance);
         let recovery = self.is_charged_off();
         cx.out.push(Event::Repaid {
             account: self.id,
@@ -149,11 +155,10 @@ impl Account {
             .credit(LedgerAccount::InterestIncome, interest_charged)
             .credit(LedgerAccount::CustomerCredit, allocation.credit_balance);
         self.post(entry.build(), cx.out);
-        self.cycle.lines.push(Line {
-            on: cx.today,
-            kind: LineKind::Payment { op },
-            amount: -amount,
-        });
+        let unbilled = allocation.unbilled_principal + fees_charged + interest_charged;
+        self.add_line(cx.today, LineKind::Payment { op }, -billed.billed());
+        self.add_line(cx.today, LineKind::PaymentUnbilled { op }, -unbilled);
+        self.add_line(cx.today, LineKind::PaymentToCredit { op }, -allocation.credit_balance);
         cx.out.push(Event::PlanPaidOff {
             account: self.id,
             op,
@@ -178,11 +183,7 @@ impl Account {
             .debit(LedgerAccount::CustomerCredit, amount)
             .credit(LedgerAccount::Cash, amount);
         self.post(entry.build(), cx.out);
-        self.cycle.lines.push(Line {
-            on: cx.today,
-            kind: LineKind::CreditCashOut { op },
-            amount,
-        });
+        self.add_line(cx.today, LineKind::CreditCashOut { op }, amount);
         cx.out.push(Event::CreditCashedOut {
             account: self.id,
             op,

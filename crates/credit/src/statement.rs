@@ -1,4 +1,15 @@
 //! [`Statement`]: what a cycle's close shows, its lines, and the minimum repayment rule.
+//!
+//! A statement adds up on its face: previous balance - payments - credits + purchases + plan
+//! principal + fees + interest + penalties = new balance, exactly (checked by
+//! `invariants::check_face` on every statement). Every line's amount is what it did to the
+//! statement's balance (what is billed and unpaid), and the totals are sums of the lines
+//! ([`Face::of`]). Activity that does not move that balance is shown on memo lines
+//! ([`LineKind::on_face`] is false): the part of a refund that took principal not yet billed
+//! (a pay-later purchase is then billed net, a plan's future periods are lower), the part of
+//! a payment that paid principal not yet billed (an early payoff) or was kept as credit
+//! balance, fees given back as credit balance, and credit balance paid out. Credit balance
+//! that pays billed amounts is a credit (`credit_applied`), when it is used.
 
 use money::{Amount, Rate};
 use serde::{Deserialize, Serialize};
@@ -58,8 +69,106 @@ pub enum LineKind {
     CreditCashOut {
         op: OpId,
     },
-    /// Credit balance used to pay what the statement billed.
+    /// Credit balance used to pay what was billed (at close, or when a refund or a
+    /// restatement left credit balance beside billed amounts).
     CreditApplied,
+    /// A plan's unbilled principal billed at once by a charge-off.
+    PlanAccelerated {
+        plan: PlanId,
+    },
+    /// Memo: the part of a payment that paid principal not yet billed and the plan costs an
+    /// early payoff charges.
+    PaymentUnbilled {
+        op: OpId,
+    },
+    /// Memo: the part of a payment kept as credit balance.
+    PaymentToCredit {
+        op: OpId,
+    },
+    /// Memo: the part of a refund that took principal not yet billed.
+    RefundUnbilled {
+        txn: TxnId,
+        op: OpId,
+    },
+    /// Memo: the part of a refund kept as credit balance.
+    RefundToCredit {
+        txn: TxnId,
+        op: OpId,
+    },
+    /// Memo: fees and plan interest already paid, given back as credit balance by a full refund.
+    FeeWaiverToCredit {
+        txn: TxnId,
+    },
+}
+
+impl LineKind {
+    /// Whether the line moves the statement's balance; a memo line does not.
+    pub fn on_face(&self) -> bool {
+        !matches!(
+            self,
+            LineKind::CreditCashOut { .. }
+                | LineKind::PaymentUnbilled { .. }
+                | LineKind::PaymentToCredit { .. }
+                | LineKind::RefundUnbilled { .. }
+                | LineKind::RefundToCredit { .. }
+                | LineKind::FeeWaiverToCredit { .. }
+        )
+    }
+}
+
+/// A statement's totals, summed from its lines (charges positive, payments and credits as
+/// positive amounts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Face {
+    pub new_purchases: Amount,
+    pub plan_principal: Amount,
+    pub plan_fees: Amount,
+    pub plan_interest: Amount,
+    pub interest: Amount,
+    pub penalties: Amount,
+    pub payments: Amount,
+    /// Refunds of billed principal, fees waived, principal moved into a bill installment
+    /// plan and credit balance applied.
+    pub credits: Amount,
+    /// The part of `credits` that is credit balance applied.
+    pub credit_applied: Amount,
+}
+
+impl Face {
+    pub fn of(lines: &[Line]) -> Face {
+        let mut face = Face::default();
+        for line in lines {
+            let (amount, paid) = (line.amount, -line.amount);
+            match line.kind {
+                LineKind::Purchase { .. } => face.new_purchases += amount,
+                LineKind::PlanPrincipal { .. } | LineKind::PlanAccelerated { .. } => face.plan_principal += amount,
+                LineKind::PlanFee { .. } => face.plan_fees += amount,
+                LineKind::PlanInterest { .. } => face.plan_interest += amount,
+                LineKind::RevolvingInterest => face.interest += amount,
+                LineKind::Penalty => face.penalties += amount,
+                LineKind::Payment { .. } => face.payments += paid,
+                LineKind::Refund { .. } | LineKind::FeeWaiver { .. } | LineKind::BillInstallment { .. } => {
+                    face.credits += paid;
+                }
+                LineKind::CreditApplied => {
+                    face.credits += paid;
+                    face.credit_applied += paid;
+                }
+                LineKind::CreditCashOut { .. }
+                | LineKind::PaymentUnbilled { .. }
+                | LineKind::PaymentToCredit { .. }
+                | LineKind::RefundUnbilled { .. }
+                | LineKind::RefundToCredit { .. }
+                | LineKind::FeeWaiverToCredit { .. } => {}
+            }
+        }
+        face
+    }
+
+    /// Everything charged: purchases, plan principal, fees, interest and penalties.
+    pub fn charges(&self) -> Amount {
+        self.new_purchases + self.plan_principal + self.plan_fees + self.plan_interest + self.interest + self.penalties
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +178,8 @@ pub struct Statement {
     pub due_date: Day,
     /// The previous statement's closing balance.
     pub previous_balance: Amount,
-    /// Unpaid amounts carried from earlier statements at this close.
+    /// What was billed and unpaid when the close began: the previous balance less the cycle's
+    /// payments and credits, plus what a charge-off billed during the cycle.
     pub carried: Amount,
     /// Pay-later principal billed.
     pub new_purchases: Amount,
@@ -79,15 +189,17 @@ pub struct Statement {
     /// Revolving interest charged for the cycle.
     pub interest: Amount,
     pub penalties: Amount,
-    /// Repayments during the cycle.
+    /// Repayments during the cycle, as far as they paid billed amounts (the rest is on memo
+    /// lines).
     pub payments: Amount,
-    /// Refund credits and waivers during the cycle.
+    /// Credits during the cycle and at close: refunds of billed principal, fees waived,
+    /// principal moved into a bill installment plan, credit balance applied.
     pub credits: Amount,
-    /// Credit balance used at this close.
+    /// The part of `credits` that is credit balance applied (during the cycle and at close).
     pub credit_applied: Amount,
     /// What the customer owes on this statement.
     pub balance: Amount,
-    /// The minimum repayment, due by `due_date`.
+    /// The minimum repayment, due by `due_date` (on a charged-off account: the whole balance).
     pub minimum: Amount,
     /// Set when the statement was converted to installments.
     pub installed: Option<PlanId>,

@@ -7,8 +7,9 @@
 //! voids and expiries; each purchase plan's schedule computed independently with
 //! `money::schedule` from the choice the simulator made. It checks that an approval never
 //! exceeds what it computes as available, that every allocation sums to its payment, that the
-//! system's accounts agree with the model and hold the core's invariants, and that the
-//! ledger's cash and merchant payables equal its own tallies of money in and out.
+//! system's accounts agree with the model and hold the core's invariants, that every
+//! statement the system closes adds up on its face (counted in `statements_checked`), and
+//! that the ledger's cash and merchant payables equal its own tallies of money in and out.
 //!
 //! A theft report voids the open holds of the transactions it names (the engine's follow-up,
 //! not in the report's answer): the model releases them. A fraud exemption (a theft case
@@ -49,6 +50,8 @@ struct Model {
     temporary: bool,
     /// Restated by a fraud exemption and not yet re-based.
     restated: bool,
+    /// The latest statement checked on its face.
+    faced_seq: u32,
 }
 
 impl Model {
@@ -74,6 +77,8 @@ pub struct Auditor {
     pub refunded: Amount,
     /// Individual checks made.
     pub checks: u64,
+    /// Statements checked to add up on their face (each once, when first seen).
+    pub statements_checked: u64,
 }
 
 fn ensure(step: u64, ok: bool, what: impl FnOnce() -> String) -> Result<(), Mismatch> {
@@ -94,6 +99,7 @@ impl Auditor {
             captured: Amount::ZERO,
             refunded: Amount::ZERO,
             checks: 0,
+            statements_checked: 0,
         }
     }
 
@@ -330,6 +336,11 @@ impl Auditor {
         ensure(step, account.limit == m.limit, || {
             format!("{id}: limit {} but the auditor has {}", account.limit, m.limit)
         })?;
+        let faced_seq = m.faced_seq;
+        self.check_statements(step, account, faced_seq)?;
+        let Some(m) = self.models.get(&account.id) else {
+            unreachable!("looked up above")
+        };
         if !m.checked() {
             return Ok(());
         }
@@ -357,6 +368,23 @@ impl Auditor {
                 expected.len() >= shown.len() && expected[..shown.len()] == shown[..],
                 || format!("{id}: plan {txn} has periods {shown:?}, the schedule says {expected:?}"),
             )?;
+        }
+        Ok(())
+    }
+
+    /// Every statement closed since the last check adds up on its face (charged-off and
+    /// restated accounts included): previous balance - payments - credits + charges = balance,
+    /// and its lines sum to it.
+    fn check_statements(&mut self, step: u64, account: &Account, after: u32) -> Result<(), Mismatch> {
+        for statement in account.statements.iter().filter(|s| s.seq > after) {
+            credit::invariants::check_face(account, statement).map_err(|v| Mismatch {
+                step,
+                what: format!("a statement that does not add up: {v}"),
+            })?;
+            self.statements_checked += 1;
+        }
+        if let Some(m) = self.models.get_mut(&account.id) {
+            m.faced_seq = m.faced_seq.max(account.last_seq);
         }
         Ok(())
     }

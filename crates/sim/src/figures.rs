@@ -29,6 +29,10 @@ pub struct Figures {
     pub good_payments_friction_ppm: i64,
     pub auditor_mismatches: u64,
     pub auditor_checks: u64,
+    /// Statements the auditor checked to add up on their face (every one the run closed and
+    /// found still kept).
+    #[serde(default)]
+    pub auditor_statements_checked: u64,
     pub ops_per_s: f64,
     pub applications: Applications,
     pub limits: Limits,

@@ -268,6 +268,7 @@ fn facts_of_balances(account: &credit::Account, product: &Product) -> BTreeMap<S
     put("credit_balance", b.credit_balance.to_string());
     put("accrued_interest", b.accrued_interest.to_string());
     put("accrued_penalties", b.accrued_penalties.to_string());
+    put("pending_penalty", account.pending_penalty().to_string());
     put("minimum_unpaid", b.minimum_unpaid.to_string());
     put("past_due", b.past_due.to_string());
     put("dpd", b.dpd.to_string());

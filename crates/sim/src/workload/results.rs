@@ -122,6 +122,7 @@ impl Simulation<'_, '_> {
         losses.loss_rate_ppm = ppm(losses.charged_off_fen + fig.fraud_loss_lost_fen, losses.captured_fen);
 
         fig.auditor_checks = self.link.auditor.checks;
+        fig.auditor_statements_checked = self.link.auditor.statements_checked;
         fig.auditor_mismatches = 0;
         let ops_per_s = if wall_s > 0.0 { requests as f64 / wall_s } else { 0.0 };
         fig.ops_per_s = (ops_per_s * 10.0).round() / 10.0;

@@ -216,3 +216,24 @@ fn the_book_check_compares_cash_and_merchant_payables_with_the_tallies() {
     let error = auditor.check_book(4, &accounts).unwrap_err();
     assert!(error.what.contains("merchants are owed"), "{error}");
 }
+
+#[test]
+fn a_statement_that_does_not_add_up_is_caught() {
+    let (mut book, mut auditor, _) = setup();
+    let later: Timestamp = "2026-03-06T10:00:00+08:00".parse().unwrap();
+    book.apply(later, &Command::Advance, &mut Vec::new()).unwrap();
+    let mut account = book.account(ACCOUNT).unwrap().clone();
+    assert_eq!(account.statements.len(), 1);
+    auditor.check_account(4, &account).expect("the real statement adds up");
+    assert_eq!(auditor.statements_checked, 1);
+    // The bug of issue 17: a refund of principal not yet billed, netted into the purchase and
+    // counted as a credit too.
+    let statement = account.statements.back_mut().unwrap();
+    statement.credits += Amount::yuan(100);
+    statement.seq += 1;
+    account.last_seq += 1;
+    // The core's invariants (which the auditor runs first) and the auditor's own face check
+    // both name it.
+    let caught = auditor.check_account(5, &account).unwrap_err();
+    assert!(caught.what.contains("statement 2"), "{caught}");
+}

@@ -7,8 +7,17 @@ use super::common::shared;
 fn a_small_run_exercises_the_whole_product_and_the_auditor_finds_nothing() {
     let f = shared();
     eprint!("{}", sim::report::text(f));
+    eprintln!("statements checked on their face: {}", f.auditor_statements_checked);
     assert_eq!(f.auditor_mismatches, 0);
     assert!(f.auditor_checks > 10_000, "{}", f.auditor_checks);
+    // Every statement the run closed added up on its face (the auditor stops at one that does
+    // not); each was checked once, and most of the run's statements are still kept.
+    assert!(
+        f.auditor_statements_checked * 10 >= f.statements.closed * 9,
+        "{} statements checked of {} closed",
+        f.auditor_statements_checked,
+        f.statements.closed
+    );
     let a = &f.applications;
     assert!(a.approved > 250 && a.declined > 20, "{a:?}");
     assert!(

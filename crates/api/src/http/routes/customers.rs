@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{AccountId, BalancesView, MerchantId};
+use credit::{Account, AccountId, MerchantId, Product};
 use engine::ask;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -122,8 +122,15 @@ pub struct BalancesResponse {
     /// Everything billed and unpaid.
     pub billed_fen: i64,
     pub credit_balance_fen: i64,
+    /// Revolving interest accrued since the last statement: the next statement charges it.
     pub accrued_interest_fen: i64,
+    /// Penalties accrued since the last statement that the next statement charges. The
+    /// penalty of the grace days is not in it while it may still be waived: see
+    /// `pending_penalty_fen`.
     pub accrued_penalties_fen: i64,
+    /// The penalty of the grace days (DPD 1 to 3): charged only if the past due is still unpaid
+    /// when DPD 3 ends (it then moves to `accrued_penalties_fen`), dropped if it is paid by then.
+    pub pending_penalty_fen: i64,
     pub minimum_unpaid_fen: i64,
     pub past_due_fen: i64,
     pub dpd: u32,
@@ -159,9 +166,10 @@ impl PriceTierResponse {
     }
 }
 
-fn balances(account: AccountId, b: &BalancesView, pricing: Option<&engine::Pricing>) -> BalancesResponse {
+fn balances(account: &Account, product: &Product, pricing: Option<&engine::Pricing>) -> BalancesResponse {
+    let b = &account.balances(product);
     BalancesResponse {
-        customer_id: account.to_string(),
+        customer_id: account.id.to_string(),
         limit_fen: b.limit.fen(),
         temporary_limit_fen: b.temporary_limit.fen(),
         available_fen: b.available.fen(),
@@ -175,6 +183,7 @@ fn balances(account: AccountId, b: &BalancesView, pricing: Option<&engine::Prici
         credit_balance_fen: b.credit_balance.fen(),
         accrued_interest_fen: b.accrued_interest.fen(),
         accrued_penalties_fen: b.accrued_penalties.fen(),
+        pending_penalty_fen: account.pending_penalty().fen(),
         minimum_unpaid_fen: b.minimum_unpaid.fen(),
         past_due_fen: b.past_due.fen(),
         dpd: b.dpd,
@@ -207,7 +216,7 @@ pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, 
     let pricing = profile.and_then(|p| p.pricing);
     Ok(respond(
         StatusCode::OK,
-        &balances(id, &account.balances(state.product()), pricing.as_ref()),
+        &balances(&account, state.product(), pricing.as_ref()),
         false,
     ))
 }

@@ -33,37 +33,53 @@ pub struct StatementList {
     pub statements: Vec<StatementSummary>,
 }
 
+/// A closed statement. It adds up on its face: `previous_balance_fen - payments_fen -
+/// credits_fen + new_purchases_fen + plan_principal_fen + plan_fees_fen + plan_interest_fen +
+/// interest_fen + penalties_fen = balance_fen`, and each total is the sum of its lines.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatementView {
     pub seq: u32,
     pub date: String,
     pub due_date: String,
     pub previous_balance_fen: i64,
+    /// Billed and unpaid when the close began (previous balance less the cycle's payments and
+    /// credits, plus what a charge-off billed).
     pub carried_fen: i64,
     pub new_purchases_fen: i64,
+    /// Plan periods' principal billed (and, after a charge-off, plans' accelerated principal).
     pub plan_principal_fen: i64,
     pub plan_fees_fen: i64,
     pub plan_interest_fen: i64,
     pub interest_fen: i64,
     pub penalties_fen: i64,
+    /// Payments, as far as they paid billed amounts.
     pub payments_fen: i64,
+    /// Refunds of billed principal, fees waived, principal moved into a bill installment plan,
+    /// credit balance applied.
     pub credits_fen: i64,
+    /// The part of `credits_fen` that is credit balance applied.
     pub credit_applied_fen: i64,
     pub balance_fen: i64,
+    /// Due by `due_date`; on a charged-off account the whole balance.
     pub minimum_fen: i64,
     pub installed_plan_id: Option<String>,
     pub lines: Vec<LineView>,
 }
 
-/// One statement line. Charges are positive, payments and credits negative.
+/// One statement line: what it did to the statement's balance (charges positive, payments and
+/// credits negative). A memo line (`memo: true`) shows activity that did not move that balance:
+/// `previous_balance_fen` plus the amounts of the other lines is `balance_fen`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LineView {
     pub on: String,
-    /// `purchase`, `plan_principal`, `plan_fee`, `plan_interest`, `revolving_interest`,
-    /// `penalty`, `payment`, `refund`, `fee_waiver`, `bill_installment`, `credit_cash_out` or
-    /// `credit_applied`.
+    /// `purchase`, `plan_principal`, `plan_accelerated`, `plan_fee`, `plan_interest`,
+    /// `revolving_interest`, `penalty`, `payment`, `refund`, `fee_waiver`, `bill_installment`,
+    /// `credit_applied`; memo lines: `payment_unbilled`, `payment_to_credit`, `refund_unbilled`,
+    /// `refund_to_credit`, `fee_waiver_to_credit`, `credit_cash_out`.
     pub kind: &'static str,
     pub amount_fen: i64,
+    /// Not part of the statement's balance (see `kind`).
+    pub memo: bool,
     pub txn_id: Option<String>,
     pub merchant_id: Option<String>,
     pub plan_id: Option<String>,
@@ -77,6 +93,7 @@ fn line(line: &Line) -> LineView {
         on: line.on.to_string(),
         kind: "",
         amount_fen: line.amount.fen(),
+        memo: !line.kind.on_face(),
         txn_id: None,
         merchant_id: None,
         plan_id: None,
@@ -124,6 +141,30 @@ fn line(line: &Line) -> LineView {
             "credit_cash_out"
         }
         LineKind::CreditApplied => "credit_applied",
+        LineKind::PlanAccelerated { plan } => {
+            view.plan_id = id(plan.0);
+            "plan_accelerated"
+        }
+        LineKind::PaymentUnbilled { op } => {
+            view.op_id = id(op.0);
+            "payment_unbilled"
+        }
+        LineKind::PaymentToCredit { op } => {
+            view.op_id = id(op.0);
+            "payment_to_credit"
+        }
+        LineKind::RefundUnbilled { txn, op } => {
+            (view.txn_id, view.op_id) = (id(txn.0), id(op.0));
+            "refund_unbilled"
+        }
+        LineKind::RefundToCredit { txn, op } => {
+            (view.txn_id, view.op_id) = (id(txn.0), id(op.0));
+            "refund_to_credit"
+        }
+        LineKind::FeeWaiverToCredit { txn } => {
+            view.txn_id = id(txn.0);
+            "fee_waiver_to_credit"
+        }
     };
     view
 }
