@@ -37,6 +37,12 @@ pub struct Product {
     pub purchase_retention_days: u16,
     /// The largest limit, temporary limit or single transaction the core accepts.
     pub amount_max: Amount,
+    /// Whether a charged-off account keeps getting a statement every cycle while it owes
+    /// something (true). Not part of the product's configuration (never serialized): the engine
+    /// sets it from the store, false for a store whose journal began before statements kept
+    /// closing after charge-off, so replaying that journal gives the events it recorded.
+    #[serde(skip)]
+    pub statements_after_charge_off: bool,
 }
 
 /// The default period rate of one term.
@@ -70,6 +76,7 @@ impl Default for Product {
             statements_kept: 24,
             purchase_retention_days: 400,
             amount_max: Amount::from_fen(100_000_000_000),
+            statements_after_charge_off: true,
         }
     }
 }

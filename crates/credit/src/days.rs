@@ -43,6 +43,9 @@ impl Account {
 
     fn end_of_day(&mut self, day: Day, product: &Product, out: &mut Vec<Event>) {
         self.expire_holds(day, out);
+        if self.is_charged_off() && !product.statements_after_charge_off {
+            return;
+        }
         if day == self.next_statement {
             self.close_statement(day, product, out);
         }

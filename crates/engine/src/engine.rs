@@ -60,7 +60,9 @@ impl Engine {
         if config.partitions == 0 || config.partitions > PARTITIONS_MAX {
             return Err(EngineError::Config(format!("partitions must be 1..={PARTITIONS_MAX}")));
         }
+        let fresh = journal.meta("partitions")?.is_none();
         check_meta(journal.as_mut(), "partitions", &config.partitions.to_string())?;
+        config.product.statements_after_charge_off = credit_rules(journal.as_mut(), fresh)? >= 2;
         let product_json = serde_json_product(&config.product);
         check_meta(journal.as_mut(), "product", &product_json)?;
 
@@ -471,6 +473,25 @@ fn check_meta(journal: &mut dyn store::Journal, key: &str, wanted: &str) -> Resu
         .into()),
     }
 }
+
+/// The credit core's behaviour a store's journal was written under (meta `credit_rules`): 1
+/// for a store begun before charged-off accounts kept getting statements, 2 since. A new store
+/// starts at the latest; a store without the key (from before it existed) is 1, so its journal
+/// replays to the events it recorded.
+fn credit_rules(journal: &mut dyn store::Journal, fresh: bool) -> Result<u32, EngineError> {
+    const KEY: &str = "credit_rules";
+    if let Some(stored) = journal.meta(KEY)? {
+        return stored
+            .parse()
+            .map_err(|_| EngineError::Config(format!("the store's {KEY} is not a number: {stored}")));
+    }
+    let rules = if fresh { CREDIT_RULES } else { 1 };
+    journal.set_meta(KEY, &rules.to_string())?;
+    Ok(rules)
+}
+
+/// The credit core's behaviour a new store is begun under (see [`credit_rules`]).
+pub const CREDIT_RULES: u32 = 2;
 
 fn serde_json_product(product: &Product) -> String {
     // Postcard is positional and stable for a given struct layout; the meta value is compared

@@ -432,3 +432,31 @@ fn the_outbox_scanner_records_each_notice_once_with_its_place() {
     let again = engine::outbox::scan_once(journal.as_mut(), outbox.as_mut(), &Words, 2).unwrap();
     assert_eq!(again, 0, "the watermark moved past the batch");
 }
+
+#[test]
+fn a_new_store_runs_the_latest_credit_rules_and_an_older_store_keeps_its_own() {
+    let clock = || Arc::new(ManualClock::new(start_at()));
+    let fresh: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+    let engine = Engine::start(config(2), fresh.clone(), clock()).unwrap();
+    assert!(engine.config().product.statements_after_charge_off);
+    engine.shutdown();
+    assert_eq!(
+        fresh.journal().unwrap().meta("credit_rules").unwrap().as_deref(),
+        Some("2")
+    );
+
+    // A store begun before the key existed: its journal was written without statements after
+    // charge-off, and replays that way for good.
+    let older: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+    older.journal().unwrap().set_meta("partitions", "2").unwrap();
+    let engine = Engine::start(config(2), older.clone(), clock()).unwrap();
+    assert!(!engine.config().product.statements_after_charge_off);
+    engine.shutdown();
+    assert_eq!(
+        older.journal().unwrap().meta("credit_rules").unwrap().as_deref(),
+        Some("1")
+    );
+    let again = Engine::start(config(2), older, clock()).unwrap();
+    assert!(!again.config().product.statements_after_charge_off);
+    again.shutdown();
+}
