@@ -123,6 +123,10 @@ pub struct EdgeConfig {
     pub auth_failures_per_minute: u32,
     /// How long an operator session lasts after login, in hours (`--operator-session-hours`).
     pub operator_session_hours: u32,
+    /// The console's session cookie is always `Secure` (`--secure-cookies`: the server is
+    /// reached over TLS that a proxy terminates). Without it the cookie is `Secure` when a
+    /// trusted proxy says the request came over https (`X-Forwarded-Proto`).
+    pub secure_cookies: bool,
 }
 
 impl Default for EdgeConfig {
@@ -137,6 +141,7 @@ impl Default for EdgeConfig {
             allow_insecure_webhooks: false,
             auth_failures_per_minute: 20,
             operator_session_hours: 8,
+            secure_cookies: false,
         }
     }
 }

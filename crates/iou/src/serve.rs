@@ -128,6 +128,11 @@ pub struct ServeArgs {
     /// How long an operator session lasts after login, in hours.
     #[arg(long, default_value_t = 8)]
     operator_session_hours: u32,
+    /// Mark the console's session cookie `Secure` always (the server is reached over https
+    /// through a proxy that terminates TLS). Without it the cookie is `Secure` only when a
+    /// trusted proxy's `X-Forwarded-Proto` says https.
+    #[arg(long)]
+    secure_cookies: bool,
     /// The key file that seals personal data and secrets (`iou keys init --out PATH`; also
     /// `IOU_KEY_FILE`, or the file's JSON in `IOU_KEYS`). Required: without keys the server
     /// does not start.
@@ -161,6 +166,7 @@ impl ServeArgs {
             allow_insecure_webhooks: self.allow_insecure_webhooks,
             auth_failures_per_minute: self.auth_failures_per_minute.max(1),
             operator_session_hours: self.operator_session_hours.max(1),
+            secure_cookies: self.secure_cookies,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod plans;
 pub mod provider_callbacks;
 pub mod repayments;
 pub mod risk;
+pub mod session;
 pub mod statements;
 pub mod step_up;
 pub mod system;

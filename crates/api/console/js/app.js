@@ -1,0 +1,82 @@
+// The console's shell: who is signed in (GET /v1/operators/me), the navigation (only the
+// pages the operator's permissions open), and the pages by location hash (#/queues,
+// #/customers/ID, #/audit). Pages offer only the actions the permissions allow; the API still
+// refuses the others.
+
+import { get, post, whenUnauthenticated } from './api.js';
+import { h, show, failure } from './dom.js';
+import { loginPage } from './login.js';
+import { queuesPage } from './queues.js';
+import { customerPage } from './customer.js';
+import { auditPage } from './audit.js';
+
+/** The pages: hash prefix, label, the permission that opens it, and its renderer. */
+const PAGES = [
+  { path: 'queues', label: 'Queues', needs: ['cases.read', 'applications.read'], render: queuesPage },
+  { path: 'customers', label: 'Customer 360', needs: ['customers.read'], render: customerPage },
+  { path: 'audit', label: 'Audit', needs: ['audit.read'], render: auditPage },
+];
+
+let me = null;
+
+const holds = (permission) => Boolean(me && me.permissions.includes(permission));
+const opens = (page) => page.needs.some(holds);
+
+function nav(current) {
+  const items = PAGES.filter(opens).map((page) =>
+    h('li', null, h('a', { href: `#/${page.path}`, 'aria-current': page.path === current ? 'page' : null }, page.label)),
+  );
+  document.getElementById('nav').replaceChildren(...items);
+  const roles = me.roles.length ? me.roles.join(', ') : 'no roles';
+  document.getElementById('whoami').textContent = `${me.name} (${roles})`;
+  document.getElementById('top').hidden = false;
+}
+
+async function route() {
+  if (!me) return;
+  const [path, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  const page = PAGES.find((p) => p.path === path && opens(p)) || PAGES.find(opens);
+  nav(page ? page.path : '');
+  if (!page) {
+    show('Nothing to do here', h('p', null, 'Your roles open no page of this console.'));
+    return;
+  }
+  try {
+    await page.render({ holds, args: rest.map(decodeURIComponent) });
+  } catch (e) {
+    show(page.label, failure(e));
+  }
+}
+
+async function start() {
+  try {
+    me = await get('/v1/operators/me');
+  } catch {
+    me = null;
+    loginPage(signedIn);
+    return;
+  }
+  route();
+}
+
+function signedIn(who) {
+  me = who;
+  route();
+}
+
+whenUnauthenticated(() => {
+  me = null;
+  loginPage(signedIn);
+});
+
+document.getElementById('logout').addEventListener('click', async () => {
+  try {
+    await post('/v1/operators/logout', {});
+  } finally {
+    me = null;
+    loginPage(signedIn);
+  }
+});
+
+window.addEventListener('hashchange', route);
+start();
