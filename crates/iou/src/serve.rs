@@ -15,7 +15,9 @@
 //! The edge (API.md, "Limits"): `--header-timeout`, `--body-timeout`, `--idle-timeout`,
 //! `--max-connections`, `--shutdown-deadline`, `--auth-failures-per-minute`; `--trusted-proxy
 //! CIDR` (repeatable) names the proxies whose `X-Forwarded-For` is believed;
-//! `--allow-insecure-webhooks` (tests only) admits http and loopback webhook URLs.
+//! `--allow-insecure-webhooks` (tests only) admits http and loopback webhook URLs;
+//! `--secure-cookies` marks the operator console's session cookie `Secure` (behind a proxy that
+//! terminates TLS). The console itself is served at `/console/`.
 //! Funding: repayments are debits through the payment provider at `--payment-endpoint`,
 //! cash-outs payouts through `--payout-endpoint` (the funding crate's protocol), else the
 //! deterministic simulators (every ordinary amount settles or is paid at once). Provider

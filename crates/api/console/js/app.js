@@ -4,7 +4,7 @@
 // refuses the others.
 
 import { get, post, whenUnauthenticated } from './api.js';
-import { h, show, failure } from './dom.js';
+import { h, show, failure, focusMain } from './dom.js';
 import { loginPage } from './login.js';
 import { queuesPage } from './queues.js';
 import { customerPage } from './customer.js';
@@ -32,7 +32,8 @@ function nav(current) {
   document.getElementById('top').hidden = false;
 }
 
-async function route() {
+/** Shows the page the location names; `focus`: move focus to it (a navigation, a login). */
+async function route(focus) {
   if (!me) return;
   const [path, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const page = PAGES.find((p) => p.path === path && opens(p)) || PAGES.find(opens);
@@ -46,6 +47,7 @@ async function route() {
   } catch (e) {
     show(page.label, failure(e));
   }
+  if (focus === true) focusMain();
 }
 
 async function start() {
@@ -61,7 +63,7 @@ async function start() {
 
 function signedIn(who) {
   me = who;
-  route();
+  route(true);
 }
 
 whenUnauthenticated(() => {
@@ -78,5 +80,11 @@ document.getElementById('logout').addEventListener('click', async () => {
   }
 });
 
-window.addEventListener('hashchange', route);
+// The skip link moves focus without touching the location (which names the page).
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  focusMain();
+});
+
+window.addEventListener('hashchange', () => route(true));
 start();

@@ -18,12 +18,18 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
-/** Replaces the main area with `nodes`, titles the page, and moves focus to it. */
+/** Replaces the main area with `nodes` and titles the page. Focus stays where it is on a
+ * first load (the skip link is the first stop); the shell moves it to the page after a
+ * navigation or a login (`focusMain`). */
 export function show(title, ...nodes) {
   const main = document.getElementById('main');
   main.replaceChildren(h('h1', null, title), ...nodes);
   document.title = `${title} - iou console`;
-  main.focus();
+}
+
+/** Moves focus to the main area (after a navigation, a login, or the skip link). */
+export function focusMain() {
+  document.getElementById('main').focus();
 }
 
 /** A short message for screen readers and eyes. */

@@ -37,5 +37,4 @@ export function loginPage(done) {
     }
   });
   show('Log in', form);
-  form.elements.name.focus();
 }
