@@ -8,6 +8,8 @@
 //   (a direct fetch with the console's cookie and header: 403), and without the header the
 //   cookie is no credential (401); the session token is not readable by script;
 // - an analyst approves an application in review from the queue;
+// - the fraud team confirms a customer's theft report from the queue (the purchase made by a
+//   signed merchant call on a line an application opened);
 // - an auditor verifies the audit chain from the audit page.
 //
 // Usage: node console.test.mjs (IOU_BIN: the iou binary; CHROMIUM: the browser; both
@@ -91,29 +93,66 @@ async function makeOperators(base) {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     made[role] = { name, secret: created.body.totp_secret };
   }
-  return made;
+  return { made, auth };
 }
 
-/** An application the model sends to an analyst. */
-async function applicationInReview(base) {
-  const id = '110105198501011007';
-  const body = {
+/** An application (ID number `id`) with a credit file the model sends to an analyst, or
+ * (`good`) approves at once. */
+function application(id, good) {
+  return {
     applicant: {
       name: '张伟', id_number: id, mobile: '13812345678', bank_card: '6222020000000015',
       reserved_mobile: '13812345678', face_reference: 'face-ok',
       ocr: { name: '张伟', id_number: id, valid_until: '2031-01-01' },
       declared_monthly_income_fen: 600000, requested_limit_fen: 2000000,
       credit_file: {
-        employment_years: 1, housing: 'rent', marital_status: 'married', adverse_records: false,
-        employment: 'part_time', monthly_expenses_fen: 200000, assets_fen: 0, debt_fen: 0,
-        planned_term_months: 12, purchase_price_fen: 6000000,
+        employment_years: good ? 10 : 1, housing: good ? 'owner' : 'rent', marital_status: 'married',
+        adverse_records: false, employment: good ? 'fixed' : 'part_time', monthly_expenses_fen: 200000,
+        assets_fen: good ? 30000000 : 0, debt_fen: 0, planned_term_months: 12, purchase_price_fen: 6000000,
       },
     },
     device: { device_id: `device-${id}`, lat_micro: 39904200, lon_micro: 116407400 },
   };
-  const answer = await api(base, 'POST', '/v1/applications', body);
+}
+
+/** An application the model sends to an analyst. */
+async function applicationInReview(base) {
+  const answer = await api(base, 'POST', '/v1/applications', application('110105198501011007', false));
   assert.equal(answer.status, 202, `an application in review: ${JSON.stringify(answer.body)}`);
   return answer.body.application_id;
+}
+
+/** A customer with a line, a merchant, a purchase, and the customer's theft report of it:
+ * an open theft case. */
+async function theftCase(base, adminAuth) {
+  const approved = await api(base, 'POST', '/v1/applications', application('110105199003151001', true));
+  assert.equal(approved.status, 201, JSON.stringify(approved.body));
+  const customer = { id: approved.body.customer_id, auth: { Authorization: `Bearer ${approved.body.token}` } };
+  const merchant = await api(base, 'POST', '/v1/merchants', { name: 'Corner Shop' }, adminAuth);
+  assert.equal(merchant.status, 201, JSON.stringify(merchant.body));
+  const code = await api(base, 'POST', `/v1/customers/${customer.id}/payment-codes`, {}, customer.auth);
+  assert.equal(code.status, 201, JSON.stringify(code.body));
+  const body = JSON.stringify({ payment_code: code.body.payment_code, amount_fen: 12999, reference: 'order-1' });
+  const key = crypto.randomUUID();
+  const ts = String(Math.floor(Date.now() / 1000));
+  const bodySha = crypto.createHash('sha256').update(body).digest('hex');
+  const signature = crypto
+    .createHmac('sha256', merchant.body.secret)
+    .update(['iou-v2', 'POST', '/v1/payments', ts, key, bodySha].join('\n'))
+    .digest('hex');
+  const paid = await fetch(`${base}/v1/payments`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json', 'Idempotency-Key': key, 'X-Merchant-Id': merchant.body.merchant_id,
+      'X-Timestamp': ts, 'X-Signature': signature,
+    },
+    body,
+  });
+  const payment = await paid.json();
+  assert.equal(paid.status, 201, JSON.stringify(payment));
+  const report = await api(base, 'POST', `/v1/customers/${customer.id}/theft-reports`, { txn_ids: [payment.txn_id] }, customer.auth);
+  assert.equal(report.status, 201, JSON.stringify(report.body));
+  return report.body.case_id;
 }
 
 async function logIn(page, base, who) {
@@ -196,6 +235,21 @@ async function analystApprovesAnApplication(browser, base, who, applicationId) {
   await context.close();
 }
 
+async function fraudConfirmsATheft(browser, base, who, caseId) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, who);
+  await page.getByRole('link', { name: 'Queues' }).click();
+  const item = page.locator(`[data-case="${caseId}"]`);
+  await item.waitFor();
+  assert.match(await item.textContent(), /Evidence/);
+  await item.getByRole('button', { name: 'Confirm theft' }).click();
+  await item.getByText(`Case ${caseId} confirmed.`).waitFor();
+  const cases = await page.evaluate(async () => (await fetch('/v1/cases', { headers: { 'X-IOU-Console': '1' } })).json());
+  assert.equal(cases.cases.find((c) => c.case_id === caseId).status, 'confirmed');
+  await context.close();
+}
+
 async function auditorVerifiesTheChain(browser, base, who) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -215,13 +269,16 @@ async function main() {
   const { child, url } = await startServer(dir);
   let browser;
   try {
-    const operators = await makeOperators(url);
+    const { made: operators, auth: adminAuth } = await makeOperators(url);
     const applicationId = await applicationInReview(url);
+    const caseId = await theftCase(url, adminAuth);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     await supportIsNotOfferedWhatItMayNotDo(browser, url, operators.support);
     console.log('ok: support is not offered a forbidden action, and the server refuses it');
     await analystApprovesAnApplication(browser, url, operators.analyst, applicationId);
     console.log('ok: an analyst approves an application in review');
+    await fraudConfirmsATheft(browser, url, operators.fraud, caseId);
+    console.log('ok: the fraud team confirms a theft case from the queue');
     await auditorVerifiesTheChain(browser, url, operators.auditor);
     console.log('ok: an auditor verifies the audit chain');
     console.log(`timings (debug build, browser included): ${timings.join('; ')}`);
