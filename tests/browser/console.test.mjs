@@ -174,6 +174,11 @@ async function timed(label, action) {
 async function supportIsNotOfferedWhatItMayNotDo(browser, base, who) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // Nothing the server sends may be kept by the browser: every answer is no-store.
+  const cached = [];
+  page.on('response', (r) => {
+    if (r.headers()['cache-control'] !== 'no-store') cached.push(r.url());
+  });
   await page.goto(`${base}/console/`);
   await page.getByLabel('Name').waitFor();
   // The keyboard: the skip link is the first stop and takes focus to the page, whose first
@@ -210,6 +215,7 @@ async function supportIsNotOfferedWhatItMayNotDo(browser, base, who) {
   await page.getByLabel('Password').waitFor();
   const after = await page.evaluate(async () => (await fetch('/v1/operators/me', { headers: { 'X-IOU-Console': '1' } })).status);
   assert.equal(after, 401);
+  assert.deepEqual(cached, [], 'answers without Cache-Control: no-store');
   await context.close();
 }
 

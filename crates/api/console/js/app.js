@@ -19,6 +19,16 @@ const PAGES = [
 
 let me = null;
 
+// Whether this browser logged in and has not logged out since: a hint only (the session is
+// the HttpOnly cookie), so that a signed-out page load shows the login page without a call
+// that the server would count as a failed authentication.
+const HINT = 'iou.console.signedIn';
+const hint = {
+  set: () => localStorage.setItem(HINT, '1'),
+  clear: () => localStorage.removeItem(HINT),
+  present: () => localStorage.getItem(HINT) === '1',
+};
+
 const holds = (permission) => Boolean(me && me.permissions.includes(permission));
 const opens = (page) => page.needs.some(holds);
 
@@ -51,10 +61,15 @@ async function route(focus) {
 }
 
 async function start() {
+  if (!hint.present()) {
+    loginPage(signedIn);
+    return;
+  }
   try {
     me = await get('/v1/operators/me');
   } catch {
     me = null;
+    hint.clear();
     loginPage(signedIn);
     return;
   }
@@ -63,11 +78,13 @@ async function start() {
 
 function signedIn(who) {
   me = who;
+  hint.set();
   route(true);
 }
 
 whenUnauthenticated(() => {
   me = null;
+  hint.clear();
   loginPage(signedIn);
 });
 
@@ -76,6 +93,7 @@ document.getElementById('logout').addEventListener('click', async () => {
     await post('/v1/operators/logout', {});
   } finally {
     me = null;
+    hint.clear();
     loginPage(signedIn);
   }
 });

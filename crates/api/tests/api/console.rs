@@ -14,6 +14,7 @@ async fn console_login(t: &TestServer, who: &OperatorLogin) -> (u16, HeaderMap, 
     let response = t
         .http
         .post(format!("{}/v1/operators/console/login", t.base))
+        .header(CONSOLE.0, CONSOLE.1)
         .json(&json!({"name": who.name, "password": who.password, "totp": code}))
         .send()
         .await
@@ -62,6 +63,20 @@ const CONSOLE: (&str, &str) = ("x-iou-console", "1");
 async fn the_console_login_sets_an_http_only_strict_cookie_and_shows_no_token() {
     let t = TestServer::start().await;
     let analyst = t.create_operator("ana", &["analyst"]).await;
+    // Another site's form cannot log a browser in: the login needs the console's header.
+    let code = totp(&analyst.secret, t.clock_now());
+    let body = format!(r#"{{"name": "ana", "password": "{}", "totp": "{code}"}}"#, analyst.password);
+    let form = t
+        .http
+        .post(format!("{}/v1/operators/console/login", t.base))
+        .header("content-type", "text/plain")
+        .header("origin", "https://evil.example")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 401);
+    assert!(form.headers().get(SET_COOKIE).is_none());
     let (status, headers, body) = console_login(&t, &analyst).await;
     assert_eq!(status, 200, "{body}");
     let set = headers.get(SET_COOKIE).unwrap().to_str().unwrap().to_owned();
@@ -215,6 +230,7 @@ async fn the_cookie_is_secure_when_a_trusted_proxy_says_https_or_the_server_is_t
     let response = t
         .http
         .post(format!("{}/v1/operators/console/login", t.base))
+        .header(CONSOLE.0, CONSOLE.1)
         .header("x-forwarded-proto", "https")
         .json(&json!({"name": who.name, "password": who.password, "totp": code}))
         .send()

@@ -11,8 +11,9 @@
 //! a page elsewhere could make it send one (CSRF). The cookie counts only when the request also
 //! carries [`HEADER`]`: 1`, which a cross-site form cannot send and a cross-site script cannot
 //! add without a CORS preflight this server never grants, and only when the browser does not
-//! say the request came from another site (`Sec-Fetch-Site: cross-site` or `same-site`). It
-//! carries an operator session only (never a customer token, an API key or the bootstrap
+//! say the request came from another site (`Sec-Fetch-Site: cross-site` or `same-site`). The
+//! console's login asks the same of its request, so a page elsewhere cannot log a browser in
+//! to an account of its choosing either (login CSRF). The cookie carries an operator session only (never a customer token, an API key or the bootstrap
 //! token), and `Authorization`, when sent, wins.
 
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -31,21 +32,28 @@ pub fn session_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     let Some(token) = cookie(headers) else {
         return Ok(None);
     };
+    from_the_console(headers, "the console's session cookie counts only")?;
+    Ok(Some(token))
+}
+
+/// Refuses a request without [`HEADER`]`: 1` or that the browser marks as coming from another
+/// site: what the console's cookie and its login need (`what` starts the refusal's message).
+pub fn from_the_console(headers: &HeaderMap, what: &str) -> Result<(), ApiError> {
     let marked = headers.get(HEADER).is_some_and(|v| v.as_bytes() == b"1");
     if !marked {
         return Err(ApiError::new(
             ErrorCode::Unauthenticated,
-            "the console's session cookie counts only with the X-IOU-Console: 1 header",
+            format!("{what} with the X-IOU-Console: 1 header"),
         ));
     }
     let site = headers.get("sec-fetch-site").map(HeaderValue::as_bytes);
     if matches!(site, Some(b"cross-site" | b"same-site")) {
         return Err(ApiError::new(
             ErrorCode::Unauthenticated,
-            "the console's session cookie is not accepted on a request from another site",
+            format!("{what} on a request from this site"),
         ));
     }
-    Ok(Some(token))
+    Ok(())
 }
 
 /// The value of the session cookie, if the request sends one.

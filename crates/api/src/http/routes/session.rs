@@ -57,10 +57,11 @@ pub struct Me {
 /// Log in to the console: the same name, password and TOTP code, the same refusals and audit
 /// records as `POST /v1/operators/login`, but the session goes to a cookie (`iou_session`,
 /// `HttpOnly; SameSite=Strict; Path=/`, `Secure` over https) that no script can read, and
-/// which counts only on requests that also send `X-IOU-Console: 1`.
+/// which counts only on requests that also send `X-IOU-Console: 1`. The login itself needs that
+/// header too (401 `unauthenticated` without it), so another site cannot log a browser in.
 #[utoipa::path(operation_id = "console_login", post, path = "/v1/operators/console/login", tag = "operators", request_body = LoginBody,
     responses((status = 200, description = "a session, in the Set-Cookie header only", body = Me),
-        (status = 401, description = "login_failed", body = ErrorBody),
+        (status = 401, description = "login_failed; unauthenticated without X-IOU-Console: 1", body = ErrorBody),
         (status = 429, description = "too_many_auth_failures from this address", body = ErrorBody), Refusals))]
 pub async fn console_login(
     State(state): State<AppState>,
@@ -69,6 +70,7 @@ pub async fn console_login(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    console::from_the_console(&headers, "the console's login is accepted only")?;
     let (account, opened) = open_session(&state, peer, &headers, body).await?;
     let grants = crate::http::auth::Grants::of_roles(account.roles.iter().copied());
     let me = Me {
