@@ -65,7 +65,10 @@ async fn the_console_login_sets_an_http_only_strict_cookie_and_shows_no_token() 
     let analyst = t.create_operator("ana", &["analyst"]).await;
     // Another site's form cannot log a browser in: the login needs the console's header.
     let code = totp(&analyst.secret, t.clock_now());
-    let body = format!(r#"{{"name": "ana", "password": "{}", "totp": "{code}"}}"#, analyst.password);
+    let body = format!(
+        r#"{{"name": "ana", "password": "{}", "totp": "{code}"}}"#,
+        analyst.password
+    );
     let form = t
         .http
         .post(format!("{}/v1/operators/console/login", t.base))
