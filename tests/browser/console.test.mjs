@@ -6,7 +6,8 @@
 // - the login page works from the keyboard, and the skip link is the first stop;
 // - support sees no queue and no resolve action, and the server refuses the action anyway
 //   (a direct fetch with the console's cookie and header: 403), and without the header the
-//   cookie is no credential (401); the session token is not readable by script;
+//   cookie is no credential (401); the session token is not readable by script; a page of
+//   another site can neither post a form with the cookie nor call with the header;
 // - an analyst approves an application in review from the queue;
 // - the fraud team confirms a customer's theft report from the queue (the purchase made by a
 //   signed merchant call on a line an application opened);
@@ -16,6 +17,7 @@
 // defaulted by scripts/browser-tests.sh). Prints how long each page took to show.
 
 import { spawn, execFileSync } from 'node:child_process';
+import http from 'node:http';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -210,6 +212,7 @@ async function supportIsNotOfferedWhatItMayNotDo(browser, base, who) {
   const bare = await page.evaluate(async () => (await fetch('/v1/operators/me')).status);
   assert.equal(bare, 401);
   assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
+  await anotherSiteCannotActWithTheCookie(context, base);
   // Logging out ends the session.
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByLabel('Password').waitFor();
@@ -217,6 +220,44 @@ async function supportIsNotOfferedWhatItMayNotDo(browser, base, who) {
   assert.equal(after, 401);
   assert.deepEqual(cached, [], 'answers without Cache-Control: no-store');
   await context.close();
+}
+
+/** A page of another site (localhost, while the console is on 127.0.0.1) tries to act with
+ * the signed-in operator's cookie: a form posted to the API, and a script's fetch with the
+ * console header. Neither gets through. */
+async function anotherSiteCannotActWithTheCookie(context, base) {
+  const target = `${base}/v1/customers/1/token/rotate`;
+  const evil = http.createServer((request, response) => {
+    response.setHeader('content-type', 'text/html');
+    response.end(`<!doctype html><form id="f" method="post" enctype="text/plain" action="${target}">
+      <input name='{"x":"' value='"}'></form>`);
+  });
+  await new Promise((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  const origin = `http://localhost:${evil.address().port}`;
+  try {
+    const page = await context.newPage();
+    await page.goto(`${origin}/`);
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url() === target),
+      page.evaluate(() => document.getElementById('f').submit()),
+    ]);
+    assert.equal(answer.status(), 401, 'a cross-site form is not an operator');
+    await page.close();
+    const script = await context.newPage();
+    await script.goto(`${origin}/`);
+    const fetched = await script.evaluate(async (url) => {
+      try {
+        const r = await fetch(url, { method: 'POST', credentials: 'include', headers: { 'X-IOU-Console': '1' }, body: '{}' });
+        return `status ${r.status}`;
+      } catch (e) {
+        return `blocked: ${e.name}`;
+      }
+    }, target);
+    assert.match(fetched, /^blocked/, 'the browser refuses the cross-site call with the header (no CORS grant)');
+    await script.close();
+  } finally {
+    evil.close();
+  }
 }
 
 async function analystApprovesAnApplication(browser, base, who, applicationId) {
@@ -232,7 +273,9 @@ async function analystApprovesAnApplication(browser, base, who, applicationId) {
   // From the keyboard: focus the button and press Enter.
   await item.getByRole('button', { name: 'Approve' }).focus();
   await page.keyboard.press('Enter');
-  await item.getByText(`Application ${applicationId}: approved.`).waitFor();
+  await item.getByText(`Application ${applicationId}: approved.`).waitFor({ timeout: 15000 }).catch(async (e) => {
+    throw new Error(`${e.message}\n${await item.textContent()}`);
+  });
   const record = await page.evaluate(async (id) => {
     const answer = await fetch(`/v1/applications/${id}`, { headers: { 'X-IOU-Console': '1' } });
     return answer.json();

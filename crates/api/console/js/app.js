@@ -42,35 +42,52 @@ function nav(current) {
   document.getElementById('top').hidden = false;
 }
 
-/** Shows the page the location names; `focus`: move focus to it (a navigation, a login). */
+let generation = 0;
+
+/** Shows the page the location names; `focus`: move focus to it (a navigation, a login). A
+ * page whose render was overtaken by a newer navigation shows nothing (its `show` is void). */
 async function route(focus) {
   if (!me) return;
+  const mine = ++generation;
   const [path, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const page = PAGES.find((p) => p.path === path && opens(p)) || PAGES.find(opens);
+  if (page && page.path !== path) {
+    // Name the page shown in the location, without a second navigation.
+    history.replaceState(null, '', `#/${page.path}`);
+  }
   nav(page ? page.path : '');
+  const current = (...nodes) => {
+    if (mine === generation) show(...nodes);
+  };
   if (!page) {
-    show('Nothing to do here', h('p', null, 'Your roles open no page of this console.'));
+    current('Nothing to do here', h('p', null, 'Your roles open no page of this console.'));
     return;
   }
   try {
-    await page.render({ holds, args: rest.map(decodeURIComponent) });
+    await page.render({ holds, args: page.path === path ? rest.map(decodeURIComponent) : [], show: current });
   } catch (e) {
-    show(page.label, failure(e));
+    current(page.label, failure(e));
   }
-  if (focus === true) focusMain();
+  if (focus === true && mine === generation) focusMain();
+}
+
+/** Signed out: the login page (and no page render still under way may replace it). */
+function signedOut() {
+  me = null;
+  generation++;
+  hint.clear();
+  loginPage(signedIn);
 }
 
 async function start() {
   if (!hint.present()) {
-    loginPage(signedIn);
+    signedOut();
     return;
   }
   try {
     me = await get('/v1/operators/me');
   } catch {
-    me = null;
-    hint.clear();
-    loginPage(signedIn);
+    signedOut();
     return;
   }
   route();
@@ -82,19 +99,13 @@ function signedIn(who) {
   route(true);
 }
 
-whenUnauthenticated(() => {
-  me = null;
-  hint.clear();
-  loginPage(signedIn);
-});
+whenUnauthenticated(signedOut);
 
 document.getElementById('logout').addEventListener('click', async () => {
   try {
     await post('/v1/operators/logout', {});
   } finally {
-    me = null;
-    hint.clear();
-    loginPage(signedIn);
+    signedOut();
   }
 });
 

@@ -3,12 +3,12 @@
 // server (GET /v1/audit/verify) and says whether it is intact, or the first bad record.
 
 import { get } from './api.js';
-import { h, show, failure, kv } from './dom.js';
+import { h, failure, kv } from './dom.js';
 
 const LIMIT = 100;
 
 /** The audit page from record `after` (the location's #/audit/AFTER). */
-export async function auditPage({ args }) {
+export async function auditPage({ args, show }) {
   const after = Number.parseInt(args[0] || '0', 10) || 0;
   const page = await get(`/v1/audit?after=${after}&limit=${LIMIT}`);
   const query = h('input', { type: 'search', id: 'audit-q', name: 'q' });

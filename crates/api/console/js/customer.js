@@ -3,10 +3,10 @@
 // API's answer as given; a block the operator may not read says so.
 
 import { get } from './api.js';
-import { h, show, value, failure } from './dom.js';
+import { h, value, failure } from './dom.js';
 
 /** The customer page: a lookup form, and the customer named in the location (#/customers/ID). */
-export async function customerPage({ holds, args }) {
+export async function customerPage({ holds, args, show }) {
   const id = args[0] || '';
   const input = h('input', { name: 'customer', id: 'customer-id', inputmode: 'numeric', required: true, value: id });
   const form = h(

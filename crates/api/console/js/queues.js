@@ -5,10 +5,10 @@
 // operator's permissions allow.
 
 import { get, post } from './api.js';
-import { h, show, say, age, fen, value, table, failure } from './dom.js';
+import { h, say, age, fen, value, table, failure } from './dom.js';
 
 /** The queues page. */
-export async function queuesPage({ holds }) {
+export async function queuesPage({ holds, show }) {
   const sections = [];
   if (holds('cases.read')) {
     const { cases } = await get('/v1/cases');
