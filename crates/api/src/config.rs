@@ -125,6 +125,10 @@ pub struct EdgeConfig {
     pub operator_session_hours: u32,
     /// When a change needs a second operator (`--four-eyes-*`).
     pub four_eyes: FourEyesConfig,
+    /// The console's session cookie is always `Secure` (`--secure-cookies`: the server is
+    /// reached over TLS that a proxy terminates). Without it the cookie is `Secure` when a
+    /// trusted proxy says the request came over https (`X-Forwarded-Proto`).
+    pub secure_cookies: bool,
 }
 
 impl Default for EdgeConfig {
@@ -140,6 +144,7 @@ impl Default for EdgeConfig {
             auth_failures_per_minute: 20,
             operator_session_hours: 8,
             four_eyes: Default::default(),
+            secure_cookies: false,
         }
     }
 }

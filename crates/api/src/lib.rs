@@ -28,6 +28,8 @@
 //! - `webhooks/`: signed webhooks sent from the outbox the engine's outbox scanner fills by
 //!   tailing the journal (the API words each notice as JSON), only to public https endpoints.
 //! - `simulation/`: simulation mode (below).
+//! - `console`: the operator console's static pages (HTML, CSS, JavaScript modules built into
+//!   the binary), served under `/console/`; they call the JSON API like any client.
 //! - `state`, `server`, `config`: what handlers share, and starting and stopping it all.
 //!
 //! The API never decides risk: the engine's partitions do. No module imports another that
@@ -48,6 +50,7 @@
 //! signal. API.md explains the signing scheme with a worked example.
 
 mod config;
+mod console;
 mod edge;
 mod http;
 mod keys;

@@ -12,6 +12,8 @@ mod auth;
 mod busy;
 #[path = "api/concurrency.rs"]
 mod concurrency;
+#[path = "api/console.rs"]
+mod console;
 #[path = "api/edge.rs"]
 mod edge;
 #[path = "api/edge_policy.rs"]

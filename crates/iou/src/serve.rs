@@ -15,7 +15,9 @@
 //! The edge (API.md, "Limits"): `--header-timeout`, `--body-timeout`, `--idle-timeout`,
 //! `--max-connections`, `--shutdown-deadline`, `--auth-failures-per-minute`; `--trusted-proxy
 //! CIDR` (repeatable) names the proxies whose `X-Forwarded-For` is believed;
-//! `--allow-insecure-webhooks` (tests only) admits http and loopback webhook URLs.
+//! `--allow-insecure-webhooks` (tests only) admits http and loopback webhook URLs;
+//! `--secure-cookies` marks the operator console's session cookie `Secure` (behind a proxy that
+//! terminates TLS). The console itself is served at `/console/`.
 //! Funding: repayments are debits through the payment provider at `--payment-endpoint`,
 //! cash-outs payouts through `--payout-endpoint` (the funding crate's protocol), else the
 //! deterministic simulators (every ordinary amount settles or is paid at once). Provider
@@ -135,6 +137,11 @@ pub struct ServeArgs {
     /// An operator's cash-out above this needs a second operator's approval (fen).
     #[arg(long, value_name = "FEN", default_value_t = api::FourEyesConfig::default().cash_out_above_fen)]
     four_eyes_cash_out_above_fen: i64,
+    /// Mark the console's session cookie `Secure` always (the server is reached over https
+    /// through a proxy that terminates TLS). Without it the cookie is `Secure` only when a
+    /// trusted proxy's `X-Forwarded-Proto` says https.
+    #[arg(long)]
+    secure_cookies: bool,
     /// The key file that seals personal data and secrets (`iou keys init --out PATH`; also
     /// `IOU_KEY_FILE`, or the file's JSON in `IOU_KEYS`). Required: without keys the server
     /// does not start.
@@ -172,6 +179,7 @@ impl ServeArgs {
                 limit_above_fen: self.four_eyes_limit_above_fen.max(0),
                 cash_out_above_fen: self.four_eyes_cash_out_above_fen.max(0),
             },
+            secure_cookies: self.secure_cookies,
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Authentication: who is calling ([`Principal`]) and what each kind of caller may touch.
 //!
 //! Merchants sign requests with their API secret ([`signature`]); customers send their bearer
-//! token ([`tokens`]); operators send a session token (from `POST /v1/operators/login`), an API
-//! key, or, until the first operator exists, the bootstrap token. What an operator may do is
+//! token ([`tokens`]); operators send a session token (from `POST /v1/operators/login`, or the
+//! console's session cookie with its header: [`console`]), an API key, or, until the first
+//! operator exists, the bootstrap token. What an operator may do is
 //! [`permissions`]' table, and which route needs which permission is [`policy`]'s, checked
 //! by the `Call` extractor before any handler runs; handlers keep asking the same questions
 //! (`merchant()`, `operator()`, `may_act_for(account)`).
 
+pub mod console;
 pub mod permissions;
 pub mod policy;
 pub mod replay;
@@ -149,8 +151,17 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .strip_prefix("Bearer ")
 }
 
+/// The operator session token a request authenticates with: its bearer token, else the
+/// console's session cookie (see [`console`] for when that counts).
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    bearer_token(headers).or_else(|| console::session_token(headers).ok().flatten())
+}
+
 async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<(Principal, Option<String>), ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
+        if let Some(token) = console::session_token(headers)? {
+            return console_session(state, token).await;
+        }
         return Err(ApiError::new(
             ErrorCode::Unauthenticated,
             "send X-Merchant-Id, X-Timestamp and X-Signature (merchants) or Authorization: Bearer (customers, operators)",
@@ -190,6 +201,24 @@ async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<(Principal, Opt
         return Err(ApiError::new(ErrorCode::BadToken, "the bearer token is not valid"));
     };
     Ok((Principal::Operator(Operator { id, grants }), Some(name)))
+}
+
+/// The operator of a console session cookie: a session token only.
+async fn console_session(state: &AppState, token: &str) -> Result<(Principal, Option<String>), ApiError> {
+    if !sessions::is_session_token(token) {
+        return Err(ApiError::new(ErrorCode::BadToken, "the session cookie is not valid"));
+    }
+    let operators = state.operators();
+    let id = operators
+        .sessions
+        .verify(state.meta(), token, state.clock().now())
+        .await?;
+    let (grants, name) = operators.grants(id)?;
+    let operator = Operator {
+        id: OperatorId::Account(id),
+        grants,
+    };
+    Ok((Principal::Operator(operator), Some(name)))
 }
 
 fn merchant(

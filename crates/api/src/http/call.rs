@@ -122,7 +122,7 @@ fn permitted(
     let access = auth::policy::access(parts.method.as_str(), &route);
     let action = match access {
         Some(auth::policy::Access::Needs(permission)) => permission.name(),
-        Some(auth::policy::Access::AnyOperator) => "operator.logout",
+        Some(auth::policy::Access::AnyOperator) => auth::policy::any_operator_action(&route),
         None => "operator.route",
     };
     if let (Some(seen), Some(name)) = (parts.extensions.get::<Arc<Seen>>(), name) {

@@ -30,6 +30,8 @@ pub struct Network {
     pub body_timeout: Duration,
     pub auth_failures: auth_failures::AuthFailures,
     pub webhook_targets: Arc<TargetPolicy>,
+    /// The console's session cookie is always `Secure` (`EdgeConfig::secure_cookies`).
+    pub secure_cookies: bool,
 }
 
 impl Network {
@@ -39,6 +41,7 @@ impl Network {
             body_timeout: config.body_timeout,
             auth_failures: auth_failures::AuthFailures::new(config.auth_failures_per_minute),
             webhook_targets: Arc::new(TargetPolicy::system(config.allow_insecure_webhooks)),
+            secure_cookies: config.secure_cookies,
         }
     }
 }

@@ -15,8 +15,8 @@ use crate::http::error::{ErrorBody, ErrorCode};
 use crate::http::routes::applications::{self, operator as applications_operator};
 use crate::http::routes::{
     api_keys, audit, cases, checkpoints, customers, emergency, exemptions, identity, monitoring, operator, operators,
-    payments, payouts, plan_options, plans, provider_callbacks, repayments, risk, statements, step_up, system, theft,
-    tokens,
+    payments, payouts, plan_options, plans, provider_callbacks, repayments, risk, session, statements, step_up, system,
+    theft, tokens,
 };
 
 #[derive(Debug, OpenApi)]
@@ -106,6 +106,9 @@ use crate::http::routes::{
         crate::http::routes::reveal::one,
         crate::http::routes::reveal::bulk,
         crate::http::routes::rule_deploys::deploy,
+        session::console_login,
+        session::me,
+        audit::verify,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security, &IdempotencyKeys, &Permissions),

@@ -2,7 +2,8 @@
 //! 500 with the error shape (it must never happen: a test sends garbage to every route), and
 //! `Cache-Control: no-store` on every response (tokens, secrets and account data must not be
 //! kept by a browser or a proxy cache; one rule for all is simpler than knowing which hold one),
-//! and the layer that records operator calls in the audit log (`http::audited`).
+//! and the layer that records operator calls in the audit log (`http::audited`). The operator
+//! console's pages (`crate::console`) are merged in here too.
 
 use std::any::Any;
 
@@ -16,8 +17,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::http::error::ApiError;
 use crate::http::routes::{
     api_keys, applications, approvals, audit, checkpoints, customers, emergency, exemptions, operator, operators,
-    payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk, statements, system, theft,
-    tokens,
+    payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk, session, statements, system,
+    theft, tokens,
 };
 use crate::state::AppState;
 
@@ -118,6 +119,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/emergency/freezes", post(emergency::freezes))
         .route("/v1/emergency/risk-tier", post(emergency::risk_tier))
         .route("/v1/emergency/rules-rollback", post(emergency::rules_rollback))
+        // The operator console (issue 20): its pages, and the API routes it added.
+        .route("/v1/operators/console/login", post(session::console_login))
+        .route("/v1/operators/me", get(session::me))
+        .route("/v1/audit/verify", get(audit::verify))
+        .merge(crate::console::routes())
         .merge(applications::routes(&state))
         .merge(risk::routes())
         .fallback(system::not_found)

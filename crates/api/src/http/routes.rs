@@ -22,6 +22,7 @@ pub mod repayments;
 pub mod reveal;
 pub mod risk;
 pub mod rule_deploys;
+pub mod session;
 pub mod statements;
 pub mod step_up;
 pub mod system;

@@ -11,7 +11,7 @@ use crate::http::auth::permissions::Permission;
 /// What an operator needs to call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// Any signed-in operator (logging out).
+    /// Any signed-in operator (logging out, asking who it is).
     AnyOperator,
     Needs(Permission),
 }
@@ -102,7 +102,18 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/v1/approvals/{approval_id}", Needs(P::ApprovalsRead)),
     ("POST", "/v1/approvals/{approval_id}/approve", Needs(P::ApprovalsDecide)),
     ("POST", "/v1/approvals/{approval_id}/reject", Needs(P::ApprovalsDecide)),
+    // The operator console (issue 20).
+    ("GET", "/v1/operators/me", AnyOperator),
+    ("GET", "/v1/audit/verify", Needs(P::AuditRead)),
 ];
+
+/// The audit log's action word for a route [`AnyOperator`] may call.
+pub fn any_operator_action(route: &str) -> &'static str {
+    match route {
+        "/v1/operators/me" => "operator.me",
+        _ => "operator.logout",
+    }
+}
 
 /// The full path of a table line (a customer's sub-route is written after [`C`]).
 pub fn full_path(path: &str) -> String {

@@ -1,6 +1,7 @@
 //! `GET /v1/audit`: the audit log's records for the auditor role, in seq order from `after`,
 //! exactly as stored (an auditor checks the chain with API.md's "Audit log" or
-//! `iou audit verify`).
+//! `iou audit verify`); `GET /v1/audit/verify`: the same walk of the chain as
+//! `iou audit verify`, on the running server (the console's verify button).
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -98,4 +99,70 @@ pub async fn read(
         })
         .collect();
     Ok(respond(StatusCode::OK, &AuditPage { records, next_after }, false))
+}
+
+/// The answer of a walk of the whole chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditVerified {
+    /// Every record chains onto the one before and every checkpoint matches its record.
+    pub intact: bool,
+    /// Records checked (all of them when intact; up to the first bad one otherwise).
+    pub records: u64,
+    pub checkpoints: u64,
+    /// Whether the checkpoints' signatures were checked (the server signs checkpoints).
+    pub signatures_checked: bool,
+    /// The newest checkpoint's seq: records after it are chained but not yet signed.
+    pub last_checkpoint: Option<u64>,
+    /// The last record's hash, for an auditor to keep.
+    pub last_hash: Option<String>,
+    /// The first bad record's seq and why, when not intact.
+    pub broken_at: Option<u64>,
+    pub why: Option<String>,
+}
+
+/// Verify the audit log (auditor): walks the whole chain as `iou audit verify` does, with the
+/// server's own verifying key when it signs checkpoints. A broken chain is an answer (200,
+/// `intact: false`, the first bad record), not an error.
+#[utoipa::path(operation_id = "verify_audit_log", get, path = "/v1/audit/verify", tag = "operators", security(("bearer" = [])),
+    responses((status = 200, description = "the verdict", body = AuditVerified), Refusals))]
+pub async fn verify(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    call.principal.operator()?;
+    let key = state.auditor().verifying_key();
+    let reader = state.clone();
+    let verdict = tokio::task::spawn_blocking(move || {
+        let mut log = reader
+            .audit_rows()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        audit::verify(log.as_mut(), key.as_ref())
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("audit verify task: {e}")))?;
+    let answer = match verdict {
+        Ok(v) => AuditVerified {
+            intact: true,
+            records: v.records,
+            checkpoints: v.checkpoints,
+            signatures_checked: v.signatures_checked,
+            last_checkpoint: v.last_checkpoint,
+            last_hash: v.last_hash.map(|h| h.to_string()),
+            broken_at: None,
+            why: None,
+        },
+        Err(audit::VerifyError::Broken(broken)) => AuditVerified {
+            intact: false,
+            records: broken.seq.saturating_sub(1),
+            checkpoints: 0,
+            signatures_checked: key.is_some(),
+            last_checkpoint: None,
+            last_hash: None,
+            broken_at: Some(broken.seq),
+            why: Some(broken.why.to_string()),
+        },
+        Err(audit::VerifyError::Audit(e)) => {
+            tracing::error!(error = %e, "verifying the audit log failed");
+            return Err(ApiError::unavailable("the store is unavailable"));
+        }
+    };
+    Ok(respond(StatusCode::OK, &answer, false))
 }

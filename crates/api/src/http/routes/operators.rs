@@ -12,10 +12,11 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::edge::operators::sessions::Opened;
 use crate::edge::operators::{Account, NewOperator, parse_name, password};
 use crate::edge::risk_input::Peer;
 use crate::http::audited::{self, Entry};
-use crate::http::auth::{OperatorId, Principal, Role, bearer_token};
+use crate::http::auth::{OperatorId, Principal, Role, bearer_token, session_token};
 use crate::http::call::{Call, no_store, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
 use crate::http::routes::payments::EmptyBody;
@@ -253,11 +254,30 @@ pub async fn login(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let (account, opened) = open_session(&state, peer, &headers, body).await?;
+    let response = SessionResponse {
+        token: opened.token,
+        expires_at: opened.expires_at.to_string(),
+        operator_id: account.id.to_string(),
+        name: account.name,
+        roles: account.roles.iter().map(|r| r.name().to_owned()).collect(),
+    };
+    Ok(no_store(respond(StatusCode::OK, &response, false)))
+}
+
+/// Checks a login body (name, password, TOTP code) and opens a session: what both logins
+/// share, with the refusals, the failure budget and the audit records described at [`login`].
+pub(crate) async fn open_session(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Account, Opened), ApiError> {
     let failures = &state.network().auth_failures;
     if let Some(ip) = peer {
         failures.check(ip)?;
     }
-    let bytes = crate::http::call::read_body(&headers, body, state.network().body_timeout).await?;
+    let bytes = crate::http::call::read_body(headers, body, state.network().body_timeout).await?;
     let body: LoginBody = crate::http::input::parse_json(&bytes)?;
     let now = state.clock().now();
     let result = state
@@ -283,7 +303,7 @@ pub async fn login(
                 detail,
                 outcome: audit::Outcome::Denied,
             };
-            audited::record(&state, entry).await;
+            audited::record(state, entry).await;
             return Err(login_failed());
         }
     };
@@ -295,15 +315,8 @@ pub async fn login(
         detail,
         outcome: audit::Outcome::Ok,
     };
-    audited::record(&state, entry).await;
-    let response = SessionResponse {
-        token: opened.token,
-        expires_at: opened.expires_at.to_string(),
-        operator_id: account.id.to_string(),
-        name: account.name,
-        roles: account.roles.iter().map(|r| r.name().to_owned()).collect(),
-    };
-    Ok(no_store(respond(StatusCode::OK, &response, false)))
+    audited::record(state, entry).await;
+    Ok((account, opened))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -311,7 +324,8 @@ pub struct LogoutResponse {
     pub logged_out: bool,
 }
 
-/// End the caller's session (any operator signed in with a session).
+/// End the caller's session (any operator signed in with a session). A console session (the
+/// cookie) also gets the cookie cleared.
 #[utoipa::path(operation_id = "operator_logout", post, path = "/v1/operators/logout", tag = "operators", request_body = EmptyBody,
     params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
     responses((status = 200, description = "the session token no longer works", body = LogoutResponse), Refusals))]
@@ -326,7 +340,13 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, call: Cal
             "only a session logs out (revoke an API key instead)",
         ));
     };
-    let token = bearer_token(&headers).ok_or_else(|| ApiError::internal("a session call without its token"))?;
+    let token = session_token(&headers).ok_or_else(|| ApiError::internal("a session call without its token"))?;
     state.operators().sessions.close(state.meta(), token).await?;
-    Ok(respond(StatusCode::OK, &LogoutResponse { logged_out: true }, false))
+    let mut response = respond(StatusCode::OK, &LogoutResponse { logged_out: true }, false);
+    if bearer_token(&headers).is_none() {
+        response
+            .headers_mut()
+            .insert(axum::http::header::SET_COOKIE, crate::http::auth::console::clear());
+    }
+    Ok(response)
 }

@@ -1,0 +1,140 @@
+// Queues: open theft reports and interceptions at delivery (GET /v1/cases, with the evidence
+// of every decision: checkpoint, outcome, reason codes, rules that fired, device, address),
+// and applications waiting for an analyst (GET /v1/applications?status=review, with the
+// model's score, reasons and rules). Each item shows its age and only the actions the
+// operator's permissions allow.
+
+import { get, post } from './api.js';
+import { h, say, age, fen, value, table, failure } from './dom.js';
+
+/** The queues page. */
+export async function queuesPage({ holds, show }) {
+  const sections = [];
+  if (holds('cases.read')) {
+    const { cases } = await get('/v1/cases');
+    const open = cases.filter((c) => c.status === 'open');
+    sections.push(caseQueue('Theft reports', 'theft', open, holds));
+    sections.push(caseQueue('Interceptions at delivery', 'interception', open, holds));
+  }
+  if (holds('applications.read')) {
+    const { applications } = await get('/v1/applications?status=review');
+    sections.push(applicationQueue(applications, holds));
+  }
+  show('Queues', ...sections);
+}
+
+function caseQueue(title, kind, open, holds) {
+  const items = open.filter((c) => c.kind === kind);
+  const id = `queue-${kind}`;
+  return h(
+    'section',
+    { 'aria-labelledby': id },
+    h('h2', { id }, `${title} (${items.length})`),
+    items.length ? items.map((c) => caseItem(c, holds)) : h('p', { class: 'muted' }, 'Nothing waiting.'),
+  );
+}
+
+function caseItem(c, holds) {
+  const result = h('div', { 'aria-live': 'polite' });
+  const resolve = async (confirm, button) => {
+    button.disabled = true;
+    try {
+      const resolved = await post(`/v1/cases/${encodeURIComponent(c.case_id)}/resolve`, { confirm });
+      result.replaceChildren(h('p', { class: 'ok' }, `Case ${resolved.case_id} ${resolved.status}.`));
+      say(`Case ${resolved.case_id} ${resolved.status}`);
+      item.querySelectorAll('.actions button').forEach((b) => (b.disabled = true));
+    } catch (e) {
+      button.disabled = false;
+      result.replaceChildren(failure(e));
+    }
+  };
+  const actions = [];
+  if (holds('cases.resolve')) {
+    // Confirming a theft exempts its transactions: that also takes fraud.exempt.
+    if (c.kind !== 'theft' || holds('fraud.exempt')) {
+      actions.push(h('button', { type: 'button', class: 'primary', onclick: (e) => resolve(true, e.currentTarget) }, c.kind === 'theft' ? 'Confirm theft' : 'Confirm fraud'));
+    }
+    actions.push(h('button', { type: 'button', onclick: (e) => resolve(false, e.currentTarget) }, 'Reject'));
+  }
+  const item = h(
+    'article',
+    { class: 'item', 'data-case': c.case_id, 'aria-label': `Case ${c.case_id}` },
+    h('h3', null, `Case ${c.case_id} `, h('span', { class: 'muted' }, `opened ${age(c.opened_at)} ago`)),
+    h(
+      'dl',
+      { class: 'kv' },
+      h('dt', null, 'customer'),
+      h('dd', null, h('a', { href: `#/customers/${encodeURIComponent(c.customer_id)}` }, c.customer_id)),
+      h('dt', null, 'opened at'),
+      h('dd', null, c.opened_at),
+      h('dt', null, 'transactions'),
+      h('dd', null, value(c.txn_ids)),
+    ),
+    h('h4', null, 'Evidence'),
+    c.evidence && c.evidence.length ? table(c.evidence) : h('p', { class: 'muted' }, 'No decision evidence recorded.'),
+    actions.length ? h('div', { class: 'actions' }, actions) : null,
+    result,
+  );
+  return item;
+}
+
+function applicationQueue(applications, holds) {
+  return h(
+    'section',
+    { 'aria-labelledby': 'queue-applications' },
+    h('h2', { id: 'queue-applications' }, `Applications in review (${applications.length})`),
+    applications.length ? applications.map((a) => applicationItem(a, holds)) : h('p', { class: 'muted' }, 'Nothing waiting.'),
+  );
+}
+
+function applicationItem(a, holds) {
+  const result = h('div', { 'aria-live': 'polite' });
+  const act = async (verb, body, button) => {
+    button.disabled = true;
+    try {
+      const answer = await post(`/v1/applications/${encodeURIComponent(a.application_id)}/${verb}`, body);
+      const status = answer.status || (answer.application && answer.application.status) || verb;
+      result.replaceChildren(h('p', { class: 'ok' }, `Application ${a.application_id}: ${status}.`));
+      say(`Application ${a.application_id} ${status}`);
+      item.querySelectorAll('.actions button, .actions input').forEach((b) => (b.disabled = true));
+    } catch (e) {
+      button.disabled = false;
+      result.replaceChildren(failure(e));
+    }
+  };
+  const actions = [];
+  if (holds('applications.decide')) {
+    const limit = h('input', { type: 'number', min: '1', step: '1', name: 'limit_fen', 'aria-label': 'Limit to grant, in fen (the proposal when empty)', placeholder: 'limit in fen' });
+    const reasons = h('input', { name: 'reasons', 'aria-label': 'Decline reason codes, comma separated', placeholder: 'REASON_CODE, ...' });
+    actions.push(
+      limit,
+      h('button', {
+        type: 'button', class: 'primary',
+        onclick: (e) => act('approve', limit.value ? { limit_fen: Number(limit.value) } : {}, e.currentTarget),
+      }, 'Approve'),
+      reasons,
+      h('button', {
+        type: 'button', class: 'danger',
+        onclick: (e) => act('decline', { reasons: reasons.value.split(',').map((r) => r.trim()).filter(Boolean) }, e.currentTarget),
+      }, 'Decline'),
+    );
+  }
+  const item = h(
+    'article',
+    { class: 'item', 'data-application': a.application_id, 'aria-label': `Application ${a.application_id}` },
+    h('h3', null, `Application ${a.application_id} `, h('span', { class: 'muted' }, `applied ${age(a.applied_at)} ago`)),
+    h(
+      'dl',
+      { class: 'kv' },
+      h('dt', null, 'applicant'), h('dd', null, `${a.name} (${a.id_number})`),
+      h('dt', null, 'proposed limit'), h('dd', null, a.limit_fen === null ? '-' : fen(a.limit_fen)),
+      h('dt', null, 'tier'), h('dd', null, value(a.tier)),
+      h('dt', null, 'score'), h('dd', null, value(a.score)),
+      h('dt', null, 'reason codes'), h('dd', null, value(a.reasons)),
+      h('dt', null, 'rules fired'), h('dd', null, value(a.rules)),
+    ),
+    actions.length ? h('div', { class: 'actions' }, actions) : null,
+    result,
+  );
+  return item;
+}

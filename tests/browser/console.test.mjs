@@ -1,0 +1,345 @@
+// The operator console in a real browser (Debian's Chromium, driven by the pinned
+// playwright-core): starts `iou serve` on a fresh data directory, makes operators for the
+// roles through the API (the bootstrap token once, then the admin's session; TOTP codes
+// computed here from the secrets), and drives the console as each:
+//
+// - the login page works from the keyboard, and the skip link is the first stop;
+// - support sees no queue and no resolve action, and the server refuses the action anyway
+//   (a direct fetch with the console's cookie and header: 403), and without the header the
+//   cookie is no credential (401); the session token is not readable by script; a page of
+//   another site can neither post a form with the cookie nor call with the header;
+// - an analyst approves an application in review from the queue;
+// - the fraud team confirms a customer's theft report from the queue (the purchase made by a
+//   signed merchant call on a line an application opened);
+// - an auditor verifies the audit chain from the audit page.
+//
+// Usage: node console.test.mjs (IOU_BIN: the iou binary; CHROMIUM: the browser; both
+// defaulted by scripts/browser-tests.sh). Prints how long each page took to show.
+
+import { spawn, execFileSync } from 'node:child_process';
+import http from 'node:http';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const IOU = process.env.IOU_BIN || path.resolve('../../target/debug/iou');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ADMIN_TOKEN = `browser-admin-${crypto.randomBytes(8).toString('hex')}`;
+const PASSWORD = 'browser-password-0123';
+
+// RFC 6238 (HMAC-SHA1, 30 s, 6 digits) from a base32 secret, written here from the RFC.
+function totp(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const digest = crypto.createHmac('sha1', key).update(counter).digest();
+  const offset = digest[19] & 0xf;
+  return String((digest.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+async function startServer(dir) {
+  execFileSync(IOU, ['keys', 'init', '--out', path.join(dir, 'keys')], { stdio: 'ignore' });
+  const child = spawn(
+    IOU,
+    ['serve', '--data', path.join(dir, 'store'), '--listen', '127.0.0.1:0', '--key-file', path.join(dir, 'keys')],
+    { env: { ...process.env, IOU_ADMIN_TOKEN: ADMIN_TOKEN, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`iou serve did not start:\n${stderr}`)), 30000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/^listening on (http:\S+)/m);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`iou serve exited (${code}):\n${stderr}`)));
+  });
+  return { child, url };
+}
+
+async function api(base, method, route, body, headers = {}) {
+  const init = { method, headers: { 'Content-Type': 'application/json', ...headers } };
+  if (method !== 'GET') {
+    init.headers['Idempotency-Key'] ??= crypto.randomUUID();
+    init.body = JSON.stringify(body ?? {});
+  }
+  const response = await fetch(base + route, init);
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** The admin (bootstrap), then one operator per role. */
+async function makeOperators(base) {
+  const boot = await api(base, 'POST', '/v1/operators/bootstrap', { name: 'admin', password: PASSWORD, roles: ['admin'] }, {
+    Authorization: `Bearer ${ADMIN_TOKEN}`,
+  });
+  assert.equal(boot.status, 201, JSON.stringify(boot.body));
+  const login = await api(base, 'POST', '/v1/operators/login', { name: 'admin', password: PASSWORD, totp: totp(boot.body.totp_secret) });
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  const auth = { Authorization: `Bearer ${login.body.token}` };
+  const made = {};
+  for (const role of ['support', 'analyst', 'fraud', 'auditor']) {
+    const name = `${role.replace('_', '-')}-1`;
+    const created = await api(base, 'POST', '/v1/operators', { name, password: PASSWORD, roles: [role] }, auth);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    made[role] = { name, secret: created.body.totp_secret };
+  }
+  return { made, auth };
+}
+
+/** An application (ID number `id`) with a credit file the model sends to an analyst, or
+ * (`good`) approves at once. */
+function application(id, good) {
+  return {
+    applicant: {
+      name: '张伟', id_number: id, mobile: '13812345678', bank_card: '6222020000000015',
+      reserved_mobile: '13812345678', face_reference: 'face-ok',
+      ocr: { name: '张伟', id_number: id, valid_until: '2031-01-01' },
+      declared_monthly_income_fen: 600000, requested_limit_fen: 2000000,
+      credit_file: {
+        employment_years: good ? 10 : 1, housing: good ? 'owner' : 'rent', marital_status: 'married',
+        adverse_records: false, employment: good ? 'fixed' : 'part_time', monthly_expenses_fen: 200000,
+        assets_fen: good ? 30000000 : 0, debt_fen: 0, planned_term_months: 12, purchase_price_fen: 6000000,
+      },
+    },
+    device: { device_id: `device-${id}`, lat_micro: 39904200, lon_micro: 116407400 },
+  };
+}
+
+/** An application the model sends to an analyst. */
+async function applicationInReview(base) {
+  const answer = await api(base, 'POST', '/v1/applications', application('110105198501011007', false));
+  assert.equal(answer.status, 202, `an application in review: ${JSON.stringify(answer.body)}`);
+  return answer.body.application_id;
+}
+
+/** A customer with a line, a merchant, a purchase, and the customer's theft report of it:
+ * an open theft case. */
+async function theftCase(base, adminAuth) {
+  const approved = await api(base, 'POST', '/v1/applications', application('110105199003151001', true));
+  assert.equal(approved.status, 201, JSON.stringify(approved.body));
+  const customer = { id: approved.body.customer_id, auth: { Authorization: `Bearer ${approved.body.token}` } };
+  const merchant = await api(base, 'POST', '/v1/merchants', { name: 'Corner Shop' }, adminAuth);
+  assert.equal(merchant.status, 201, JSON.stringify(merchant.body));
+  const code = await api(base, 'POST', `/v1/customers/${customer.id}/payment-codes`, {}, customer.auth);
+  assert.equal(code.status, 201, JSON.stringify(code.body));
+  const body = JSON.stringify({ payment_code: code.body.payment_code, amount_fen: 12999, reference: 'order-1' });
+  const key = crypto.randomUUID();
+  const ts = String(Math.floor(Date.now() / 1000));
+  const bodySha = crypto.createHash('sha256').update(body).digest('hex');
+  const signature = crypto
+    .createHmac('sha256', merchant.body.secret)
+    .update(['iou-v2', 'POST', '/v1/payments', ts, key, bodySha].join('\n'))
+    .digest('hex');
+  const paid = await fetch(`${base}/v1/payments`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json', 'Idempotency-Key': key, 'X-Merchant-Id': merchant.body.merchant_id,
+      'X-Timestamp': ts, 'X-Signature': signature,
+    },
+    body,
+  });
+  const payment = await paid.json();
+  assert.equal(paid.status, 201, JSON.stringify(payment));
+  const report = await api(base, 'POST', `/v1/customers/${customer.id}/theft-reports`, { txn_ids: [payment.txn_id] }, customer.auth);
+  assert.equal(report.status, 201, JSON.stringify(report.body));
+  return report.body.case_id;
+}
+
+async function logIn(page, base, who) {
+  await page.goto(`${base}/console/`);
+  await page.getByLabel('Name').fill(who.name);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Code').fill(totp(who.secret));
+  await page.getByLabel('Code').press('Enter');
+  await page.locator('#whoami').filter({ hasText: who.name }).waitFor();
+}
+
+const timings = [];
+async function timed(label, action) {
+  const start = performance.now();
+  await action();
+  timings.push(`${label}: ${Math.round(performance.now() - start)} ms`);
+}
+
+async function supportIsNotOfferedWhatItMayNotDo(browser, base, who) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Nothing the server sends may be kept by the browser: every answer is no-store.
+  const cached = [];
+  page.on('response', (r) => {
+    if (r.headers()['cache-control'] !== 'no-store') cached.push(r.url());
+  });
+  await page.goto(`${base}/console/`);
+  await page.getByLabel('Name').waitFor();
+  // The keyboard: the skip link is the first stop and takes focus to the page, whose first
+  // stop is the login form.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'name');
+  await timed('login page to shell (support)', () => logIn(page, base, who));
+  assert.match(await page.locator('#whoami').textContent(), /support/);
+  const nav = await page.locator('#nav').textContent();
+  assert.ok(nav.includes('Customer 360'), nav);
+  assert.ok(!nav.includes('Queues') && !nav.includes('Audit'), `support's navigation: ${nav}`);
+  // Even asked for by address, the queues page is not shown, and no resolve action is offered.
+  await page.goto(`${base}/console/#/queues`);
+  await page.locator('h1').filter({ hasText: 'Customer 360' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /Confirm|Reject|Approve/ }).count(), 0);
+  // The server refuses it anyway: the console's own call, made by hand.
+  const refused = await page.evaluate(async () => {
+    const headers = { 'X-IOU-Console': '1', 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() };
+    const answer = await fetch('/v1/cases/1/resolve', { method: 'POST', headers, body: '{"confirm":true}' });
+    return { status: answer.status, body: await answer.json() };
+  });
+  assert.equal(refused.status, 403, JSON.stringify(refused.body));
+  assert.equal(refused.body.error.permission, 'cases.resolve');
+  // Without the console header the cookie is no credential; and script cannot read it.
+  const bare = await page.evaluate(async () => (await fetch('/v1/operators/me')).status);
+  assert.equal(bare, 401);
+  assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
+  await anotherSiteCannotActWithTheCookie(context, base);
+  // Logging out ends the session.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByLabel('Password').waitFor();
+  const after = await page.evaluate(async () => (await fetch('/v1/operators/me', { headers: { 'X-IOU-Console': '1' } })).status);
+  assert.equal(after, 401);
+  assert.deepEqual(cached, [], 'answers without Cache-Control: no-store');
+  await context.close();
+}
+
+/** A page of another site (localhost, while the console is on 127.0.0.1) tries to act with
+ * the signed-in operator's cookie: a form posted to the API, and a script's fetch with the
+ * console header. Neither gets through. */
+async function anotherSiteCannotActWithTheCookie(context, base) {
+  const target = `${base}/v1/customers/1/token/rotate`;
+  const evil = http.createServer((request, response) => {
+    response.setHeader('content-type', 'text/html');
+    response.end(`<!doctype html><form id="f" method="post" enctype="text/plain" action="${target}">
+      <input name='{"x":"' value='"}'></form>`);
+  });
+  await new Promise((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  const origin = `http://localhost:${evil.address().port}`;
+  try {
+    const page = await context.newPage();
+    await page.goto(`${origin}/`);
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url() === target),
+      page.evaluate(() => document.getElementById('f').submit()),
+    ]);
+    assert.equal(answer.status(), 401, 'a cross-site form is not an operator');
+    await page.close();
+    const script = await context.newPage();
+    await script.goto(`${origin}/`);
+    const fetched = await script.evaluate(async (url) => {
+      try {
+        const r = await fetch(url, { method: 'POST', credentials: 'include', headers: { 'X-IOU-Console': '1' }, body: '{}' });
+        return `status ${r.status}`;
+      } catch (e) {
+        return `blocked: ${e.name}`;
+      }
+    }, target);
+    assert.match(fetched, /^blocked/, 'the browser refuses the cross-site call with the header (no CORS grant)');
+    await script.close();
+  } finally {
+    evil.close();
+  }
+}
+
+async function analystApprovesAnApplication(browser, base, who, applicationId) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, who);
+  await timed('shell to queues (analyst)', async () => {
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await page.locator(`[data-application="${applicationId}"]`).waitFor();
+  });
+  const item = page.locator(`[data-application="${applicationId}"]`);
+  assert.match(await item.textContent(), /score/);
+  // From the keyboard: focus the button and press Enter.
+  await item.getByRole('button', { name: 'Approve' }).focus();
+  await page.keyboard.press('Enter');
+  await item.getByText(`Application ${applicationId}: approved.`).waitFor({ timeout: 15000 }).catch(async (e) => {
+    throw new Error(`${e.message}\n${await item.textContent()}`);
+  });
+  const record = await page.evaluate(async (id) => {
+    const answer = await fetch(`/v1/applications/${id}`, { headers: { 'X-IOU-Console': '1' } });
+    return answer.json();
+  }, applicationId);
+  assert.equal(record.status, 'approved');
+  await context.close();
+}
+
+async function fraudConfirmsATheft(browser, base, who, caseId) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, who);
+  await page.getByRole('link', { name: 'Queues' }).click();
+  const item = page.locator(`[data-case="${caseId}"]`);
+  await item.waitFor();
+  assert.match(await item.textContent(), /Evidence/);
+  await item.getByRole('button', { name: 'Confirm theft' }).click();
+  await item.getByText(`Case ${caseId} confirmed.`).waitFor();
+  const cases = await page.evaluate(async () => (await fetch('/v1/cases', { headers: { 'X-IOU-Console': '1' } })).json());
+  assert.equal(cases.cases.find((c) => c.case_id === caseId).status, 'confirmed');
+  await context.close();
+}
+
+async function auditorVerifiesTheChain(browser, base, who) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, who);
+  await timed('shell to audit page (auditor)', async () => {
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Verify the chain' }).waitFor();
+  });
+  assert.ok((await page.locator('tbody tr').count()) > 3, 'the log lists the logins and creations');
+  await page.getByRole('button', { name: 'Verify the chain' }).click();
+  await page.locator('#verdict').getByText(/^Intact: \d+ records chained\.$/).waitFor();
+  await context.close();
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iou-browser-'));
+  const { child, url } = await startServer(dir);
+  let browser;
+  try {
+    const { made: operators, auth: adminAuth } = await makeOperators(url);
+    const applicationId = await applicationInReview(url);
+    const caseId = await theftCase(url, adminAuth);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    await supportIsNotOfferedWhatItMayNotDo(browser, url, operators.support);
+    console.log('ok: support is not offered a forbidden action, and the server refuses it');
+    await analystApprovesAnApplication(browser, url, operators.analyst, applicationId);
+    console.log('ok: an analyst approves an application in review');
+    await fraudConfirmsATheft(browser, url, operators.fraud, caseId);
+    console.log('ok: the fraud team confirms a theft case from the queue');
+    await auditorVerifiesTheChain(browser, url, operators.auditor);
+    console.log('ok: an auditor verifies the audit chain');
+    console.log(`timings (debug build, browser included): ${timings.join('; ')}`);
+  } finally {
+    if (browser) await browser.close();
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
