@@ -9,7 +9,8 @@
 //   cookie is no credential (401); the session token is not readable by script; a page of
 //   another site can neither post a form with the cookie nor call with the header;
 // - an analyst approves an application in review from the queue;
-// - the fraud team confirms a customer's theft report from the queue (the purchase made by a
+// - the fraud team confirms a customer's theft report from the queue, a second fraud operator
+//   approves the confirmation in the four-eyes queue (the maker is not offered it) (the purchase made by a
 //   signed merchant call on a line an application opened);
 // - an auditor verifies the audit chain from the audit page.
 //
@@ -95,6 +96,10 @@ async function makeOperators(base) {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     made[role] = { name, secret: created.body.totp_secret };
   }
+  // A second fraud operator: confirming a theft needs two (four eyes).
+  const second = await api(base, 'POST', '/v1/operators', { name: 'fraud-2', password: PASSWORD, roles: ['fraud'] }, auth);
+  assert.equal(second.status, 201, JSON.stringify(second.body));
+  made.fraud2 = { name: 'fraud-2', secret: second.body.totp_secret };
   return { made, auth };
 }
 
@@ -284,7 +289,7 @@ async function analystApprovesAnApplication(browser, base, who, applicationId) {
   await context.close();
 }
 
-async function fraudConfirmsATheft(browser, base, who, caseId) {
+async function fraudConfirmsATheft(browser, base, who, checker, caseId) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await logIn(page, base, who);
@@ -293,10 +298,29 @@ async function fraudConfirmsATheft(browser, base, who, caseId) {
   await item.waitFor();
   assert.match(await item.textContent(), /Evidence/);
   await item.getByRole('button', { name: 'Confirm theft' }).click();
-  await item.getByText(`Case ${caseId} confirmed.`).waitFor();
-  const cases = await page.evaluate(async () => (await fetch('/v1/cases', { headers: { 'X-IOU-Console': '1' } })).json());
-  assert.equal(cases.cases.find((c) => c.case_id === caseId).status, 'confirmed');
+  const sent = item.getByText(/sent for a second operator's approval \(approval (\d+)\)/);
+  await sent.waitFor();
+  const approvalId = (await sent.textContent()).match(/approval (\d+)/)[1];
+  // The maker is not offered the decision on their own proposal (and the server refuses it).
+  await page.reload();
+  const own = page.locator(`[data-approval="${approvalId}"]`);
+  await own.waitFor();
+  assert.equal(await own.getByRole('button', { name: 'Approve' }).count(), 0);
   await context.close();
+
+  // A second fraud operator approves it: the case is confirmed.
+  const second = await browser.newContext();
+  const other = await second.newPage();
+  await logIn(other, base, checker);
+  await other.getByRole('link', { name: 'Queues' }).click();
+  const proposal = other.locator(`[data-approval="${approvalId}"]`);
+  await proposal.waitFor();
+  assert.match(await proposal.textContent(), /fraud-1/);
+  await proposal.getByRole('button', { name: 'Approve' }).click();
+  await proposal.getByText(`Approval ${approvalId}: applied (HTTP 200).`).waitFor();
+  const cases = await other.evaluate(async () => (await fetch('/v1/cases', { headers: { 'X-IOU-Console': '1' } })).json());
+  assert.equal(cases.cases.find((c) => c.case_id === caseId).status, 'confirmed');
+  await second.close();
 }
 
 async function auditorVerifiesTheChain(browser, base, who) {
@@ -326,8 +350,8 @@ async function main() {
     console.log('ok: support is not offered a forbidden action, and the server refuses it');
     await analystApprovesAnApplication(browser, url, operators.analyst, applicationId);
     console.log('ok: an analyst approves an application in review');
-    await fraudConfirmsATheft(browser, url, operators.fraud, caseId);
-    console.log('ok: the fraud team confirms a theft case from the queue');
+    await fraudConfirmsATheft(browser, url, operators.fraud, operators.fraud2, caseId);
+    console.log('ok: one fraud operator confirms a theft case from the queue, a second approves it (four eyes)');
     await auditorVerifiesTheChain(browser, url, operators.auditor);
     console.log('ok: an auditor verifies the audit chain');
     console.log(`timings (debug build, browser included): ${timings.join('; ')}`);

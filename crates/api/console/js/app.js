@@ -12,7 +12,7 @@ import { auditPage } from './audit.js';
 
 /** The pages: hash prefix, label, the permission that opens it, and its renderer. */
 const PAGES = [
-  { path: 'queues', label: 'Queues', needs: ['cases.read', 'applications.read'], render: queuesPage },
+  { path: 'queues', label: 'Queues', needs: ['cases.read', 'applications.read', 'approvals.read'], render: queuesPage },
   { path: 'customers', label: 'Customer 360', needs: ['customers.read'], render: customerPage },
   { path: 'audit', label: 'Audit', needs: ['audit.read'], render: auditPage },
 ];
@@ -64,7 +64,7 @@ async function route(focus) {
     return;
   }
   try {
-    await page.render({ holds, args: page.path === path ? rest.map(decodeURIComponent) : [], show: current });
+    await page.render({ holds, me, args: page.path === path ? rest.map(decodeURIComponent) : [], show: current });
   } catch (e) {
     current(page.label, failure(e));
   }

@@ -1,15 +1,20 @@
 // Queues: open theft reports and interceptions at delivery (GET /v1/cases, with the evidence
 // of every decision: checkpoint, outcome, reason codes, rules that fired, device, address),
 // and applications waiting for an analyst (GET /v1/applications?status=review, with the
-// model's score, reasons and rules). Each item shows its age and only the actions the
-// operator's permissions allow.
+// model's score, reasons and rules), and four-eyes proposals waiting for a second operator
+// (GET /v1/approvals?status=pending: approve or reject another operator's proposal). Each item
+// shows its age and only the actions the operator's permissions allow.
 
 import { get, post } from './api.js';
-import { h, say, age, fen, value, table, failure } from './dom.js';
+import { h, say, age, fen, value, kv, table, failure } from './dom.js';
 
 /** The queues page. */
-export async function queuesPage({ holds, show }) {
+export async function queuesPage({ holds, me, show }) {
   const sections = [];
+  if (holds('approvals.read')) {
+    const { approvals } = await get('/v1/approvals?status=pending');
+    sections.push(approvalQueue(approvals, holds, me));
+  }
   if (holds('cases.read')) {
     const { cases } = await get('/v1/cases');
     const open = cases.filter((c) => c.status === 'open');
@@ -40,8 +45,12 @@ function caseItem(c, holds) {
     button.disabled = true;
     try {
       const resolved = await post(`/v1/cases/${encodeURIComponent(c.case_id)}/resolve`, { confirm });
-      result.replaceChildren(h('p', { class: 'ok' }, `Case ${resolved.case_id} ${resolved.status}.`));
-      say(`Case ${resolved.case_id} ${resolved.status}`);
+      // Confirming a theft exempts its transactions: a second operator approves it (202).
+      const text = resolved.approval_id
+        ? `Case ${c.case_id}: sent for a second operator's approval (approval ${resolved.approval_id}).`
+        : `Case ${resolved.case_id} ${resolved.status}.`;
+      result.replaceChildren(h('p', { class: 'ok' }, text));
+      say(text);
       item.querySelectorAll('.actions button').forEach((b) => (b.disabled = true));
     } catch (e) {
       button.disabled = false;
@@ -134,6 +143,64 @@ function applicationItem(a, holds) {
       h('dt', null, 'rules fired'), h('dd', null, value(a.rules)),
     ),
     actions.length ? h('div', { class: 'actions' }, actions) : null,
+    result,
+  );
+  return item;
+}
+
+function approvalQueue(approvals, holds, me) {
+  return h(
+    'section',
+    { 'aria-labelledby': 'queue-approvals' },
+    h('h2', { id: 'queue-approvals' }, `Four-eyes approvals waiting (${approvals.length})`),
+    approvals.length ? approvals.map((a) => approvalItem(a, holds, me)) : h('p', { class: 'muted' }, 'Nothing waiting.'),
+  );
+}
+
+function approvalItem(a, holds, me) {
+  const result = h('div', { 'aria-live': 'polite' });
+  const decide = async (verb, button) => {
+    button.disabled = true;
+    try {
+      const decided = await post(`/v1/approvals/${encodeURIComponent(a.approval_id)}/${verb}`, note.value ? { note: note.value } : {});
+      const outcome = decided.result_status ? `${decided.status} (HTTP ${decided.result_status})` : decided.status;
+      const text = `Approval ${a.approval_id}: ${outcome}.`;
+      result.replaceChildren(h('p', { class: decided.status === 'failed' ? 'error' : 'ok' }, text));
+      if (decided.result) result.append(kv(decided.result));
+      say(text);
+      item.querySelectorAll('.actions button, .actions input').forEach((b) => (b.disabled = true));
+    } catch (e) {
+      button.disabled = false;
+      result.replaceChildren(failure(e));
+    }
+  };
+  const note = h('input', { name: 'note', 'aria-label': 'Note (why)', placeholder: 'note' });
+  // The server refuses the maker and an operator without the proposal's permissions; the page
+  // does not offer them either.
+  const mine = me && a.maker === me.name;
+  const able = holds('approvals.decide') && !mine && a.permissions.every(holds);
+  const actions = able
+    ? [
+        note,
+        h('button', { type: 'button', class: 'primary', onclick: (e) => decide('approve', e.currentTarget) }, 'Approve'),
+        h('button', { type: 'button', class: 'danger', onclick: (e) => decide('reject', e.currentTarget) }, 'Reject'),
+      ]
+    : [h('p', { class: 'muted' }, mine ? 'Your proposal: another operator decides it.' : 'You may not decide this one.')];
+  const item = h(
+    'article',
+    { class: 'item', 'data-approval': a.approval_id, 'aria-label': `Approval ${a.approval_id}` },
+    h('h3', null, `Approval ${a.approval_id}: ${a.action} `, h('span', { class: 'muted' }, `proposed ${age(a.created_at)} ago`)),
+    h(
+      'dl',
+      { class: 'kv' },
+      h('dt', null, 'proposed by'), h('dd', null, a.maker),
+      h('dt', null, 'why it needs two'), h('dd', null, a.reason),
+      h('dt', null, 'call'), h('dd', null, `${a.method} ${a.path}`),
+      h('dt', null, 'request'), h('dd', null, value(a.request)),
+      h('dt', null, 'needs'), h('dd', null, value(a.permissions)),
+      h('dt', null, 'expires'), h('dd', null, a.expires_at),
+    ),
+    h('div', { class: 'actions' }, actions),
     result,
   );
   return item;
