@@ -28,6 +28,9 @@
 //! - `webhooks/`: signed webhooks sent from the outbox the engine's outbox scanner fills by
 //!   tailing the journal (the API words each notice as JSON), only to public https endpoints.
 //! - `simulation/`: simulation mode (below).
+//! - `telemetry/`: the metrics `GET /metrics` renders (Prometheus text, through
+//!   `metrics-exporter-prometheus`: handles kept, so the request path takes no lock) and
+//!   readiness (`GET /readyz`).
 //! - `state`, `server`, `config`: what handlers share, and starting and stopping it all.
 //!
 //! The API never decides risk: the engine's partitions do. No module imports another that
@@ -57,6 +60,7 @@ mod server;
 mod sharded;
 mod simulation;
 mod state;
+mod telemetry;
 mod webhooks;
 
 pub use config::{Config, EdgeConfig, IpNet, StoreChoice};
@@ -70,5 +74,6 @@ pub use http::openapi::{ApiDoc, document as openapi_json, error_codes_markdown};
 pub use http::router::router;
 pub use server::{ServeError, Server, serve};
 pub use state::AppState;
+pub use telemetry::{METRICS, MetricDoc, metrics_markdown};
 pub use webhooks::WebhookOptions;
 pub use webhooks::send::signature as webhook_signature;

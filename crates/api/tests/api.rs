@@ -30,6 +30,8 @@ mod interception;
 mod isolation;
 #[path = "api/journey.rs"]
 mod journey;
+#[path = "api/metrics.rs"]
+mod metrics;
 #[path = "api/once.rs"]
 mod once;
 #[path = "api/openapi.rs"]

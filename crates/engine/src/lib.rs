@@ -38,6 +38,7 @@ mod ids;
 pub mod journal;
 mod keys;
 mod monitor;
+pub mod observe;
 pub mod outbox;
 mod partition;
 mod partition_funding;
@@ -71,6 +72,7 @@ pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatu
 pub use idempotency::{Idempotency, IdempotencyIndex};
 pub use ids::{CaseId, LinkId};
 pub use keys::{Claim, KeyClaims};
+pub use observe::{CommitGroup, CommitObserver, Gauges, Projection};
 pub use partition_payments::MerchantTxn;
 pub use pricing::{CreditProfile, Pricing, TierName};
 pub use record::{Op, Record};

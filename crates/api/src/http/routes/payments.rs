@@ -18,6 +18,7 @@ use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id};
 use crate::http::submit::{Audience, account, ask, submit_error};
 use crate::state::AppState;
+use crate::telemetry::AuthOutcome;
 
 /// An authorization: a hold on the customer's available credit.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -109,7 +110,17 @@ fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
     security(("merchant_signature" = [])),
     responses((status = 201, description = "success", body = PaymentResponse), (status = 402, description = "declined", body = ErrorBody),
         Refusals, Unavailable))]
-pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Call) -> Result<Response, ApiError> {
+pub async fn authorize(State(state): State<AppState>, peer: Peer, call: Call) -> Result<Response, ApiError> {
+    let answered = authorize_counted(&state, peer, call).await;
+    let outcome = match &answered {
+        Ok(_) => AuthOutcome::Approved,
+        Err(error) => AuthOutcome::of_error(error.code, error.status),
+    };
+    state.telemetry().authorization(outcome);
+    answered
+}
+
+async fn authorize_counted(state: &AppState, Peer(peer): Peer, call: Call) -> Result<Response, ApiError> {
     let merchant = call.principal.merchant()?;
     let idem = call.idem()?;
     let body: AuthorizeBody = call.json()?;
