@@ -12,7 +12,8 @@
 //! ([`AccountCommand`]), and read typed replies through [`ask`] (one struct per request kind,
 //! its reply built from the resolved op and its events).
 //!
-//! It knows threads, queues and the store's traits. It must never know HTTP or JSON, never
+//! It knows threads, queues and the store's traits. It must never know HTTP, JSON or a metrics
+//! library (it tells a [`CommitObserver`] of its commits and answers [`Engine::gauges`]), never
 //! parse requests (callers hand it typed [`Request`]s), and never decide a credit rule: those
 //! live in `credit`. The clock it reads is the injected [`Clock`], truncated to the journal's
 //! precision ([`journal_time`]) before anything is applied, so replay rebuilds the live state

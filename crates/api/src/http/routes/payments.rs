@@ -142,7 +142,7 @@ async fn authorize_counted(state: &AppState, Peer(peer): Peer, call: Call) -> Re
         Source::Link(link) => (Payer::Link(link), None),
     };
     let paying = spent.as_ref().map(|s| (s.code(), s.account()));
-    let context = payment_context(&state, body.risk.as_ref(), peer, paying, idem)?;
+    let context = payment_context(state, body.risk.as_ref(), peer, paying, idem)?;
     if verdict == Verdict::StepUp && context.step_up.is_none() {
         return Err(raised_tier_challenge());
     }
