@@ -33,9 +33,6 @@ use metrics::{Counter, Gauge, Histogram, Key, KeyName, Label, Metadata, Recorder
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 use risk::{Checkpoint, ReasonCode};
 
-use crate::http::error::ErrorCode;
-use crate::http::submit::{Audience, status};
-
 /// A metric as API.md's table lists it.
 #[derive(Clone, Copy, Debug)]
 pub struct MetricDoc {
@@ -204,21 +201,6 @@ impl AuthOutcome {
             AuthOutcome::Challenged => "challenged",
             AuthOutcome::Refused => "refused",
             AuthOutcome::Failed => "failed",
-        }
-    }
-
-    /// The outcome of an authorization that answered `error`.
-    pub fn of_error(code: ErrorCode, http_status: axum::http::StatusCode) -> AuthOutcome {
-        if http_status.is_server_error() {
-            AuthOutcome::Failed
-        } else if code == ErrorCode::RiskDeclined {
-            AuthOutcome::DeclinedRisk
-        } else if status(code, Audience::Authorize) == axum::http::StatusCode::PAYMENT_REQUIRED {
-            AuthOutcome::DeclinedCredit
-        } else if code == ErrorCode::ChallengeRequired {
-            AuthOutcome::Challenged
-        } else {
-            AuthOutcome::Refused
         }
     }
 }

@@ -112,12 +112,27 @@ fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
         Refusals, Unavailable))]
 pub async fn authorize(State(state): State<AppState>, peer: Peer, call: Call) -> Result<Response, ApiError> {
     let answered = authorize_counted(&state, peer, call).await;
-    let outcome = match &answered {
-        Ok(_) => AuthOutcome::Approved,
-        Err(error) => AuthOutcome::of_error(error.code, error.status),
-    };
-    state.telemetry().authorization(outcome);
+    state.telemetry().authorization(outcome_of(&answered));
     answered
+}
+
+/// How `iou_authorizations_total` counts an authorization's answer: a 402 is a decline (by
+/// risk or for the line), a 5xx a failure (`busy` included).
+fn outcome_of(answered: &Result<Response, ApiError>) -> AuthOutcome {
+    let Err(error) = answered else {
+        return AuthOutcome::Approved;
+    };
+    if error.status.is_server_error() {
+        AuthOutcome::Failed
+    } else if error.code == ErrorCode::RiskDeclined {
+        AuthOutcome::DeclinedRisk
+    } else if error.status == StatusCode::PAYMENT_REQUIRED {
+        AuthOutcome::DeclinedCredit
+    } else if error.code == ErrorCode::ChallengeRequired {
+        AuthOutcome::Challenged
+    } else {
+        AuthOutcome::Refused
+    }
 }
 
 async fn authorize_counted(state: &AppState, Peer(peer): Peer, call: Call) -> Result<Response, ApiError> {
