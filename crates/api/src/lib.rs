@@ -30,6 +30,9 @@
 //! - `simulation/`: simulation mode (below).
 //! - `console`: the operator console's static pages (HTML, CSS, JavaScript modules built into
 //!   the binary), served under `/console/`; they call the JSON API like any client.
+//! - `telemetry/`: the metrics `GET /metrics` renders (Prometheus text, through
+//!   `metrics-exporter-prometheus`: handles kept, so the request path takes no lock) and
+//!   readiness (`GET /readyz`).
 //! - `state`, `server`, `config`: what handlers share, and starting and stopping it all.
 //!
 //! The API never decides risk: the engine's partitions do. No module imports another that
@@ -60,6 +63,7 @@ mod server;
 mod sharded;
 mod simulation;
 mod state;
+mod telemetry;
 mod webhooks;
 
 pub use config::{Config, EdgeConfig, FourEyesConfig, IpNet, StoreChoice};
@@ -73,5 +77,6 @@ pub use http::openapi::{ApiDoc, document as openapi_json, error_codes_markdown};
 pub use http::router::router;
 pub use server::{ServeError, Server, serve};
 pub use state::AppState;
+pub use telemetry::{METRICS, MetricDoc, metrics_markdown};
 pub use webhooks::WebhookOptions;
 pub use webhooks::send::signature as webhook_signature;

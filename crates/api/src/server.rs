@@ -29,6 +29,7 @@ use crate::http::network::listen::Listening;
 use crate::meta::Meta;
 use crate::simulation::mode::Simulation;
 use crate::state::{AppState, Inner};
+use crate::telemetry::Telemetry;
 use crate::webhooks::Webhooks;
 use crate::webhooks::dispatcher::Dispatcher;
 
@@ -79,15 +80,22 @@ struct Opened {
     operators: crate::edge::operators::Operators,
     emergency: crate::edge::emergency::Emergency,
     approvals: crate::edge::approvals::Approvals,
+    outbox: Box<dyn store::Outbox>,
 }
 
-fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result<Opened, ServeError> {
+fn open(
+    config: &Config,
+    options: &RiskOptions,
+    clock: Arc<dyn Clock>,
+    telemetry: Arc<Telemetry>,
+) -> Result<Opened, ServeError> {
     // The keys first: without them nothing is created.
     let vault = Arc::new(crate::keys::vault(config.keys.as_ref()).map_err(ServeError::Keys)?);
     let backend = config.store.open()?;
     let meta = Arc::new(Meta::new(backend.journal()?));
     crate::keys::check_at_start(&meta, &vault).map_err(ServeError::Keys)?;
     let mut engine_config = config.engine.clone();
+    engine_config.observer = Some(telemetry);
     let mut sources = None;
     if let Some(rules) = &options.rules {
         let (shared, loaded) = load_rules(rules, &meta).map_err(ServeError::Bootstrap)?;
@@ -121,6 +129,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         .audit()
         .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
     let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
+    let outbox = backend.outbox()?;
     let restored = crate::http::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
     Ok(Opened {
@@ -138,6 +147,7 @@ fn open(config: &Config, options: &RiskOptions, clock: Arc<dyn Clock>) -> Result
         operators,
         emergency,
         approvals,
+        outbox,
     })
 }
 
@@ -181,8 +191,9 @@ impl Server {
                 addr: config.listen,
                 source,
             })?;
-        let opening = (config.clone(), options.clone(), clock.clone());
-        let opened = tokio::task::spawn_blocking(move || open(&opening.0, &opening.1, opening.2))
+        let telemetry = Arc::new(Telemetry::new());
+        let opening = (config.clone(), options.clone(), clock.clone(), telemetry.clone());
+        let opened = tokio::task::spawn_blocking(move || open(&opening.0, &opening.1, opening.2, opening.3))
             .await
             .map_err(|e| ServeError::Bootstrap(e.to_string()))??;
         let providers = match options.providers.clone() {
@@ -224,6 +235,9 @@ impl Server {
             vault: opened.vault,
             approvals: opened.approvals,
             four_eyes: config.edge.four_eyes,
+            telemetry: telemetry.clone(),
+            outbox: std::sync::Mutex::new(opened.outbox),
+            shutting_down: Default::default(),
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
             .map_err(ServeError::Bootstrap)?;
@@ -251,6 +265,7 @@ impl Server {
                         tracing::warn!(%error, "pruning expired operator sessions failed");
                     }
                 }
+                telemetry.upkeep();
                 codes.sweep(now);
                 risk_edge.step_ups.sweep(now);
                 risk_edge.code_contexts.sweep(now);
@@ -288,6 +303,7 @@ impl Server {
     /// Stops gracefully: in-flight calls finish (connections still open after the shutdown
     /// deadline are dropped), then the engine makes its queued work durable.
     pub async fn stop(self) -> Result<(), ServeError> {
+        self.state.begin_shutdown();
         self.listening.stop().await;
         self.sweeper.abort();
         let _ = self.sweeper.await;

@@ -1,6 +1,6 @@
 //! [`AppState`]: what every handler shares: the engine, the clock, the product, and the shell's
 //! own state (merchants, tokens, operators, payment codes, the meta store, the risk edge, the
-//! audit log, the emergency controls).
+//! audit log, the emergency controls, the metrics and whether it is shutting down).
 
 use std::sync::Arc;
 
@@ -56,6 +56,12 @@ pub(crate) struct Inner {
     pub approvals: crate::edge::approvals::Approvals,
     /// When a change needs a second operator.
     pub four_eyes: crate::config::FourEyesConfig,
+    /// The metrics (`GET /metrics`).
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
+    /// The outbox, read by `GET /metrics` for its backlog (its own handle).
+    pub outbox: std::sync::Mutex<Box<dyn store::Outbox>>,
+    /// Set when `Server::stop` begins: `GET /readyz` answers 503 from then on.
+    pub shutting_down: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -156,6 +162,22 @@ impl AppState {
 
     pub(crate) fn emergency(&self) -> &crate::edge::emergency::Emergency {
         &self.0.emergency
+    }
+
+    pub(crate) fn telemetry(&self) -> &crate::telemetry::Telemetry {
+        &self.0.telemetry
+    }
+
+    pub(crate) fn outbox(&self) -> &std::sync::Mutex<Box<dyn store::Outbox>> {
+        &self.0.outbox
+    }
+
+    pub(crate) fn shutting_down(&self) -> bool {
+        self.0.shutting_down.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn begin_shutdown(&self) {
+        self.0.shutting_down.store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// Simulation mode's state, if the server was started in it.

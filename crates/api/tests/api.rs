@@ -34,6 +34,8 @@ mod interception;
 mod isolation;
 #[path = "api/journey.rs"]
 mod journey;
+#[path = "api/metrics.rs"]
+mod metrics;
 #[path = "api/once.rs"]
 mod once;
 #[path = "api/openapi.rs"]

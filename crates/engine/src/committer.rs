@@ -6,10 +6,12 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
+use std::time::Instant;
 
 use store::{BatchRef, Journal};
 use tokio::sync::oneshot;
 
+use crate::observe::{CommitGroup, CommitObserver};
 use crate::rejection::EngineRejection;
 use crate::request::{Outcome, Reply};
 use crate::shared::Shared;
@@ -27,6 +29,8 @@ pub(crate) struct Sealed {
     pub seq: Option<u64>,
     pub bytes: Vec<u8>,
     pub pending: Vec<Pending>,
+    /// Journal records in the batch.
+    pub records: usize,
 }
 
 /// The most sealed batches written in one transaction.
@@ -38,6 +42,8 @@ pub(crate) struct Committer {
     pub shared: Arc<Shared>,
     /// Called after each durable group (the projector's wake-up).
     pub on_commit: Box<dyn Fn() + Send>,
+    /// Told of each durable group that wrote something (`EngineConfig::observer`).
+    pub observer: Option<Arc<dyn CommitObserver>>,
 }
 
 impl Committer {
@@ -61,12 +67,21 @@ impl Committer {
                     })
                 })
                 .collect();
+            let began = Instant::now();
+            let written = refs.len();
             let result = if refs.is_empty() {
                 Ok(())
             } else {
                 self.journal.append(&refs)
             };
             drop(refs);
+            if let (Ok(()), Some(observer), true) = (&result, &self.observer, written > 0) {
+                observer.committed(&CommitGroup {
+                    batches: written,
+                    records: group.iter().map(|s| s.records).sum(),
+                    took: began.elapsed(),
+                });
+            }
             if let Err(error) = result {
                 tracing::error!(%error, "journal append failed: the engine stops; restart to recover from the journal");
                 self.shared.failed.store(true, Ordering::Release);

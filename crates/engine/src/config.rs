@@ -1,5 +1,5 @@
 //! [`EngineConfig`]: how the engine runs (partitions, threads, queues, batches, snapshots, the
-//! product and time zone, risk).
+//! product and time zone, risk, who is told of commits).
 
 use std::sync::Arc;
 
@@ -7,6 +7,7 @@ use credit::Product;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
+use crate::observe::CommitObserver;
 use crate::risk::RiskShared;
 
 /// How the engine runs. The partition count and the product are fixed when the store is
@@ -40,6 +41,9 @@ pub struct EngineConfig {
     /// Risk control: rules and shared features. `None` runs without risk decisions.
     #[serde(skip)]
     pub risk: Option<Arc<RiskShared>>,
+    /// Told of every group commit (the API's metrics); `None` tells no one.
+    #[serde(skip)]
+    pub observer: Option<Arc<dyn CommitObserver>>,
 }
 
 impl EngineConfig {
@@ -71,6 +75,7 @@ impl Default for EngineConfig {
             product: Product::default(),
             zone: default_zone(),
             risk: None,
+            observer: None,
         }
     }
 }

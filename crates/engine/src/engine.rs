@@ -15,6 +15,7 @@ use crate::config::EngineConfig;
 use crate::error::EngineError;
 use crate::idempotency::Idempotency;
 use crate::keys::{Claim, KeyClaims};
+use crate::observe::{Gauges, QueueDepth};
 use crate::partition_payments::MerchantTxn;
 use crate::pricing::CreditProfile;
 use crate::recovery::recover;
@@ -28,6 +29,8 @@ use crate::{projector, scheduler, snapshotter};
 /// A running engine. Dropping it stops it (after the queued work is durable and answered).
 pub struct Engine {
     inboxes: Vec<Inbox>,
+    /// Messages waiting in each writer thread's queue.
+    queues: Vec<Arc<QueueDepth>>,
     shared: Arc<Shared>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -81,8 +84,8 @@ impl Engine {
 
         let (project_tx, project_rx) = sync_channel::<()>(1);
         if config.project {
-            let (j, m, n) = (backend.journal()?, backend.read_models()?, config.partitions);
-            threads.push(spawn("iou-projector", move || projector::run(project_rx, j, m, n)));
+            let (j, m, s) = (backend.journal()?, backend.read_models()?, shared.clone());
+            threads.push(spawn("iou-projector", move || projector::run(project_rx, j, m, s)));
         }
         let (commit_tx, commit_rx) = sync_channel(config.partitions as usize * config.inflight_batches.max(1));
         let committer = Committer {
@@ -92,6 +95,7 @@ impl Engine {
             on_commit: Box::new(move || {
                 let _ = project_tx.try_send(());
             }),
+            observer: config.observer.clone(),
         };
         threads.push(spawn("iou-committer", move || committer.run()));
 
@@ -115,12 +119,18 @@ impl Engine {
             ));
         }
         let mut inboxes: Vec<Option<Inbox>> = vec![None; config.partitions as usize];
+        let mut queues = Vec::new();
         for (thread, workers) in groups.into_iter().enumerate() {
             let (tx, rx) = sync_channel(config.queue_capacity.saturating_mul(workers.len()));
+            let depth = Arc::new(QueueDepth::default());
             for worker in &workers {
-                inboxes[worker.partition.id as usize] = Some(Inbox::new(worker.partition.id, tx.clone()));
+                let inbox = Inbox::new(worker.partition.id, tx.clone(), depth.clone());
+                inboxes[worker.partition.id as usize] = Some(inbox);
             }
-            threads.push(spawn(&format!("iou-writer-{thread}"), move || run_writer(workers, rx)));
+            queues.push(depth.clone());
+            threads.push(spawn(&format!("iou-writer-{thread}"), move || {
+                run_writer(workers, rx, &depth)
+            }));
         }
         let inboxes: Vec<Inbox> = inboxes.into_iter().flatten().collect();
         drop(commit_tx);
@@ -132,6 +142,7 @@ impl Engine {
         tracing::info!(partitions = config.partitions, store = %backend.describe(), "engine started");
         Ok(Engine {
             inboxes,
+            queues,
             shared,
             stop,
             threads,
@@ -395,6 +406,23 @@ impl Engine {
     /// Whether the engine stopped after a storage failure.
     pub fn failed(&self) -> bool {
         self.shared.failed.load(Ordering::Acquire)
+    }
+
+    /// The engine's gauges now (see `observe`): a few atomic loads, no IO, no lock.
+    pub fn gauges(&self) -> Gauges {
+        let committed = self.shared.committed_all();
+        Gauges {
+            queues: self.queues.iter().map(|q| q.get()).collect(),
+            projection: self.config.project.then(|| self.shared.projection(&committed)),
+            committed,
+            failed: self.failed() || self.stop.load(Ordering::Acquire),
+            stopped_threads: self
+                .threads
+                .iter()
+                .filter(|t| t.is_finished())
+                .map(|t| t.thread().name().unwrap_or("an engine thread").to_owned())
+                .collect(),
+        }
     }
 
     fn send(&self, partition: u32, msg: Msg) -> Result<(), SubmitError> {

@@ -12,7 +12,8 @@
 //! ([`AccountCommand`]), and read typed replies through [`ask`] (one struct per request kind,
 //! its reply built from the resolved op and its events).
 //!
-//! It knows threads, queues and the store's traits. It must never know HTTP or JSON, never
+//! It knows threads, queues and the store's traits. It must never know HTTP, JSON or a metrics
+//! library (it tells a [`CommitObserver`] of its commits and answers [`Engine::gauges`]), never
 //! parse requests (callers hand it typed [`Request`]s), and never decide a credit rule: those
 //! live in `credit`. The clock it reads is the injected [`Clock`], truncated to the journal's
 //! precision ([`journal_time`]) before anything is applied, so replay rebuilds the live state
@@ -38,6 +39,7 @@ mod ids;
 pub mod journal;
 mod keys;
 mod monitor;
+pub mod observe;
 pub mod outbox;
 mod partition;
 mod partition_funding;
@@ -71,6 +73,7 @@ pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatu
 pub use idempotency::{Idempotency, IdempotencyIndex};
 pub use ids::{CaseId, LinkId};
 pub use keys::{Claim, KeyClaims};
+pub use observe::{CommitGroup, CommitObserver, Gauges, Projection};
 pub use partition_payments::MerchantTxn;
 pub use pricing::{CreditProfile, Pricing, TierName};
 pub use record::{Op, Record};

@@ -8,6 +8,9 @@
 //! the burst is over. Under a sustained load above what projection can absorb they stay behind;
 //! `iou bench` reports how long they took to catch up after each measured load.
 //!
+//! After each round it tells the engine's shared state what the read models now hold (what
+//! was durable when the round began), which `Engine::gauges` reports as the read models' lag.
+//!
 //! Rounds start at most every [`ROUND_INTERVAL`]: under load one round then covers every batch
 //! committed in that time, so a read-model page (an account row, an index leaf) touched by many
 //! authorizations is written to `read.db` once per round instead of once per commit. After a
@@ -15,6 +18,7 @@
 //! trail the journal by about one interval plus one round. (`read.db` also checkpoints its WAL
 //! rarely, for the same reason: see `store`'s connection roles.)
 
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -23,6 +27,7 @@ use store::{AccountRow, Journal, Projection, ReadModels, StoreError};
 use crate::error::EngineError;
 use crate::journal::scan_batches;
 use crate::record::BatchBody;
+use crate::shared::Shared;
 
 /// Batches decoded before they are written (bounds memory when far behind).
 const CHUNK: usize = 8192;
@@ -36,8 +41,19 @@ const IDLE_WAIT: Duration = Duration::from_millis(500);
 /// The projector thread's nice value (Linux: per thread; 0 is the default, 19 the lowest).
 pub const PROJECTOR_NICE: i32 = 10;
 
-pub(crate) fn run(wake: Receiver<()>, mut journal: Box<dyn Journal>, mut models: Box<dyn ReadModels>, partitions: u32) {
+pub(crate) fn run(
+    wake: Receiver<()>,
+    mut journal: Box<dyn Journal>,
+    mut models: Box<dyn ReadModels>,
+    shared: Arc<Shared>,
+) {
     lower_priority();
+    let partitions = shared.committed_all().len() as u32;
+    let marks: Result<Vec<u64>, StoreError> = (0..partitions).map(|p| models.watermark(p)).collect();
+    match marks {
+        Ok(marks) => shared.set_projected(&marks, 0),
+        Err(error) => tracing::warn!(%error, "the read models' watermarks could not be read"),
+    }
     let mut began = Instant::now();
     loop {
         let last_round = match wake.recv_timeout(IDLE_WAIT) {
@@ -48,8 +64,10 @@ pub(crate) fn run(wake: Receiver<()>, mut journal: Box<dyn Journal>, mut models:
             std::thread::sleep(rest);
         }
         began = Instant::now();
-        if let Err(error) = catch_up(journal.as_mut(), models.as_mut(), partitions) {
-            tracing::warn!(%error, "projection failed; it will be retried");
+        let (durable, began_us) = (shared.committed_all(), shared.elapsed_us());
+        match catch_up(journal.as_mut(), models.as_mut(), partitions) {
+            Ok(()) => shared.set_projected(&durable, began_us),
+            Err(error) => tracing::warn!(%error, "projection failed; it will be retried"),
         }
         if last_round {
             return;

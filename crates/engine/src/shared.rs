@@ -1,9 +1,10 @@
-//! State the engine's threads share: whether the engine has failed, and how far each
-//! partition's journal is durable (with a condition variable to wait on it).
+//! State the engine's threads share: whether the engine has failed, how far each partition's
+//! journal is durable (with a condition variable to wait on it), and how far the projector has
+//! brought the read models (for `Engine::gauges`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -12,6 +13,11 @@ pub(crate) struct Shared {
     committed: Vec<AtomicU64>,
     lock: Mutex<()>,
     changed: Condvar,
+    /// The batch of each partition the read models are known to hold.
+    projected: Vec<AtomicU64>,
+    /// When the last completed projection round began, in microseconds after `started`.
+    round_began_us: AtomicU64,
+    started: Instant,
 }
 
 impl Shared {
@@ -21,11 +27,46 @@ impl Shared {
             committed: committed.iter().map(|&s| AtomicU64::new(s)).collect(),
             lock: Mutex::new(()),
             changed: Condvar::new(),
+            projected: committed.iter().map(|_| AtomicU64::new(0)).collect(),
+            round_began_us: AtomicU64::new(0),
+            started: Instant::now(),
         }
+    }
+
+    /// Microseconds since the engine started (the projector's round marks).
+    pub fn elapsed_us(&self) -> u64 {
+        self.started.elapsed().as_micros() as u64
+    }
+
+    /// The read models hold `projected` (by partition), read by a round that began at
+    /// `began_us` ([`Shared::elapsed_us`]).
+    pub fn set_projected(&self, projected: &[u64], began_us: u64) {
+        for (mark, &seq) in self.projected.iter().zip(projected) {
+            mark.fetch_max(seq, Ordering::Relaxed);
+        }
+        self.round_began_us.fetch_max(began_us, Ordering::Relaxed);
+    }
+
+    /// The read models' progress (see `observe::Projection`).
+    pub fn projection(&self, committed: &[u64]) -> crate::observe::Projection {
+        let projected: Vec<u64> = self.projected.iter().map(|p| p.load(Ordering::Relaxed)).collect();
+        let caught_up = committed.iter().zip(&projected).all(|(c, p)| p >= c);
+        let behind = if caught_up {
+            Duration::ZERO
+        } else {
+            let began = self.round_began_us.load(Ordering::Relaxed);
+            Duration::from_micros(self.elapsed_us().saturating_sub(began))
+        };
+        crate::observe::Projection { projected, behind }
     }
 
     pub fn committed(&self, partition: u32) -> u64 {
         self.committed[partition as usize].load(Ordering::Acquire)
+    }
+
+    /// Every partition's last durable batch.
+    pub fn committed_all(&self) -> Vec<u64> {
+        self.committed.iter().map(|c| c.load(Ordering::Acquire)).collect()
     }
 
     pub fn set_committed(&self, partition: u32, seq: u64) {

@@ -24,6 +24,7 @@ use crate::clock::{Clock, journal_time};
 use crate::committer::{Pending, Sealed};
 use crate::idempotency::Idempotency;
 use crate::idempotency::{Lookup, Seen};
+use crate::observe::QueueDepth;
 use crate::partition::Partition;
 use crate::record::{BatchBody, Op, Record};
 use crate::rejection::{EngineRejection, RiskBlock};
@@ -77,24 +78,31 @@ pub(crate) enum Msg {
 /// reading the journal.
 const RECENT_BATCHES: usize = 16;
 
-/// The sending end of a partition's queue: its writer thread's queue, tagged with the partition.
+/// The sending end of a partition's queue: its writer thread's queue, tagged with the partition,
+/// and the count of messages waiting in it.
 #[derive(Clone)]
 pub(crate) struct Inbox {
     partition: u32,
     tx: SyncSender<(u32, Msg)>,
+    depth: Arc<QueueDepth>,
 }
 
 impl Inbox {
-    pub fn new(partition: u32, tx: SyncSender<(u32, Msg)>) -> Inbox {
-        Inbox { partition, tx }
+    pub fn new(partition: u32, tx: SyncSender<(u32, Msg)>, depth: Arc<QueueDepth>) -> Inbox {
+        Inbox { partition, tx, depth }
     }
 
     /// Like `SyncSender::try_send`: a refused message comes back, so the caller can retry it.
     #[allow(clippy::result_large_err)] // the message itself, handed back as std's channels do
     pub fn try_send(&self, msg: Msg) -> Result<(), TrySendError<Msg>> {
-        self.tx.try_send((self.partition, msg)).map_err(|e| match e {
-            TrySendError::Full((_, msg)) => TrySendError::Full(msg),
-            TrySendError::Disconnected((_, msg)) => TrySendError::Disconnected(msg),
+        // Counted before it can be received, so the writer never takes off more than was added.
+        self.depth.add();
+        self.tx.try_send((self.partition, msg)).map_err(|e| {
+            self.depth.sub(1);
+            match e {
+                TrySendError::Full((_, msg)) => TrySendError::Full(msg),
+                TrySendError::Disconnected((_, msg)) => TrySendError::Disconnected(msg),
+            }
         })
     }
 }
@@ -102,7 +110,7 @@ impl Inbox {
 /// One writer thread: takes its queue in rounds (up to a batch of messages), hands each message
 /// to its partition, then seals every partition that has work. Exits when the queue is closed
 /// (the engine stopped) or a commit failed.
-pub(crate) fn run_writer(mut workers: Vec<Worker>, inbox: Receiver<(u32, Msg)>) {
+pub(crate) fn run_writer(mut workers: Vec<Worker>, inbox: Receiver<(u32, Msg)>, depth: &QueueDepth) {
     let Some((shared, batch_max)) = workers.first().map(|w| (w.shared.clone(), w.batch_max)) else {
         return;
     };
@@ -119,12 +127,15 @@ pub(crate) fn run_writer(mut workers: Vec<Worker>, inbox: Receiver<(u32, Msg)>) 
             break;
         }
         dispatch(&mut workers, first);
+        let mut taken = 1;
         for _ in 1..batch_max {
             match inbox.try_recv() {
                 Ok(msg) => dispatch(&mut workers, msg),
                 Err(_) => break,
             }
+            taken += 1;
         }
+        depth.sub(taken);
         if !workers.iter_mut().all(Worker::seal) {
             break;
         }
@@ -433,6 +444,7 @@ impl Worker {
         if self.open.records.is_empty() && self.pending.is_empty() {
             return true;
         }
+        let records = self.open.records.len();
         let seq = if self.open.records.is_empty() {
             None
         } else {
@@ -460,6 +472,7 @@ impl Worker {
             seq,
             bytes: std::mem::take(&mut self.bytes),
             pending: std::mem::take(&mut self.pending),
+            records,
         };
         if self.committer.send(sealed).is_err() {
             return false;

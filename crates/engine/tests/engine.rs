@@ -3,8 +3,8 @@
 //! idempotency across restarts and storage failure (`durability`), back-pressure and
 //! concurrent authorizations on one line (`concurrency`), risk decisions (`with_risk`),
 //! monitoring and theft (`monitoring`), credit applications and line openings (`applications`),
-//! funding (`funding`), live state equal to replayed state under random command sequences on a
-//! clock with nanoseconds (`replay`).
+//! funding (`funding`), the commit observer and gauges (`observe`), live state equal to
+//! replayed state under random command sequences on a clock with nanoseconds (`replay`).
 
 #[path = "engine/applications.rs"]
 mod applications;
@@ -20,6 +20,8 @@ mod funding;
 mod harness;
 #[path = "engine/monitoring.rs"]
 mod monitoring;
+#[path = "engine/observe.rs"]
+mod observe;
 #[path = "engine/replay.rs"]
 mod replay;
 #[path = "engine/with_risk.rs"]

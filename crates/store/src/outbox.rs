@@ -103,6 +103,15 @@ pub struct Delivery {
     pub delivered_ms: Option<i64>,
 }
 
+/// The pending part of the outbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Deliveries pending (not yet delivered, not dead).
+    pub pending: u64,
+    /// When the oldest pending delivery was created; `None` when none is pending.
+    pub oldest_created_ms: Option<i64>,
+}
+
 /// A failed attempt.
 #[derive(Clone, Copy, Debug)]
 pub struct Failure<'a> {
@@ -146,6 +155,10 @@ pub trait Outbox: Send {
 
     /// One delivery, in any status.
     fn delivery(&mut self, key: NoticeKey) -> Result<Option<Delivery>, StoreError>;
+
+    /// The pending deliveries: how many, and when the oldest was created (the API's
+    /// `/metrics` reports the outbox's age from it).
+    fn backlog(&mut self) -> Result<Backlog, StoreError>;
 }
 
 /// Cuts an error message to [`ERROR_MAX_BYTES`] on a character boundary.

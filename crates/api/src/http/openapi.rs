@@ -24,6 +24,8 @@ use crate::http::routes::{
     info(title = "iou API", description = include_str!("openapi.md")),
     paths(
         system::healthz,
+        system::readyz,
+        system::metrics,
         serve,
         crate::simulation::routes::clock,
         crate::simulation::routes::advance,
@@ -122,7 +124,7 @@ use crate::http::routes::{
         (name = "operator", description = "Merchant registration and credit line management."),
         (name = "risk", description = "Rules, fraud lists, cases, step-up, theft reports."),
         (name = "applications", description = "Credit applications, the review queue, limit reviews and temporary limits."),
-        (name = "system", description = "Health, this document, and simulation mode's clock, daily advance and account records."),
+        (name = "system", description = "Liveness, readiness, metrics, this document, and simulation mode's clock, daily advance and account records."),
         (name = "operators", description = "Operators: the one-time bootstrap, login and logout, operator and API key management, the audit log."),
         (name = "emergency", description = "Emergency controls: pauses, bulk freezes, a raised risk tier, rule rollback."),
     )

@@ -2,8 +2,9 @@
 //! 500 with the error shape (it must never happen: a test sends garbage to every route), and
 //! `Cache-Control: no-store` on every response (tokens, secrets and account data must not be
 //! kept by a browser or a proxy cache; one rule for all is simpler than knowing which hold one),
-//! and the layer that records operator calls in the audit log (`http::audited`). The operator
-//! console's pages (`crate::console`) are merged in here too.
+//! the layer that records operator calls in the audit log (`http::audited`), and the one that
+//! counts every request for `/metrics` (`telemetry::http`, outermost, so its latency covers
+//! the others). The operator console's pages (`crate::console`) are merged in here too.
 
 use std::any::Any;
 
@@ -16,7 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::error::ApiError;
 use crate::http::routes::{
-    api_keys, applications, approvals, audit, checkpoints, customers, emergency, exemptions, operator, operators,
+    api_keys, applications, approvals, audit, checkpoints, customers, docs, emergency, exemptions, operator, operators,
     payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk, session, statements, system,
     theft, tokens,
 };
@@ -26,6 +27,8 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(system::healthz))
+        .route("/readyz", get(system::readyz))
+        .route("/metrics", get(system::metrics))
         .route("/openapi.json", get(crate::http::openapi::serve))
         .route("/v1/system/clock", post(crate::simulation::routes::clock))
         .route("/v1/system/advance", post(crate::simulation::routes::advance))
@@ -33,7 +36,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/system/accounts/{customer_id}",
             get(crate::simulation::routes::account_record),
         )
-        .route("/docs", get(system::docs))
+        .route("/docs", get(docs::page))
+        .route(docs::REDOC_PATH, get(docs::redoc))
         .route("/v1/merchants", post(operator::register_merchant))
         .route("/v1/customers", post(customers::open))
         .route("/v1/customers/{customer_id}", get(customers::get))
@@ -140,6 +144,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::simulation::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::telemetry::http::layer,
         ))
         .with_state(state)
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod checkpoints;
 pub mod customers;
+pub mod docs;
 pub mod emergency;
 pub mod exemptions;
 pub mod identity;

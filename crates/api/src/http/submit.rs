@@ -80,6 +80,9 @@ pub async fn submit(
         .await
         .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
     crate::simulation::record(&reply);
+    if let (Some(decision), false) = (&reply.risk, reply.replayed) {
+        state.telemetry().risk_decision(decision);
+    }
     Ok(reply)
 }
 

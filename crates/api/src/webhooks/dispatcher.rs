@@ -187,6 +187,7 @@ async fn record(
 ) {
     let now = state.clock().now();
     let key = delivery.key;
+    state.telemetry().webhook_attempt(result.is_ok());
     match result {
         Ok(()) => {
             let at_ms = now.as_millisecond();

@@ -1,9 +1,10 @@
 //! Conformance checks of the [`Outbox`]: idempotent recording with the scan watermark in the
-//! same transaction, `due` ordering and limits, delivery, retries and dead-lettering.
+//! same transaction, `due` ordering and limits, delivery, retries and dead-lettering, the
+//! backlog of pending deliveries.
 //!
 //! Each check takes a fresh outbox and a name for messages.
 
-use crate::outbox::{DeliveryStatus, Failure, NewDelivery, NoticeKey, NoticeRow, Outbox};
+use crate::outbox::{Backlog, DeliveryStatus, Failure, NewDelivery, NoticeKey, NoticeRow, Outbox};
 
 fn key(partition: u32, seq: u64, record: u32, notice: u32) -> NoticeKey {
     NoticeKey {
@@ -157,6 +158,32 @@ pub fn old_failures_are_dead_lettered(name: &str, outbox: &mut dyn Outbox) {
     );
 }
 
+/// The backlog counts pending deliveries only (not delivered, not dead) and names the oldest
+/// one's creation time.
+pub fn backlog_counts_pending_only(name: &str, outbox: &mut dyn Outbox) {
+    assert_eq!(outbox.backlog().unwrap(), Backlog::default(), "{name}: empty");
+    let keys: Vec<NoticeKey> = (1..=4).map(|s| key(5, s, 0, 0)).collect();
+    let created = [300, 100, 200, 400];
+    let deliveries: Vec<NewDelivery> = keys.iter().zip(created).map(|(k, c)| delivery(*k, c)).collect();
+    outbox.record(5, 4, &[], &deliveries).unwrap();
+    let all = Backlog {
+        pending: 4,
+        oldest_created_ms: Some(100),
+    };
+    assert_eq!(outbox.backlog().unwrap(), all, "{name}: four pending");
+    outbox.delivered(keys[1], 500).unwrap();
+    outbox.failed(keys[2], fail(500, 600, 250)).unwrap();
+    let left = Backlog {
+        pending: 2,
+        oldest_created_ms: Some(300),
+    };
+    assert_eq!(
+        outbox.backlog().unwrap(),
+        left,
+        "{name}: delivered and dead ones leave it"
+    );
+}
+
 /// Every outbox check, each on a fresh outbox from `fresh`.
 pub fn run_all(name: &str, fresh: &mut dyn FnMut() -> Box<dyn Outbox>) {
     record_is_idempotent(name, fresh().as_mut());
@@ -164,4 +191,5 @@ pub fn run_all(name: &str, fresh: &mut dyn FnMut() -> Box<dyn Outbox>) {
     delivered_is_final(name, fresh().as_mut());
     failures_retry_later(name, fresh().as_mut());
     old_failures_are_dead_lettered(name, fresh().as_mut());
+    backlog_counts_pending_only(name, fresh().as_mut());
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{Delivery, DeliveryStatus, Failure, NewDelivery, NoticeKey, NoticeRow, Outbox, clip_error};
+use super::{Backlog, Delivery, DeliveryStatus, Failure, NewDelivery, NoticeKey, NoticeRow, Outbox, clip_error};
 use crate::StoreError;
 
 #[derive(Debug, Default)]
@@ -115,5 +115,17 @@ impl Outbox for MemoryOutbox {
 
     fn delivery(&mut self, key: NoticeKey) -> Result<Option<Delivery>, StoreError> {
         Ok(self.lock()?.deliveries.get(&key).cloned())
+    }
+
+    fn backlog(&mut self) -> Result<Backlog, StoreError> {
+        let state = self.lock()?;
+        let pending = state
+            .deliveries
+            .values()
+            .filter(|d| d.status == DeliveryStatus::Pending);
+        Ok(pending.fold(Backlog::default(), |b, d| Backlog {
+            pending: b.pending + 1,
+            oldest_created_ms: Some(b.oldest_created_ms.map_or(d.created_ms, |o| o.min(d.created_ms))),
+        }))
     }
 }

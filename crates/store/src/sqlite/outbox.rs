@@ -8,7 +8,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use super::SqliteBackend;
 use super::connection::{self, Role};
 use crate::StoreError;
-use crate::outbox::{Delivery, DeliveryStatus, Failure, NewDelivery, NoticeKey, NoticeRow, Outbox, clip_error};
+use crate::outbox::{
+    Backlog, Delivery, DeliveryStatus, Failure, NewDelivery, NoticeKey, NoticeRow, Outbox, clip_error,
+};
 
 /// One writer connection to `read.db` for the outbox.
 #[derive(Debug)]
@@ -173,6 +175,18 @@ impl Outbox for SqliteOutbox {
             failure.give_up_if_created_before_ms
         ])?;
         Ok(self.delivery(key)?.map(|d| d.status))
+    }
+
+    fn backlog(&mut self) -> Result<Backlog, StoreError> {
+        // `outbox_due` (status, next_attempt_at_ms) narrows it to the pending rows.
+        let (pending, oldest): (i64, Option<i64>) = self
+            .conn
+            .prepare_cached("SELECT COUNT(*), MIN(created_at_ms) FROM outbox WHERE status = 'pending'")?
+            .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(Backlog {
+            pending: pending.max(0) as u64,
+            oldest_created_ms: oldest,
+        })
     }
 
     fn delivery(&mut self, key: NoticeKey) -> Result<Option<Delivery>, StoreError> {

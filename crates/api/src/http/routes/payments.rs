@@ -18,6 +18,7 @@ use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id};
 use crate::http::submit::{Audience, account, ask, submit_error};
 use crate::state::AppState;
+use crate::telemetry::AuthOutcome;
 
 /// An authorization: a hold on the customer's available credit.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -109,7 +110,32 @@ fn source(body: &AuthorizeBody) -> Result<Source, ApiError> {
     security(("merchant_signature" = [])),
     responses((status = 201, description = "success", body = PaymentResponse), (status = 402, description = "declined", body = ErrorBody),
         Refusals, Unavailable))]
-pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Call) -> Result<Response, ApiError> {
+pub async fn authorize(State(state): State<AppState>, peer: Peer, call: Call) -> Result<Response, ApiError> {
+    let answered = authorize_counted(&state, peer, call).await;
+    state.telemetry().authorization(outcome_of(&answered));
+    answered
+}
+
+/// How `iou_authorizations_total` counts an authorization's answer: a 402 is a decline (by
+/// risk or for the line), a 5xx a failure (`busy` included).
+fn outcome_of(answered: &Result<Response, ApiError>) -> AuthOutcome {
+    let Err(error) = answered else {
+        return AuthOutcome::Approved;
+    };
+    if error.status.is_server_error() {
+        AuthOutcome::Failed
+    } else if error.code == ErrorCode::RiskDeclined {
+        AuthOutcome::DeclinedRisk
+    } else if error.status == StatusCode::PAYMENT_REQUIRED {
+        AuthOutcome::DeclinedCredit
+    } else if error.code == ErrorCode::ChallengeRequired {
+        AuthOutcome::Challenged
+    } else {
+        AuthOutcome::Refused
+    }
+}
+
+async fn authorize_counted(state: &AppState, Peer(peer): Peer, call: Call) -> Result<Response, ApiError> {
     let merchant = call.principal.merchant()?;
     let idem = call.idem()?;
     let body: AuthorizeBody = call.json()?;
@@ -131,7 +157,7 @@ pub async fn authorize(State(state): State<AppState>, Peer(peer): Peer, call: Ca
         Source::Link(link) => (Payer::Link(link), None),
     };
     let paying = spent.as_ref().map(|s| (s.code(), s.account()));
-    let context = payment_context(&state, body.risk.as_ref(), peer, paying, idem)?;
+    let context = payment_context(state, body.risk.as_ref(), peer, paying, idem)?;
     if verdict == Verdict::StepUp && context.step_up.is_none() {
         return Err(raised_tier_challenge());
     }
