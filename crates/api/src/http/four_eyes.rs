@@ -68,6 +68,16 @@ pub struct ApprovalView {
     pub result: Option<serde_json::Value>,
 }
 
+/// A `202` that is either the route's own answer (`T`) or a four-eyes proposal: the OpenAPI
+/// document's `oneOf` for routes that answer 202 both ways (a payout pending, a debit pending).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[expect(dead_code, reason = "a schema for the OpenAPI document only: handlers answer either type")]
+pub enum OrProposal<T> {
+    Answer(T),
+    Proposal(Box<ApprovalView>),
+}
+
 fn time(us: i64) -> String {
     jiff::Timestamp::from_microsecond(us).map_or_else(|_| us.to_string(), |t| t.to_string())
 }

@@ -43,7 +43,7 @@ fn view(funding: &Funding) -> CashOutResponse {
 /// amount_exceeds_credit_balance` beyond the balance.
 #[utoipa::path(operation_id = "cash_out_credit", post, path = "/v1/customers/{customer_id}/cash-outs", tag = "repayments", request_body = AmountBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 202, description = "the payout and where it stands", body = CashOutResponse), Refusals, Unavailable))]
+    responses((status = 202, description = "the payout and where it stands; or, an operator's cash-out above the four-eyes amount, the proposal kept for a second operator's approval", body = crate::http::four_eyes::OrProposal<CashOutResponse>), Refusals, Unavailable))]
 pub async fn cash_out(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let idem = call.idem()?;

@@ -201,7 +201,7 @@ fn payoff_view(plan: PlanId, funding: &engine::Funding, effect: &FundingEffect) 
     request_body = PayoffBody,
     params(("customer_id" = String, Path), ("plan_id" = String, Path), ("Idempotency-Key" = String, Header)),
     security(("bearer" = [])),
-    responses((status = 202, description = "the debit and where it stands", body = PayoffResponse), (status = 201, description = "recorded as received offline", body = PayoffResponse),
+    responses((status = 202, description = "the debit and where it stands; or, recorded offline, the proposal kept for a second operator's approval", body = crate::http::four_eyes::OrProposal<PayoffResponse>), (status = 201, description = "recorded as received offline (the approved call)", body = PayoffResponse),
         Refusals, Unavailable))]
 pub async fn payoff(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;

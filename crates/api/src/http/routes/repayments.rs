@@ -213,7 +213,9 @@ async fn claim_reference(state: &AppState, reference: &str, account: AccountId, 
 /// offline repayments): settled at once, through the waterfall.
 #[utoipa::path(operation_id = "record_offline_repayment", post, path = "/v1/customers/{customer_id}/offline-repayments", tag = "repayments", request_body = OfflineRepaymentBody,
     params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 201, description = "recorded and settled", body = RepaymentResponse), (status = "4XX", description = "refused: see the error code (`external_reference_used`)", body = ErrorBody), Unavailable))]
+    responses((status = 201, description = "recorded and settled", body = RepaymentResponse),
+        (status = 202, description = "kept for a second operator's approval (four eyes)", body = crate::http::four_eyes::ApprovalView),
+        (status = "4XX", description = "refused: see the error code (`external_reference_used`)", body = ErrorBody), Unavailable))]
 pub async fn offline_repay(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.require(Permission::RecordOfflineRepayment)?;
     let id = AccountId(call.id("customer_id")?);
