@@ -4,20 +4,21 @@
 //! drawn like the scoring data (`onboarding::testkit::Population`, good and bad applicants from
 //! each class's marginals, the bad ones at [`BAD_PER_MILLE`]), so the route approves some,
 //! sends some to review and declines the rest (measured over 40 days, seed 7: 31% approved,
-//! 27% to review, 42% declined, nearly all for `CREDIT_PD_HIGH`: the shipped scorecard gives
-//! many of the data's good applicants a PD of 0.25 or more); an
-//! analyst works each review a day or two later (approving the good applicants and declining
+//! 27% to review, 42% declined, nearly all for `CREDIT_PD_HIGH`, a probability of default of
+//! 0.25 or more); an analyst works each review a day or two later (approving the good applicants and declining
 //! the bad ones, wrong one time in ten), and the reviews of the run's last days are left open:
 //! the queue an operator finds (`GET /v1/applications?status=review`).
 //!
 //! The stream changes no other figure of a seed. It draws from its own random stream (the
 //! workload's is not touched), its applicants use devices and addresses of their own (no
 //! shopper's), their lines are outside the auditor's model and the workload's (they never buy),
-//! and it runs after the day's last intent, in the evening: the analysts' pass at 21:00 and the
-//! applications between 22:00 and 23:30, so the clock it moves never moves under a shopper's
-//! call. About four apply an evening; where they call from is the driver's (see
-//! `driver::http::Applicants`: against a loopback server each from an address of their own, so
-//! the route's per-address limits decide nobody).
+//! and it runs after the day's last intent, in the evening: the analysts' pass at 21:00 (or
+//! after the day's last call, the clock never goes back) and the applications between 22:00 and
+//! 23:30, so the clock it moves never moves under a shopper's call. About four apply an evening;
+//! where they call from is the driver's (see `driver::http::Applicants`: against a loopback
+//! server each from an address of their own, so the route's per-address limits decide nobody;
+//! against another server all from one address, and the route's burst rule, five applications
+//! from one address within 24 hours, sends more of them to review).
 //!
 //! A share of the applicants ([`ASKS_BIG_PER_MILLE`]) ask for more than a year of their declared
 //! income, which the credit-application rules send to review (`INCOME_MULTIPLE`) unless they

@@ -10,8 +10,9 @@
 //! does not by default. So no header: against a server on a loopback address (the demo's own,
 //! a local `iou serve --simulation`), each applicant's connection leaves from one of
 //! [`LOOPBACK_ADDRESSES`] addresses of `127.0.0.0/8` in turn, and the route sees each applicant
-//! on their own; against any other server all come from this machine's one address (and the
-//! burst rule sends more of them to review).
+//! on their own; against any other server, or where those addresses cannot be bound (macOS
+//! configures only `127.0.0.1`), all come from this machine's one address (and the burst rule
+//! sends more of them to review: a seed's application figures are then another run's).
 //!
 //! It has its own clients and runtime, so the in-process driver of the demo can use it against
 //! its own server (`iou simulate --serve`) as well as [`super::Http`] against a remote one.
@@ -69,7 +70,7 @@ impl Applicants {
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
-        let from = match loopback(url) {
+        let from = match loopback(url) && bindable() {
             true => (0..LOOPBACK_ADDRESSES)
                 .map(|i| Wire::from_address(url, "", Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + i)))))
                 .collect::<Result<Vec<Wire>, DriverError>>()?,
@@ -105,6 +106,14 @@ fn loopback(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let host = rest.split(['/', ':']).next().unwrap_or("");
     host == "localhost" || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether this machine lets a socket bind the first and the last of the applicants' loopback
+/// addresses.
+fn bindable() -> bool {
+    [2, 1 + LOOPBACK_ADDRESSES]
+        .iter()
+        .all(|&last| std::net::UdpSocket::bind((Ipv4Addr::new(127, 0, 0, last), 0)).is_ok())
 }
 
 /// The route's body for `form`.
