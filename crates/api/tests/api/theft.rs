@@ -115,8 +115,9 @@ async fn a_confirmed_theft_report_exempts_the_transactions_and_unfreezing_needs_
 
     // The simulator's step-up header stands in for a token only on a simulation-mode server.
     let body = serde_json::to_vec(&json!({"step_up_token": "simulated"})).unwrap();
-    let asserted =
-        s.t.send(
+    let asserted = s
+        .t
+        .send(
             &customer.auth(),
             "POST",
             &unfreeze,
