@@ -5,6 +5,8 @@
 //! With `--serve` it is the demo: the engine runs on SQLite in a fresh data directory behind the
 //! HTTP API, the simulation fills it with the last `--days` days, the clock switches to real
 //! time, and the server keeps running (with a daily advance after each midnight) until Ctrl-C.
+//! The simulation drives the engine in-process, and its applicant stream applies over HTTP to
+//! the demo's own server (the application route is the API's), so the review queue is live too.
 //!
 //! With `--url` it drives a running server in simulation mode (`iou serve --simulation`) over
 //! HTTP through `sim::driver::http::Http`; the figures and report are the same.
@@ -218,12 +220,17 @@ fn demo(args: &SimulateArgs, config: &SimConfig, rules: Option<&Path>) -> anyhow
         config.start,
         data.display()
     );
-    let figures = sim::run(
-        config,
-        server.state().engine(),
-        clock.clone(),
-        progress(args, config.days).as_mut(),
-    )?;
+    let token = server
+        .generated_admin_token()
+        .map(str::to_owned)
+        .or_else(|| std::env::var("IOU_ADMIN_TOKEN").ok())
+        .unwrap_or_default();
+    let applicants = sim::driver::http::Applicants::connect(&format!("http://{}", server.addr()), &token)
+        .context("a client of the demo's own server")?;
+    let mut driver =
+        sim::driver::InProcess::new(server.state().engine(), clock.clone()).with_applications(Box::new(applicants));
+    let figures = sim::run_with(config, &mut driver, progress(args, config.days).as_mut())?;
+    drop(driver);
     clock.switch_to_system();
     let report = args.report.clone().unwrap_or_else(|| data.join("report.html"));
     write_report(&report, &figures)?;
@@ -236,8 +243,7 @@ fn demo(args: &SimulateArgs, config: &SimConfig, rules: Option<&Path>) -> anyhow
     let advancing = daily_advance(server.state().clone(), stop.clone());
     let token = server
         .generated_admin_token()
-        .map(str::to_owned)
-        .unwrap_or_else(|| "$IOU_ADMIN_TOKEN".to_owned());
+        .map_or_else(|| "$IOU_ADMIN_TOKEN".to_owned(), str::to_owned);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,

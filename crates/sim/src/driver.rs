@@ -1,6 +1,8 @@
 //! [`Driver`]: how the simulator reaches iou. The workload speaks engine requests; a driver
 //! delivers them, in-process ([`InProcess`]) or over HTTP to a server in simulation mode
-//! ([`http::Http`]), and answers in order.
+//! ([`http::Http`]), and answers in order. Applicants who apply through the public application
+//! route reach iou through a driver's [`Applications`], when it has one (over HTTP; the
+//! in-process driver only when it is given a client for its own server, as the demo does).
 
 pub mod http;
 mod inprocess;
@@ -94,4 +96,62 @@ pub trait Driver {
     fn name(&self) -> &'static str {
         "in-process"
     }
+
+    /// The public application route and the analysts' review queue, if this driver reaches
+    /// them (`None`: the run has no applicant stream).
+    fn applications(&mut self) -> Option<&mut dyn Applications> {
+        None
+    }
+}
+
+/// One application as the applicant's app sends it: the form and the device it comes from.
+#[derive(Clone, Debug)]
+pub struct ApplicationForm {
+    pub applicant: onboarding::ApplicationInput,
+    /// The app's install id (the server keeps only its hash).
+    pub device_id: String,
+    pub geo: Option<risk::Geo>,
+}
+
+/// What the application route answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// `201`: the line is open.
+    Approved { account: AccountId },
+    /// `202`: received, in review (the application's id, for the analyst).
+    Review { application: String },
+    /// `200` declined, with its reason codes.
+    Declined { reasons: Vec<String> },
+    /// `200` a step-up asked for (the applicant gives up here).
+    Challenged,
+    /// `503 try_later` or `429 rate_limited`: nothing decided.
+    NotDecided,
+}
+
+/// What an analyst's decision on an application in review came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reviewed {
+    /// Approved: the line is open.
+    Approved {
+        account: AccountId,
+    },
+    Declined,
+    /// Refused (no longer in review, or the line could not open): the answer's error code.
+    Refused {
+        code: String,
+    },
+}
+
+/// The application route and the review queue (`POST /v1/applications`, `GET
+/// /v1/applications?status=review`, `.../approve`, `.../decline`), at the driver's clock.
+pub trait Applications {
+    /// Sends `forms`, all at the current time, and returns the answers in order.
+    fn apply(&mut self, forms: &[ApplicationForm]) -> Result<Vec<Applied>, DriverError>;
+
+    /// An analyst approves (at the proposed limit, or `fallback_fen` when there is none) or
+    /// declines `application`, after looking at it.
+    fn review(&mut self, application: &str, approve: bool, fallback_fen: i64) -> Result<Reviewed, DriverError>;
+
+    /// The applications in review, as the operators' list shows them.
+    fn in_review(&mut self) -> Result<u64, DriverError>;
 }

@@ -78,6 +78,36 @@ pub struct Queues {
     /// Open at the end, as the system lists them (`GET /v1/cases`).
     pub open_theft_cases: u64,
     pub open_interception_cases: u64,
+    /// The applicant stream through the application route and the analysts' review queue.
+    pub applications: ApplicationQueue,
+}
+
+/// Applicants who apply through the public application route (`POST /v1/applications`), a
+/// stream of their own beside the workload's shoppers (who onboard through engine requests):
+/// what the route decided, what analysts decided of the reviews a day or two later, and what
+/// the run left in review. All zero when the driver does not reach the route (an in-process
+/// run without a server).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationQueue {
+    pub applied: u64,
+    /// Approved at once (`201`).
+    pub approved: u64,
+    /// Sent to review (`202`).
+    pub review: u64,
+    /// Declined at once, by `REASON` (the first code of each decline).
+    pub declined: u64,
+    pub declines_by_reason: BTreeMap<String, u64>,
+    /// Asked for a step-up (the applicant gave up).
+    pub challenged: u64,
+    /// Answered `429` or `503`: nothing decided.
+    pub not_decided: u64,
+    /// Reviews an analyst approved (the line opened then).
+    pub review_approved: u64,
+    pub review_declined: u64,
+    /// Decisions the server refused (e.g. the line could not open).
+    pub review_refused: u64,
+    /// In review at the end, as the system lists them (`GET /v1/applications?status=review`).
+    pub left_in_review: u64,
 }
 
 /// A histogram bin.

@@ -2,7 +2,9 @@
 //!
 //! This crate owns a seeded model of a whole population (shoppers with latent income, credit
 //! quality and habits; online and offline merchants; life events; account takeovers, device
-//! farms, cash-out rings and the victims who report theft), the workload that drives it through
+//! farms, cash-out rings and the victims who report theft; and a stream of applicants of its own
+//! who apply through the public application route when the driver reaches it, with analysts
+//! working the review queue), the workload that drives it through
 //! the real system day by day on a clock it moves, the [`auditor`] that keeps its own model of
 //! what every account owes and stops the run on any disagreement, the [`figures`] a run
 //! produces, and the [`report`] (a text summary and a self-contained HTML page with inline SVG

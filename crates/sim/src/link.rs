@@ -4,7 +4,7 @@
 use credit::{Account, AccountId, Event, Product};
 
 use crate::auditor::{Auditor, Mismatch};
-use crate::driver::{Answer, Call, Driver, DriverError};
+use crate::driver::{Answer, ApplicationForm, Applications, Applied, Call, Driver, DriverError, Reviewed};
 
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +100,42 @@ impl<'d> Link<'d> {
     /// Every case of the system, with its kind and status.
     pub fn cases(&mut self) -> Result<Vec<(engine::CaseKind, engine::CaseStatus)>, SimError> {
         Ok(self.driver.cases()?)
+    }
+
+    /// Whether the driver reaches the application route (the applicant stream runs only then).
+    pub fn can_apply(&mut self) -> bool {
+        self.driver.applications().is_some()
+    }
+
+    fn applications(&mut self) -> Result<&mut dyn Applications, SimError> {
+        self.driver
+            .applications()
+            .ok_or_else(|| SimError::Driver(DriverError::NotSupported("no application route".into())))
+    }
+
+    /// Applications through the route; the lines they open are outside the auditor's model.
+    pub fn apply(&mut self, forms: &[ApplicationForm]) -> Result<Vec<Applied>, SimError> {
+        let answers = self.applications()?.apply(forms)?;
+        for answer in &answers {
+            if let Applied::Approved { account } = answer {
+                self.auditor.outside(*account);
+            }
+        }
+        Ok(answers)
+    }
+
+    /// An analyst's decision on an application in review (see [`Applications::review`]).
+    pub fn review(&mut self, application: &str, approve: bool, fallback_fen: i64) -> Result<Reviewed, SimError> {
+        let reviewed = self.applications()?.review(application, approve, fallback_fen)?;
+        if let Reviewed::Approved { account } = reviewed {
+            self.auditor.outside(account);
+        }
+        Ok(reviewed)
+    }
+
+    /// The applications in review, as the operators' list shows them.
+    pub fn in_review(&mut self) -> Result<u64, SimError> {
+        Ok(self.applications()?.in_review()?)
     }
 
     pub fn list_fraud(&mut self, devices: &[risk::DeviceId], ips: &[std::net::IpAddr]) -> Result<(), SimError> {

@@ -1,6 +1,8 @@
 //! The simulator's integration tests: reproducibility, the auditor (clean on a real run, and
 //! able to fail), the report and the JSON figures, and what a small run exercises.
 
+#[path = "sim/applicants.rs"]
+mod applicants;
 #[path = "sim/auditor.rs"]
 mod auditor;
 #[path = "sim/common.rs"]

@@ -72,7 +72,10 @@ pub struct ApprovalView {
 /// document's `oneOf` for routes that answer 202 both ways (a payout pending, a debit pending).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
-#[expect(dead_code, reason = "a schema for the OpenAPI document only: handlers answer either type")]
+#[expect(
+    dead_code,
+    reason = "a schema for the OpenAPI document only: handlers answer either type"
+)]
 pub enum OrProposal<T> {
     Answer(T),
     Proposal(Box<ApprovalView>),

@@ -51,7 +51,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "vault",
         ],
     ),
-    ("sim", &["credit", "engine", "money", "risk", "seeded", "store"]),
+    (
+        "sim",
+        &["credit", "engine", "money", "onboarding", "risk", "seeded", "store"],
+    ),
     (
         "bench",
         &[

@@ -3,6 +3,12 @@
 //! token, with its own Idempotency-Key), and the auditor finds no mismatch. The same seed run
 //! in-process gives the same figures. Customers report theft through the theft-report route
 //! and the fraud team works the cases through the case routes.
+//!
+//! Over HTTP the applicant stream applies through `POST /v1/applications` too (in-process
+//! without a server it does not run): the run leaves applications in review, which the
+//! operators' list shows, and decided ones; every other figure equals the in-process run's, so
+//! the stream moves none of them; and a second server given the same seed ends with the same
+//! application figures.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -68,17 +74,32 @@ fn config() -> sim::SimConfig {
     config
 }
 
-#[test]
-fn a_simulation_over_http_audits_clean_and_matches_in_process() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve(&dir.path().join("data"));
+/// `GET path` as the operator: the status and the JSON body.
+fn get(url: &str, path: &str) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let host = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("the server accepts");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer[9..12].parse().expect("a status line");
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+}
+
+/// `iou simulate --url` against `server`: the figures.
+fn simulate(server: &Server, report: &std::path::Path) -> sim::Figures {
     let output = Command::new(env!("CARGO_BIN_EXE_iou"))
         .env("IOU_KEYS", crate::child::keys_json())
         .args(["simulate", "--url", &server.url, "--json", "--seed", &SEED.to_string()])
         .args(["--users", &USERS.to_string(), "--days", &DAYS.to_string()])
         .args(["--theft-reports", &THEFT_REPORTS.to_string()])
         .arg("--report")
-        .arg(dir.path().join("report.html"))
+        .arg(report)
         .env("IOU_OPERATOR_TOKEN", TOKEN)
         .output()
         .expect("iou simulate runs");
@@ -87,7 +108,14 @@ fn a_simulation_over_http_audits_clean_and_matches_in_process() {
         "iou simulate --url failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let over_http: sim::Figures = serde_json::from_slice(&output.stdout).expect("figures as JSON");
+    serde_json::from_slice(&output.stdout).expect("figures as JSON")
+}
+
+#[test]
+fn a_simulation_over_http_audits_clean_and_matches_in_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&dir.path().join("data"));
+    let over_http = simulate(&server, &dir.path().join("report.html"));
     assert_eq!(over_http.auditor_mismatches, 0);
     assert!(over_http.auditor_checks > 1_000, "{}", over_http.auditor_checks);
     assert_eq!(over_http.applications.total, u64::from(USERS));
@@ -104,8 +132,51 @@ fn a_simulation_over_http_audits_clean_and_matches_in_process() {
         "{q:?}"
     );
 
+    // The applicant stream: some approved at once, some declined, reviews decided by the
+    // analysts and the last days' left open, as the operators' list shows them.
+    let apps = &q.applications;
+    assert!(apps.applied > 20, "{apps:?}");
+    assert_eq!(
+        apps.applied,
+        apps.approved + apps.review + apps.declined + apps.challenged + apps.not_decided,
+        "{apps:?}"
+    );
+    assert!(apps.approved > 0 && apps.declined > 0 && apps.review > 0, "{apps:?}");
+    assert!(apps.review_approved + apps.review_declined > 0, "{apps:?}");
+    assert!(apps.left_in_review > 0, "{apps:?}");
+    assert_eq!(
+        apps.left_in_review,
+        apps.review - apps.review_approved - apps.review_declined - apps.review_refused,
+        "{apps:?}"
+    );
+    let (status, listed) = get(&server.url, "/v1/applications?status=review");
+    assert_eq!(status, 200, "{listed}");
+    let listed = listed["applications"].as_array().expect("a list").clone();
+    assert_eq!(listed.len() as u64, apps.left_in_review);
+    assert!(listed.iter().all(|a| a["status"] == "review"), "{listed:?}");
+    // A decided one: the first in the log is decided by now (the last days' are the open ones).
+    let decided = (1..=apps.applied).find_map(|id| {
+        let (status, record) = get(&server.url, &format!("/v1/applications/{id}"));
+        (status == 200 && record["outcome"] == "review" && !record["resolution"].is_null()).then_some(record)
+    });
+    let decided = decided.expect("a review an analyst decided");
+    assert_eq!(decided["resolution"]["by"], "operator", "{decided}");
+
+    // The same seed on a fresh server: the same applications.
+    let again_dir = tempfile::tempdir().unwrap();
+    let again_server = serve(&again_dir.path().join("data"));
+    let again = simulate(&again_server, &again_dir.path().join("report.html"));
+    assert_eq!(again.queues.applications, over_http.queues.applications);
+    assert_eq!(again.deterministic(), over_http.deterministic());
+
     let in_process = sim::run_in_memory(&config(), Some(&rules()), &mut sim::progress::Silent).unwrap();
     assert_eq!(in_process.auditor_mismatches, 0);
+    assert_eq!(
+        in_process.queues.applications,
+        sim::figures::ApplicationQueue::default()
+    );
+    let mut over_http = over_http;
+    over_http.queues.applications = sim::figures::ApplicationQueue::default();
     let (a, b) = (over_http.deterministic(), in_process.deterministic());
     assert_eq!(a.applications, b.applications);
     assert_eq!(a.limits, b.limits);

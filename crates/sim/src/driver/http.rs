@@ -26,11 +26,15 @@
 //! calls arrive in order and shared risk features see the same sequence as in-process. A seed
 //! therefore gives the in-process figures (tested in `crates/iou/tests/cli/simulate_http.rs`).
 //!
+//! Applicants apply through `POST /v1/applications` and an analyst works the review queue
+//! through [`Applicants`] (the driver's [`Driver::applications`]).
+//!
 //! Not sent (the driver answers `NotSupported`, which stops the run; the workload sends none of
 //! them today): profile-change, payment and repayment checkpoints on their own, a freeze by the
 //! customer, campaign rates, and the engine requests the API keeps to its own flows
 //! (deliveries and address changes by merchants, applications).
 
+mod applications;
 mod route;
 mod wire;
 
@@ -46,9 +50,10 @@ use risk::DeviceId;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+pub use self::applications::Applicants;
 use self::route::{Known, Plan, Step};
 use self::wire::{Merchant, Sent, Who, Wire};
-use super::{Answer, Call, Driver, DriverError};
+use super::{Answer, Applications, Call, Driver, DriverError};
 
 /// The most calls in flight at once.
 pub const PARALLEL: usize = 32;
@@ -71,6 +76,7 @@ pub struct Http {
     /// Whose transactions and links these are (from the answers), to keep accounts in order.
     txn_owners: HashMap<TxnId, AccountId>,
     link_owners: HashMap<engine::LinkId, AccountId>,
+    applicants: Applicants,
 }
 
 impl std::fmt::Debug for Http {
@@ -169,6 +175,7 @@ impl Http {
             )));
         }
         Ok(Http {
+            applicants: Applicants::connect(url, token)?,
             wire,
             runtime,
             product,
@@ -499,5 +506,9 @@ impl Driver for Http {
 
     fn name(&self) -> &'static str {
         "HTTP"
+    }
+
+    fn applications(&mut self) -> Option<&mut dyn Applications> {
+        Some(&mut self.applicants)
     }
 }

@@ -5,6 +5,10 @@
 //! IPs, merchants and cards are shared by every partition, so a call whose shared key is already
 //! in flight first waits for what is outstanding. Calls of one account always reach its
 //! partition in submission order. The result is the same for every run of a seed.
+//!
+//! The engine alone has no application route (that is the API's onboarding service): given a
+//! client of a server on this engine ([`InProcess::with_applications`], the demo's own server),
+//! the driver's applicants apply through it.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -16,13 +20,14 @@ use jiff::Timestamp;
 use risk::DeviceId;
 use tokio::sync::oneshot;
 
-use super::{Answer, Call, Driver, DriverError};
+use super::{Answer, Applications, Call, Driver, DriverError};
 use crate::clock::SwitchClock;
 
 pub struct InProcess<'e> {
     engine: &'e Engine,
     clock: Arc<SwitchClock>,
     requests: u64,
+    applicants: Option<Box<dyn Applications + 'e>>,
 }
 
 impl std::fmt::Debug for InProcess<'_> {
@@ -41,7 +46,16 @@ impl<'e> InProcess<'e> {
             engine,
             clock,
             requests: 0,
+            applicants: None,
         }
+    }
+
+    /// Applicants apply through `applicants`: a client of the API serving this engine
+    /// ([`super::http::Applicants`]), or a stand-in in tests.
+    #[must_use]
+    pub fn with_applications(mut self, applicants: Box<dyn Applications + 'e>) -> InProcess<'e> {
+        self.applicants = Some(applicants);
+        self
     }
 }
 
@@ -223,5 +237,12 @@ impl Driver for InProcess<'_> {
 
     fn requests(&self) -> u64 {
         self.requests
+    }
+
+    fn applications(&mut self) -> Option<&mut dyn Applications> {
+        match &mut self.applicants {
+            Some(a) => Some(a.as_mut()),
+            None => None,
+        }
     }
 }

@@ -318,6 +318,21 @@ fn fraud(out: &mut String, f: &Figures) {
         count(q.open_theft_cases),
         count(q.open_interception_cases)
     );
+    let a = &q.applications;
+    if a.applied > 0 {
+        let _ = write!(
+            out,
+            "<p>Applications through the application route (a stream of applicants of its own): {}. Approved at once {}, declined {}, step-up asked {}, sent to review {}: analysts approved {} and declined {} a day or a few later; {} left in review at the end.</p>",
+            count(a.applied),
+            count(a.approved),
+            count(a.declined),
+            count(a.challenged),
+            count(a.review),
+            count(a.review_approved),
+            count(a.review_declined),
+            count(a.left_in_review)
+        );
+    }
 }
 
 fn friction(out: &mut String, f: &Figures) {

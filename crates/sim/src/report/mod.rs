@@ -156,6 +156,20 @@ pub fn text(f: &Figures) -> String {
         count(q.theft_rejected),
         count(q.theft_refused)
     );
+    let a = &q.applications;
+    if a.applied > 0 {
+        out += &format!(
+            "  via the route    {} applications: {} approved, {} declined, {} challenged, {} to review ({} approved and {} declined by analysts, {} left in review)\n",
+            count(a.applied),
+            count(a.approved),
+            count(a.declined),
+            count(a.challenged),
+            count(a.review),
+            count(a.review_approved),
+            count(a.review_declined),
+            count(a.left_in_review)
+        );
+    }
     out += &format!(
         "  auditor          {} checks, {} mismatches\n",
         count(f.auditor_checks),

@@ -25,6 +25,7 @@ impl Simulation<'_, '_> {
         self.plan_day(day);
         let end = self.time(day + 1, 0).as_millisecond();
         self.process_until(end)?;
+        self.applicants_evening(day)?;
         self.end_of_day(day)
     }
 

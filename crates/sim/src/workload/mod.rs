@@ -10,9 +10,11 @@
 //! Here: the simulation's state ([`Simulation`], the lines it opened) and the clock. The day's
 //! course is in `day.rs`, intents and how they reach the engine in `dispatch.rs`, and each kind
 //! of actor's calls in `orders.rs` (shoppers and merchants), `repay.rs`, `attacks.rs`, and
-//! theft reports with the fraud team's case work in `cases.rs`; the figures are summed up in
-//! `results.rs`.
+//! theft reports with the fraud team's case work in `cases.rs`, applicants through the public
+//! application route (a stream of their own, in the evening) in `applicants.rs`; the figures are
+//! summed up in `results.rs`.
 
+mod applicants;
 mod attacks;
 mod cases;
 mod day;
@@ -118,6 +120,8 @@ pub struct Simulation<'l, 'd> {
     reports: Vec<cases::Report>,
     /// The line each fraudulent applicant asked for.
     requested: BTreeMap<AccountId, Amount>,
+    /// Applicants through the application route.
+    applicants: applicants::Applicants,
 }
 
 impl std::fmt::Debug for Simulation<'_, '_> {
@@ -148,7 +152,9 @@ impl<'l, 'd> Simulation<'l, 'd> {
             ..Figures::default()
         };
         let next_account = u64::from(config.users) + 1;
+        let applicants = applicants::Applicants::new(&root, config.start);
         Simulation {
+            applicants,
             rng: root.fork(2),
             config,
             link,
@@ -212,6 +218,7 @@ impl<'l, 'd> Simulation<'l, 'd> {
         self.midnight(self.config.days)?;
         let accounts = self.link.audit_book()?;
         self.count_open_cases()?;
+        self.count_open_reviews()?;
         let wall_s = started.elapsed().as_secs_f64();
         let requests = self.link.requests() - requests_before;
         Ok(self.finish(&accounts, requests, wall_s))

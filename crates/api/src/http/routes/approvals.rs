@@ -45,10 +45,17 @@ pub struct ApprovalList {
     security(("bearer" = [])), responses((status = 200, description = "success", body = ApprovalList), Refusals))]
 pub async fn list(
     State(state): State<AppState>,
-    Query(query): Query<ListQuery>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
     call: Call,
 ) -> Result<Response, ApiError> {
     call.principal.operator()?;
+    let Ok(Query(query)) = query else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
+            "status is a status name and limit a whole number",
+        )
+        .with_field("limit"));
+    };
     let status = match query.status.as_deref() {
         None => None,
         Some(name) => Some(Status::parse(name).ok_or_else(|| {

@@ -33,6 +33,8 @@ pub struct Merchant {
 /// Who a call is sent as.
 #[derive(Clone, Debug)]
 pub enum Who {
+    /// No credentials (an applicant, who has no account yet).
+    Nobody,
     Operator,
     Customer(Arc<str>),
     Merchant(Merchant),
@@ -93,9 +95,15 @@ pub fn decode_reply(text: &str) -> Result<Answer, DriverError> {
 
 impl Wire {
     pub fn new(base: &str, operator: &str) -> Result<Wire, DriverError> {
+        Wire::from_address(base, operator, None)
+    }
+
+    /// A client whose connections leave from `local` (the address the server sees).
+    pub fn from_address(base: &str, operator: &str, local: Option<std::net::IpAddr>) -> Result<Wire, DriverError> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
             .pool_max_idle_per_host(64)
+            .local_address(local)
             .build()
             .map_err(|e| DriverError::Http(format!("building the client: {e}")))?;
         Ok(Wire {
@@ -140,6 +148,7 @@ impl Wire {
                 request = request.header(STEP_UP_HEADER, name);
             }
             request = match who {
+                Who::Nobody => request,
                 Who::Operator => request.bearer_auth(&*self.operator),
                 Who::Customer(token) => request.bearer_auth(&**token),
                 Who::Merchant(m) => {
