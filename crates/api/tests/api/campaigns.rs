@@ -433,7 +433,7 @@ async fn campaigns_are_checked_and_only_their_managers_make_them() {
 
 #[tokio::test]
 async fn a_line_an_operator_opens_at_a_tier_pays_the_tiers_rate() {
-    let t = TestServer::start().await;
+    let mut t = TestServer::start().await;
     let shop = t.register_merchant("Shop").await;
     let opened = t
         .post_until_taken(
@@ -463,6 +463,10 @@ async fn a_line_an_operator_opens_at_a_tier_pays_the_tiers_rate() {
     assert_eq!(paid.body["plan"]["campaign"], Value::Null);
     let plan = captured_plan(&t, &shop, &alice, &paid.str("txn_id"), 120_000).await;
     assert_eq!(periods_of(&plan), flat_fee(120_000, 6, 3_000));
+    // The tier is journaled with the line: a restart (replay) keeps it.
+    t.restart().await;
+    let seen = t.get(&operator(), &format!("/v1/customers/{}", alice.id)).await;
+    assert_eq!(seen.body["price_tier"], json!({"name": "A", "fee_rate_ppm": 3_000}));
 
     // A line without a tier pays the product's 0.50%.
     let bob = t.open_customer(1_000_000, 5).await;

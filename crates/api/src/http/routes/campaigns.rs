@@ -18,7 +18,6 @@ use crate::edge::merchants::Category;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{MethodDto, parse_id, parse_text};
-use crate::http::routes::payments::EmptyBody;
 use crate::state::AppState;
 
 /// The campaign routes, to merge into the API's router.
@@ -250,6 +249,11 @@ fn parse_body(state: &AppState, body: &CampaignBody) -> Result<NewCampaign, ApiE
     })
 }
 
+/// Ending a campaign takes no fields.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndCampaignBody {}
+
 /// Create a campaign (operator).
 #[utoipa::path(operation_id = "create_campaign", post, path = "/v1/campaigns", tag = "operator", request_body = CampaignBody,
     params(("Idempotency-Key" = String, Header)), security(("bearer" = [])),
@@ -284,14 +288,14 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Response,
 }
 
 /// End a campaign today: from now on no plan is made under it (plans made stay as they are).
-#[utoipa::path(operation_id = "end_campaign", post, path = "/v1/campaigns/{campaign_id}/end", tag = "operator", request_body = EmptyBody,
+#[utoipa::path(operation_id = "end_campaign", post, path = "/v1/campaigns/{campaign_id}/end", tag = "operator", request_body = EndCampaignBody,
     params(("campaign_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
     responses((status = 200, description = "success", body = CampaignView), Refusals, Unavailable))]
 pub async fn end(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let id = call.id("campaign_id")?;
     call.idem()?;
-    let _: EmptyBody = call.json()?;
+    let _: EndCampaignBody = call.json()?;
     let today = state.business_day();
     let campaign = state.campaigns().end(state.meta(), id, today).await?;
     Ok(respond(StatusCode::OK, &CampaignView::of(&campaign, today), false))
