@@ -2,7 +2,9 @@
 //! piece with its own state in `AppState`.
 //!
 //! - [`codes`]: one-time payment codes (offline QR/NFC payments).
-//! - [`merchants`]: registered merchants and their signing secrets.
+//! - [`merchants`]: registered merchants, their categories and signing secrets.
+//! - [`campaigns`]: installment campaigns (a merchant's or a category's fee rate, terms, dates,
+//!   who pays the fee) and the campaign each payment was made under, in the meta table.
 //! - [`step_up`]: step-up through the identity providers (OTP, liveness), single-use tokens.
 //! - [`subjects`]: who the customer is (mobile, ID number, verified card), sealed at rest.
 //! - [`risk_input`]: the `risk` object of a request parsed into the engine's `RiskContext`.
@@ -15,6 +17,7 @@
 //!   in the meta table.
 
 pub mod approvals;
+pub mod campaigns;
 pub mod codes;
 pub mod emergency;
 pub mod funding;

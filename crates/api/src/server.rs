@@ -72,6 +72,8 @@ struct Opened {
     admin: AdminToken,
     generated: Option<String>,
     merchants: Merchants,
+    campaigns: crate::edge::campaigns::Campaigns,
+    price_tiers: Vec<onboarding::PriceTier>,
     webhooks: Webhooks,
     backend: Arc<dyn Backend>,
     watcher: Option<Watcher>,
@@ -121,6 +123,8 @@ fn open(
     let (admin, generated) =
         AdminToken::bootstrap(&meta, config.admin_token.as_deref()).map_err(ServeError::Bootstrap)?;
     let merchants = Merchants::load(&meta, &vault).map_err(ServeError::Bootstrap)?;
+    let campaigns = crate::edge::campaigns::Campaigns::load(&meta).map_err(ServeError::Bootstrap)?;
+    let price_tiers = onboarding::pricing::shipped_price_tiers().map_err(|e| ServeError::Bootstrap(e.to_string()))?;
     let operators = crate::edge::operators::Operators::load(&meta, vault.clone(), config.edge.operator_session_hours)
         .map_err(ServeError::Bootstrap)?;
     let emergency = crate::edge::emergency::Emergency::load(&meta).map_err(ServeError::Bootstrap)?;
@@ -139,6 +143,8 @@ fn open(
         admin,
         generated,
         merchants,
+        campaigns,
+        price_tiers,
         webhooks,
         backend,
         watcher,
@@ -219,6 +225,8 @@ impl Server {
             clock: clock.clone(),
             meta: opened.meta,
             merchants: opened.merchants,
+            campaigns: opened.campaigns,
+            price_tiers: opened.price_tiers,
             tokens: CustomerTokens::new(config.token_lifetime_days),
             admin: opened.admin,
             replays: Default::default(),

@@ -27,6 +27,10 @@ pub(crate) struct Inner {
     pub product: Product,
     pub meta: Arc<Meta>,
     pub merchants: Merchants,
+    /// Installment campaigns (loaded at start from the meta table).
+    pub campaigns: crate::edge::campaigns::Campaigns,
+    /// The price tiers the limit table defines (an operator may open a line at one).
+    pub price_tiers: Vec<onboarding::PriceTier>,
     pub tokens: CustomerTokens,
     pub admin: AdminToken,
     /// Merchant signatures seen inside the timestamp window.
@@ -104,6 +108,19 @@ impl AppState {
 
     pub(crate) fn merchants(&self) -> &Merchants {
         &self.0.merchants
+    }
+
+    pub(crate) fn campaigns(&self) -> &crate::edge::campaigns::Campaigns {
+        &self.0.campaigns
+    }
+
+    pub(crate) fn price_tiers(&self) -> &[onboarding::PriceTier] {
+        &self.0.price_tiers
+    }
+
+    /// Today's business date as the credit core counts days.
+    pub(crate) fn business_day(&self) -> credit::Day {
+        credit::Day::from_date(self.today())
     }
 
     pub(crate) fn tokens(&self) -> &CustomerTokens {

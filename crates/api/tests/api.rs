@@ -10,6 +10,8 @@ mod attackers;
 mod auth;
 #[path = "api/busy.rs"]
 mod busy;
+#[path = "api/campaigns.rs"]
+mod campaigns;
 #[path = "api/concurrency.rs"]
 mod concurrency;
 #[path = "api/console.rs"]

@@ -64,6 +64,10 @@ pub enum Approval {
     Automatic,
     /// An analyst, from the review queue.
     Analyst,
+    /// An operator opening a line directly at a price tier (`POST /v1/customers` with
+    /// `price_tier`), without an application. Appended last: journals written before it decode
+    /// as they were.
+    Operator,
 }
 
 /// An approved line to open.

@@ -31,7 +31,7 @@ mod payments;
 
 pub use accounts::{
     BillInstallReply, BillInstallment, ChangeLimit, Checkpoint, Freeze, FreezeUnlessFrozen, LinkMerchant, LinkReply,
-    OpenAccount, OpenAccountReply, SetCreditProfile, SetTemporaryLimit, Unfreeze,
+    OpenAccount, OpenAccountReply, OpenPricedLine, SetCreditProfile, SetTemporaryLimit, Unfreeze,
 };
 pub use cases::{
     CaseResolvedReply, ExemptFraud, ExemptReply, ReportTheft, ResolveCase, TheftReportReply, VerifiedUnfreeze,

@@ -5,8 +5,10 @@
 //! `PlanChoice.rate`. So the partition fills that rate from the account's tier when it resolves
 //! an authorization or a bill installment whose choice names no rate (a merchant campaign's
 //! rate, 0% included, wins). The resolved op carries the rate, so replay and a fraud restatement
-//! see exactly what was charged. An account without pricing (opened by an operator) keeps the
-//! product's default rate.
+//! see exactly what was charged. An account without pricing (opened by an operator without a
+//! tier) keeps the product's default rate; an operator may open a line at a tier
+//! (`ask::OpenPricedLine`). The campaign rate comes from the API, which checks the merchant's
+//! campaign and sends its rate in the choice.
 
 use credit::{AccountId, Command, PlanChoice};
 use money::Rate;
@@ -20,7 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct CreditProfile {
     pub pd: f64,
     pub score: i32,
-    /// `None` for a line opened without onboarding (the product's default rate applies).
+    /// `None` for a line opened without onboarding or a tier (the product's default rate applies).
     pub pricing: Option<Pricing>,
 }
 

@@ -87,6 +87,12 @@ impl PeriodRate {
 
     pub const ZERO: PeriodRate = PeriodRate::per_period(Rate::ZERO);
 
+    /// The rate charged each period when it is charged as is ([`PeriodRate::per_period`]);
+    /// `None` for a share of an annual rate, which is no whole number of ppm per period.
+    pub const fn per_period_rate(self) -> Option<Rate> {
+        if self.divisor == 1 { Some(self.rate) } else { None }
+    }
+
     pub fn is_zero(self) -> bool {
         self.rate.is_zero()
     }

@@ -1,7 +1,8 @@
 //! [`Merchants`]: registered merchants, their API secrets and the MACs keyed with them.
 //!
 //! A merchant is stored in the store's meta table as `merchant:<id>` (ids 1, 2, 3 ... in
-//! registration order), one JSON record holding its name, its secret sealed by the vault
+//! registration order), one JSON record holding its name, its category (optional, from a fixed
+//! list, [`Category`]), its secret sealed by the vault
 //! (`keys`; the AAD is `merchant_secret`/id) and the hashes of the idempotency key and request
 //! that registered it. Every merchant is loaded at start: its secret is opened once to key its
 //! MAC (which signs requests' checks and webhooks) and not kept; the authorize path reads one
@@ -30,7 +31,57 @@ use vault::Vault;
 pub struct Merchant {
     pub id: MerchantId,
     pub name: String,
+    /// What it sells, if it said at registration (campaigns may go by category).
+    pub category: Option<Category>,
     pub mac: HmacSha256,
+}
+
+/// What a merchant sells: one of a fixed list (campaigns may run for a whole category).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Electronics,
+    Fashion,
+    Grocery,
+    Home,
+    Travel,
+    Education,
+    Health,
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 8] = [
+        Category::Electronics,
+        Category::Fashion,
+        Category::Grocery,
+        Category::Home,
+        Category::Travel,
+        Category::Education,
+        Category::Health,
+        Category::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Electronics => "electronics",
+            Category::Fashion => "fashion",
+            Category::Grocery => "grocery",
+            Category::Home => "home",
+            Category::Travel => "travel",
+            Category::Education => "education",
+            Category::Health => "health",
+            Category::Other => "other",
+        }
+    }
+
+    /// A category by its name; the error names the field and the list.
+    pub fn parse(text: &str, field: &str) -> Result<Category, ApiError> {
+        Category::ALL.into_iter().find(|c| c.as_str() == text).ok_or_else(|| {
+            let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+            ApiError::new(ErrorCode::InvalidField, format!("{field} must be one of {names:?}")).with_field(field)
+        })
+    }
 }
 
 /// The meta record of a merchant.
@@ -38,6 +89,9 @@ pub struct Merchant {
 #[serde(deny_unknown_fields)]
 struct Record {
     name: String,
+    /// Absent in records written before categories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    category: Option<Category>,
     /// The secret, sealed (`keys::seal_json` of the hex string).
     secret_sealed: String,
     key: String,
@@ -78,15 +132,28 @@ impl Merchants {
             let secret = crate::keys::open_json::<String>(vault, SECRET_KIND, &id.to_string(), &record.secret_sealed)
                 .map(zeroize::Zeroizing::new)
                 .map_err(|e| format!("merchant {id}: {}", e.message))?;
-            merchants.remember(MerchantId(id), record.name, &secret, key, request);
+            merchants.remember(MerchantId(id), record.name, record.category, &secret, key, request);
         }
         *merchants.last_id.try_lock().map_err(|e| e.to_string())? = id;
         Ok(merchants)
     }
 
-    fn remember(&self, id: MerchantId, name: String, secret: &str, key: u128, request: u128) -> Arc<Merchant> {
+    fn remember(
+        &self,
+        id: MerchantId,
+        name: String,
+        category: Option<Category>,
+        secret: &str,
+        key: u128,
+        request: u128,
+    ) -> Arc<Merchant> {
         let mac = keyed(secret.as_bytes());
-        let merchant = Arc::new(Merchant { id, name, mac });
+        let merchant = Arc::new(Merchant {
+            id,
+            name,
+            category,
+            mac,
+        });
         self.by_id.insert(id, merchant.clone());
         self.by_key.insert(key, (request, id));
         merchant
@@ -102,6 +169,7 @@ impl Merchants {
         meta: &Arc<Meta>,
         vault: &Vault,
         name: String,
+        category: Option<Category>,
         idem: IdemKey,
     ) -> Result<Registered, ApiError> {
         let mut last_id = self.last_id.lock().await;
@@ -118,6 +186,7 @@ impl Merchants {
         let secret = zeroize::Zeroizing::new(crate::random::hex_secret()?);
         let record = Record {
             name,
+            category,
             secret_sealed: crate::keys::seal_json(vault, SECRET_KIND, &id.to_string(), &*secret)?,
             key: format!("{:032x}", idem.key),
             request: format!("{:032x}", idem.request),
@@ -125,7 +194,14 @@ impl Merchants {
         let text = serde_json::to_string(&record).map_err(|e| ApiError::internal(e.to_string()))?;
         meta.set(meta_key(id), text).await?;
         *last_id = id;
-        let merchant = self.remember(MerchantId(id), record.name, &secret, idem.key, idem.request);
+        let merchant = self.remember(
+            MerchantId(id),
+            record.name,
+            record.category,
+            &secret,
+            idem.key,
+            idem.request,
+        );
         Ok(Registered {
             merchant,
             secret: Some(secret),

@@ -185,25 +185,51 @@ impl From<Method> for MethodDto {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
-    /// One of the offered terms (3, 6, 12 or 24 by default).
+    /// One of the offered terms (3, 6, 12 or 24 by default; a campaign's own terms with
+    /// `campaign_id`).
     #[schema(example = 6)]
     pub periods: u32,
     pub method: MethodDto,
-    /// A campaign rate. No merchant is configured for campaign rates yet: any value is refused
-    /// with `campaign_rate_not_allowed`.
+    /// A merchant's purchase only: the campaign (`GET /v1/campaigns`, `GET /v1/plan-options`
+    /// with `merchant_id`) whose fee rate the plan is made at. The campaign must be the
+    /// merchant's or its category's, run today, and offer the term and method. Without it the
+    /// customer's line's rate applies.
+    #[schema(example = "1")]
+    pub campaign_id: Option<String>,
+    /// Never accepted: nobody sets a plan's rate by hand (`campaign_rate_not_allowed`); a
+    /// merchant names a `campaign_id`.
     pub rate: Option<String>,
 }
 
 impl PlanBody {
-    /// The plan choice at the product's default rate for the term.
+    /// The plan choice at the line's rate for the term (no campaign: a bill's installments).
     pub fn parse(&self, product: &Product, prefix: &str) -> Result<PlanChoice, ApiError> {
+        let (choice, campaign) = self.parse_with_campaign(product, prefix)?;
+        match campaign {
+            None => Ok(choice),
+            Some(_) => Err(ApiError::new(
+                ErrorCode::CampaignNotFound,
+                "campaigns are merchants' offers: a bill's installments name none",
+            )
+            .with_field(join(prefix, "campaign_id"))),
+        }
+    }
+
+    /// The plan choice (no rate yet) and the campaign it names, if any. A term the product
+    /// does not offer is refused here; a campaign's own terms are checked against it later.
+    pub fn parse_with_campaign(&self, product: &Product, prefix: &str) -> Result<(PlanChoice, Option<u64>), ApiError> {
         if self.rate.is_some() {
             return Err(ApiError::new(
                 ErrorCode::CampaignRateNotAllowed,
-                "campaign rates are not configured for any merchant yet: omit rate to use the product's rate",
+                "a plan's rate is never set by hand: name a campaign_id, or omit rate for the line's rate",
             )
             .with_field(join(prefix, "rate")));
         }
+        let campaign = self
+            .campaign_id
+            .as_deref()
+            .map(|id| parse_id(id, &join(prefix, "campaign_id")))
+            .transpose()?;
         if !product.offers_term(self.periods) {
             let offered = &product.terms;
             return Err(
@@ -211,11 +237,12 @@ impl PlanBody {
                     .with_field(join(prefix, "periods")),
             );
         }
-        Ok(PlanChoice {
+        let choice = PlanChoice {
             periods: self.periods,
             method: self.method.into(),
             rate: None,
-        })
+        };
+        Ok((choice, campaign))
     }
 }
 

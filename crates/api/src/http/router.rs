@@ -17,9 +17,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::error::ApiError;
 use crate::http::routes::{
-    api_keys, applications, approvals, audit, checkpoints, customers, docs, emergency, exemptions, operator, operators,
-    payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk, session, statements, system,
-    theft, tokens,
+    api_keys, applications, approvals, audit, campaigns, checkpoints, customers, docs, emergency, exemptions, operator,
+    operators, payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk, session,
+    statements, system, theft, tokens,
 };
 use crate::state::AppState;
 
@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::console::routes())
         .merge(applications::routes(&state))
         .merge(risk::routes())
+        .merge(campaigns::routes())
         .fallback(system::not_found)
         .method_not_allowed_fallback(system::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -69,9 +69,18 @@ async fn a_limit_raise_above_the_amount_waits_for_a_second_permitted_operator() 
     assert!(unpermitted.text.contains("limits.change"), "{}", unpermitted.text);
     let no_queue = decide(&t, &support, &id, "approve").await;
     assert_eq!(no_queue.status, 403, "{}", no_queue.text);
-    for bad in ["/v1/approvals?limit=-1", "/v1/approvals?limit=1.5", "/v1/approvals?status=done"] {
+    for bad in [
+        "/v1/approvals?limit=-1",
+        "/v1/approvals?limit=1.5",
+        "/v1/approvals?status=done",
+    ] {
         let refused = t.get(&checker, bad).await;
-        assert_eq!((refused.status, refused.code()), (400, "invalid_field"), "{bad}: {}", refused.text);
+        assert_eq!(
+            (refused.status, refused.code()),
+            (400, "invalid_field"),
+            "{bad}: {}",
+            refused.text
+        );
     }
     let queue = t.get(&checker, "/v1/approvals?status=pending").await;
     assert_eq!(queue.ok()["approvals"][0]["approval_id"], id.as_str());

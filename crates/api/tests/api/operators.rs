@@ -34,6 +34,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("statements.install", &["credit_officer"]),
     ("payouts.create", &["credit_officer"]),
     ("merchants.manage", &["admin"]),
+    ("campaigns.manage", &["credit_officer", "admin"]),
     ("system.simulation", &["admin"]),
     ("operators.bootstrap", &[]),
     ("operators.read", &["admin"]),

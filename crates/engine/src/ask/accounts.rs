@@ -7,8 +7,9 @@ use money::Amount;
 
 use super::contract::{Ask, Done, ReplyMismatch, command_named};
 use crate::account_command::AccountCommand;
+use crate::application::{Approval, LineOpening};
 use crate::ids::LinkId;
-use crate::pricing::CreditProfile;
+use crate::pricing::{CreditProfile, Pricing};
 use crate::record::Op;
 use crate::request::Request;
 
@@ -71,6 +72,55 @@ impl Ask for OpenAccount {
                     first_statement,
                     ..
                 } if a == account => Some(OpenAccountReply {
+                    account,
+                    first_statement,
+                }),
+                _ => None,
+            })
+            .ok_or_else(|| mismatch("its AccountOpened event"))
+    }
+}
+
+/// Open a credit line at a price tier, without an application (an operator's opening): the
+/// account, its limit and its credit profile with the tier's pricing in one journaled op
+/// (`Request::OpenLine`, approved by [`Approval::Operator`], no scores).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenPricedLine {
+    pub account: AccountId,
+    pub limit: Amount,
+    pub billing_day: u8,
+    pub pricing: Pricing,
+}
+
+impl Ask for OpenPricedLine {
+    type Reply = OpenAccountReply;
+
+    fn into_request(self) -> Request {
+        Request::OpenLine(LineOpening {
+            account: self.account,
+            limit: self.limit,
+            billing_day: self.billing_day,
+            pd: 0.0,
+            score: 0,
+            pricing: self.pricing,
+            approval: Approval::Operator,
+            reasons: Vec::new(),
+        })
+    }
+
+    fn reply(op: &Op, events: &[Event]) -> Result<OpenAccountReply, ReplyMismatch> {
+        let mismatch = |needs| ReplyMismatch::new("open_line", op, needs);
+        let Op::OpenLine(line) = op else {
+            return Err(mismatch("a line opening"));
+        };
+        events
+            .iter()
+            .find_map(|e| match *e {
+                Event::AccountOpened {
+                    account,
+                    first_statement,
+                    ..
+                } if account == line.account => Some(OpenAccountReply {
                     account,
                     first_statement,
                 }),

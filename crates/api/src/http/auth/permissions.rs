@@ -57,6 +57,8 @@ pub enum Permission {
     PayoutsCreate,
     /// Register merchants and manage their webhook endpoints.
     MerchantsManage,
+    /// Create, list and end installment campaigns (merchants' and categories' fee rates).
+    CampaignsManage,
     /// Move simulation mode's clock, run the daily advance, read account records.
     SystemSimulation,
     /// Create the first admin operator (only the bootstrap token holds it).
@@ -120,7 +122,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 41] = [
+    pub const ALL: [Permission; 42] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -144,6 +146,7 @@ impl Permission {
         P::StatementsInstall,
         P::PayoutsCreate,
         P::MerchantsManage,
+        P::CampaignsManage,
         P::SystemSimulation,
         P::OperatorsBootstrap,
         P::OperatorsRead,
@@ -182,6 +185,7 @@ impl Permission {
                 &[R::CreditOfficer]
             }
             P::MerchantsManage | P::SystemSimulation => &[R::Admin],
+            P::CampaignsManage => &[R::CreditOfficer, R::Admin],
             P::OperatorsBootstrap => &[],
             P::OperatorsRead
             | P::OperatorsCreate
@@ -231,6 +235,7 @@ impl Permission {
             P::StatementsInstall => "statements.install",
             P::PayoutsCreate => "payouts.create",
             P::MerchantsManage => "merchants.manage",
+            P::CampaignsManage => "campaigns.manage",
             P::SystemSimulation => "system.simulation",
             P::OperatorsBootstrap => "operators.bootstrap",
             P::OperatorsRead => "operators.read",

@@ -105,6 +105,7 @@ error_codes! {
     // --- Things named that do not exist (for this caller).
     AccountNotFound = "account_not_found", NOT_FOUND, "no customer has this id";
     MerchantNotFound = "merchant_not_found", NOT_FOUND, "no merchant has this id";
+    CampaignNotFound = "campaign_not_found", NOT_FOUND, "no campaign has this id (a merchant sees only its own and its category's)";
     TxnNotFound = "txn_not_found", NOT_FOUND, "no such transaction (or another merchant's)";
     PlanNotFound = "plan_not_found", NOT_FOUND, "no such installment plan";
     StatementNotFound = "statement_not_found", NOT_FOUND, "no such statement";
@@ -126,7 +127,10 @@ error_codes! {
     ChallengeRequired = "challenge_required", FORBIDDEN, "the customer must pass a step-up first (`challenge`, `reasons`)";
     OrderIntercepted = "order_intercepted", PAYMENT_REQUIRED, "risk control intercepted the order: do not ship it";
     HeldForReview = "held_for_review", CONFLICT, "the order is held for review by an open case";
-    CampaignRateNotAllowed = "campaign_rate_not_allowed", UNPROCESSABLE_ENTITY, "campaign rates are not configured for any merchant";
+    CampaignRateNotAllowed = "campaign_rate_not_allowed", UNPROCESSABLE_ENTITY, "a plan names no rate of its own: name a campaign_id (the campaign's rate) or none (the line's rate)";
+    CampaignNotActive = "campaign_not_active", UNPROCESSABLE_ENTITY, "the campaign has not started, is past its last day, or was ended";
+    CampaignTermNotOffered = "campaign_term_not_offered", UNPROCESSABLE_ENTITY, "the campaign does not offer this term or method";
+    UnknownPriceTier = "unknown_price_tier", UNPROCESSABLE_ENTITY, "the limit table defines no price tier of this name";
     OfflinePaused = "offline_paused", PAYMENT_REQUIRED, "declined: payment code (QR/NFC) payments are paused by an emergency control";
     MerchantPaused = "merchant_paused", PAYMENT_REQUIRED, "declined: this merchant's payments are paused by an emergency control";
     TermNotOffered = "term_not_offered", UNPROCESSABLE_ENTITY, "this installment term is not offered";

@@ -28,6 +28,11 @@ pub struct OpenCustomerBody {
     /// The day of the month statements close (1 to 28).
     #[schema(minimum = 1, maximum = 28, example = 5)]
     pub billing_day: u8,
+    /// A price tier the limit table defines (`A`, `B`, `C` in the shipped table): the line's
+    /// plans are charged its fee rate (unless a campaign's applies). Without it the line pays
+    /// the product's default rates. An unknown name is refused with `unknown_price_tier`.
+    #[schema(example = "A")]
+    pub price_tier: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,6 +50,26 @@ pub struct OpenCustomerResponse {
     pub limit_fen: i64,
     pub billing_day: u8,
     pub first_statement: String,
+    /// The price tier the line was opened at; `null` without one.
+    pub price_tier: Option<PriceTierResponse>,
+}
+
+/// The pricing of a tier the limit table defines.
+fn price_tier(state: &AppState, name: &str) -> Result<engine::Pricing, ApiError> {
+    let unknown = || {
+        let names: Vec<&str> = state.price_tiers().iter().map(|t| t.name.as_str()).collect();
+        ApiError::new(
+            ErrorCode::UnknownPriceTier,
+            format!("price_tier must be one of {names:?}"),
+        )
+        .with_field("price_tier")
+    };
+    state
+        .price_tiers()
+        .iter()
+        .find(|t| t.name == name)
+        .and_then(onboarding::PriceTier::pricing)
+        .ok_or_else(unknown)
 }
 
 /// Open a customer's credit line (operator).
@@ -77,12 +102,26 @@ pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response,
         }
         None => AccountId((idem.derive("account") >> 11).max(1)),
     };
-    let open = ask::OpenAccount {
-        account,
-        limit,
-        billing_day: body.billing_day,
+    let pricing = body.price_tier.as_deref().map(|t| price_tier(&state, t)).transpose()?;
+    let answered = match pricing {
+        None => {
+            let open = ask::OpenAccount {
+                account,
+                limit,
+                billing_day: body.billing_day,
+            };
+            ask(&state, open, idem, Audience::Account, None).await?
+        }
+        Some(pricing) => {
+            let open = ask::OpenPricedLine {
+                account,
+                limit,
+                billing_day: body.billing_day,
+                pricing,
+            };
+            ask(&state, open, idem, Audience::Account, None).await?
+        }
     };
-    let answered = ask(&state, open, idem, Audience::Account, None).await?;
     // A replay (the engine's stored reply) issues nothing: the first answer's token stays the
     // only one. Only its hash is stored, so the replay cannot show it again.
     let issued = if answered.replayed {
@@ -98,6 +137,7 @@ pub async fn open(State(state): State<AppState>, call: Call) -> Result<Response,
         limit_fen: limit.fen(),
         billing_day: body.billing_day,
         first_statement: answered.reply.first_statement.to_string(),
+        price_tier: pricing.as_ref().map(PriceTierResponse::of),
     };
     Ok(crate::http::call::no_store(respond(
         StatusCode::CREATED,
@@ -141,8 +181,8 @@ pub struct BalancesResponse {
     /// Why the account is frozen, if it is.
     pub frozen: Option<String>,
     pub charged_off_on: Option<String>,
-    /// The price tier the line was approved at (lines opened through an application); `null`
-    /// for a line an operator opened, which pays the product's default rates.
+    /// The price tier the line was approved or opened at; `null` for a line an operator opened
+    /// without one, which pays the product's default rates.
     pub price_tier: Option<PriceTierResponse>,
 }
 

@@ -9,6 +9,7 @@ use engine::ask;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::edge::merchants::Category;
 use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
@@ -23,12 +24,17 @@ use crate::state::AppState;
 pub struct MerchantBody {
     #[schema(max_length = 100, example = "Corner Shop")]
     pub name: String,
+    /// What the merchant sells (campaigns may run for a category): `electronics`, `fashion`,
+    /// `grocery`, `home`, `travel`, `education`, `health` or `other`.
+    #[schema(example = "electronics")]
+    pub category: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MerchantResponse {
     pub merchant_id: String,
     pub name: String,
+    pub category: Option<String>,
     /// The API secret requests are signed with, shown this once: a retry of the same
     /// registration (same key, same body) gets `secret: null` and `secret_issued: false`.
     pub secret: Option<String>,
@@ -45,15 +51,21 @@ pub async fn register_merchant(State(state): State<AppState>, call: Call) -> Res
     let idem = call.idem()?;
     let body: MerchantBody = call.json()?;
     let name = parse_text(&body.name, "name", 100)?;
+    let category = body
+        .category
+        .as_deref()
+        .map(|c| Category::parse(c, "category"))
+        .transpose()?;
     let response = crate::http::once::once(&state, idem, async {
         let registered = state
             .merchants()
-            .register(state.meta(), state.vault(), name, idem)
+            .register(state.meta(), state.vault(), name, category, idem)
             .await?;
         let merchant = &registered.merchant;
         let mut response = MerchantResponse {
             merchant_id: merchant.id.to_string(),
             name: merchant.name.clone(),
+            category: merchant.category.map(|c| c.as_str().to_owned()),
             secret: None,
             secret_issued: false,
         };

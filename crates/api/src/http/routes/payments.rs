@@ -5,17 +5,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{MerchantId, OpId, PlanChoice, TxnId};
+use credit::{MerchantId, OpId, PlanChoice, Product, TxnId};
 use engine::{LinkId, MerchantTxn, Payer, Reference, ask};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::edge::campaigns::{CampaignUse, record_use, use_of};
 use crate::edge::codes::PaymentCode;
 use crate::edge::emergency::Verdict;
 use crate::edge::risk_input::{Peer, RiskBody, payment_context};
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, MethodDto, PlanBody, parse_id};
+use crate::http::routes::campaigns::CampaignUseView;
 use crate::http::submit::{Audience, account, ask, submit_error};
 use crate::state::AppState;
 use crate::telemetry::AuthOutcome;
@@ -31,7 +33,8 @@ pub struct AuthorizeBody {
     /// A link the customer made to this merchant (online merchants).
     pub link_id: Option<String>,
     pub amount_fen: FenInput,
-    /// Installments for the purchase; pay later in one go without it.
+    /// Installments for the purchase; pay later in one go without it. With `plan.campaign_id`
+    /// the plan is made at that campaign's fee rate.
     pub plan: Option<PlanBody>,
     /// The merchant's order id (1 to 128 characters, no control characters): kept with the
     /// payment, answered here and by `GET /v1/payments/{txn_id}`.
@@ -64,15 +67,46 @@ pub struct PaymentResponse {
 pub struct PlanChoiceView {
     pub periods: u32,
     pub method: MethodDto,
+    /// The fee per period the plan is made at, parts per million of its principal: the
+    /// campaign's, else the line's price tier's, else the product's default for the term.
+    pub fee_rate_ppm: Option<u32>,
+    /// The campaign the plan was made under, with who pays its fee; `null` without one.
+    pub campaign: Option<CampaignUseView>,
 }
 
-impl From<&PlanChoice> for PlanChoiceView {
-    fn from(choice: &PlanChoice) -> PlanChoiceView {
+impl PlanChoiceView {
+    pub fn of(choice: &PlanChoice, product: &Product, campaign: Option<&CampaignUse>) -> PlanChoiceView {
+        let rate = choice
+            .rate
+            .or_else(|| product.default_rate(choice.periods, choice.method));
         PlanChoiceView {
             periods: choice.periods,
             method: choice.method.into(),
+            fee_rate_ppm: rate.and_then(|r| r.per_period_rate()).map(|r| r.ppm()),
+            campaign: campaign.map(CampaignUseView::of),
         }
     }
+}
+
+/// The plan's choice priced by the campaign it names, checked for this merchant today.
+fn campaign_plan(
+    state: &AppState,
+    merchant: MerchantId,
+    plan: Option<&PlanBody>,
+) -> Result<(Option<PlanChoice>, Option<CampaignUse>), ApiError> {
+    let Some(plan) = plan else {
+        return Ok((None, None));
+    };
+    let (choice, campaign) = plan.parse_with_campaign(state.product(), "plan")?;
+    let Some(id) = campaign else {
+        return Ok((Some(choice), None));
+    };
+    let merchant = state
+        .merchants()
+        .get(merchant)
+        .ok_or_else(|| ApiError::internal("a signed-in merchant is missing"))?;
+    let (priced, used) = state.campaigns().offer(&merchant, id, choice, state.business_day())?;
+    Ok((Some(priced), Some(used)))
 }
 
 #[derive(Clone, Copy)]
@@ -141,7 +175,7 @@ async fn authorize_counted(state: &AppState, Peer(peer): Peer, call: Call) -> Re
     let body: AuthorizeBody = call.json()?;
     let product = state.product();
     let amount = body.amount_fen.parse(product, "amount_fen")?;
-    let plan = body.plan.as_ref().map(|p| p.parse(product, "plan")).transpose()?;
+    let (plan, campaign) = campaign_plan(state, merchant, body.plan.as_ref())?;
     let reference = body.reference.as_deref().map(parse_reference).transpose()?;
     let source = source(&body)?;
     // Emergency controls refuse before a payment code is spent (it stays usable).
@@ -179,12 +213,20 @@ async fn authorize_counted(state: &AppState, Peer(peer): Peer, call: Call) -> Re
         None => call.await?,
     };
     let reply = &answered.reply;
+    // Kept before the answer, and again by every replay (a crash after the authorization
+    // committed and before this write is healed by the merchant's retry).
+    if let Some(used) = campaign {
+        record_use(state.meta(), reply.txn, used).await?;
+    }
     let response = PaymentResponse {
         txn_id: reply.txn.to_string(),
         status: "approved",
         amount_fen: reply.amount.fen(),
         expires_on: reply.expires_on.to_string(),
-        plan: reply.plan.as_ref().map(PlanChoiceView::from),
+        plan: reply
+            .plan
+            .as_ref()
+            .map(|p| PlanChoiceView::of(p, product, campaign.as_ref())),
         reference: reply.reference.as_ref().map(ToString::to_string),
         created_at: answered.at.to_string(),
     };
@@ -228,6 +270,7 @@ pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, 
     let account = account(&state, payment.account).await?;
     let hold = account.hold(txn);
     let purchase = account.purchase(txn);
+    let campaign = use_of(state.meta(), txn).await?;
     let view = match (hold, purchase) {
         (None, None) => return Err(txn_not_found()),
         (hold, purchase) => PaymentView {
@@ -243,7 +286,9 @@ pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, 
             captured_fen: purchase.map_or(0, |p| p.amount.fen()),
             refunded_fen: purchase.map_or(0, |p| p.refunded.fen()),
             expires_on: hold.map(|h| h.expires_on.to_string()),
-            plan: hold.and_then(|h| h.plan.as_ref()).map(PlanChoiceView::from),
+            plan: hold
+                .and_then(|h| h.plan.as_ref())
+                .map(|p| PlanChoiceView::of(p, state.product(), campaign.as_ref())),
             reference: payment.reference.as_ref().map(ToString::to_string),
         },
     };

@@ -8,11 +8,13 @@ use engine::ask::FundingEffect;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::edge::campaigns::{CampaignUse, use_of};
 use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::FenInput;
 use crate::http::input::MethodDto;
+use crate::http::routes::campaigns::CampaignUseView;
 use crate::http::routes::customers::customer_of;
 use crate::http::routes::repayments::{AllocationView, allocation, card_of, debit, external_reference, record_offline};
 use crate::http::submit::account;
@@ -43,6 +45,11 @@ pub struct PlanResponse {
     /// The annualized rate by the IRR method, as a fraction with six decimals.
     #[schema(example = "0.108000")]
     pub apr: String,
+    /// The fee per period the plan was made at, parts per million of its principal.
+    pub fee_rate_ppm: Option<u32>,
+    /// The campaign a purchase's plan was made under, with who pays its fee; `null` without
+    /// one.
+    pub campaign: Option<CampaignUseView>,
     pub periods: Vec<PlanPeriodResponse>,
     pub remaining_principal_fen: i64,
     pub remaining_costs_fen: i64,
@@ -64,7 +71,15 @@ fn status_name(status: PlanStatus) -> &'static str {
     }
 }
 
-fn plan(view: &PlanView) -> PlanResponse {
+/// The campaign a plan was made under (a purchase's, kept by its transaction).
+async fn campaign_of(state: &AppState, view: &PlanView) -> Result<Option<CampaignUse>, ApiError> {
+    match view.source {
+        PlanSource::Purchase { txn } => use_of(state.meta(), txn).await,
+        PlanSource::Statement { .. } => Ok(None),
+    }
+}
+
+fn plan(view: &PlanView, campaign: Option<&CampaignUse>) -> PlanResponse {
     let (source, txn_id, statement_seq) = match view.source {
         PlanSource::Purchase { txn } => ("purchase", Some(txn.to_string()), None),
         PlanSource::Statement { seq } => ("statement", None, Some(seq)),
@@ -79,6 +94,8 @@ fn plan(view: &PlanView) -> PlanResponse {
         principal_fen: view.terms.principal.fen(),
         status: status_name(view.status),
         apr: view.apr.clone(),
+        fee_rate_ppm: view.terms.rate.per_period_rate().map(|r| r.ppm()),
+        campaign: campaign.map(CampaignUseView::of),
         periods: view
             .periods
             .iter()
@@ -104,7 +121,11 @@ fn plan(view: &PlanView) -> PlanResponse {
 pub async fn list(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let account = account(&state, id).await?;
-    let plans = account.plan_views(state.product()).iter().map(plan).collect();
+    let mut plans = Vec::new();
+    for view in account.plan_views(state.product()) {
+        let campaign = campaign_of(&state, &view).await?;
+        plans.push(plan(&view, campaign.as_ref()));
+    }
     Ok(respond(StatusCode::OK, &PlanList { plans }, false))
 }
 
@@ -121,7 +142,8 @@ pub async fn one(State(state): State<AppState>, call: Call) -> Result<Response, 
     let plan_id = PlanId(call.id("plan_id")?);
     let account = account(&state, id).await?;
     let view = account.plan_view(plan_id, state.product()).ok_or_else(plan_not_found)?;
-    Ok(respond(StatusCode::OK, &plan(&view), false))
+    let campaign = campaign_of(&state, &view).await?;
+    Ok(respond(StatusCode::OK, &plan(&view, campaign.as_ref()), false))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
