@@ -95,10 +95,39 @@ pub struct DecisionBody {
     pub note: Option<String>,
 }
 
-fn note(body: DecisionBody) -> Result<Option<String>, ApiError> {
-    body.note
-        .map(|n| crate::http::input::parse_text(&n, "note", 500))
-        .transpose()
+/// A checker's decision as their call makes it: which proposal, who, what they may do, why.
+struct Decision {
+    id: u64,
+    checker: Person,
+    grants: Grants,
+    note: Option<String>,
+}
+
+impl Decision {
+    fn of(state: &AppState, call: &Call) -> Result<Decision, ApiError> {
+        let body: DecisionBody = call.json()?;
+        Ok(Decision {
+            id: call.id("approval_id")?,
+            checker: person(state, call)?,
+            grants: call.principal.operator()?.grants,
+            note: body
+                .note
+                .map(|n| crate::http::input::parse_text(&n, "note", 500))
+                .transpose()?,
+        })
+    }
+
+    /// `proposal` moved to `status` by this checker at `now`, if they may decide it.
+    fn mark(&self, mut proposal: Proposal, status: Status, now: jiff::Timestamp) -> Result<Proposal, ApiError> {
+        check(&proposal, &self.checker, self.grants)?;
+        proposal.status = status;
+        proposal.checker = Some(self.checker.clone());
+        if self.note.is_some() {
+            proposal.note = self.note.clone();
+        }
+        proposal.decided_at_us = Some(now.as_microsecond());
+        Ok(proposal)
+    }
 }
 
 /// The checker: a person (a session), not the maker, holding what the proposal needs.
@@ -140,27 +169,23 @@ fn decided(proposal: &Proposal) -> ApiError {
     responses((status = 200, description = "approved: `status` says whether the call was applied or refused (`result`)", body = ApprovalView),
         Refusals, Unavailable))]
 pub async fn approve(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    let grants = call.principal.operator()?.grants;
-    let id = call.id("approval_id")?;
-    let checker = person(&state, &call)?;
-    let note = note(call.json()?)?;
+    let decision = Decision::of(&state, &call)?;
+    let id = decision.id;
     once(&state, call.idem()?, async {
         let now = state.clock().now();
         let approved = state
             .approvals()
-            .decide(state.meta(), id, now, |mut proposal| {
+            .decide(state.meta(), id, now, |proposal| {
                 let resuming = proposal.status == Status::Approved
-                    && proposal.checker.as_ref().is_some_and(|c| c.name == checker.name)
+                    && proposal
+                        .checker
+                        .as_ref()
+                        .is_some_and(|c| c.name == decision.checker.name)
                     && proposal.route != REVEAL_ROUTE;
                 if proposal.status != Status::Pending && !resuming {
                     return Err(decided(&proposal));
                 }
-                check(&proposal, &checker, grants)?;
-                proposal.status = Status::Approved;
-                proposal.checker = Some(checker.clone());
-                proposal.note = note.clone().or(proposal.note);
-                proposal.decided_at_us = Some(now.as_microsecond());
-                Ok(proposal)
+                decision.mark(proposal, Status::Approved, now)
             })
             .await?;
         audit(&state, &approved, "approvals.approve").await;
@@ -194,24 +219,16 @@ pub async fn approve(State(state): State<AppState>, call: Call) -> Result<Respon
     security(("bearer" = [])),
     responses((status = 200, description = "rejected", body = ApprovalView), Refusals, Unavailable))]
 pub async fn reject(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    let grants = call.principal.operator()?.grants;
-    let id = call.id("approval_id")?;
-    let checker = person(&state, &call)?;
-    let note = note(call.json()?)?;
+    let decision = Decision::of(&state, &call)?;
     once(&state, call.idem()?, async {
         let now = state.clock().now();
         let rejected = state
             .approvals()
-            .decide(state.meta(), id, now, |mut proposal| {
+            .decide(state.meta(), decision.id, now, |proposal| {
                 if proposal.status != Status::Pending {
                     return Err(decided(&proposal));
                 }
-                check(&proposal, &checker, grants)?;
-                proposal.status = Status::Rejected;
-                proposal.checker = Some(checker.clone());
-                proposal.note = note.clone();
-                proposal.decided_at_us = Some(now.as_microsecond());
-                Ok(proposal)
+                decision.mark(proposal, Status::Rejected, now)
             })
             .await?;
         audit(&state, &rejected, "approvals.reject").await;
