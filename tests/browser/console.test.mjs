@@ -475,6 +475,10 @@ async function dashboardsShowHealthAndQueues(browser, base, who) {
   assert.match(text, /cases open/);
   assert.match(text, /\(needs applications\.read\)/, 'a count the role may not read says so');
   reaches(await tabStops(page), ['button:Refresh']);
+  // Fraud reads the rules but may neither deploy nor roll back: neither is offered.
+  await page.getByRole('link', { name: 'Rules' }).click();
+  await page.getByRole('heading', { name: /Rule set in force/ }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /Propose deploy|Roll back/ }).count(), 0);
   await context.close();
 }
 
@@ -500,7 +504,7 @@ async function main() {
     await rulesAdminsDeployWithFourEyes(browser, url, operators['rules-1'], operators['rules-2']);
     console.log('ok: a rules admin proposes a deploy, a second approves it, the version changes; the rollback puts it back');
     await dashboardsShowHealthAndQueues(browser, url, operators.fraud);
-    console.log('ok: the dashboards show health, figures and queue counts');
+    console.log('ok: the dashboards show health, figures and queue counts; fraud is offered no deploy or rollback');
     console.log(`timings (debug build, browser included): ${timings.join('; ')}`);
   } finally {
     if (browser) await browser.close();
