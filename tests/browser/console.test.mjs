@@ -12,7 +12,13 @@
 // - the fraud team confirms a customer's theft report from the queue, a second fraud operator
 //   approves the confirmation in the four-eyes queue (the maker is not offered it) (the purchase made by a
 //   signed merchant call on a line an application opened);
-// - an auditor verifies the audit chain from the audit page.
+// - an auditor verifies the audit chain from the audit page;
+// - an analyst reveals a customer's identity with a reason (support is not offered it), and the
+//   full values are gone once the page is left;
+// - a rules admin proposes a rule deploy on the Rules page, a second rules admin approves it in
+//   the four-eyes queue, the Rules page shows the new version, and the emergency rollback
+//   (behind its confirm step) puts the old one back;
+// - every action of the Rules, Customer 360 and Dashboards pages is reached with Tab.
 //
 // Usage: node console.test.mjs (IOU_BIN: the iou binary; CHROMIUM: the browser; both
 // defaulted by scripts/browser-tests.sh). Prints how long each page took to show.
@@ -24,31 +30,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { totp } from './totp.mjs';
 
 const IOU = process.env.IOU_BIN || path.resolve('../../target/debug/iou');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ADMIN_TOKEN = `browser-admin-${crypto.randomBytes(8).toString('hex')}`;
 const PASSWORD = 'browser-password-0123';
-
-// RFC 6238 (HMAC-SHA1, 30 s, 6 digits) from a base32 secret, written here from the RFC.
-function totp(secret, at = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const digest = crypto.createHmac('sha1', key).update(counter).digest();
-  const offset = digest[19] & 0xf;
-  return String((digest.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
+const RULES = fileURLToPath(new URL('../../rules', import.meta.url));
 
 async function startServer(dir) {
   execFileSync(IOU, ['keys', 'init', '--out', path.join(dir, 'keys')], { stdio: 'ignore' });
+  // A rules folder of its own (a copy of the repository's): a deploy through the API needs one.
+  fs.cpSync(RULES, path.join(dir, 'rules'), { recursive: true });
   const child = spawn(
     IOU,
-    ['serve', '--data', path.join(dir, 'store'), '--listen', '127.0.0.1:0', '--key-file', path.join(dir, 'keys')],
+    ['serve', '--data', path.join(dir, 'store'), '--listen', '127.0.0.1:0', '--key-file', path.join(dir, 'keys'),
+      '--rules', path.join(dir, 'rules')],
     { env: { ...process.env, IOU_ADMIN_TOKEN: ADMIN_TOKEN, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -100,6 +99,12 @@ async function makeOperators(base) {
   const second = await api(base, 'POST', '/v1/operators', { name: 'fraud-2', password: PASSWORD, roles: ['fraud'] }, auth);
   assert.equal(second.status, 201, JSON.stringify(second.body));
   made.fraud2 = { name: 'fraud-2', secret: second.body.totp_secret };
+  // Two rules admins: a deploy needs two.
+  for (const name of ['rules-1', 'rules-2']) {
+    const created = await api(base, 'POST', '/v1/operators', { name, password: PASSWORD, roles: ['rules_admin'] }, auth);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    made[name] = { name, secret: created.body.totp_secret };
+  }
   return { made, auth };
 }
 
@@ -159,14 +164,24 @@ async function theftCase(base, adminAuth) {
   assert.equal(paid.status, 201, JSON.stringify(payment));
   const report = await api(base, 'POST', `/v1/customers/${customer.id}/theft-reports`, { txn_ids: [payment.txn_id] }, customer.auth);
   assert.equal(report.status, 201, JSON.stringify(report.body));
-  return report.body.case_id;
+  return { caseId: report.body.case_id, customerId: customer.id };
+}
+
+/** A code for `who` the server has not seen: a code works once, so a second login of the same
+ * operator uses the next 30-second step (accepted one step early), waiting if need be. */
+async function freshCode(who) {
+  const now = Math.floor(Date.now() / 30000);
+  const step = Math.max(now, (who.step ?? -1) + 1);
+  if (step > now + 1) await new Promise((resolve) => setTimeout(resolve, (step - 1) * 30000 - Date.now() + 1000));
+  who.step = step;
+  return totp(who.secret, step * 30000);
 }
 
 async function logIn(page, base, who) {
   await page.goto(`${base}/console/`);
   await page.getByLabel('Name').fill(who.name);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByLabel('Code').fill(totp(who.secret));
+  await page.getByLabel('Code').fill(await freshCode(who));
   await page.getByLabel('Code').press('Enter');
   await page.locator('#whoami').filter({ hasText: who.name }).waitFor();
 }
@@ -178,7 +193,7 @@ async function timed(label, action) {
   timings.push(`${label}: ${Math.round(performance.now() - start)} ms`);
 }
 
-async function supportIsNotOfferedWhatItMayNotDo(browser, base, who) {
+async function supportIsNotOfferedWhatItMayNotDo(browser, base, who, customerId) {
   const context = await browser.newContext();
   const page = await context.newPage();
   // Nothing the server sends may be kept by the browser: every answer is no-store.
@@ -205,6 +220,11 @@ async function supportIsNotOfferedWhatItMayNotDo(browser, base, who) {
   await page.goto(`${base}/console/#/queues`);
   await page.locator('h1').filter({ hasText: 'Customer 360' }).waitFor();
   assert.equal(await page.getByRole('button', { name: /Confirm|Reject|Approve/ }).count(), 0);
+  // Nor is the identity's reveal (pii.reveal), nor the Rules page (rules.read).
+  await page.goto(`${base}/console/#/customers/${customerId}`);
+  await page.getByRole('heading', { name: 'Line and balances' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Reveal identity' }).count(), 0);
+  assert.ok(!(await page.locator('#nav').textContent()).includes('Rules'));
   // The server refuses it anyway: the console's own call, made by hand.
   const refused = await page.evaluate(async () => {
     const headers = { 'X-IOU-Console': '1', 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() };
@@ -337,6 +357,131 @@ async function auditorVerifiesTheChain(browser, base, who) {
   await context.close();
 }
 
+/** The focusable elements met pressing Tab from the main area until focus leaves the page's
+ * content (`[tag, name or label text]`). */
+async function tabStops(page) {
+  await page.evaluate(() => document.getElementById('main').focus());
+  const stops = [];
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || !document.getElementById('main').contains(el)) return null;
+      return `${el.tagName.toLowerCase()}:${el.id || el.name || el.textContent.trim()}`;
+    });
+    if (stop === null) break;
+    stops.push(stop);
+  }
+  return stops;
+}
+
+function reaches(stops, wanted) {
+  for (const stop of wanted) assert.ok(stops.includes(stop), `Tab does not reach ${stop}: ${stops.join(', ')}`);
+}
+
+async function analystRevealsAnIdentity(browser, base, who, customerId) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, who);
+  await page.goto(`${base}/console/#/customers/${customerId}`);
+  await page.getByRole('heading', { name: 'Identity in full' }).waitFor();
+  // Masked everywhere until revealed.
+  assert.ok(!(await page.locator('main').textContent()).includes('110105199003151001'));
+  reaches(await tabStops(page), ['input:customer-id', 'button:Open', 'input:reveal-reason', 'button:Reveal identity']);
+  // From the keyboard: a reason, then Enter.
+  await page.getByLabel('Reason (kept in the audit log)').fill('browser test: customer called about a charge');
+  await page.getByLabel('Reason (kept in the audit log)').press('Enter');
+  await page.locator('#revealed').getByText('110105199003151001').waitFor();
+  assert.ok((await page.locator('#revealed').textContent()).includes('6222020000000015'));
+  // Leaving the page drops it; coming back shows it masked again.
+  await page.getByRole('link', { name: 'Queues' }).click();
+  await page.locator('h1').filter({ hasText: 'Queues' }).waitFor();
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Identity in full' }).waitFor();
+  assert.ok(!(await page.locator('main').textContent()).includes('110105199003151001'));
+  await context.close();
+}
+
+async function liveVersion(page, graph) {
+  const cell = page.locator('#main td').filter({ hasText: new RegExp(`^${graph}@v`) });
+  await cell.first().waitFor();
+  return (await cell.first().textContent()).trim();
+}
+
+async function rulesAdminsDeployWithFourEyes(browser, base, maker, checker) {
+  const original = JSON.parse(fs.readFileSync(path.join(RULES, 'repayment.json'), 'utf8'));
+  const bumped = { ...original, metadata: { ...original.metadata, version: original.metadata.version + 1 } };
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, maker);
+  await timed('shell to rules (rules admin)', async () => {
+    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.getByRole('button', { name: 'Propose deploy' }).waitFor();
+  });
+  const before = await liveVersion(page, 'repayment');
+  assert.match(before, new RegExp(`^repayment@v${original.metadata.version}#`));
+  reaches(await tabStops(page), ['input:deploy-name', 'textarea:deploy-jdm', 'button:Propose deploy', 'button:Roll back the rules...']);
+  // A graph that is not JSON is refused on the page, before any call.
+  await page.getByLabel('Graph file').fill('repayment.json');
+  await page.getByLabel("JDM graph (the file's JSON)").fill('{not json');
+  await page.getByRole('button', { name: 'Propose deploy' }).click();
+  await page.locator('#deploy-result').getByText(/The JDM is not JSON/).waitFor();
+  await page.getByLabel("JDM graph (the file's JSON)").fill(JSON.stringify(bumped));
+  await page.getByRole('button', { name: 'Propose deploy' }).focus();
+  await page.keyboard.press('Enter');
+  const proposed = page.locator('#deploy-result').getByText(/Deploy proposed: approval (\d+)/);
+  await proposed.waitFor();
+  const approvalId = (await proposed.textContent()).match(/approval (\d+)/)[1];
+  // Proposed is not deployed.
+  await page.reload();
+  assert.equal(await liveVersion(page, 'repayment'), before);
+  await context.close();
+
+  const second = await browser.newContext();
+  const other = await second.newPage();
+  await logIn(other, base, checker);
+  await other.getByRole('link', { name: 'Queues' }).click();
+  const proposal = other.locator(`[data-approval="${approvalId}"]`);
+  await proposal.waitFor();
+  assert.match(await proposal.textContent(), /rules\.deploy/);
+  assert.match(await proposal.textContent(), /rules-1/);
+  await proposal.getByRole('button', { name: 'Approve' }).click();
+  await proposal.getByText(`Approval ${approvalId}: applied (HTTP 200).`).waitFor();
+  await other.getByRole('link', { name: 'Rules' }).click();
+  const after = await liveVersion(other, 'repayment');
+  assert.match(after, new RegExp(`^repayment@v${original.metadata.version + 1}#`));
+  // The emergency rollback: a confirm step (Cancel changes nothing), then the old set again.
+  await other.getByRole('button', { name: 'Roll back the rules...' }).click();
+  await other.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await liveVersion(other, 'repayment'), after);
+  await other.getByRole('button', { name: 'Roll back the rules...' }).click();
+  await other.getByRole('button', { name: 'Yes, roll back now' }).click();
+  await other.locator('#rollback-result').getByText('Rolled back.').waitFor();
+  await other.locator('#main td').filter({ hasText: before }).first().waitFor();
+  await second.close();
+}
+
+async function dashboardsShowHealthAndQueues(browser, base, who) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, who);
+  await timed('shell to dashboards (fraud)', async () => {
+    await page.getByRole('link', { name: 'Dashboards' }).click();
+    await page.getByRole('heading', { name: 'Engine health' }).waitFor();
+  });
+  const text = await page.locator('main').textContent();
+  assert.match(text, /Ready: the engine runs/);
+  assert.match(text, /approved/, 'authorizations by outcome');
+  assert.match(text, /cases open/);
+  assert.match(text, /\(needs applications\.read\)/, 'a count the role may not read says so');
+  reaches(await tabStops(page), ['button:Refresh']);
+  // Fraud reads the rules but may neither deploy nor roll back: neither is offered.
+  await page.getByRole('link', { name: 'Rules' }).click();
+  await page.getByRole('heading', { name: /Rule set in force/ }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /Propose deploy|Roll back/ }).count(), 0);
+  await context.close();
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iou-browser-'));
   const { child, url } = await startServer(dir);
@@ -344,9 +489,9 @@ async function main() {
   try {
     const { made: operators, auth: adminAuth } = await makeOperators(url);
     const applicationId = await applicationInReview(url);
-    const caseId = await theftCase(url, adminAuth);
+    const { caseId, customerId } = await theftCase(url, adminAuth);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    await supportIsNotOfferedWhatItMayNotDo(browser, url, operators.support);
+    await supportIsNotOfferedWhatItMayNotDo(browser, url, operators.support, customerId);
     console.log('ok: support is not offered a forbidden action, and the server refuses it');
     await analystApprovesAnApplication(browser, url, operators.analyst, applicationId);
     console.log('ok: an analyst approves an application in review');
@@ -354,6 +499,12 @@ async function main() {
     console.log('ok: one fraud operator confirms a theft case from the queue, a second approves it (four eyes)');
     await auditorVerifiesTheChain(browser, url, operators.auditor);
     console.log('ok: an auditor verifies the audit chain');
+    await analystRevealsAnIdentity(browser, url, operators.analyst, customerId);
+    console.log('ok: an analyst reveals an identity with a reason, gone once the page is left');
+    await rulesAdminsDeployWithFourEyes(browser, url, operators['rules-1'], operators['rules-2']);
+    console.log('ok: a rules admin proposes a deploy, a second approves it, the version changes; the rollback puts it back');
+    await dashboardsShowHealthAndQueues(browser, url, operators.fraud);
+    console.log('ok: the dashboards show health, figures and queue counts; fraud is offered no deploy or rollback');
     console.log(`timings (debug build, browser included): ${timings.join('; ')}`);
   } finally {
     if (browser) await browser.close();

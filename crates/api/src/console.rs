@@ -52,6 +52,8 @@ const ASSETS: &[Asset] = &[
     asset!("js/queues.js", JS),
     asset!("js/customer.js", JS),
     asset!("js/audit.js", JS),
+    asset!("js/rules.js", JS),
+    asset!("js/dashboard.js", JS),
 ];
 
 /// The headers every console answer carries.

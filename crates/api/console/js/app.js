@@ -1,6 +1,6 @@
 // The console's shell: who is signed in (GET /v1/operators/me), the navigation (only the
 // pages the operator's permissions open), and the pages by location hash (#/queues,
-// #/customers/ID, #/audit). Pages offer only the actions the permissions allow; the API still
+// #/customers/ID, #/rules, #/dashboards, #/audit). Pages offer only the actions the permissions allow; the API still
 // refuses the others.
 
 import { get, post, whenUnauthenticated } from './api.js';
@@ -9,11 +9,16 @@ import { loginPage } from './login.js';
 import { queuesPage } from './queues.js';
 import { customerPage } from './customer.js';
 import { auditPage } from './audit.js';
+import { rulesPage } from './rules.js';
+import { dashboardPage } from './dashboard.js';
 
-/** The pages: hash prefix, label, the permission that opens it, and its renderer. */
+/** The pages: hash prefix, label, the permissions any of which opens it (none: every
+ * operator), and its renderer. The first page the operator may open is their landing page. */
 const PAGES = [
   { path: 'queues', label: 'Queues', needs: ['cases.read', 'applications.read', 'approvals.read'], render: queuesPage },
   { path: 'customers', label: 'Customer 360', needs: ['customers.read'], render: customerPage },
+  { path: 'rules', label: 'Rules', needs: ['rules.read'], render: rulesPage },
+  { path: 'dashboards', label: 'Dashboards', needs: [], render: dashboardPage },
   { path: 'audit', label: 'Audit', needs: ['audit.read'], render: auditPage },
 ];
 
@@ -30,7 +35,7 @@ const hint = {
 };
 
 const holds = (permission) => Boolean(me && me.permissions.includes(permission));
-const opens = (page) => page.needs.some(holds);
+const opens = (page) => page.needs.length === 0 || page.needs.some(holds);
 
 function nav(current) {
   const items = PAGES.filter(opens).map((page) =>

@@ -196,7 +196,7 @@ function approvalItem(a, holds, me) {
       h('dt', null, 'proposed by'), h('dd', null, a.maker),
       h('dt', null, 'why it needs two'), h('dd', null, a.reason),
       h('dt', null, 'call'), h('dd', null, `${a.method} ${a.path}`),
-      h('dt', null, 'request'), h('dd', null, value(a.request)),
+      h('dt', null, 'request'), h('dd', null, request(a.request)),
       h('dt', null, 'needs'), h('dd', null, value(a.permissions)),
       h('dt', null, 'expires'), h('dd', null, a.expires_at),
     ),
@@ -204,4 +204,18 @@ function approvalItem(a, holds, me) {
     result,
   );
   return item;
+}
+
+/** A proposal's request: as a value when short; a large one (a rule graph) as its JSON text,
+ * folded, under a line naming its graphs. */
+function request(body) {
+  const text = JSON.stringify(body);
+  if (text.length <= 400) return value(body);
+  const graphs = body && Array.isArray(body.graphs) ? `graphs ${body.graphs.map((g) => g.name).join(', ')}: ` : '';
+  return h(
+    'details',
+    null,
+    h('summary', null, `${graphs}${text.length} characters of JSON`),
+    h('pre', { class: 'json' }, JSON.stringify(body, null, 2)),
+  );
 }

@@ -1,0 +1,140 @@
+// Rules: the live rule set (GET /v1/risk/rules: each graph's version and evaluator, the
+// watched folder and what its watcher did), a deploy form for `rules.deploy` (a graph file's
+// name and its JDM JSON: POST /v1/risk/rules, always answered 202 with a four-eyes proposal a
+// second rules admin approves in the queues), and the emergency rollback for
+// `emergency.rules_rollback` (POST /v1/emergency/rules-rollback, behind a confirm step). The
+// API has no backtest route (`iou backtest` is the command line's), so this page has none.
+
+import { get, post } from './api.js';
+import { h, say, kv, table, value, failure } from './dom.js';
+
+/** The rules page. */
+export async function rulesPage({ holds, show }) {
+  const rules = await get('/v1/risk/rules');
+  const live = h('div', null, liveSet(rules));
+  const refresh = async () => live.replaceChildren(liveSet(await get('/v1/risk/rules')));
+  const sections = [live];
+  if (holds('rules.deploy')) sections.push(deployForm(rules));
+  if (holds('emergency.rules_rollback')) sections.push(rollback(refresh));
+  sections.push(h('p', { class: 'muted' }, 'Backtests run from the command line (iou backtest); the API has no backtest route.'));
+  show('Rules', ...sections);
+}
+
+function liveSet(rules) {
+  const status = {
+    enabled: rules.enabled,
+    folder: rules.dir,
+    reloads: rules.reloads,
+    reload_failures: rules.reload_failures,
+    last_reload_error: rules.last_reload_error,
+  };
+  return h(
+    'section',
+    { 'aria-labelledby': 'rules-live' },
+    h('h2', { id: 'rules-live' }, `Rule set in force (${rules.graphs.length} graphs)`),
+    kv(status),
+    rules.graphs.length ? table(rules.graphs) : h('p', { class: 'muted' }, 'No rules: every checkpoint is allowed.'),
+  );
+}
+
+/** The graph file name of a live version (`payment_authorization@v3#9f2c...`). */
+const fileOf = (version) => `${version.split('@')[0]}.json`;
+
+function deployForm(rules) {
+  const result = h('div', { 'aria-live': 'polite', id: 'deploy-result' });
+  const files = h('datalist', { id: 'graph-files' }, rules.graphs.map((g) => h('option', { value: fileOf(g.version) })));
+  const name = h('input', { id: 'deploy-name', name: 'name', required: true, list: 'graph-files', placeholder: 'payment_authorization.json' });
+  const jdm = h('textarea', { id: 'deploy-jdm', name: 'jdm', required: true, rows: '12', spellcheck: 'false' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Propose deploy');
+  const form = h(
+    'form',
+    { class: 'stack', 'aria-label': 'Deploy a rule graph' },
+    h('label', { for: 'deploy-name' }, 'Graph file'),
+    name,
+    files,
+    h('label', { for: 'deploy-jdm' }, 'JDM graph (the file\'s JSON)'),
+    jdm,
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    let graph;
+    try {
+      graph = JSON.parse(jdm.value);
+    } catch (e) {
+      result.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The JDM is not JSON: ${e.message}`));
+      jdm.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const answer = await post('/v1/risk/rules', { graphs: [{ name: name.value.trim(), jdm: graph }] });
+      if (answer.approval_id) {
+        const text = `Deploy proposed: approval ${answer.approval_id}, waiting for a second rules admin.`;
+        result.replaceChildren(
+          h('p', { class: 'ok' }, text),
+          h('dl', { class: 'kv' },
+            h('dt', null, 'approval'), h('dd', null, h('a', { href: '#/queues' }, answer.approval_id)),
+            h('dt', null, 'status'), h('dd', null, answer.status),
+            h('dt', null, 'why'), h('dd', null, answer.reason),
+            h('dt', null, 'expires'), h('dd', null, answer.expires_at)),
+        );
+        say(text);
+      } else {
+        result.replaceChildren(h('p', { class: 'ok' }, 'Deployed.'), value(answer.versions));
+      }
+      form.reset();
+    } catch (e) {
+      result.replaceChildren(failure(e));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return h('section', { 'aria-labelledby': 'rules-deploy' }, h('h2', { id: 'rules-deploy' }, 'Deploy a graph (four eyes)'), form, result);
+}
+
+function rollback(refresh) {
+  const result = h('div', { 'aria-live': 'polite', id: 'rollback-result' });
+  const confirm = h('div', { class: 'item', hidden: true, role: 'group', 'aria-label': 'Confirm the rollback' });
+  const start = h('button', { type: 'button', class: 'danger' }, 'Roll back the rules...');
+  const yes = h('button', { type: 'button', class: 'danger' }, 'Yes, roll back now');
+  const no = h('button', { type: 'button' }, 'Cancel');
+  confirm.append(
+    h('p', null, 'Every decision from now on uses the rule set in force before the latest change. Rolling back again rolls forward.'),
+    h('div', { class: 'actions' }, yes, no),
+  );
+  start.addEventListener('click', () => {
+    confirm.hidden = false;
+    start.disabled = true;
+    no.focus();
+  });
+  no.addEventListener('click', () => {
+    confirm.hidden = true;
+    start.disabled = false;
+    start.focus();
+  });
+  yes.addEventListener('click', async () => {
+    yes.disabled = true;
+    try {
+      const answer = await post('/v1/emergency/rules-rollback', {});
+      result.replaceChildren(h('p', { class: 'ok' }, 'Rolled back. In force now:'), value(answer.in_force));
+      say('Rules rolled back');
+      await refresh().catch(() => {});
+    } catch (e) {
+      result.replaceChildren(failure(e));
+    } finally {
+      yes.disabled = false;
+      confirm.hidden = true;
+      start.disabled = false;
+      start.focus();
+    }
+  });
+  return h(
+    'section',
+    { 'aria-labelledby': 'rules-rollback' },
+    h('h2', { id: 'rules-rollback' }, 'Emergency rollback'),
+    h('div', { class: 'actions' }, start),
+    confirm,
+    result,
+  );
+}
