@@ -105,11 +105,14 @@ struct Decision {
 
 impl Decision {
     fn of(state: &AppState, call: &Call) -> Result<Decision, ApiError> {
+        // Who first: a caller who is no operator learns nothing from the input's checks.
+        let grants = call.principal.operator()?.grants;
+        let checker = person(state, call)?;
         let body: DecisionBody = call.json()?;
         Ok(Decision {
             id: call.id("approval_id")?,
-            checker: person(state, call)?,
-            grants: call.principal.operator()?.grants,
+            checker,
+            grants,
             note: body
                 .note
                 .map(|n| crate::http::input::parse_text(&n, "note", 500))
