@@ -37,8 +37,10 @@ pub struct Call {
     body: Bytes,
     idem: Option<IdemKey>,
     params: Vec<(String, String)>,
-    /// What was called: the method, the request's URI and the route's template.
-    target: Target,
+    /// What an operator called: the method, the request's URI and the route's template (a
+    /// four-eyes proposal keeps it). `None` for merchants and customers: their calls (the
+    /// authorization path) copy nothing they never use.
+    target: Option<Target>,
     /// The approval this call applies (`http::four_eyes`): set only when a second operator
     /// approved a proposal and the server runs the call for it.
     approval: Option<u64>,
@@ -180,11 +182,11 @@ impl FromRequest<AppState> for Call {
         if authenticated.signature_seen_before && idem.is_none() {
             return Err(auth::replayed());
         }
-        let target = Target {
+        let target = matches!(principal, Principal::Operator(_)).then(|| Target {
             method: parts.method.clone(),
             uri: parts.uri.clone(),
             route: parts.extensions.get::<MatchedPath>().cloned(),
-        };
+        });
         Ok(Call {
             principal,
             operator_name,
@@ -220,7 +222,7 @@ impl Call {
             body: approved.body,
             idem: Some(approved.idem),
             params: approved.params,
-            target: approved.target,
+            target: Some(approved.target),
             approval: Some(approved.approval),
         }
     }
@@ -230,8 +232,9 @@ impl Call {
         self.approval
     }
 
-    pub fn target(&self) -> &Target {
-        &self.target
+    /// What an operator called (`None` for merchants and customers).
+    pub fn target(&self) -> Option<&Target> {
+        self.target.as_ref()
     }
 
     pub fn body(&self) -> &Bytes {

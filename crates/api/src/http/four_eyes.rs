@@ -164,7 +164,9 @@ pub async fn gate(
         call.principal.require(*permission)?;
     }
     let maker = person(state, call)?;
-    let target = call.target();
+    let target = call
+        .target()
+        .ok_or_else(|| ApiError::internal("an operator's call without its target"))?;
     let new = NewProposal {
         method: target.method.as_str().to_owned(),
         route: target
