@@ -479,6 +479,23 @@ async function dashboardsShowHealthAndQueues(browser, base, who) {
   await page.getByRole('link', { name: 'Rules' }).click();
   await page.getByRole('heading', { name: /Rule set in force/ }).waitFor();
   assert.equal(await page.getByRole('button', { name: /Propose deploy|Roll back/ }).count(), 0);
+  // But fraud backtests a candidate: every payment over 1,000 yuan denied. The theft confirmed
+  // earlier is a label, so the report counts fraud the candidate would have stopped.
+  const graph = JSON.parse(fs.readFileSync(path.join(RULES, 'payment_authorization.json'), 'utf8'));
+  for (const node of graph.nodes) {
+    for (const rule of (node.content && node.content.rules) || []) {
+      if (rule._id === 'r05') Object.assign(rule, { c05: '', c06: '> 1000', c23: '' });
+    }
+  }
+  await page.getByLabel('Candidate file name').fill('payment_authorization.json');
+  await page.getByLabel('Candidate (JDM JSON)').fill(JSON.stringify(graph));
+  await timed('backtest (fraud)', async () => {
+    await page.getByRole('button', { name: 'Run backtest' }).click();
+    await page.locator('#backtest-summary').waitFor();
+  });
+  const report = await page.locator('#backtest-result').textContent();
+  assert.match(report, /decisions replayed/);
+  assert.match(report, /Labelled by analysts: [1-9]\d* transactions/, report);
   await context.close();
 }
 
@@ -504,7 +521,7 @@ async function main() {
     await rulesAdminsDeployWithFourEyes(browser, url, operators['rules-1'], operators['rules-2']);
     console.log('ok: a rules admin proposes a deploy, a second approves it, the version changes; the rollback puts it back');
     await dashboardsShowHealthAndQueues(browser, url, operators.fraud);
-    console.log('ok: the dashboards show health, figures and queue counts; fraud is offered no deploy or rollback');
+    console.log('ok: the dashboards show health, figures and queue counts; fraud is offered no deploy or rollback, and backtests a candidate with labelled outcomes');
     console.log(`timings (debug build, browser included): ${timings.join('; ')}`);
   } finally {
     if (browser) await browser.close();

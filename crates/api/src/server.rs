@@ -245,6 +245,8 @@ impl Server {
             four_eyes: config.edge.four_eyes,
             telemetry: telemetry.clone(),
             outbox: std::sync::Mutex::new(opened.outbox),
+            backend: opened.backend.clone(),
+            backtests: tokio::sync::Semaphore::new(1),
             shutting_down: Default::default(),
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())

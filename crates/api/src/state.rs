@@ -64,6 +64,10 @@ pub(crate) struct Inner {
     pub telemetry: Arc<crate::telemetry::Telemetry>,
     /// The outbox, read by `GET /metrics` for its backlog (its own handle).
     pub outbox: std::sync::Mutex<Box<dyn store::Outbox>>,
+    /// The store, for the rare read that scans the journal (a backtest).
+    pub backend: Arc<dyn store::Backend>,
+    /// One backtest at a time (each scans the whole journal).
+    pub backtests: tokio::sync::Semaphore,
     /// Set when `Server::stop` begins: `GET /readyz` answers 503 from then on.
     pub shutting_down: std::sync::atomic::AtomicBool,
 }
@@ -96,6 +100,14 @@ impl AppState {
 
     pub fn product(&self) -> &Product {
         &self.0.product
+    }
+
+    pub(crate) fn backend(&self) -> &Arc<dyn store::Backend> {
+        &self.0.backend
+    }
+
+    pub(crate) fn backtests(&self) -> &tokio::sync::Semaphore {
+        &self.0.backtests
     }
 
     pub(crate) fn meta(&self) -> &Arc<Meta> {

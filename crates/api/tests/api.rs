@@ -8,6 +8,8 @@ mod applications;
 mod attackers;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/backtests.rs"]
+mod backtests;
 #[path = "api/busy.rs"]
 mod busy;
 #[path = "api/campaigns.rs"]

@@ -6,17 +6,23 @@
 //! `risk::decide` (pure), so a candidate equal to the live rules reproduces every decision.
 //! The report: per checkpoint, a matrix of live outcome x candidate outcome; the decisions that
 //! changed; the reason codes the candidate gains and loses; and sample changed decisions.
-//! The journal holds no ground truth (no decision is labelled fraud or not), so the report
-//! cannot say whether a change is better: it says what changes.
+//! Ground truth is what analysts decided ([`crate::labels`]: resolved cases and exemptions,
+//! read from the same journal): payment decisions on labelled transactions are counted for the
+//! live rules and the candidate ([`crate::labelled`]: fraud stopped, challenged and allowed,
+//! genuine payments with friction, each rule's hits split by label). Unlabelled decisions, the
+//! most, still show only what changes.
 
 use std::collections::BTreeMap;
 
-use risk::{Outcome, RuleSet};
+use risk::RuleSet;
 use serde::Serialize;
 use store::Journal;
 
 use crate::error::EngineError;
 use crate::journal::Position;
+use crate::labelled::{Decided, Labelled};
+use crate::labels::Labels;
+use crate::record::Record;
 use crate::risk::RiskRecord;
 
 /// One checkpoint's decisions.
@@ -60,20 +66,19 @@ pub struct Report {
     pub reasons_lost: BTreeMap<String, u64>,
     pub samples: Vec<Sample>,
     pub ground_truth: &'static str,
+    /// Payment decisions on transactions analysts labelled.
+    pub labelled: Labelled,
+    /// The replay stopped before the end of the journal (its time ran out): the counts are
+    /// of the decisions it reached, partition by partition.
+    pub truncated: bool,
 }
 
-const NO_GROUND_TRUTH: &str = "none: the journal labels no decision as fraud or not, so this \
-    report shows what changes, not whether the change is better";
+const NO_GROUND_TRUTH: &str = "none: no analyst has labelled a transaction (no case resolved, no \
+    exemption), so this report shows what changes, not whether the change is better";
+const ANALYST_LABELS: &str = "analysts' decisions: resolved theft cases and interceptions, and \
+    fraud exemptions; unlabelled decisions show only what changes";
 
-pub fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Allow => "allow",
-        Outcome::Challenge(risk::ChallengeKind::Otp) => "challenge_otp",
-        Outcome::Challenge(risk::ChallengeKind::Liveness) => "challenge_liveness",
-        Outcome::Review => "review",
-        Outcome::Deny => "deny",
-    }
-}
+pub use crate::risk::outcome_name;
 
 fn codes(reasons: &[risk::ReasonCode]) -> Vec<String> {
     reasons.iter().map(|r| r.as_str().to_owned()).collect()
@@ -81,9 +86,25 @@ fn codes(reasons: &[risk::ReasonCode]) -> Vec<String> {
 
 impl Report {
     /// Decides `live` again with `candidate` and counts the result.
-    pub fn add(&mut self, candidate: &RuleSet, at: Position, at_us: i64, live: &RiskRecord, samples_max: usize) {
+    pub fn add(
+        &mut self,
+        candidate: &RuleSet,
+        labels: &Labels,
+        at: Position,
+        record: &Record,
+        live: &RiskRecord,
+        samples_max: usize,
+    ) {
+        let at_us = record.at_us;
         let now = risk::Timestamp::from_millis(at_us.div_euclid(1000));
         let again = risk::decide(candidate, &live.input, &live.features, &live.models, now);
+        let decided = Decided {
+            live: live.outcome,
+            live_reasons: &live.reasons,
+            candidate: again.outcome,
+            candidate_reasons: &again.reasons,
+        };
+        self.labelled.add(labels, record, live.input.checkpoint(), &decided);
         let checkpoint = live.input.checkpoint().name();
         let (before, after) = (outcome_name(live.outcome), outcome_name(again.outcome));
         let changed = live.outcome != again.outcome || live.reasons != again.reasons;
@@ -167,6 +188,10 @@ impl Report {
                 s.candidate.reasons
             ));
         }
+        out.push_str(&self.labelled.text());
+        if self.truncated {
+            out.push_str("truncated: the replay stopped before the end of the journal\n");
+        }
         out.push_str(&format!("ground truth: {}\n", self.ground_truth));
         out
     }
@@ -174,19 +199,60 @@ impl Report {
 
 /// Replays every journaled decision of the store's `journal` against `candidate`.
 pub fn replay(journal: &mut dyn Journal, candidate: &RuleSet, samples: usize) -> Result<Report, EngineError> {
+    replay_within(journal, candidate, samples, &mut || true)
+}
+
+/// Why a bounded scan ended early.
+enum Stop {
+    Engine(EngineError),
+    /// `keep_going` said no.
+    Asked,
+}
+
+impl From<EngineError> for Stop {
+    fn from(error: EngineError) -> Stop {
+        Stop::Engine(error)
+    }
+}
+
+/// [`replay`], asking `keep_going` before each decision: when it says no, the report so far is
+/// returned with `truncated` set (the API bounds a backtest's time this way).
+pub fn replay_within(
+    journal: &mut dyn Journal,
+    candidate: &RuleSet,
+    samples: usize,
+    keep_going: &mut dyn FnMut() -> bool,
+) -> Result<Report, EngineError> {
     let partitions = crate::journal::stored_partitions(journal)?
         .ok_or_else(|| EngineError::Config("the store has no partition count".into()))?;
+    let labels = crate::labels::collect(journal)?;
     let mut report = Report {
-        ground_truth: NO_GROUND_TRUTH,
+        ground_truth: if labels.is_empty() {
+            NO_GROUND_TRUTH
+        } else {
+            ANALYST_LABELS
+        },
+        labelled: Labelled::new(&labels),
         ..Report::default()
     };
     for partition in 0..partitions {
-        crate::journal::scan(journal, partition, 0, |at, record| {
+        let scanned = crate::journal::scan(journal, partition, 0, |at, record| {
             if let Some(live) = &record.risk {
-                report.add(candidate, at, record.at_us, live, samples);
+                if !keep_going() {
+                    return Err(Stop::Asked);
+                }
+                report.add(candidate, &labels, at, record, live, samples);
             }
-            Ok::<_, EngineError>(())
-        })?;
+            Ok::<_, Stop>(())
+        });
+        match scanned {
+            Ok(()) => {}
+            Err(Stop::Asked) => {
+                report.truncated = true;
+                break;
+            }
+            Err(Stop::Engine(error)) => return Err(error),
+        }
     }
     Ok(report)
 }

@@ -38,6 +38,8 @@ mod idempotency;
 mod ids;
 pub mod journal;
 mod keys;
+pub mod labelled;
+pub mod labels;
 mod monitor;
 pub mod observe;
 pub mod outbox;

@@ -296,3 +296,14 @@ impl PartitionRisk {
         self.users.sweep(now);
     }
 }
+
+/// An outcome's stable name (`allow`, `challenge_otp`, `challenge_liveness`, `review`, `deny`).
+pub fn outcome_name(outcome: risk::Outcome) -> &'static str {
+    match outcome {
+        risk::Outcome::Allow => "allow",
+        risk::Outcome::Challenge(risk::ChallengeKind::Otp) => "challenge_otp",
+        risk::Outcome::Challenge(risk::ChallengeKind::Liveness) => "challenge_liveness",
+        risk::Outcome::Review => "review",
+        risk::Outcome::Deny => "deny",
+    }
+}

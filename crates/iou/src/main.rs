@@ -10,6 +10,7 @@ mod backtest;
 mod bench;
 mod journal;
 mod keys;
+mod labels;
 mod plan;
 mod score;
 mod serve;
@@ -40,6 +41,9 @@ enum Command {
     /// The key file that seals personal data: `iou keys init --out PATH`, `iou keys rotate
     /// --key-file PATH --data DIR` (a new key, every stored data key re-wrapped under it).
     Keys(keys::KeysArgs),
+    /// The analysts' labels (resolved cases, exemptions) with the decisions they label:
+    /// `iou labels export --data DIR` writes the fraud model's training data as JSON lines.
+    Labels(labels::LabelsArgs),
     /// Print an installment plan's schedule and its APR (IRR method).
     Plan(plan::PlanArgs),
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
@@ -58,6 +62,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Keys(args) => keys::run(args),
+        Command::Labels(args) => labels::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),

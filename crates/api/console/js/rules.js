@@ -2,8 +2,10 @@
 // watched folder and what its watcher did), a deploy form for `rules.deploy` (a graph file's
 // name and its JDM JSON: POST /v1/risk/rules, always answered 202 with a four-eyes proposal a
 // second rules admin approves in the queues), and the emergency rollback for
-// `emergency.rules_rollback` (POST /v1/emergency/rules-rollback, behind a confirm step). The
-// API has no backtest route (`iou backtest` is the command line's), so this page has none.
+// `emergency.rules_rollback` (POST /v1/emergency/rules-rollback, behind a confirm step), and
+// a backtest form for `rules.backtest` (POST /v1/risk/backtests: the candidate graph replayed on
+// every journaled decision; what changes, and on the transactions analysts labelled, the fraud
+// it stops and the genuine payments it troubles). A backtest deploys nothing.
 
 import { get, post } from './api.js';
 import { h, say, kv, table, value, failure } from './dom.js';
@@ -14,9 +16,9 @@ export async function rulesPage({ holds, show }) {
   const live = h('div', null, liveSet(rules));
   const refresh = async () => live.replaceChildren(liveSet(await get('/v1/risk/rules')));
   const sections = [live];
+  if (holds('rules.backtest')) sections.push(backtestForm(rules));
   if (holds('rules.deploy')) sections.push(deployForm(rules));
   if (holds('emergency.rules_rollback')) sections.push(rollback(refresh));
-  sections.push(h('p', { class: 'muted' }, 'Backtests run from the command line (iou backtest); the API has no backtest route.'));
   show('Rules', ...sections);
 }
 
@@ -39,6 +41,76 @@ function liveSet(rules) {
 
 /** The graph file name of a live version (`payment_authorization@v3#9f2c...`). */
 const fileOf = (version) => `${version.split('@')[0]}.json`;
+
+function backtestForm(rules) {
+  const result = h('div', { 'aria-live': 'polite', id: 'backtest-result' });
+  const files = h('datalist', { id: 'backtest-files' }, rules.graphs.map((g) => h('option', { value: fileOf(g.version) })));
+  const name = h('input', { id: 'backtest-name', name: 'name', required: true, list: 'backtest-files', placeholder: 'payment_authorization.json' });
+  const jdm = h('textarea', { id: 'backtest-jdm', name: 'jdm', required: true, rows: '8', spellcheck: 'false' });
+  const submit = h('button', { type: 'submit' }, 'Run backtest');
+  const form = h(
+    'form',
+    { class: 'stack', 'aria-label': 'Backtest a candidate graph' },
+    h('label', { for: 'backtest-name' }, 'Candidate file name'),
+    name,
+    files,
+    h('label', { for: 'backtest-jdm' }, 'Candidate (JDM JSON)'),
+    jdm,
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    let graph;
+    try {
+      graph = JSON.parse(jdm.value);
+    } catch (e) {
+      result.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The JDM is not JSON: ${e.message}`));
+      jdm.focus();
+      return;
+    }
+    submit.disabled = true;
+    result.replaceChildren(h('p', { class: 'muted' }, 'Replaying the journal...'));
+    try {
+      const report = await post('/v1/risk/backtests', { graphs: [{ name: name.value.trim(), jdm: graph }] });
+      result.replaceChildren(...backtestReport(report));
+      say(`Backtest: ${report.decisions} decisions replayed, ${report.changed} changed.`);
+    } catch (e) {
+      result.replaceChildren(failure(e));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return h('section', { 'aria-labelledby': 'rules-backtest' }, h('h2', { id: 'rules-backtest' }, 'Backtest a candidate'), form, result);
+}
+
+/** A backtest report: what changes per checkpoint, and the labelled outcomes. */
+function backtestReport(report) {
+  const matrix = Object.entries(report.checkpoints).flatMap(([checkpoint, c]) =>
+    Object.entries(c.matrix).map(([live, row]) => ({ checkpoint, live, candidate: Object.entries(row).map(([k, n]) => `${k}: ${n}`).join(', ') })),
+  );
+  const l = report.labelled;
+  const tally = (side, t) => ({
+    rules: side,
+    fraud: t.fraud.payments,
+    fraud_fen: t.fraud.fen,
+    stopped: t.fraud_stopped.payments,
+    stopped_fen: t.fraud_stopped.fen,
+    challenged: t.fraud_challenged.payments,
+    allowed_fen: t.fraud_allowed.fen,
+    genuine: t.genuine.payments,
+    genuine_friction: t.genuine_friction.payments,
+  });
+  const hits = Object.entries(l.candidate_rules).map(([reason, n]) => ({ reason, ...n }));
+  return [
+    h('p', { class: 'ok', id: 'backtest-summary' }, `${report.decisions} decisions replayed, ${report.changed} changed${report.truncated ? ' (stopped early: the time ran out)' : ''}.`),
+    matrix.length ? table(matrix, 'Live outcome x candidate outcome') : h('p', { class: 'muted' }, 'No decisions in the journal.'),
+    h('p', null, `Labelled by analysts: ${l.labels} transactions; ${l.unlabelled_payments} payments unlabelled.`),
+    table([tally('live', l.live), tally('candidate', l.candidate)], 'Labelled payments'),
+    hits.length ? table(hits, 'Candidate reason codes on payments') : null,
+    report.samples.length ? table(report.samples.map((x) => ({ at: x.at, customer: x.customer, live: x.live.outcome, candidate: x.candidate.outcome, reasons: x.candidate.reasons.join(' ') })), 'Changed decisions (samples)') : null,
+    h('p', { class: 'muted' }, `Ground truth: ${report.ground_truth}`),
+  ].filter(Boolean);
+}
 
 function deployForm(rules) {
   const result = h('div', { 'aria-live': 'polite', id: 'deploy-result' });

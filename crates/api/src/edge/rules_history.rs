@@ -168,8 +168,13 @@ impl RuleHistory {
 
     /// Whether the set in force with `graphs` in place builds (why not, if not). Blocking.
     pub fn check(&self, graphs: Sources) -> Result<(), String> {
+        self.candidate(graphs).map(|_| ())
+    }
+
+    /// The set in force with `graphs` in place, built (a backtest's candidate). Blocking.
+    pub fn candidate(&self, graphs: Sources) -> Result<RuleSet, String> {
         let next = merged(&self.sets().current, graphs);
-        build(&next, self.choice, &self.dir).map(|_| ())
+        build(&next, self.choice, &self.dir)
     }
 
     /// Deploys `graphs` (each replaces the graph file of its name, or adds one): the whole set

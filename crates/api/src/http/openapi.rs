@@ -108,6 +108,7 @@ use crate::http::routes::{
         crate::http::routes::reveal::one,
         crate::http::routes::reveal::bulk,
         crate::http::routes::rule_deploys::deploy,
+        crate::http::routes::backtests::backtest,
         session::console_login,
         session::me,
         audit::verify,

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod applications;
 pub mod approvals;
 pub mod audit;
+pub mod backtests;
 pub mod campaigns;
 pub mod cases;
 pub mod checkpoints;

@@ -53,6 +53,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("emergency.risk_tier", &["fraud", "admin"]),
     ("emergency.rules_rollback", &["rules_admin"]),
     ("rules.deploy", &["rules_admin"]),
+    ("rules.backtest", &["analyst", "fraud", "rules_admin"]),
     ("pii.reveal", &["analyst", "fraud"]),
     ("approvals.read", &["analyst", "fraud", "credit_officer", "rules_admin"]),
     (

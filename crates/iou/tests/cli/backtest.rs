@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use credit::{AccountId, MerchantId};
-use engine::{Engine, EngineConfig, ManualClock, Payer, Request, RiskContext, RiskShared};
+use engine::{Engine, EngineConfig, ManualClock, Op, Outcome, Payer, Request, RiskContext, RiskShared};
 use money::Amount;
 use risk::{Channel, DeviceId, RuleSetCell};
 use serde_json::{Value, json};
@@ -19,8 +19,10 @@ fn shipped_rules() -> PathBuf {
 }
 
 /// Four customers, each paying offline 1,500 yuan (allowed), offline 2,500 yuan (over the
-/// 2,000 yuan cap: denied) and online 500 yuan (allowed).
-fn produce(data: &Path) {
+/// 2,000 yuan cap: denied) and online 500 yuan (allowed). With `label`, analysts then label two
+/// payments: customer 1 reports its offline 1,500 yuan stolen and the case is confirmed (fraud);
+/// customer 2 reports its online 500 yuan and the case is rejected (genuine).
+fn produce(data: &Path, label: bool) {
     let rules = engine::rules_dir::load_dir(&shipped_rules(), risk::EvaluatorChoice::Auto).unwrap();
     let shared = RiskShared::new(
         Arc::new(RuleSetCell::new(Arc::new(rules))),
@@ -43,6 +45,7 @@ fn produce(data: &Path) {
             .blocking_recv()
             .unwrap()
     };
+    let mut allowed = Vec::new();
     for a in 1..=4u64 {
         let account = AccountId(a);
         call(
@@ -71,7 +74,31 @@ fn produce(data: &Path) {
                 plan: None,
                 reference: None,
             };
-            call(request, Some(context));
+            if let Outcome::Applied { events, .. } = call(request, Some(context)).outcome {
+                let txn = events.iter().find_map(|e| match e {
+                    credit::Event::Authorized { txn, .. } => Some(*txn),
+                    _ => None,
+                });
+                allowed.push((a, fen, txn.unwrap()));
+            }
+        }
+    }
+    if label {
+        for (a, fen, confirm) in [(1, 150_000, true), (2, 50_000, false)] {
+            let (_, _, txn) = allowed.iter().find(|(x, f, _)| *x == a && *f == fen).unwrap();
+            let report = Request::ReportTheft {
+                account: AccountId(a),
+                txns: vec![*txn],
+            };
+            let Outcome::Applied {
+                op: Op::OpenCase { case, .. },
+                ..
+            } = call(report, None).outcome
+            else {
+                panic!("the theft report opens a case")
+            };
+            let resolved = call(Request::ResolveCase { case, confirm }, None);
+            assert!(matches!(resolved.outcome, Outcome::Applied { .. }), "{resolved:?}");
         }
     }
     engine.shutdown();
@@ -113,7 +140,7 @@ fn backtest(rules: &Path, data: &Path) -> Value {
 #[test]
 fn backtest_reports_exactly_the_decisions_a_candidate_changes() {
     let data = tempfile::tempdir().unwrap();
-    produce(data.path());
+    produce(data.path(), false);
 
     let same = backtest(&shipped_rules(), data.path());
     assert_eq!(same["decisions"], 12, "{same}");
@@ -155,4 +182,58 @@ fn backtest_reports_exactly_the_decisions_a_candidate_changes() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("12 decisions replayed, 4 changed"), "{text}");
     assert!(text.contains("OFFLINE_OVER_LIMIT (4)"), "{text}");
+}
+
+/// Analysts' decisions are the backtest's ground truth: the candidate (offline cap 1,000 yuan)
+/// stops the confirmed fraud (1,500 yuan offline) that the live rules let through, and adds no
+/// friction to the payment a rejected case showed was genuine.
+#[test]
+fn backtest_counts_the_payments_analysts_labelled() {
+    let data = tempfile::tempdir().unwrap();
+    produce(data.path(), true);
+    let rules = tempfile::tempdir().unwrap();
+    candidate(rules.path());
+    let report = backtest(rules.path(), data.path());
+    let labelled = &report["labelled"];
+    assert_eq!(labelled["labels"], 2, "{labelled}");
+    assert_eq!(labelled["unlabelled_payments"], 10, "{labelled}");
+    let count = |payments: u64, fen: i64| json!({"payments": payments, "fen": fen});
+    assert_eq!(labelled["live"]["fraud"], count(1, 150_000));
+    assert_eq!(labelled["live"]["fraud_allowed"], count(1, 150_000));
+    assert_eq!(labelled["live"]["fraud_stopped"], count(0, 0));
+    assert_eq!(labelled["candidate"]["fraud_stopped"], count(1, 150_000));
+    assert_eq!(labelled["candidate"]["genuine"], count(1, 50_000));
+    assert_eq!(labelled["candidate"]["genuine_friction"], count(0, 0));
+    assert_eq!(
+        labelled["candidate_rules"]["OFFLINE_OVER_LIMIT"],
+        json!({"fraud": 1, "genuine": 0, "unlabelled": 7}),
+        "4 over the old cap and 3 more between the caps are unlabelled"
+    );
+    assert!(report["ground_truth"].as_str().unwrap().starts_with("analysts"));
+
+    // The training data: both labelled payments with their features.
+    let out = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .args(["labels", "export", "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let fraud = rows.iter().find(|r| r["verdict"] == "fraud").unwrap();
+    assert_eq!(
+        (fraud["amount_fen"].as_i64(), fraud["source"].as_str()),
+        (Some(150_000), Some("theft_case"))
+    );
+    assert_eq!(fraud["account"], 1);
+    assert!(fraud["features"]["user"].is_object(), "{fraud}");
+    let genuine = rows.iter().find(|r| r["verdict"] == "genuine").unwrap();
+    assert_eq!(
+        (genuine["amount_fen"].as_i64(), genuine["account"].as_u64()),
+        (Some(50_000), Some(2))
+    );
 }

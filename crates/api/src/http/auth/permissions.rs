@@ -89,6 +89,8 @@ pub enum Permission {
     EmergencyRulesRollback,
     /// Deploy a rule set (always with a second operator's approval).
     RulesDeploy,
+    /// Backtest a candidate rule set on the journaled decisions and the analysts' labels.
+    RulesBacktest,
     /// See a customer's personal data in full (audited; more than one customer at once needs a
     /// second operator's approval).
     PiiReveal,
@@ -122,7 +124,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 42] = [
+    pub const ALL: [Permission; 43] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -162,6 +164,7 @@ impl Permission {
         P::EmergencyRiskTier,
         P::EmergencyRulesRollback,
         P::RulesDeploy,
+        P::RulesBacktest,
         P::PiiReveal,
         P::ApprovalsRead,
         P::ApprovalsDecide,
@@ -204,6 +207,7 @@ impl Permission {
             ],
             P::EmergencyPause | P::EmergencyFreeze | P::EmergencyRiskTier => &[R::Fraud, R::Admin],
             P::EmergencyRulesRollback | P::RulesDeploy => &[R::RulesAdmin],
+            P::RulesBacktest => &[R::Analyst, R::Fraud, R::RulesAdmin],
             P::PiiReveal => &[R::Analyst, R::Fraud],
             P::ApprovalsRead | P::ApprovalsDecide => &[R::Analyst, R::Fraud, R::CreditOfficer, R::RulesAdmin],
         }
@@ -251,6 +255,7 @@ impl Permission {
             P::EmergencyRiskTier => "emergency.risk_tier",
             P::EmergencyRulesRollback => "emergency.rules_rollback",
             P::RulesDeploy => "rules.deploy",
+            P::RulesBacktest => "rules.backtest",
             P::PiiReveal => "pii.reveal",
             P::ApprovalsRead => "approvals.read",
             P::ApprovalsDecide => "approvals.decide",

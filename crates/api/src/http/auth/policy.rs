@@ -99,6 +99,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/emergency/risk-tier", Needs(P::EmergencyRiskTier)),
     ("POST", "/v1/emergency/rules-rollback", Needs(P::EmergencyRulesRollback)),
     ("POST", "/v1/risk/rules", Needs(P::RulesDeploy)),
+    ("POST", "/v1/risk/backtests", Needs(P::RulesBacktest)),
     ("POST", "/identity/reveal", Needs(P::PiiReveal)),
     ("POST", "/v1/reveals", Needs(P::PiiReveal)),
     ("GET", "/v1/approvals", Needs(P::ApprovalsRead)),

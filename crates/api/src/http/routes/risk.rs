@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
             "/v1/risk/rules",
             get(rules).post(crate::http::routes::rule_deploys::deploy),
         )
+        .route("/v1/risk/backtests", post(crate::http::routes::backtests::backtest))
         .route("/v1/risk/lists", post(list_fraud))
         .route("/v1/cases", get(cases::cases))
         .route("/v1/cases/{case_id}", get(cases::case))

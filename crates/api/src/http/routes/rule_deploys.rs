@@ -44,7 +44,7 @@ pub struct DeployedView {
     pub versions: Vec<String>,
 }
 
-fn graph_name(name: &str) -> Result<String, ApiError> {
+pub fn graph_name(name: &str) -> Result<String, ApiError> {
     let ok = name.len() <= 64
         && name.ends_with(".json")
         && name.len() > ".json".len()

@@ -22,6 +22,10 @@ pub const STEP_UP_HEADER: &str = "iou-sim-step-up";
 
 /// How often a busy answer is retried before the run stops.
 const BUSY_RETRIES: u32 = 200;
+/// How often a call whose connection was lost before its answer is resent.
+const LOST_RETRIES: u32 = 3;
+/// How long a pooled connection may sit idle (the server closes idle ones at 10 s).
+const POOL_IDLE: Duration = Duration::from_secs(4);
 
 /// A merchant as the server registered it.
 #[derive(Clone, Debug)]
@@ -103,6 +107,10 @@ impl Wire {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
             .pool_max_idle_per_host(64)
+            // Below the server's keep-alive limit (`iou serve --header-timeout`, 10 s by default):
+            // a pooled connection the server has already closed is never picked up. A call
+            // can still meet a connection closing under it: `send` retries those that are safe.
+            .pool_idle_timeout(POOL_IDLE)
             .local_address(local)
             .build()
             .map_err(|e| DriverError::Http(format!("building the client: {e}")))?;
@@ -129,6 +137,7 @@ impl Wire {
             Some(value) => serde_json::to_vec(value).map_err(|e| DriverError::Http(e.to_string()))?,
             None => Vec::new(),
         };
+        let mut lost = 0;
         for _ in 0..BUSY_RETRIES {
             let mut request = self
                 .client
@@ -160,10 +169,18 @@ impl Wire {
                         .header("x-signature", signature)
                 }
             };
-            let response = request
-                .send()
-                .await
-                .map_err(|e| DriverError::Unavailable(format!("{method} {path}: {e}")))?;
+            let response = match request.send().await {
+                Ok(response) => response,
+                // A connection lost before an answer: resent when resending is safe (a read, or
+                // a call with an Idempotency-Key, which the server answers once).
+                Err(e) if lost < LOST_RETRIES && (method == Method::GET || key.is_some()) => {
+                    lost += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50 * lost as u64)).await;
+                    continue;
+                }
+                Err(e) => return Err(DriverError::Unavailable(format!("{method} {path}: {e}"))),
+            };
             let status = response.status().as_u16();
             let reply = response
                 .headers()
