@@ -317,6 +317,16 @@ async function fraudConfirmsATheft(browser, base, who, checker, caseId) {
   const item = page.locator(`[data-case="${caseId}"]`);
   await item.waitFor();
   assert.match(await item.textContent(), /Evidence/);
+  assert.match(await item.textContent(), /assigned tonobody/);
+  // The case is claimed and noted, then found under "My cases".
+  await item.getByRole('button', { name: 'Claim' }).click();
+  await item.getByText(/is yours/).waitFor();
+  await item.getByLabel(`Note on case ${caseId}`).fill('called the customer: the phone was stolen');
+  await item.getByRole('button', { name: 'Add note' }).click();
+  await item.getByText('called the customer: the phone was stolen').waitFor();
+  await page.locator('#my-cases').click();
+  await page.getByRole('link', { name: 'All cases' }).waitFor();
+  await item.locator('.assignee').filter({ hasText: '(you) by claim' }).waitFor();
   await item.getByRole('button', { name: 'Confirm theft' }).click();
   const sent = item.getByText(/sent for a second operator's approval \(approval (\d+)\)/);
   await sent.waitFor();
@@ -513,7 +523,7 @@ async function main() {
     await analystApprovesAnApplication(browser, url, operators.analyst, applicationId);
     console.log('ok: an analyst approves an application in review');
     await fraudConfirmsATheft(browser, url, operators.fraud, operators.fraud2, caseId);
-    console.log('ok: one fraud operator confirms a theft case from the queue, a second approves it (four eyes)');
+    console.log('ok: one fraud operator claims and notes a theft case, finds it under My cases and confirms it; a second approves it (four eyes)');
     await auditorVerifiesTheChain(browser, url, operators.auditor);
     console.log('ok: an auditor verifies the audit chain');
     await analystRevealsAnIdentity(browser, url, operators.analyst, customerId);

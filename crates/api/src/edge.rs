@@ -18,6 +18,7 @@
 
 pub mod approvals;
 pub mod campaigns;
+pub mod casework;
 pub mod codes;
 pub mod emergency;
 pub mod funding;

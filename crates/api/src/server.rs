@@ -82,6 +82,7 @@ struct Opened {
     operators: crate::edge::operators::Operators,
     emergency: crate::edge::emergency::Emergency,
     approvals: crate::edge::approvals::Approvals,
+    casework: crate::edge::casework::Casework,
     outbox: Box<dyn store::Outbox>,
 }
 
@@ -129,6 +130,7 @@ fn open(
         .map_err(ServeError::Bootstrap)?;
     let emergency = crate::edge::emergency::Emergency::load(&meta).map_err(ServeError::Bootstrap)?;
     let approvals = crate::edge::approvals::Approvals::load(&meta).map_err(ServeError::Bootstrap)?;
+    let casework = crate::edge::casework::Casework::load(&meta).map_err(ServeError::Bootstrap)?;
     let audit_rows = backend
         .audit()
         .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
@@ -153,6 +155,7 @@ fn open(
         operators,
         emergency,
         approvals,
+        casework,
         outbox,
     })
 }
@@ -245,6 +248,7 @@ impl Server {
             four_eyes: config.edge.four_eyes,
             telemetry: telemetry.clone(),
             outbox: std::sync::Mutex::new(opened.outbox),
+            casework: opened.casework,
             backend: opened.backend.clone(),
             backtests: tokio::sync::Semaphore::new(1),
             shutting_down: Default::default(),
@@ -276,6 +280,9 @@ impl Server {
                     }
                 }
                 telemetry.upkeep();
+                if let Err(error) = crate::http::routes::casework::auto_assign(&state_for_sweep).await {
+                    tracing::warn!(error = %error.message, "assigning cases failed");
+                }
                 codes.sweep(now);
                 risk_edge.step_ups.sweep(now);
                 risk_edge.code_contexts.sweep(now);

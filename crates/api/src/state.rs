@@ -64,6 +64,8 @@ pub(crate) struct Inner {
     pub telemetry: Arc<crate::telemetry::Telemetry>,
     /// The outbox, read by `GET /metrics` for its backlog (its own handle).
     pub outbox: std::sync::Mutex<Box<dyn store::Outbox>>,
+    /// The team's work on cases: queues, assignees, notes, links, attachments.
+    pub casework: crate::edge::casework::Casework,
     /// The store, for the rare read that scans the journal (a backtest).
     pub backend: Arc<dyn store::Backend>,
     /// One backtest at a time (each scans the whole journal).
@@ -100,6 +102,10 @@ impl AppState {
 
     pub fn product(&self) -> &Product {
         &self.0.product
+    }
+
+    pub(crate) fn casework(&self) -> &crate::edge::casework::Casework {
+        &self.0.casework
     }
 
     pub(crate) fn backend(&self) -> &Arc<dyn store::Backend> {

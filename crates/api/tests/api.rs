@@ -14,6 +14,8 @@ mod backtests;
 mod busy;
 #[path = "api/campaigns.rs"]
 mod campaigns;
+#[path = "api/casework.rs"]
+mod casework;
 #[path = "api/concurrency.rs"]
 mod concurrency;
 #[path = "api/console.rs"]

@@ -3,23 +3,29 @@
 // and applications waiting for an analyst (GET /v1/applications?status=review, with the
 // model's score, reasons and rules), and four-eyes proposals waiting for a second operator
 // (GET /v1/approvals?status=pending: approve or reject another operator's proposal). Each item
-// shows its age and only the actions the operator's permissions allow.
+// shows its age and only the actions the operator's permissions allow. A case shows who holds
+// it, its SLA, notes and links; "My cases" filters to the caller's; an unassigned case can be
+// claimed (POST .../claim) and any case noted (POST .../notes) by whoever may resolve cases.
 
 import { get, post } from './api.js';
 import { h, say, age, fen, value, kv, table, failure } from './dom.js';
 
 /** The queues page. */
-export async function queuesPage({ holds, me, show }) {
+export async function queuesPage({ holds, me, args, show }) {
   const sections = [];
   if (holds('approvals.read')) {
     const { approvals } = await get('/v1/approvals?status=pending');
     sections.push(approvalQueue(approvals, holds, me));
   }
   if (holds('cases.read')) {
-    const { cases } = await get('/v1/cases');
+    const mineOnly = args && args[0] === 'mine';
+    const { cases } = await get(mineOnly ? '/v1/cases?status=open&mine=true' : '/v1/cases?status=open');
     const open = cases.filter((c) => c.status === 'open');
-    sections.push(caseQueue('Theft reports', 'theft', open, holds));
-    sections.push(caseQueue('Interceptions at delivery', 'interception', open, holds));
+    sections.push(
+      h('p', null, mineOnly ? h('a', { href: '#/queues' }, 'All cases') : h('a', { href: '#/queues/mine', id: 'my-cases' }, 'My cases')),
+    );
+    sections.push(caseQueue('Theft reports', 'theft', open, holds, me));
+    sections.push(caseQueue('Interceptions at delivery', 'interception', open, holds, me));
   }
   if (holds('applications.read')) {
     const { applications } = await get('/v1/applications?status=review');
@@ -28,19 +34,48 @@ export async function queuesPage({ holds, me, show }) {
   show('Queues', ...sections);
 }
 
-function caseQueue(title, kind, open, holds) {
+function caseQueue(title, kind, open, holds, me) {
   const items = open.filter((c) => c.kind === kind);
   const id = `queue-${kind}`;
   return h(
     'section',
     { 'aria-labelledby': id },
     h('h2', { id }, `${title} (${items.length})`),
-    items.length ? items.map((c) => caseItem(c, holds)) : h('p', { class: 'muted' }, 'Nothing waiting.'),
+    items.length ? items.map((c) => caseItem(c, holds, me)) : h('p', { class: 'muted' }, 'Nothing waiting.'),
   );
 }
 
-function caseItem(c, holds) {
+function caseItem(c, holds, me) {
   const result = h('div', { 'aria-live': 'polite' });
+  const work = c.work || { notes: [], linked_case_ids: [] };
+  const claim = async (button) => {
+    button.disabled = true;
+    try {
+      const claimed = await post(`/v1/cases/${encodeURIComponent(c.case_id)}/claim`, {});
+      const text = `Case ${c.case_id} is yours (${claimed.work.assignee}).`;
+      result.replaceChildren(h('p', { class: 'ok' }, text));
+      say(text);
+    } catch (e) {
+      button.disabled = false;
+      result.replaceChildren(failure(e));
+    }
+  };
+  const note = h('input', { name: 'note', 'aria-label': `Note on case ${c.case_id}`, placeholder: 'add a note' });
+  const addNote = async (button) => {
+    if (!note.value.trim()) return;
+    button.disabled = true;
+    try {
+      const noted = await post(`/v1/cases/${encodeURIComponent(c.case_id)}/notes`, { text: note.value });
+      notes.replaceChildren(...noteList(noted.work.notes));
+      note.value = '';
+      say(`Note added to case ${c.case_id}.`);
+    } catch (e) {
+      result.replaceChildren(failure(e));
+    } finally {
+      button.disabled = false;
+    }
+  };
+  const notes = h('ul', { class: 'notes' }, ...noteList(work.notes));
   const resolve = async (confirm, button) => {
     button.disabled = true;
     try {
@@ -58,6 +93,10 @@ function caseItem(c, holds) {
     }
   };
   const actions = [];
+  const mine = me && work.assignee_id !== null && work.assignee_id !== undefined && String(work.assignee_id) === String(me.operator_id);
+  if (holds('cases.resolve') && !work.assignee_id) {
+    actions.push(h('button', { type: 'button', onclick: (e) => claim(e.currentTarget) }, 'Claim'));
+  }
   if (holds('cases.resolve')) {
     // Confirming a theft exempts its transactions: that also takes fraud.exempt.
     if (c.kind !== 'theft' || holds('fraud.exempt')) {
@@ -78,13 +117,27 @@ function caseItem(c, holds) {
       h('dd', null, c.opened_at),
       h('dt', null, 'transactions'),
       h('dd', null, value(c.txn_ids)),
+      h('dt', null, 'assigned to'),
+      h('dd', { class: 'assignee' }, work.assignee ? `${work.assignee}${mine ? ' (you)' : ''} by ${work.assigned_by}${work.reason ? `: ${work.reason}` : ''}` : 'nobody'),
+      h('dt', null, 'SLA'),
+      h('dd', { class: work.sla_breached ? 'error' : '' }, work.sla_due_at ? `${work.sla_breached ? 'late since' : 'due'} ${work.sla_due_at}` : '-'),
+      h('dt', null, 'linked cases'),
+      h('dd', null, value(work.linked_case_ids)),
     ),
     h('h4', null, 'Evidence'),
     c.evidence && c.evidence.length ? table(c.evidence) : h('p', { class: 'muted' }, 'No decision evidence recorded.'),
     actions.length ? h('div', { class: 'actions' }, actions) : null,
+    h('h4', null, 'Notes'),
+    notes,
+    holds('cases.resolve') ? h('div', { class: 'actions' }, note, h('button', { type: 'button', onclick: (e) => addNote(e.currentTarget) }, 'Add note')) : null,
     result,
   );
   return item;
+}
+
+function noteList(list) {
+  if (!list || !list.length) return [h('li', { class: 'muted' }, 'No notes.')];
+  return list.map((n) => h('li', null, h('span', { class: 'muted' }, `${n.at} ${n.author}: `), n.text));
 }
 
 function applicationQueue(applications, holds) {

@@ -64,7 +64,7 @@ pub fn operator() -> Auth {
 }
 
 /// Every role's name.
-pub const ROLES: [&str; 7] = [
+pub const ROLES: [&str; 8] = [
     "support",
     "analyst",
     "fraud",
@@ -72,6 +72,7 @@ pub const ROLES: [&str; 7] = [
     "rules_admin",
     "auditor",
     "admin",
+    "supervisor",
 ];
 
 /// The root operator's password.

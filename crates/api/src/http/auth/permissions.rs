@@ -29,8 +29,13 @@ pub enum Permission {
     FraudExempt,
     /// Read cases and their evidence.
     CasesRead,
-    /// Resolve a case (confirming a theft also needs `fraud.exempt`).
+    /// Resolve a case (confirming a theft also needs `fraud.exempt`); claim one, write notes,
+    /// link cases, attach files.
     CasesResolve,
+    /// Assign a case to an operator (with a reason) and set a queue's members, capacity and SLA.
+    CasesAssign,
+    /// Open a theft case for a customer who reported it outside iou (by phone, at a branch).
+    CasesOpen,
     /// Freeze an account.
     AccountsFreeze,
     /// Lift an account's freeze.
@@ -118,13 +123,15 @@ pub enum Role {
     Auditor,
     /// Manages operators, API keys and merchants.
     Admin,
+    /// Runs the case teams: assigns cases with a reason, sets queues' members, capacity and SLA.
+    Supervisor,
 }
 
 use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 43] = [
+    pub const ALL: [Permission; 45] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -135,6 +142,8 @@ impl Permission {
         P::FraudExempt,
         P::CasesRead,
         P::CasesResolve,
+        P::CasesAssign,
+        P::CasesOpen,
         P::AccountsFreeze,
         P::AccountsUnfreeze,
         P::LimitsChange,
@@ -180,7 +189,10 @@ impl Permission {
             P::RiskCheckpoint => &[R::Fraud],
             P::RulesRead => &[R::Analyst, R::Fraud, R::RulesAdmin],
             P::FraudLists | P::FraudExempt => &[R::Fraud],
-            P::CasesRead | P::CasesResolve => &[R::Analyst, R::Fraud],
+            P::CasesRead => &[R::Analyst, R::Fraud, R::Supervisor],
+            P::CasesResolve => &[R::Analyst, R::Fraud],
+            P::CasesAssign => &[R::Supervisor],
+            P::CasesOpen => &[R::Fraud],
             P::AccountsFreeze | P::AccountsUnfreeze => &[R::Fraud],
             P::LimitsChange | P::LimitsTemporary | P::LimitsReview | P::CreditProfile => &[R::CreditOfficer],
             P::ApplicationsRead | P::ApplicationsDecide => &[R::Analyst],
@@ -226,6 +238,8 @@ impl Permission {
             P::FraudExempt => "fraud.exempt",
             P::CasesRead => "cases.read",
             P::CasesResolve => "cases.resolve",
+            P::CasesAssign => "cases.assign",
+            P::CasesOpen => "cases.open",
             P::AccountsFreeze => "accounts.freeze",
             P::AccountsUnfreeze => "accounts.unfreeze",
             P::LimitsChange => "limits.change",
@@ -278,7 +292,7 @@ impl fmt::Display for Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         R::Support,
         R::Analyst,
         R::Fraud,
@@ -286,6 +300,7 @@ impl Role {
         R::RulesAdmin,
         R::Auditor,
         R::Admin,
+        R::Supervisor,
     ];
 
     /// Whether this role may do `permission`.
@@ -302,6 +317,7 @@ impl Role {
             R::RulesAdmin => "rules_admin",
             R::Auditor => "auditor",
             R::Admin => "admin",
+            R::Supervisor => "supervisor",
         }
     }
 

@@ -112,6 +112,7 @@ error_codes! {
     StatementNotFound = "statement_not_found", NOT_FOUND, "no such statement";
     LinkNotFound = "link_not_found", NOT_FOUND, "no such link to this merchant";
     CaseNotFound = "case_not_found", NOT_FOUND, "no case has this id";
+    AttachmentNotFound = "attachment_not_found", NOT_FOUND, "the case has no attachment with this number";
     FundingNotFound = "funding_not_found", NOT_FOUND, "no funding operation has this id";
     RepaymentNotFound = "repayment_not_found", NOT_FOUND, "no such repayment on this account";
     CashOutNotFound = "cash_out_not_found", NOT_FOUND, "no such cash-out on this account";
@@ -171,6 +172,7 @@ error_codes! {
 
     // --- Cases, theft reports and funding.
     CaseClosed = "case_closed", CONFLICT, "the case is already resolved";
+    CaseAssigned = "case_assigned", CONFLICT, "another operator holds this case: a supervisor reassigns it";
     CaseOpen = "case_open", CONFLICT, "a theft case of the account is still open";
     VerificationRequired = "verification_required", CONFLICT, "re-verification is required to unfreeze";
     ExemptionFailed = "exemption_failed", CONFLICT, "the credit core refused the exemption: the case stays open";

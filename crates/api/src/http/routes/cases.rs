@@ -29,6 +29,70 @@ pub struct CaseView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub evidence: Option<Vec<serde_json::Value>>,
+    /// The team's work on it (operators only): queue, assignee, notes, links, attachments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work: Option<WorkView>,
+}
+
+/// Who works a case and what they added (operators only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkView {
+    /// `theft` or `interception`.
+    pub queue: &'static str,
+    pub assignee_id: Option<u64>,
+    pub assignee: Option<String>,
+    pub assigned_at: Option<String>,
+    /// `claim`, `auto`, or the supervisor who assigned it.
+    pub assigned_by: Option<String>,
+    pub reason: Option<String>,
+    /// When the queue's SLA runs out for it, and whether it has (an open case only).
+    pub sla_due_at: String,
+    pub sla_breached: bool,
+    #[schema(value_type = Vec<Object>)]
+    pub notes: Vec<serde_json::Value>,
+    pub linked_case_ids: Vec<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub attachments: Vec<serde_json::Value>,
+}
+
+fn time_of(us: i64) -> String {
+    jiff::Timestamp::from_microsecond(us).map_or_else(|_| us.to_string(), |t| t.to_string())
+}
+
+impl CaseView {
+    /// With the team's work, as of `now_us`, under the queue's `sla_minutes`.
+    pub fn work(mut self, case: &Case, work: &crate::edge::casework::Work, sla_minutes: u32, now_us: i64) -> CaseView {
+        let due_us = case.opened_at.as_microsecond() + i64::from(sla_minutes) * 60_000_000;
+        let note = |n: &crate::edge::casework::Note| serde_json::json!({"author": n.author, "at": time_of(n.at_us), "text": n.text});
+        let file = |a: &crate::edge::casework::Attachment| {
+            serde_json::json!({"n": a.n, "name": a.name, "media_type": a.media_type, "bytes": a.bytes,
+                "sha256": a.sha256, "author": a.author, "at": time_of(a.at_us)})
+        };
+        self.work = Some(WorkView {
+            queue: crate::edge::casework::queue_of(case.kind),
+            assignee_id: work.assignee,
+            assignee: work.assignee_name.clone(),
+            assigned_at: work.assigned_at_us.map(time_of),
+            assigned_by: work.assigned_by.clone(),
+            reason: work.reason.clone(),
+            sla_due_at: time_of(due_us),
+            sla_breached: case.status == CaseStatus::Open && now_us > due_us,
+            notes: work.notes.iter().map(note).collect(),
+            linked_case_ids: work.links.iter().map(ToString::to_string).collect(),
+            attachments: work.attachments.iter().map(file).collect(),
+        });
+        self
+    }
+}
+
+/// A case as an operator sees it: with evidence and the team's work.
+pub fn operator_view(state: &AppState, case: &Case) -> CaseView {
+    let work = state.casework().work(case.id.0);
+    let sla = state
+        .casework()
+        .queue(crate::edge::casework::queue_of(case.kind))
+        .map_or(24 * 60, |q| q.sla_minutes);
+    case_view(case, true).work(case, &work, sla, state.clock().now().as_microsecond())
 }
 
 pub fn status_name(status: CaseStatus) -> &'static str {
@@ -50,6 +114,7 @@ pub fn case_view(case: &Case, evidence: bool) -> CaseView {
         opened_at: case.opened_at.to_string(),
         resolved_at: case.resolved_at.map(|t| t.to_string()),
         evidence: evidence.then(|| case.evidence.iter().map(evidence_json).collect()),
+        work: None,
     }
 }
 
@@ -71,19 +136,61 @@ pub async fn all_cases(state: &AppState, account: Option<credit::AccountId>) -> 
     Ok(cases)
 }
 
-/// Every case, newest first, with evidence (operator).
-#[utoipa::path(operation_id = "list_cases", get, path = "/v1/cases", tag = "risk", security(("bearer" = [])),
-    responses((status = 200, description = "success", body = CasesResponse), Refusals))]
-pub async fn cases(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
-    call.principal.operator()?;
-    let cases = all_cases(&state, None).await?;
-    let response = CasesResponse {
-        cases: cases.iter().map(|c| case_view(c, true)).collect(),
-    };
-    Ok(respond(StatusCode::OK, &response, false))
+/// Which cases to list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFilter {
+    /// `open`, `confirmed` or `rejected`.
+    pub status: Option<String>,
+    /// `theft` or `interception`.
+    pub queue: Option<String>,
+    /// `true`: only the cases assigned to the caller.
+    pub mine: Option<bool>,
+    /// `true`: only open cases nobody holds.
+    pub unassigned: Option<bool>,
 }
 
-async fn find_case(state: &AppState, id: CaseId) -> Result<Case, ApiError> {
+/// Every case, newest first, with evidence and the team's work (operator); filtered by status,
+/// queue, the caller's own, or unassigned.
+#[utoipa::path(operation_id = "list_cases", get, path = "/v1/cases", tag = "risk", security(("bearer" = [])),
+    params(CaseFilter),
+    responses((status = 200, description = "success", body = CasesResponse), Refusals))]
+pub async fn cases(
+    State(state): State<AppState>,
+    axum::extract::Query(filter): axum::extract::Query<CaseFilter>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    let operator = call.principal.operator()?;
+    let status = filter.status.as_deref();
+    if status.is_some_and(|s| !["open", "confirmed", "rejected"].contains(&s)) {
+        return Err(
+            ApiError::new(ErrorCode::InvalidField, "status is open, confirmed or rejected").with_field("status"),
+        );
+    }
+    let queue = filter.queue.as_deref();
+    if queue.is_some_and(|q| !crate::edge::casework::QUEUES.contains(&q)) {
+        return Err(ApiError::new(ErrorCode::InvalidField, "queue is theft or interception").with_field("queue"));
+    }
+    let me = match operator.id {
+        crate::http::auth::OperatorId::Account(id) => Some(id),
+        _ => None,
+    };
+    let cases = all_cases(&state, None).await?;
+    let views = cases
+        .iter()
+        .filter(|c| status.is_none_or(|s| status_name(c.status) == s))
+        .filter(|c| queue.is_none_or(|q| crate::edge::casework::queue_of(c.kind) == q))
+        .map(|c| operator_view(&state, c))
+        .filter(|v| {
+            let assignee = v.work.as_ref().and_then(|w| w.assignee_id);
+            (filter.mine != Some(true) || (me.is_some() && assignee == me))
+                && (filter.unassigned != Some(true) || (assignee.is_none() && v.status == "open"))
+        })
+        .collect();
+    Ok(respond(StatusCode::OK, &CasesResponse { cases: views }, false))
+}
+
+pub(crate) async fn find_case(state: &AppState, id: CaseId) -> Result<Case, ApiError> {
     all_cases(state, None)
         .await?
         .into_iter()
@@ -98,7 +205,7 @@ async fn find_case(state: &AppState, id: CaseId) -> Result<Case, ApiError> {
 pub async fn case(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let case = find_case(&state, CaseId(call.id("case_id")?)).await?;
-    Ok(respond(StatusCode::OK, &case_view(&case, true), false))
+    Ok(respond(StatusCode::OK, &operator_view(&state, &case), false))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::edge::risk_input::{device_id, parse_ip};
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
-use crate::http::routes::{cases, identity, monitoring, step_up, theft};
+use crate::http::routes::{case_notes, cases, casework, identity, monitoring, step_up, theft};
 use crate::http::submit::{Audience, submit_error};
 use crate::state::AppState;
 
@@ -27,8 +27,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/v1/risk/backtests", post(crate::http::routes::backtests::backtest))
         .route("/v1/risk/lists", post(list_fraud))
-        .route("/v1/cases", get(cases::cases))
+        .route("/v1/cases", get(cases::cases).post(case_notes::open))
         .route("/v1/cases/{case_id}", get(cases::case))
+        .route("/v1/cases/{case_id}/claim", post(casework::claim))
+        .route("/v1/cases/{case_id}/assign", post(casework::assign))
+        .route("/v1/cases/{case_id}/notes", post(case_notes::note))
+        .route("/v1/cases/{case_id}/links", post(case_notes::link))
+        .route("/v1/cases/{case_id}/attachments", post(case_notes::attach))
+        .route("/v1/cases/{case_id}/attachments/{n}", get(case_notes::attachment))
+        .route("/v1/case-queues", get(casework::queues))
+        .route("/v1/case-queues/{queue}", post(casework::set_queue))
         .route("/v1/cases/{case_id}/resolve", post(cases::resolve))
         .route("/v1/payments/{txn_id}/delivery", post(monitoring::delivery))
         .route("/v1/payments/{txn_id}/address-change", post(monitoring::address_change))
