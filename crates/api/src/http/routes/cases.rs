@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
+use crate::http::routes::figures::ExemptionView;
 use crate::http::submit::{Audience, ask, submit_error};
 use crate::state::AppState;
 use crate::webhooks::scan::{evidence_json, kind_name};
@@ -29,6 +30,10 @@ pub struct CaseView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub evidence: Option<Vec<serde_json::Value>>,
+    /// What confirming a theft moved (fraud loss, fees, interest and penalties waived, payments
+    /// credited back): in the answer of the resolve call that confirmed it (and its retries).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<ExemptionView>,
 }
 
 pub fn status_name(status: CaseStatus) -> &'static str {
@@ -50,6 +55,7 @@ pub fn case_view(case: &Case, evidence: bool) -> CaseView {
         opened_at: case.opened_at.to_string(),
         resolved_at: case.resolved_at.map(|t| t.to_string()),
         evidence: evidence.then(|| case.evidence.iter().map(evidence_json).collect()),
+        exemption: None,
     }
 }
 
@@ -147,5 +153,7 @@ pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Respon
             }
         })?;
     let case = find_case(&state, answered.reply.case).await?;
-    Ok(respond(StatusCode::OK, &case_view(&case, true), answered.replayed))
+    let mut view = case_view(&case, true);
+    view.exemption = answered.reply.exemption.as_ref().map(ExemptionView::of);
+    Ok(respond(StatusCode::OK, &view, answered.replayed))
 }
