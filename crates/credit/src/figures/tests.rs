@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 use money::schedule::{Method, PeriodRate};
 use money::{Amount, Rate};
 
-use crate::figures::{Costs, PeriodStatus, StatementFigures};
+use crate::figures::{Costs, StatementFigures};
 use crate::{AccountId, Book, Command, MerchantId, OpId, PlanChoice, PlanId, Product, TxnId};
 
 const ACCOUNT: AccountId = AccountId(1);
