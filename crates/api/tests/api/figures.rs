@@ -254,3 +254,60 @@ async fn a_confirmed_theft_answers_what_it_moved_and_the_account_keeps_it() {
         90_000
     );
 }
+
+#[tokio::test]
+async fn a_charge_off_shows_what_it_wrote_off_and_what_is_recovered() {
+    let t = TestServer::start().await;
+    let shop = t.register_merchant("Shop").await;
+    let alice = t.open_customer(1_000_000, 5).await;
+    buy(&t, &shop, &alice, 100_000, None).await;
+    let me = format!("/v1/customers/{}", alice.id);
+    // Statement 1 (03-05) is due 03-14 and never paid: DPD 179 on 09-09, charge-off on 09-10.
+    t.advance_to("2026-09-09T09:00:00+08:00").await;
+    let before = t.get(&operator(), &me).await;
+    assert_eq!(
+        (before.fen("dpd"), before.ok()["losses"]["charge_off_fen"].clone()),
+        (179, json!(0))
+    );
+    t.advance_to("2026-09-10T09:00:00+08:00").await;
+    let after = t.get(&operator(), &me).await;
+    assert_eq!(after.str("bucket"), "charged_off", "{}", after.text);
+    // Everything owed moves to charge-off loss: what was billed, unbilled principal, and the
+    // interest and penalties accrued, which the charge-off bills.
+    let owed = |b: &Answer| {
+        [
+            "billed_fen",
+            "principal_unbilled_fen",
+            "accrued_interest_fen",
+            "accrued_penalties_fen",
+            "pending_penalty_fen",
+        ]
+        .iter()
+        .map(|k| b.fen(k))
+        .sum::<i64>()
+    };
+    let charge_off = after.ok()["losses"]["charge_off_fen"].as_i64().unwrap();
+    // That day adds 0.50 of interest (0.05% of the 1,000.00) and a day of penalty.
+    assert!(owed(&after) - owed(&before) > 50, "{}", after.text);
+    assert_eq!(charge_off, owed(&after), "{}", after.text);
+    // 100.00 paid after the charge-off is a recovery.
+    repay(&t, &alice, 10_000, "RECOVER-1").await;
+    let later = t.get(&operator(), &me).await;
+    assert_eq!(later.ok()["losses"]["recoveries_fen"], 10_000, "{}", later.text);
+    assert_eq!(later.ok()["losses"]["charge_off_fen"], charge_off);
+    // What she was charged for credit: the interest and penalties the charge-off wrote off are
+    // in it, and every year nets to the total (every statement is kept).
+    let costs = &later.ok()["credit_costs"];
+    let net: i64 = costs["by_year"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["net_fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(net, costs["to_date"]["total_fen"].as_i64().unwrap(), "{costs}");
+    assert_eq!(
+        charge_off,
+        100_000 + costs["to_date"]["total_fen"].as_i64().unwrap(),
+        "{costs}"
+    );
+}
