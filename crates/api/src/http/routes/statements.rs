@@ -215,7 +215,8 @@ fn view(account: &Account, s: &Statement) -> StatementView {
     }
 }
 
-/// List a customer's recent statements, newest last.
+/// List a customer's statements kept (the latest 24), newest last, each with where it stands
+/// now (`now`).
 #[utoipa::path(operation_id = "list_statements", get, path = "/v1/customers/{customer_id}/statements", tag = "statements",
     params(("customer_id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, description = "success", body = StatementList), Refusals))]
