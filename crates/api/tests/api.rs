@@ -26,6 +26,8 @@ mod edge;
 mod edge_policy;
 #[path = "api/emergency.rs"]
 mod emergency;
+#[path = "api/figures.rs"]
+mod figures;
 #[path = "api/four_eyes.rs"]
 mod four_eyes;
 #[path = "api/funding.rs"]

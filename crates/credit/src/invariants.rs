@@ -93,6 +93,43 @@ pub fn check_account(account: &Account) -> Result<(), Violation> {
     for statement in &account.statements {
         check_face(account, statement)?;
     }
+    check_figures(account)
+}
+
+/// The figures computed when asked (`figures.rs`) agree with the account: each kept statement's
+/// remaining and paid since close make its balance, its unpaid minimum is within what remains,
+/// and, while every statement is kept, the costs per year net to the ledger's income (unless a
+/// plan was paid off: a product that charges future fees on payoff books them on the payoff's
+/// memo line, which does not split them from principal).
+pub fn check_figures(account: &Account) -> Result<(), Violation> {
+    for statement in &account.statements {
+        let Some(f) = account.statement_figures(statement.seq) else {
+            continue;
+        };
+        ensure(account, f.remaining + f.paid_since_close == statement.balance, || {
+            format!(
+                "statement {} figures {f:?} do not make its balance {}",
+                statement.seq, statement.balance
+            )
+        })?;
+        ensure(
+            account,
+            f.past_due <= f.minimum_remaining && f.minimum_remaining <= f.remaining,
+            || format!("statement {} figures {f:?} out of order", statement.seq),
+        )?;
+    }
+    let by_year = account.costs_by_year();
+    let paid_off = account
+        .plans
+        .iter()
+        .any(|p| p.status == crate::plan::PlanStatus::PaidOff);
+    if by_year.from_statement == 1 && !paid_off {
+        let net: Amount = by_year.years.iter().map(|y| y.net()).sum();
+        let to_date = account.costs_to_date().total();
+        ensure(account, net == to_date, || {
+            format!("costs per year net {net} but the ledger's income is {to_date}")
+        })?;
+    }
     Ok(())
 }
 

@@ -34,7 +34,8 @@ pub use accounts::{
     OpenAccount, OpenAccountReply, OpenPricedLine, SetCreditProfile, SetTemporaryLimit, Unfreeze,
 };
 pub use cases::{
-    CaseResolvedReply, ExemptFraud, ExemptReply, ReportTheft, ResolveCase, TheftReportReply, VerifiedUnfreeze,
+    CaseResolvedReply, ExemptFraud, ExemptReply, Exemption, ReportTheft, ResolveCase, TheftReportReply,
+    VerifiedUnfreeze,
 };
 pub use contract::{Ask, Done, ReplyMismatch};
 pub use funding::{FundingEffect, FundingReply, FundingUpdateReply, StartFunding, UpdateFunding};

@@ -15,8 +15,8 @@ use crate::http::error::{ErrorBody, ErrorCode};
 use crate::http::routes::applications::{self, operator as applications_operator};
 use crate::http::routes::{
     api_keys, audit, cases, checkpoints, customers, emergency, exemptions, identity, monitoring, operator, operators,
-    payments, payouts, plan_options, plans, provider_callbacks, repayments, risk, session, statements, step_up, system,
-    theft, tokens,
+    payments, payouts, plan_options, plans, provider_callbacks, repayments, risk, session, statement_document,
+    statements, step_up, system, theft, tokens,
 };
 
 #[derive(Debug, OpenApi)]
@@ -44,6 +44,7 @@ use crate::http::routes::{
         operator::unfreeze,
         statements::list,
         statements::one,
+        statement_document::document,
         statements::install,
         plans::list,
         plans::one,

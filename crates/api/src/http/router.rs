@@ -19,7 +19,7 @@ use crate::http::error::ApiError;
 use crate::http::routes::{
     api_keys, applications, approvals, audit, campaigns, checkpoints, customers, docs, emergency, exemptions, operator,
     operators, payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk, session,
-    statements, system, theft, tokens,
+    statement_document, statements, system, theft, tokens,
 };
 use crate::state::AppState;
 
@@ -63,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/customers/{customer_id}/token/refresh", post(tokens::refresh))
         .route("/v1/customers/{customer_id}/statements", get(statements::list))
         .route("/v1/customers/{customer_id}/statements/{seq}", get(statements::one))
+        .route(
+            "/v1/customers/{customer_id}/statements/{seq}/document",
+            get(statement_document::document),
+        )
         .route(
             "/v1/customers/{customer_id}/statements/{seq}/installments",
             post(statements::install),

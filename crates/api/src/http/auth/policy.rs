@@ -45,6 +45,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/token/rotate", Needs(P::CustomersRotateToken)),
     ("GET", "/statements", Needs(P::CustomersRead)),
     ("GET", "/statements/{seq}", Needs(P::CustomersRead)),
+    ("GET", "/statements/{seq}/document", Needs(P::CustomersRead)),
     ("POST", "/statements/{seq}/installments", Needs(P::StatementsInstall)),
     ("GET", "/plans", Needs(P::CustomersRead)),
     ("GET", "/plans/{plan_id}", Needs(P::CustomersRead)),

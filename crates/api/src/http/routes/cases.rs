@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals, Unavailable};
+use crate::http::routes::figures::ExemptionView;
 use crate::http::submit::{Audience, ask, submit_error};
 use crate::state::AppState;
 use crate::webhooks::scan::{evidence_json, kind_name};
@@ -32,6 +33,10 @@ pub struct CaseView {
     /// The team's work on it (operators only): queue, assignee, notes, links, attachments.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub work: Option<WorkView>,
+    /// What confirming a theft moved (fraud loss, fees, interest and penalties waived, payments
+    /// credited back): in the answer of the resolve call that confirmed it (and its retries).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<ExemptionView>,
 }
 
 /// Who works a case and what they added (operators only).
@@ -115,6 +120,7 @@ pub fn case_view(case: &Case, evidence: bool) -> CaseView {
         resolved_at: case.resolved_at.map(|t| t.to_string()),
         evidence: evidence.then(|| case.evidence.iter().map(evidence_json).collect()),
         work: None,
+        exemption: None,
     }
 }
 
@@ -254,5 +260,7 @@ pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Respon
             }
         })?;
     let case = find_case(&state, answered.reply.case).await?;
-    Ok(respond(StatusCode::OK, &case_view(&case, true), answered.replayed))
+    let mut view = operator_view(&state, &case);
+    view.exemption = answered.reply.exemption.as_ref().map(ExemptionView::of);
+    Ok(respond(StatusCode::OK, &view, answered.replayed))
 }

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, parse_id};
+use crate::http::routes::figures::{CreditCostsView, LossesView};
 use crate::http::submit::{Audience, account, ask};
 use crate::state::AppState;
 
@@ -184,6 +185,12 @@ pub struct BalancesResponse {
     /// The price tier the line was approved or opened at; `null` for a line an operator opened
     /// without one, which pays the product's default rates.
     pub price_tier: Option<PriceTierResponse>,
+    /// What the customer paid for credit (fees, interest, penalties): to date and per year.
+    pub credit_costs: CreditCostsView,
+    /// Written off at charge-off, recovered since, lost to confirmed fraud.
+    pub losses: LossesView,
+    /// Transactions confirmed as unauthorized use: exempt, never reported as delinquent.
+    pub exempt_txn_ids: Vec<String>,
 }
 
 /// A line's price tier: the installment fee per period its plans are charged unless a campaign
@@ -235,6 +242,9 @@ fn balances(account: &Account, product: &Product, pricing: Option<&engine::Prici
             .map(|r| crate::http::routes::operator::reason_name(r).to_owned()),
         charged_off_on: b.charged_off_on.map(|d| d.to_string()),
         price_tier: pricing.map(PriceTierResponse::of),
+        credit_costs: CreditCostsView::of(account),
+        losses: LossesView::of(&account.losses()),
+        exempt_txn_ids: account.exempt.iter().map(ToString::to_string).collect(),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, Refusals, Unavailable};
 use crate::http::four_eyes::gate;
+use crate::http::routes::figures::ExemptionView;
 use crate::http::routes::monitoring::parse_txns;
 use crate::http::submit::{Audience, ask};
 use crate::state::AppState;
@@ -32,6 +33,8 @@ pub struct ExemptionResponse {
     pub txn_ids: Vec<String>,
     /// What the restatement moved to fraud loss.
     pub fraud_loss_fen: i64,
+    /// The fraud loss with the fees, interest and penalties waived and payments credited back.
+    pub exemption: ExemptionView,
 }
 
 /// Exempt a customer's transactions as fraud (operator).
@@ -59,6 +62,7 @@ pub async fn exempt(State(state): State<AppState>, call: Call) -> Result<Respons
         customer_id: account.to_string(),
         txn_ids: txns.iter().map(ToString::to_string).collect(),
         fraud_loss_fen: answered.reply.fraud_loss.fen(),
+        exemption: ExemptionView::of(&answered.reply.exemption),
     };
     Ok(respond(StatusCode::CREATED, &response, answered.replayed))
 }

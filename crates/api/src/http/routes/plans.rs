@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::{PlanId, PlanSource, PlanStatus, PlanView};
+use credit::{Account, PlanId, PlanSource, PlanStatus, PlanView};
 use engine::ask::FundingEffect;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,6 +16,7 @@ use crate::http::input::FenInput;
 use crate::http::input::MethodDto;
 use crate::http::routes::campaigns::CampaignUseView;
 use crate::http::routes::customers::customer_of;
+use crate::http::routes::figures::SchedulePeriodView;
 use crate::http::routes::repayments::{AllocationView, allocation, card_of, debit, external_reference, record_offline};
 use crate::http::submit::account;
 use crate::state::AppState;
@@ -50,7 +51,13 @@ pub struct PlanResponse {
     /// The campaign a purchase's plan was made under, with who pays its fee; `null` without
     /// one.
     pub campaign: Option<CampaignUseView>,
+    /// The schedule as it stands (amended by refunds); periods a payoff, a refund to nothing or
+    /// a charge-off dropped are not here: see `schedule`.
     pub periods: Vec<PlanPeriodResponse>,
+    /// The whole schedule as created, one entry per period, each with its status now
+    /// (`scheduled`, `billed`, `paid`, `paid_off`, `cancelled`, `accelerated`), its original and
+    /// current amounts, and what is unpaid of it.
+    pub schedule: Vec<SchedulePeriodView>,
     pub remaining_principal_fen: i64,
     pub remaining_costs_fen: i64,
     /// What an early payoff takes now (active plans only).
@@ -79,7 +86,7 @@ async fn campaign_of(state: &AppState, view: &PlanView) -> Result<Option<Campaig
     }
 }
 
-fn plan(view: &PlanView, campaign: Option<&CampaignUse>) -> PlanResponse {
+fn plan(account: &Account, view: &PlanView, campaign: Option<&CampaignUse>) -> PlanResponse {
     let (source, txn_id, statement_seq) = match view.source {
         PlanSource::Purchase { txn } => ("purchase", Some(txn.to_string()), None),
         PlanSource::Statement { seq } => ("statement", None, Some(seq)),
@@ -108,6 +115,12 @@ fn plan(view: &PlanView, campaign: Option<&CampaignUse>) -> PlanResponse {
                 billed: p.billed,
             })
             .collect(),
+        schedule: account
+            .plan_schedule(view.id)
+            .unwrap_or_default()
+            .iter()
+            .map(SchedulePeriodView::of)
+            .collect(),
         remaining_principal_fen: view.remaining_principal.fen(),
         remaining_costs_fen: view.remaining_costs.fen(),
         payoff_fen: view.payoff.map(|a| a.fen()),
@@ -124,7 +137,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Response,
     let mut plans = Vec::new();
     for view in account.plan_views(state.product()) {
         let campaign = campaign_of(&state, &view).await?;
-        plans.push(plan(&view, campaign.as_ref()));
+        plans.push(plan(&account, &view, campaign.as_ref()));
     }
     Ok(respond(StatusCode::OK, &PlanList { plans }, false))
 }
@@ -143,7 +156,11 @@ pub async fn one(State(state): State<AppState>, call: Call) -> Result<Response, 
     let account = account(&state, id).await?;
     let view = account.plan_view(plan_id, state.product()).ok_or_else(plan_not_found)?;
     let campaign = campaign_of(&state, &view).await?;
-    Ok(respond(StatusCode::OK, &plan(&view, campaign.as_ref()), false))
+    Ok(respond(
+        StatusCode::OK,
+        &plan(&account, &view, campaign.as_ref()),
+        false,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -5,8 +5,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use credit::PlanId;
 use credit::statement::{Line, LineKind, Statement};
+use credit::{Account, PlanId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -14,6 +14,7 @@ use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::PlanBody;
 use crate::http::routes::customers::customer_of;
+use crate::http::routes::figures::StatementNowView;
 use crate::http::submit::{Audience, account, ask};
 use crate::state::AppState;
 
@@ -26,6 +27,8 @@ pub struct StatementSummary {
     pub minimum_fen: i64,
     /// The plan it was converted into, if any.
     pub installed_plan_id: Option<String>,
+    /// Where it stands now.
+    pub now: StatementNowView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,6 +66,8 @@ pub struct StatementView {
     /// Due by `due_date`; on a charged-off account the whole balance.
     pub minimum_fen: i64,
     pub installed_plan_id: Option<String>,
+    /// Where it stands now: what is left of its balance and of its minimum, what is past due.
+    pub now: StatementNowView,
     pub lines: Vec<LineView>,
 }
 
@@ -88,7 +93,7 @@ pub struct LineView {
     pub op_id: Option<String>,
 }
 
-fn line(line: &Line) -> LineView {
+pub fn line(line: &Line) -> LineView {
     let mut view = LineView {
         on: line.on.to_string(),
         kind: "",
@@ -169,7 +174,12 @@ fn line(line: &Line) -> LineView {
     view
 }
 
-fn summary(s: &Statement) -> StatementSummary {
+fn now(account: &Account, s: &Statement) -> StatementNowView {
+    let figures = account.statement_figures(s.seq).unwrap_or_default();
+    StatementNowView::of(account, &figures)
+}
+
+fn summary(account: &Account, s: &Statement) -> StatementSummary {
     StatementSummary {
         seq: s.seq,
         date: s.date.to_string(),
@@ -177,10 +187,11 @@ fn summary(s: &Statement) -> StatementSummary {
         balance_fen: s.balance.fen(),
         minimum_fen: s.minimum.fen(),
         installed_plan_id: s.installed.map(|p| p.0.to_string()),
+        now: now(account, s),
     }
 }
 
-fn view(s: &Statement) -> StatementView {
+fn view(account: &Account, s: &Statement) -> StatementView {
     StatementView {
         seq: s.seq,
         date: s.date.to_string(),
@@ -199,11 +210,13 @@ fn view(s: &Statement) -> StatementView {
         balance_fen: s.balance.fen(),
         minimum_fen: s.minimum.fen(),
         installed_plan_id: s.installed.map(|p| p.0.to_string()),
+        now: now(account, s),
         lines: s.lines.iter().map(line).collect(),
     }
 }
 
-/// List a customer's recent statements, newest last.
+/// List a customer's statements kept (the latest 24), newest last, each with where it stands
+/// now (`now`).
 #[utoipa::path(operation_id = "list_statements", get, path = "/v1/customers/{customer_id}/statements", tag = "statements",
     params(("customer_id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, description = "success", body = StatementList), Refusals))]
@@ -211,12 +224,12 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Response,
     let id = customer_of(&call)?;
     let account = account(&state, id).await?;
     let list = StatementList {
-        statements: account.statements.iter().map(summary).collect(),
+        statements: account.statements.iter().map(|s| summary(&account, s)).collect(),
     };
     Ok(respond(StatusCode::OK, &list, false))
 }
 
-fn seq_of(call: &Call) -> Result<u32, ApiError> {
+pub fn seq_of(call: &Call) -> Result<u32, ApiError> {
     let seq = call.id("seq")?;
     u32::try_from(seq).map_err(|_| ApiError::new(ErrorCode::InvalidId, "seq is too large").with_field("seq"))
 }
@@ -230,10 +243,15 @@ pub async fn one(State(state): State<AppState>, call: Call) -> Result<Response, 
     let id = customer_of(&call)?;
     let seq = seq_of(&call)?;
     let account = account(&state, id).await?;
-    let statement = account
+    let statement = kept(&account, seq)?;
+    Ok(respond(StatusCode::OK, &view(&account, statement), false))
+}
+
+/// Statement `seq` of the account, if it is kept.
+pub fn kept(account: &Account, seq: u32) -> Result<&Statement, ApiError> {
+    account
         .statement(seq)
-        .ok_or_else(|| ApiError::new(ErrorCode::StatementNotFound, "no such statement").with_field("seq"))?;
-    Ok(respond(StatusCode::OK, &view(statement), false))
+        .ok_or_else(|| ApiError::new(ErrorCode::StatementNotFound, "no such statement").with_field("seq"))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,0 +1,298 @@
+//! Figures of an account computed when they are asked for, from what the account already keeps
+//! (its dues, unpaid minimums, kept statements and their lines, plans and ledger balances):
+//! where each statement stands now, what the customer paid for credit to date and per calendar
+//! year, what was written off, and each plan's whole schedule with the status of every period.
+//!
+//! Nothing here is stored: adding a field to [`Account`], [`Statement`] or [`Plan`] would change
+//! the partition snapshot's format, and every figure below follows from what is there. Each is
+//! exact to the fen; none rounds.
+
+use std::collections::BTreeMap;
+
+use money::Amount;
+use money::schedule::{Period, Schedule};
+
+use crate::account::Account;
+use crate::dues::{DueKind, Origin};
+use crate::ids::PlanId;
+use crate::ledger::LedgerAccount;
+use crate::plan::{Plan, PlanStatus};
+use crate::statement::{Line, LineKind};
+
+/// Where one statement stands now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatementFigures {
+    /// Of the statement's balance, what is still owed: the dues first billed on this statement
+    /// or an earlier one, unpaid now (dues billed later, a charge-off's included, are not in it).
+    pub remaining: Amount,
+    /// `balance - remaining`: what payments, refunds and other credits (a bill installment's
+    /// principal moved into its plan, a credit balance applied) took off the balance since the
+    /// statement closed.
+    pub paid_since_close: Amount,
+    /// What is still unpaid of the statement's minimum (which included the past due of the
+    /// statements before it): unmet minimums are paid oldest first, so this is the unmet part
+    /// of the minimums of this statement and the earlier ones.
+    pub minimum_remaining: Amount,
+    /// The part of `minimum_remaining` whose due date has passed: all of it once this
+    /// statement's due date has passed, before that the earlier statements' unmet minimums.
+    pub past_due: Amount,
+    /// Principal billed on an earlier statement, carried onto this one and still unpaid now.
+    pub carried_principal: Amount,
+}
+
+/// What a customer was charged for credit, net of what was waived (a fully refunded purchase's
+/// fees and plan interest; a fraud exemption restates them away).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Costs {
+    /// Installment fees.
+    pub fees: Amount,
+    /// Plan interest and revolving interest.
+    pub interest: Amount,
+    pub penalties: Amount,
+}
+
+impl Costs {
+    pub fn total(&self) -> Amount {
+        self.fees + self.interest + self.penalties
+    }
+}
+
+/// One calendar year's costs, from the lines of the statements kept and of the running cycle,
+/// by the day of each line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct YearCosts {
+    pub year: i32,
+    /// Charged: plan fees, plan and revolving interest, penalties.
+    pub charged: Costs,
+    /// Fees and plan interest waived by a full refund (unpaid ones and paid ones given back):
+    /// a waiver names no split between the two.
+    pub waived: Amount,
+}
+
+impl YearCosts {
+    /// Charged less waived.
+    pub fn net(&self) -> Amount {
+        self.charged.total() - self.waived
+    }
+}
+
+/// Costs per calendar year and whether they cover the account's whole life.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CostsByYear {
+    /// Oldest year first; a year with no cost line is absent.
+    pub years: Vec<YearCosts>,
+    /// The first statement the years cover (1 when every statement is still kept; older ones
+    /// are dropped after `Product::statements_kept` and their lines with them).
+    pub from_statement: u32,
+}
+
+/// What was lost on the account: written off at charge-off, recovered since, lost to fraud.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Losses {
+    /// Receivables written off at charge-off (less fees a later full refund waived).
+    pub charge_off: Amount,
+    /// Money collected after the charge-off.
+    pub recoveries: Amount,
+    /// Principal of confirmed unauthorized transactions, and anything the restatement could not
+    /// give back to the customer.
+    pub fraud_loss: Amount,
+}
+
+/// Where one period of a plan stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodStatus {
+    /// Not billed yet.
+    Scheduled,
+    /// Billed, and something of it is unpaid.
+    Billed,
+    /// Billed and paid (or credited) in full.
+    Paid,
+    /// Never billed: the plan was paid off early (its principal paid with the payoff, its
+    /// future fees waived unless the product charges them).
+    PaidOff,
+    /// Never billed: a refund took all of its principal (it lost its fee and interest).
+    Cancelled,
+    /// Never billed as a period: a charge-off billed its principal at once.
+    Accelerated,
+}
+
+impl PeriodStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodStatus::Scheduled => "scheduled",
+            PeriodStatus::Billed => "billed",
+            PeriodStatus::Paid => "paid",
+            PeriodStatus::PaidOff => "paid_off",
+            PeriodStatus::Cancelled => "cancelled",
+            PeriodStatus::Accelerated => "accelerated",
+        }
+    }
+}
+
+/// One period of a plan's whole schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchedulePeriod {
+    /// As the plan was created.
+    pub original: Period,
+    /// As it stands: lowered by refunds, zero for a period that was never billed.
+    pub current: Period,
+    /// What is unpaid of it now (billed periods only).
+    pub unpaid: Amount,
+    pub status: PeriodStatus,
+}
+
+impl Account {
+    /// Where statement `seq` stands now, if it is kept.
+    pub fn statement_figures(&self, seq: u32) -> Option<StatementFigures> {
+        let statement = self.statement(seq)?;
+        let remaining = self.dues.sum(|d| d.stmt <= seq);
+        let carried_principal = self.dues.sum(|d| d.stmt < seq && d.kind == DueKind::Principal);
+        let delinquency = &self.delinquency;
+        let due_passed = seq <= self.due_passed_seq;
+        let own_or_older = delinquency
+            .past_due
+            .iter()
+            .filter(|p| p.due_date <= statement.due_date)
+            .map(|p| p.amount)
+            .sum::<Amount>();
+        let older = delinquency
+            .past_due
+            .iter()
+            .filter(|p| p.due_date < statement.due_date)
+            .map(|p| p.amount)
+            .sum::<Amount>();
+        let (minimum_remaining, past_due) = if due_passed {
+            (own_or_older, own_or_older)
+        } else if seq == self.last_seq {
+            (older + delinquency.latest_unpaid, older)
+        } else {
+            (own_or_older, older)
+        };
+        Some(StatementFigures {
+            remaining: remaining.min(statement.balance),
+            paid_since_close: statement.balance.saturating_sub_to_zero(remaining),
+            minimum_remaining,
+            past_due,
+            carried_principal,
+        })
+    }
+
+    /// Costs to date, from the ledger: the fee, interest and penalty income booked on this
+    /// customer (billed, less waivers and fraud restatements).
+    pub fn costs_to_date(&self) -> Costs {
+        let income = |a| -self.ledger.get(a);
+        Costs {
+            fees: income(LedgerAccount::FeeIncome),
+            interest: income(LedgerAccount::InterestIncome),
+            penalties: income(LedgerAccount::PenaltyIncome),
+        }
+    }
+
+    /// Costs per calendar year of each line's day, from the kept statements' lines and the
+    /// running cycle's (a charge-off's interest and penalties, waivers not yet on a statement).
+    /// When `from_statement` is 1 the net of every year sums to [`Account::costs_to_date`]'s
+    /// total, except for future fees an early payoff charged (a product with
+    /// `waive_future_fees_on_payoff` off): they are on the payoff's memo line with its
+    /// principal, so they count to date only.
+    pub fn costs_by_year(&self) -> CostsByYear {
+        let mut years: BTreeMap<i32, YearCosts> = BTreeMap::new();
+        let lines = self
+            .statements
+            .iter()
+            .flat_map(|s| s.lines.iter())
+            .chain(self.cycle.lines.iter());
+        for line in lines {
+            add_cost(&mut years, line);
+        }
+        let from_statement = self.statements.front().map_or(self.last_seq + 1, |s| s.seq);
+        CostsByYear {
+            years: years.into_values().collect(),
+            from_statement,
+        }
+    }
+
+    /// Charge-off, recoveries and fraud loss, from the ledger.
+    pub fn losses(&self) -> Losses {
+        Losses {
+            charge_off: self.ledger.get(LedgerAccount::ChargeOffLoss),
+            recoveries: -self.ledger.get(LedgerAccount::Recoveries),
+            fraud_loss: self.ledger.get(LedgerAccount::FraudLoss),
+        }
+    }
+
+    /// Every period of plan `id` as created, with what each is now: billed ones paid or not,
+    /// future ones scheduled, and the ones its ending dropped (paid off, cancelled by a refund,
+    /// accelerated by a charge-off).
+    pub fn plan_schedule(&self, id: PlanId) -> Option<Vec<SchedulePeriod>> {
+        let plan = self.plan(id)?;
+        let original = Schedule::build(plan.terms).map(|s| s.periods).unwrap_or_default();
+        Some(
+            original
+                .into_iter()
+                .map(|original| self.schedule_period(plan, original))
+                .collect(),
+        )
+    }
+
+    fn schedule_period(&self, plan: &Plan, original: Period) -> SchedulePeriod {
+        let n = original.n;
+        let kept = plan.periods.iter().find(|p| p.n == n).copied();
+        let zero = Period {
+            n,
+            principal: Amount::ZERO,
+            fee: Amount::ZERO,
+            interest: Amount::ZERO,
+        };
+        let unpaid = self
+            .dues
+            .sum(|d| matches!(d.origin, Origin::PlanPeriod { plan: p, n: m } if p == plan.id && m == n));
+        let status = match kept {
+            Some(p) if p.payment().is_zero() && original.payment().is_positive() => PeriodStatus::Cancelled,
+            Some(_) if n <= plan.billed && unpaid.is_positive() => PeriodStatus::Billed,
+            Some(_) if n <= plan.billed => PeriodStatus::Paid,
+            Some(_) => PeriodStatus::Scheduled,
+            None if plan.status == PlanStatus::PaidOff => PeriodStatus::PaidOff,
+            None if self.accelerated(plan.id) => PeriodStatus::Accelerated,
+            None => PeriodStatus::Cancelled,
+        };
+        SchedulePeriod {
+            original,
+            current: kept.unwrap_or(zero),
+            unpaid: if n <= plan.billed { unpaid } else { Amount::ZERO },
+            status,
+        }
+    }
+}
+
+impl Account {
+    /// Whether a charge-off billed plan `id`'s unbilled principal at once (its line is on a
+    /// kept statement or the running cycle).
+    fn accelerated(&self, id: PlanId) -> bool {
+        self.statements
+            .iter()
+            .flat_map(|s| s.lines.iter())
+            .chain(self.cycle.lines.iter())
+            .any(|l| l.kind == LineKind::PlanAccelerated { plan: id })
+    }
+}
+
+fn add_cost(years: &mut BTreeMap<i32, YearCosts>, line: &Line) {
+    let (year, ..) = line.on.year_month_day();
+    let entry = years.entry(year).or_insert(YearCosts {
+        year,
+        ..YearCosts::default()
+    });
+    match line.kind {
+        LineKind::PlanFee { .. } => entry.charged.fees += line.amount,
+        LineKind::PlanInterest { .. } | LineKind::RevolvingInterest => entry.charged.interest += line.amount,
+        LineKind::Penalty => entry.charged.penalties += line.amount,
+        LineKind::FeeWaiver { .. } | LineKind::FeeWaiverToCredit { .. } => entry.waived -= line.amount,
+        _ => {}
+    }
+    if entry.charged.total().is_zero() && entry.waived.is_zero() {
+        years.remove(&year);
+    }
+}
+
+#[cfg(test)]
+mod tests;
