@@ -39,6 +39,7 @@ mod ids;
 pub mod journal;
 mod keys;
 mod monitor;
+pub mod month_end;
 pub mod observe;
 pub mod outbox;
 mod partition;

@@ -11,6 +11,7 @@ mod bench;
 mod journal;
 mod keys;
 mod plan;
+mod report;
 mod score;
 mod serve;
 mod simulate;
@@ -42,6 +43,9 @@ enum Command {
     Keys(keys::KeysArgs),
     /// Print an installment plan's schedule and its APR (IRR method).
     Plan(plan::PlanArgs),
+    /// Reports from a data directory: `iou report credit-bureau --month 2026-11` writes the
+    /// month's credit-bureau file (REPORTING.md).
+    Report(report::ReportArgs),
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
     Score(score::ScoreArgs),
     /// Run the HTTP API on the embedded store (API.md in crates/api explains it).
@@ -59,6 +63,7 @@ fn main() -> std::process::ExitCode {
         Command::Journal(args) => journal::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Report(args) => report::run(args),
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Simulate(args) => simulate::run(args),
