@@ -84,7 +84,11 @@ pub struct Trailer {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LayoutError {
     #[error("{field} {value} does not fit in {width} digits")]
-    TooWide { field: &'static str, value: String, width: usize },
+    TooWide {
+        field: &'static str,
+        value: String,
+        width: usize,
+    },
     #[error("line {line}: {why}")]
     Malformed { line: usize, why: String },
     #[error("the trailer says {field} is {stated}, the records add up to {computed}")]
@@ -140,7 +144,11 @@ impl File {
     pub fn render(&self) -> Result<String, LayoutError> {
         let mut out = String::with_capacity((self.records.len() + 2) * (WIDTH + 1));
         let lender = text(&self.lender_code, 10);
-        let mut header = format!("H{lender}{}{}{VERSION}", self.month.compact(), date(self.month.last_day()));
+        let mut header = format!(
+            "H{lender}{}{}{VERSION}",
+            self.month.compact(),
+            date(self.month.last_day())
+        );
         pad(&mut header);
         out.push_str(&header);
         for r in &self.records {
@@ -361,15 +369,31 @@ fn check_trailer(file: &File, line: &str) -> Result<(), Option<LayoutError>> {
             stated.current_balance.fen().to_string(),
             computed.current_balance.fen().to_string(),
         ),
-        ("past_due_fen", stated.past_due.fen().to_string(), computed.past_due.fen().to_string()),
+        (
+            "past_due_fen",
+            stated.past_due.fen().to_string(),
+            computed.past_due.fen().to_string(),
+        ),
         (
             "charge_off_fen",
             stated.charge_off.fen().to_string(),
             computed.charge_off.fen().to_string(),
         ),
-        ("delinquent", stated.delinquent.to_string(), computed.delinquent.to_string()),
-        ("charged_off", stated.charged_off.to_string(), computed.charged_off.to_string()),
-        ("fraud_exempt", stated.fraud_exempt.to_string(), computed.fraud_exempt.to_string()),
+        (
+            "delinquent",
+            stated.delinquent.to_string(),
+            computed.delinquent.to_string(),
+        ),
+        (
+            "charged_off",
+            stated.charged_off.to_string(),
+            computed.charged_off.to_string(),
+        ),
+        (
+            "fraud_exempt",
+            stated.fraud_exempt.to_string(),
+            computed.fraud_exempt.to_string(),
+        ),
     ];
     match pairs.into_iter().find(|(_, s, c)| s != c) {
         Some((field, stated, computed)) => Err(Some(LayoutError::TrailerMismatch {

@@ -32,7 +32,8 @@ impl Lender {
     /// A lender code of 1 to 10 upper-case letters and digits, and the key its references are
     /// mixed with.
     pub fn new(code: &str, reference_key: u64) -> Result<Lender, LenderError> {
-        let valid = (1..=10).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        let valid =
+            (1..=10).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         if !valid {
             return Err(LenderError::Code(code.to_string()));
         }

@@ -25,7 +25,11 @@ use crate::view::{Position, at_of, record_account};
 /// Every account of every partition as of `at` (each brought to `at`'s business day), sorted
 /// by id, restated for every exemption the journal holds. `config.partitions` must be the
 /// store's partition count.
-pub fn accounts_at(config: &EngineConfig, journal: &mut dyn Journal, at: Timestamp) -> Result<Vec<Account>, EngineError> {
+pub fn accounts_at(
+    config: &EngineConfig,
+    journal: &mut dyn Journal,
+    at: Timestamp,
+) -> Result<Vec<Account>, EngineError> {
     let mut accounts = Vec::new();
     for id in 0..config.partitions {
         let later = exemptions_after(journal, id, at)?;
@@ -54,7 +58,11 @@ pub fn accounts_at(config: &EngineConfig, journal: &mut dyn Journal, at: Timesta
                 tracing::warn!(%account, ?rejection, "a later exemption could not be applied at the month end");
             }
         }
-        accounts.extend(book.accounts().filter_map(|a| book.account_at(a.id, at)).map(|a| a.into_owned()));
+        accounts.extend(
+            book.accounts()
+                .filter_map(|a| book.account_at(a.id, at))
+                .map(|a| a.into_owned()),
+        );
     }
     accounts.sort_by_key(|a| a.id);
     Ok(accounts)
@@ -106,7 +114,10 @@ fn replay_until(
             };
             replay_record(&mut partition, position, record, &mut events, &mut notices)?;
             if let Some(account) = record_account(record).filter(|a| keep.contains_key(a)) {
-                records.entry(account).or_default().push((at_of(record), record.clone()));
+                records
+                    .entry(account)
+                    .or_default()
+                    .push((at_of(record), record.clone()));
             }
         }
         partition.seq = seq;

@@ -61,8 +61,8 @@ fn credit_bureau(args: &BureauArgs) -> anyhow::Result<()> {
     );
     let backend = store::sqlite::SqliteBackend::open(&args.data)?;
     let mut journal = backend.open_journal()?;
-    let partitions = engine::journal::stored_partitions(&mut journal)?
-        .context("the store was never started: no partitions")?;
+    let partitions =
+        engine::journal::stored_partitions(&mut journal)?.context("the store was never started: no partitions")?;
     let config = EngineConfig {
         partitions,
         ..EngineConfig::default()

@@ -41,6 +41,9 @@ pub struct Figures {
     pub statements: Statements,
     pub delinquency: Delinquency,
     pub losses: Losses,
+    /// The credit-bureau file of each month end the run passed (REPORTING.md).
+    #[serde(default)]
+    pub bureau: Vec<BureauMonth>,
     pub fraud: Vec<AttackFigures>,
     /// The operators' queues: what went through them and what the run left open.
     pub queues: Queues,
@@ -206,6 +209,23 @@ pub struct Losses {
     pub fee_income_fen: i64,
     pub interest_income_fen: i64,
     pub penalty_income_fen: i64,
+}
+
+/// One month's credit-bureau file as the run produced it on the month's last day: its
+/// trailer's figures and its records per account status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub records: u64,
+    /// Records per account status: `current`, `late_30`, `late_60`, `late_90`, `late_180`,
+    /// `charged_off` (every status, zeros included).
+    pub by_status: BTreeMap<String, u64>,
+    /// Records with the special comment `FE` (theft confirmed, transactions exempted).
+    pub fraud_exempt: u64,
+    pub current_balance_fen: i64,
+    pub past_due_fen: i64,
+    pub charge_off_fen: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

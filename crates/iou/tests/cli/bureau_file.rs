@@ -28,7 +28,12 @@ struct Store {
 
 impl Store {
     fn call(&self, request: Request) -> Outcome {
-        self.engine.submit(request, None).unwrap().blocking_recv().unwrap().outcome
+        self.engine
+            .submit(request, None)
+            .unwrap()
+            .blocking_recv()
+            .unwrap()
+            .outcome
     }
 
     fn buy(&self, account: u64, fen: i64) -> TxnId {
@@ -40,10 +45,11 @@ impl Store {
             reference: None,
         });
         let Outcome::Applied {
-            op: Op::Authorize {
-                command: Command::Authorize { txn, .. },
-                ..
-            },
+            op:
+                Op::Authorize {
+                    command: Command::Authorize { txn, .. },
+                    ..
+                },
             ..
         } = outcome
         else {
@@ -69,7 +75,13 @@ impl Store {
     }
 
     fn account(&self, account: u64) -> credit::Account {
-        *self.engine.account(AccountId(account)).unwrap().blocking_recv().unwrap().unwrap()
+        *self
+            .engine
+            .account(AccountId(account))
+            .unwrap()
+            .blocking_recv()
+            .unwrap()
+            .unwrap()
     }
 
     /// Moves to 10:00 on `day` (Asia/Shanghai), running the daily advance of each day passed.
@@ -131,7 +143,15 @@ fn build(data: &Path) -> (credit::Account, credit::Account) {
 
 fn report(data: &Path, month: &str) -> String {
     let out = Process::new(env!("CARGO_BIN_EXE_iou"))
-        .args(["report", "credit-bureau", "--month", month, "--lender", "IOU01", "--data"])
+        .args([
+            "report",
+            "credit-bureau",
+            "--month",
+            month,
+            "--lender",
+            "IOU01",
+            "--data",
+        ])
         .arg(data)
         .output()
         .unwrap();
@@ -145,7 +165,14 @@ fn fen(amount: Amount) -> String {
 
 fn record(account: u64, fields: &[&str]) -> String {
     let reference = format!("{:016X}", seeded::mix64(account));
-    let head = ["D", "IOU01     ", &format!("{account:020}"), &reference, "20260102", "000001000000"];
+    let head = [
+        "D",
+        "IOU01     ",
+        &format!("{account:020}"),
+        &reference,
+        "20260102",
+        "000001000000",
+    ];
     head.iter().chain(fields).copied().collect::<Vec<_>>().concat()
 }
 
@@ -162,7 +189,18 @@ fn the_bureau_file_reports_each_account_as_of_the_month_end() {
         lines[1],
         record(
             CLEAN,
-            &["000000000000", "000000000000", "000000000000", "000", "CUR", "11", "000000000000", "  ", "00000000", "20260731"]
+            &[
+                "000000000000",
+                "000000000000",
+                "000000000000",
+                "000",
+                "CUR",
+                "11",
+                "000000000000",
+                "  ",
+                "00000000",
+                "20260731"
+            ]
         )
     );
 
@@ -173,19 +211,37 @@ fn the_bureau_file_reports_each_account_as_of_the_month_end() {
     assert!(late_balance > Amount::from_fen(100_000));
     // The first statement's minimum (10% of 1,000.00) is past due, and the second's.
     assert!(b.past_due > Amount::from_fen(10_000), "{b:?}");
-    let highest = late.statements.iter().map(|s| s.balance).fold(late_balance, Amount::max);
+    let highest = late
+        .statements
+        .iter()
+        .map(|s| s.balance)
+        .fold(late_balance, Amount::max);
     assert_eq!(
         lines[2],
         record(
             LATE,
-            &[&fen(highest), &fen(late_balance), &fen(b.past_due), "047", "M2 ", "78", "000000000000", "  ", "20260615", "20260731"]
+            &[
+                &fen(highest),
+                &fen(late_balance),
+                &fen(b.past_due),
+                "047",
+                "M2 ",
+                "78",
+                "000000000000",
+                "  ",
+                "20260615",
+                "20260731"
+            ]
         )
     );
 
     // Charged off on 07-13 (DPD 180 from the 01-14 due date): the whole balance past due.
     assert_eq!(charged_off.charged_off_on, Some(Day::ymd(2026, 7, 13)));
     let loss = charged_off.ledger.get(LedgerAccount::ChargeOffLoss);
-    assert!(loss > Amount::from_fen(30_000), "principal, interest and penalties: {loss:?}");
+    assert!(
+        loss > Amount::from_fen(30_000),
+        "principal, interest and penalties: {loss:?}"
+    );
     let b = charged_off.balances(&credit::Product::default());
     let owed = b.billed + b.principal_unbilled;
     assert_eq!(owed, loss, "nothing paid since the charge-off");
@@ -194,14 +250,36 @@ fn the_bureau_file_reports_each_account_as_of_the_month_end() {
         lines[3],
         record(
             CHARGED_OFF,
-            &[&fen(highest), &fen(owed), &fen(owed), &format!("{:03}", b.dpd), "CO ", "97", &fen(loss), "  ", "20260115", "20260731"]
+            &[
+                &fen(highest),
+                &fen(owed),
+                &fen(owed),
+                &format!("{:03}", b.dpd),
+                "CO ",
+                "97",
+                &fen(loss),
+                "  ",
+                "20260115",
+                "20260731"
+            ]
         )
     );
     assert_eq!(b.dpd, 198, "07-31 is 198 days after the 01-14 due date");
 
     // Exempted before and after the month end: the stolen purchases never happened; current,
     // nothing owed, the special comment FE, no date of first delinquency.
-    let clean_exempt = ["000000000000", "000000000000", "000000000000", "000", "CUR", "11", "000000000000", "FE", "00000000", "20260731"];
+    let clean_exempt = [
+        "000000000000",
+        "000000000000",
+        "000000000000",
+        "000",
+        "CUR",
+        "11",
+        "000000000000",
+        "FE",
+        "00000000",
+        "20260731",
+    ];
     assert_eq!(lines[4], record(EXEMPT_BEFORE, &clean_exempt));
     assert_eq!(lines[5], record(EXEMPT_AFTER, &clean_exempt));
 
@@ -210,7 +288,10 @@ fn the_bureau_file_reports_each_account_as_of_the_month_end() {
         "IOU01     ",
         "000000005",
         &format!("{:015}", (late_balance + owed).fen()),
-        &format!("{:015}", (late.balances(&credit::Product::default()).past_due + owed).fen()),
+        &format!(
+            "{:015}",
+            (late.balances(&credit::Product::default()).past_due + owed).fen()
+        ),
         &format!("{:015}", loss.fen()),
         "000000002",
         "000000001",

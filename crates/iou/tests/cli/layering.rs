@@ -54,7 +54,16 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "sim",
-        &["bureau", "credit", "engine", "money", "onboarding", "risk", "seeded", "store"],
+        &[
+            "bureau",
+            "credit",
+            "engine",
+            "money",
+            "onboarding",
+            "risk",
+            "seeded",
+            "store",
+        ],
     ),
     (
         "bench",
@@ -65,8 +74,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "iou",
         &[
-            "api", "audit", "bench", "bureau", "credit", "engine", "funding", "identity", "models", "money", "risk", "seeded",
-            "sim", "store", "vault",
+            "api", "audit", "bench", "bureau", "credit", "engine", "funding", "identity", "models", "money", "risk",
+            "seeded", "sim", "store", "vault",
         ],
     ),
 ];

@@ -7,13 +7,14 @@ use super::{FRAUD_STOPPED_TARGET_PPM, FRICTION_TARGET_PPM, count, escape, yuan};
 use crate::figures::{Figures, percent};
 
 /// The section ids, in page order (the tests check every one is there).
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 12] = [
     "summary",
     "approvals",
     "limits",
     "installments",
     "statements",
     "delinquency",
+    "bureau",
     "losses",
     "fraud",
     "friction",
@@ -81,6 +82,7 @@ pub fn html(f: &Figures) -> String {
     installments(&mut out, f);
     statements(&mut out, f);
     delinquency(&mut out, f);
+    bureau(&mut out, f);
     losses(&mut out, f);
     fraud(&mut out, f);
     friction(&mut out, f);
@@ -210,6 +212,51 @@ fn delinquency(out: &mut String, f: &Figures) {
     out.push_str("<h3>Accounts by bucket at the end</h3>");
     out.push_str(&bars(&items, |v| count(v as u64)));
     out.push_str("<p class=\"note\">Charge-off comes at 180 days past due: a run shorter than about seven months cannot reach it.</p>");
+}
+
+/// The credit-bureau file of each month end: records per status, the exempted, the sums.
+fn bureau(out: &mut String, f: &Figures) {
+    section(out, "bureau", "Credit-bureau file by month end");
+    if f.bureau.is_empty() {
+        out.push_str("<p class=\"note\">The run passed no month end: no file was produced.</p>");
+        return;
+    }
+    let statuses = ["current", "late_30", "late_60", "late_90", "late_180", "charged_off"];
+    let rows: Vec<Vec<String>> = f
+        .bureau
+        .iter()
+        .map(|m| {
+            let mut row = vec![m.month.clone(), count(m.records)];
+            row.extend(
+                statuses
+                    .iter()
+                    .map(|s| count(m.by_status.get(*s).copied().unwrap_or(0))),
+            );
+            row.extend([
+                count(m.fraud_exempt),
+                yuan(m.current_balance_fen),
+                yuan(m.past_due_fen),
+                yuan(m.charge_off_fen),
+            ]);
+            row
+        })
+        .collect();
+    let head = [
+        "month",
+        "records",
+        "11 current",
+        "71 M1",
+        "78 M2",
+        "80 M3",
+        "82 M3+",
+        "97 charged off",
+        "FE fraud exempt",
+        "balance",
+        "past due",
+        "charged off",
+    ];
+    table(out, &head, &rows);
+    out.push_str("<p class=\"note\">Produced on each month's last day from the accounts as the system holds them, in the layout of REPORTING.md (<code>iou report credit-bureau --month YYYY-MM</code> writes the same file from a data directory), read back and its trailer checked. Grace days (DPD 1-3) report current; a confirmed theft's transactions are restated away, so they never report delinquent (FE).</p>");
 }
 
 fn losses(out: &mut String, f: &Figures) {

@@ -222,6 +222,7 @@ impl Simulation<'_, '_> {
     pub(super) fn end_of_day(&mut self, day: u32) -> Result<(), SimError> {
         let touched: Vec<AccountId> = std::mem::take(&mut self.touched).into_iter().collect();
         self.link.audit(&touched)?;
+        self.bureau_month_end()?;
         if (day + 1).is_multiple_of(self.config.full_audit_every_days.max(1)) {
             self.link.audit_book()?;
         }

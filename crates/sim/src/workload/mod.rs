@@ -16,6 +16,7 @@
 
 mod applicants;
 mod attacks;
+mod bureau;
 mod cases;
 mod day;
 mod dispatch;
