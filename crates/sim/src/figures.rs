@@ -14,8 +14,16 @@ pub struct Figures {
     pub merchants: u32,
     pub days: u32,
     pub start: String,
-    /// Fraud loss attempted, by ground truth: every fraudulent order's amount, and for an
-    /// application fraud stopped at onboarding, the line it asked for.
+    /// The flags besides those above that change the figures, for the replay command:
+    /// `--wave-seconds`, `--theft-reports` and `--partitions`.
+    #[serde(default)]
+    pub wave_seconds: u32,
+    #[serde(default)]
+    pub theft_reports: u32,
+    #[serde(default)]
+    pub partitions: u32,
+    /// Fraud loss attempted, by ground truth: every fraudulent order's amount (the lines a
+    /// fraudulent applicant asked for and was refused are apart: `AttackFigures::lines_refused_fen`).
     pub fraud_loss_attempted_fen: i64,
     /// Of it, stopped: declined, challenged and failed, intercepted before delivery.
     pub fraud_loss_stopped_fen: i64,
@@ -233,8 +241,14 @@ pub struct AttackFigures {
     /// `account_takeover`, `device_farm`, `cash_out_ring`.
     pub kind: String,
     pub attacks: u64,
-    /// Payment attempts (and, for farms, applications).
+    /// Payment attempts.
     pub attempts: u64,
+    /// Fraudulent applications (farms, rings) declined at onboarding, and the lines they asked
+    /// for: not in the attempted or stopped loss (a refused line moves no money).
+    #[serde(default)]
+    pub applications_declined: u64,
+    #[serde(default)]
+    pub lines_refused_fen: i64,
     pub attempted_fen: i64,
     pub stopped_declined_fen: i64,
     pub stopped_challenged_fen: i64,
@@ -294,6 +308,22 @@ pub fn percent(ppm: i64) -> String {
 }
 
 impl Figures {
+    /// The command that runs this simulation again with the same figures: every flag that
+    /// changes them (the attack rates have no flag; a run with other rates says so).
+    pub fn replay_command(&self) -> String {
+        format!(
+            "iou simulate --seed {} --users {} --merchants {} --days {} --start {} --wave-seconds {} --theft-reports {} --partitions {}",
+            self.seed,
+            self.users,
+            self.merchants,
+            self.days,
+            self.start,
+            self.wave_seconds,
+            self.theft_reports,
+            self.partitions
+        )
+    }
+
     /// The figures without the machine-dependent throughput: what a seed must reproduce.
     pub fn deterministic(&self) -> Figures {
         Figures {

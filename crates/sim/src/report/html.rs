@@ -232,12 +232,6 @@ fn bureau(out: &mut String, f: &Figures) {
                     .iter()
                     .map(|s| count(m.by_status.get(*s).copied().unwrap_or(0))),
             );
-            row.extend([
-                count(m.fraud_exempt),
-                yuan(m.current_balance_fen),
-                yuan(m.past_due_fen),
-                yuan(m.charge_off_fen),
-            ]);
             row
         })
         .collect();
@@ -250,12 +244,26 @@ fn bureau(out: &mut String, f: &Figures) {
         "80 M3",
         "82 M3+",
         "97 charged off",
-        "FE fraud exempt",
-        "balance",
-        "past due",
-        "charged off",
     ];
     table(out, &head, &rows);
+    let rows: Vec<Vec<String>> = f
+        .bureau
+        .iter()
+        .map(|m| {
+            vec![
+                m.month.clone(),
+                count(m.fraud_exempt),
+                yuan(m.current_balance_fen),
+                yuan(m.past_due_fen),
+                yuan(m.charge_off_fen),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["month", "FE fraud exempt", "balance", "past due", "charged off"],
+        &rows,
+    );
     out.push_str("<p class=\"note\">Produced on each month's last day from the accounts as the system holds them, in the layout of REPORTING.md (<code>iou report credit-bureau --month YYYY-MM</code> writes the same file from a data directory), read back and its trailer checked. Grace days (DPD 1-3) report current; a confirmed theft's transactions are restated away, so they never report delinquent (FE).</p>");
 }
 
@@ -309,6 +317,7 @@ fn fraud(out: &mut String, f: &Figures) {
         })
         .collect();
     out.push_str(&stacked(&rows, &legend, |v| format!("{} yuan", yuan_short(v))));
+    // Three narrow tables, not one of eleven columns that overflowed the page.
     let rows: Vec<Vec<String>> = f
         .fraud
         .iter()
@@ -318,13 +327,9 @@ fn fraud(out: &mut String, f: &Figures) {
                 count(a.attacks),
                 count(a.attempts),
                 yuan(a.attempted_fen),
-                yuan(a.stopped_declined_fen),
-                yuan(a.stopped_challenged_fen),
-                yuan(a.stopped_intercepted_fen),
-                yuan(a.stopped_by_line_fen),
-                yuan(a.lost_fen),
-                yuan(a.exempted_fen),
+                yuan(a.stopped_fen()),
                 percent(a.stopped_ppm),
+                yuan(a.lost_fen),
             ]
         })
         .collect();
@@ -335,19 +340,57 @@ fn fraud(out: &mut String, f: &Figures) {
             "attacks",
             "attempts",
             "attempted",
-            "declined",
-            "challenged",
-            "intercepted",
-            "by the line",
-            "lost",
-            "of it restated",
             "stopped",
+            "stopped %",
+            "lost",
         ],
         &rows,
     );
+    let rows: Vec<Vec<String>> = f
+        .fraud
+        .iter()
+        .map(|a| {
+            vec![
+                a.kind.replace('_', " "),
+                yuan(a.stopped_declined_fen),
+                yuan(a.stopped_challenged_fen),
+                yuan(a.stopped_intercepted_fen),
+                yuan(a.stopped_by_line_fen),
+                yuan(a.exempted_fen),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "stopped by",
+            "declined",
+            "challenged",
+            "intercepted",
+            "the line",
+            "lost, restated",
+        ],
+        &rows,
+    );
+    let rows: Vec<Vec<String>> = f
+        .fraud
+        .iter()
+        .filter(|a| a.applications_declined > 0)
+        .map(|a| {
+            vec![
+                a.kind.replace('_', " "),
+                count(a.applications_declined),
+                yuan(a.lines_refused_fen),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push_str("<h3>Fraudulent applications declined at onboarding</h3>");
+        table(out, &["attack", "applications", "lines asked for"], &rows);
+    }
     let _ = write!(
         out,
-        "<p>Overall: {} of {} yuan stopped ({}), {} yuan lost. {}</p><p class=\"note\">Attempted is ground truth: every fraudulent order's amount, a takeover stopped at login or device binding counts its whole planned burst, and an application fraud stopped at onboarding counts the line it asked for. Lost is what was captured (paid out to merchants); a victim's theft report, once the fraud team confirms the case, restates it away from the victim as the platform's fraud loss.</p>",
+        "<p>Overall: {} of {} yuan stopped ({}), {} yuan lost. {}</p><p class=\"note\">Attempted is ground truth: every fraudulent order's amount, and a takeover stopped at login or device binding counts its whole planned burst. The lines fraudulent applicants asked for and were refused are not in it (a refused line moves no money): they are counted apart. Lost is what was captured (paid out to merchants); a victim's theft report, once the fraud team confirms the case, restates it away from the victim as the platform's fraud loss.</p>",
         yuan(f.fraud_loss_stopped_fen),
         yuan(f.fraud_loss_attempted_fen),
         percent(f.fraud_stopped_ppm),
@@ -430,31 +473,25 @@ fn friction(out: &mut String, f: &Figures) {
 
 fn activity(out: &mut String, f: &Figures) {
     section(out, "activity", "Day by day");
-    let first = f.daily.first().map_or(String::new(), |d| d.date.clone());
-    let last = f.daily.last().map_or(String::new(), |d| d.date.clone());
+    let dates: Vec<String> = f.daily.iter().map(|d| d.date.clone()).collect();
     let series = |get: &dyn Fn(&crate::figures::DayFigures) -> f64| f.daily.iter().map(get).collect::<Vec<f64>>();
     out.push_str("<h3>Payment attempts per day</h3>");
-    out.push_str(&lines(
-        &[("payments", series(&|d| d.payments as f64))],
-        &first,
-        &last,
-        |v| count(v as u64),
-    ));
+    out.push_str(&lines(&[("payments", series(&|d| d.payments as f64))], &dates, |v| {
+        count(v as u64)
+    }));
     out.push_str("<h3>Captured and repaid per day (yuan)</h3>");
     out.push_str(&lines(
         &[
             ("captured", series(&|d| d.captured_fen as f64)),
             ("repaid", series(&|d| d.repaid_fen as f64)),
         ],
-        &first,
-        &last,
+        &dates,
         yuan_short,
     ));
     out.push_str("<h3>Principal owed (yuan)</h3>");
     out.push_str(&lines(
         &[("principal owed", series(&|d| d.receivables_fen as f64))],
-        &first,
-        &last,
+        &dates,
         yuan_short,
     ));
     out.push_str("<h3>Fraud attempted and lost per day (yuan)</h3>");
@@ -463,15 +500,13 @@ fn activity(out: &mut String, f: &Figures) {
             ("attempted", series(&|d| d.fraud_attempted_fen as f64)),
             ("lost", series(&|d| d.fraud_lost_fen as f64)),
         ],
-        &first,
-        &last,
+        &dates,
         yuan_short,
     ));
     out.push_str("<h3>Accounts past due</h3>");
     out.push_str(&lines(
         &[("delinquent accounts", series(&|d| d.delinquent_accounts as f64))],
-        &first,
-        &last,
+        &dates,
         |v| count(v as u64),
     ));
 }
@@ -490,11 +525,7 @@ fn run(out: &mut String, f: &Figures) {
     table(out, &["", ""], &rows);
     let _ = write!(
         out,
-        "<p class=\"note\">Replay this run with <code>iou simulate --seed {} --users {} --merchants {} --days {} --start {}</code>: the same seed gives the same figures (all but this section's timings).</p>",
-        f.seed,
-        f.users,
-        f.merchants,
-        f.days,
-        escape(&f.start)
+        "<p class=\"note\">Replay this run with <code>{}</code>: the same seed and flags give the same figures (all but this section's timings).</p>",
+        escape(&f.replay_command())
     );
 }

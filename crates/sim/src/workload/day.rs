@@ -250,11 +250,16 @@ impl Simulation<'_, '_> {
         Ok(())
     }
 
-    /// Today's row of the daily figures.
+    /// Today's row of the daily figures. The midnight after the last day (which closes it:
+    /// statements, repayments due) counts on the last day's row: a row of its own was a
+    /// spurious last day, almost empty, on which every daily chart fell to 0.
     pub(crate) fn daily(&mut self) -> &mut crate::figures::DayFigures {
-        let day = self.day;
+        let day = self.day.min(self.config.days.saturating_sub(1));
         if self.fig.daily.last().is_none_or(|d| d.day != day) {
-            let date = self.today().to_string();
+            let date = self
+                .today()
+                .add(-i32::try_from(self.day - day).unwrap_or(0))
+                .to_string();
             self.fig.daily.push(crate::figures::DayFigures {
                 day,
                 date,

@@ -150,6 +150,9 @@ impl<'l, 'd> Simulation<'l, 'd> {
             merchants: config.merchants,
             days: config.days,
             start: config.start.to_string(),
+            wave_seconds: config.wave_span_s,
+            theft_reports: config.mistaken_theft_reports,
+            partitions: config.partitions,
             ..Figures::default()
         };
         let next_account = u64::from(config.users) + 1;

@@ -64,3 +64,55 @@ fn the_summary_names_every_headline_figure() {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
 }
+
+/// Issue 17's report bugs, each guarded where it showed.
+#[test]
+fn the_daily_charts_end_on_the_run_s_last_day_not_a_spurious_empty_one() {
+    let f = shared();
+    assert_eq!(f.daily.len(), f.days as usize, "one row per simulated day");
+    let last = f.daily.last().unwrap();
+    assert_eq!(last.day, f.days - 1);
+    assert!(last.payments > 0 && last.receivables_fen > 0, "{last:?}");
+    let dates: Vec<&str> = f.daily.iter().map(|d| d.date.as_str()).collect();
+    assert!(dates.windows(2).all(|w| w[0] < w[1]), "dates increase, no duplicate");
+}
+
+#[test]
+fn no_table_is_wider_than_eight_columns() {
+    let html = sim::report::html(shared());
+    for (i, table) in html.split("<table>").skip(1).enumerate() {
+        let head = table.split("</tr>").next().unwrap();
+        let columns = head.matches("<th>").count();
+        assert!(columns <= 8, "table {i} has {columns} columns: {head}");
+    }
+}
+
+#[test]
+fn the_replay_command_names_every_flag_that_changes_the_figures() {
+    let f = shared();
+    let command = f.replay_command();
+    for flag in [
+        format!("--seed {}", f.seed),
+        format!("--days {}", f.days),
+        format!("--wave-seconds {}", f.wave_seconds),
+        format!("--theft-reports {}", f.theft_reports),
+        format!("--partitions {}", f.partitions),
+    ] {
+        assert!(command.contains(&flag), "{flag} missing from {command}");
+    }
+    assert_eq!(f.wave_seconds, 300);
+    assert!(sim::report::html(f).contains(&command));
+}
+
+#[test]
+fn the_fraud_headline_counts_orders_not_the_lines_farms_asked_for() {
+    let f = shared();
+    let farm = f.fraud.iter().find(|a| a.kind == "device_farm").unwrap();
+    assert!(farm.applications_declined > 0 && farm.lines_refused_fen > 0, "{farm:?}");
+    // The headline and the daily chart add up the same orders; no refused line is in either.
+    let daily: i64 = f.daily.iter().map(|d| d.fraud_attempted_fen).sum();
+    assert_eq!(f.fraud_loss_attempted_fen, daily);
+    let by_attack: i64 = f.fraud.iter().map(|a| a.attempted_fen).sum();
+    assert_eq!(f.fraud_loss_attempted_fen, by_attack);
+    assert!(farm.stopped_fen() + farm.lost_fen <= farm.attempted_fen, "{farm:?}");
+}
