@@ -49,6 +49,9 @@ pub struct Figures {
     pub statements: Statements,
     pub delinquency: Delinquency,
     pub losses: Losses,
+    /// Vintages, roll-rate matrix, calibration, rule hits, net yield (`crate::analytics`).
+    #[serde(default)]
+    pub analytics: crate::analytics::Analytics,
     /// The credit-bureau file of each month end the run passed (REPORTING.md).
     #[serde(default)]
     pub bureau: Vec<BureauMonth>,

@@ -7,8 +7,9 @@ use super::{FRAUD_STOPPED_TARGET_PPM, FRICTION_TARGET_PPM, count, escape, yuan};
 use crate::figures::{Figures, percent};
 
 /// The section ids, in page order (the tests check every one is there).
-pub const SECTIONS: [&str; 12] = [
+pub const SECTIONS: [&str; 13] = [
     "summary",
+    "portfolio",
     "approvals",
     "limits",
     "installments",
@@ -28,7 +29,7 @@ table{border-collapse:collapse;margin:.5em 0;font-size:.9em}.wide{overflow-x:aut
 td:first-child,th:first-child{text-align:left}tr:nth-child(even){background:#f5f5f5}\
 .ok{color:#2a7a3a;font-weight:bold}.bad{color:#b03030;font-weight:bold}.note{color:#555;font-size:.9em}";
 
-fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+pub(super) fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     out.push_str("<div class=\"wide\"><table><tr>");
     for h in head {
         let _ = write!(out, "<th>{}</th>", escape(h));
@@ -44,7 +45,7 @@ fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     out.push_str("</table></div>");
 }
 
-fn section(out: &mut String, id: &str, title: &str) {
+pub(super) fn section(out: &mut String, id: &str, title: &str) {
     let _ = write!(out, r#"<h2 id="{id}">{}</h2>"#, escape(title));
 }
 
@@ -77,6 +78,7 @@ pub fn html(f: &Figures) -> String {
         escape(&f.start)
     );
     summary(&mut out, f);
+    super::portfolio::portfolio(&mut out, f);
     approvals(&mut out, f);
     limits(&mut out, f);
     installments(&mut out, f);

@@ -1,6 +1,7 @@
 //! The report of a run: [`text`] for the terminal and [`html`] for a self-contained page.
 
 mod html;
+mod portfolio;
 pub mod svg;
 
 pub use html::{SECTIONS, html};

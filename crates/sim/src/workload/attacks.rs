@@ -391,7 +391,7 @@ impl Simulation<'_, '_> {
                 t.applications_declined += 1;
                 t.lines_refused_fen += requested;
             }
-            Decision::Approved { limit } => {
+            Decision::Approved { limit, .. } => {
                 let l = &mut self.lines[line];
                 l.spend_left = Amount::from_fen(limit.fen() * 95 / 100);
                 let wait_days = self.rng.between(2, 6) as i64;

@@ -31,6 +31,10 @@ impl Simulation<'_, '_> {
             .map(|a| bureau::record(a, &product, &lender, month))
             .collect();
         let file = bureau::File::new(LENDER, month, records);
+        self.log.month_ends.push(today);
+        self.log
+            .month_buckets
+            .push(file.records.iter().map(|r| (r.account, r.bucket)).collect());
         let figures = month_figures(&file, today)?;
         self.fig.bureau.push(figures);
         Ok(())

@@ -142,17 +142,25 @@ impl Simulation<'_, '_> {
         if fraudulent {
             self.requested.insert(applicant.account, attacks::requested(&applicant));
         }
+        let (Decision::Approved { scored, .. } | Decision::Declined { scored, .. }) = &decision;
+        let approved = matches!(decision, Decision::Approved { .. });
+        if let Some((score, pd_ppm)) = scored {
+            self.log.scored.push((applicant.account.0, *score, *pd_ppm, approved));
+        }
+        if approved {
+            self.log.opened.insert(applicant.account.0, self.today());
+        }
         let apps = &mut self.fig.applications;
         apps.total += 1;
         apps.fraudulent += u64::from(fraudulent);
         let (limit, open) = match &decision {
-            Decision::Approved { limit } => {
+            Decision::Approved { limit, .. } => {
                 apps.approved += 1;
                 apps.fraudulent_approved += u64::from(fraudulent);
                 self.fig.limits.approved_total_fen += limit.fen();
                 (*limit, true)
             }
-            Decision::Declined { reason } => {
+            Decision::Declined { reason, .. } => {
                 apps.declined += 1;
                 apps.genuine_declined += u64::from(!fraudulent);
                 *apps.declines_by_reason.entry(reason.clone()).or_default() += 1;
@@ -205,7 +213,8 @@ impl Simulation<'_, '_> {
                     minimum,
                     ..
                 } => self.on_statement(*account, *due_date, *balance, *minimum),
-                Event::BucketChanged { account, to, .. } => {
+                Event::BucketChanged { account, to, on, .. } => {
+                    self.log.buckets.push((account.0, *on, *to));
                     self.entered.entry(*to).or_default().insert(*account);
                     self.buckets.insert(*account, *to);
                 }

@@ -123,6 +123,8 @@ pub struct Simulation<'l, 'd> {
     requested: BTreeMap<AccountId, Amount>,
     /// Applicants through the application route.
     applicants: applicants::Applicants,
+    /// What the portfolio analytics are computed from.
+    log: crate::analytics::Log,
 }
 
 impl std::fmt::Debug for Simulation<'_, '_> {
@@ -186,6 +188,7 @@ impl<'l, 'd> Simulation<'l, 'd> {
             report_accumulator: 0,
             reports: Vec::new(),
             requested: BTreeMap::new(),
+            log: crate::analytics::Log::default(),
         }
     }
 
