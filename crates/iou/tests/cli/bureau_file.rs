@@ -318,3 +318,36 @@ fn a_month_before_an_account_opened_does_not_list_it_and_a_bad_month_is_refused(
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("2026-13"));
 }
+
+/// The simulator produces each month's file from the live engine's accounts on the month's
+/// last day; `iou report credit-bureau` rebuilds it afterwards from the journal. On the same
+/// store they must agree record for record: counts, statuses and sums.
+#[test]
+fn the_simulator_s_month_end_files_match_the_command_s_on_the_same_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = Process::new(env!("CARGO_BIN_EXE_iou"))
+        .args(["simulate", "--users", "150", "--days", "62", "--json", "--data"])
+        .arg(&data)
+        .arg("--report")
+        .arg(dir.path().join("report.html"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let figures: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let months = figures["bureau"].as_array().unwrap();
+    assert_eq!(months.len(), 2, "January and February end inside the run");
+    for m in months {
+        let text = report(&data, m["month"].as_str().unwrap());
+        let file = bureau::parse(&text).unwrap();
+        let t = file.trailer();
+        assert_eq!(t.records, m["records"].as_u64().unwrap(), "{m}");
+        assert_eq!(t.current_balance.fen(), m["current_balance_fen"].as_i64().unwrap(), "{m}");
+        assert_eq!(t.past_due.fen(), m["past_due_fen"].as_i64().unwrap(), "{m}");
+        assert_eq!(t.charge_off.fen(), m["charge_off_fen"].as_i64().unwrap(), "{m}");
+        assert_eq!(t.fraud_exempt, m["fraud_exempt"].as_u64().unwrap(), "{m}");
+        for (status, n) in file.counts_by_status() {
+            assert_eq!(n, m["by_status"][status.name()].as_u64().unwrap(), "{status:?} in {m}");
+        }
+    }
+}
