@@ -342,7 +342,11 @@ fn the_simulator_s_month_end_files_match_the_command_s_on_the_same_store() {
         let file = bureau::parse(&text).unwrap();
         let t = file.trailer();
         assert_eq!(t.records, m["records"].as_u64().unwrap(), "{m}");
-        assert_eq!(t.current_balance.fen(), m["current_balance_fen"].as_i64().unwrap(), "{m}");
+        assert_eq!(
+            t.current_balance.fen(),
+            m["current_balance_fen"].as_i64().unwrap(),
+            "{m}"
+        );
         assert_eq!(t.past_due.fen(), m["past_due_fen"].as_i64().unwrap(), "{m}");
         assert_eq!(t.charge_off.fen(), m["charge_off_fen"].as_i64().unwrap(), "{m}");
         assert_eq!(t.fraud_exempt, m["fraud_exempt"].as_u64().unwrap(), "{m}");
