@@ -5,91 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::figures::{Analytics, NetYield, RollCell, RuleHits, ScoreBand, Vintage, ppm};
 use credit::Day;
 use credit::delinquency::Bucket;
-use serde::{Deserialize, Serialize};
-
-use crate::figures::ppm;
-
-/// Every analytics section of the report.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Analytics {
-    pub vintages: Vec<Vintage>,
-    pub roll_matrix: Vec<RollCell>,
-    pub calibration: Vec<ScoreBand>,
-    pub rule_hits: Vec<RuleHits>,
-    pub net_yield: NetYield,
-}
-
-/// The accounts opened in one month, and the share of them that had been late (bucket M1 or
-/// worse: a minimum unpaid past the grace days) by each later month end.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Vintage {
-    /// `YYYY-MM` of opening.
-    pub cohort: String,
-    pub accounts: u64,
-    /// At the end of the opening month (months on book 0), of the next (1), ...: cumulative
-    /// ever-late share in parts per million, for each month end the run reached.
-    pub ever_late_ppm: Vec<i64>,
-}
-
-/// Accounts in bucket `from` at one month end and in `to` at the next.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RollCell {
-    pub from: String,
-    pub to: String,
-    pub accounts: u64,
-    /// Of the accounts in `from` at the first month end.
-    pub ppm: i64,
-    /// A move to a better bucket (a cure).
-    pub cure: bool,
-}
-
-/// Applicants scored in a band: how many were approved, and of the approved, how many were
-/// later late (M1+) and how many reached 30+ days past due (M2 or worse).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScoreBand {
-    /// `<500`, `500-549`, ... `700+`.
-    pub band: String,
-    pub applicants: u64,
-    pub approved: u64,
-    pub approved_ppm: i64,
-    pub late: u64,
-    pub late_ppm: i64,
-    pub bad: u64,
-    pub bad_ppm: i64,
-    /// The scorecard's mean probability of default of the band's applicants.
-    pub mean_pd_ppm: i64,
-}
-
-/// A reason code returned on payments' first attempts, by who was paying.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleHits {
-    pub reason: String,
-    pub fraud: u64,
-    pub genuine: u64,
-    /// fraud / (fraud + genuine).
-    pub precision_ppm: i64,
-}
-
-/// What the book earned and lost over the run, and the annualised net yield on the average
-/// principal owed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NetYield {
-    /// Fee, interest and penalty income booked.
-    pub income_fen: i64,
-    pub charged_off_fen: i64,
-    pub fraud_loss_fen: i64,
-    /// Income less charge-offs and fraud loss.
-    pub net_fen: i64,
-    /// The mean of the daily principal owed.
-    pub average_receivables_fen: i64,
-    pub days: u32,
-    /// `net / average receivables * 365 / days`, in parts per million.
-    pub net_yield_ppm: i64,
-    /// `(charge-offs + fraud loss) / average receivables * 365 / days`.
-    pub loss_rate_ppm: i64,
-}
 
 /// Vintage curves: `opened` is each account's opening day, `late` the first day it was M1 or
 /// worse, `month_ends` the month ends the run reached (ascending). An account counts as ever

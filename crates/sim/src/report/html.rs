@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::svg::{bars, lines, stacked};
-use super::{FRAUD_STOPPED_TARGET_PPM, FRICTION_TARGET_PPM, count, escape, yuan};
+use super::{FRAUD_STOPPED_TARGET_PPM, FRICTION_TARGET_PPM, count, escape, section, table, yuan};
 use crate::figures::{Figures, percent};
 
 /// The section ids, in page order (the tests check every one is there).
@@ -28,26 +28,6 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #dd
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}.wide{overflow-x:auto}td,th{padding:2px 10px;text-align:right}\
 td:first-child,th:first-child{text-align:left}tr:nth-child(even){background:#f5f5f5}\
 .ok{color:#2a7a3a;font-weight:bold}.bad{color:#b03030;font-weight:bold}.note{color:#555;font-size:.9em}";
-
-pub(super) fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
-    out.push_str("<div class=\"wide\"><table><tr>");
-    for h in head {
-        let _ = write!(out, "<th>{}</th>", escape(h));
-    }
-    out.push_str("</tr>");
-    for row in rows {
-        out.push_str("<tr>");
-        for cell in row {
-            let _ = write!(out, "<td>{}</td>", escape(cell));
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("</table></div>");
-}
-
-pub(super) fn section(out: &mut String, id: &str, title: &str) {
-    let _ = write!(out, r#"<h2 id="{id}">{}</h2>"#, escape(title));
-}
 
 fn verdict(ok: bool) -> &'static str {
     if ok {

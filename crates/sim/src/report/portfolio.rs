@@ -4,8 +4,7 @@
 
 use std::fmt::Write;
 
-use super::html::{section, table};
-use super::{count, yuan};
+use super::{count, section, table, yuan};
 use crate::figures::{Figures, percent};
 
 /// Months on book shown in the vintage table (more would widen it past the page).
