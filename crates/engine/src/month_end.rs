@@ -30,6 +30,13 @@ pub fn accounts_at(
     journal: &mut dyn Journal,
     at: Timestamp,
 ) -> Result<Vec<Account>, EngineError> {
+    // The credit core's behaviour the store was begun under, as the engine reads it at start
+    // (a store older than statements after charge-off replays without them).
+    let mut config = config.clone();
+    config.product.statements_after_charge_off = journal
+        .meta("credit_rules")?
+        .is_some_and(|rules| rules.parse::<u32>().is_ok_and(|r| r >= 2));
+    let config = &config;
     let mut accounts = Vec::new();
     for id in 0..config.partitions {
         let later = exemptions_after(journal, id, at)?;
