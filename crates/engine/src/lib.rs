@@ -41,6 +41,7 @@ mod keys;
 pub mod labelled;
 pub mod labels;
 mod monitor;
+pub mod month_end;
 pub mod observe;
 pub mod outbox;
 mod partition;

@@ -77,7 +77,7 @@ pub(crate) fn replay(
 }
 
 /// Applies one journaled record again and checks it gives what the journal says.
-fn replay_record(
+pub(crate) fn replay_record(
     partition: &mut Partition,
     position: Position,
     record: &Record,

@@ -12,6 +12,7 @@ mod journal;
 mod keys;
 mod labels;
 mod plan;
+mod report;
 mod score;
 mod serve;
 mod simulate;
@@ -46,6 +47,9 @@ enum Command {
     Labels(labels::LabelsArgs),
     /// Print an installment plan's schedule and its APR (IRR method).
     Plan(plan::PlanArgs),
+    /// Reports from a data directory: `iou report credit-bureau --month 2026-11` writes the
+    /// month's credit-bureau file (REPORTING.md).
+    Report(report::ReportArgs),
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
     Score(score::ScoreArgs),
     /// Run the HTTP API on the embedded store (API.md in crates/api explains it).
@@ -64,6 +68,7 @@ fn main() -> std::process::ExitCode {
         Command::Keys(args) => keys::run(args),
         Command::Labels(args) => labels::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Report(args) => report::run(args),
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Simulate(args) => simulate::run(args),

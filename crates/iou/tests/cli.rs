@@ -9,6 +9,8 @@ mod audit;
 mod backtest;
 #[path = "cli/bench.rs"]
 mod bench;
+#[path = "cli/bureau_file.rs"]
+mod bureau_file;
 #[path = "cli/child.rs"]
 mod child;
 #[path = "cli/crash.rs"]

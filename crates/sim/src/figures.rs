@@ -14,8 +14,16 @@ pub struct Figures {
     pub merchants: u32,
     pub days: u32,
     pub start: String,
-    /// Fraud loss attempted, by ground truth: every fraudulent order's amount, and for an
-    /// application fraud stopped at onboarding, the line it asked for.
+    /// The flags besides those above that change the figures, for the replay command:
+    /// `--wave-seconds`, `--theft-reports` and `--partitions`.
+    #[serde(default)]
+    pub wave_seconds: u32,
+    #[serde(default)]
+    pub theft_reports: u32,
+    #[serde(default)]
+    pub partitions: u32,
+    /// Fraud loss attempted, by ground truth: every fraudulent order's amount (the lines a
+    /// fraudulent applicant asked for and was refused are apart: `AttackFigures::lines_refused_fen`).
     pub fraud_loss_attempted_fen: i64,
     /// Of it, stopped: declined, challenged and failed, intercepted before delivery.
     pub fraud_loss_stopped_fen: i64,
@@ -41,6 +49,12 @@ pub struct Figures {
     pub statements: Statements,
     pub delinquency: Delinquency,
     pub losses: Losses,
+    /// Vintages, roll-rate matrix, calibration, rule hits, net yield (computed by `crate::analytics`).
+    #[serde(default)]
+    pub analytics: Analytics,
+    /// The credit-bureau file of each month end the run passed (REPORTING.md).
+    #[serde(default)]
+    pub bureau: Vec<BureauMonth>,
     pub fraud: Vec<AttackFigures>,
     /// The operators' queues: what went through them and what the run left open.
     pub queues: Queues,
@@ -208,13 +222,36 @@ pub struct Losses {
     pub penalty_income_fen: i64,
 }
 
+/// One month's credit-bureau file as the run produced it on the month's last day: its
+/// trailer's figures and its records per account status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub records: u64,
+    /// Records per account status: `current`, `late_30`, `late_60`, `late_90`, `late_180`,
+    /// `charged_off` (every status, zeros included).
+    pub by_status: BTreeMap<String, u64>,
+    /// Records with the special comment `FE` (theft confirmed, transactions exempted).
+    pub fraud_exempt: u64,
+    pub current_balance_fen: i64,
+    pub past_due_fen: i64,
+    pub charge_off_fen: i64,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttackFigures {
     /// `account_takeover`, `device_farm`, `cash_out_ring`.
     pub kind: String,
     pub attacks: u64,
-    /// Payment attempts (and, for farms, applications).
+    /// Payment attempts.
     pub attempts: u64,
+    /// Fraudulent applications (farms, rings) declined at onboarding, and the lines they asked
+    /// for: not in the attempted or stopped loss (a refused line moves no money).
+    #[serde(default)]
+    pub applications_declined: u64,
+    #[serde(default)]
+    pub lines_refused_fen: i64,
     pub attempted_fen: i64,
     pub stopped_declined_fen: i64,
     pub stopped_challenged_fen: i64,
@@ -250,6 +287,86 @@ pub struct DayFigures {
     pub delinquent_accounts: u64,
 }
 
+/// The portfolio analytics of the report (`crate::analytics` computes them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Analytics {
+    pub vintages: Vec<Vintage>,
+    pub roll_matrix: Vec<RollCell>,
+    pub calibration: Vec<ScoreBand>,
+    pub rule_hits: Vec<RuleHits>,
+    pub net_yield: NetYield,
+}
+
+/// The accounts opened in one month, and the share of them that had been late (bucket M1 or
+/// worse: a minimum unpaid past the grace days) by each later month end.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vintage {
+    /// `YYYY-MM` of opening.
+    pub cohort: String,
+    pub accounts: u64,
+    /// At the end of the opening month (months on book 0), of the next (1), ...: cumulative
+    /// ever-late share in parts per million, for each month end the run reached.
+    pub ever_late_ppm: Vec<i64>,
+}
+
+/// Accounts in bucket `from` at one month end and in `to` at the next.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollCell {
+    pub from: String,
+    pub to: String,
+    pub accounts: u64,
+    /// Of the accounts in `from` at the first month end.
+    pub ppm: i64,
+    /// A move to a better bucket (a cure).
+    pub cure: bool,
+}
+
+/// Applicants scored in a band: how many were approved, and of the approved, how many were
+/// later late (M1+) and how many reached 30+ days past due (M2 or worse).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreBand {
+    /// `<500`, `500-549`, ... `700+`.
+    pub band: String,
+    pub applicants: u64,
+    pub approved: u64,
+    pub approved_ppm: i64,
+    pub late: u64,
+    pub late_ppm: i64,
+    pub bad: u64,
+    pub bad_ppm: i64,
+    /// The scorecard's mean probability of default of the band's applicants.
+    pub mean_pd_ppm: i64,
+}
+
+/// A reason code returned on payments' first attempts, by who was paying.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleHits {
+    pub reason: String,
+    pub fraud: u64,
+    pub genuine: u64,
+    /// fraud / (fraud + genuine).
+    pub precision_ppm: i64,
+}
+
+/// What the book earned and lost over the run, and the annualised net yield on the average
+/// principal owed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetYield {
+    /// Fee, interest and penalty income booked.
+    pub income_fen: i64,
+    pub charged_off_fen: i64,
+    pub fraud_loss_fen: i64,
+    /// Income less charge-offs and fraud loss.
+    pub net_fen: i64,
+    /// The mean of the daily principal owed.
+    pub average_receivables_fen: i64,
+    pub days: u32,
+    /// `net / average receivables * 365 / days`, in parts per million.
+    pub net_yield_ppm: i64,
+    /// `(charge-offs + fraud loss) / average receivables * 365 / days`.
+    pub loss_rate_ppm: i64,
+}
+
 /// How fast the run went: the only figures that depend on the machine.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Throughput {
@@ -274,6 +391,22 @@ pub fn percent(ppm: i64) -> String {
 }
 
 impl Figures {
+    /// The command that runs this simulation again with the same figures: every flag that
+    /// changes them (the attack rates have no flag; a run with other rates says so).
+    pub fn replay_command(&self) -> String {
+        format!(
+            "iou simulate --seed {} --users {} --merchants {} --days {} --start {} --wave-seconds {} --theft-reports {} --partitions {}",
+            self.seed,
+            self.users,
+            self.merchants,
+            self.days,
+            self.start,
+            self.wave_seconds,
+            self.theft_reports,
+            self.partitions
+        )
+    }
+
     /// The figures without the machine-dependent throughput: what a seed must reproduce.
     pub fn deterministic(&self) -> Figures {
         Figures {

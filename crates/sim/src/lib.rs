@@ -17,6 +17,7 @@
 //! randomness only from its seeded [`rng::Rng`], never from the clock or the OS, so a seed
 //! replays exactly.
 
+pub mod analytics;
 pub mod auditor;
 pub mod clock;
 pub mod config;

@@ -18,6 +18,9 @@ pub enum SimError {
     /// second time).
     #[error("the auditor disagrees with the system at {0}")]
     Mismatch(Mismatch),
+    /// The month's credit-bureau file could not be written or did not read back.
+    #[error("the credit-bureau file of {0}")]
+    Bureau(String),
     /// A mismatch with where it happened: replay it with the same seed.
     #[error("the auditor stopped the run: seed {seed}, {day}, step {}: {} (replay with --seed {seed})", .mismatch.step, .mismatch.what)]
     Audit { seed: u64, day: String, mismatch: Mismatch },

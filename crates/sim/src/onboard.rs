@@ -39,11 +39,11 @@ pub struct Applicant {
 pub enum Decision {
     Approved {
         limit: Amount,
+        /// The scorecard's score and probability of default (ppm), when the flow scored.
+        scored: Option<(i32, i64)>,
     },
     /// `outcome:REASON`, e.g. `deny:CREDIT_PD_HIGH`.
-    Declined {
-        reason: String,
-    },
+    Declined { reason: String, scored: Option<(i32, i64)> },
 }
 
 pub trait Onboard {
@@ -243,9 +243,13 @@ impl Onboard for DirectOnboard {
         Ok(stopped
             .into_iter()
             .zip(limits)
-            .map(|(s, limit)| match s {
-                None => Decision::Approved { limit },
-                Some(reason) => Decision::Declined { reason },
+            .zip(&profiles)
+            .map(|((s, limit), p)| {
+                let scored = Some((p.score, (p.pd * 1_000_000.0).round() as i64));
+                match s {
+                    None => Decision::Approved { limit, scored },
+                    Some(reason) => Decision::Declined { reason, scored },
+                }
             })
             .collect())
     }

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("vault", &[]),
     ("money", &[]),
     ("credit", &["money"]),
+    ("bureau", &["credit", "money", "seeded"]),
     ("risk", &["money", "seeded"]),
     ("models", &[]),
     ("identity", &["seeded", "vault"]),
@@ -53,7 +54,16 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "sim",
-        &["credit", "engine", "money", "onboarding", "risk", "seeded", "store"],
+        &[
+            "bureau",
+            "credit",
+            "engine",
+            "money",
+            "onboarding",
+            "risk",
+            "seeded",
+            "store",
+        ],
     ),
     (
         "bench",
@@ -64,8 +74,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "iou",
         &[
-            "api", "audit", "bench", "credit", "engine", "funding", "identity", "models", "money", "risk", "seeded",
-            "sim", "store", "vault",
+            "api", "audit", "bench", "bureau", "credit", "engine", "funding", "identity", "models", "money", "risk",
+            "seeded", "sim", "store", "vault",
         ],
     ),
 ];
@@ -89,6 +99,7 @@ const SANS_IO: &[(&str, &[&str])] = &[
     ("seeded", &[]),
     ("money", &["jiff"]),
     ("credit", &[]),
+    ("bureau", &[]),
     ("risk", &[]),
     ("models", &[]),
 ];

@@ -3,17 +3,19 @@
 use std::fmt::Write;
 
 use super::svg::{bars, lines, stacked};
-use super::{FRAUD_STOPPED_TARGET_PPM, FRICTION_TARGET_PPM, count, escape, yuan};
+use super::{FRAUD_STOPPED_TARGET_PPM, FRICTION_TARGET_PPM, count, escape, section, table, yuan};
 use crate::figures::{Figures, percent};
 
 /// The section ids, in page order (the tests check every one is there).
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 13] = [
     "summary",
+    "portfolio",
     "approvals",
     "limits",
     "installments",
     "statements",
     "delinquency",
+    "bureau",
     "losses",
     "fraud",
     "friction",
@@ -26,26 +28,6 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #dd
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}.wide{overflow-x:auto}td,th{padding:2px 10px;text-align:right}\
 td:first-child,th:first-child{text-align:left}tr:nth-child(even){background:#f5f5f5}\
 .ok{color:#2a7a3a;font-weight:bold}.bad{color:#b03030;font-weight:bold}.note{color:#555;font-size:.9em}";
-
-fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
-    out.push_str("<div class=\"wide\"><table><tr>");
-    for h in head {
-        let _ = write!(out, "<th>{}</th>", escape(h));
-    }
-    out.push_str("</tr>");
-    for row in rows {
-        out.push_str("<tr>");
-        for cell in row {
-            let _ = write!(out, "<td>{}</td>", escape(cell));
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("</table></div>");
-}
-
-fn section(out: &mut String, id: &str, title: &str) {
-    let _ = write!(out, r#"<h2 id="{id}">{}</h2>"#, escape(title));
-}
 
 fn verdict(ok: bool) -> &'static str {
     if ok {
@@ -76,11 +58,13 @@ pub fn html(f: &Figures) -> String {
         escape(&f.start)
     );
     summary(&mut out, f);
+    super::portfolio::portfolio(&mut out, f);
     approvals(&mut out, f);
     limits(&mut out, f);
     installments(&mut out, f);
     statements(&mut out, f);
     delinquency(&mut out, f);
+    bureau(&mut out, f);
     losses(&mut out, f);
     fraud(&mut out, f);
     friction(&mut out, f);
@@ -212,6 +196,59 @@ fn delinquency(out: &mut String, f: &Figures) {
     out.push_str("<p class=\"note\">Charge-off comes at 180 days past due: a run shorter than about seven months cannot reach it.</p>");
 }
 
+/// The credit-bureau file of each month end: records per status, the exempted, the sums.
+fn bureau(out: &mut String, f: &Figures) {
+    section(out, "bureau", "Credit-bureau file by month end");
+    if f.bureau.is_empty() {
+        out.push_str("<p class=\"note\">The run passed no month end: no file was produced.</p>");
+        return;
+    }
+    let statuses = ["current", "late_30", "late_60", "late_90", "late_180", "charged_off"];
+    let rows: Vec<Vec<String>> = f
+        .bureau
+        .iter()
+        .map(|m| {
+            let mut row = vec![m.month.clone(), count(m.records)];
+            row.extend(
+                statuses
+                    .iter()
+                    .map(|s| count(m.by_status.get(*s).copied().unwrap_or(0))),
+            );
+            row
+        })
+        .collect();
+    let head = [
+        "month",
+        "records",
+        "11 current",
+        "71 M1",
+        "78 M2",
+        "80 M3",
+        "82 M3+",
+        "97 charged off",
+    ];
+    table(out, &head, &rows);
+    let rows: Vec<Vec<String>> = f
+        .bureau
+        .iter()
+        .map(|m| {
+            vec![
+                m.month.clone(),
+                count(m.fraud_exempt),
+                yuan(m.current_balance_fen),
+                yuan(m.past_due_fen),
+                yuan(m.charge_off_fen),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["month", "FE fraud exempt", "balance", "past due", "charged off"],
+        &rows,
+    );
+    out.push_str("<p class=\"note\">Produced on each month's last day from the accounts as the system holds them, in the layout of REPORTING.md (<code>iou report credit-bureau --month YYYY-MM</code> writes the same file from a data directory), read back and its trailer checked. Grace days (DPD 1-3) report current; a confirmed theft's transactions are restated away, so they never report delinquent (FE).</p>");
+}
+
 fn losses(out: &mut String, f: &Figures) {
     let l = &f.losses;
     section(out, "losses", "Losses and income");
@@ -262,6 +299,7 @@ fn fraud(out: &mut String, f: &Figures) {
         })
         .collect();
     out.push_str(&stacked(&rows, &legend, |v| format!("{} yuan", yuan_short(v))));
+    // Three narrow tables, not one of eleven columns that overflowed the page.
     let rows: Vec<Vec<String>> = f
         .fraud
         .iter()
@@ -271,13 +309,9 @@ fn fraud(out: &mut String, f: &Figures) {
                 count(a.attacks),
                 count(a.attempts),
                 yuan(a.attempted_fen),
-                yuan(a.stopped_declined_fen),
-                yuan(a.stopped_challenged_fen),
-                yuan(a.stopped_intercepted_fen),
-                yuan(a.stopped_by_line_fen),
-                yuan(a.lost_fen),
-                yuan(a.exempted_fen),
+                yuan(a.stopped_fen()),
                 percent(a.stopped_ppm),
+                yuan(a.lost_fen),
             ]
         })
         .collect();
@@ -288,19 +322,57 @@ fn fraud(out: &mut String, f: &Figures) {
             "attacks",
             "attempts",
             "attempted",
-            "declined",
-            "challenged",
-            "intercepted",
-            "by the line",
-            "lost",
-            "of it restated",
             "stopped",
+            "stopped %",
+            "lost",
         ],
         &rows,
     );
+    let rows: Vec<Vec<String>> = f
+        .fraud
+        .iter()
+        .map(|a| {
+            vec![
+                a.kind.replace('_', " "),
+                yuan(a.stopped_declined_fen),
+                yuan(a.stopped_challenged_fen),
+                yuan(a.stopped_intercepted_fen),
+                yuan(a.stopped_by_line_fen),
+                yuan(a.exempted_fen),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "stopped by",
+            "declined",
+            "challenged",
+            "intercepted",
+            "the line",
+            "lost, restated",
+        ],
+        &rows,
+    );
+    let rows: Vec<Vec<String>> = f
+        .fraud
+        .iter()
+        .filter(|a| a.applications_declined > 0)
+        .map(|a| {
+            vec![
+                a.kind.replace('_', " "),
+                count(a.applications_declined),
+                yuan(a.lines_refused_fen),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push_str("<h3>Fraudulent applications declined at onboarding</h3>");
+        table(out, &["attack", "applications", "lines asked for"], &rows);
+    }
     let _ = write!(
         out,
-        "<p>Overall: {} of {} yuan stopped ({}), {} yuan lost. {}</p><p class=\"note\">Attempted is ground truth: every fraudulent order's amount, a takeover stopped at login or device binding counts its whole planned burst, and an application fraud stopped at onboarding counts the line it asked for. Lost is what was captured (paid out to merchants); a victim's theft report, once the fraud team confirms the case, restates it away from the victim as the platform's fraud loss.</p>",
+        "<p>Overall: {} of {} yuan stopped ({}), {} yuan lost. {}</p><p class=\"note\">Attempted is ground truth: every fraudulent order's amount, and a takeover stopped at login or device binding counts its whole planned burst. The lines fraudulent applicants asked for and were refused are not in it (a refused line moves no money): they are counted apart. Lost is what was captured (paid out to merchants); a victim's theft report, once the fraud team confirms the case, restates it away from the victim as the platform's fraud loss.</p>",
         yuan(f.fraud_loss_stopped_fen),
         yuan(f.fraud_loss_attempted_fen),
         percent(f.fraud_stopped_ppm),
@@ -383,31 +455,25 @@ fn friction(out: &mut String, f: &Figures) {
 
 fn activity(out: &mut String, f: &Figures) {
     section(out, "activity", "Day by day");
-    let first = f.daily.first().map_or(String::new(), |d| d.date.clone());
-    let last = f.daily.last().map_or(String::new(), |d| d.date.clone());
+    let dates: Vec<String> = f.daily.iter().map(|d| d.date.clone()).collect();
     let series = |get: &dyn Fn(&crate::figures::DayFigures) -> f64| f.daily.iter().map(get).collect::<Vec<f64>>();
     out.push_str("<h3>Payment attempts per day</h3>");
-    out.push_str(&lines(
-        &[("payments", series(&|d| d.payments as f64))],
-        &first,
-        &last,
-        |v| count(v as u64),
-    ));
+    out.push_str(&lines(&[("payments", series(&|d| d.payments as f64))], &dates, |v| {
+        count(v as u64)
+    }));
     out.push_str("<h3>Captured and repaid per day (yuan)</h3>");
     out.push_str(&lines(
         &[
             ("captured", series(&|d| d.captured_fen as f64)),
             ("repaid", series(&|d| d.repaid_fen as f64)),
         ],
-        &first,
-        &last,
+        &dates,
         yuan_short,
     ));
     out.push_str("<h3>Principal owed (yuan)</h3>");
     out.push_str(&lines(
         &[("principal owed", series(&|d| d.receivables_fen as f64))],
-        &first,
-        &last,
+        &dates,
         yuan_short,
     ));
     out.push_str("<h3>Fraud attempted and lost per day (yuan)</h3>");
@@ -416,15 +482,13 @@ fn activity(out: &mut String, f: &Figures) {
             ("attempted", series(&|d| d.fraud_attempted_fen as f64)),
             ("lost", series(&|d| d.fraud_lost_fen as f64)),
         ],
-        &first,
-        &last,
+        &dates,
         yuan_short,
     ));
     out.push_str("<h3>Accounts past due</h3>");
     out.push_str(&lines(
         &[("delinquent accounts", series(&|d| d.delinquent_accounts as f64))],
-        &first,
-        &last,
+        &dates,
         |v| count(v as u64),
     ));
 }
@@ -443,11 +507,7 @@ fn run(out: &mut String, f: &Figures) {
     table(out, &["", ""], &rows);
     let _ = write!(
         out,
-        "<p class=\"note\">Replay this run with <code>iou simulate --seed {} --users {} --merchants {} --days {} --start {}</code>: the same seed gives the same figures (all but this section's timings).</p>",
-        f.seed,
-        f.users,
-        f.merchants,
-        f.days,
-        escape(&f.start)
+        "<p class=\"note\">Replay this run with <code>{}</code>: the same seed and flags give the same figures (all but this section's timings).</p>",
+        escape(&f.replay_command())
     );
 }

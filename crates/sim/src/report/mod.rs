@@ -1,9 +1,12 @@
 //! The report of a run: [`text`] for the terminal and [`html`] for a self-contained page.
 
 mod html;
+mod portfolio;
 pub mod svg;
 
 pub use html::{SECTIONS, html};
+
+use std::fmt::Write;
 
 use crate::figures::{Figures, percent};
 
@@ -48,6 +51,27 @@ pub fn count(n: u64) -> String {
     let fen = i64::try_from(n).unwrap_or(i64::MAX).saturating_mul(100);
     let text = yuan(fen);
     text.trim_end_matches(".00").to_owned()
+}
+
+/// A table in a scrolling box; cells are escaped.
+pub(crate) fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+    out.push_str("<div class=\"wide\"><table><tr>");
+    for h in head {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out.push_str("</tr>");
+    for row in rows {
+        out.push_str("<tr>");
+        for cell in row {
+            let _ = write!(out, "<td>{}</td>", escape(cell));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table></div>");
+}
+
+pub(crate) fn section(out: &mut String, id: &str, title: &str) {
+    let _ = write!(out, r#"<h2 id="{id}">{}</h2>"#, escape(title));
 }
 
 fn mark(ok: bool) -> &'static str {

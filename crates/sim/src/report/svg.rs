@@ -93,10 +93,16 @@ pub fn stacked(rows: &[(String, Vec<f64>)], legend: &[&str], show: impl Fn(f64) 
     svg
 }
 
-/// Lines over days; each series is named and drawn on the same scale.
-pub fn lines(series: &[(&str, Vec<f64>)], first: &str, last: &str, show: impl Fn(f64) -> String) -> String {
-    let height = 200.0;
-    let (left, right, top, bottom) = (70.0, WIDTH - 10.0, 10.0, height - 40.0);
+/// Horizontal grid lines (and y-axis labels) drawn on a line chart: 0, a quarter, ... the top.
+pub const Y_TICKS: usize = 5;
+/// At most this many x-axis labels (dates), evenly spaced, the first and the last included.
+pub const X_TICKS_MAX: usize = 7;
+
+/// Lines over days; each series is named and drawn on the same scale. `labels` names each
+/// point (its date); a grid of [`Y_TICKS`] values and up to [`X_TICKS_MAX`] dates is drawn.
+pub fn lines(series: &[(&str, Vec<f64>)], labels: &[String], show: impl Fn(f64) -> String) -> String {
+    let height = 220.0;
+    let (left, right, top, bottom) = (70.0, WIDTH - 30.0, 10.0, height - 50.0);
     let n = series.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
     let max = series
         .iter()
@@ -104,18 +110,32 @@ pub fn lines(series: &[(&str, Vec<f64>)], first: &str, last: &str, show: impl Fn
         .fold(0.0_f64, f64::max)
         .max(1e-9);
     let mut svg = open(height);
+    for k in 0..Y_TICKS {
+        let share = k as f64 / (Y_TICKS - 1) as f64;
+        let y = bottom - (bottom - top) * share;
+        let _ = write!(
+            svg,
+            r##"<line class="grid" x1="{left}" y1="{y:.1}" x2="{right}" y2="{y:.1}" stroke="{c}"/><text x="{lx}" y="{ty:.1}" text-anchor="end">{v}</text>"##,
+            c = if k == 0 { "#999" } else { "#e3e3e3" },
+            lx = left - 4.0,
+            ty = y + 4.0,
+            v = escape(&show(max * share)),
+        );
+    }
     let _ = write!(
         svg,
-        r##"<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#999"/><line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#999"/><text x="{lx}" y="{ty}" text-anchor="end">{mx}</text><text x="{lx}" y="{by}" text-anchor="end">0</text><text x="{left}" y="{dy}">{first}</text><text x="{right}" y="{dy}" text-anchor="end">{last}</text>"##,
-        lx = left - 4.0,
-        ty = top + 10.0,
-        by = bottom,
-        dy = bottom + 16.0,
-        mx = escape(&show(max)),
-        first = escape(first),
-        last = escape(last),
+        r##"<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#999"/>"##
     );
     let step = if n > 1 { (right - left) / (n - 1) as f64 } else { 0.0 };
+    for i in x_ticks(n.min(labels.len())) {
+        let x = left + step * i as f64;
+        let _ = write!(
+            svg,
+            r##"<line class="grid" x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#f0f0f0"/><text x="{x:.1}" y="{dy}" text-anchor="middle">{d}</text>"##,
+            dy = bottom + 16.0,
+            d = escape(&labels[i]),
+        );
+    }
     for (k, (name, values)) in series.iter().enumerate() {
         let points: Vec<String> = values
             .iter()
@@ -138,8 +158,50 @@ pub fn lines(series: &[(&str, Vec<f64>)], first: &str, last: &str, show: impl Fn
     svg
 }
 
+/// The points of `n` that get an x label: evenly spaced, the first and the last always.
+pub fn x_ticks(n: usize) -> Vec<usize> {
+    match n {
+        0 => Vec::new(),
+        1 => vec![0],
+        _ => {
+            let ticks = n.min(X_TICKS_MAX);
+            let mut at: Vec<usize> = (0..ticks).map(|k| k * (n - 1) / (ticks - 1)).collect();
+            at.dedup();
+            at
+        }
+    }
+}
+
 fn open(height: f64) -> String {
     format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="sans-serif" font-size="12">"#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_chart_has_a_grid_and_more_than_two_labels_on_each_axis() {
+        let labels: Vec<String> = (1..=30).map(|d| format!("2026-03-{d:02}")).collect();
+        let values: Vec<f64> = (0..30).map(|i| f64::from(i) * 10.0).collect();
+        let svg = lines(&[("x", values)], &labels, |v| format!("{v:.0}"));
+        assert_eq!(svg.matches(r#"class="grid""#).count(), Y_TICKS + X_TICKS_MAX);
+        for y in ["0", "72", "145", "218", "290"] {
+            assert!(svg.contains(&format!(">{y}</text>")), "y label {y}: {svg}");
+        }
+        for d in ["2026-03-01", "2026-03-05", "2026-03-30"] {
+            assert!(svg.contains(&format!(">{d}</text>")), "x label {d}");
+        }
+    }
+
+    #[test]
+    fn x_ticks_are_even_and_keep_both_ends() {
+        assert_eq!(x_ticks(0), Vec::<usize>::new());
+        assert_eq!(x_ticks(1), vec![0]);
+        assert_eq!(x_ticks(3), vec![0, 1, 2]);
+        assert_eq!(x_ticks(31), vec![0, 5, 10, 15, 20, 25, 30]);
+        assert_eq!(x_ticks(90), vec![0, 14, 29, 44, 59, 74, 89]);
+    }
 }

@@ -383,19 +383,15 @@ impl Simulation<'_, '_> {
             return;
         };
         match decision {
-            Decision::Declined { reason } => {
+            Decision::Declined { .. } => {
+                // A refused line is not fraud loss stopped: no money would have moved yet. It
+                // is counted apart, out of the headline (which counted it until issue 17).
                 let requested = self.requested_limit(line).fen();
                 let t = self.attack_figures(attack);
-                t.attempts += 1;
-                t.attempted_fen += requested;
-                if reason.starts_with("challenge_failed") {
-                    t.stopped_challenged_fen += requested;
-                } else {
-                    t.stopped_declined_fen += requested;
-                }
-                self.daily().fraud_attempted_fen += requested;
+                t.applications_declined += 1;
+                t.lines_refused_fen += requested;
             }
-            Decision::Approved { limit } => {
+            Decision::Approved { limit, .. } => {
                 let l = &mut self.lines[line];
                 l.spend_left = Amount::from_fen(limit.fen() * 95 / 100);
                 let wait_days = self.rng.between(2, 6) as i64;

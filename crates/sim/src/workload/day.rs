@@ -142,17 +142,25 @@ impl Simulation<'_, '_> {
         if fraudulent {
             self.requested.insert(applicant.account, attacks::requested(&applicant));
         }
+        let (Decision::Approved { scored, .. } | Decision::Declined { scored, .. }) = &decision;
+        let approved = matches!(decision, Decision::Approved { .. });
+        if let Some((score, pd_ppm)) = scored {
+            self.log.scored.push((applicant.account.0, *score, *pd_ppm, approved));
+        }
+        if approved {
+            self.log.opened.insert(applicant.account.0, self.today());
+        }
         let apps = &mut self.fig.applications;
         apps.total += 1;
         apps.fraudulent += u64::from(fraudulent);
         let (limit, open) = match &decision {
-            Decision::Approved { limit } => {
+            Decision::Approved { limit, .. } => {
                 apps.approved += 1;
                 apps.fraudulent_approved += u64::from(fraudulent);
                 self.fig.limits.approved_total_fen += limit.fen();
                 (*limit, true)
             }
-            Decision::Declined { reason } => {
+            Decision::Declined { reason, .. } => {
                 apps.declined += 1;
                 apps.genuine_declined += u64::from(!fraudulent);
                 *apps.declines_by_reason.entry(reason.clone()).or_default() += 1;
@@ -205,7 +213,8 @@ impl Simulation<'_, '_> {
                     minimum,
                     ..
                 } => self.on_statement(*account, *due_date, *balance, *minimum),
-                Event::BucketChanged { account, to, .. } => {
+                Event::BucketChanged { account, to, on, .. } => {
+                    self.log.buckets.push((account.0, *on, *to));
                     self.entered.entry(*to).or_default().insert(*account);
                     self.buckets.insert(*account, *to);
                 }
@@ -222,6 +231,7 @@ impl Simulation<'_, '_> {
     pub(super) fn end_of_day(&mut self, day: u32) -> Result<(), SimError> {
         let touched: Vec<AccountId> = std::mem::take(&mut self.touched).into_iter().collect();
         self.link.audit(&touched)?;
+        self.bureau_month_end()?;
         if (day + 1).is_multiple_of(self.config.full_audit_every_days.max(1)) {
             self.link.audit_book()?;
         }
@@ -249,11 +259,16 @@ impl Simulation<'_, '_> {
         Ok(())
     }
 
-    /// Today's row of the daily figures.
+    /// Today's row of the daily figures. The midnight after the last day (which closes it:
+    /// statements, repayments due) counts on the last day's row: a row of its own was a
+    /// spurious last day, almost empty, on which every daily chart fell to 0.
     pub(crate) fn daily(&mut self) -> &mut crate::figures::DayFigures {
-        let day = self.day;
+        let day = self.day.min(self.config.days.saturating_sub(1));
         if self.fig.daily.last().is_none_or(|d| d.day != day) {
-            let date = self.today().to_string();
+            let date = self
+                .today()
+                .add(-i32::try_from(self.day - day).unwrap_or(0))
+                .to_string();
             self.fig.daily.push(crate::figures::DayFigures {
                 day,
                 date,

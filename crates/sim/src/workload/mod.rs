@@ -16,6 +16,7 @@
 
 mod applicants;
 mod attacks;
+mod bureau;
 mod cases;
 mod day;
 mod dispatch;
@@ -122,6 +123,8 @@ pub struct Simulation<'l, 'd> {
     requested: BTreeMap<AccountId, Amount>,
     /// Applicants through the application route.
     applicants: applicants::Applicants,
+    /// What the portfolio analytics are computed from.
+    log: crate::analytics::Log,
 }
 
 impl std::fmt::Debug for Simulation<'_, '_> {
@@ -149,6 +152,9 @@ impl<'l, 'd> Simulation<'l, 'd> {
             merchants: config.merchants,
             days: config.days,
             start: config.start.to_string(),
+            wave_seconds: config.wave_span_s,
+            theft_reports: config.mistaken_theft_reports,
+            partitions: config.partitions,
             ..Figures::default()
         };
         let next_account = u64::from(config.users) + 1;
@@ -182,6 +188,7 @@ impl<'l, 'd> Simulation<'l, 'd> {
             report_accumulator: 0,
             reports: Vec::new(),
             requested: BTreeMap::new(),
+            log: crate::analytics::Log::default(),
         }
     }
 

@@ -213,6 +213,7 @@ impl Simulation<'_, '_> {
         let amount = self.orders[order].amount;
         if first {
             self.first_attempt(order);
+            self.count_rule_hits(party, &answer);
         }
         match answer.outcome {
             Outcome::Applied {
@@ -278,6 +279,21 @@ impl Simulation<'_, '_> {
                     Party::Genuine => self.fig.payments.good_payments_declined_by_credit += 1,
                     Party::Fraud { .. } => self.fraud_end(order, FraudEnd::ByLine, amount),
                 }
+            }
+        }
+    }
+
+    /// The reason codes of a payment's first answer, by who was paying (the analytics' rule
+    /// hits; a mistaken orders' owner is genuine).
+    fn count_rule_hits(&mut self, party: Party, answer: &Answer) {
+        let Some(risk) = answer.risk.as_ref() else {
+            return;
+        };
+        for reason in &risk.reasons {
+            let (fraud, genuine) = self.log.rule_hits.entry(reason.as_str().to_owned()).or_default();
+            match party {
+                Party::Genuine => *genuine += 1,
+                Party::Fraud { .. } => *fraud += 1,
             }
         }
     }

@@ -121,6 +121,7 @@ impl Simulation<'_, '_> {
         losses.penalty_income_fen = -totals.get(LedgerAccount::PenaltyIncome).fen();
         losses.loss_rate_ppm = ppm(losses.charged_off_fen + fig.fraud_loss_lost_fen, losses.captured_fen);
 
+        fig.analytics = self.log.analytics(fig);
         fig.auditor_checks = self.link.auditor.checks;
         fig.auditor_statements_checked = self.link.auditor.statements_checked;
         fig.auditor_mismatches = 0;

@@ -92,3 +92,41 @@ fn theft_goes_through_cases_and_the_run_leaves_the_last_days_open() {
     assert!(takeover.exempted_fen > 0, "{takeover:?}");
     assert_eq!(exempted, f.losses.fraud_loss_booked_fen, "{:?}", f.losses);
 }
+
+#[test]
+fn the_bureau_file_is_produced_at_every_month_end_and_adds_up() {
+    let f = shared();
+    let start = jiff::civil::Date::strptime("%Y-%m-%d", &f.start).unwrap();
+    let last = start
+        .checked_add(jiff::Span::new().days(i64::from(f.days) - 1))
+        .unwrap();
+    // One file per month end inside the run.
+    let mut month_ends = Vec::new();
+    let mut day = start;
+    while day <= last {
+        if day.tomorrow().unwrap().day() == 1 {
+            month_ends.push(day.strftime("%Y-%m").to_string());
+        }
+        day = day.tomorrow().unwrap();
+    }
+    let months: Vec<&str> = f.bureau.iter().map(|m| m.month.as_str()).collect();
+    assert_eq!(months, month_ends);
+    assert!(months.len() >= 2, "{months:?}");
+    let mut records = 0;
+    for m in &f.bureau {
+        assert_eq!(m.by_status.values().sum::<u64>(), m.records, "{m:?}");
+        assert!(m.records >= records, "accounts are never dropped: {m:?}");
+        records = m.records;
+        // Reported late (M1 and worse) never exceeds the accounts out of current that day.
+        let late: u64 = m.records - m.by_status["current"];
+        let end = f.daily.iter().rev().find(|d| d.date.starts_with(&m.month)).unwrap();
+        assert!(late <= end.delinquent_accounts, "{m:?} vs {end:?}");
+        assert!(m.past_due_fen <= m.current_balance_fen, "{m:?}");
+    }
+    let last = f.bureau.last().unwrap();
+    assert!(last.records > 250, "{last:?}");
+    assert!(last.by_status["late_30"] + last.by_status["late_60"] > 0, "{last:?}");
+    if f.queues.theft_confirmed > 0 {
+        assert!(last.fraud_exempt > 0, "confirmed thefts report FE: {last:?}");
+    }
+}
