@@ -30,6 +30,7 @@ pub mod outbox;
 mod projection;
 mod sql_guard;
 pub mod sqlite;
+mod writer;
 
 pub use audit::AuditLog;
 pub use error::StoreError;
