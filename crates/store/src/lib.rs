@@ -27,6 +27,8 @@ mod error;
 pub mod memory;
 mod names;
 pub mod outbox;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod projection;
 mod sql_guard;
 pub mod sqlite;
