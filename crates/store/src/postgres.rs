@@ -18,6 +18,10 @@
 //!   on` the server has flushed its WAL (and with synchronous replication configured, the
 //!   standby has it too). Turning `synchronous_commit` off or `fsync` off breaks "nothing
 //!   acknowledged is lost".
+//! - **Threads.** The `postgres` client blocks on a runtime of its own, which tokio forbids on
+//!   a thread that drives a runtime; the handles [`Backend`] gives out move such calls (and
+//!   the closing of their connection) to a scoped thread (`off_runtime.rs`), so the API may
+//!   call them from async code as it does SQLite's. The engine's threads call directly.
 //! - **Operator queries** pass the shared lexical guard, then run in a `READ ONLY`
 //!   transaction with a `statement_timeout` of [`QUERY_TIME_MAX`], through a cursor so at
 //!   most `limit` rows cross the network, with every value as PostgreSQL's text; the
@@ -28,6 +32,7 @@ mod audit;
 mod conn;
 mod journal;
 mod migrate;
+mod off_runtime;
 mod outbox;
 mod query;
 mod read_models;
@@ -43,6 +48,7 @@ pub use outbox::PostgresOutbox;
 pub use read_models::PostgresReadModels;
 
 use conn::Conn;
+use off_runtime::OffRuntime;
 
 /// An operator query still running after this long is cancelled by the server.
 pub const QUERY_TIME_MAX: Duration = crate::sqlite::QUERY_TIME_MAX;
@@ -141,6 +147,50 @@ impl PostgresBackend {
     }
 }
 
+/// The first pause of [`open_with_retry`]; each next one doubles, up to [`RETRY_DELAY_MAX`].
+pub const RETRY_DELAY_FIRST: Duration = Duration::from_millis(250);
+/// The longest pause between two attempts of [`open_with_retry`].
+pub const RETRY_DELAY_MAX: Duration = Duration::from_secs(4);
+
+/// [`PostgresBackend::open`], retried while the server is [`StoreError::Unavailable`] (with
+/// pauses of 250 ms, doubling up to 4 s) until `wait` has passed; `on_retry(attempt, pause,
+/// error)` is told of each failed attempt that will be retried. Any other error, or the last
+/// unavailable one, is returned at once. Blocks the calling thread.
+pub fn open_with_retry(
+    url: &str,
+    wait: Duration,
+    on_retry: &mut dyn FnMut(u32, Duration, &StoreError),
+) -> Result<PostgresBackend, StoreError> {
+    let deadline = std::time::Instant::now() + wait;
+    let mut delay = RETRY_DELAY_FIRST;
+    let mut attempt = 1;
+    loop {
+        match PostgresBackend::open(url) {
+            Err(error @ StoreError::Unavailable(_)) => {
+                let now = std::time::Instant::now();
+                if now + delay > deadline {
+                    return Err(StoreError::Unavailable(format!(
+                        "gave up after {attempt} attempts in {wait:?}: {error}"
+                    )));
+                }
+                on_retry(attempt, delay, &error);
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(RETRY_DELAY_MAX);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How `url` is shown in logs: `postgres://user@host:port/db`, never the password.
+pub fn describe_url(url: &str) -> Result<String, StoreError> {
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Backend(format!("bad PostgreSQL URL: {e}")))?;
+    Ok(describe(&config, None))
+}
+
 /// A schema name we put into SQL text: ASCII letters, digits and `_`, not starting with a digit.
 fn check_identifier(name: &str) -> Result<(), StoreError> {
     let ok = !name.is_empty()
@@ -173,19 +223,19 @@ fn describe(config: &postgres::Config, schema: Option<&str>) -> String {
 
 impl Backend for PostgresBackend {
     fn journal(&self) -> Result<Box<dyn Journal>, StoreError> {
-        Ok(Box::new(self.open_journal()?))
+        Ok(Box::new(OffRuntime(self.open_journal()?)))
     }
 
     fn read_models(&self) -> Result<Box<dyn ReadModels>, StoreError> {
-        Ok(Box::new(self.open_read_models()?))
+        Ok(Box::new(OffRuntime(self.open_read_models()?)))
     }
 
     fn outbox(&self) -> Result<Box<dyn crate::Outbox>, StoreError> {
-        Ok(Box::new(self.open_outbox()?))
+        Ok(Box::new(OffRuntime(self.open_outbox()?)))
     }
 
     fn audit(&self) -> Result<Box<dyn crate::AuditLog>, StoreError> {
-        Ok(Box::new(self.open_audit()?))
+        Ok(Box::new(OffRuntime(self.open_audit()?)))
     }
 
     fn describe(&self) -> String {

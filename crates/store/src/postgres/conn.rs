@@ -24,6 +24,20 @@ impl std::fmt::Debug for Conn {
     }
 }
 
+impl Drop for Conn {
+    /// Closing a client blocks on its runtime: inside a tokio runtime that is done on a
+    /// thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take()
+            && super::off_runtime::in_runtime()
+        {
+            let _ = std::thread::Builder::new()
+                .name("iou-pg-close".into())
+                .spawn(move || drop(client));
+        }
+    }
+}
+
 impl Conn {
     /// Connects now, so a handle is only returned when the server answered.
     pub(crate) fn open(config: &postgres::Config) -> Result<Conn, StoreError> {
@@ -41,7 +55,7 @@ impl Conn {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.statements.clear();
             self.client = None;
-            let client = self.config.connect(NoTls).map_err(connect_error)?;
+            let client = connect(&self.config)?;
             self.client = Some(client);
         }
         Ok(self.client.as_mut().expect("connected above"))
@@ -58,6 +72,19 @@ impl Conn {
         self.statements.insert(sql, statement.clone());
         Ok(statement)
     }
+}
+
+/// Connects on a thread of its own: `postgres` runs each call on a small runtime of its own
+/// and panics when the calling thread is already inside a tokio runtime, and handles are
+/// opened from async code (the API's webhook dispatcher opens its handles in an async
+/// function, then uses them only on blocking threads, as every handle must be used).
+fn connect(config: &postgres::Config) -> Result<Client, StoreError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| config.connect(NoTls).map_err(connect_error))
+            .join()
+            .unwrap_or_else(|_| Err(StoreError::Backend("postgres: the connecting thread panicked".into())))
+    })
 }
 
 fn connect_error(e: postgres::Error) -> StoreError {
