@@ -27,6 +27,21 @@ impl TestSchema {
     }
 }
 
+impl TestSchema {
+    /// Closes every connection the schema's handles hold, as a server restart or a network
+    /// failure would (`pg_terminate_backend`), and returns how many there were.
+    pub fn break_connections(&self) -> u64 {
+        let mut admin = postgres::Client::connect(&self.url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting to {URL_VAR}: {e}"));
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&format!("iou:{}", self.schema)],
+            )
+            .unwrap_or_else(|e| panic!("terminating the schema's connections: {e}"))
+    }
+}
+
 impl Drop for TestSchema {
     fn drop(&mut self) {
         if let Err(e) = PostgresBackend::drop_schema(&self.url, &self.schema) {

@@ -46,13 +46,7 @@ fn a_broken_connection_is_reopened() {
             bytes: b"one",
         }])
         .unwrap();
-    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-    let killed = admin
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-            &[&format!("iou:{}", db.schema)],
-        )
-        .unwrap();
+    let killed = db.break_connections();
     assert!(killed >= 1, "the handle's connection should have been found");
     let two = [BatchRef {
         partition: 0,
