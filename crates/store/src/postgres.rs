@@ -19,9 +19,10 @@
 //!   standby has it too). Turning `synchronous_commit` off or `fsync` off breaks "nothing
 //!   acknowledged is lost".
 //! - **Threads.** The `postgres` client blocks on a runtime of its own, which tokio forbids on
-//!   a thread that drives a runtime; the handles [`Backend`] gives out move such calls (and
-//!   the closing of their connection) to a scoped thread (`off_runtime.rs`), so the API may
-//!   call them from async code as it does SQLite's. The engine's threads call directly.
+//!   a thread that drives a runtime; the handles [`Backend`] gives out run each call (and the
+//!   closing of their connection) on a scoped thread (`off_runtime.rs`), so the API may call
+//!   them from async code as it does SQLite's. The concrete handles (`open_journal`, ...)
+//!   call directly and must not be used on a runtime's thread.
 //! - **Operator queries** pass the shared lexical guard, then run in a `READ ONLY`
 //!   transaction with a `statement_timeout` of [`QUERY_TIME_MAX`], through a cursor so at
 //!   most `limit` rows cross the network, with every value as PostgreSQL's text; the

@@ -25,15 +25,11 @@ impl std::fmt::Debug for Conn {
 }
 
 impl Drop for Conn {
-    /// Closing a client blocks on its runtime: inside a tokio runtime that is done on a
-    /// thread of its own.
+    /// Closing a client blocks on its runtime, which a tokio runtime's thread may not do: it
+    /// is closed on a thread of its own.
     fn drop(&mut self) {
-        if let Some(client) = self.client.take()
-            && super::off_runtime::in_runtime()
-        {
-            let _ = std::thread::Builder::new()
-                .name("iou-pg-close".into())
-                .spawn(move || drop(client));
+        if let Some(client) = self.client.take() {
+            super::off_runtime::off(move || drop(client));
         }
     }
 }
@@ -77,14 +73,9 @@ impl Conn {
 /// Connects on a thread of its own: `postgres` runs each call on a small runtime of its own
 /// and panics when the calling thread is already inside a tokio runtime, and handles are
 /// opened from async code (the API's webhook dispatcher opens its handles in an async
-/// function, then uses them only on blocking threads, as every handle must be used).
+/// function).
 fn connect(config: &postgres::Config) -> Result<Client, StoreError> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| config.connect(NoTls).map_err(connect_error))
-            .join()
-            .unwrap_or_else(|_| Err(StoreError::Backend("postgres: the connecting thread panicked".into())))
-    })
+    super::off_runtime::off(|| config.connect(NoTls).map_err(connect_error))
 }
 
 fn connect_error(e: postgres::Error) -> StoreError {

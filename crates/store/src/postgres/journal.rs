@@ -71,6 +71,24 @@ impl PostgresJournal {
         Ok(())
     }
 
+    /// Up to `limit` batches of `partition` after `after`, in order (a page of a scan).
+    pub(crate) fn scan_page(
+        &mut self,
+        partition: u32,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let stmt = self
+            .conn
+            .statement("SELECT seq, bytes FROM journal WHERE partition = $1 AND seq > $2 ORDER BY seq LIMIT $3")?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .conn
+            .client()?
+            .query(&stmt, &[&i64::from(partition), &int(after), &limit])?;
+        Ok(rows.iter().map(|r| (uint(r.get(0)), r.get(1))).collect())
+    }
+
     /// The gap the table shows for a group a concurrent writer got ahead of.
     fn gap_in(&mut self, batches: &[BatchRef<'_>]) -> StoreError {
         for batch in batches {
