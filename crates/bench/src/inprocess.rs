@@ -1,5 +1,6 @@
 //! The engine measured in-process: clients in the same process submit authorizations through
-//! the engine's queues; each reply arrives only once its batch is durable in SQLite.
+//! the engine's queues; each reply arrives only once its batch is durable in SQLite (or, with
+//! [`run_on`], in any store: `iou bench --store` measures PostgreSQL).
 //! [`run_with_risk`] does the same with the shipped rules deciding every authorization on the
 //! partition threads (each account paying from its own device and IP, at one of 500
 //! merchants), to show what risk costs in authorizations per second.
@@ -28,7 +29,15 @@ pub fn start_engine_with(
     dir: &std::path::Path,
     risk: Option<Arc<RiskShared>>,
 ) -> Result<Engine, BenchError> {
-    let backend: Arc<dyn Backend> = Arc::new(store::sqlite::SqliteBackend::open(dir)?);
+    start_engine_on(load, Arc::new(store::sqlite::SqliteBackend::open(dir)?), risk)
+}
+
+/// [`start_engine_with`] on any store.
+pub fn start_engine_on(
+    load: &Load,
+    backend: Arc<dyn Backend>,
+    risk: Option<Arc<RiskShared>>,
+) -> Result<Engine, BenchError> {
     let config = EngineConfig {
         partitions: load.partitions,
         writers: load.writers,
@@ -86,15 +95,25 @@ pub fn run_with_risk(load: &Load) -> Result<Figures, BenchError> {
     measure(load, Some(crate::risk_eval::shared()?))
 }
 
+/// [`run`] on `backend`, a fresh store (the engine opens `load.accounts` lines in it).
+pub fn run_on(load: &Load, backend: Arc<dyn Backend>) -> Result<Figures, BenchError> {
+    measure_on(load, backend, None)
+}
+
 fn measure(load: &Load, risk: Option<Arc<RiskShared>>) -> Result<Figures, BenchError> {
     let dir = tempfile::tempdir()?;
+    let backend = Arc::new(store::sqlite::SqliteBackend::open(dir.path())?);
+    measure_on(load, backend, risk)
+}
+
+fn measure_on(load: &Load, backend: Arc<dyn Backend>, risk: Option<Arc<RiskShared>>) -> Result<Figures, BenchError> {
     let with_risk = risk.is_some();
-    let engine = Arc::new(start_engine_with(load, dir.path(), risk)?);
-    crate::projection::settle(dir.path(), load.partitions)?;
+    let engine = Arc::new(start_engine_on(load, backend.clone(), risk)?);
+    crate::projection::settle_on(backend.as_ref(), load.partitions)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     let figures = runtime.block_on(drive(engine.clone(), load.clone(), with_risk));
     drop(runtime);
-    let figures = figures.with_read_models_behind(crate::projection::settle(dir.path(), load.partitions)?);
+    let figures = figures.with_read_models_behind(crate::projection::settle_on(backend.as_ref(), load.partitions)?);
     if let Ok(engine) = Arc::try_unwrap(engine) {
         engine.shutdown();
     }

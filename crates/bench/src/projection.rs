@@ -16,7 +16,11 @@ const PATIENCE: Duration = Duration::from_secs(300);
 /// Blocks until every partition's read-model watermark has reached the journal's last batch,
 /// and returns how long that took.
 pub fn settle(dir: &Path, partitions: u32) -> Result<Duration, BenchError> {
-    let backend = store::sqlite::SqliteBackend::open(dir)?;
+    settle_on(&store::sqlite::SqliteBackend::open(dir)?, partitions)
+}
+
+/// [`settle`] on any store.
+pub fn settle_on(backend: &dyn Backend, partitions: u32) -> Result<Duration, BenchError> {
     let mut journal = backend.journal()?;
     let mut models = backend.read_models()?;
     let begun = Instant::now();

@@ -32,6 +32,11 @@ pub struct BenchArgs {
     /// Run only these measurements (comma-separated: inprocess, http, baseline, baseline-http).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Measure the in-process engine on PostgreSQL instead of SQLite: a fresh schema
+    /// `iou_bench_<pid>` in the database at this URL, dropped afterwards (only with
+    /// `--only inprocess`).
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
@@ -61,6 +66,15 @@ fn risk(load: &Load, json: bool) -> anyhow::Result<()> {
         print!("{}", report.text());
     }
     Ok(())
+}
+
+/// The in-process measurement in a fresh schema of the database at `url`, dropped afterwards.
+fn on_postgres(url: &str, load: &Load) -> anyhow::Result<bench::Figures> {
+    let schema = format!("iou_bench_{}", std::process::id());
+    let backend = store::postgres::PostgresBackend::open_in_schema(url, &schema).context("opening PostgreSQL")?;
+    let figures = inprocess::run_on(load, std::sync::Arc::new(backend)).context("in-process benchmark on PostgreSQL");
+    store::postgres::PostgresBackend::drop_schema(url, &schema).context("dropping the benchmark's schema")?;
+    figures
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -94,6 +108,30 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             eprintln!("measuring {what} for {:.0} s ...", load.seconds);
         }
     };
+    if let Some(url) = &args.store {
+        anyhow::ensure!(
+            args.only == ["inprocess"],
+            "--store measures only the in-process engine: add --only inprocess"
+        );
+        say("the in-process engine on PostgreSQL");
+        let figures = on_postgres(url, &load)?;
+        let report = Report::new(
+            &load,
+            Measured {
+                inprocess: Some(figures),
+                http: None,
+                baseline: None,
+                baseline_http: None,
+            },
+        );
+        if args.json {
+            println!("{}", serde_json::to_string(&report)?);
+        } else {
+            println!("store: {}", store::postgres::describe_url(url)?);
+            print!("{}", report.text());
+        }
+        return Ok(());
+    }
     let inprocess = if wants("inprocess") {
         say("the in-process engine");
         Some(inprocess::run(&load).context("in-process benchmark")?)

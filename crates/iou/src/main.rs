@@ -82,6 +82,20 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// `iou serve --store postgres://...`: PostgreSQL, opened (and migrated) once the server's
+/// address is bound. A server that cannot be reached is retried with backoff for `wait`, then
+/// the start fails (the process exits non-zero) without ever serving a request.
+fn postgres_store(url: String, wait: std::time::Duration) -> anyhow::Result<api::StoreChoice> {
+    let name = store::postgres::describe_url(&url)?;
+    let shown = name.clone();
+    Ok(api::StoreChoice::opened_by(name, move || {
+        let backend = store::postgres::open_with_retry(&url, wait, &mut |attempt, delay, error| {
+            eprintln!("{shown}: attempt {attempt} failed ({error}); retrying in {delay:?}");
+        })?;
+        Ok(std::sync::Arc::new(backend) as std::sync::Arc<dyn store::Backend>)
+    }))
+}
+
 /// The store `iou serve` and the demo run on: SQLite in `dir`, opened (and created on first
 /// start) once the server's address is bound.
 fn sqlite_store(dir: std::path::PathBuf) -> api::StoreChoice {

@@ -48,6 +48,16 @@ pub struct ServeArgs {
     /// The data directory of the embedded store (created on first start).
     #[arg(long, default_value = "./data")]
     data: PathBuf,
+    /// Run on PostgreSQL instead of the embedded store: `postgres://user:password@host:port/db`
+    /// (libpq URL parameters work, e.g. `?options=-c%20search_path%3Diou` for a schema). The
+    /// schema is created or migrated at start. Also `IOU_STORE` (keeps a password off the
+    /// command line).
+    #[arg(long, value_name = "URL", conflicts_with = "data")]
+    store: Option<String>,
+    /// How long a start waits for PostgreSQL to be reachable (retrying with backoff) before
+    /// it gives up and exits non-zero. The server does not listen for requests until then.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    store_wait: u64,
     /// The address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -243,6 +253,15 @@ fn funding(
     Ok(options)
 }
 
+/// PostgreSQL when `--store` (or `IOU_STORE`) names it, else SQLite in `--data`.
+fn chosen_store(url: Option<String>, data: PathBuf, wait_seconds: u64) -> anyhow::Result<api::StoreChoice> {
+    let url = url.or_else(|| std::env::var("IOU_STORE").ok().filter(|u| !u.is_empty()));
+    match url {
+        Some(url) => crate::postgres_store(url, Duration::from_secs(wait_seconds)),
+        None => Ok(crate::sqlite_store(data)),
+    }
+}
+
 /// The store, signing its audit checkpoints with the key in `key_file` if there is one.
 fn audit_store(store: api::StoreChoice, key_file: Option<&std::path::Path>) -> anyhow::Result<api::StoreChoice> {
     let Some(path) = key_file else {
@@ -270,7 +289,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let keys = crate::keys::provider(args.key_file.clone())?;
     let config = api::Config {
         listen: args.listen,
-        store: audit_store(crate::sqlite_store(args.data), args.audit_key.as_deref())?,
+        store: audit_store(
+            chosen_store(args.store, args.data, args.store_wait)?,
+            args.audit_key.as_deref(),
+        )?,
         engine: engine::EngineConfig {
             partitions: args.partitions.unwrap_or(0),
             writers: args.writers,

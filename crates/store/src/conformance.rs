@@ -9,6 +9,8 @@
 mod audit;
 mod journal;
 pub mod outbox;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod read_models;
 
 pub use audit::{

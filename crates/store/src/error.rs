@@ -25,6 +25,10 @@ pub enum StoreError {
         backend: &'static str,
         operation: &'static str,
     },
+    /// The database cannot be reached right now (refused, closed, timed out, shutting down):
+    /// the operation may succeed later. The API answers 503 `store_unavailable`.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     #[error("storage error: {0}")]
     Backend(String),
 }

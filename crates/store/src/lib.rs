@@ -10,15 +10,21 @@
 //! append-only records of who did what, with their hashes and signed checkpoints (the `audit`
 //! crate computes those; the store only keeps and returns rows).
 //!
-//! It knows SQL and files. It does not know how journal records are encoded (they are opaque
+//! It knows SQL, files and database connections. It does not know how journal records are encoded (they are opaque
 //! bytes written by the engine), how partitions are scheduled, or anything about HTTP. The
 //! credit core's event and view types are its input for read models; it never changes them.
 //!
 //! Backends implement [`Journal`] and [`ReadModels`]; the embedded default is SQLite in WAL mode
-//! (two files in the data directory, so projection never blocks commits), and [`memory`] keeps
-//! the same traits in memory for tests and the simulator. The conformance suite in
+//! (two files in the data directory, so projection never blocks commits), `postgres` (feature
+//! `postgres`) keeps everything in one PostgreSQL schema with versioned migrations and one
+//! transaction per commit group, and [`memory`] keeps the same traits in memory for tests and
+//! the simulator. Both SQL backends project through one writer (`writer`: the same statements
+//! and values), so their read models hold the same rows. The conformance suite in
 //! `conformance` (behind the `conformance` feature, so production builds carry no test
 //! harness) runs against any backend. READ_MODELS.md documents the read-model tables.
+//!
+//! A store that cannot be reached answers [`StoreError::Unavailable`] (callers may retry; the
+//! API answers 503); every other failure is [`StoreError::Backend`].
 
 pub mod audit;
 #[cfg(feature = "conformance")]
@@ -27,9 +33,12 @@ mod error;
 pub mod memory;
 mod names;
 pub mod outbox;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod projection;
 mod sql_guard;
 pub mod sqlite;
+mod writer;
 
 pub use audit::AuditLog;
 pub use error::StoreError;

@@ -27,7 +27,6 @@ mod connection;
 mod journal;
 mod migrate;
 mod outbox;
-mod project;
 mod query;
 mod read_models;
 mod schema;

@@ -460,3 +460,37 @@ fn a_new_store_runs_the_latest_credit_rules_and_an_older_store_keeps_its_own() {
     assert!(!again.config().product.statements_after_charge_off);
     again.shutdown();
 }
+
+/// PostgreSQL lost under load: the engine's connections are closed by the server; the next
+/// commit fails, its requests are refused (`StorageFailed`, HTTP 503 `storage_failed`), the
+/// engine stops (later requests: `Unavailable`, 503), and a restart on the same database (its
+/// handles reconnect) has every acknowledged authorization and not the refused one.
+#[test]
+fn postgres_lost_under_load_loses_nothing_acknowledged() {
+    let Some(db) = store::conformance::postgres::fresh("engine::durability::postgres_lost_under_load") else {
+        return;
+    };
+    let backend: Arc<dyn Backend> = Arc::new(db.backend.clone());
+    let mut h = Harness::new(backend, config(2));
+    h.open(1, 100_000);
+    let acknowledged: Vec<_> = (1..=5).map(|m| h.authorize(1, m, 1_000).unwrap()).collect();
+    assert!(db.break_connections() >= 1, "the engine's connections should be found");
+    let refused = h.authorize(1, 9, 5_000);
+    assert!(matches!(refused, Err(EngineRejection::StorageFailed)), "{refused:?}");
+    assert!(h.engine().failed());
+    let later = h.engine().submit(
+        Request::from_command(Command::Unfreeze { account: AccountId(1) }).unwrap(),
+        None,
+    );
+    assert!(matches!(later, Err(SubmitError::Unavailable)) || later.unwrap().blocking_recv().is_err());
+    h.restart();
+    let account = h.account(1);
+    for txn in &acknowledged {
+        assert_eq!(account.hold(*txn).map(|x| x.amount), Some(Amount::from_fen(1_000)));
+    }
+    assert_eq!(
+        account.held,
+        Amount::from_fen(5_000),
+        "the refused authorization is not there"
+    );
+}

@@ -8,8 +8,11 @@
 //! is confirmed on the system clock (`theft.rs`) and the server killed: it restarts with the
 //! stolen purchase exempt.
 //!
+//! The same runs on PostgreSQL (`--store`, a fresh schema) when `IOU_TEST_POSTGRES_URL` is
+//! set: there a SIGKILL also breaks the server's connections mid-transaction.
+//!
 //! `IOU_CRASH_SEED` (default below) fixes the kill schedule and the workload's choices;
-//! `IOU_CRASH_ROUNDS` the number of kills (default 24). A failure names both.
+//! `IOU_CRASH_ROUNDS` the number of kills (default 24; 12 on PostgreSQL). A failure names both.
 
 #[path = "crash/expect.rs"]
 mod expect;
@@ -21,7 +24,6 @@ mod ledger;
 mod traffic;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,7 +31,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use expect::{Bounds, Expected, HoldState};
-use http::{Answer, Caller, ServerProcess, call_ok};
+use http::{Answer, Caller, ServerProcess, StoreArgs, call_ok};
 use traffic::{Account, Op, Rng, Sent, Workload};
 
 const SEED_DEFAULT: u64 = 0x10c0_ffee;
@@ -255,23 +257,33 @@ fn check_exact(addr: SocketAddr, w: &Workload, expected: &Expected) {
     }
 }
 
-fn start(root: &Path, name: &str, first: bool) -> ServerProcess {
-    ServerProcess::start(&root.join("data"), root, &root.join(format!("{name}.log")), first)
+/// Where one run keeps its store and its logs.
+struct Site {
+    root: tempfile::TempDir,
+    store: StoreArgs,
+    /// Opens the store for the final check (no server running).
+    open: Box<dyn Fn() -> Box<dyn store::Backend>>,
+}
+
+fn start(site: &Site, name: &str, first: bool) -> ServerProcess {
+    let root = site.root.path();
+    ServerProcess::start(&site.store, root, &root.join(format!("{name}.log")), first)
 }
 
 /// The restart before a round: sometimes killed once while it recovers, then started and
 /// checked against the bounds of everything sent so far.
-fn restart(root: &Path, round: u32, rng: &mut Rng, w: &Workload, seed: u64) -> ServerProcess {
+fn restart(site: &Site, round: u32, rng: &mut Rng, w: &Workload, seed: u64) -> ServerProcess {
     if rng.chance(STARTUP_KILL_PERCENT) {
         let delay = rng.between(STARTUP_KILL_MS.0, STARTUP_KILL_MS.1);
+        let root = site.root.path();
         let log = root.join(format!("serve-{round}-startup.log"));
-        let (process, _lines) = ServerProcess::spawn(&root.join("data"), root, &log);
+        let (process, _lines) = ServerProcess::spawn(&site.store, root, &log);
         std::thread::sleep(Duration::from_millis(delay));
         process.kill();
         eprintln!("round {round}: killed {delay} ms into a start-up");
     }
     let began = Instant::now();
-    let server = start(root, &format!("serve-{round}"), false);
+    let server = start(site, &format!("serve-{round}"), false);
     eprintln!("round {round}: restarted in {} ms", began.elapsed().as_millis());
     check_bounds(server.addr, w, &format!("seed {seed:#x} after kill {}", round - 1));
     server
@@ -306,26 +318,53 @@ fn traffic_until_kill(server: ServerProcess, round: u32, rng: &mut Rng, w: &Arc<
 
 #[test]
 fn acknowledged_calls_survive_sigkill_and_none_is_applied_twice() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let site = Site {
+        store: StoreArgs::data(&data),
+        open: Box::new(move || Box::new(store::sqlite::SqliteBackend::open(&data).expect("the store opens"))),
+        root,
+    };
+    crash_run(&site, ROUNDS_DEFAULT);
+}
+
+/// The same on PostgreSQL, in a fresh schema.
+#[test]
+fn acknowledged_calls_survive_sigkill_on_postgres() {
+    let name = "cli::crash::acknowledged_calls_survive_sigkill_on_postgres";
+    let Some(db) = store::conformance::postgres::fresh(name) else {
+        return;
+    };
+    let db = Arc::new(db);
+    let reopen = db.clone();
+    let site = Site {
+        root: tempfile::tempdir().unwrap(),
+        store: StoreArgs::postgres(&db.schema_url()),
+        open: Box::new(move || Box::new(reopen.backend.clone())),
+    };
+    crash_run(&site, ROUNDS_DEFAULT / 2);
+}
+
+fn crash_run(site: &Site, rounds_default: u32) {
     let began = Instant::now();
     let seed = env_number("IOU_CRASH_SEED", SEED_DEFAULT);
-    let rounds = u32::try_from(env_number("IOU_CRASH_ROUNDS", ROUNDS_DEFAULT.into())).expect("rounds fit u32");
+    let rounds = u32::try_from(env_number("IOU_CRASH_ROUNDS", rounds_default.into())).expect("rounds fit u32");
     eprintln!("crash test: IOU_CRASH_SEED={seed:#x} IOU_CRASH_ROUNDS={rounds}");
-    let root = tempfile::tempdir().unwrap();
     let mut rng = Rng::new(seed);
 
-    let first = start(root.path(), "serve-1", true);
+    let first = start(site, "serve-1", true);
     let token = first.token.clone().expect("the first start prints the admin token");
     let workload = Arc::new(set_up(first.addr, Caller::Operator(token.clone())));
     let mut first = Some(first);
     for round in 1..=rounds {
         let server = match first.take() {
             Some(server) => server,
-            None => restart(root.path(), round, &mut rng, &workload, seed),
+            None => restart(site, round, &mut rng, &workload, seed),
         };
         traffic_until_kill(server, round, &mut rng, &workload, seed);
     }
 
-    let server = start(root.path(), "serve-final", false);
+    let server = start(site, "serve-final", false);
     check_bounds(server.addr, &workload, &format!("seed {seed:#x} after the last kill"));
     let (resolved, tally) = resolve(server.addr, &workload);
     eprintln!("{tally:?}");
@@ -334,14 +373,14 @@ fn acknowledged_calls_survive_sigkill_and_none_is_applied_twice() {
     let expected = expect::expected(&resolved, workload.accounts.len());
     check_exact(server.addr, &workload, &expected);
     server.stop();
-    ledger::check(&root.path().join("data"), &workload.accounts, &expected);
+    ledger::check((site.open)().as_ref(), &workload.accounts, &expected);
 
     // A theft confirmed on the system clock, then SIGKILL: the store reopens with it exempt.
-    let server = start(root.path(), "serve-theft", false);
+    let server = start(site, "serve-theft", false);
     let victim = crate::theft::confirm_a_theft(server.addr, &token);
     let before = crate::theft::check_victim(server.addr, &token, &victim);
     server.kill();
-    let server = start(root.path(), "serve-after-theft", false);
+    let server = start(site, "serve-after-theft", false);
     assert_eq!(crate::theft::check_victim(server.addr, &token, &victim), before);
     server.stop();
     eprintln!(

@@ -1,6 +1,8 @@
 //! `iou serve` end to end: the binary starts on a free port, prints its address and the
 //! generated admin token, answers HTTP, and exits cleanly on SIGTERM; a second start on the
-//! same data directory prints no new token and the first one still works.
+//! same data directory prints no new token and the first one still works. The same on
+//! PostgreSQL (`--store`, when `IOU_TEST_POSTGRES_URL` is set), and a start whose PostgreSQL
+//! cannot be reached retries, then exits non-zero without ever listening.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -18,13 +20,19 @@ fn start(data: &std::path::Path) -> Running {
 }
 
 fn start_with(data: &std::path::Path, flags: &[&str]) -> Running {
+    let data = data.to_str().expect("a UTF-8 temporary path");
+    start_on(&["--data", data], flags)
+}
+
+/// `iou serve` with `store` (`--data DIR` or `--store URL`) and `flags`.
+fn start_on(store: &[&str], flags: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_iou"))
         .env("IOU_KEYS", crate::child::keys_json())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(flags)
-        .arg("--data")
-        .arg(data)
+        .args(store)
         .env_remove("IOU_ADMIN_TOKEN")
+        .env_remove("IOU_STORE")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -64,7 +72,50 @@ fn stop(mut running: Running) {
 #[test]
 fn serve_answers_http_and_stops_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
-    let running = start(data.path());
+    serves_and_restarts(&|| start(data.path()));
+}
+
+/// The same on PostgreSQL, in a fresh schema.
+#[test]
+fn serve_on_postgres_answers_http_and_restarts() {
+    let Some(db) = store::conformance::postgres::fresh("cli::serve::serve_on_postgres_answers_http_and_restarts")
+    else {
+        return;
+    };
+    let url = db.schema_url();
+    serves_and_restarts(&|| start_on(&["--store", &url], &["--partitions", "2"]));
+}
+
+/// Nothing listens on port 1: the start retries for `--store-wait`, says why it gave up, and
+/// exits non-zero without printing `listening on` (it never served a request).
+#[test]
+fn serve_on_unreachable_postgres_retries_then_exits() {
+    let started = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .env("IOU_KEYS", crate::child::keys_json())
+        .args(["serve", "--listen", "127.0.0.1:0", "--store-wait", "2"])
+        .args(["--store", "postgres://iou:secret@127.0.0.1:1/iou"])
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("iou serve runs");
+    assert!(!output.status.success(), "{:?}", output.status);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(!stdout.contains("listening on"), "{stdout}");
+    assert!(stderr.contains("retrying in"), "{stderr}");
+    assert!(stderr.contains("gave up after"), "{stderr}");
+    assert!(stderr.contains("postgres://iou@127.0.0.1:1/iou"), "{stderr}");
+    assert!(!stderr.contains("secret"), "the password is never shown: {stderr}");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
+
+/// Starts, answers HTTP, registers a merchant with the printed token, stops; the second
+/// start shows no token and the first still works.
+fn serves_and_restarts(start: &dyn Fn() -> Running) {
+    let running = start();
     let (status, body) = http(
         &running.addr,
         "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -85,7 +136,7 @@ fn serve_answers_http_and_stops_on_sigterm() {
     assert!(status.contains("201"), "{status} {body}");
     stop(running);
 
-    let again = start(data.path());
+    let again = start();
     assert_eq!(again.token, None, "the token is shown once");
     let (status, body) = register(&again.addr, &token);
     assert!(status.contains("201"), "the stored token still works: {status} {body}");

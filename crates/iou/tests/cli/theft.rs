@@ -12,7 +12,7 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::crash::http::{Caller, ServerProcess, call_ok};
+use crate::crash::http::{Caller, ServerProcess, StoreArgs, call_ok};
 
 /// What `confirm_a_theft` made.
 pub struct Victim {
@@ -110,7 +110,7 @@ fn a_theft_confirmed_on_the_system_clock_survives_sigterm_and_the_journal_replay
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
     let log = |name: &str| root.path().join(format!("{name}.log"));
-    let first = ServerProcess::start(&data, root.path(), &log("first"), true);
+    let first = ServerProcess::start(&StoreArgs::data(&data), root.path(), &log("first"), true);
     let admin = first.token.clone().expect("the first start prints the admin token");
     let victim = confirm_a_theft(first.addr, &admin);
     let before = check_victim(first.addr, &admin, &victim);
@@ -132,7 +132,7 @@ fn a_theft_confirmed_on_the_system_clock_survives_sigterm_and_the_journal_replay
     assert_eq!(confirmations.len(), 1, "{confirmations:?}");
     assert!(confirmations[0].contains(" ok "), "{}", confirmations[0]);
 
-    let again = ServerProcess::start(&data, root.path(), &log("again"), false);
+    let again = ServerProcess::start(&StoreArgs::data(&data), root.path(), &log("again"), false);
     let after = check_victim(again.addr, &admin, &victim);
     assert_eq!(after, before, "the restarted server holds the same account");
     // `iou serve` prints its address just before it registers its SIGTERM handler (api's

@@ -1,17 +1,14 @@
 //! [`SqliteReadModels`]: projection into `read.db`, and operators' read-only queries.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, ToSql, TransactionBehavior, params};
 
 use super::connection::{self, Role};
-use super::project::Writer;
 use super::query;
-use credit::AccountId;
-
-use crate::{AccountRow, Projection, QueryRows, ReadModels, StoreError};
+use crate::writer::{SET_WATERMARK, Sink, Stmt, Value, WATERMARK, Writer};
+use crate::{Projection, QueryRows, ReadModels, StoreError};
 
 /// One writer connection to `read.db`, and a read-only one opened at the first query.
 #[derive(Debug)]
@@ -31,10 +28,6 @@ impl SqliteReadModels {
     }
 }
 
-const WATERMARK: &str = "SELECT seq FROM watermarks WHERE partition = ?1";
-const SET_WATERMARK: &str = "INSERT INTO watermarks (partition, seq, at_ms) VALUES (?1, ?2, ?3)
-    ON CONFLICT (partition) DO UPDATE SET seq = excluded.seq, at_ms = excluded.at_ms";
-
 fn read_watermark(conn: &Connection, partition: u32) -> Result<u64, StoreError> {
     let seq: Option<u64> = conn
         .prepare_cached(WATERMARK)?
@@ -43,11 +36,60 @@ fn read_watermark(conn: &Connection, partition: u32) -> Result<u64, StoreError> 
     Ok(seq.unwrap_or(0))
 }
 
-/// A partition's watermark within one transaction: as read, and as this transaction moved it.
-struct Mark {
-    seq: u64,
-    at_ms: i64,
-    moved: bool,
+impl ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Text(t) => ValueRef::Text(t.as_bytes()),
+        }))
+    }
+}
+
+/// The writer's statements on one transaction's connection, each prepared at its first use.
+struct SqliteSink<'c> {
+    conn: &'c Connection,
+    statements: Vec<Option<CachedStatement<'c>>>,
+}
+
+impl<'c> SqliteSink<'c> {
+    fn new(conn: &'c Connection) -> SqliteSink<'c> {
+        SqliteSink {
+            conn,
+            statements: (0..Stmt::ALL.len()).map(|_| None).collect(),
+        }
+    }
+
+    fn statement(&mut self, stmt: Stmt) -> Result<&mut CachedStatement<'c>, StoreError> {
+        let slot = &mut self.statements[stmt.index()];
+        match slot {
+            Some(prepared) => Ok(prepared),
+            None => Ok(slot.insert(self.conn.prepare_cached(stmt.sql())?)),
+        }
+    }
+}
+
+impl Sink for SqliteSink<'_> {
+    fn exec(&mut self, stmt: Stmt, params: &[Value<'_>]) -> Result<u64, StoreError> {
+        let changed = self.statement(stmt)?.execute(rusqlite::params_from_iter(params))?;
+        Ok(changed as u64)
+    }
+
+    fn insert_id(&mut self, stmt: Stmt, params: &[Value<'_>]) -> Result<i64, StoreError> {
+        let statement = self.statement(stmt)?;
+        Ok(statement.query_row(rusqlite::params_from_iter(params), |row| row.get(0))?)
+    }
+
+    fn watermark(&mut self, partition: u32) -> Result<u64, StoreError> {
+        read_watermark(self.conn, partition)
+    }
+
+    fn set_watermark(&mut self, partition: u32, seq: u64, at_ms: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(SET_WATERMARK)?
+            .execute(params![partition, seq, at_ms])?;
+        Ok(())
+    }
 }
 
 impl ReadModels for SqliteReadModels {
@@ -60,44 +102,7 @@ impl ReadModels for SqliteReadModels {
             return Ok(());
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut marks: HashMap<u32, Mark> = HashMap::new();
-        // Each account's newest balances over the whole call: the rows of earlier batches
-        // would be overwritten in this same transaction, so they are not written at all.
-        let mut newest: HashMap<AccountId, (&Projection<'_>, &AccountRow)> = HashMap::new();
-        {
-            let mut writer = Writer::new(&tx)?;
-            for projection in projections {
-                let mark = match marks.entry(projection.partition) {
-                    Entry::Occupied(e) => e.into_mut(),
-                    Entry::Vacant(e) => e.insert(Mark {
-                        seq: read_watermark(&tx, projection.partition)?,
-                        at_ms: 0,
-                        moved: false,
-                    }),
-                };
-                if projection.seq <= mark.seq {
-                    continue;
-                }
-                writer.events(projection)?;
-                for row in projection.accounts {
-                    newest.insert(row.account, (projection, row));
-                }
-                *mark = Mark {
-                    seq: projection.seq,
-                    at_ms: projection.at_ms,
-                    moved: true,
-                };
-            }
-            for (projection, row) in newest.values() {
-                writer.account_row(projection, row)?;
-            }
-        }
-        {
-            let mut set = tx.prepare_cached(SET_WATERMARK)?;
-            for (partition, mark) in marks.iter().filter(|(_, m)| m.moved) {
-                set.execute(params![partition, mark.seq, mark.at_ms])?;
-            }
-        }
+        Writer::new(SqliteSink::new(&tx)).project_many(projections)?;
         tx.commit()?;
         Ok(())
     }

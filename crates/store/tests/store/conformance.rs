@@ -1,5 +1,6 @@
 //! Every conformance check against every backend: SQLite in a fresh temporary directory per
-//! test, and memory.
+//! test, memory, and PostgreSQL in a fresh schema per test (when `IOU_TEST_POSTGRES_URL` is
+//! set; a loud SKIPPED line otherwise).
 
 use store::conformance;
 use store::memory::MemoryBackend;
@@ -25,6 +26,18 @@ macro_rules! conformance_tests {
                 #[test]
                 fn $check() {
                     conformance::$check(&MemoryBackend::new());
+                }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+                #[test]
+                fn $check() {
+                    let name = concat!("conformance::postgres::", stringify!($check));
+                    if let Some(db) = conformance::postgres::fresh(name) {
+                        conformance::$check(&db.backend);
+                    }
                 }
             )*
         }

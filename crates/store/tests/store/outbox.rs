@@ -1,7 +1,8 @@
 //! The outbox conformance checks against SQLite (a fresh data directory per check) and memory,
-//! and what only SQL shows: the `notices` table and the `cases` view.
+//! PostgreSQL (a fresh schema per check, when `IOU_TEST_POSTGRES_URL` is set), and what only
+//! SQL shows: the `notices` table and the `cases` view.
 
-use store::ReadModels;
+use store::Backend;
 use store::conformance::outbox;
 use store::outbox::memory::MemoryOutbox;
 use store::outbox::{NoticeKey, NoticeRow, Outbox};
@@ -29,6 +30,18 @@ macro_rules! outbox_tests {
                 }
             )*
         }
+        mod postgres {
+            use super::*;
+            $(
+                #[test]
+                fn $check() {
+                    let name = concat!("outbox::postgres::", stringify!($check));
+                    if let Some(db) = store::conformance::postgres::fresh(name) {
+                        outbox::$check("postgres", &mut db.backend.open_outbox().unwrap());
+                    }
+                }
+            )*
+        }
     };
 }
 
@@ -50,6 +63,15 @@ fn run_all_on_both() {
         Box::new(backend.open_outbox().unwrap()) as Box<dyn Outbox>
     });
     outbox::run_all("memory", &mut || Box::new(MemoryOutbox::new()) as Box<dyn Outbox>);
+    let mut schemas = Vec::new();
+    if store::conformance::postgres::url("outbox::run_all_on_both (postgres)").is_some() {
+        outbox::run_all("postgres", &mut || {
+            let db = store::conformance::postgres::fresh("outbox::run_all").unwrap();
+            let handle = Box::new(db.backend.open_outbox().unwrap()) as Box<dyn Outbox>;
+            schemas.push(db);
+            handle
+        });
+    }
 }
 
 fn row(seq: u64, kind: &str, case: u64, body: &str) -> NoticeRow {
@@ -75,7 +97,19 @@ fn row(seq: u64, kind: &str, case: u64, body: &str) -> NoticeRow {
 fn the_cases_view_follows_the_notices() {
     let dir = tempfile::tempdir().unwrap();
     let backend = SqliteBackend::open(dir.path()).unwrap();
-    let mut outbox = backend.open_outbox().unwrap();
+    cases_view(&backend);
+}
+
+/// The same view on PostgreSQL.
+#[test]
+fn the_cases_view_follows_the_notices_on_postgres() {
+    if let Some(db) = store::conformance::postgres::fresh("outbox::the_cases_view_follows_the_notices_on_postgres") {
+        cases_view(&db.backend);
+    }
+}
+
+fn cases_view(backend: &dyn Backend) {
+    let mut outbox = backend.outbox().unwrap();
     let opened = r#"{"kind": "interception", "txns": ["300"], "evidence": [{"reasons": ["DEVICE_ON_FRAUD_LIST"]}]}"#;
     let intercepted = r#"{"action": "voided", "reasons": ["DEVICE_ON_FRAUD_LIST"]}"#;
     let theft = r#"{"kind": "theft", "txns": ["301"], "evidence": []}"#;
@@ -94,7 +128,7 @@ fn the_cases_view_follows_the_notices() {
     outbox
         .record(0, 4, &[row(4, "case.resolved", 12, r#"{"confirmed": true}"#)], &[])
         .unwrap();
-    let mut rm = backend.open_read_models().unwrap();
+    let mut rm = backend.read_models().unwrap();
     let (_, rows) = rm
         .query(
             "SELECT case_id, kind, status, merchant, action, reasons, resolved_at_ms FROM cases ORDER BY case_id",

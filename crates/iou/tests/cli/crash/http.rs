@@ -30,6 +30,22 @@ impl Drop for Process {
     }
 }
 
+/// Where `iou serve` keeps its store: the flags that say so.
+#[derive(Clone, Debug)]
+pub struct StoreArgs(Vec<std::ffi::OsString>);
+
+impl StoreArgs {
+    /// SQLite in `dir` (`--data`).
+    pub fn data(dir: &Path) -> StoreArgs {
+        StoreArgs(vec!["--data".into(), dir.as_os_str().to_owned()])
+    }
+
+    /// PostgreSQL at `url` (`--store`).
+    pub fn postgres(url: &str) -> StoreArgs {
+        StoreArgs(vec!["--store".into(), url.into()])
+    }
+}
+
 /// A running `iou serve` that listens.
 pub struct ServerProcess {
     process: Process,
@@ -39,10 +55,10 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the server on `data` with its log in `log`, and waits until it listens. `cwd` has
-    /// no `rules` folder, so the server decides no risk.
-    pub fn start(data: &Path, cwd: &Path, log: &Path, first: bool) -> ServerProcess {
-        let (process, received) = ServerProcess::spawn(data, cwd, log);
+    /// Starts the server on `store` with its log in `log`, and waits until it listens. `cwd`
+    /// has no `rules` folder, so the server decides no risk.
+    pub fn start(store: &StoreArgs, cwd: &Path, log: &Path, first: bool) -> ServerProcess {
+        let (process, received) = ServerProcess::spawn(store, cwd, log);
         let wait = Duration::from_secs(60);
         let first_line = received.recv_timeout(wait).unwrap_or_else(|_| {
             panic!(
@@ -65,22 +81,15 @@ impl ServerProcess {
     }
 
     /// Starts the server without waiting: its stdout lines arrive on the receiver.
-    pub fn spawn(data: &Path, cwd: &Path, log: &Path) -> (Process, mpsc::Receiver<String>) {
+    pub fn spawn(store: &StoreArgs, cwd: &Path, log: &Path) -> (Process, mpsc::Receiver<String>) {
         let log_file = File::create(log).expect("the log file opens");
         let mut child = Command::new(env!("CARGO_BIN_EXE_iou"))
             .env("IOU_KEYS", crate::child::keys_json())
             // Money paths under crashes, not risk: without rules (or step-ups would refuse some
             // of the random traffic).
-            .args([
-                "serve",
-                "--no-risk",
-                "--listen",
-                "127.0.0.1:0",
-                "--partitions",
-                "4",
-                "--data",
-            ])
-            .arg(data)
+            .args(["serve", "--no-risk", "--listen", "127.0.0.1:0", "--partitions", "4"])
+            .args(&store.0)
+            .env_remove("IOU_STORE")
             .current_dir(cwd)
             .env_remove("IOU_ADMIN_TOKEN")
             .env("RUST_LOG", "warn")

@@ -1,11 +1,10 @@
-//! The store after the last clean stop, read from disk: the read models caught up with the
+//! The store after the last clean stop, read from disk (or PostgreSQL): the read models caught up with the
 //! journal, one hold row per approved authorization and nothing else, the repayments, the
 //! accounts' balances, and a double-entry ledger whose entries each balance.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use store::{Journal, ReadModels};
+use store::ReadModels;
 
 use super::expect::{Expected, HoldState};
 use super::traffic::Account;
@@ -24,11 +23,10 @@ fn fen(text: &str) -> i64 {
     text.parse().unwrap_or_else(|_| panic!("not an amount: {text:?}"))
 }
 
-/// Checks the store in `data` (no server running) against `expected`.
-pub fn check(data: &Path, accounts: &[Account], expected: &Expected) {
-    let backend = store::sqlite::SqliteBackend::open(data).expect("the store opens");
-    let mut journal = backend.open_journal().expect("the journal opens");
-    let mut models = backend.open_read_models().expect("the read models open");
+/// Checks the store (no server running) against `expected`.
+pub fn check(backend: &dyn store::Backend, accounts: &[Account], expected: &Expected) {
+    let mut journal = backend.journal().expect("the journal opens");
+    let mut models = backend.read_models().expect("the read models open");
     // A clean stop projects everything the journal holds (the projector resumed from its
     // watermark after every kill).
     for partition in 0..PARTITIONS {
@@ -43,7 +41,7 @@ pub fn check(data: &Path, accounts: &[Account], expected: &Expected) {
 
     let mut holds = BTreeMap::new();
     for row in query(
-        &mut models,
+        models.as_mut(),
         "SELECT txn, account, amount_fen, state, captured_fen FROM holds",
     ) {
         let state = match (row[3].as_str(), row[4].as_str()) {
@@ -72,7 +70,7 @@ pub fn check(data: &Path, accounts: &[Account], expected: &Expected) {
 
     let mut repayments = vec![(0u64, 0i64); accounts.len()];
     for row in query(
-        &mut models,
+        models.as_mut(),
         "SELECT account, count(*), sum(amount_fen) FROM repayments GROUP BY account",
     ) {
         repayments[account_of(&row[0])] = (row[1].parse().unwrap(), fen(&row[2]));
@@ -80,7 +78,7 @@ pub fn check(data: &Path, accounts: &[Account], expected: &Expected) {
     assert_eq!(repayments, expected.repayments, "repayments per account (count, sum)");
 
     for row in query(
-        &mut models,
+        models.as_mut(),
         "SELECT account, held_fen, principal_unbilled_fen, credit_balance_fen, available_fen, limit_fen, billed_fen \
          FROM accounts",
     ) {
@@ -97,18 +95,18 @@ pub fn check(data: &Path, accounts: &[Account], expected: &Expected) {
     }
 
     let total = query(
-        &mut models,
+        models.as_mut(),
         "SELECT count(*), coalesce(sum(balance_fen), 0) FROM ledger_balances",
     );
     assert_eq!(total[0][1], "0", "the book's balances sum to zero");
     let unbalanced = query(
-        &mut models,
+        models.as_mut(),
         "SELECT entry FROM ledger_postings GROUP BY entry HAVING sum(amount_fen) != 0",
     );
     assert!(unbalanced.is_empty(), "entries that do not balance: {unbalanced:?}");
     let mut book = vec![BTreeMap::new(); accounts.len()];
     for row in query(
-        &mut models,
+        models.as_mut(),
         "SELECT account, ledger_account, balance_fen FROM account_ledger_balances",
     ) {
         book[account_of(&row[0])].insert(row[1].clone(), fen(&row[2]));

@@ -2,13 +2,12 @@
 
 use credit::ledger::Entry;
 use credit::{AccountId, Allocation, Event, RefundSplit};
-use rusqlite::params;
 
-use super::{At, Payment, Writer, day, int};
+use super::{At, Payment, Sink, Stmt, Writer, day, int, vals};
 use crate::StoreError;
 use crate::names::entry_kind;
 
-impl Writer<'_> {
+impl<S: Sink> Writer<S> {
     pub(super) fn event_rows(&mut self, at: At, event: &Event) -> Result<(), StoreError> {
         match event {
             Event::AccountOpened {
@@ -18,7 +17,7 @@ impl Writer<'_> {
                 first_statement,
             } => {
                 let first = day(*first_statement);
-                let params = params![
+                let params = vals![
                     int(account.0),
                     at.partition,
                     billing_day,
@@ -27,7 +26,7 @@ impl Writer<'_> {
                     limit.fen(),
                     at.seq
                 ];
-                self.account_opened.execute(params)?;
+                self.sink.exec(Stmt::AccountOpened, &params)?;
                 Ok(())
             }
             Event::Authorized { .. } | Event::Captured { .. } | Event::Voided { .. } | Event::HoldExpired { .. } => {
@@ -39,7 +38,8 @@ impl Writer<'_> {
             }
             Event::FraudExempted { account, txns, .. } => {
                 for txn in txns {
-                    self.purchase_exempt.execute(params![int(account.0), int(txn.0)])?;
+                    self.sink
+                        .exec(Stmt::PurchaseExempt, &vals![int(account.0), int(txn.0)])?;
                 }
                 Ok(())
             }
@@ -67,7 +67,7 @@ impl Writer<'_> {
             } => {
                 let (account, txn, merchant) = (int(account.0), int(txn.0), int(merchant.0));
                 let (amount, available, expires) = (amount.fen(), available.fen(), day(*expires_on));
-                let params = params![
+                let params = vals![
                     account,
                     txn,
                     merchant,
@@ -78,7 +78,7 @@ impl Writer<'_> {
                     at.partition,
                     at.seq
                 ];
-                self.hold_authorized.execute(params)?;
+                self.sink.exec(Stmt::HoldAuthorized, &params)?;
             }
             Event::Captured {
                 account,
@@ -140,8 +140,8 @@ impl Writer<'_> {
                     recovery: false,
                 };
                 self.repayment(at, *account, &payment, allocation)?;
-                let params = params![int(account.0), int(plan.0), amount.fen(), fees_waived.fen(), at.ms];
-                self.plan_paid_off.execute(params)?;
+                let params = vals![int(account.0), int(plan.0), amount.fen(), fees_waived.fen(), at.ms];
+                self.sink.exec(Stmt::PlanPaidOff, &params)?;
                 Ok(())
             }
             _ => unreachable!("event_rows sends only payment events here"),
@@ -160,7 +160,7 @@ impl Writer<'_> {
             } => {
                 let (account, plan) = (int(account.0), int(plan.0));
                 let no_txn = None::<i64>;
-                let params = params![
+                let params = vals![
                     account,
                     plan,
                     "statement",
@@ -171,9 +171,11 @@ impl Writer<'_> {
                     at.partition,
                     at.seq
                 ];
-                self.plan_created.execute(params)?;
-                self.statement_installed
-                    .execute(params![account, statement, minimum.fen(), plan])?;
+                self.sink.exec(Stmt::PlanCreated, &params)?;
+                self.sink.exec(
+                    Stmt::StatementInstalled,
+                    &vals![account, statement, minimum.fen(), plan],
+                )?;
             }
             Event::StatementClosed {
                 account,
@@ -185,7 +187,7 @@ impl Writer<'_> {
             } => {
                 let (date, due) = (day(*date), day(*due_date));
                 let (balance, minimum) = (balance.fen(), minimum.fen());
-                let params = params![
+                let params = vals![
                     int(account.0),
                     seq,
                     date,
@@ -196,7 +198,7 @@ impl Writer<'_> {
                     at.partition,
                     at.seq
                 ];
-                self.statement.execute(params)?;
+                self.sink.exec(Stmt::Statement, &params)?;
             }
             Event::BucketChanged {
                 account,
@@ -206,8 +208,8 @@ impl Writer<'_> {
                 to,
             } => {
                 let (on, from, to) = (day(*on), from.as_str(), to.as_str());
-                let params = params![at.partition, at.seq, at.idx, int(account.0), on, dpd, from, to, at.ms];
-                self.delinquency.execute(params)?;
+                let params = vals![at.partition, at.seq, at.idx, int(account.0), on, dpd, from, to, at.ms];
+                self.sink.exec(Stmt::Delinquency, &params)?;
             }
             _ => unreachable!("event_rows sends only billing-cycle events here"),
         }
@@ -224,13 +226,17 @@ impl Writer<'_> {
         plan: Option<u64>,
     ) -> Result<(), StoreError> {
         let (account, txn) = (int(account.0), int(txn));
-        self.hold_settled
-            .execute(params![account, txn, "captured", amount, released, at.ms])?;
+        self.sink.exec(
+            Stmt::HoldSettled,
+            &vals![account, txn, "captured", amount, released, at.ms],
+        )?;
         let plan = plan.map(int);
-        self.purchase_captured
-            .execute(params![account, txn, amount, plan, at.ms, at.partition, at.seq])?;
+        self.sink.exec(
+            Stmt::PurchaseCaptured,
+            &vals![account, txn, amount, plan, at.ms, at.partition, at.seq],
+        )?;
         if let Some(plan) = plan {
-            let params = params![
+            let params = vals![
                 account,
                 plan,
                 "purchase",
@@ -241,14 +247,14 @@ impl Writer<'_> {
                 at.partition,
                 at.seq
             ];
-            self.plan_created.execute(params)?;
+            self.sink.exec(Stmt::PlanCreated, &params)?;
         }
         Ok(())
     }
 
     fn released(&mut self, at: At, account: AccountId, txn: u64, state: &str, released: i64) -> Result<(), StoreError> {
-        let params = params![int(account.0), int(txn), state, None::<i64>, released, at.ms];
-        self.hold_settled.execute(params)?;
+        let params = vals![int(account.0), int(txn), state, None::<i64>, released, at.ms];
+        self.sink.exec(Stmt::HoldSettled, &params)?;
         Ok(())
     }
 
@@ -263,7 +269,7 @@ impl Writer<'_> {
     ) -> Result<(), StoreError> {
         let (account, txn) = (int(account.0), int(txn));
         let to = &split.account;
-        let params = params![
+        let params = vals![
             at.partition,
             at.seq,
             at.idx,
@@ -282,9 +288,9 @@ impl Writer<'_> {
             split.fees_waived.fen(),
             at.ms
         ];
-        self.refund.execute(params)?;
-        self.purchase_refunded.execute(params![account, txn, amount])?;
-        self.plan_refunded.execute(params![account, txn, at.ms])?;
+        self.sink.exec(Stmt::Refund, &params)?;
+        self.sink.exec(Stmt::PurchaseRefunded, &vals![account, txn, amount])?;
+        self.sink.exec(Stmt::PlanRefunded, &vals![account, txn, at.ms])?;
         Ok(())
     }
 
@@ -295,7 +301,7 @@ impl Writer<'_> {
         payment: &Payment,
         allocation: &Allocation,
     ) -> Result<(), StoreError> {
-        let params = params![
+        let params = vals![
             at.partition,
             at.seq,
             at.idx,
@@ -314,18 +320,17 @@ impl Writer<'_> {
             payment.recovery,
             at.ms
         ];
-        self.repayment.execute(params)?;
+        self.sink.exec(Stmt::Repayment, &params)?;
         Ok(())
     }
 
     fn posted(&mut self, at: At, account: AccountId, entry: &Entry) -> Result<(), StoreError> {
         let account = int(account.0);
-        let params = params![at.partition, at.seq, at.idx, account, entry_kind(entry.kind), at.ms];
-        self.ledger_entry.execute(params)?;
-        let id = self.conn.last_insert_rowid();
+        let params = vals![at.partition, at.seq, at.idx, account, entry_kind(entry.kind), at.ms];
+        let id = self.sink.insert_id(Stmt::LedgerEntry, &params)?;
         for (leg, posting) in entry.postings.iter().enumerate() {
-            let params = params![id, leg, account, posting.account.as_str(), posting.amount.fen()];
-            self.ledger_posting.execute(params)?;
+            let params = vals![id, leg, account, posting.account.as_str(), posting.amount.fen()];
+            self.sink.exec(Stmt::LedgerPosting, &params)?;
         }
         Ok(())
     }

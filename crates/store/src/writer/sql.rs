@@ -1,4 +1,6 @@
-//! The SQL of each read-model write (READ_MODELS.md describes the tables).
+//! The SQL of each read-model write (READ_MODELS.md describes the tables), in the dialect
+//! SQLite and PostgreSQL share: `ON CONFLICT ... DO UPDATE`, `IS NOT DISTINCT FROM`,
+//! `RETURNING`, and `?N` placeholders (PostgreSQL's sink rewrites them to `$N`).
 
 pub(super) const EVENT: &str = "INSERT INTO events (partition, seq, idx, account, type, at_ms, body)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -21,7 +23,7 @@ pub(super) const ACCOUNT_BALANCES: &str = "UPDATE accounts SET partition = ?2, l
         accrued_penalties_fen = ?15, minimum_unpaid_fen = ?16, past_due_fen = ?17,
         next_statement = ?21, frozen = ?22, charged_off_on = ?23, updated_seq = ?24,
         updated_at_ms = ?25
-    WHERE account = ?1 AND dpd = ?18 AND bucket = ?19 AND next_due_date IS ?20";
+    WHERE account = ?1 AND dpd = ?18 AND bucket = ?19 AND next_due_date IS NOT DISTINCT FROM ?20";
 
 pub(super) const ACCOUNT_ROW: &str = "INSERT INTO accounts
     (account, partition, limit_fen, temporary_limit_fen, available_fen, held_fen,
@@ -112,8 +114,9 @@ pub(super) const DELINQUENCY: &str = "INSERT INTO delinquency
     (partition, seq, idx, account, on_date, dpd, from_bucket, to_bucket, at_ms)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
+/// Answers the new entry's id (its postings' `entry`).
 pub(super) const LEDGER_ENTRY: &str = "INSERT INTO ledger_entries (partition, seq, idx, account, kind, at_ms)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
 
 pub(super) const LEDGER_POSTING: &str = "INSERT INTO ledger_postings (entry, leg, account, ledger_account, amount_fen)
     VALUES (?1, ?2, ?3, ?4, ?5)";
