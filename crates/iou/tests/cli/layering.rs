@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("models", &[]),
     ("identity", &["seeded", "vault"]),
     ("funding", &["identity", "money"]),
+    ("settlement", &["credit", "money"]),
     ("store", &["credit", "money", "seeded"]),
     ("audit", &["store"]),
     ("engine", &["credit", "money", "risk", "seeded", "store"]),
@@ -89,6 +90,7 @@ const SANS_IO: &[(&str, &[&str])] = &[
     ("seeded", &[]),
     ("money", &["jiff"]),
     ("credit", &[]),
+    ("settlement", &[]),
     ("risk", &[]),
     ("models", &[]),
 ];
