@@ -10,6 +10,7 @@ mod audit;
 mod journal;
 pub mod outbox;
 mod read_models;
+pub mod settlement;
 
 pub use audit::{
     audit_append_and_scan, audit_checkpoints_in_order, audit_handles_share_the_log, audit_many_records_in_pages,

@@ -8,6 +8,7 @@ mod store {
     mod memory;
     mod outbox;
     mod read_models;
+    mod settlement;
     mod sqlite;
     pub mod workload;
 }
