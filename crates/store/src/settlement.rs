@@ -58,8 +58,6 @@ pub struct FactRow {
     pub amount_fen: i64,
     /// The business day (days since the epoch) of the record.
     pub day: i32,
-    /// For a capture under a plan: its terms (0 otherwise), for a campaign's subsidy.
-    pub terms: u32,
 }
 
 /// Which merchant a transaction is for (from its authorization).
@@ -67,6 +65,8 @@ pub struct FactRow {
 pub struct TxnMerchant {
     pub txn: u64,
     pub merchant: u64,
+    /// The plan's terms (0 without a plan), for a campaign's subsidy.
+    pub terms: u32,
 }
 
 /// A day's fact with its merchant (`None` when no authorization named one: a break).
@@ -76,6 +76,7 @@ pub struct DayFact {
     pub txn: u64,
     pub kind: FactKind,
     pub amount_fen: i64,
+    /// The transaction's plan terms (0 when none or unknown).
     pub terms: u32,
 }
 

@@ -20,7 +20,6 @@ fn fact(seq: u64, event: u32, txn: u64, kind: FactKind, amount_fen: i64, day: i3
         kind,
         amount_fen,
         day,
-        terms: 3,
     }
 }
 
@@ -38,7 +37,11 @@ fn posting(day: i32, account: &str, amount_fen: i64) -> PostingRow {
 /// (none for a transaction no authorization named); the watermark never goes back.
 pub fn facts_are_idempotent_and_joined(name: &str, store: &mut dyn SettlementStore) {
     assert_eq!(store.consumed(2).unwrap(), 0, "{name}: nothing consumed yet");
-    let txns = [TxnMerchant { txn: 258, merchant: 9 }];
+    let txns = [TxnMerchant {
+        txn: 258,
+        merchant: 9,
+        terms: 3,
+    }];
     let facts = [
         fact(1, 1, 258, FactKind::Capture, 10_000, 100),
         fact(2, 0, 258, FactKind::Refund, 400, 101),
@@ -47,7 +50,16 @@ pub fn facts_are_idempotent_and_joined(name: &str, store: &mut dyn SettlementSto
     store.record_facts(2, 2, &txns, &facts).unwrap();
     store.record_facts(2, 2, &txns, &facts[..1]).unwrap();
     store
-        .record_facts(2, 1, &[TxnMerchant { txn: 258, merchant: 1 }], &[])
+        .record_facts(
+            2,
+            1,
+            &[TxnMerchant {
+                txn: 258,
+                merchant: 1,
+                terms: 6,
+            }],
+            &[],
+        )
         .unwrap();
     assert_eq!(store.consumed(2).unwrap(), 2, "{name}: a watermark never goes back");
     assert_eq!(store.consumed(3).unwrap(), 0, "{name}: watermarks are per partition");
@@ -65,7 +77,11 @@ pub fn facts_are_idempotent_and_joined(name: &str, store: &mut dyn SettlementSto
         (FactKind::Refund, Some(9)),
         "{name}: key order"
     );
-    assert_eq!(day[1].merchant, None, "{name}: no authorization named a merchant");
+    assert_eq!(
+        (day[1].merchant, day[1].terms),
+        (None, 0),
+        "{name}: no authorization named a merchant"
+    );
 }
 
 fn row(merchant: u64, day: i32, before: i64, after: i64, receivable: i64) -> SettlementRow {

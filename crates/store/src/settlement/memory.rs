@@ -13,7 +13,7 @@ use crate::StoreError;
 #[derive(Debug, Default)]
 struct State {
     consumed: BTreeMap<u32, u64>,
-    txns: HashMap<u64, u64>,
+    txns: HashMap<u64, TxnMerchant>,
     facts: BTreeMap<FactKey, FactRow>,
     prices: BTreeMap<(String, i32), PriceRow>,
     merchants: BTreeMap<u64, MerchantRow>,
@@ -65,7 +65,7 @@ impl SettlementStore for MemorySettlement {
     ) -> Result<(), StoreError> {
         let mut state = self.lock()?;
         for t in txns {
-            state.txns.entry(t.txn).or_insert(t.merchant);
+            state.txns.entry(t.txn).or_insert(*t);
         }
         for f in facts {
             state.facts.entry(f.key).or_insert_with(|| f.clone());
@@ -82,11 +82,11 @@ impl SettlementStore for MemorySettlement {
             .values()
             .filter(|f| f.day == day)
             .map(|f| DayFact {
-                merchant: state.txns.get(&f.txn).copied(),
+                merchant: state.txns.get(&f.txn).map(|t| t.merchant),
                 txn: f.txn,
                 kind: f.kind,
                 amount_fen: f.amount_fen,
-                terms: f.terms,
+                terms: state.txns.get(&f.txn).map_or(0, |t| t.terms),
             })
             .collect())
     }

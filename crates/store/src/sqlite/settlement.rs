@@ -110,14 +110,14 @@ impl SettlementStore for SqliteSettlement {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO settlement_txns (txn, merchant) VALUES (?1, ?2) ON CONFLICT (txn) DO NOTHING",
+                "INSERT INTO settlement_txns (txn, merchant, terms) VALUES (?1, ?2, ?3) ON CONFLICT (txn) DO NOTHING",
             )?;
             for t in txns {
-                insert.execute(params![int(t.txn), int(t.merchant)])?;
+                insert.execute(params![int(t.txn), int(t.merchant), t.terms])?;
             }
             let mut insert = tx.prepare_cached(
-                "INSERT INTO settlement_facts (partition, seq, record, idx, txn, kind, amount_fen, day, terms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO settlement_facts (partition, seq, record, idx, txn, kind, amount_fen, day)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (partition, seq, record, idx) DO NOTHING",
             )?;
             for f in facts {
@@ -130,8 +130,7 @@ impl SettlementStore for SqliteSettlement {
                     int(f.txn),
                     f.kind.as_str(),
                     f.amount_fen,
-                    f.day,
-                    f.terms
+                    f.day
                 ])?;
             }
             tx.prepare_cached(
@@ -146,7 +145,7 @@ impl SettlementStore for SqliteSettlement {
 
     fn day_facts(&mut self, day: i32) -> Result<Vec<DayFact>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.merchant, f.txn, f.kind, f.amount_fen, f.terms
+            "SELECT t.merchant, f.txn, f.kind, f.amount_fen, coalesce(t.terms, 0)
              FROM settlement_facts f LEFT JOIN settlement_txns t ON t.txn = f.txn
              WHERE f.day = ?1 ORDER BY f.partition, f.seq, f.record, f.idx",
         )?;

@@ -7,7 +7,8 @@ CREATE TABLE settlement_watermarks (
 -- Which merchant each authorized transaction is for.
 CREATE TABLE settlement_txns (
     txn INTEGER PRIMARY KEY NOT NULL,
-    merchant INTEGER NOT NULL
+    merchant INTEGER NOT NULL,
+    terms INTEGER NOT NULL
 );
 
 -- Captures and refunds, keyed by where they sit in the journal.
@@ -20,7 +21,6 @@ CREATE TABLE settlement_facts (
     kind TEXT NOT NULL,
     amount_fen INTEGER NOT NULL,
     day INTEGER NOT NULL,
-    terms INTEGER NOT NULL,
     PRIMARY KEY (partition, seq, record, idx)
 );
 CREATE INDEX settlement_facts_by_day ON settlement_facts (day);
