@@ -184,6 +184,9 @@ pub trait SettlementStore: Send {
         facts: &[FactRow],
     ) -> Result<(), StoreError>;
 
+    /// The earliest business day of any fact (where a first run starts).
+    fn first_fact_day(&mut self) -> Result<Option<i32>, StoreError>;
+
     /// The facts of business day `day`, in key order, with their merchants.
     fn day_facts(&mut self, day: i32) -> Result<Vec<DayFact>, StoreError>;
 

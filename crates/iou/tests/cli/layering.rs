@@ -29,7 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("settlement", &["credit", "money"]),
     ("store", &["credit", "money", "seeded"]),
     ("audit", &["store"]),
-    ("engine", &["credit", "money", "risk", "seeded", "store"]),
+    ("engine", &["credit", "money", "risk", "seeded", "settlement", "store"]),
     (
         "onboarding",
         &[

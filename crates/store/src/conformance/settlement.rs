@@ -37,6 +37,7 @@ fn posting(day: i32, account: &str, amount_fen: i64) -> PostingRow {
 /// (none for a transaction no authorization named); the watermark never goes back.
 pub fn facts_are_idempotent_and_joined(name: &str, store: &mut dyn SettlementStore) {
     assert_eq!(store.consumed(2).unwrap(), 0, "{name}: nothing consumed yet");
+    assert_eq!(store.first_fact_day().unwrap(), None, "{name}");
     let txns = [TxnMerchant {
         txn: 258,
         merchant: 9,
@@ -62,6 +63,7 @@ pub fn facts_are_idempotent_and_joined(name: &str, store: &mut dyn SettlementSto
         )
         .unwrap();
     assert_eq!(store.consumed(2).unwrap(), 2, "{name}: a watermark never goes back");
+    assert_eq!(store.first_fact_day().unwrap(), Some(100), "{name}");
     assert_eq!(store.consumed(3).unwrap(), 0, "{name}: watermarks are per partition");
     let day = store.day_facts(100).unwrap();
     assert_eq!(day.len(), 1, "{name}: {day:?}");

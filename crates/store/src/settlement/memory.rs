@@ -75,6 +75,10 @@ impl SettlementStore for MemorySettlement {
         Ok(())
     }
 
+    fn first_fact_day(&mut self) -> Result<Option<i32>, StoreError> {
+        Ok(self.lock()?.facts.values().map(|f| f.day).min())
+    }
+
     fn day_facts(&mut self, day: i32) -> Result<Vec<DayFact>, StoreError> {
         let state = self.lock()?;
         Ok(state

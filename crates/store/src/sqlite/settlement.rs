@@ -143,6 +143,13 @@ impl SettlementStore for SqliteSettlement {
         Ok(())
     }
 
+    fn first_fact_day(&mut self) -> Result<Option<i32>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT min(day) FROM settlement_facts")?
+            .query_row([], |row| row.get(0))?)
+    }
+
     fn day_facts(&mut self, day: i32) -> Result<Vec<DayFact>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.merchant, f.txn, f.kind, f.amount_fen, coalesce(t.terms, 0)
