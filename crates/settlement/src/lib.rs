@@ -18,6 +18,7 @@ pub mod day;
 pub mod ledger;
 pub mod payout;
 pub mod pricing;
+pub mod reconcile;
 
 pub use day::{Activity, Carried, DaySettlement, RecentDay, Terms, settle_day};
 pub use ledger::{Entry, EntryKind, Posting, SettlementAccount};
