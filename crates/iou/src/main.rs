@@ -13,6 +13,7 @@ mod keys;
 mod plan;
 mod score;
 mod serve;
+mod settle;
 mod simulate;
 
 #[derive(Debug, Parser)]
@@ -40,12 +41,18 @@ enum Command {
     /// The key file that seals personal data: `iou keys init --out PATH`, `iou keys rotate
     /// --key-file PATH --data DIR` (a new key, every stored data key re-wrapped under it).
     Keys(keys::KeysArgs),
+    /// The books: `iou ledger trial-balance --data DIR --date D` prints every account's balance
+    /// over both ledgers, proves debits = credits and reports the reconciliation's breaks.
+    Ledger(settle::LedgerArgs),
     /// Print an installment plan's schedule and its APR (IRR method).
     Plan(plan::PlanArgs),
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
     Score(score::ScoreArgs),
     /// Run the HTTP API on the embedded store (API.md in crates/api explains it).
     Serve(serve::ServeArgs),
+    /// Settle merchants: read the journal's captures and refunds, settle every merchant's days
+    /// through `--date`, and (`--pay-simulated`) send the payouts.
+    Settle(settle::SettleArgs),
     /// Simulate a population through the real engine and report; `--serve` is the demo.
     Simulate(simulate::SimulateArgs),
 }
@@ -58,9 +65,11 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Keys(args) => keys::run(args),
+        Command::Ledger(args) => settle::ledger(args),
         Command::Plan(args) => plan::run(args),
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Settle(args) => settle::run(args),
         Command::Simulate(args) => simulate::run(args),
     };
     match result {

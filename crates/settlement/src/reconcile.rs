@@ -67,7 +67,11 @@ pub fn reconcile(f: &Figures) -> Vec<Break> {
     checks
         .into_iter()
         .filter(|(_, expected, actual)| expected != actual)
-        .map(|(check, expected, actual)| Break { check, expected, actual })
+        .map(|(check, expected, actual)| Break {
+            check,
+            expected,
+            actual,
+        })
         .collect()
 }
 

@@ -65,8 +65,21 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "iou",
         &[
-            "api", "audit", "bench", "credit", "engine", "funding", "identity", "models", "money", "risk", "seeded",
-            "sim", "store", "vault",
+            "api",
+            "audit",
+            "bench",
+            "credit",
+            "engine",
+            "funding",
+            "identity",
+            "models",
+            "money",
+            "risk",
+            "seeded",
+            "settlement",
+            "sim",
+            "store",
+            "vault",
         ],
     ),
 ];
