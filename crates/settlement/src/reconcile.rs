@@ -17,7 +17,9 @@ pub struct Figures {
     pub subsidies: Amount,
     /// Payouts made, less those failed or returned.
     pub paid_out: Amount,
-    /// The merchants' balances and receivables.
+    /// The merchants' balances (negative: owed by the merchant) and receivables (the part of a
+    /// negative balance moved out of `merchant_payable`). `merchant_payable` over both ledgers
+    /// is then −(payable + receivable).
     pub payable: Amount,
     pub receivable: Amount,
     /// `merchant_payable` in the customer ledger (debit positive: −(captured − refunded)).
@@ -59,7 +61,7 @@ pub fn reconcile(f: &Figures) -> Vec<Break> {
         ),
         (
             "payable_account",
-            -(f.payable - f.receivable),
+            -(f.payable + f.receivable),
             f.customer_merchant_payable + f.settlement_merchant_payable,
         ),
         ("trial_balance", f.debits, f.credits),
