@@ -157,6 +157,14 @@ pub struct DayBalance {
     pub credits_fen: i64,
 }
 
+/// One merchant's settled day with what it writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettledDay {
+    pub row: SettlementRow,
+    pub postings: Vec<PostingRow>,
+    pub payout: Option<PayoutRow>,
+}
+
 /// A payout's move: the caller checked it with `settlement::payout`.
 #[derive(Clone, Debug)]
 pub struct PayoutMove<'a> {
@@ -205,15 +213,11 @@ pub trait SettlementStore: Send {
     /// Settled days with `from_day <= day <= to_day`, by merchant then day.
     fn settlements(&mut self, from_day: i32, to_day: i32) -> Result<Vec<SettlementRow>, StoreError>;
 
-    /// Records a merchant's day: the row, its postings, its payout (pending) and the balance
-    /// moved by `balance_after - balance_before` and set to its receivable, atomically. Returns
-    /// `false` and writes nothing when the (merchant, day) is already settled.
-    fn settle(
-        &mut self,
-        row: &SettlementRow,
-        postings: &[PostingRow],
-        payout: Option<&PayoutRow>,
-    ) -> Result<bool, StoreError>;
+    /// Records merchants' days, all in one transaction: for each, the row, its postings, its
+    /// payout (pending) and the merchant's balance moved by `balance_after - balance_before`
+    /// and its receivable set. A (merchant, day) already settled is skipped (nothing of it is
+    /// written). Returns, for each, whether it was written.
+    fn settle(&mut self, days: &[SettledDay]) -> Result<Vec<bool>, StoreError>;
 
     /// The last day a run finished (every merchant settled).
     fn last_run(&mut self) -> Result<Option<i32>, StoreError>;
@@ -224,9 +228,10 @@ pub trait SettlementStore: Send {
     fn payouts(&mut self, status: &str, limit: usize) -> Result<Vec<PayoutRow>, StoreError>;
     fn payout(&mut self, id: &str) -> Result<Option<PayoutRow>, StoreError>;
 
-    /// Moves a payout from `from` to `to` with its postings and balance change, atomically,
-    /// only if it is in `from` (compare and set); returns whether it moved.
-    fn move_payout(&mut self, change: &PayoutMove<'_>) -> Result<bool, StoreError>;
+    /// Moves payouts, all in one transaction: each from `from` to `to` with its postings and
+    /// balance change, only if it is in `from` (compare and set). Returns, for each, whether
+    /// it moved.
+    fn move_payouts(&mut self, changes: &[PayoutMove<'_>]) -> Result<Vec<bool>, StoreError>;
 
     /// Debits and credits per account per day, for days up to `through_day`, by day then
     /// account (the GL export; summed, the trial balance).

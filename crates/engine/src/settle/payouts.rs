@@ -106,37 +106,84 @@ pub fn pay_out(
 ) -> Result<PayoutsReport, RunError> {
     let mut report = PayoutsReport::default();
     let pending = store.payouts(PayoutStatus::Pending.as_str(), limit)?;
-    let mut rest = pending.len();
-    for payout in pending {
+    let mut answers = Vec::with_capacity(pending.len());
+    for payout in &pending {
         let order = PayoutOrder {
             id: payout.id.clone(),
             merchant: payout.merchant,
             amount: Amount::from_fen(payout.amount_fen),
         };
-        let Ok(status) = provider.pay(&order) else {
-            report.queued += rest;
-            break;
-        };
-        rest -= 1;
-        if record(
-            store,
-            &payout.id,
-            PayoutStatus::Pending,
-            status,
-            order.amount,
-            payout.merchant,
-            day,
-        )? {
-            match status {
-                PayoutStatus::Paid => report.paid += order.amount,
-                PayoutStatus::Failed => report.failed += order.amount,
-                _ => report.queued += 1,
-            }
-        } else if status == PayoutStatus::Pending {
-            report.queued += 1;
+        match provider.pay(&order) {
+            Ok(status) => answers.push((payout, status)),
+            Err(_) => break,
         }
     }
+    report.queued = pending.len() - answers.len();
+    for chunk in answers.chunks(CHUNK) {
+        let moves: Vec<Move> = chunk
+            .iter()
+            .filter_map(|(p, status)| {
+                move_of(
+                    &p.id,
+                    PayoutStatus::Pending,
+                    *status,
+                    Amount::from_fen(p.amount_fen),
+                    p.merchant,
+                    day,
+                )
+            })
+            .collect();
+        let changes: Vec<PayoutMove<'_>> = moves.iter().map(Move::as_change).collect();
+        let moved = store.move_payouts(&changes)?;
+        for (m, done) in moves.iter().zip(moved) {
+            match (m.to, done) {
+                (PayoutStatus::Paid, true) => report.paid += m.amount,
+                (PayoutStatus::Failed, true) => report.failed += m.amount,
+                _ => {}
+            }
+        }
+        report.queued += chunk.iter().filter(|(_, s)| *s == PayoutStatus::Pending).count();
+    }
     Ok(report)
+}
+
+/// Payouts recorded per store transaction.
+const CHUNK: usize = 1_024;
+
+/// A checked move with the postings it owns.
+struct Move {
+    id: String,
+    from: PayoutStatus,
+    to: PayoutStatus,
+    amount: Amount,
+    legs: Vec<store::settlement::PostingRow>,
+    back: Amount,
+}
+
+impl Move {
+    fn as_change(&self) -> PayoutMove<'_> {
+        PayoutMove {
+            id: &self.id,
+            from: self.from.as_str(),
+            to: self.to.as_str(),
+            postings: &self.legs,
+            back_to_balance_fen: self.back.fen(),
+        }
+    }
+}
+
+fn move_of(id: &str, from: PayoutStatus, to: PayoutStatus, amount: Amount, merchant: u64, day: Day) -> Option<Move> {
+    let Ok(Change::Moved { entry, back_to_balance }) = transition(from, to, amount) else {
+        return None;
+    };
+    Some(Move {
+        id: id.to_owned(),
+        from,
+        to,
+        amount,
+        legs: postings(day, merchant, &[entry]),
+        back: back_to_balance,
+    })
 }
 
 /// A provider's later word on a payout (a signed callback: `returned` after `paid`).
@@ -145,35 +192,8 @@ pub fn payout_changed(store: &mut dyn SettlementStore, id: &str, to: PayoutStatu
         return Ok(false);
     };
     let from = PayoutStatus::parse(&payout.status).ok_or_else(|| RunError::Corrupt(payout.status.clone()))?;
-    record(
-        store,
-        id,
-        from,
-        to,
-        Amount::from_fen(payout.amount_fen),
-        payout.merchant,
-        day,
-    )
-}
-
-fn record(
-    store: &mut dyn SettlementStore,
-    id: &str,
-    from: PayoutStatus,
-    to: PayoutStatus,
-    amount: Amount,
-    merchant: u64,
-    day: Day,
-) -> Result<bool, RunError> {
-    let Ok(Change::Moved { entry, back_to_balance }) = transition(from, to, amount) else {
+    let Some(m) = move_of(id, from, to, Amount::from_fen(payout.amount_fen), payout.merchant, day) else {
         return Ok(false);
     };
-    let legs = postings(day, merchant, &[entry]);
-    Ok(store.move_payout(&PayoutMove {
-        id,
-        from: from.as_str(),
-        to: to.as_str(),
-        postings: &legs,
-        back_to_balance_fen: back_to_balance.fen(),
-    })?)
+    Ok(store.move_payouts(&[m.as_change()])?.first() == Some(&true))
 }

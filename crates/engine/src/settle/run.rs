@@ -16,7 +16,7 @@ use money::{Amount, Rate};
 use settlement::pricing::subsidy;
 use settlement::{Activity, Carried, PriceList, PriceRule, Pricing, RecentDay, Scope, Terms, settle_day};
 use store::SettlementStore;
-use store::settlement::{DayFact, FactKind, MerchantRow, PayoutRow, PostingRow, SettlementRow};
+use store::settlement::{DayFact, FactKind, MerchantRow, PayoutRow, PostingRow, SettledDay, SettlementRow};
 
 /// The merchant's share of a campaign plan's fee, per period, for a transaction (from the
 /// API's `campaign_txn:<txn>`); `None` for a transaction without one.
@@ -34,7 +34,8 @@ impl Subsidies for NoSubsidies {
     }
 }
 
-/// An injected failure (tests): stop after settling this many merchants in the run.
+/// An injected failure (tests): stop after this many merchant days of the run were computed
+/// (those are written, then the run stops as if the process died).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fault {
     pub stop_after_merchants: Option<usize>,
@@ -47,7 +48,7 @@ pub enum RunError {
     /// A stored pricing rule or setting this build cannot read.
     #[error("settlement data is not readable: {0}")]
     Corrupt(String),
-    #[error("injected fault: the run stopped after {0} merchants")]
+    #[error("injected fault: the run stopped after writing {0} merchant days")]
     Injected(usize),
 }
 
@@ -129,10 +130,8 @@ fn settle_one_day(
         .chain(activity.keys())
         .copied()
         .collect();
+    let mut pending = Vec::new();
     for merchant in everyone {
-        if *budget == Some(0) {
-            return Err(RunError::Injected(report.settled));
-        }
         let (balance, receivable) = balances.get(&merchant).copied().unwrap_or((0, 0));
         let carried = Carried {
             balance: Amount::from_fen(balance),
@@ -141,21 +140,42 @@ fn settle_one_day(
         };
         let terms = merchants.get(&merchant).map_or(Terms::STANDARD, terms_of);
         let today = activity.get(&merchant).copied().unwrap_or_default();
-        let settled = settle_day(day, &terms, &carried, today);
-        if store.settle(
-            &row_of(merchant, &settled),
-            &postings_of(merchant, &settled),
-            payout_of(merchant, &settled).as_ref(),
-        )? {
-            report.settled += 1;
-            report.payouts += settled.payout;
-            if let Some(left) = budget.as_mut() {
-                *left -= 1;
+        pending.push(settled_day(merchant, &settle_day(day, &terms, &carried, today)));
+        if let Some(left) = budget.as_mut() {
+            *left -= 1;
+            if *left == 0 {
+                write(store, &mut pending, report)?;
+                return Err(RunError::Injected(report.settled));
             }
+        }
+        if pending.len() >= CHUNK {
+            write(store, &mut pending, report)?;
+        }
+    }
+    write(store, &mut pending, report)
+}
+
+/// Merchant days written per store transaction (one fsync each).
+const CHUNK: usize = 1_024;
+
+fn write(
+    store: &mut dyn SettlementStore,
+    pending: &mut Vec<SettledDay>,
+    report: &mut RunReport,
+) -> Result<(), RunError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let written = store.settle(pending)?;
+    for (day, new) in pending.iter().zip(written) {
+        if new {
+            report.settled += 1;
+            report.payouts += Amount::from_fen(day.row.payout_fen);
         } else {
             report.already += 1;
         }
     }
+    pending.clear();
     Ok(())
 }
 
@@ -260,8 +280,12 @@ pub fn postings(day: Day, merchant: u64, entries: &[settlement::Entry]) -> Vec<P
         .collect()
 }
 
-fn postings_of(merchant: u64, s: &settlement::DaySettlement) -> Vec<PostingRow> {
-    postings(s.day, merchant, &s.entries)
+fn settled_day(merchant: u64, s: &settlement::DaySettlement) -> SettledDay {
+    SettledDay {
+        row: row_of(merchant, s),
+        postings: postings(s.day, merchant, &s.entries),
+        payout: payout_of(merchant, s),
+    }
 }
 
 /// The payout id: the merchant and the business day, so a day pays a merchant at most once

@@ -4,8 +4,8 @@
 //! the ledger summed by day and account.
 
 use crate::settlement::{
-    DayBalance, FactKey, FactKind, FactRow, MerchantRow, PayoutMove, PayoutRow, PostingRow, PriceRow, SettlementRow,
-    SettlementStore, TxnMerchant,
+    DayBalance, FactKey, FactKind, FactRow, MerchantRow, PayoutMove, PayoutRow, PostingRow, PriceRow, SettledDay,
+    SettlementRow, SettlementStore, TxnMerchant,
 };
 
 fn fact(seq: u64, event: u32, txn: u64, kind: FactKind, amount_fen: i64, day: i32) -> FactRow {
@@ -101,6 +101,45 @@ fn row(merchant: u64, day: i32, before: i64, after: i64, receivable: i64) -> Set
     }
 }
 
+fn settle1(
+    store: &mut dyn SettlementStore,
+    row: SettlementRow,
+    postings: &[PostingRow],
+    payout: Option<&PayoutRow>,
+) -> bool {
+    let day = SettledDay {
+        row,
+        postings: postings.to_vec(),
+        payout: payout.cloned(),
+    };
+    let written = store.settle(&[day]).unwrap();
+    assert_eq!(written.len(), 1);
+    written[0]
+}
+
+/// In one call, a day already settled is skipped and the others are written.
+pub fn settle_many_skips_the_settled(name: &str, store: &mut dyn SettlementStore) {
+    let day = |merchant, d| SettledDay {
+        row: row(merchant, d, 0, 10, 0),
+        postings: vec![posting(d, "merchant_payable", 5), posting(d, "cash", -5)],
+        payout: None,
+    };
+    assert_eq!(store.settle(&[day(1, 5)]).unwrap(), [true], "{name}");
+    assert_eq!(
+        store.settle(&[day(2, 5), day(1, 5), day(3, 5)]).unwrap(),
+        [true, false, true],
+        "{name}"
+    );
+    assert_eq!(store.settlements(5, 5).unwrap().len(), 3, "{name}");
+    let ledger = store.ledger_by_day(5).unwrap();
+    assert_eq!(
+        ledger.iter().map(|d| d.debits_fen).sum::<i64>(),
+        15,
+        "{name}: the skipped day's postings are not written"
+    );
+    assert!(store.balances().unwrap().iter().all(|b| b.balance_fen == 10), "{name}");
+}
+
 /// A merchant's day is recorded once, with its postings, its payout and its balance; a second
 /// attempt writes nothing; runs finish in order.
 pub fn a_day_settles_once(name: &str, store: &mut dyn SettlementStore) {
@@ -116,16 +155,13 @@ pub fn a_day_settles_once(name: &str, store: &mut dyn SettlementStore) {
         posting(100, "merchant_fee_income", -60),
     ];
     assert!(
-        store.settle(&row(9, 100, 0, -50, 0), &postings, Some(&payout)).unwrap(),
+        settle1(store, row(9, 100, 0, -50, 0), &postings, Some(&payout)),
         "{name}"
     );
     let mut changed = row(9, 100, 0, -999, 7);
     changed.payout_fen = 1;
-    assert!(
-        !store.settle(&changed, &postings, None).unwrap(),
-        "{name}: settled once"
-    );
-    assert!(store.settle(&row(9, 101, -50, -80, 80), &[], None).unwrap(), "{name}");
+    assert!(!settle1(store, changed, &postings, None), "{name}: settled once");
+    assert!(settle1(store, row(9, 101, -50, -80, 80), &[], None), "{name}");
     let balances = store.balances().unwrap();
     assert_eq!(balances.len(), 1, "{name}");
     assert_eq!(
@@ -176,7 +212,7 @@ pub fn payouts_move_by_compare_and_set(name: &str, store: &mut dyn SettlementSto
         amount_fen: 500,
         status: "pending".into(),
     };
-    assert!(store.settle(&row(4, 7, 0, 0, 0), &[], Some(&payout)).unwrap(), "{name}");
+    assert!(settle1(store, row(4, 7, 0, 0, 0), &[], Some(&payout)), "{name}");
     let legs = [posting(8, "payout_clearing", 500), posting(8, "merchant_payable", -500)];
     let fail = PayoutMove {
         id: "m4-d7",
@@ -185,13 +221,16 @@ pub fn payouts_move_by_compare_and_set(name: &str, store: &mut dyn SettlementSto
         postings: &legs,
         back_to_balance_fen: 500,
     };
-    assert!(store.move_payout(&fail).unwrap(), "{name}");
-    assert!(!store.move_payout(&fail).unwrap(), "{name}: moved once");
+    assert!(store.move_payouts(&[fail.clone()]).unwrap() == [true], "{name}");
+    assert!(
+        store.move_payouts(&[fail.clone()]).unwrap() == [false],
+        "{name}: moved once"
+    );
     let unknown = PayoutMove {
         id: "nope",
         ..fail.clone()
     };
-    assert!(!store.move_payout(&unknown).unwrap(), "{name}");
+    assert!(store.move_payouts(&[unknown]).unwrap() == [false], "{name}");
     assert_eq!(store.payout("m4-d7").unwrap().unwrap().status, "failed", "{name}");
     assert!(store.payouts("pending", 10).unwrap().is_empty(), "{name}");
     let balance = store.balances().unwrap()[0];
@@ -237,6 +276,7 @@ pub fn prices_and_merchants(name: &str, store: &mut dyn SettlementStore) {
 pub fn run_all(name: &str, fresh: &mut dyn FnMut() -> Box<dyn SettlementStore>) {
     facts_are_idempotent_and_joined(name, fresh().as_mut());
     a_day_settles_once(name, fresh().as_mut());
+    settle_many_skips_the_settled(name, fresh().as_mut());
     payouts_move_by_compare_and_set(name, fresh().as_mut());
     prices_and_merchants(name, fresh().as_mut());
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{
     DayBalance, DayFact, FactKey, FactRow, MerchantBalance, MerchantRow, PayoutMove, PayoutRow, PostingRow, PriceRow,
-    SettlementRow, SettlementStore, TxnMerchant,
+    SettledDay, SettlementRow, SettlementStore, TxnMerchant,
 };
 use crate::StoreError;
 
@@ -132,24 +132,25 @@ impl SettlementStore for MemorySettlement {
             .collect())
     }
 
-    fn settle(
-        &mut self,
-        row: &SettlementRow,
-        postings: &[PostingRow],
-        payout: Option<&PayoutRow>,
-    ) -> Result<bool, StoreError> {
+    fn settle(&mut self, days: &[SettledDay]) -> Result<Vec<bool>, StoreError> {
         let mut state = self.lock()?;
-        if state.settlements.contains_key(&(row.merchant, row.day)) {
-            return Ok(false);
+        let mut written = Vec::with_capacity(days.len());
+        for day in days {
+            let row = &day.row;
+            if state.settlements.contains_key(&(row.merchant, row.day)) {
+                written.push(false);
+                continue;
+            }
+            state.settlements.insert((row.merchant, row.day), row.clone());
+            state.postings.extend_from_slice(&day.postings);
+            if let Some(p) = &day.payout {
+                state.payouts.entry(p.id.clone()).or_insert_with(|| p.clone());
+            }
+            let b = add_balance(&mut state, row.merchant, row.balance_after_fen - row.balance_before_fen);
+            b.receivable_fen = row.receivable_fen;
+            written.push(true);
         }
-        state.settlements.insert((row.merchant, row.day), row.clone());
-        state.postings.extend_from_slice(postings);
-        if let Some(p) = payout {
-            state.payouts.entry(p.id.clone()).or_insert_with(|| p.clone());
-        }
-        let b = add_balance(&mut state, row.merchant, row.balance_after_fen - row.balance_before_fen);
-        b.receivable_fen = row.receivable_fen;
-        Ok(true)
+        Ok(written)
     }
 
     fn last_run(&mut self) -> Result<Option<i32>, StoreError> {
@@ -174,19 +175,25 @@ impl SettlementStore for MemorySettlement {
         Ok(self.lock()?.payouts.get(id).cloned())
     }
 
-    fn move_payout(&mut self, change: &PayoutMove<'_>) -> Result<bool, StoreError> {
+    fn move_payouts(&mut self, changes: &[PayoutMove<'_>]) -> Result<Vec<bool>, StoreError> {
         let mut state = self.lock()?;
-        let Some(p) = state.payouts.get_mut(change.id) else {
-            return Ok(false);
-        };
-        if p.status != change.from {
-            return Ok(false);
+        let mut moved = Vec::with_capacity(changes.len());
+        for change in changes {
+            let merchant = match state.payouts.get_mut(change.id) {
+                Some(p) if p.status == change.from => {
+                    p.status = change.to.to_owned();
+                    p.merchant
+                }
+                _ => {
+                    moved.push(false);
+                    continue;
+                }
+            };
+            state.postings.extend_from_slice(change.postings);
+            add_balance(&mut state, merchant, change.back_to_balance_fen);
+            moved.push(true);
         }
-        p.status = change.to.to_owned();
-        let merchant = p.merchant;
-        state.postings.extend_from_slice(change.postings);
-        add_balance(&mut state, merchant, change.back_to_balance_fen);
-        Ok(true)
+        Ok(moved)
     }
 
     fn ledger_by_day(&mut self, through_day: i32) -> Result<Vec<DayBalance>, StoreError> {

@@ -11,7 +11,7 @@ use super::connection::{self, Role};
 use crate::StoreError;
 use crate::settlement::{
     DayBalance, DayFact, FactKind, FactRow, MerchantBalance, MerchantRow, PayoutMove, PayoutRow, PostingRow, PriceRow,
-    SettlementRow, SettlementStore, TxnMerchant,
+    SettledDay, SettlementRow, SettlementStore, TxnMerchant,
 };
 
 /// One writer connection to `settlement.db`.
@@ -88,6 +88,60 @@ fn add_balance(tx: &Transaction<'_>, merchant: u64, delta: i64, receivable: Opti
     )?
     .execute(params![int(merchant), delta, receivable])?;
     Ok(())
+}
+
+fn settle_one(tx: &Transaction<'_>, day: &SettledDay) -> rusqlite::Result<bool> {
+    let row = &day.row;
+    let sql = format!(
+        "INSERT INTO settlements ({SETTLEMENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (merchant, day) DO NOTHING"
+    );
+    let inserted = tx.prepare_cached(&sql)?.execute(params![
+        int(row.merchant),
+        row.day,
+        int(row.captures),
+        row.captured_fen,
+        int(row.refunds),
+        row.refunded_fen,
+        row.fees_fen,
+        row.subsidies_fen,
+        row.balance_before_fen,
+        row.held_fen,
+        row.payout_fen,
+        row.balance_after_fen,
+        row.receivable_fen
+    ])?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    insert_postings(tx, &day.postings)?;
+    if let Some(p) = &day.payout {
+        tx.prepare_cached(
+            "INSERT INTO settlement_payouts (id, merchant, day, amount_fen, status) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![p.id, int(p.merchant), p.day, p.amount_fen, p.status])?;
+    }
+    let delta = row.balance_after_fen - row.balance_before_fen;
+    add_balance(tx, row.merchant, delta, Some(row.receivable_fen))?;
+    Ok(true)
+}
+
+fn move_one(tx: &Transaction<'_>, change: &PayoutMove<'_>) -> rusqlite::Result<bool> {
+    let merchant: Option<i64> = tx
+        .prepare_cached("SELECT merchant FROM settlement_payouts WHERE id = ?1 AND status = ?2")?
+        .query_row([change.id, change.from], |row| row.get(0))
+        .optional()?;
+    let Some(merchant) = merchant else {
+        return Ok(false);
+    };
+    tx.prepare_cached("UPDATE settlement_payouts SET status = ?2 WHERE id = ?1")?
+        .execute([change.id, change.to])?;
+    insert_postings(tx, change.postings)?;
+    if change.back_to_balance_fen != 0 {
+        add_balance(tx, merchant as u64, change.back_to_balance_fen, None)?;
+    }
+    Ok(true)
 }
 
 impl SettlementStore for SqliteSettlement {
@@ -252,47 +306,14 @@ impl SettlementStore for SqliteSettlement {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn settle(
-        &mut self,
-        row: &SettlementRow,
-        postings: &[PostingRow],
-        payout: Option<&PayoutRow>,
-    ) -> Result<bool, StoreError> {
+    fn settle(&mut self, days: &[SettledDay]) -> Result<Vec<bool>, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let sql = format!(
-            "INSERT INTO settlements ({SETTLEMENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-             ON CONFLICT (merchant, day) DO NOTHING"
-        );
-        let inserted = tx.prepare_cached(&sql)?.execute(params![
-            int(row.merchant),
-            row.day,
-            int(row.captures),
-            row.captured_fen,
-            int(row.refunds),
-            row.refunded_fen,
-            row.fees_fen,
-            row.subsidies_fen,
-            row.balance_before_fen,
-            row.held_fen,
-            row.payout_fen,
-            row.balance_after_fen,
-            row.receivable_fen
-        ])?;
-        if inserted == 0 {
-            return Ok(false);
+        let mut written = Vec::with_capacity(days.len());
+        for day in days {
+            written.push(settle_one(&tx, day)?);
         }
-        insert_postings(&tx, postings)?;
-        if let Some(p) = payout {
-            tx.prepare_cached(
-                "INSERT INTO settlement_payouts (id, merchant, day, amount_fen, status) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO NOTHING",
-            )?
-            .execute(params![p.id, int(p.merchant), p.day, p.amount_fen, p.status])?;
-        }
-        let delta = row.balance_after_fen - row.balance_before_fen;
-        add_balance(&tx, row.merchant, delta, Some(row.receivable_fen))?;
         tx.commit()?;
-        Ok(true)
+        Ok(written)
     }
 
     fn last_run(&mut self) -> Result<Option<i32>, StoreError> {
@@ -327,23 +348,14 @@ impl SettlementStore for SqliteSettlement {
             .optional()?)
     }
 
-    fn move_payout(&mut self, change: &PayoutMove<'_>) -> Result<bool, StoreError> {
+    fn move_payouts(&mut self, changes: &[PayoutMove<'_>]) -> Result<Vec<bool>, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let merchant: Option<i64> = tx
-            .prepare_cached("SELECT merchant FROM settlement_payouts WHERE id = ?1 AND status = ?2")?
-            .query_row([change.id, change.from], |row| row.get(0))
-            .optional()?;
-        let Some(merchant) = merchant else {
-            return Ok(false);
-        };
-        tx.prepare_cached("UPDATE settlement_payouts SET status = ?2 WHERE id = ?1")?
-            .execute([change.id, change.to])?;
-        insert_postings(&tx, change.postings)?;
-        if change.back_to_balance_fen != 0 {
-            add_balance(&tx, merchant as u64, change.back_to_balance_fen, None)?;
+        let mut moved = Vec::with_capacity(changes.len());
+        for change in changes {
+            moved.push(move_one(&tx, change)?);
         }
         tx.commit()?;
-        Ok(true)
+        Ok(moved)
     }
 
     fn ledger_by_day(&mut self, through_day: i32) -> Result<Vec<DayBalance>, StoreError> {

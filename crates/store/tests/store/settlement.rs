@@ -34,6 +34,7 @@ macro_rules! settlement_tests {
 settlement_tests!(
     facts_are_idempotent_and_joined,
     a_day_settles_once,
+    settle_many_skips_the_settled,
     payouts_move_by_compare_and_set,
     prices_and_merchants,
 );
