@@ -132,14 +132,25 @@ pub fn ledger(args: LedgerArgs) -> anyhow::Result<()> {
     println!("{:<28} {:>16} {:>16} {:>16}", "account", "debits", "credits", "balance");
     for (account, (debit, credit)) in &accounts {
         let (d, c) = (Amount::from_fen(*debit), Amount::from_fen(*credit));
-        println!("{account:<28} {d:>16} {c:>16} {:>16}", d - c);
+        println!(
+            "{account:<28} {:>16} {:>16} {:>16}",
+            d.to_string(),
+            c.to_string(),
+            (d - c).to_string()
+        );
     }
     let debits: i64 = accounts.values().map(|a| a.0).sum();
     let credits: i64 = accounts.values().map(|a| a.1).sum();
     let (d, c) = (Amount::from_fen(debits), Amount::from_fen(credits));
-    println!("{:<28} {d:>16} {c:>16} {:>16}", "total", d - c);
+    println!(
+        "{:<28} {:>16} {:>16} {:>16}",
+        "total",
+        d.to_string(),
+        c.to_string(),
+        (d - c).to_string()
+    );
     if let Some(path) = &args.gl {
-        write_gl(path, &settled)?;
+        write_gl(path, &customer_by_day(&mut read, end_ms)?, &settled)?;
     }
     let figures = figures(&mut settlement, through, &customer, &settled, debits, credits)?;
     let breaks = reconcile(&figures);
@@ -177,15 +188,48 @@ fn customer_ledger(read: &mut dyn ReadModels, end_ms: i64) -> anyhow::Result<Vec
         .collect())
 }
 
-fn write_gl(path: &PathBuf, settled: &[store::settlement::DayBalance]) -> anyhow::Result<()> {
+/// The customer ledger per business day (the engine's fixed +08:00 zone) before `end_ms`.
+fn customer_by_day(read: &mut dyn ReadModels, end_ms: i64) -> anyhow::Result<Vec<(i64, String, i64, i64)>> {
+    const OFFSET_MS: i64 = 8 * 3_600_000;
+    let sql = format!(
+        "SELECT (e.at_ms + {OFFSET_MS}) / 86400000 AS day, p.ledger_account,
+             SUM(CASE WHEN p.amount_fen > 0 THEN p.amount_fen ELSE 0 END),
+             SUM(CASE WHEN p.amount_fen < 0 THEN -p.amount_fen ELSE 0 END)
+         FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry
+         WHERE e.at_ms < {end_ms} GROUP BY day, p.ledger_account ORDER BY day, p.ledger_account"
+    );
+    let (_, rows) = read.query(&sql, 10_000_000)?;
+    let number = |v: &Option<String>| v.as_deref().unwrap_or("0").parse::<i64>().unwrap_or(0);
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                number(&r[0]),
+                r[1].clone().unwrap_or_default(),
+                number(&r[2]),
+                number(&r[3]),
+            )
+        })
+        .collect())
+}
+
+fn write_gl(
+    path: &PathBuf,
+    customer: &[(i64, String, i64, i64)],
+    settled: &[store::settlement::DayBalance],
+) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(out, "day,ledger,account,debit_fen,credit_fen")?;
+    for (day, account, debit, credit) in customer {
+        let day = Day::from_days(i32::try_from(*day)?).to_date();
+        writeln!(out, "{day},customer,{account},{debit},{credit}")?;
+    }
     for d in settled {
         let day = Day::from_days(d.day).to_date();
         writeln!(out, "{day},settlement,{},{},{}", d.account, d.debits_fen, d.credits_fen)?;
     }
     out.flush()?;
-    println!("general ledger (settlement side): {}", path.display());
+    println!("general ledger: {}", path.display());
     Ok(())
 }
 
