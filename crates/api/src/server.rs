@@ -83,6 +83,7 @@ struct Opened {
     emergency: crate::edge::emergency::Emergency,
     approvals: crate::edge::approvals::Approvals,
     outbox: Box<dyn store::Outbox>,
+    settlement: Option<crate::http::routes::settlement::Books>,
 }
 
 fn open(
@@ -134,6 +135,14 @@ fn open(
         .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
     let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
     let outbox = backend.outbox()?;
+    let settlement = match backend.settlement() {
+        Ok(store) => Some(crate::http::routes::settlement::Books {
+            store,
+            journal: backend.journal()?,
+        }),
+        Err(store::StoreError::Unsupported { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
     let restored = crate::http::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
     Ok(Opened {
@@ -154,6 +163,7 @@ fn open(
         emergency,
         approvals,
         outbox,
+        settlement,
     })
 }
 
@@ -245,6 +255,7 @@ impl Server {
             four_eyes: config.edge.four_eyes,
             telemetry: telemetry.clone(),
             outbox: std::sync::Mutex::new(opened.outbox),
+            settlement: opened.settlement.map(std::sync::Mutex::new),
             shutting_down: Default::default(),
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())

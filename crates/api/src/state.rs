@@ -64,6 +64,9 @@ pub(crate) struct Inner {
     pub telemetry: Arc<crate::telemetry::Telemetry>,
     /// The outbox, read by `GET /metrics` for its backlog (its own handle).
     pub outbox: std::sync::Mutex<Box<dyn store::Outbox>>,
+    /// Merchant settlement's tables and a journal handle for its consumer (one lock: one run
+    /// at a time); `None` when the store has no settlement tables.
+    pub settlement: Option<std::sync::Mutex<crate::http::routes::settlement::Books>>,
     /// Set when `Server::stop` begins: `GET /readyz` answers 503 from then on.
     pub shutting_down: std::sync::atomic::AtomicBool,
 }
@@ -158,6 +161,11 @@ impl AppState {
     /// The audit log's writer: `record(actor, action, target, detail, outcome)`.
     pub fn auditor(&self) -> &Arc<audit::Auditor> {
         &self.0.auditor
+    }
+
+    /// Merchant settlement's tables, when the store has them.
+    pub(crate) fn settlement(&self) -> Option<&std::sync::Mutex<crate::http::routes::settlement::Books>> {
+        self.0.settlement.as_ref()
     }
 
     /// The audit log's rows, for reading.

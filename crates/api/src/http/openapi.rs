@@ -114,6 +114,8 @@ use crate::http::routes::{
         crate::http::routes::campaigns::create,
         crate::http::routes::campaigns::list,
         crate::http::routes::campaigns::end,
+        crate::http::routes::settlement::run,
+        crate::http::routes::settlement::read,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security, &IdempotencyKeys, &Permissions),

@@ -25,6 +25,7 @@ pub mod reveal;
 pub mod risk;
 pub mod rule_deploys;
 pub mod session;
+pub mod settlement;
 pub mod statements;
 pub mod step_up;
 pub mod system;

@@ -59,6 +59,8 @@ pub enum Permission {
     MerchantsManage,
     /// Create, list and end installment campaigns (merchants' and categories' fee rates).
     CampaignsManage,
+    /// Run merchant settlement for closed business days.
+    SettlementRun,
     /// Move simulation mode's clock, run the daily advance, read account records.
     SystemSimulation,
     /// Create the first admin operator (only the bootstrap token holds it).
@@ -122,7 +124,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 42] = [
+    pub const ALL: [Permission; 43] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -147,6 +149,7 @@ impl Permission {
         P::PayoutsCreate,
         P::MerchantsManage,
         P::CampaignsManage,
+        P::SettlementRun,
         P::SystemSimulation,
         P::OperatorsBootstrap,
         P::OperatorsRead,
@@ -186,6 +189,7 @@ impl Permission {
             }
             P::MerchantsManage | P::SystemSimulation => &[R::Admin],
             P::CampaignsManage => &[R::CreditOfficer, R::Admin],
+            P::SettlementRun => &[R::CreditOfficer, R::Admin],
             P::OperatorsBootstrap => &[],
             P::OperatorsRead
             | P::OperatorsCreate
@@ -236,6 +240,7 @@ impl Permission {
             P::PayoutsCreate => "payouts.create",
             P::MerchantsManage => "merchants.manage",
             P::CampaignsManage => "campaigns.manage",
+            P::SettlementRun => "settlement.run",
             P::SystemSimulation => "system.simulation",
             P::OperatorsBootstrap => "operators.bootstrap",
             P::OperatorsRead => "operators.read",

@@ -33,6 +33,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/campaigns", Needs(P::CampaignsManage)),
     ("GET", "/v1/campaigns", Needs(P::CampaignsManage)),
     ("POST", "/v1/campaigns/{campaign_id}/end", Needs(P::CampaignsManage)),
+    ("POST", "/v1/settlement/runs", Needs(P::SettlementRun)),
     ("POST", "/v1/customers", Needs(P::LinesOpen)),
     ("GET", "", Needs(P::CustomersRead)),
     ("POST", "/checkpoints", Needs(P::RiskCheckpoint)),

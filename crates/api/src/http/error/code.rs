@@ -110,6 +110,7 @@ error_codes! {
     PlanNotFound = "plan_not_found", NOT_FOUND, "no such installment plan";
     StatementNotFound = "statement_not_found", NOT_FOUND, "no such statement";
     LinkNotFound = "link_not_found", NOT_FOUND, "no such link to this merchant";
+    SettlementNotFound = "settlement_not_found", NOT_FOUND, "that business day is not settled for this merchant (or it had nothing that day)";
     CaseNotFound = "case_not_found", NOT_FOUND, "no case has this id";
     FundingNotFound = "funding_not_found", NOT_FOUND, "no funding operation has this id";
     RepaymentNotFound = "repayment_not_found", NOT_FOUND, "no such repayment on this account";
