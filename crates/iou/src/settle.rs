@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use credit::Day;
@@ -62,7 +62,7 @@ fn day_of(text: &str) -> anyhow::Result<Day> {
     Ok(Day::from_date(date))
 }
 
-fn open(data: &PathBuf) -> anyhow::Result<(store::sqlite::SqliteBackend, u32)> {
+fn open(data: &Path) -> anyhow::Result<(store::sqlite::SqliteBackend, u32)> {
     anyhow::ensure!(
         data.join(store::sqlite::JOURNAL_FILE).is_file(),
         "{} holds no journal",
@@ -214,7 +214,7 @@ fn customer_by_day(read: &mut dyn ReadModels, end_ms: i64) -> anyhow::Result<Vec
 }
 
 fn write_gl(
-    path: &PathBuf,
+    path: &Path,
     customer: &[(i64, String, i64, i64)],
     settled: &[store::settlement::DayBalance],
 ) -> anyhow::Result<()> {

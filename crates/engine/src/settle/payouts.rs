@@ -70,7 +70,10 @@ impl MerchantPayouts for SimulatedPayouts {
         }
         let fail_every = self.fail_every;
         let (status, _) = *self.seen.entry(order.id.clone()).or_insert_with(|| {
-            let fails = fail_every > 0 && seeded::SplitMix64::new(fnv(&order.id)).next_u64() % fail_every == 0;
+            let fails = fail_every > 0
+                && seeded::SplitMix64::new(fnv(&order.id))
+                    .next_u64()
+                    .is_multiple_of(fail_every);
             let status = if fails {
                 PayoutStatus::Failed
             } else {

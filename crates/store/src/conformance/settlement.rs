@@ -221,9 +221,12 @@ pub fn payouts_move_by_compare_and_set(name: &str, store: &mut dyn SettlementSto
         postings: &legs,
         back_to_balance_fen: 500,
     };
-    assert!(store.move_payouts(&[fail.clone()]).unwrap() == [true], "{name}");
     assert!(
-        store.move_payouts(&[fail.clone()]).unwrap() == [false],
+        store.move_payouts(std::slice::from_ref(&fail)).unwrap() == [true],
+        "{name}"
+    );
+    assert!(
+        store.move_payouts(std::slice::from_ref(&fail)).unwrap() == [false],
         "{name}: moved once"
     );
     let unknown = PayoutMove {
