@@ -83,7 +83,7 @@ struct Opened {
     emergency: crate::edge::emergency::Emergency,
     approvals: crate::edge::approvals::Approvals,
     outbox: Box<dyn store::Outbox>,
-    settlement: Option<crate::http::routes::settlement::Books>,
+    settlement: Option<crate::edge::settlement::Books>,
 }
 
 fn open(
@@ -136,7 +136,7 @@ fn open(
     let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
     let outbox = backend.outbox()?;
     let settlement = match backend.settlement() {
-        Ok(store) => Some(crate::http::routes::settlement::Books {
+        Ok(store) => Some(crate::edge::settlement::Books {
             store,
             journal: backend.journal()?,
         }),

@@ -66,7 +66,7 @@ pub(crate) struct Inner {
     pub outbox: std::sync::Mutex<Box<dyn store::Outbox>>,
     /// Merchant settlement's tables and a journal handle for its consumer (one lock: one run
     /// at a time); `None` when the store has no settlement tables.
-    pub settlement: Option<std::sync::Mutex<crate::http::routes::settlement::Books>>,
+    pub settlement: Option<std::sync::Mutex<crate::edge::settlement::Books>>,
     /// Set when `Server::stop` begins: `GET /readyz` answers 503 from then on.
     pub shutting_down: std::sync::atomic::AtomicBool,
 }
@@ -164,7 +164,7 @@ impl AppState {
     }
 
     /// Merchant settlement's tables, when the store has them.
-    pub(crate) fn settlement(&self) -> Option<&std::sync::Mutex<crate::http::routes::settlement::Books>> {
+    pub(crate) fn settlement(&self) -> Option<&std::sync::Mutex<crate::edge::settlement::Books>> {
         self.0.settlement.as_ref()
     }
 

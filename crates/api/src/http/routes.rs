@@ -26,6 +26,7 @@ pub mod risk;
 pub mod rule_deploys;
 pub mod session;
 pub mod settlement;
+pub mod settlement_terms;
 pub mod statements;
 pub mod step_up;
 pub mod system;

@@ -36,6 +36,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("merchants.manage", &["admin"]),
     ("campaigns.manage", &["credit_officer", "admin"]),
     ("settlement.run", &["credit_officer", "admin"]),
+    ("settlement.manage", &["credit_officer", "admin"]),
     ("system.simulation", &["admin"]),
     ("operators.bootstrap", &[]),
     ("operators.read", &["admin"]),

@@ -1,4 +1,5 @@
-//! Merchant settlement over HTTP: an operator runs it for a day that is over (not before), once;
+//! Merchant settlement over HTTP: an operator sets pricing (never edited, never in the past)
+//! and a merchant's terms, and runs it for a day that is over (not before), once;
 //! each merchant reads its own settled day as JSON and CSV, never another's; an unsettled day
 //! is 404 and an operator cannot read a merchant's route.
 
@@ -12,6 +13,35 @@ async fn a_run_settles_a_closed_day_once_and_each_merchant_reads_only_its_own() 
     let shop = t.register_merchant("Shop").await;
     let other = t.register_merchant("Other").await;
     let alice = t.open_customer(1_000_000, 5).await;
+    let price = json!({"effective_from": "2026-03-01", "discount_ppm": 6_000, "fixed_fee_fen": 30});
+    let added = t.post(&operator(), "/v1/settlement/prices", price.clone()).await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let twice = t.post(&operator(), "/v1/settlement/prices", price).await;
+    assert_eq!(
+        (twice.status, twice.code()),
+        (409, "price_rule_exists"),
+        "{}",
+        twice.text
+    );
+    let past = json!({"effective_from": "2026-02-01", "discount_ppm": 1, "fixed_fee_fen": 0, "category": "travel"});
+    let past = t.post(&operator(), "/v1/settlement/prices", past).await;
+    assert_eq!(
+        (past.status, past.field()),
+        (400, Some("effective_from")),
+        "{}",
+        past.text
+    );
+    let listed = t.get(&operator(), "/v1/settlement/prices").await;
+    assert_eq!(listed.ok()["prices"].as_array().unwrap().len(), 1, "{}", listed.text);
+    let terms = json!({"delay_days": 1, "reserve_ppm": 0, "reserve_days": 0, "receivable_limit_fen": 100_000});
+    let set = t
+        .post(
+            &operator(),
+            &format!("/v1/merchants/{}/settlement-terms", other.id),
+            terms,
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
     for (merchant, amount) in [(&shop, 100_000), (&other, 50_000)] {
         let paid = t.pay(merchant, &alice, json!({"amount_fen": amount})).await;
         assert_eq!(paid.status, 201, "{}", paid.text);
@@ -52,7 +82,8 @@ async fn a_run_settles_a_closed_day_once_and_each_merchant_reads_only_its_own() 
     assert_eq!(run.status, 200, "{}", run.text);
     assert_eq!(run.ok()["days"], json!(["2026-03-01"]), "{}", run.text);
     assert_eq!(run.ok()["merchant_days"], 2, "{}", run.text);
-    assert_eq!(run.fen("payouts_fen"), 140_000, "no pricing set: no fees");
+    // Fees: 0.6% + 0.30 a capture (a refund returns none); `other` is paid a day later.
+    assert_eq!(run.fen("payouts_fen"), 100_000 - 10_000 - 630, "{}", run.text);
     let again = t
         .post(&operator(), "/v1/settlement/runs", json!({"date": "2026-03-01"}))
         .await;
@@ -70,12 +101,22 @@ async fn a_run_settles_a_closed_day_once_and_each_merchant_reads_only_its_own() 
             mine.fen("refunded_fen"),
             mine.fen("payout_fen")
         ),
-        (100_000, 10_000, 90_000)
+        (100_000, 10_000, 89_370)
     );
+    assert_eq!(mine.fen("fees_fen"), 630);
     assert_eq!(mine.ok()["payout_status"], "pending");
     assert_eq!(mine.ok()["merchant_id"], shop.id.to_string());
     let theirs = t.get(&other.auth(), path).await;
-    assert_eq!((theirs.fen("captured_fen"), theirs.fen("payout_fen")), (50_000, 50_000));
+    assert_eq!(
+        (
+            theirs.fen("captured_fen"),
+            theirs.fen("payout_fen"),
+            theirs.fen("held_fen")
+        ),
+        (50_000, 0, 49_670),
+        "delayed a day: {}",
+        theirs.text
+    );
 
     let csv = t.get(&shop.auth(), &format!("{path}&format=csv")).await;
     assert_eq!(csv.status, 200, "{}", csv.text);

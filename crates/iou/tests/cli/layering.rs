@@ -48,6 +48,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "onboarding",
             "risk",
             "seeded",
+            "settlement",
             "store",
             "vault",
         ],

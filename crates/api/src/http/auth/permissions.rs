@@ -61,6 +61,8 @@ pub enum Permission {
     CampaignsManage,
     /// Run merchant settlement for closed business days.
     SettlementRun,
+    /// Set merchant pricing rules and merchants' settlement terms.
+    SettlementManage,
     /// Move simulation mode's clock, run the daily advance, read account records.
     SystemSimulation,
     /// Create the first admin operator (only the bootstrap token holds it).
@@ -124,7 +126,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 43] = [
+    pub const ALL: [Permission; 44] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -150,6 +152,7 @@ impl Permission {
         P::MerchantsManage,
         P::CampaignsManage,
         P::SettlementRun,
+        P::SettlementManage,
         P::SystemSimulation,
         P::OperatorsBootstrap,
         P::OperatorsRead,
@@ -189,7 +192,7 @@ impl Permission {
             }
             P::MerchantsManage | P::SystemSimulation => &[R::Admin],
             P::CampaignsManage => &[R::CreditOfficer, R::Admin],
-            P::SettlementRun => &[R::CreditOfficer, R::Admin],
+            P::SettlementRun | P::SettlementManage => &[R::CreditOfficer, R::Admin],
             P::OperatorsBootstrap => &[],
             P::OperatorsRead
             | P::OperatorsCreate
@@ -241,6 +244,7 @@ impl Permission {
             P::MerchantsManage => "merchants.manage",
             P::CampaignsManage => "campaigns.manage",
             P::SettlementRun => "settlement.run",
+            P::SettlementManage => "settlement.manage",
             P::SystemSimulation => "system.simulation",
             P::OperatorsBootstrap => "operators.bootstrap",
             P::OperatorsRead => "operators.read",

@@ -34,6 +34,13 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/v1/campaigns", Needs(P::CampaignsManage)),
     ("POST", "/v1/campaigns/{campaign_id}/end", Needs(P::CampaignsManage)),
     ("POST", "/v1/settlement/runs", Needs(P::SettlementRun)),
+    ("POST", "/v1/settlement/prices", Needs(P::SettlementManage)),
+    ("GET", "/v1/settlement/prices", Needs(P::SettlementManage)),
+    (
+        "POST",
+        "/v1/merchants/{merchant_id}/settlement-terms",
+        Needs(P::SettlementManage),
+    ),
     ("POST", "/v1/customers", Needs(P::LinesOpen)),
     ("GET", "", Needs(P::CustomersRead)),
     ("POST", "/checkpoints", Needs(P::RiskCheckpoint)),

@@ -101,6 +101,7 @@ error_codes! {
     ApprovalNotUsable = "approval_not_usable", CONFLICT, "the approval does not cover this request: not approved, another operator's, another request, used or too old";
     RulesNotDeployable = "rules_not_deployable", CONFLICT, "the server runs the rules built into the binary (no rules folder): rule sets cannot be deployed";
     RulesInvalid = "rules_invalid", UNPROCESSABLE_ENTITY, "the rule set does not build: see the message";
+    PriceRuleExists = "price_rule_exists", CONFLICT, "a pricing rule of this scope already takes effect that day: rules are superseded by a later day, never edited";
 
     // --- Things named that do not exist (for this caller).
     AccountNotFound = "account_not_found", NOT_FOUND, "no customer has this id";

@@ -11,31 +11,29 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use credit::Day;
 use engine::settle::{self, Fault, NoSubsidies};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::edge::settlement::Books;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
+use crate::http::routes::settlement_terms::{books, parse_date};
 use crate::state::AppState;
-
-/// Settlement's store handles (one lock: one run at a time).
-pub struct Books {
-    pub store: Box<dyn store::SettlementStore>,
-    pub journal: Box<dyn store::Journal>,
-}
-
-impl std::fmt::Debug for Books {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Books").finish_non_exhaustive()
-    }
-}
 
 /// The settlement routes, to merge into the API's router.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/settlement/runs", post(run))
+        .route(
+            "/v1/settlement/prices",
+            get(crate::http::routes::settlement_terms::list_prices)
+                .post(crate::http::routes::settlement_terms::add_price),
+        )
+        .route(
+            "/v1/merchants/{merchant_id}/settlement-terms",
+            post(crate::http::routes::settlement_terms::set_terms),
+        )
         .route("/v1/merchant/settlements", get(read))
 }
 
@@ -64,19 +62,6 @@ pub struct RunView {
     pub unattributed_txn_ids: Vec<String>,
 }
 
-fn parse_date(text: &str, field: &str) -> Result<Day, ApiError> {
-    let date: jiff::civil::Date = text.parse().map_err(|_| {
-        ApiError::new(ErrorCode::InvalidField, format!("{field} must be a date, YYYY-MM-DD")).with_field(field)
-    })?;
-    Ok(Day::from_date(date))
-}
-
-fn books(state: &AppState) -> Result<&std::sync::Mutex<Books>, ApiError> {
-    state
-        .settlement()
-        .ok_or_else(|| ApiError::unavailable("this store has no settlement tables"))
-}
-
 /// Settle every merchant's days after the last run through `date` (operator,
 /// `settlement.run`). Each merchant's day is written once, so a run repeated or resumed after a
 /// crash changes nothing that was written; today and later days are refused.
@@ -101,6 +86,10 @@ pub async fn run(State(state): State<AppState>, call: Call) -> Result<Response, 
         let mut books = books(&runner)?
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        crate::http::routes::settlement_terms::sync_categories(&runner, &mut books).map_err(|e| {
+            tracing::error!(error = %e, "settlement merchants failed");
+            ApiError::unavailable("the store is unavailable")
+        })?;
         let Books { store, journal } = &mut *books;
         let facts = settle::consume_once(journal.as_mut(), store.as_mut(), &zone, partitions).map_err(|e| {
             tracing::error!(error = %e, "settlement consumer failed");
