@@ -151,3 +151,44 @@ async fn a_run_settles_a_closed_day_once_and_each_merchant_reads_only_its_own() 
     let anonymous = t.get(&Auth::None, path).await;
     assert_eq!(anonymous.status, 401, "{}", anonymous.text);
 }
+
+/// A merchant-subsidized 0% plan: the settlement charges the merchant its share of the
+/// campaign's fee (0.6% a period × 3 periods of 30,000 = 540), one rounding over the plan.
+#[tokio::test]
+async fn a_subsidized_campaign_charges_the_merchant_its_share() {
+    let t = TestServer::start().await;
+    let shop = t.register_merchant("Shop").await;
+    let alice = t.open_customer(1_000_000, 5).await;
+    let campaign = json!({
+        "name": "0% on three", "merchant_id": shop.id, "terms": [3], "rate_ppm": 6_000,
+        "methods": ["flat-fee"], "fee_paid_by": {"by": "merchant"},
+        "starts_on": "2026-03-01", "ends_on": "2026-03-31"
+    });
+    let created = t.post_until_taken(&operator(), "/v1/campaigns", campaign).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.str("campaign_id");
+    let plan = json!({"amount_fen": 30_000, "plan": {"periods": 3, "method": "flat-fee", "campaign_id": id}});
+    let paid = t.pay(&shop, &alice, plan).await;
+    assert_eq!(paid.status, 201, "{}", paid.text);
+    let txn = paid.str("txn_id");
+    let captured = t
+        .post(
+            &shop.auth(),
+            &format!("/v1/payments/{txn}/capture"),
+            json!({"amount_fen": 30_000}),
+        )
+        .await;
+    assert_eq!(captured.status, 200, "{}", captured.text);
+    t.advance_to("2026-03-02T09:00:00+08:00").await;
+    let run = t
+        .post(&operator(), "/v1/settlement/runs", json!({"date": "2026-03-01"}))
+        .await;
+    assert_eq!(run.status, 200, "{}", run.text);
+    let day = t.get(&shop.auth(), "/v1/merchant/settlements?date=2026-03-01").await;
+    assert_eq!(
+        (day.fen("subsidies_fen"), day.fen("fees_fen"), day.fen("payout_fen")),
+        (540, 0, 29_460),
+        "{}",
+        day.text
+    );
+}

@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use engine::settle::{self, Fault, NoSubsidies};
+use engine::settle::{self, Fault, Subsidies};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -62,6 +62,15 @@ pub struct RunView {
     pub unattributed_txn_ids: Vec<String>,
 }
 
+/// The merchant's share of a campaign plan's fee, from the payment's `campaign_txn:<txn>`.
+struct CampaignSubsidies(std::sync::Arc<crate::meta::Meta>);
+
+impl Subsidies for CampaignSubsidies {
+    fn merchant_rate(&self, txn: credit::TxnId) -> Option<money::Rate> {
+        crate::edge::campaigns::merchant_rate_blocking(&self.0, txn)
+    }
+}
+
 /// Settle every merchant's days after the last run through `date` (operator,
 /// `settlement.run`). Each merchant's day is written once, so a run repeated or resumed after a
 /// crash changes nothing that was written; today and later days are refused.
@@ -95,7 +104,8 @@ pub async fn run(State(state): State<AppState>, call: Call) -> Result<Response, 
             tracing::error!(error = %e, "settlement consumer failed");
             ApiError::unavailable("the store is unavailable")
         })?;
-        let report = settle::run_through(store.as_mut(), through, &NoSubsidies, Fault::default()).map_err(|e| {
+        let subsidies = CampaignSubsidies(runner.meta().clone());
+        let report = settle::run_through(store.as_mut(), through, &subsidies, Fault::default()).map_err(|e| {
             tracing::error!(error = %e, "settlement run failed");
             ApiError::unavailable("the store is unavailable")
         })?;
