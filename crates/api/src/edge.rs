@@ -28,5 +28,6 @@ pub mod risk;
 pub mod risk_input;
 pub mod rules_history;
 pub mod rules_watch;
+pub mod settlement;
 pub mod step_up;
 pub mod subjects;

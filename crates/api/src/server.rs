@@ -84,6 +84,7 @@ struct Opened {
     approvals: crate::edge::approvals::Approvals,
     casework: crate::edge::casework::Casework,
     outbox: Box<dyn store::Outbox>,
+    settlement: Option<crate::edge::settlement::Books>,
 }
 
 fn open(
@@ -136,6 +137,14 @@ fn open(
         .map_err(|e| ServeError::Bootstrap(format!("opening the audit log: {e}")))?;
     let webhooks = Webhooks::load(&meta, &merchants).map_err(ServeError::Bootstrap)?;
     let outbox = backend.outbox()?;
+    let settlement = match backend.settlement() {
+        Ok(store) => Some(crate::edge::settlement::Books {
+            store,
+            journal: backend.journal()?,
+        }),
+        Err(store::StoreError::Unsupported { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
     let restored = crate::http::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
     Ok(Opened {
@@ -157,6 +166,7 @@ fn open(
         approvals,
         casework,
         outbox,
+        settlement,
     })
 }
 
@@ -251,6 +261,7 @@ impl Server {
             casework: opened.casework,
             backend: opened.backend.clone(),
             backtests: tokio::sync::Semaphore::new(1),
+            settlement: opened.settlement.map(std::sync::Mutex::new),
             shutting_down: Default::default(),
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())

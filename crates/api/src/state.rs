@@ -70,6 +70,9 @@ pub(crate) struct Inner {
     pub backend: Arc<dyn store::Backend>,
     /// One backtest at a time (each scans the whole journal).
     pub backtests: tokio::sync::Semaphore,
+    /// Merchant settlement's tables and a journal handle for its consumer (one lock: one run
+    /// at a time); `None` when the store has no settlement tables.
+    pub settlement: Option<std::sync::Mutex<crate::edge::settlement::Books>>,
     /// Set when `Server::stop` begins: `GET /readyz` answers 503 from then on.
     pub shutting_down: std::sync::atomic::AtomicBool,
 }
@@ -176,6 +179,11 @@ impl AppState {
     /// The audit log's writer: `record(actor, action, target, detail, outcome)`.
     pub fn auditor(&self) -> &Arc<audit::Auditor> {
         &self.0.auditor
+    }
+
+    /// Merchant settlement's tables, when the store has them.
+    pub(crate) fn settlement(&self) -> Option<&std::sync::Mutex<crate::edge::settlement::Books>> {
+        self.0.settlement.as_ref()
     }
 
     /// The audit log's rows, for reading.

@@ -60,6 +60,8 @@ mod risk;
 mod risk_support;
 #[path = "api/root_checker.rs"]
 mod root_checker;
+#[path = "api/settlement.rs"]
+mod settlement;
 #[path = "api/simulation.rs"]
 mod simulation;
 #[path = "api/start.rs"]

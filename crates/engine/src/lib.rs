@@ -58,6 +58,7 @@ pub mod risk;
 pub mod route;
 pub mod rules_dir;
 mod scheduler;
+pub mod settle;
 mod shared;
 pub mod shipped_rules;
 mod snapshotter;

@@ -3,7 +3,7 @@
 //! idempotency across restarts and storage failure (`durability`), back-pressure and
 //! concurrent authorizations on one line (`concurrency`), risk decisions (`with_risk`),
 //! monitoring and theft (`monitoring`), credit applications and line openings (`applications`),
-//! funding (`funding`), the commit observer and gauges (`observe`), live state equal to
+//! funding (`funding`), merchant settlement (`settlement`), the commit observer and gauges (`observe`), live state equal to
 //! replayed state under random command sequences on a clock with nanoseconds (`replay`).
 
 #[path = "engine/applications.rs"]
@@ -24,6 +24,8 @@ mod monitoring;
 mod observe;
 #[path = "engine/replay.rs"]
 mod replay;
+#[path = "engine/settlement.rs"]
+mod settlement;
 #[path = "engine/with_risk.rs"]
 mod with_risk;
 #[path = "engine/risk_support.rs"]

@@ -15,6 +15,7 @@ mod plan;
 mod report;
 mod score;
 mod serve;
+mod settle;
 mod simulate;
 
 #[derive(Debug, Parser)]
@@ -45,6 +46,9 @@ enum Command {
     /// The analysts' labels (resolved cases, exemptions) with the decisions they label:
     /// `iou labels export --data DIR` writes the fraud model's training data as JSON lines.
     Labels(labels::LabelsArgs),
+    /// The books: `iou ledger trial-balance --data DIR --date D` prints every account's balance
+    /// over both ledgers, proves debits = credits and reports the reconciliation's breaks.
+    Ledger(settle::LedgerArgs),
     /// Print an installment plan's schedule and its APR (IRR method).
     Plan(plan::PlanArgs),
     /// Reports from a data directory: `iou report credit-bureau --month 2026-11` writes the
@@ -54,6 +58,9 @@ enum Command {
     Score(score::ScoreArgs),
     /// Run the HTTP API on the embedded store (API.md in crates/api explains it).
     Serve(serve::ServeArgs),
+    /// Settle merchants: read the journal's captures and refunds, settle every merchant's days
+    /// through `--date`, and (`--pay-simulated`) send the payouts.
+    Settle(settle::SettleArgs),
     /// Simulate a population through the real engine and report; `--serve` is the demo.
     Simulate(simulate::SimulateArgs),
 }
@@ -67,10 +74,12 @@ fn main() -> std::process::ExitCode {
         Command::Journal(args) => journal::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Labels(args) => labels::run(args),
+        Command::Ledger(args) => settle::ledger(args),
         Command::Plan(args) => plan::run(args),
         Command::Report(args) => report::run(args),
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Settle(args) => settle::run(args),
         Command::Simulate(args) => simulate::run(args),
     };
     match result {

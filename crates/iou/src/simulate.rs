@@ -144,10 +144,13 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         None => Arc::new(store::memory::MemoryBackend::new()),
     };
     let engine_config = sim::engine_config(config.partitions, rules, args.data.is_some())?;
-    let engine = engine::Engine::start(engine_config, backend, clock.clone()).context("starting the engine")?;
+    let engine = engine::Engine::start(engine_config, backend.clone(), clock.clone()).context("starting the engine")?;
     let figures = sim::run(&config, &engine, clock, progress(&args, config.days).as_mut());
     engine.shutdown();
-    finish(&args, &figures?)
+    let mut figures = figures?;
+    let settled = sim::settlement::settle_run(&config, backend.as_ref(), config.partitions)?;
+    figures.settlement = Some(settled);
+    finish(&args, &figures)
 }
 
 /// `--url`: the same run through the HTTP driver against a server in simulation mode.

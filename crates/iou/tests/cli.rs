@@ -31,6 +31,8 @@ mod plan;
 mod score;
 #[path = "cli/serve.rs"]
 mod serve;
+#[path = "cli/settle.rs"]
+mod settle;
 #[path = "cli/simulate_http.rs"]
 mod simulate_http;
 #[path = "cli/theft.rs"]

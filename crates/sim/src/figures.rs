@@ -60,6 +60,10 @@ pub struct Figures {
     pub queues: Queues,
     pub daily: Vec<DayFigures>,
     pub throughput: Throughput,
+    /// Merchant settlement over the run (in-process runs; `None` over HTTP, which has no
+    /// settlement route yet).
+    #[serde(default)]
+    pub settlement: Option<crate::settlement::SettlementFigures>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@
 //! the real system day by day on a clock it moves, the [`auditor`] that keeps its own model of
 //! what every account owes and stops the run on any disagreement, the [`figures`] a run
 //! produces, and the [`report`] (a text summary and a self-contained HTML page with inline SVG
-//! charts). [`clock::SwitchClock`] lets a demo hand the engine to real time afterwards.
+//! charts), and merchant settlement over the run's journal ([`settlement`]). [`clock::SwitchClock`] lets a demo hand the engine to real time afterwards.
 //!
 //! It reaches the system only through a [`driver::Driver`]: in-process over `engine`, or over
 //! HTTP to a server in simulation mode ([`driver::http::Http`]). It must never reach into the engine's partitions or the credit core's state
@@ -30,6 +30,7 @@ pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod settlement;
 mod workload;
 
 pub use clock::SwitchClock;

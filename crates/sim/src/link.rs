@@ -24,6 +24,9 @@ pub enum SimError {
     /// A mismatch with where it happened: replay it with the same seed.
     #[error("the auditor stopped the run: seed {seed}, {day}, step {}: {} (replay with --seed {seed})", .mismatch.step, .mismatch.what)]
     Audit { seed: u64, day: String, mismatch: Mismatch },
+    /// Merchant settlement failed or a settlement tie broke (the message says which).
+    #[error("settlement: {0}")]
+    Settlement(String),
 }
 
 impl From<Mismatch> for SimError {

@@ -91,19 +91,26 @@ pub fn run_with(config: &SimConfig, driver: &mut dyn Driver, progress: &mut dyn 
 }
 
 /// Runs `config` on a fresh engine in memory with the rules of `rules_dir` (the shipped rules
-/// when `None`).
+/// when `None`), then settles the merchants over the run's journal ([`crate::settlement`]).
 pub fn run_in_memory(
     config: &SimConfig,
     rules_dir: Option<&Path>,
     progress: &mut dyn Progress,
 ) -> Result<Figures, RunError> {
     let clock = Arc::new(SwitchClock::manual(start_time(config)));
+    let backend = Arc::new(store::memory::MemoryBackend::new());
     let engine = Engine::start(
         engine_config(config.partitions, rules_dir, false)?,
-        Arc::new(store::memory::MemoryBackend::new()),
+        backend.clone(),
         clock.clone(),
     )?;
     let figures = run(config, &engine, clock, progress);
     engine.shutdown();
-    Ok(figures?)
+    let mut figures = figures?;
+    figures.settlement = Some(crate::settlement::settle_run(
+        config,
+        backend.as_ref(),
+        config.partitions,
+    )?);
+    Ok(figures)
 }

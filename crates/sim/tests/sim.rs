@@ -1,5 +1,5 @@
 //! The simulator's integration tests: reproducibility, the auditor (clean on a real run, and
-//! able to fail), the report and the JSON figures, and what a small run exercises.
+//! able to fail), the report and the JSON figures, merchant settlement's identity, and what a small run exercises.
 
 #[path = "sim/applicants.rs"]
 mod applicants;
@@ -11,5 +11,7 @@ mod common;
 mod determinism;
 #[path = "sim/report.rs"]
 mod report;
+#[path = "sim/settlement.rs"]
+mod settlement;
 #[path = "sim/workload.rs"]
 mod workload;

@@ -12,6 +12,7 @@ pub mod outbox;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod read_models;
+pub mod settlement;
 
 pub use audit::{
     audit_append_and_scan, audit_checkpoints_in_order, audit_handles_share_the_log, audit_many_records_in_pages,

@@ -6,7 +6,8 @@
 //! count), and the **read models**: SQL tables an operator can query (accounts, holds,
 //! purchases, plans, statements, ledger entries, events), written by a projector that tails
 //! the journal; and the **outbox** ([`outbox`]): the engine's notices and the webhook deliveries
-//! they make, recorded by a scanner that tails the journal; and the **audit log** ([`audit`]):
+//! they make, recorded by a scanner that tails the journal; settlement's tables ([`settlement`]:
+//! merchant facts read from the journal, pricing, settled days, payouts, the settlement ledger); and the **audit log** ([`audit`]):
 //! append-only records of who did what, with their hashes and signed checkpoints (the `audit`
 //! crate computes those; the store only keeps and returns rows).
 //!
@@ -36,6 +37,7 @@ pub mod outbox;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod projection;
+pub mod settlement;
 mod sql_guard;
 pub mod sqlite;
 mod writer;
@@ -44,6 +46,7 @@ pub use audit::AuditLog;
 pub use error::StoreError;
 pub use outbox::Outbox;
 pub use projection::{AccountRow, Projection};
+pub use settlement::SettlementStore;
 
 /// An operator query's answer: column names, and rows of values as text (`None` for NULL).
 pub type QueryRows = (Vec<String>, Vec<Vec<Option<String>>>);
@@ -127,6 +130,14 @@ pub trait Backend: Send + Sync {
     fn outbox(&self) -> Result<Box<dyn Outbox>, StoreError>;
     /// The audit log: append-only records and their signed checkpoints.
     fn audit(&self) -> Result<Box<dyn AuditLog>, StoreError>;
+    /// Settlement's tables. A backend without them answers [`StoreError::Unsupported`] (the
+    /// default, so a backend written before settlement still builds).
+    fn settlement(&self) -> Result<Box<dyn SettlementStore>, StoreError> {
+        Err(StoreError::Unsupported {
+            backend: "this backend",
+            operation: "settlement",
+        })
+    }
     /// A short name for logs: `"sqlite:/path"`, `"postgres"`.
     fn describe(&self) -> String;
 }

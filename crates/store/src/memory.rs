@@ -44,6 +44,7 @@ pub struct MemoryBackend {
     state: Arc<Mutex<State>>,
     outbox: MemoryOutbox,
     audit: MemoryAuditLog,
+    settlement: crate::settlement::memory::MemorySettlement,
 }
 
 impl MemoryBackend {
@@ -87,6 +88,10 @@ impl Backend for MemoryBackend {
 
     fn audit(&self) -> Result<Box<dyn AuditLog>, StoreError> {
         Ok(Box::new(self.audit.clone()))
+    }
+
+    fn settlement(&self) -> Result<Box<dyn crate::SettlementStore>, StoreError> {
+        Ok(Box::new(self.settlement.clone()))
     }
 
     fn describe(&self) -> String {

@@ -3,6 +3,8 @@
 //! - `journal.db` holds the journal, snapshots, meta and the audit log. Its connections run with
 //!   `synchronous=FULL`: in WAL mode SQLite then fsyncs the write-ahead log before a commit
 //!   returns, so when [`Journal::append`] returns the group is on stable storage.
+//! - `settlement.db` holds settlement's tables (`store::settlement`), synchronous FULL like the
+//!   journal, in a file of its own so the daily run never holds the journal's write lock.
 //! - `read.db` holds the read models. Its writer runs with `synchronous=NORMAL` (a crash may
 //!   lose the last projected transactions, never corrupt the file; the projector re-sends
 //!   everything above the watermark, which is in the same transaction as the rows). Keeping it
@@ -30,6 +32,7 @@ mod outbox;
 mod query;
 mod read_models;
 mod schema;
+mod settlement;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,6 +44,7 @@ pub use journal::{SNAPSHOTS_KEPT, SqliteJournal};
 pub use outbox::SqliteOutbox;
 pub use query::QUERY_TIME_MAX;
 pub use read_models::SqliteReadModels;
+pub use settlement::SqliteSettlement;
 
 /// How long a connection waits for another's write lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -49,6 +53,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub const JOURNAL_FILE: &str = "journal.db";
 /// The read models' database file name in the data directory.
 pub const READ_FILE: &str = "read.db";
+/// Settlement's database file name in the data directory.
+pub const SETTLEMENT_FILE: &str = "settlement.db";
 
 /// A store in a data directory. Cheap to share: it holds paths, and each handle it opens has
 /// its own connection.
@@ -70,6 +76,8 @@ impl SqliteBackend {
         migrate::migrate(&mut journal, JOURNAL_FILE, schema::JOURNAL)?;
         let mut read = connection::open_writer(&backend.read_path(), connection::Role::ReadModels)?;
         migrate::migrate(&mut read, READ_FILE, schema::READ)?;
+        let mut settlement = connection::open_writer(&backend.settlement_path(), connection::Role::Journal)?;
+        migrate::migrate(&mut settlement, SETTLEMENT_FILE, schema::SETTLEMENT)?;
         Ok(backend)
     }
 
@@ -83,6 +91,10 @@ impl SqliteBackend {
 
     pub fn read_path(&self) -> PathBuf {
         self.dir.join(READ_FILE)
+    }
+
+    pub fn settlement_path(&self) -> PathBuf {
+        self.dir.join(SETTLEMENT_FILE)
     }
 
     /// A journal handle with its concrete type (the engine uses [`Backend::journal`]).
@@ -111,6 +123,10 @@ impl Backend for SqliteBackend {
 
     fn audit(&self) -> Result<Box<dyn crate::AuditLog>, StoreError> {
         Ok(Box::new(self.open_audit()?))
+    }
+
+    fn settlement(&self) -> Result<Box<dyn crate::SettlementStore>, StoreError> {
+        Ok(Box::new(self.open_settlement()?))
     }
 
     fn describe(&self) -> String {

@@ -9,6 +9,7 @@ mod store {
     mod outbox;
     mod postgres;
     mod read_models;
+    mod settlement;
     mod sqlite;
     pub mod workload;
 }

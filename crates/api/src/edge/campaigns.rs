@@ -311,6 +311,23 @@ pub async fn use_of(meta: &Arc<Meta>, txn: TxnId) -> Result<Option<CampaignUse>,
     }
 }
 
+/// The merchant's share of the fee per period of the campaign a payment was made under, for
+/// settlement's run (blocking: on a blocking thread). A record that cannot be read counts as no
+/// campaign and is logged.
+pub fn merchant_rate_blocking(meta: &Meta, txn: TxnId) -> Option<Rate> {
+    let text = match meta.get_blocking(&use_key(txn)) {
+        Ok(text) => text?,
+        Err(e) => {
+            tracing::error!(error = %e, txn = txn.0, "reading a campaign use failed");
+            return None;
+        }
+    };
+    let used: CampaignUse = serde_json::from_str(&text)
+        .inspect_err(|e| tracing::error!(error = %e, txn = txn.0, "a campaign use is not readable"))
+        .ok()?;
+    Some(Rate::from_ppm(used.rate.ppm().saturating_sub(used.customer_rate.ppm())))
+}
+
 /// The merchant id of an audience, for answers.
 pub fn merchant_of(audience: Audience) -> Option<MerchantId> {
     match audience {

@@ -135,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(applications::routes(&state))
         .merge(risk::routes())
         .merge(campaigns::routes())
+        .merge(crate::http::routes::settlement::routes())
         .fallback(system::not_found)
         .method_not_allowed_fallback(system::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -29,6 +29,8 @@ pub mod reveal;
 pub mod risk;
 pub mod rule_deploys;
 pub mod session;
+pub mod settlement;
+pub mod settlement_terms;
 pub mod statement_document;
 pub mod statements;
 pub mod step_up;

@@ -37,6 +37,8 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("payouts.create", &["credit_officer"]),
     ("merchants.manage", &["admin"]),
     ("campaigns.manage", &["credit_officer", "admin"]),
+    ("settlement.run", &["credit_officer", "admin"]),
+    ("settlement.manage", &["credit_officer", "admin"]),
     ("system.simulation", &["admin"]),
     ("operators.bootstrap", &[]),
     ("operators.read", &["admin"]),

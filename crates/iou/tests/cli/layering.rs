@@ -27,9 +27,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("models", &[]),
     ("identity", &["seeded", "vault"]),
     ("funding", &["identity", "money"]),
+    ("settlement", &["credit", "money"]),
     ("store", &["credit", "money", "seeded"]),
     ("audit", &["store"]),
-    ("engine", &["credit", "money", "risk", "seeded", "store"]),
+    ("engine", &["credit", "money", "risk", "seeded", "settlement", "store"]),
     (
         "onboarding",
         &[
@@ -48,6 +49,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "onboarding",
             "risk",
             "seeded",
+            "settlement",
             "store",
             "vault",
         ],
@@ -74,8 +76,22 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "iou",
         &[
-            "api", "audit", "bench", "bureau", "credit", "engine", "funding", "identity", "models", "money", "risk",
-            "seeded", "sim", "store", "vault",
+            "api",
+            "audit",
+            "bench",
+            "bureau",
+            "credit",
+            "engine",
+            "funding",
+            "identity",
+            "models",
+            "money",
+            "risk",
+            "seeded",
+            "settlement",
+            "sim",
+            "store",
+            "vault",
         ],
     ),
 ];
@@ -100,6 +116,7 @@ const SANS_IO: &[(&str, &[&str])] = &[
     ("money", &["jiff"]),
     ("credit", &[]),
     ("bureau", &[]),
+    ("settlement", &[]),
     ("risk", &[]),
     ("models", &[]),
 ];

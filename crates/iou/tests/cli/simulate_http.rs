@@ -169,8 +169,11 @@ fn a_simulation_over_http_audits_clean_and_matches_in_process() {
     assert_eq!(again.queues.applications, over_http.queues.applications);
     assert_eq!(again.deterministic(), over_http.deterministic());
 
-    let in_process = sim::run_in_memory(&config(), Some(&rules()), &mut sim::progress::Silent).unwrap();
+    let mut in_process = sim::run_in_memory(&config(), Some(&rules()), &mut sim::progress::Silent).unwrap();
     assert_eq!(in_process.auditor_mismatches, 0);
+    // Over HTTP there is no settlement route yet: the in-process run settles, HTTP does not.
+    assert!(in_process.settlement.take().is_some());
+    assert_eq!(over_http.settlement, None);
     assert_eq!(
         in_process.queues.applications,
         sim::figures::ApplicationQueue::default()

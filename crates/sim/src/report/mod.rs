@@ -194,6 +194,21 @@ pub fn text(f: &Figures) -> String {
             count(a.left_in_review)
         );
     }
+    if let Some(m) = &f.settlement {
+        out += &format!(
+            "  settlement       captured {} - refunded {} - merchant fees {} = paid out {} + payable {} (receivable {}); fee income yield {}; {} payouts failed and paid again; {} of {} days balanced\n",
+            yuan(m.captured_fen),
+            yuan(m.refunded_fen),
+            yuan(m.merchant_fees_fen),
+            yuan(m.paid_out_fen),
+            yuan(m.payable_fen),
+            yuan(m.receivable_fen),
+            percent(m.fee_yield_ppm),
+            count(m.payouts_failed),
+            m.days_balanced,
+            m.days_settled
+        );
+    }
     out += &format!(
         "  auditor          {} checks, {} mismatches\n",
         count(f.auditor_checks),

@@ -34,3 +34,10 @@ pub(crate) const READ: &[Migration] = &[
         sql: include_str!("sql/read_003.sql"),
     },
 ];
+
+/// `settlement.db`: settlement's own tables (`store::settlement`).
+pub(crate) const SETTLEMENT: &[Migration] = &[Migration {
+    version: 1,
+    name: "merchant facts, pricing, settlements, payouts and the settlement ledger",
+    sql: include_str!("sql/settlement_001.sql"),
+}];

@@ -64,6 +64,10 @@ pub enum Permission {
     MerchantsManage,
     /// Create, list and end installment campaigns (merchants' and categories' fee rates).
     CampaignsManage,
+    /// Run merchant settlement for closed business days.
+    SettlementRun,
+    /// Set merchant pricing rules and merchants' settlement terms.
+    SettlementManage,
     /// Move simulation mode's clock, run the daily advance, read account records.
     SystemSimulation,
     /// Create the first admin operator (only the bootstrap token holds it).
@@ -131,7 +135,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 45] = [
+    pub const ALL: [Permission; 47] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -158,6 +162,8 @@ impl Permission {
         P::PayoutsCreate,
         P::MerchantsManage,
         P::CampaignsManage,
+        P::SettlementRun,
+        P::SettlementManage,
         P::SystemSimulation,
         P::OperatorsBootstrap,
         P::OperatorsRead,
@@ -201,6 +207,7 @@ impl Permission {
             }
             P::MerchantsManage | P::SystemSimulation => &[R::Admin],
             P::CampaignsManage => &[R::CreditOfficer, R::Admin],
+            P::SettlementRun | P::SettlementManage => &[R::CreditOfficer, R::Admin],
             P::OperatorsBootstrap => &[],
             P::OperatorsRead
             | P::OperatorsCreate
@@ -254,6 +261,8 @@ impl Permission {
             P::PayoutsCreate => "payouts.create",
             P::MerchantsManage => "merchants.manage",
             P::CampaignsManage => "campaigns.manage",
+            P::SettlementRun => "settlement.run",
+            P::SettlementManage => "settlement.manage",
             P::SystemSimulation => "system.simulation",
             P::OperatorsBootstrap => "operators.bootstrap",
             P::OperatorsRead => "operators.read",

@@ -102,6 +102,7 @@ error_codes! {
     RulesNotDeployable = "rules_not_deployable", CONFLICT, "the server runs the rules built into the binary (no rules folder): rule sets cannot be deployed";
     RulesInvalid = "rules_invalid", UNPROCESSABLE_ENTITY, "the rule set does not build: see the message";
     BacktestRunning = "backtest_running", TOO_MANY_REQUESTS, "a backtest is running on this server: try again when it has finished";
+    PriceRuleExists = "price_rule_exists", CONFLICT, "a pricing rule of this scope already takes effect that day: rules are superseded by a later day, never edited";
 
     // --- Things named that do not exist (for this caller).
     AccountNotFound = "account_not_found", NOT_FOUND, "no customer has this id";
@@ -111,6 +112,7 @@ error_codes! {
     PlanNotFound = "plan_not_found", NOT_FOUND, "no such installment plan";
     StatementNotFound = "statement_not_found", NOT_FOUND, "no such statement";
     LinkNotFound = "link_not_found", NOT_FOUND, "no such link to this merchant";
+    SettlementNotFound = "settlement_not_found", NOT_FOUND, "that business day is not settled for this merchant (or it had nothing that day)";
     CaseNotFound = "case_not_found", NOT_FOUND, "no case has this id";
     AttachmentNotFound = "attachment_not_found", NOT_FOUND, "the case has no attachment with this number";
     FundingNotFound = "funding_not_found", NOT_FOUND, "no funding operation has this id";
