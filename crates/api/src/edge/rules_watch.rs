@@ -117,8 +117,10 @@ pub fn watch(
                 let loaded = read_dir(dir).and_then(|sources| build(&sources, choice, dir).map(|set| (sources, set)));
                 match loaded {
                     Ok((sources, set)) => {
-                        history.reloaded(sources, set);
+                        // Counted before it is put in force: whoever sees the new set in
+                        // `GET /v1/risk/rules` also sees the reload that brought it.
                         status.reloaded();
+                        history.reloaded(sources, set);
                         tracing::info!(dir = %dir.display(), "rules reloaded");
                     }
                     Err(error) => {
