@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
-use crate::http::routes::rule_deploys::{GRAPHS_MAX, Graph, graph_name};
+use crate::http::routes::rule_deploys::{Graph, rules_history, sources};
 use crate::state::AppState;
 
 /// The longest a backtest runs before it answers with what it has.
@@ -47,27 +47,14 @@ pub struct BacktestBody {
 pub async fn backtest(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.require(Permission::RulesBacktest)?;
     let body: BacktestBody = call.json()?;
-    if body.graphs.is_empty() || body.graphs.len() > GRAPHS_MAX {
-        return Err(
-            ApiError::new(ErrorCode::InvalidField, format!("send 1 to {GRAPHS_MAX} graphs")).with_field("graphs"),
-        );
-    }
+    let graphs = sources(&body.graphs)?;
     let samples = body.samples.unwrap_or(10);
     if samples > SAMPLES_MAX {
         return Err(
             ApiError::new(ErrorCode::InvalidField, format!("samples is 0 to {SAMPLES_MAX}")).with_field("samples"),
         );
     }
-    let mut graphs = Vec::with_capacity(body.graphs.len());
-    for graph in &body.graphs {
-        graphs.push((graph_name(&graph.name)?, graph.jdm.to_string()));
-    }
-    let history = state
-        .risk_edge()
-        .rules
-        .as_ref()
-        .and_then(|r| r.history.clone())
-        .ok_or_else(|| ApiError::new(ErrorCode::RulesNotDeployable, "this server runs without a rules folder"))?;
+    let history = rules_history(&state)?;
     let _permit = state.backtests().try_acquire().map_err(|_| {
         ApiError::new(
             ErrorCode::BacktestRunning,

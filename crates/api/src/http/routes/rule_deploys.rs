@@ -44,7 +44,7 @@ pub struct DeployedView {
     pub versions: Vec<String>,
 }
 
-pub fn graph_name(name: &str) -> Result<String, ApiError> {
+fn graph_name(name: &str) -> Result<String, ApiError> {
     let ok = name.len() <= 64
         && name.ends_with(".json")
         && name.len() > ".json".len()
@@ -62,6 +62,30 @@ pub fn graph_name(name: &str) -> Result<String, ApiError> {
     Ok(name.to_owned())
 }
 
+/// The graphs of a deploy or a backtest as the rules history takes them: 1 to 16, each named
+/// like a graph file.
+pub fn sources(graphs: &[Graph]) -> Result<Vec<(String, String)>, ApiError> {
+    if graphs.is_empty() || graphs.len() > GRAPHS_MAX {
+        return Err(
+            ApiError::new(ErrorCode::InvalidField, format!("send 1 to {GRAPHS_MAX} graphs")).with_field("graphs"),
+        );
+    }
+    graphs
+        .iter()
+        .map(|g| Ok((graph_name(&g.name)?, g.jdm.to_string())))
+        .collect()
+}
+
+/// The rules history of a server with a rules folder (one without cannot deploy or backtest).
+pub fn rules_history(state: &AppState) -> Result<std::sync::Arc<crate::edge::rules_history::RuleHistory>, ApiError> {
+    state
+        .risk_edge()
+        .rules
+        .as_ref()
+        .and_then(|r| r.history.clone())
+        .ok_or_else(|| ApiError::new(ErrorCode::RulesNotDeployable, "this server runs without a rules folder"))
+}
+
 /// Deploy graphs of the rule set: proposed for a second operator's approval, applied when
 /// approved (rules admin).
 #[utoipa::path(operation_id = "deploy_rules", post, path = "/v1/risk/rules", tag = "risk", request_body = DeployBody,
@@ -72,21 +96,8 @@ pub fn graph_name(name: &str) -> Result<String, ApiError> {
 pub async fn deploy(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.require(Permission::RulesDeploy)?;
     let body: DeployBody = call.json()?;
-    if body.graphs.is_empty() || body.graphs.len() > GRAPHS_MAX {
-        return Err(
-            ApiError::new(ErrorCode::InvalidField, format!("send 1 to {GRAPHS_MAX} graphs")).with_field("graphs"),
-        );
-    }
-    let mut graphs = Vec::with_capacity(body.graphs.len());
-    for graph in &body.graphs {
-        graphs.push((graph_name(&graph.name)?, graph.jdm.to_string()));
-    }
-    let history = state
-        .risk_edge()
-        .rules
-        .as_ref()
-        .and_then(|r| r.history.clone())
-        .ok_or_else(|| ApiError::new(ErrorCode::RulesNotDeployable, "this server runs without a rules folder"))?;
+    let graphs = sources(&body.graphs)?;
+    let history = rules_history(&state)?;
     // Checked before it is proposed: a set that does not build is refused to its maker.
     let trial = history.clone();
     let names: Vec<String> = graphs.iter().map(|(n, _)| n.clone()).collect();
