@@ -42,19 +42,24 @@ function liveSet(rules) {
 /** The graph file name of a live version (`payment_authorization@v3#9f2c...`). */
 const fileOf = (version) => `${version.split('@')[0]}.json`;
 
-function backtestForm(rules) {
-  const result = h('div', { 'aria-live': 'polite', id: 'backtest-result' });
-  const files = h('datalist', { id: 'backtest-files' }, rules.graphs.map((g) => h('option', { value: fileOf(g.version) })));
-  const name = h('input', { id: 'backtest-name', name: 'name', required: true, list: 'backtest-files', placeholder: 'payment_authorization.json' });
-  const jdm = h('textarea', { id: 'backtest-jdm', name: 'jdm', required: true, rows: '8', spellcheck: 'false' });
-  const submit = h('button', { type: 'submit' }, 'Run backtest');
+/**
+ * A form that takes one graph (a file name and its JDM JSON) and hands it to `send`: the
+ * deploy and the backtest share it. `prefix` names the fields' ids; a graph that is not JSON is
+ * refused on the page, before any call.
+ */
+function graphForm({ prefix, rules, label, nameLabel, jdmLabel, rows, button, send }) {
+  const result = h('div', { 'aria-live': 'polite', id: `${prefix}-result` });
+  const files = h('datalist', { id: `${prefix}-files` }, rules.graphs.map((g) => h('option', { value: fileOf(g.version) })));
+  const name = h('input', { id: `${prefix}-name`, name: 'name', required: true, list: `${prefix}-files`, placeholder: 'payment_authorization.json' });
+  const jdm = h('textarea', { id: `${prefix}-jdm`, name: 'jdm', required: true, rows, spellcheck: 'false' });
+  const submit = h('button', button.primary ? { type: 'submit', class: 'primary' } : { type: 'submit' }, button.text);
   const form = h(
     'form',
-    { class: 'stack', 'aria-label': 'Backtest a candidate graph' },
-    h('label', { for: 'backtest-name' }, 'Candidate file name'),
+    { class: 'stack', 'aria-label': label },
+    h('label', { for: `${prefix}-name` }, nameLabel),
     name,
     files,
-    h('label', { for: 'backtest-jdm' }, 'Candidate (JDM JSON)'),
+    h('label', { for: `${prefix}-jdm` }, jdmLabel),
     jdm,
     h('div', { class: 'actions' }, submit),
   );
@@ -69,16 +74,32 @@ function backtestForm(rules) {
       return;
     }
     submit.disabled = true;
-    result.replaceChildren(h('p', { class: 'muted' }, 'Replaying the journal...'));
     try {
-      const report = await post('/v1/risk/backtests', { graphs: [{ name: name.value.trim(), jdm: graph }] });
-      result.replaceChildren(...backtestReport(report));
-      say(`Backtest: ${report.decisions} decisions replayed, ${report.changed} changed.`);
+      await send({ name: name.value.trim(), jdm: graph }, result, form);
     } catch (e) {
       result.replaceChildren(failure(e));
     } finally {
       submit.disabled = false;
     }
+  });
+  return { form, result };
+}
+
+function backtestForm(rules) {
+  const { form, result } = graphForm({
+    prefix: 'backtest',
+    rules,
+    label: 'Backtest a candidate graph',
+    nameLabel: 'Candidate file name',
+    jdmLabel: 'Candidate (JDM JSON)',
+    rows: '8',
+    button: { text: 'Run backtest' },
+    send: async (graph, out) => {
+      out.replaceChildren(h('p', { class: 'muted' }, 'Replaying the journal...'));
+      const report = await post('/v1/risk/backtests', { graphs: [graph] });
+      out.replaceChildren(...backtestReport(report));
+      say(`Backtest: ${report.decisions} decisions replayed, ${report.changed} changed.`);
+    },
   });
   return h('section', { 'aria-labelledby': 'rules-backtest' }, h('h2', { id: 'rules-backtest' }, 'Backtest a candidate'), form, result);
 }
@@ -113,37 +134,19 @@ function backtestReport(report) {
 }
 
 function deployForm(rules) {
-  const result = h('div', { 'aria-live': 'polite', id: 'deploy-result' });
-  const files = h('datalist', { id: 'graph-files' }, rules.graphs.map((g) => h('option', { value: fileOf(g.version) })));
-  const name = h('input', { id: 'deploy-name', name: 'name', required: true, list: 'graph-files', placeholder: 'payment_authorization.json' });
-  const jdm = h('textarea', { id: 'deploy-jdm', name: 'jdm', required: true, rows: '12', spellcheck: 'false' });
-  const submit = h('button', { type: 'submit', class: 'primary' }, 'Propose deploy');
-  const form = h(
-    'form',
-    { class: 'stack', 'aria-label': 'Deploy a rule graph' },
-    h('label', { for: 'deploy-name' }, 'Graph file'),
-    name,
-    files,
-    h('label', { for: 'deploy-jdm' }, 'JDM graph (the file\'s JSON)'),
-    jdm,
-    h('div', { class: 'actions' }, submit),
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    let graph;
-    try {
-      graph = JSON.parse(jdm.value);
-    } catch (e) {
-      result.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The JDM is not JSON: ${e.message}`));
-      jdm.focus();
-      return;
-    }
-    submit.disabled = true;
-    try {
-      const answer = await post('/v1/risk/rules', { graphs: [{ name: name.value.trim(), jdm: graph }] });
+  const { form, result } = graphForm({
+    prefix: 'deploy',
+    rules,
+    label: 'Deploy a rule graph',
+    nameLabel: 'Graph file',
+    jdmLabel: "JDM graph (the file's JSON)",
+    rows: '12',
+    button: { text: 'Propose deploy', primary: true },
+    send: async (graph, out, form) => {
+      const answer = await post('/v1/risk/rules', { graphs: [graph] });
       if (answer.approval_id) {
         const text = `Deploy proposed: approval ${answer.approval_id}, waiting for a second rules admin.`;
-        result.replaceChildren(
+        out.replaceChildren(
           h('p', { class: 'ok' }, text),
           h('dl', { class: 'kv' },
             h('dt', null, 'approval'), h('dd', null, h('a', { href: '#/queues' }, answer.approval_id)),
@@ -153,14 +156,10 @@ function deployForm(rules) {
         );
         say(text);
       } else {
-        result.replaceChildren(h('p', { class: 'ok' }, 'Deployed.'), value(answer.versions));
+        out.replaceChildren(h('p', { class: 'ok' }, 'Deployed.'), value(answer.versions));
       }
       form.reset();
-    } catch (e) {
-      result.replaceChildren(failure(e));
-    } finally {
-      submit.disabled = false;
-    }
+    },
   });
   return h('section', { 'aria-labelledby': 'rules-deploy' }, h('h2', { id: 'rules-deploy' }, 'Deploy a graph (four eyes)'), form, result);
 }
