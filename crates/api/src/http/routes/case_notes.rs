@@ -17,7 +17,7 @@ use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::routes::cases::{CaseView, find_case};
-use crate::http::routes::casework::{change, invalid, person};
+use crate::http::routes::casework::{FileWrite, change, invalid, person};
 use crate::http::submit::{Audience, ask};
 use crate::state::AppState;
 
@@ -45,7 +45,7 @@ pub async fn note(State(state): State<AppState>, call: Call) -> Result<Response,
             return Err(invalid("text", "a case holds at most 200 notes"));
         }
         work.notes.push(Note { author, at_us, text });
-        Ok(())
+        Ok(None)
     })
     .await
 }
@@ -82,7 +82,7 @@ pub async fn link(State(state): State<AppState>, call: Call) -> Result<Response,
             }
             work.links.push(other);
         }
-        Ok(())
+        Ok(None)
     })
     .await?;
     // The other side: the same link, read from it.
@@ -144,15 +144,12 @@ pub async fn attach(State(state): State<AppState>, call: Call) -> Result<Respons
     let case = call.id("case_id")?;
     let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
     let size = bytes.len();
-    let meta = state.meta().clone();
+    let base64 = body.content_base64;
     change(&state, &call, StatusCode::CREATED, |_, work, at_us| {
         if work.attachments.len() >= casework::ATTACHMENTS_MAX {
             return Err(invalid("content_base64", "a case holds at most 10 attachments"));
         }
         let n = work.attachments.len() as u32 + 1;
-        // The bytes first (blocking write through the meta handle), then the record naming them.
-        meta.set_blocking(&casework::file_key(case, n), &body.content_base64)
-            .map_err(|_| ApiError::unavailable("the store is unavailable"))?;
         work.attachments.push(Attachment {
             n,
             name,
@@ -162,7 +159,8 @@ pub async fn attach(State(state): State<AppState>, call: Call) -> Result<Respons
             author,
             at_us,
         });
-        Ok(())
+        let key = casework::file_key(case, n);
+        Ok(Some(FileWrite { key, base64 }))
     })
     .await
 }

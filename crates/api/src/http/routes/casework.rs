@@ -17,7 +17,7 @@ use crate::http::auth::{OperatorId, Permission};
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::once::{Answer, once};
-use crate::http::routes::cases::{CaseView, all_cases, case_view, find_case};
+use crate::http::routes::cases::{CaseView, all_cases, find_case, operator_view};
 use crate::state::AppState;
 
 pub(crate) fn invalid(field: &str, message: &str) -> ApiError {
@@ -161,24 +161,29 @@ fn may_work_cases(state: &AppState, operator: u64) -> Result<String, ApiError> {
 /// Changes one case's work under the write lock, after checking the case exists.
 pub(crate) async fn change<F>(state: &AppState, call: &Call, status: StatusCode, edit: F) -> Result<Response, ApiError>
 where
-    F: FnOnce(&engine::Case, &mut Work, i64) -> Result<(), ApiError>,
+    F: FnOnce(&engine::Case, &mut Work, i64) -> Result<Option<FileWrite>, ApiError>,
 {
     let id = CaseId(call.id("case_id")?);
     once(state, call.idem()?, async {
         let case = find_case(state, id).await?;
         let _write = state.casework().write.lock().await;
         let mut work = state.casework().work(id.0);
-        edit(&case, &mut work, state.clock().now().as_microsecond())?;
-        state.casework().put(state.meta(), work.clone()).await?;
-        let sla = casework::QUEUES
-            .iter()
-            .find(|q| **q == casework::queue_of(case.kind))
-            .and_then(|q| state.casework().queue(q))
-            .map_or(24 * 60, |q| q.sla_minutes);
-        let now_us = state.clock().now().as_microsecond();
-        Answer::new(status, &case_view(&case, true).work(&case, &work, sla, now_us))
+        let file = edit(&case, &mut work, state.clock().now().as_microsecond())?;
+        // An attachment's bytes are stored before the record that names them.
+        if let Some(FileWrite { key, base64 }) = file {
+            state.meta().set(key, base64).await?;
+        }
+        state.casework().put(state.meta(), work).await?;
+        Answer::new(status, &operator_view(state, &case))
     })
     .await
+}
+
+/// A meta record an edit needs written before the case's work record (an attachment's bytes).
+#[derive(Debug)]
+pub(crate) struct FileWrite {
+    pub key: String,
+    pub base64: String,
 }
 
 /// Claim an unassigned case (cases.resolve; a member of its queue when the queue has members).
@@ -209,14 +214,14 @@ pub async fn claim(State(state): State<AppState>, call: Call) -> Result<Response
                 ErrorCode::CaseAssigned,
                 "another operator holds this case",
             )),
-            Some(_) => Ok(()),
+            Some(_) => Ok(None),
             None => {
                 work.assignee = Some(me);
                 work.assignee_name = Some(name);
                 work.assigned_at_us = Some(now_us);
                 work.assigned_by = Some("claim".into());
                 work.reason = None;
-                Ok(())
+                Ok(None)
             }
         }
     })
@@ -255,7 +260,7 @@ pub async fn assign(State(state): State<AppState>, call: Call) -> Result<Respons
         work.assigned_at_us = Some(now_us);
         work.assigned_by = Some(by);
         work.reason = Some(reason);
-        Ok(())
+        Ok(None)
     })
     .await?;
     record(&state, &call, "cases.assign", detail).await;
