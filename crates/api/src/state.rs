@@ -111,7 +111,7 @@ impl AppState {
         &self.0.casework
     }
 
-    pub(crate) fn backend(&self) -> &Arc<dyn store::Backend> {
+    pub fn backend(&self) -> &Arc<dyn store::Backend> {
         &self.0.backend
     }
 

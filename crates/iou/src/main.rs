@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod audit;
 mod backtest;
 mod bench;
+mod events;
 mod journal;
 mod keys;
 mod labels;
@@ -37,6 +38,9 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Measure durable authorizations per second: in-process, over HTTP, and a plain baseline.
     Bench(bench::BenchArgs),
+    /// The event stream: `iou events publish --data DIR --nats URL [--follow]` publishes every
+    /// journaled fact to NATS JetStream, exactly once by journal position (EVENTS.md).
+    Events(events::EventsArgs),
     /// Read a data directory's journal: `iou journal inspect` prints its records and finds the
     /// first one that does not replay (why `iou serve` would refuse to start).
     Journal(journal::JournalArgs),
@@ -57,7 +61,7 @@ enum Command {
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
     Score(score::ScoreArgs),
     /// Run the HTTP API on the embedded store (API.md in crates/api explains it).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Settle merchants: read the journal's captures and refunds, settle every merchant's days
     /// through `--date`, and (`--pay-simulated`) send the payouts.
     Settle(settle::SettleArgs),
@@ -71,6 +75,7 @@ fn main() -> std::process::ExitCode {
         Command::Audit(args) => audit::run(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Events(args) => events::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Labels(args) => labels::run(args),
@@ -78,7 +83,7 @@ fn main() -> std::process::ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Report(args) => report::run(args),
         Command::Score(args) => score::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Settle(args) => settle::run(args),
         Command::Simulate(args) => simulate::run(args),
     };

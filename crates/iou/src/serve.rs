@@ -107,6 +107,13 @@ pub struct ServeArgs {
     /// half, printed at start. Without it audit records are chained but not signed.
     #[arg(long, value_name = "FILE")]
     audit_key: Option<PathBuf>,
+    /// Publish every journaled fact to this NATS JetStream server as the server runs (EVENTS.md;
+    /// also `IOU_EVENTS_NATS`). NATS being unreachable never stops serving: the publisher
+    /// retries, and resumes where the stream stands.
+    #[arg(long, value_name = "URL")]
+    events_nats: Option<String>,
+    #[command(flatten)]
+    events: crate::events::StreamArgs,
     /// How long a customer token is valid after it is issued, rotated or refreshed (days).
     #[arg(long, default_value_t = api::Config::TOKEN_LIFETIME_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
     token_lifetime_days: u32,
@@ -286,6 +293,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let edge = args.edge();
+    let events = args
+        .events_nats
+        .clone()
+        .or_else(|| std::env::var("IOU_EVENTS_NATS").ok().filter(|u| !u.is_empty()))
+        .map(|url| (url, args.events.config()));
     let keys = crate::keys::provider(args.key_file.clone())?;
     let config = api::Config {
         listen: args.listen,
@@ -349,6 +361,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         out.flush()?;
         drop(out);
+        let state = server.state();
+        let _events = events.map(|(url, config)| {
+            crate::events::spawn_follower(url, config, state.backend().clone(), state.engine().partitions())
+        });
         tokio::select! {
             _ = terminate.recv() => {}
             _ = interrupt.recv() => {}

@@ -17,6 +17,8 @@ mod child;
 mod crash;
 #[path = "cli/errors.rs"]
 mod errors;
+#[path = "cli/events.rs"]
+mod events;
 #[path = "cli/journal.rs"]
 mod journal;
 #[path = "cli/keys.rs"]

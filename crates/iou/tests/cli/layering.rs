@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("store", &["credit", "money", "seeded"]),
     ("audit", &["store"]),
     ("engine", &["credit", "money", "risk", "seeded", "settlement", "store"]),
+    ("stream", &["engine", "store"]),
     (
         "onboarding",
         &[
@@ -91,6 +92,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "settlement",
             "sim",
             "store",
+            "stream",
             "vault",
         ],
     ),
