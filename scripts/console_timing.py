@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times what each operator console page asks of a running `iou serve` (BENCHMARKS.md,
 "Operator console page loads"): the shell (the page, its style sheet, its seven modules and
-GET /v1/operators/me), the queues, a customer 360, an audit page and an audit verify, each
+GET /v1/operators/me), the queues, a customer 360 (with its transactions and their decisions
+and its devices and links), the dashboards' portfolio, an audit page and an audit verify, each
 as its requests made one after another over fresh connections (a browser makes some of them
 in parallel, so this is the slower bound), 10 runs each, median and max.
 
@@ -50,11 +51,14 @@ for _ in range(GROW):
 
 c = "/v1/customers/" + CUSTOMER
 assets = ["/console/", "/console/console.css"] + [
-    "/console/js/%s.js" % n for n in ["app", "api", "dom", "login", "queues", "customer", "audit"]]
+    "/console/js/%s.js" % n for n in ["app", "api", "dom", "login", "queues", "customer", "audit", "rules",
+                                       "dashboard", "portfolio"]]
 pages = {
-    "shell (page, css, 7 modules, /me)": [(a, False) for a in assets] + [("/v1/operators/me", True)],
+    "shell (page, css, 10 modules, /me)": [(a, False) for a in assets] + [("/v1/operators/me", True)],
     "queues (cases, applications in review)": [("/v1/cases", True), ("/v1/applications?status=review", True)],
-    "customer 360 (line, statements, plans, cases)": [(p, True) for p in [c, c + "/statements", c + "/plans", c + "/cases"]],
+    "customer 360 (line, statements, plans, cases, transactions, devices)": [
+        (p, True) for p in [c, c + "/statements", c + "/plans", c + "/cases", c + "/transactions?limit=20", c + "/devices"]],
+    "dashboards' portfolio (buckets, roll rates, vintages)": [("/v1/portfolio", True)],
     "audit (a page of 100 records)": [("/v1/audit?limit=100", True)],
     "audit verify (the whole chain)": [("/v1/audit/verify", True)],
 }

@@ -18,6 +18,8 @@
 // - a rules admin proposes a rule deploy on the Rules page, a second rules admin approves it in
 //   the four-eyes queue, the Rules page shows the new version, and the emergency rollback
 //   (behind its confirm step) puts the old one back;
+// - Customer 360 shows the purchase with the risk decision behind it and the devices seen;
+//   the dashboards show approvals, friction, delinquency by bucket, roll rates and vintages;
 // - every action of the Rules, Customer 360 and Dashboards pages is reached with Tab.
 //
 // Usage: node console.test.mjs (IOU_BIN: the iou binary; CHROMIUM: the browser; both
@@ -418,8 +420,18 @@ async function analystRevealsAnIdentity(browser, base, who, customerId) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await logIn(page, base, who);
-  await page.goto(`${base}/console/#/customers/${customerId}`);
-  await page.getByRole('heading', { name: 'Identity in full' }).waitFor();
+  await timed('customer 360 (analyst)', async () => {
+    await page.goto(`${base}/console/#/customers/${customerId}`);
+    await page.getByRole('heading', { name: 'Identity in full' }).waitFor();
+  });
+  // Customer 360: the purchase with the decision behind it, and where the customer was seen.
+  const purchase = page.locator('#transactions tbody tr').first();
+  await purchase.waitFor();
+  const row = await purchase.textContent();
+  assert.match(row, /¥129\.99/, row);
+  assert.match(row, /allow|review|challenge|deny/, row);
+  assert.match(row, /payment_authorization@v/, row);
+  assert.ok((await page.locator('#devices tbody tr').count()) >= 1, 'devices and IPs are listed');
   // Masked everywhere until revealed.
   assert.ok(!(await page.locator('main').textContent()).includes('110105199003151001'));
   reaches(await tabStops(page), ['input:customer-id', 'button:Open', 'input:reveal-reason', 'button:Reveal identity']);
@@ -509,6 +521,13 @@ async function dashboardsShowHealthAndQueues(browser, base, who) {
   assert.match(text, /approved/, 'authorizations by outcome');
   assert.match(text, /cases open/);
   assert.match(text, /\(needs applications\.read\)/, 'a count the role may not read says so');
+  // Approvals and friction from the counters; the portfolio's buckets, roll rates, vintages.
+  assert.match(text, /approval rate/);
+  assert.match(text, /friction/);
+  assert.ok((await page.locator('#buckets tbody tr').count()) >= 1, 'delinquency by bucket');
+  await page.locator('#roll-rates').waitFor();
+  assert.match(text, /Roll rates between month ends/);
+  assert.match(text, /Vintages/);
   reaches(await tabStops(page), ['button:Refresh']);
   // Fraud reads the rules but may neither deploy nor roll back: neither is offered.
   await page.getByRole('link', { name: 'Rules' }).click();

@@ -54,6 +54,7 @@ const ASSETS: &[Asset] = &[
     asset!("js/audit.js", JS),
     asset!("js/rules.js", JS),
     asset!("js/dashboard.js", JS),
+    asset!("js/portfolio.js", JS),
 ];
 
 /// The headers every console answer carries.

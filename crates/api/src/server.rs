@@ -261,6 +261,7 @@ impl Server {
             casework: opened.casework,
             backend: opened.backend.clone(),
             backtests: tokio::sync::Semaphore::new(1),
+            portfolio_reads: tokio::sync::Semaphore::new(1),
             settlement: opened.settlement.map(std::sync::Mutex::new),
             shutting_down: Default::default(),
         });

@@ -70,6 +70,8 @@ pub(crate) struct Inner {
     pub backend: Arc<dyn store::Backend>,
     /// One backtest at a time (each scans the whole journal).
     pub backtests: tokio::sync::Semaphore,
+    /// One portfolio report at a time (each reads every account and bucket change).
+    pub portfolio_reads: tokio::sync::Semaphore,
     /// Merchant settlement's tables and a journal handle for its consumer (one lock: one run
     /// at a time); `None` when the store has no settlement tables.
     pub settlement: Option<std::sync::Mutex<crate::edge::settlement::Books>>,
@@ -117,6 +119,10 @@ impl AppState {
 
     pub(crate) fn backtests(&self) -> &tokio::sync::Semaphore {
         &self.0.backtests
+    }
+
+    pub(crate) fn portfolio_reads(&self) -> &tokio::sync::Semaphore {
+        &self.0.portfolio_reads
     }
 
     pub(crate) fn meta(&self) -> &Arc<Meta> {

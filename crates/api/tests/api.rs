@@ -20,6 +20,8 @@ mod casework;
 mod concurrency;
 #[path = "api/console.rs"]
 mod console;
+#[path = "api/customer360.rs"]
+mod customer360;
 #[path = "api/edge.rs"]
 mod edge;
 #[path = "api/edge_policy.rs"]

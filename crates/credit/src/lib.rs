@@ -33,6 +33,7 @@ pub mod invariants;
 pub mod ledger;
 mod limits;
 mod plan;
+pub mod portfolio;
 mod purchase;
 mod query;
 mod refund;

@@ -351,6 +351,22 @@ impl Engine {
         self.ask(partitions, |reply| Msg::Cases { account, reply })
     }
 
+    /// The devices, IPs and cards `account` was seen with (its partition's risk features; empty
+    /// without risk). Answered in the partition's order, after the requests queued before it.
+    pub fn sightings(&self, account: AccountId) -> Result<oneshot::Receiver<risk::features::Sightings>, SubmitError> {
+        let partition = partition_of(account, self.config.partitions);
+        let mut receivers = self.ask([partition], |reply| Msg::Sightings { account, reply })?;
+        Ok(receivers.remove(0))
+    }
+
+    /// The accounts a shared key (device, IP, card) was seen with, as the risk features still
+    /// remember them (bounded by the key kind's set cap; empty without risk).
+    pub fn sharing(&self, key: risk::features::EntityKey) -> Vec<AccountId> {
+        self.risk()
+            .map(|r| r.users_of(key).into_iter().map(|u| AccountId(u.0)).collect())
+            .unwrap_or_default()
+    }
+
     /// Every partition's state in the canonical form [`crate::journal::verify`] rebuilds from
     /// the journal, after the requests queued before this call are durable. It copies every
     /// account: for tests and checks, not for the request path.

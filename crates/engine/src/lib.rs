@@ -47,6 +47,7 @@ pub mod outbox;
 mod partition;
 mod partition_funding;
 mod partition_payments;
+pub mod portfolio;
 pub mod pricing;
 pub mod projector;
 mod record;
@@ -62,6 +63,7 @@ pub mod settle;
 mod shared;
 pub mod shipped_rules;
 mod snapshotter;
+pub mod transactions;
 mod view;
 mod worker;
 

@@ -103,6 +103,12 @@ impl RiskShared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The users a shared key was seen with that its shard still remembers (one shard lock,
+    /// held for one lookup).
+    pub fn users_of(&self, key: EntityKey) -> Vec<UserId> {
+        self.shard(key).users_of(key)
+    }
+
     /// Forgets idle shared keys.
     pub fn sweep(&self, now: risk::Timestamp) {
         for shard in &self.shards {
@@ -164,6 +170,11 @@ impl PartitionRisk {
 
     pub fn shared(&self) -> &Arc<RiskShared> {
         &self.shared
+    }
+
+    /// The devices, IPs and cards `account` was seen with, as its features remember them.
+    pub fn sightings(&self, account: AccountId) -> risk::features::Sightings {
+        self.users.sightings(UserId(account.0))
     }
 
     /// The checkpoint input of a payment authorization.

@@ -62,6 +62,11 @@ pub(crate) enum Msg {
         account: Option<AccountId>,
         reply: oneshot::Sender<Vec<crate::cases::Case>>,
     },
+    /// The devices, IPs and cards the account was seen with (its risk feature state).
+    Sightings {
+        account: AccountId,
+        reply: oneshot::Sender<risk::features::Sightings>,
+    },
     Snapshot,
     /// The partition's state in canonical form (tests compare it with a replay's).
     State {
@@ -242,6 +247,17 @@ impl Worker {
                 };
                 self.pending.push(Pending::Other(Box::new(move || {
                     let _ = reply.send(cases);
+                })));
+            }
+            Msg::Sightings { account, reply } => {
+                let seen = self
+                    .partition
+                    .risk
+                    .as_ref()
+                    .map(|r| r.sightings(account))
+                    .unwrap_or_default();
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(seen);
                 })));
             }
             Msg::State { reply } => {

@@ -301,30 +301,6 @@ pub struct Analytics {
     pub net_yield: NetYield,
 }
 
-/// The accounts opened in one month, and the share of them that had been late (bucket M1 or
-/// worse: a minimum unpaid past the grace days) by each later month end.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Vintage {
-    /// `YYYY-MM` of opening.
-    pub cohort: String,
-    pub accounts: u64,
-    /// At the end of the opening month (months on book 0), of the next (1), ...: cumulative
-    /// ever-late share in parts per million, for each month end the run reached.
-    pub ever_late_ppm: Vec<i64>,
-}
-
-/// Accounts in bucket `from` at one month end and in `to` at the next.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RollCell {
-    pub from: String,
-    pub to: String,
-    pub accounts: u64,
-    /// Of the accounts in `from` at the first month end.
-    pub ppm: i64,
-    /// A move to a better bucket (a cure).
-    pub cure: bool,
-}
-
 /// Applicants scored in a band: how many were approved, and of the approved, how many were
 /// later late (M1+) and how many reached 30+ days past due (M2 or worse).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -380,14 +356,7 @@ pub struct Throughput {
     pub driver: String,
 }
 
-/// `part / whole` in parts per million (0 for an empty whole).
-pub fn ppm(part: i64, whole: i64) -> i64 {
-    if whole == 0 {
-        0
-    } else {
-        i64::try_from(i128::from(part) * 1_000_000 / i128::from(whole)).unwrap_or(i64::MAX)
-    }
-}
+pub use credit::portfolio::{RollCell, Vintage, ppm};
 
 /// `ppm` as a percentage with two decimals, e.g. `"95.31%"`.
 pub fn percent(ppm: i64) -> String {

@@ -40,6 +40,7 @@ mod projection;
 pub mod settlement;
 mod sql_guard;
 pub mod sqlite;
+pub mod views;
 mod writer;
 
 pub use audit::AuditLog;

@@ -3,11 +3,13 @@
 // may read cases). Every block is the API's answer as given; a block the operator may not read
 // says so. Operators with `pii.reveal` may reveal the identity in full with a reason
 // (POST /v1/customers/ID/identity/reveal, audited by the server): the values live in this
-// page's DOM only, gone when the page is left or hidden again. The API has no operator route
-// listing a customer's transactions; the cases carry the decisions on the flagged ones.
+// page's DOM only, gone when the page is left or hidden again. Transactions come a page at a
+// time with the risk decision behind each (GET /v1/customers/ID/transactions, "Older" asks for
+// the next page); devices, IPs and cards with the other accounts seen on them come from the
+// risk features (GET /v1/customers/ID/devices, cases.read); case notes from the cases.
 
 import { get, post } from './api.js';
-import { h, value, kv, say, failure } from './dom.js';
+import { h, value, kv, say, failure, fen } from './dom.js';
 
 /** The customer page: a lookup form, and the customer named in the location (#/customers/ID). */
 export async function customerPage({ holds, args, show }) {
@@ -36,6 +38,10 @@ export async function customerPage({ holds, args, show }) {
     ['Plans', `${base}/plans`, true],
     ['Cases', `${base}/cases`, holds('cases.read')],
   ];
+  const extra = [
+    transactionsSection(base, holds('customers.read')),
+    devicesSection(base, holds('cases.read')),
+  ];
   const answers = await Promise.all(
     blocks.map(([, path, allowed]) => (allowed ? get(path).then((v) => ({ v }), (e) => ({ e })) : Promise.resolve(null))),
   );
@@ -47,7 +53,105 @@ export async function customerPage({ holds, args, show }) {
     return h('section', { 'aria-label': title }, h('h2', null, title), body);
   });
   const reveal = holds('pii.reveal') ? revealSection(id) : null;
-  show(`Customer ${id}`, form, ...sections.slice(0, 1), reveal, ...sections.slice(1));
+  const cases = answers[3] && answers[3].v ? answers[3].v.cases : null;
+  const notes = cases ? notesSection(cases) : null;
+  const [transactions, devices] = await Promise.all(extra);
+  show(`Customer ${id}`, form, ...sections.slice(0, 1), reveal, transactions, devices, ...sections.slice(1), notes);
+}
+
+function block(title, ...body) {
+  return h('section', { 'aria-label': title }, h('h2', null, title), ...body);
+}
+
+const notAllowed = () => h('p', { class: 'muted' }, 'Your roles do not show this.');
+
+/** One transaction as a table row: what happened and the decision behind it. */
+function transactionRow(t) {
+  const d = t.decision || {};
+  return h(
+    'tr',
+    null,
+    h('td', null, t.txn_id),
+    h('td', null, t.authorized_at),
+    h('td', null, t.merchant_id),
+    h('td', { class: 'num' }, fen(t.amount_fen)),
+    h('td', null, t.status + (t.refunded_fen ? ` (refunded ${fen(t.refunded_fen)})` : '') + (t.fraud_exempt ? ' (fraud exempt)' : '')),
+    h('td', null, d.outcome || '-'),
+    h('td', null, (d.reasons || []).join(', ') || '-'),
+    h('td', null, d.rules || '-'),
+    h('td', null, d.fraud_score ?? '-'),
+  );
+}
+
+/** The customer's transactions, a page at a time (Older asks for the next). */
+async function transactionsSection(base, allowed) {
+  if (!allowed) return block('Transactions and risk decisions', notAllowed());
+  const head = ['Transaction', 'Authorized', 'Merchant', 'Amount', 'Status', 'Risk outcome', 'Reasons', 'Rules', 'Fraud score'];
+  const body = h('tbody');
+  const table = h(
+    'table',
+    { id: 'transactions' },
+    h('caption', null, 'Newest first'),
+    h('thead', null, h('tr', null, head.map((k) => h('th', { scope: 'col' }, k)))),
+    body,
+  );
+  const more = h('button', { type: 'button', id: 'transactions-older' }, 'Older');
+  const out = h('div', { 'aria-live': 'polite' });
+  let cursor = null;
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const page = await get(`${base}/transactions?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      body.append(...page.transactions.map(transactionRow));
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      if (!body.children.length) out.replaceChildren(h('p', { class: 'muted' }, 'none'));
+    } catch (e) {
+      out.replaceChildren(failure(e));
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener('click', load);
+  await load();
+  return block('Transactions and risk decisions', table, out, h('div', { class: 'actions' }, more));
+}
+
+/** Devices, IPs and cards, each with the other accounts seen on it (links to them). */
+async function devicesSection(base, allowed) {
+  const title = 'Devices and links';
+  if (!allowed) return block(title, notAllowed());
+  let seen;
+  try {
+    seen = await get(`${base}/devices`);
+  } catch (e) {
+    return block(title, failure(e));
+  }
+  const rows = [
+    ...seen.devices.map((x) => ['device', x]),
+    ...seen.ips.map((x) => ['IP', x]),
+    ...seen.cards.map((x) => ['card', x]),
+  ];
+  if (!rows.length) return block(title, h('p', { class: 'muted' }, 'none'));
+  const head = ['Kind', 'Key', 'First seen', 'Last seen', 'Other accounts'];
+  const links = (ids) => (ids.length
+    ? ids.map((other) => h('a', { href: `#/customers/${encodeURIComponent(other)}`, class: 'tag' }, other))
+    : h('span', { class: 'muted' }, 'none'));
+  return block(
+    title,
+    h(
+      'table',
+      { id: 'devices' },
+      h('thead', null, h('tr', null, head.map((k) => h('th', { scope: 'col' }, k)))),
+      h('tbody', null, rows.map(([kind, x]) => h('tr', null, h('td', null, kind), h('td', null, x.key), h('td', null, x.first_seen), h('td', null, x.last_seen), h('td', null, links(x.shared_with))))),
+    ),
+  );
+}
+
+/** Every case's notes, newest case first. */
+function notesSection(cases) {
+  const notes = cases.flatMap((c) => ((c.work && c.work.notes) || []).map((n) => ({ case_id: c.case_id, ...n })));
+  return block('Notes', notes.length ? value(notes) : h('p', { class: 'muted' }, 'none'));
 }
 
 /** The reveal action: a reason, then the identity in full until the page is left (or hidden

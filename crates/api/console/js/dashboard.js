@@ -2,15 +2,18 @@
 // a few figures read from the Prometheus text of GET /metrics (counters of the API's calls
 // since the server started, gauges as of now: what reaches the engine without the API, like
 // the demo's in-process simulation, is not counted), and the queue counts from the JSON routes the operator's roles
-// may read (a count the roles do not show says so). Nothing here is kept or charted: each
-// figure is the server's answer at the moment the page was shown (Refresh asks again).
+// may read (a count the roles do not show says so), the approval rate and friction of those
+// counters, and the credit portfolio (`portfolio.js`: buckets, roll rates, vintages, fraud).
+// Nothing here is kept: each figure is the server's answer at the moment the page was shown
+// (Refresh asks again).
 
 import { get } from './api.js';
 import { h, kv, failure } from './dom.js';
+import { portfolioSection, percent } from './portfolio.js';
 
 /** The dashboards page. */
 export async function dashboardPage({ holds, show }) {
-  const [ready, metrics, queues] = await Promise.all([readiness(), scrape(), queueCounts(holds)]);
+  const [ready, metrics, queues, portfolio] = await Promise.all([readiness(), scrape(), queueCounts(holds), portfolioSection(holds)]);
   const refresh = h('button', { type: 'button', onclick: () => window.dispatchEvent(new HashChangeEvent('hashchange')) }, 'Refresh');
   show(
     'Dashboards',
@@ -18,6 +21,7 @@ export async function dashboardPage({ holds, show }) {
     section('dash-health', 'Engine health', ready),
     section('dash-queues', 'Queues', queues),
     section('dash-metrics', 'Through the API since the server started', metrics),
+    section('dash-portfolio', 'Credit portfolio', portfolio),
   );
 }
 
@@ -80,11 +84,20 @@ async function scrape() {
     byClass[cls] = (byClass[cls] || 0) + s.value;
   }
   const lag = one(samples, 'iou_read_model_lag_seconds');
+  const total = Object.values(outcomes).reduce((a, b) => a + b, 0);
+  const share = (part, whole) => (whole ? percent(Math.trunc((part * 1000000) / whole)) : '-');
+  const decisions = sum(samples, 'iou_risk_decisions_total');
   const outbox = one(samples, 'iou_webhook_outbox_oldest_age_seconds');
   return h(
     'div',
     { class: 'figures' },
     figure('Authorizations by outcome', kv(outcomes)),
+    figure('Approvals, fraud stopped, friction', kv({
+      'approval rate': share(outcomes.approved || 0, total),
+      'declined by risk': outcomes.declined_risk || 0,
+      'friction (step-ups asked)': share(sum(samples, 'iou_risk_decisions_total', (l) => l.outcome === 'challenge'), decisions),
+      'risk decisions': decisions,
+    })),
     figure('HTTP requests', kv({ total: sum(samples, 'iou_http_requests_total'), ...byClass })),
     figure('Read models', kv({
       lag_seconds: lag,

@@ -1,6 +1,6 @@
 //! The router: every route, the error-shaped fallbacks, the layer that turns a panic into a
 //! 500 with the error shape (it must never happen: a test sends garbage to every route), and
-//! `Cache-Control: no-store` on every response (tokens, secrets and account data must not be
+//! `Cache-Control: no-store` and `Pragma: no-cache` on every response (tokens, secrets and account data must not be
 //! kept by a browser or a proxy cache; one rule for all is simpler than knowing which hold one),
 //! the layer that records operator calls in the audit log (`http::audited`), and the one that
 //! counts every request for `/metrics` (`telemetry::http`, outermost, so its latency covers
@@ -72,6 +72,11 @@ pub fn router(state: AppState) -> Router {
             post(statements::install),
         )
         .route("/v1/customers/{customer_id}/plans", get(plans::list))
+        .route(
+            "/v1/customers/{customer_id}/transactions",
+            get(crate::http::routes::customer360::transactions),
+        )
+        .route("/v1/portfolio", get(crate::http::routes::portfolio::portfolio))
         .route("/v1/customers/{customer_id}/plans/{plan_id}", get(plans::one))
         .route(
             "/v1/customers/{customer_id}/plans/{plan_id}/payoff-quote",
@@ -146,6 +151,11 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
+        ))
+        // For HTTP/1.0 caches, which know no Cache-Control.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::PRAGMA,
+            HeaderValue::from_static("no-cache"),
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

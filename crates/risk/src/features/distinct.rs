@@ -11,6 +11,7 @@
 //! sighting is only a lower bound until its run of sightings ends ([`DistinctSet::first_seen`]
 //! says so).
 
+use super::sightings::Sighting;
 use super::window::{Window, Windowed};
 
 /// The part of an element every query reads: scans of a set read these rows only, so they are
@@ -172,5 +173,19 @@ impl<K: Copy + Eq> DistinctSet<K> {
     /// Whether an evicted element would still be remembered: answers may then be low.
     pub fn saturated(&self, now_ms: i64, retention_ms: i64) -> bool {
         self.evicted_upto != i64::MIN && now_ms - self.evicted_upto <= retention_ms
+    }
+
+    /// Every element remembered at `now_ms`, with its first and last sighting.
+    pub fn remembered(&self, now_ms: i64, retention_ms: i64) -> Vec<Sighting<K>> {
+        self.seen
+            .iter()
+            .zip(&self.first)
+            .filter(|(s, _)| now_ms - s.last_ms <= retention_ms)
+            .map(|(s, f)| Sighting {
+                key: s.key,
+                first_ms: f.ms,
+                last_ms: s.last_ms,
+            })
+            .collect()
     }
 }

@@ -17,6 +17,7 @@
 mod distinct;
 mod geo;
 mod shared;
+mod sightings;
 mod store;
 mod tally;
 mod tiers;
@@ -27,6 +28,7 @@ mod window;
 pub use distinct::SetLimits;
 pub use geo::{cell_center, cell_of, degrees, distance_km, speed_kmh, whole_km};
 pub use shared::{EntityKey, EntityLimits, SharedFeatureShard, SharedKeys};
+pub use sightings::{Sighting, Sightings, ip_of_key};
 pub use store::{FeatureConfig, FeatureStore};
 pub use tally::Tally;
 pub use user::{UserFeatureStore, UserLimits, ip_key};

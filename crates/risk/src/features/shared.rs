@@ -218,6 +218,19 @@ impl SharedFeatureShard {
         sweep_map(&mut self.cards, now, c);
     }
 
+    /// The users `key` was seen with that are still remembered (at most the kind's set cap).
+    pub fn users_of(&self, key: EntityKey) -> Vec<UserId> {
+        let retention = self.limits_of(key).users.retention_ms;
+        self.lookup(key).map_or_else(Vec::new, |state| {
+            state
+                .users
+                .remembered(self.last_now, retention)
+                .into_iter()
+                .map(|s| s.key)
+                .collect()
+        })
+    }
+
     /// Number of keys held, all kinds together.
     pub fn len(&self) -> usize {
         self.devices.len() + self.ips.len() + self.merchants.len() + self.cards.len()

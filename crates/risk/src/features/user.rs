@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use super::distinct::{DistinctSet, SetLimits};
 use super::geo::{cell_center, cell_of, degrees, distance_km, speed_kmh, whole_km};
+use super::sightings::{Sighting, Sightings, ip_of_key, newest_first};
 use super::tally::Tally;
 use super::tiers::WindowedTally;
 use super::vector::UserFeatures;
@@ -136,6 +137,29 @@ impl UserFeatureStore {
 
     pub fn len(&self) -> usize {
         self.users.len()
+    }
+
+    /// The devices, IPs and cards `user` was seen with that are still remembered (within each
+    /// set's retention of the newest time seen), most recent first.
+    pub fn sightings(&self, user: UserId) -> Sightings {
+        let Some(state) = self.users.get(&user) else {
+            return Sightings::default();
+        };
+        let (now, limits) = (self.last_now, self.limits);
+        let ips = state.ips.remembered(now, limits.ips.retention_ms);
+        Sightings {
+            devices: newest_first(state.devices.remembered(now, limits.devices.retention_ms)),
+            ips: newest_first(
+                ips.into_iter()
+                    .map(|s| Sighting {
+                        key: ip_of_key(s.key),
+                        first_ms: s.first_ms,
+                        last_ms: s.last_ms,
+                    })
+                    .collect(),
+            ),
+            cards: newest_first(state.cards.remembered(now, limits.cards.retention_ms)),
+        }
     }
 
     pub fn is_empty(&self) -> bool {

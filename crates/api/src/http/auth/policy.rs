@@ -66,6 +66,10 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/cash-outs/{cash_out_id}", Needs(P::CustomersRead)),
     ("POST", "/identity", Needs(P::IdentityVerify)),
     ("GET", "/cases", Needs(P::CasesRead)),
+    // Customer 360 and the dashboards (issue 20).
+    ("GET", "/transactions", Needs(P::CustomersRead)),
+    ("GET", "/devices", Needs(P::CasesRead)),
+    ("GET", "/v1/portfolio", Needs(P::CustomersRead)),
     ("GET", "/v1/risk/rules", Needs(P::RulesRead)),
     ("POST", "/v1/risk/lists", Needs(P::FraudLists)),
     ("GET", "/v1/cases", Needs(P::CasesRead)),

@@ -102,6 +102,7 @@ error_codes! {
     RulesNotDeployable = "rules_not_deployable", CONFLICT, "the server runs the rules built into the binary (no rules folder): rule sets cannot be deployed";
     RulesInvalid = "rules_invalid", UNPROCESSABLE_ENTITY, "the rule set does not build: see the message";
     BacktestRunning = "backtest_running", TOO_MANY_REQUESTS, "a backtest is running on this server: try again when it has finished";
+    PortfolioRunning = "portfolio_running", TOO_MANY_REQUESTS, "a portfolio report is being computed on this server: try again when it has finished";
     PriceRuleExists = "price_rule_exists", CONFLICT, "a pricing rule of this scope already takes effect that day: rules are superseded by a later day, never edited";
 
     // --- Things named that do not exist (for this caller).

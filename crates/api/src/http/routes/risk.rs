@@ -52,6 +52,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/customers/{customer_id}/identity", post(identity::identity))
         .route("/v1/customers/{customer_id}/theft-reports", post(theft::theft_report))
         .route("/v1/customers/{customer_id}/cases", get(theft::own_cases))
+        .route(
+            "/v1/customers/{customer_id}/devices",
+            get(crate::http::routes::customer360::devices),
+        )
 }
 
 #[derive(Debug, Serialize, ToSchema)]

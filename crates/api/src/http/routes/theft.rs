@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
-use crate::http::routes::cases::{CasesResponse, all_cases, case_view};
+use crate::http::routes::cases::{CasesResponse, all_cases, case_view, operator_view};
 use crate::http::routes::customers::customer_of;
 use crate::http::routes::monitoring::parse_txns;
 use crate::http::submit::{Audience, account, ask};
@@ -75,7 +75,17 @@ pub async fn own_cases(State(state): State<AppState>, call: Call) -> Result<Resp
     let evidence = call.principal.operator().is_ok();
     let cases = all_cases(&state, Some(id)).await?;
     let response = CasesResponse {
-        cases: cases.iter().map(|c| case_view(c, evidence)).collect(),
+        // Operators get the evidence and the team's work (notes, assignee): Customer 360.
+        cases: cases
+            .iter()
+            .map(|c| {
+                if evidence {
+                    operator_view(&state, c)
+                } else {
+                    case_view(c, false)
+                }
+            })
+            .collect(),
     };
     Ok(respond(StatusCode::OK, &response, false))
 }
