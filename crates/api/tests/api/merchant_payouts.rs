@@ -114,7 +114,7 @@ async fn settled(t: &TestServer, merchant: &Merchant, date: &str) -> Value {
     let path = format!("/v1/merchant/settlements?date={date}");
     eventually(&format!("{date} settled"), || async {
         let answer = t.get(&merchant.auth(), &path).await;
-        (answer.status == 200).then(|| answer.body)
+        (answer.status == 200).then_some(answer.body)
     })
     .await
 }

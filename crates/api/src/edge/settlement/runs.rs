@@ -25,6 +25,13 @@ impl Subsidies for CampaignSubsidies {
     }
 }
 
+/// The campaign subsidies a store's meta table records (`campaign_txn:<txn>`, written by the
+/// payment route), for a run outside the server (`iou settle`): the same the operator's run
+/// reads.
+pub fn campaign_subsidies(journal: Box<dyn store::Journal>) -> impl Subsidies {
+    CampaignSubsidies(std::sync::Arc::new(crate::meta::Meta::new(journal)))
+}
+
 fn unavailable(what: &'static str) -> impl Fn(&dyn std::fmt::Display) -> ApiError {
     move |e| {
         tracing::error!(error = %e, "{what} failed");
