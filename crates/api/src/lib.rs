@@ -69,6 +69,7 @@ mod webhooks;
 pub use config::{Config, EdgeConfig, FourEyesConfig, IpNet, StoreChoice};
 pub use edge::funding::providers::FundingOptions;
 pub use edge::risk::{LIVENESS_THRESHOLD, RiskOptions, RulesOptions, simulated_providers};
+pub use edge::settlement::runs::campaign_subsidies;
 pub use edge::step_up::Providers;
 pub use http::auth::signature::sign;
 pub use http::auth::{Principal, Role};

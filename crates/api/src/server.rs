@@ -63,6 +63,9 @@ pub struct Server {
     watcher: Option<Watcher>,
     /// Asks providers about pending funding operations (see `edge::funding`).
     reconciler: JoinHandle<()>,
+    /// Settles the day before after the day rolls, and sends merchant payouts
+    /// (`edge::settlement::runs`), when configured.
+    settler: Option<JoinHandle<()>>,
 }
 
 struct Opened {
@@ -301,6 +304,13 @@ impl Server {
             }
         });
         let reconciler = tokio::spawn(crate::edge::funding::reconcile(state.clone()));
+        // Simulation mode's days are the simulator's to settle.
+        let settler = match (options.funding.settlement_every, state.settlement(), state.simulation()) {
+            (Some(every), Some(_), None) => {
+                Some(tokio::spawn(crate::edge::settlement::runs::task(state.clone(), every)))
+            }
+            _ => None,
+        };
         tracing::info!(%addr, store = %config.store, "iou API listening");
         Ok(Server {
             addr,
@@ -311,6 +321,7 @@ impl Server {
             dispatcher,
             watcher: opened.watcher,
             reconciler,
+            settler,
         })
     }
 
@@ -338,6 +349,10 @@ impl Server {
         let _ = self.sweeper.await;
         self.reconciler.abort();
         let _ = self.reconciler.await;
+        if let Some(settler) = self.settler {
+            settler.abort();
+            let _ = settler.await;
+        }
         self.dispatcher.stop().await;
         if let Some(watcher) = self.watcher {
             let _ = tokio::task::spawn_blocking(move || watcher.stop()).await;

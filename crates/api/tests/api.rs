@@ -44,6 +44,8 @@ mod interception;
 mod isolation;
 #[path = "api/journey.rs"]
 mod journey;
+#[path = "api/merchant_payouts.rs"]
+mod merchant_payouts;
 #[path = "api/metrics.rs"]
 mod metrics;
 #[path = "api/once.rs"]

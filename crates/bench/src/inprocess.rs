@@ -4,6 +4,8 @@
 //! [`run_with_risk`] does the same with the shipped rules deciding every authorization on the
 //! partition threads (each account paying from its own device and IP, at one of 500
 //! merchants), to show what risk costs in authorizations per second.
+//! [`run_with_settlement`] runs merchant settlement's consumer and daily run in a loop beside
+//! the load, to show what settlement costs authorizations.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -183,4 +185,50 @@ async fn drive(engine: Arc<Engine>, load: Load, with_risk: bool) -> Figures {
         }
     }
     Figures::new(all, started.elapsed().as_secs_f64(), approved, declined, busy).with_cpu_since(cpu)
+}
+
+/// [`run`] with merchant settlement going round beside the load: a thread that, until the load
+/// is over, reads the journal into settlement's tables (`engine::settle::consume_once`) and runs
+/// the daily run through yesterday, again and again (far more often than `iou serve`'s
+/// settlement task, once a tick). Returns the figures, the settlement rounds made and the facts
+/// (authorized transactions' merchants, captures, refunds) they recorded.
+pub fn run_with_settlement(load: &Load) -> Result<(Figures, u64, u64), BenchError> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir()?;
+    let backend = Arc::new(store::sqlite::SqliteBackend::open(dir.path())?);
+    let (mut journal, mut books) = (backend.journal()?, backend.settlement()?);
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    let partitions = load.partitions;
+    let settler = std::thread::spawn(move || {
+        let zone = EngineConfig::default().zone;
+        let yesterday = credit::calendar::Clock::new(zone.clone())
+            .day_of(jiff::Timestamp::now())
+            .add(-1);
+        let (mut rounds, mut facts) = (0u64, 0u64);
+        while !stopped.load(Ordering::Acquire) {
+            let round = engine::settle::consume_once(journal.as_mut(), books.as_mut(), &zone, partitions)
+                .map_err(|e| e.to_string())
+                .and_then(|read| {
+                    facts += read as u64;
+                    engine::settle::run_through(
+                        books.as_mut(),
+                        yesterday,
+                        &engine::settle::NoSubsidies,
+                        engine::settle::Fault::default(),
+                    )
+                    .map_err(|e| e.to_string())
+                });
+            if let Err(error) = round {
+                eprintln!("settlement round failed: {error}");
+                break;
+            }
+            rounds += 1;
+        }
+        (rounds, facts)
+    });
+    let figures = measure_on(load, backend, None);
+    stop.store(true, Ordering::Release);
+    let (rounds, facts) = settler.join().unwrap_or((0, 0));
+    Ok((figures?, rounds, facts))
 }

@@ -12,5 +12,7 @@ pub mod payouts;
 pub mod run;
 
 pub use consume::consume_once;
-pub use payouts::{MerchantPayouts, PayoutOrder, PayoutsReport, ProviderDown, SimulatedPayouts, pay_out};
+pub use payouts::{
+    MerchantPayouts, PayoutChanged, PayoutOrder, PayoutRef, PayoutsReport, ProviderDown, SimulatedPayouts, pay_out,
+};
 pub use run::{Fault, NoSubsidies, RunError, RunReport, Subsidies, run_through};

@@ -12,7 +12,10 @@
 //!   attempt timeouts, retries with backoff, circuit breaker);
 //! - a deterministic simulator for each trait ([`sim`]) with documented fixture cards that
 //!   settle, stay pending, settle when asked again, fail or are unavailable;
-//! - the signature of provider callbacks ([`callback`]): HMAC-SHA256 over timestamp and body.
+//! - merchant payouts ([`merchant`]): the settlement run's payouts keyed by payout id, with an
+//!   HTTP adapter on the same client;
+//! - the signature of provider callbacks ([`callback`]): HMAC-SHA256 over timestamp and body,
+//!   and for merchant payouts over method, path, timestamp and body.
 //!
 //! It must never know about accounts' credit rules (what a repayment pays, what a credit
 //! balance is), storage (funding state is the engine's), risk, or the server's routes: it moves
@@ -21,6 +24,7 @@
 pub mod callback;
 mod error;
 pub mod http;
+pub mod merchant;
 pub mod protocol;
 pub mod sim;
 mod types;

@@ -3,6 +3,8 @@
 
 #[path = "funding/http_adapters.rs"]
 mod http_adapters;
+#[path = "funding/merchant_payouts.rs"]
+mod merchant_payouts;
 #[path = "funding/simulator.rs"]
 mod simulator;
 // Shared with the identity crate's adapter tests (only the scripted replies are used here).

@@ -44,6 +44,35 @@ pub struct BenchArgs {
     /// in-process engine with and without the shipped rules.
     #[arg(long)]
     risk: bool,
+    /// Measure settlement's cost instead: the in-process engine without, then with merchant
+    /// settlement's consumer and daily run going round in a loop beside it.
+    #[arg(long, conflicts_with = "risk")]
+    settlement: bool,
+}
+
+/// `--settlement`: what a settlement consumer and run beside the load cost authorizations.
+fn settlement(load: &Load, json: bool) -> anyhow::Result<()> {
+    if !json {
+        eprintln!("measuring the in-process engine without, then with, settlement beside it ...");
+    }
+    let without = inprocess::run(load).context("in-process benchmark")?;
+    let (with, rounds, facts) = inprocess::run_with_settlement(load).context("in-process benchmark with settlement")?;
+    let (a, b) = (without.auth_per_s, with.auth_per_s);
+    if json {
+        let report =
+            serde_json::json!({"without_per_s": a, "with_per_s": b, "settlement_rounds": rounds, "facts": facts});
+        println!("{report}");
+    } else {
+        println!(
+            "in-process authorizations/s without settlement: {a:.0} (p99 {:.1} ms)",
+            without.p99_ms
+        );
+        println!(
+            "in-process authorizations/s with settlement going round ({rounds} rounds, {facts} facts): {b:.0} (p99 {:.1} ms)",
+            with.p99_ms
+        );
+    }
+    Ok(())
 }
 
 /// `--risk`: what risk control costs.
@@ -95,6 +124,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     if args.risk {
         return risk(&load, args.json);
+    }
+    if args.settlement {
+        return settlement(&load, args.json);
     }
     if let Some(unknown) = args.only.iter().find(|o| !MEASUREMENTS.contains(&o.as_str())) {
         anyhow::bail!(

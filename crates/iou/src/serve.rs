@@ -88,6 +88,15 @@ pub struct ServeArgs {
     /// The payout provider's base URL; simulated without.
     #[arg(long)]
     payout_endpoint: Option<String>,
+    /// The merchant payout provider's base URL (`funding::merchant`'s protocol): settled days
+    /// are paid through it. Without it merchant payouts stay pending.
+    #[arg(long)]
+    merchant_payout_endpoint: Option<String>,
+    /// Seconds between the settlement task's ticks: after the business day rolls it settles
+    /// the day before (as `POST /v1/settlement/runs` does), and each tick sends pending
+    /// merchant payouts. 0 turns the task off.
+    #[arg(long, default_value_t = 60)]
+    settlement_every: u64,
     /// The secret payment and payout providers sign their callbacks with (also
     /// `IOU_FUNDING_CALLBACK_SECRET`); without it callbacks are refused.
     #[arg(long)]
@@ -238,6 +247,7 @@ fn providers(otp: Option<String>, liveness: Option<String>) -> anyhow::Result<Op
 fn funding(
     payments: Option<String>,
     payouts: Option<String>,
+    merchant_payouts: Option<String>,
     secret: Option<String>,
 ) -> anyhow::Result<api::FundingOptions> {
     let clock: Arc<dyn identity::Clock> = Arc::new(identity::SystemClock::new());
@@ -254,8 +264,14 @@ fn funding(
         options.payments = Some(Arc::new(adapter));
     }
     if let Some(endpoint) = payouts {
-        let adapter = funding::http::HttpPayouts::new(&config(endpoint)?, clock).context("--payout-endpoint")?;
+        let adapter =
+            funding::http::HttpPayouts::new(&config(endpoint)?, clock.clone()).context("--payout-endpoint")?;
         options.payouts = Some(Arc::new(adapter));
+    }
+    if let Some(endpoint) = merchant_payouts {
+        let adapter = funding::merchant::HttpMerchantPayouts::new(&config(endpoint)?, clock)
+            .context("--merchant-payout-endpoint")?;
+        options.merchant_payouts = Some(Arc::new(adapter));
     }
     Ok(options)
 }
@@ -319,12 +335,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         rules: rules(args.rules, args.no_risk),
         providers: providers(args.otp_endpoint, args.liveness_endpoint)?,
         webhooks: api::WebhookOptions::default(),
-        funding: funding(
-            args.payment_endpoint,
-            args.payout_endpoint,
-            args.funding_callback_secret
-                .or_else(|| std::env::var("IOU_FUNDING_CALLBACK_SECRET").ok()),
-        )?,
+        funding: api::FundingOptions {
+            settlement_every: (args.settlement_every > 0).then(|| Duration::from_secs(args.settlement_every)),
+            ..funding(
+                args.payment_endpoint,
+                args.payout_endpoint,
+                args.merchant_payout_endpoint,
+                args.funding_callback_secret
+                    .or_else(|| std::env::var("IOU_FUNDING_CALLBACK_SECRET").ok()),
+            )?
+        },
     };
     let start = match (args.simulation, &args.clock_start) {
         (false, _) => None,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use credit::Day;
-use engine::settle::{self, Fault, NoSubsidies, SimulatedPayouts};
+use engine::settle::{self, Fault, SimulatedPayouts};
 use money::Amount;
 use settlement::reconcile::{Figures, reconcile};
 use store::settlement::FactKind;
@@ -84,7 +84,9 @@ pub fn run(args: SettleArgs) -> anyhow::Result<()> {
     let (backend, partitions) = open(&args.data)?;
     let mut settlement = backend.open_settlement()?;
     let facts = settle::consume_once(&mut backend.open_journal()?, &mut settlement, &zone, partitions)?;
-    let report = settle::run_through(&mut settlement, through, &NoSubsidies, Fault::default())?;
+    // Campaign subsidies as the server's run reads them (the API's meta records).
+    let subsidies = api::campaign_subsidies(Box::new(backend.open_journal()?));
+    let report = settle::run_through(&mut settlement, through, &subsidies, Fault::default())?;
     println!(
         "facts read: {facts}; days settled: {}; merchant days: {} (already settled: {}); payouts: {}",
         report.days.len(),

@@ -15,8 +15,8 @@ use crate::http::error::{ErrorBody, ErrorCode};
 use crate::http::routes::applications::{self, operator as applications_operator};
 use crate::http::routes::{
     api_keys, audit, cases, checkpoints, customers, emergency, exemptions, identity, monitoring, operator, operators,
-    payments, payouts, plan_options, plans, provider_callbacks, repayments, risk, session, statement_document,
-    statements, step_up, system, theft, tokens,
+    payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks, repayments, risk, session,
+    statement_document, statements, step_up, system, theft, tokens,
 };
 
 #[derive(Debug, OpenApi)]
@@ -57,6 +57,7 @@ use crate::http::routes::{
         payouts::get_cash_out,
         provider_callbacks::payments,
         provider_callbacks::payouts,
+        payout_callbacks::merchant_payouts,
         plan_options::plan_options,
         payments::authorize,
         payments::get,

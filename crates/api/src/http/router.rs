@@ -18,8 +18,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::http::error::ApiError;
 use crate::http::routes::{
     api_keys, applications, approvals, audit, campaigns, checkpoints, customers, docs, emergency, exemptions, operator,
-    operators, payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk, session,
-    statement_document, statements, system, theft, tokens,
+    operators, payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk,
+    session, statement_document, statements, system, theft, tokens,
 };
 use crate::state::AppState;
 
@@ -102,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/providers/payments/callback", post(provider_callbacks::payments))
         .route("/v1/providers/payouts/callback", post(provider_callbacks::payouts))
+        .route(
+            funding::merchant::MERCHANT_PAYOUT_CALLBACK_PATH,
+            post(payout_callbacks::merchant_payouts),
+        )
         .route("/v1/plan-options", get(plan_options::plan_options))
         .route("/v1/payments", post(payments::authorize))
         .route("/v1/payments/{txn_id}", get(payments::get))

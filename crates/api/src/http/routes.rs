@@ -21,6 +21,7 @@ pub mod monitoring;
 pub mod operator;
 pub mod operators;
 pub mod payments;
+pub mod payout_callbacks;
 pub mod payouts;
 pub mod plan_options;
 pub mod plans;

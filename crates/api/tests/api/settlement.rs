@@ -191,4 +191,15 @@ async fn a_subsidized_campaign_charges_the_merchant_its_share() {
         "{}",
         day.text
     );
+    // `iou settle` reads the same share from the store (`api::campaign_subsidies`); a payment
+    // made under no campaign has none.
+    use engine::settle::Subsidies;
+    let journal = store::sqlite::SqliteBackend::open(t.dir.path())
+        .unwrap()
+        .open_journal()
+        .unwrap();
+    let subsidies = api::campaign_subsidies(Box::new(journal));
+    let txn = credit::TxnId(txn.parse().unwrap());
+    assert_eq!(subsidies.merchant_rate(txn), Some(money::Rate::from_ppm(6_000)));
+    assert_eq!(subsidies.merchant_rate(credit::TxnId(txn.0 + 256)), None);
 }

@@ -98,6 +98,16 @@ pub struct PayoutsReport {
     pub failed: Amount,
     /// Left pending (the provider was down or has not decided).
     pub queued: usize,
+    /// The payouts this round moved to `paid` (each once: a payout already paid is not here).
+    pub became_paid: Vec<PayoutRef>,
+}
+
+/// One payout: its id, merchant and amount (what the merchant's `payout.paid` notice says).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayoutRef {
+    pub id: String,
+    pub merchant: u64,
+    pub amount: Amount,
 }
 
 /// Sends every pending payout (at most `limit`); `day` dates the entries.
@@ -140,7 +150,14 @@ pub fn pay_out(
         let moved = store.move_payouts(&changes)?;
         for (m, done) in moves.iter().zip(moved) {
             match (m.to, done) {
-                (PayoutStatus::Paid, true) => report.paid += m.amount,
+                (PayoutStatus::Paid, true) => {
+                    report.paid += m.amount;
+                    report.became_paid.push(PayoutRef {
+                        id: m.id.clone(),
+                        merchant: m.merchant,
+                        amount: m.amount,
+                    });
+                }
                 (PayoutStatus::Failed, true) => report.failed += m.amount,
                 _ => {}
             }
@@ -156,6 +173,7 @@ const CHUNK: usize = 1_024;
 /// A checked move with the postings it owns.
 struct Move {
     id: String,
+    merchant: u64,
     from: PayoutStatus,
     to: PayoutStatus,
     amount: Amount,
@@ -181,6 +199,7 @@ fn move_of(id: &str, from: PayoutStatus, to: PayoutStatus, amount: Amount, merch
     };
     Some(Move {
         id: id.to_owned(),
+        merchant,
         from,
         to,
         amount,
@@ -189,14 +208,44 @@ fn move_of(id: &str, from: PayoutStatus, to: PayoutStatus, amount: Amount, merch
     })
 }
 
-/// A provider's later word on a payout (a signed callback: `returned` after `paid`).
-pub fn payout_changed(store: &mut dyn SettlementStore, id: &str, to: PayoutStatus, day: Day) -> Result<bool, RunError> {
+/// What a provider's later word did to a payout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PayoutChanged {
+    /// No payout has this id.
+    Unknown,
+    /// It already stood there (a duplicate): nothing changed.
+    Unchanged,
+    /// It stands at `now`, from which the word is not a change the state machine allows.
+    NotAllowed { now: PayoutStatus },
+    /// Moved, with its entry (and its amount back in the balance when failed or returned).
+    Moved(PayoutRef),
+}
+
+/// A provider's later word on a payout (a signed callback: `paid`, `failed`, or `returned`
+/// after `paid`), recorded by compare-and-set: of two identical words racing, one moves it.
+pub fn payout_changed(
+    store: &mut dyn SettlementStore,
+    id: &str,
+    to: PayoutStatus,
+    day: Day,
+) -> Result<PayoutChanged, RunError> {
     let Some(payout) = store.payout(id)? else {
-        return Ok(false);
+        return Ok(PayoutChanged::Unknown);
     };
     let from = PayoutStatus::parse(&payout.status).ok_or_else(|| RunError::Corrupt(payout.status.clone()))?;
+    if from == to {
+        return Ok(PayoutChanged::Unchanged);
+    }
     let Some(m) = move_of(id, from, to, Amount::from_fen(payout.amount_fen), payout.merchant, day) else {
-        return Ok(false);
+        return Ok(PayoutChanged::NotAllowed { now: from });
     };
-    Ok(store.move_payouts(&[m.as_change()])?.first() == Some(&true))
+    if store.move_payouts(&[m.as_change()])?.first() == Some(&true) {
+        Ok(PayoutChanged::Moved(PayoutRef {
+            id: m.id,
+            merchant: m.merchant,
+            amount: m.amount,
+        }))
+    } else {
+        Ok(PayoutChanged::Unchanged)
+    }
 }

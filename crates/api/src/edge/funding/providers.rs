@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use funding::merchant::MerchantPayoutProvider;
 use funding::sim::{SimulatedPayments, SimulatedPayouts};
 use funding::{PaymentProvider, PayoutProvider};
 use identity::BankCardVerifier;
@@ -23,6 +24,13 @@ pub struct FundingOptions {
     /// A pending operation the provider has no record of this long after it started is failed
     /// (our call never reached it: no money moved). Longer than any call's retries.
     pub unknown_after: Duration,
+    /// Pays merchants their settled days (`--merchant-payouts-url`); without it payouts stay
+    /// pending.
+    pub merchant_payouts: Option<Arc<dyn MerchantPayoutProvider>>,
+    /// The settlement task's tick (`edge::settlement::runs`): after the business day rolls it
+    /// settles the day before, and each tick sends pending payouts. `None`: no task (an
+    /// operator, `iou settle` or the simulator runs settlement).
+    pub settlement_every: Option<Duration>,
 }
 
 impl Default for FundingOptions {
@@ -34,6 +42,8 @@ impl Default for FundingOptions {
             callback_secret: None,
             reconcile_every: Duration::from_secs(30),
             unknown_after: Duration::from_secs(600),
+            merchant_payouts: None,
+            settlement_every: None,
         }
     }
 }
@@ -45,6 +55,11 @@ impl std::fmt::Debug for FundingOptions {
             .field("payouts", &self.payouts.as_ref().map(|_| "configured"))
             .field("callback_secret", &self.callback_secret.as_ref().map(|_| "<redacted>"))
             .field("reconcile_every", &self.reconcile_every)
+            .field(
+                "merchant_payouts",
+                &self.merchant_payouts.as_ref().map(|_| "configured"),
+            )
+            .field("settlement_every", &self.settlement_every)
             .finish_non_exhaustive()
     }
 }
@@ -57,6 +72,7 @@ pub struct FundingEdge {
     pub callback_secret: Option<Vec<u8>>,
     pub reconcile_every: Duration,
     pub unknown_after: Duration,
+    pub merchant_payouts: Option<Arc<dyn MerchantPayoutProvider>>,
     /// Serializes offline repayments while their external reference is claimed (rare, operator
     /// only), so two uses of one reference cannot both pass the check.
     pub offline: tokio::sync::Mutex<()>,
@@ -87,6 +103,7 @@ impl FundingEdge {
             callback_secret: options.callback_secret.as_ref().map(|s| s.as_bytes().to_vec()),
             reconcile_every: options.reconcile_every,
             unknown_after: options.unknown_after,
+            merchant_payouts: options.merchant_payouts.clone(),
             offline: tokio::sync::Mutex::new(()),
         }
     }

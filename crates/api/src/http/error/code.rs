@@ -117,6 +117,7 @@ error_codes! {
     CaseNotFound = "case_not_found", NOT_FOUND, "no case has this id";
     AttachmentNotFound = "attachment_not_found", NOT_FOUND, "the case has no attachment with this number";
     FundingNotFound = "funding_not_found", NOT_FOUND, "no funding operation has this id";
+    PayoutNotFound = "payout_not_found", NOT_FOUND, "no merchant payout has this id";
     RepaymentNotFound = "repayment_not_found", NOT_FOUND, "no such repayment on this account";
     CashOutNotFound = "cash_out_not_found", NOT_FOUND, "no such cash-out on this account";
     ApplicationNotFound = "application_not_found", NOT_FOUND, "no such application";
@@ -182,6 +183,8 @@ error_codes! {
     OperatorFreeze = "operator_freeze", FORBIDDEN, "only an operator lifts this freeze";
     LivenessRequired = "liveness_required", FORBIDDEN, "unfreezing needs a liveness step-up token";
     FundingFinal = "funding_final", CONFLICT, "the funding operation is already final";
+    PayoutTransitionNotAllowed = "payout_transition_not_allowed", CONFLICT, "the merchant payout's state does not allow this change (paid cannot fail, only a paid payout is returned)";
+    CallbackReplayed = "callback_replayed", CONFLICT, "this signed callback was already received: a retry is signed again with a fresh timestamp";
     WrongRequest = "wrong_request", CONFLICT, "the stored answer of a request an older server refused as sent the wrong way; final";
     ExternalReferenceUsed = "external_reference_used", CONFLICT, "this external reference was already recorded";
     BankCardNotOnFile = "bank_card_not_on_file", CONFLICT, "no verified bank card is on file for the customer";

@@ -3,19 +3,19 @@
 //! /v1/merchant/settlements?date=` (JSON, or CSV with `Accept: text/csv` or `format=csv`). The
 //! work is `engine::settle`'s (consumer, run) on the store's settlement tables, off the
 //! authorization path: a run reads the committed journal and writes only settlement.db.
-//! Payouts are not sent from here yet (no merchant payout provider is configured): they stay
-//! pending, as an outage would leave them.
+//! The run is `edge::settlement::runs::run_blocking`, the path the server's settlement task
+//! also takes after the day rolls. Payouts are sent by that task through the configured
+//! merchant payout provider (`edge::settlement::payouts`); without one they stay pending.
 
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use engine::settle::{self, Fault, Subsidies};
+use engine::settle;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::edge::settlement::Books;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::routes::settlement_terms::{books, parse_date};
@@ -62,15 +62,6 @@ pub struct RunView {
     pub unattributed_txn_ids: Vec<String>,
 }
 
-/// The merchant's share of a campaign plan's fee, from the payment's `campaign_txn:<txn>`.
-struct CampaignSubsidies(std::sync::Arc<crate::meta::Meta>);
-
-impl Subsidies for CampaignSubsidies {
-    fn merchant_rate(&self, txn: credit::TxnId) -> Option<money::Rate> {
-        crate::edge::campaigns::merchant_rate_blocking(&self.0, txn)
-    }
-}
-
 /// Settle every merchant's days after the last run through `date` (operator,
 /// `settlement.run`). Each merchant's day is written once, so a run repeated or resumed after a
 /// crash changes nothing that was written; today and later days are refused.
@@ -88,27 +79,9 @@ pub async fn run(State(state): State<AppState>, call: Call) -> Result<Response, 
         );
     }
     books(&state)?;
-    let zone = state.engine().config().zone.clone();
-    let partitions = state.engine().partitions();
     let runner = state.clone();
     let view = tokio::task::spawn_blocking(move || {
-        let mut books = books(&runner)?
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        crate::http::routes::settlement_terms::sync_categories(&runner, &mut books).map_err(|e| {
-            tracing::error!(error = %e, "settlement merchants failed");
-            ApiError::unavailable("the store is unavailable")
-        })?;
-        let Books { store, journal } = &mut *books;
-        let facts = settle::consume_once(journal.as_mut(), store.as_mut(), &zone, partitions).map_err(|e| {
-            tracing::error!(error = %e, "settlement consumer failed");
-            ApiError::unavailable("the store is unavailable")
-        })?;
-        let subsidies = CampaignSubsidies(runner.meta().clone());
-        let report = settle::run_through(store.as_mut(), through, &subsidies, Fault::default()).map_err(|e| {
-            tracing::error!(error = %e, "settlement run failed");
-            ApiError::unavailable("the store is unavailable")
-        })?;
+        let (facts, report) = crate::edge::settlement::runs::run_blocking(&runner, through)?;
         Ok::<_, ApiError>(RunView {
             facts_read: facts as u64,
             days: report.days.iter().map(|d| d.to_string()).collect(),
