@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("models", &[]),
     ("identity", &["seeded", "vault"]),
     ("funding", &["identity", "money"]),
+    ("notify", &["identity", "money"]),
     ("settlement", &["credit", "money"]),
     ("store", &["credit", "money", "seeded"]),
     ("audit", &["store"]),
