@@ -63,6 +63,8 @@ pub struct Server {
     watcher: Option<Watcher>,
     /// Asks providers about pending funding operations (see `edge::funding`).
     reconciler: JoinHandle<()>,
+    /// Derives and sends customer notifications (see `notifications`).
+    notifier: JoinHandle<()>,
 }
 
 struct Opened {
@@ -85,6 +87,7 @@ struct Opened {
     casework: crate::edge::casework::Casework,
     outbox: Box<dyn store::Outbox>,
     settlement: Option<crate::edge::settlement::Books>,
+    notifications: crate::notifications::Notifications,
 }
 
 fn open(
@@ -147,6 +150,9 @@ fn open(
     };
     let restored = crate::http::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
+    let notifications =
+        crate::notifications::Notifications::open(options.notifications.clone(), &meta, backend.journal()?)
+            .map_err(ServeError::Bootstrap)?;
     Ok(Opened {
         vault,
         engine,
@@ -167,6 +173,7 @@ fn open(
         casework,
         outbox,
         settlement,
+        notifications,
     })
 }
 
@@ -262,6 +269,7 @@ impl Server {
             backend: opened.backend.clone(),
             backtests: tokio::sync::Semaphore::new(1),
             settlement: opened.settlement.map(std::sync::Mutex::new),
+            notifications: Arc::new(opened.notifications),
             shutting_down: Default::default(),
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
@@ -300,6 +308,7 @@ impl Server {
             }
         });
         let reconciler = tokio::spawn(crate::edge::funding::reconcile(state.clone()));
+        let notifier = crate::notifications::consumer::start(state.clone());
         tracing::info!(%addr, store = %config.store, "iou API listening");
         Ok(Server {
             addr,
@@ -310,6 +319,7 @@ impl Server {
             dispatcher,
             watcher: opened.watcher,
             reconciler,
+            notifier,
         })
     }
 
@@ -337,6 +347,8 @@ impl Server {
         let _ = self.sweeper.await;
         self.reconciler.abort();
         let _ = self.reconciler.await;
+        self.notifier.abort();
+        let _ = self.notifier.await;
         self.dispatcher.stop().await;
         if let Some(watcher) = self.watcher {
             let _ = tokio::task::spawn_blocking(move || watcher.stop()).await;

@@ -44,6 +44,8 @@ mod isolation;
 mod journey;
 #[path = "api/metrics.rs"]
 mod metrics;
+#[path = "api/notifications.rs"]
+mod notifications;
 #[path = "api/once.rs"]
 mod once;
 #[path = "api/openapi.rs"]

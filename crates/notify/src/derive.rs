@@ -7,7 +7,7 @@
 //! fact or day is derived again (a restart that reads facts again after its watermark), so the
 //! caller keeps one message per key and channel.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 use money::Amount;
@@ -64,11 +64,8 @@ pub enum Fact {
         from: u8,
         to: u8,
     },
-    TheftCase {
-        account: u64,
-        case: u64,
-        stage: TheftStage,
-    },
+    /// A case opened as theft, or any case resolved (only a theft case's resolution is told).
+    TheftCase { account: u64, case: u64, stage: TheftStage },
 }
 
 /// What to tell one customer, before preferences, quiet hours and templates.
@@ -108,6 +105,10 @@ pub struct OpenStatement {
 pub struct Tracker {
     pub statements: BTreeMap<u64, OpenStatement>,
     pub last_day: Option<Date>,
+    /// Theft cases opened and not yet resolved (a resolution names no kind: only these are
+    /// theft cases; an interception case's resolution is not the customer's news).
+    #[serde(default)]
+    pub theft_cases: BTreeSet<u64>,
 }
 
 fn key(account: u64, kind: Kind, what: impl std::fmt::Display) -> String {
@@ -161,6 +162,13 @@ impl Tracker {
                 to,
             } => bucket_change(account, on, dpd, from, to),
             Fact::TheftCase { account, case, stage } => {
+                let known = match stage {
+                    TheftStage::Opened => self.theft_cases.insert(case),
+                    TheftStage::Confirmed | TheftStage::Rejected => self.theft_cases.remove(&case),
+                };
+                if !known {
+                    return Vec::new();
+                }
                 let vars = Vars {
                     case: Some(case),
                     stage: Some(stage),

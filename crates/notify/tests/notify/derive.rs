@@ -150,3 +150,24 @@ fn the_tracker_round_trips_through_its_serialized_form() {
     assert_eq!(back, tracker);
     assert_eq!(keys(&back.day(date(2026, 4, 17))), ["5:due_soon:2:2026-04-17"]);
 }
+
+#[test]
+fn only_a_theft_case_opened_here_is_told_when_resolved() {
+    let mut tracker = Tracker::default();
+    let case = |case, stage| Fact::TheftCase {
+        account: 3,
+        case,
+        stage,
+    };
+    assert_eq!(
+        keys(&tracker.apply(&case(10, TheftStage::Opened))),
+        ["3:theft_case:10:opened"]
+    );
+    // Case 11 is an interception case (its opening is no theft fact): its resolution is silent.
+    assert!(tracker.apply(&case(11, TheftStage::Rejected)).is_empty());
+    assert_eq!(
+        keys(&tracker.apply(&case(10, TheftStage::Confirmed))),
+        ["3:theft_case:10:confirmed"]
+    );
+    assert!(tracker.apply(&case(10, TheftStage::Confirmed)).is_empty());
+}

@@ -180,6 +180,7 @@ error_codes! {
     ExemptionFailed = "exemption_failed", CONFLICT, "the credit core refused the exemption: the case stays open";
     OperatorFreeze = "operator_freeze", FORBIDDEN, "only an operator lifts this freeze";
     LivenessRequired = "liveness_required", FORBIDDEN, "unfreezing needs a liveness step-up token";
+    NotificationNotSwitchable = "notification_not_switchable", UNPROCESSABLE_ENTITY, "theft and security messages always go through every channel";
     FundingFinal = "funding_final", CONFLICT, "the funding operation is already final";
     WrongRequest = "wrong_request", CONFLICT, "the stored answer of a request an older server refused as sent the wrong way; final";
     ExternalReferenceUsed = "external_reference_used", CONFLICT, "this external reference was already recorded";
