@@ -19,7 +19,8 @@
 //!   bearer key, the message's dedup key as `Idempotency-Key`) and a deterministic simulator
 //!   ([`sim`]) that records what it was sent.
 //!
-//! It must never know the journal's records (the caller turns records into [`Fact`]s), storage
+//! It must never know the journal's records (the caller turns records into [`Fact`]s; the
+//! credit core's events it reads through [`facts`]), storage
 //! (the caller keeps the state this crate hands it), clocks (every time is passed in), routes,
 //! or a customer's full personal data: messages carry amounts, dates and ids, never an ID number
 //! or a card number.
@@ -27,6 +28,7 @@
 pub mod channel;
 pub mod delivery;
 pub mod derive;
+pub mod facts;
 pub mod http;
 mod kind;
 mod prefs;
