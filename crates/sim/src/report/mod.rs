@@ -227,30 +227,6 @@ pub fn text(f: &Figures) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_like_a_bank_statement() {
-        let cases = [
-            (0, "0.00"),
-            (5, "0.05"),
-            (123_456, "1,234.56"),
-            (-100_000_000, "-1,000,000.00"),
-            (99_999_999, "999,999.99"),
-        ];
-        for (fen, want) in cases {
-            assert_eq!(yuan(fen), want, "{fen}");
-        }
-        assert_eq!(count(1_234_567), "1,234,567");
-        assert_eq!(count(7), "7");
-        assert_eq!(percent(953_100), "95.31%");
-        assert_eq!(percent(1_000_000), "100.00%");
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-    }
-}
-
 /// Notifications: totals, then sent and dead per kind (all channels), then per channel.
 fn notifications_line(n: &crate::notifications::NotificationFigures) -> String {
     let mut kinds: std::collections::BTreeMap<&str, (u64, u64)> = std::collections::BTreeMap::new();
@@ -288,4 +264,28 @@ fn notifications_line(n: &crate::notifications::NotificationFigures) -> String {
         by_kind.join(", "),
         by_channel.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_like_a_bank_statement() {
+        let cases = [
+            (0, "0.00"),
+            (5, "0.05"),
+            (123_456, "1,234.56"),
+            (-100_000_000, "-1,000,000.00"),
+            (99_999_999, "999,999.99"),
+        ];
+        for (fen, want) in cases {
+            assert_eq!(yuan(fen), want, "{fen}");
+        }
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(7), "7");
+        assert_eq!(percent(953_100), "95.31%");
+        assert_eq!(percent(1_000_000), "100.00%");
+        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
 }
