@@ -57,7 +57,7 @@ enum Command {
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
     Score(score::ScoreArgs),
     /// Run the HTTP API on the embedded store (API.md in crates/api explains it).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Settle merchants: read the journal's captures and refunds, settle every merchant's days
     /// through `--date`, and (`--pay-simulated`) send the payouts.
     Settle(settle::SettleArgs),
@@ -78,7 +78,7 @@ fn main() -> std::process::ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Report(args) => report::run(args),
         Command::Score(args) => score::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Settle(args) => settle::run(args),
         Command::Simulate(args) => simulate::run(args),
     };
