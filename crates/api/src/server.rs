@@ -66,6 +66,8 @@ pub struct Server {
     /// Settles the day before after the day rolls, and sends merchant payouts
     /// (`edge::settlement::runs`), when configured.
     settler: Option<JoinHandle<()>>,
+    /// Derives and sends customer notifications (see `notifications`).
+    notifier: JoinHandle<()>,
 }
 
 struct Opened {
@@ -88,6 +90,7 @@ struct Opened {
     casework: crate::edge::casework::Casework,
     outbox: Box<dyn store::Outbox>,
     settlement: Option<crate::edge::settlement::Books>,
+    notifications: crate::notifications::Notifications,
 }
 
 fn open(
@@ -150,6 +153,9 @@ fn open(
     };
     let restored = crate::http::once::load(&meta, engine.keys(), now_us).map_err(ServeError::Bootstrap)?;
     tracing::info!(restored, "idempotency records of calls outside the partitions restored");
+    let notifications =
+        crate::notifications::Notifications::open(options.notifications.clone(), &meta, backend.journal()?)
+            .map_err(ServeError::Bootstrap)?;
     Ok(Opened {
         vault,
         engine,
@@ -170,6 +176,7 @@ fn open(
         casework,
         outbox,
         settlement,
+        notifications,
     })
 }
 
@@ -266,6 +273,7 @@ impl Server {
             backtests: tokio::sync::Semaphore::new(1),
             portfolio_reads: tokio::sync::Semaphore::new(1),
             settlement: opened.settlement.map(std::sync::Mutex::new),
+            notifications: Arc::new(opened.notifications),
             shutting_down: Default::default(),
         });
         let dispatcher = Dispatcher::start(opened.backend.as_ref(), state.clone(), options.webhooks.clone())
@@ -311,6 +319,7 @@ impl Server {
             }
             _ => None,
         };
+        let notifier = crate::notifications::consumer::start(state.clone());
         tracing::info!(%addr, store = %config.store, "iou API listening");
         Ok(Server {
             addr,
@@ -322,6 +331,7 @@ impl Server {
             watcher: opened.watcher,
             reconciler,
             settler,
+            notifier,
         })
     }
 
@@ -353,6 +363,8 @@ impl Server {
             settler.abort();
             let _ = settler.await;
         }
+        self.notifier.abort();
+        let _ = self.notifier.await;
         self.dispatcher.stop().await;
         if let Some(watcher) = self.watcher {
             let _ = tokio::task::spawn_blocking(move || watcher.stop()).await;

@@ -75,6 +75,8 @@ pub(crate) struct Inner {
     /// Merchant settlement's tables and a journal handle for its consumer (one lock: one run
     /// at a time); `None` when the store has no settlement tables.
     pub settlement: Option<std::sync::Mutex<crate::edge::settlement::Books>>,
+    /// Customer notifications: channels, the consumer's journal handle, what is pending.
+    pub notifications: Arc<crate::notifications::Notifications>,
     /// Set when `Server::stop` begins: `GET /readyz` answers 503 from then on.
     pub shutting_down: std::sync::atomic::AtomicBool,
 }
@@ -103,6 +105,11 @@ impl AppState {
     /// Today's business date in the engine's zone (identity checks date ID numbers by it).
     pub(crate) fn today(&self) -> jiff::civil::Date {
         self.clock().now().to_zoned(self.engine().config().zone.clone()).date()
+    }
+
+    /// Customer notifications (the consumer, its channels and simulators).
+    pub fn notifications(&self) -> &Arc<crate::notifications::Notifications> {
+        &self.0.notifications
     }
 
     pub fn product(&self) -> &Product {

@@ -48,6 +48,8 @@ mod journey;
 mod merchant_payouts;
 #[path = "api/metrics.rs"]
 mod metrics;
+#[path = "api/notifications.rs"]
+mod notifications;
 #[path = "api/once.rs"]
 mod once;
 #[path = "api/openapi.rs"]

@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// The SMS OTP provider's base URL (the identity crate's protocol); simulated without.
     #[arg(long)]
     otp_endpoint: Option<String>,
+    /// The customer messaging gateway's base URL (SMS, push and e-mail at
+    /// `/v1/messages/<channel>`, bearer key from `IOU_NOTIFY_API_KEY`); simulated without.
+    #[arg(long)]
+    notify_endpoint: Option<String>,
     /// The liveness provider's base URL; simulated without.
     #[arg(long)]
     liveness_endpoint: Option<String>,
@@ -243,6 +247,27 @@ fn providers(otp: Option<String>, liveness: Option<String>) -> anyhow::Result<Op
     Ok(Some(chosen))
 }
 
+/// Customer notifications: the HTTP channels of the gateway given, else the simulators.
+fn notifications(endpoint: Option<String>) -> anyhow::Result<api::NotificationOptions> {
+    let Some(endpoint) = endpoint else {
+        return Ok(api::NotificationOptions::default());
+    };
+    let clock: Arc<dyn identity::Clock> = Arc::new(identity::SystemClock::new());
+    let api_key = std::env::var("IOU_NOTIFY_API_KEY").ok();
+    let config: identity::http::ProviderConfig =
+        serde_json::from_value(serde_json::json!({ "endpoint": endpoint, "api_key": api_key }))
+            .context("--notify-endpoint")?;
+    let mut channels: Vec<Arc<dyn notify::NotificationChannel>> = Vec::new();
+    for channel in notify::Channel::ALL {
+        let http = notify::http::HttpChannel::new(channel, &config, clock.clone()).context("--notify-endpoint")?;
+        channels.push(Arc::new(http));
+    }
+    Ok(api::NotificationOptions {
+        channels: Some(channels),
+        ..api::NotificationOptions::default()
+    })
+}
+
 /// The funding providers: HTTP adapters for the endpoints given, simulators for the rest.
 fn funding(
     payments: Option<String>,
@@ -345,6 +370,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                     .or_else(|| std::env::var("IOU_FUNDING_CALLBACK_SECRET").ok()),
             )?
         },
+        notifications: notifications(args.notify_endpoint)?,
     };
     let start = match (args.simulation, &args.clock_start) {
         (false, _) => None,

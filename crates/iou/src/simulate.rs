@@ -150,6 +150,12 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut figures = figures?;
     let settled = sim::settlement::settle_run(&config, backend.as_ref(), config.partitions)?;
     figures.settlement = Some(settled);
+    let zone = engine::EngineConfig::default().zone;
+    figures.notifications = Some(sim::notifications::notify_run(
+        backend.as_ref(),
+        config.partitions,
+        &zone,
+    )?);
     finish(&args, &figures)
 }
 

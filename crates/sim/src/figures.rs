@@ -64,6 +64,10 @@ pub struct Figures {
     /// settlement route yet).
     #[serde(default)]
     pub settlement: Option<crate::settlement::SettlementFigures>,
+    /// Customer notifications over the run (in-process runs; `None` over HTTP, where the
+    /// server's own consumer sends them: `GET /v1/customers/{id}/notifications`).
+    #[serde(default)]
+    pub notifications: Option<crate::notifications::NotificationFigures>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

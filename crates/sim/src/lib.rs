@@ -24,6 +24,7 @@ pub mod config;
 pub mod driver;
 pub mod figures;
 pub mod link;
+pub mod notifications;
 pub mod onboard;
 pub mod population;
 pub mod progress;

@@ -27,6 +27,9 @@ pub enum SimError {
     /// Merchant settlement failed or a settlement tie broke (the message says which).
     #[error("settlement: {0}")]
     Settlement(String),
+    /// The notifications' pass over the journal failed.
+    #[error("notifications: {0}")]
+    Notifications(String),
 }
 
 impl From<Mismatch> for SimError {

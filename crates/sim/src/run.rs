@@ -112,5 +112,11 @@ pub fn run_in_memory(
         backend.as_ref(),
         config.partitions,
     )?);
+    let zone = engine::EngineConfig::default().zone;
+    figures.notifications = Some(crate::notifications::notify_run(
+        backend.as_ref(),
+        config.partitions,
+        &zone,
+    )?);
     Ok(figures)
 }

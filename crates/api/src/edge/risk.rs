@@ -62,6 +62,8 @@ pub struct RiskOptions {
     pub webhooks: WebhookOptions,
     /// The payment and payout providers (simulated when not given) and the callback secret.
     pub funding: crate::edge::funding::providers::FundingOptions,
+    /// Customer notifications (simulated channels when none are given).
+    pub notifications: crate::notifications::NotificationOptions,
 }
 
 /// The liveness score a face must reach (per mille), with the simulator or a provider.

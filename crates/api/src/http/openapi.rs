@@ -14,8 +14,8 @@ use utoipa::{Modify, OpenApi};
 use crate::http::error::{ErrorBody, ErrorCode};
 use crate::http::routes::applications::{self, operator as applications_operator};
 use crate::http::routes::{
-    api_keys, audit, cases, checkpoints, customers, emergency, exemptions, identity, monitoring, operator, operators,
-    payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks, repayments, risk, session,
+    api_keys, audit, cases, checkpoints, customers, emergency, exemptions, identity, monitoring, notifications,
+    operator, operators, payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks, repayments, risk, session,
     statement_document, statements, step_up, system, theft, tokens,
 };
 
@@ -44,6 +44,9 @@ use crate::http::routes::{
         operator::unfreeze,
         statements::list,
         statements::one,
+        notifications::get_preferences,
+        notifications::set_preferences,
+        notifications::list,
         statement_document::document,
         statements::install,
         plans::list,
@@ -245,6 +248,7 @@ impl Modify for Permissions {
             let operation = match *method {
                 "GET" => item.get.as_mut(),
                 "POST" => item.post.as_mut(),
+                "PUT" => item.put.as_mut(),
                 _ => None,
             };
             let Some(operation) = operation else { continue };

@@ -17,9 +17,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::error::ApiError;
 use crate::http::routes::{
-    api_keys, applications, approvals, audit, campaigns, checkpoints, customers, docs, emergency, exemptions, operator,
-    operators, payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk,
-    session, statement_document, statements, system, theft, tokens,
+    api_keys, applications, approvals, audit, campaigns, checkpoints, customers, docs, emergency, exemptions,
+    notifications, operator, operators, payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks,
+    repayments, reveal, risk, session, statement_document, statements, system, theft, tokens,
 };
 use crate::state::AppState;
 
@@ -62,6 +62,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/customers/{customer_id}/token/rotate", post(tokens::rotate))
         .route("/v1/customers/{customer_id}/token/refresh", post(tokens::refresh))
         .route("/v1/customers/{customer_id}/statements", get(statements::list))
+        .route(
+            "/v1/customers/{customer_id}/notification-preferences",
+            get(notifications::get_preferences).put(notifications::set_preferences),
+        )
+        .route("/v1/customers/{customer_id}/notifications", get(notifications::list))
         .route("/v1/customers/{customer_id}/statements/{seq}", get(statements::one))
         .route(
             "/v1/customers/{customer_id}/statements/{seq}/document",

@@ -18,6 +18,7 @@ pub mod exemptions;
 pub mod figures;
 pub mod identity;
 pub mod monitoring;
+pub mod notifications;
 pub mod operator;
 pub mod operators;
 pub mod payments;

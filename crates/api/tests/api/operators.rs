@@ -64,6 +64,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "approvals.decide",
         &["analyst", "fraud", "credit_officer", "rules_admin"],
     ),
+    ("notifications.manage", &["support"]),
 ];
 
 /// One operation of the document.
@@ -115,6 +116,9 @@ async fn call(t: &TestServer, auth: &Auth, op: &Operation) -> crate::harness::An
     let path = concrete(&op.path);
     if op.method == "GET" {
         t.get(auth, &path).await
+    } else if op.method == "PUT" {
+        let key = t.key();
+        t.send(auth, "PUT", &path, b"{}", Some(&key), &[]).await
     } else {
         t.post(auth, &path, json!({})).await
     }

@@ -76,6 +76,7 @@ impl RiskServer {
                 concurrency: 4,
             },
             funding: api::FundingOptions::default(),
+            notifications: api::NotificationOptions::default(),
         };
         let engine = engine::EngineConfig {
             project: true,

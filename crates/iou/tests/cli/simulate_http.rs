@@ -174,6 +174,9 @@ fn a_simulation_over_http_audits_clean_and_matches_in_process() {
     // Over HTTP there is no settlement route yet: the in-process run settles, HTTP does not.
     assert!(in_process.settlement.take().is_some());
     assert_eq!(over_http.settlement, None);
+    // Notifications, too: the in-process run derives them from its journal after the run.
+    assert!(in_process.notifications.take().is_some());
+    assert_eq!(over_http.notifications, None);
     assert_eq!(
         in_process.queues.applications,
         sim::figures::ApplicationQueue::default()

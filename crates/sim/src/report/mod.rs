@@ -209,6 +209,9 @@ pub fn text(f: &Figures) -> String {
             m.days_settled
         );
     }
+    if let Some(n) = &f.notifications {
+        out += &notifications_line(n);
+    }
     out += &format!(
         "  auditor          {} checks, {} mismatches\n",
         count(f.auditor_checks),
@@ -222,6 +225,45 @@ pub fn text(f: &Figures) -> String {
         f.throughput.driver
     );
     out
+}
+
+/// Notifications: totals, then sent and dead per kind (all channels), then per channel.
+fn notifications_line(n: &crate::notifications::NotificationFigures) -> String {
+    let mut kinds: std::collections::BTreeMap<&str, (u64, u64)> = std::collections::BTreeMap::new();
+    let mut channels: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for (key, count) in &n.by_kind_channel_status {
+        let mut parts = key.split('/');
+        let (Some(kind), Some(channel), Some(status)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let entry = kinds.entry(kind).or_default();
+        if status == "sent" {
+            entry.0 += count;
+            *channels.entry(channel).or_default() += count;
+        } else {
+            entry.1 += count;
+        }
+    }
+    let by_kind: Vec<String> = kinds
+        .iter()
+        .map(|(k, (sent, dead))| format!("{k} {} sent/{} dead", count(*sent), count(*dead)))
+        .collect();
+    let by_channel: Vec<String> = channels
+        .iter()
+        .map(|(c, sent)| format!("{c} {}", count(*sent)))
+        .collect();
+    format!(
+        "  notifications    {} intents, {} deliveries ({} held for quiet hours, {} urgent at night, {} switched off by preferences), {} retries, {} dead; by kind: {}; sent by channel: {}\n",
+        count(n.intents),
+        count(n.deliveries),
+        count(n.deferred_by_quiet_hours),
+        count(n.urgent_in_quiet_hours),
+        count(n.switched_off),
+        count(n.retries),
+        count(n.dead),
+        by_kind.join(", "),
+        by_channel.join(", ")
+    )
 }
 
 #[cfg(test)]

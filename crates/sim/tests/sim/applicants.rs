@@ -102,5 +102,6 @@ fn applicants_apply_with_valid_forms_leave_reviews_open_and_move_no_other_figure
     others.queues.applications = Default::default();
     // `run_with` does not settle merchants (`run_in_memory` does, after the run).
     others.settlement = shared().settlement.clone();
+    others.notifications = shared().notifications.clone();
     assert_eq!(others, shared().deterministic(), "the stream moved another figure");
 }

@@ -107,6 +107,8 @@ pub enum Permission {
     ApprovalsRead,
     /// Approve or reject a proposal (the approver must also hold what the proposal needs).
     ApprovalsDecide,
+    /// Change a customer's notification preferences for them (channels per kind, language).
+    NotificationsManage,
 }
 
 /// An operator's job. An operator holds a set of them.
@@ -135,7 +137,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 47] = [
+    pub const ALL: [Permission; 48] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -183,6 +185,7 @@ impl Permission {
         P::PiiReveal,
         P::ApprovalsRead,
         P::ApprovalsDecide,
+        P::NotificationsManage,
     ];
 
     /// The roles that hold this permission: the one table of who may do what.
@@ -229,6 +232,7 @@ impl Permission {
             P::RulesBacktest => &[R::Analyst, R::Fraud, R::RulesAdmin],
             P::PiiReveal => &[R::Analyst, R::Fraud],
             P::ApprovalsRead | P::ApprovalsDecide => &[R::Analyst, R::Fraud, R::CreditOfficer, R::RulesAdmin],
+            P::NotificationsManage => &[R::Support],
         }
     }
 
@@ -282,6 +286,7 @@ impl Permission {
             P::PiiReveal => "pii.reveal",
             P::ApprovalsRead => "approvals.read",
             P::ApprovalsDecide => "approvals.decide",
+            P::NotificationsManage => "notifications.manage",
         }
     }
 

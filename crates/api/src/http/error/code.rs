@@ -182,6 +182,7 @@ error_codes! {
     ExemptionFailed = "exemption_failed", CONFLICT, "the credit core refused the exemption: the case stays open";
     OperatorFreeze = "operator_freeze", FORBIDDEN, "only an operator lifts this freeze";
     LivenessRequired = "liveness_required", FORBIDDEN, "unfreezing needs a liveness step-up token";
+    NotificationNotSwitchable = "notification_not_switchable", UNPROCESSABLE_ENTITY, "theft and security messages always go through every channel";
     FundingFinal = "funding_final", CONFLICT, "the funding operation is already final";
     PayoutTransitionNotAllowed = "payout_transition_not_allowed", CONFLICT, "the merchant payout's state does not allow this change (paid cannot fail, only a paid payout is returned)";
     CallbackReplayed = "callback_replayed", CONFLICT, "this signed callback was already received: a retry is signed again with a fresh timestamp";
