@@ -56,25 +56,33 @@ impl Account {
         })
     }
 
+    /// Whether a hardship plan may be made on `today` (the account brought to that day): the
+    /// state refusals of the command, in its order. Collections' strategy asks it for its
+    /// `hardship_eligible` input, so the offer and the command never disagree.
+    pub fn hardship_check(&self, today: crate::calendar::Day) -> Result<(), Rejection> {
+        if self.is_charged_off() {
+            return Err(Rejection::AccountChargedOff);
+        }
+        if self.delinquency.past_due.is_empty() {
+            return Err(Rejection::NotDelinquent);
+        }
+        let recent = |p: &Plan| p.source == PlanSource::Hardship && today.since(p.created_on) < HARDSHIP_COOLDOWN_DAYS;
+        if self.plans.iter().any(recent) {
+            return Err(Rejection::HardshipTooRecent);
+        }
+        if self.dues.sum_kind(DueKind::Principal).is_zero() {
+            return Err(Rejection::NothingToInstall);
+        }
+        Ok(())
+    }
+
     pub(crate) fn hardship(&mut self, plan_id: PlanId, periods: u32, cx: &mut Ctx<'_>) -> Result<(), Rejection> {
         if self.plan(plan_id).is_some() || self.purchase(TxnId(plan_id.0)).is_some() {
             return Err(Rejection::TxnExists);
         }
-        if self.is_charged_off() {
-            return Err(Rejection::AccountChargedOff);
-        }
-        let Some(oldest) = self.delinquency.past_due.front().map(|p| p.due_date) else {
-            return Err(Rejection::NotDelinquent);
-        };
-        let recent =
-            |p: &Plan| p.source == PlanSource::Hardship && cx.today.since(p.created_on) < HARDSHIP_COOLDOWN_DAYS;
-        if self.plans.iter().any(recent) {
-            return Err(Rejection::HardshipTooRecent);
-        }
+        self.hardship_check(cx.today)?;
+        let oldest = self.delinquency.past_due.front().map(|p| p.due_date).expect("checked");
         let principal = self.dues.sum_kind(DueKind::Principal);
-        if principal.is_zero() {
-            return Err(Rejection::NothingToInstall);
-        }
         let terms = Terms {
             method: Method::FlatFee,
             principal,

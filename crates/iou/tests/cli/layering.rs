@@ -30,6 +30,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("settlement", &["credit", "money"]),
     ("store", &["credit", "money", "seeded"]),
     ("audit", &["store"]),
+    // Collections' strategy table, situations and promises: the credit core's accounts, the
+    // risk crate's one zen-engine wrapper; no store, no engine (the API and the simulator hand
+    // it accounts and days).
+    ("collections", &["credit", "money", "risk"]),
     ("engine", &["credit", "money", "risk", "seeded", "settlement", "store"]),
     (
         "onboarding",
@@ -119,6 +123,7 @@ const SANS_IO: &[(&str, &[&str])] = &[
     ("settlement", &[]),
     ("risk", &[]),
     ("models", &[]),
+    ("collections", &[]),
 ];
 
 /// Third-party crates a crate must not use directly (it may reach them through a lower crate).
