@@ -14,9 +14,9 @@ use utoipa::{Modify, OpenApi};
 use crate::http::error::{ErrorBody, ErrorCode};
 use crate::http::routes::applications::{self, operator as applications_operator};
 use crate::http::routes::{
-    api_keys, audit, cases, checkpoints, customers, emergency, exemptions, identity, monitoring, operator, operators,
-    payments, payouts, plan_options, plans, provider_callbacks, repayments, risk, session, statement_document,
-    statements, step_up, system, theft, tokens,
+    api_keys, audit, cases, checkpoints, collections, customers, emergency, exemptions, identity, monitoring, operator,
+    operators, payments, payouts, plan_options, plans, provider_callbacks, repayments, risk, session,
+    statement_document, statements, step_up, system, theft, tokens,
 };
 
 #[derive(Debug, OpenApi)]
@@ -46,6 +46,11 @@ use crate::http::routes::{
         statements::one,
         statement_document::document,
         statements::install,
+        collections::queue,
+        collections::file,
+        collections::promise,
+        collections::call_task,
+        collections::hardship,
         plans::list,
         plans::one,
         plans::quote,
@@ -137,6 +142,7 @@ use crate::http::routes::{
         (name = "payments", description = "Merchants: authorize, capture, void, refund."),
         (name = "customers", description = "Credit lines, balances, payment codes, merchant links."),
         (name = "statements", description = "Statements and bill installments."),
+        (name = "collections", description = "Collections: the queue by bucket with the strategy's next action, promises to pay, call tasks, hardship plans."),
         (name = "plans", description = "Installment options and plans, early payoff."),
         (name = "repayments", description = "Repayments (debits of the verified bank card, offline records) and credit balance cash-outs (payouts)."),
         (name = "providers", description = "Signed callbacks of the payment and payout providers."),

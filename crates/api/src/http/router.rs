@@ -17,9 +17,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::error::ApiError;
 use crate::http::routes::{
-    api_keys, applications, approvals, audit, campaigns, checkpoints, customers, docs, emergency, exemptions, operator,
-    operators, payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal, risk, session,
-    statement_document, statements, system, theft, tokens,
+    api_keys, applications, approvals, audit, campaigns, checkpoints, collections, customers, docs, emergency,
+    exemptions, operator, operators, payments, payouts, plan_options, plans, provider_callbacks, repayments, reveal,
+    risk, session, statement_document, statements, system, theft, tokens,
 };
 use crate::state::AppState;
 
@@ -72,6 +72,14 @@ pub fn router(state: AppState) -> Router {
             post(statements::install),
         )
         .route("/v1/customers/{customer_id}/plans", get(plans::list))
+        .route("/v1/customers/{customer_id}/collections", get(collections::file))
+        .route("/v1/customers/{customer_id}/promises", post(collections::promise))
+        .route("/v1/customers/{customer_id}/call-tasks", post(collections::call_task))
+        .route(
+            "/v1/customers/{customer_id}/hardship-plans",
+            post(collections::hardship),
+        )
+        .route("/v1/collections", get(collections::queue))
         .route("/v1/customers/{customer_id}/plans/{plan_id}", get(plans::one))
         .route(
             "/v1/customers/{customer_id}/plans/{plan_id}/payoff-quote",

@@ -45,6 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "api",
         &[
             "audit",
+            "collections",
             "credit",
             "engine",
             "funding",

@@ -107,6 +107,14 @@ pub enum Permission {
     ApprovalsRead,
     /// Approve or reject a proposal (the approver must also hold what the proposal needs).
     ApprovalsDecide,
+    /// Read the collections queue and an account's collections file (situation, next action,
+    /// promises, call tasks).
+    CollectionsRead,
+    /// Record promises to pay and call tasks with their outcome.
+    CollectionsWork,
+    /// Re-age a delinquent balance into a hardship plan (always with a second operator's
+    /// approval).
+    CollectionsHardship,
 }
 
 /// An operator's job. An operator holds a set of them.
@@ -129,13 +137,15 @@ pub enum Role {
     Admin,
     /// Runs the case teams: assigns cases with a reason, sets queues' members, capacity and SLA.
     Supervisor,
+    /// Works delinquent accounts: the collections queue, promises to pay, calls, hardship plans.
+    Collector,
 }
 
 use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 47] = [
+    pub const ALL: [Permission; 50] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -183,12 +193,15 @@ impl Permission {
         P::PiiReveal,
         P::ApprovalsRead,
         P::ApprovalsDecide,
+        P::CollectionsRead,
+        P::CollectionsWork,
+        P::CollectionsHardship,
     ];
 
     /// The roles that hold this permission: the one table of who may do what.
     pub fn roles(self) -> &'static [Role] {
         match self {
-            P::CustomersRead => &[R::Support, R::Analyst, R::Fraud, R::CreditOfficer],
+            P::CustomersRead => &[R::Support, R::Analyst, R::Fraud, R::CreditOfficer, R::Collector],
             P::CustomersRotateToken => &[R::Support],
             P::LinesOpen => &[R::CreditOfficer],
             P::IdentityVerify => &[R::Analyst],
@@ -228,7 +241,12 @@ impl Permission {
             P::EmergencyRulesRollback | P::RulesDeploy => &[R::RulesAdmin],
             P::RulesBacktest => &[R::Analyst, R::Fraud, R::RulesAdmin],
             P::PiiReveal => &[R::Analyst, R::Fraud],
-            P::ApprovalsRead | P::ApprovalsDecide => &[R::Analyst, R::Fraud, R::CreditOfficer, R::RulesAdmin],
+            P::ApprovalsRead | P::ApprovalsDecide => {
+                &[R::Analyst, R::Fraud, R::CreditOfficer, R::RulesAdmin, R::Collector]
+            }
+            P::CollectionsRead => &[R::CreditOfficer, R::Supervisor, R::Collector],
+            P::CollectionsWork => &[R::Collector],
+            P::CollectionsHardship => &[R::CreditOfficer, R::Collector],
         }
     }
 
@@ -282,6 +300,9 @@ impl Permission {
             P::PiiReveal => "pii.reveal",
             P::ApprovalsRead => "approvals.read",
             P::ApprovalsDecide => "approvals.decide",
+            P::CollectionsRead => "collections.read",
+            P::CollectionsWork => "collections.work",
+            P::CollectionsHardship => "collections.hardship",
         }
     }
 
@@ -301,7 +322,7 @@ impl fmt::Display for Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         R::Support,
         R::Analyst,
         R::Fraud,
@@ -310,6 +331,7 @@ impl Role {
         R::Auditor,
         R::Admin,
         R::Supervisor,
+        R::Collector,
     ];
 
     /// Whether this role may do `permission`.
@@ -327,6 +349,7 @@ impl Role {
             R::Auditor => "auditor",
             R::Admin => "admin",
             R::Supervisor => "supervisor",
+            R::Collector => "collector",
         }
     }
 
