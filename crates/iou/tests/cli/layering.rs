@@ -63,6 +63,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "sim",
         &[
             "bureau",
+            "collections",
             "credit",
             "engine",
             "money",

@@ -176,7 +176,7 @@ pub async fn queue(
         }
         entries.push(entry(&situation, &decision));
     }
-    entries.sort_by(|a, b| b.dpd.cmp(&a.dpd));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.dpd));
     let total = entries.len();
     entries.truncate(limit);
     let response = QueueResponse {
