@@ -164,6 +164,14 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("risk", "hyper"),
     ("risk", "getrandom"),
     ("risk", "rand"),
+    // The same zen-engine, reached by collections' strategy table through risk's wrapper
+    // (the same fix removes these).
+    ("collections", "tokio"),
+    ("collections", "mio"),
+    ("collections", "reqwest"),
+    ("collections", "hyper"),
+    ("collections", "getrandom"),
+    ("collections", "rand"),
 ];
 
 fn workspace() -> PathBuf {
