@@ -13,6 +13,8 @@
 //! - [`funding`]: payment and payout providers, driving and reconciling funding operations.
 //! - [`operators`]: operator accounts (roles, argon2id passwords, TOTP), their sessions, and
 //!   API keys for service callers.
+//! - [`collections`]: collections' work records (promises to pay, call tasks) in the meta
+//!   table.
 //! - [`emergency`]: emergency controls (offline and merchant pauses, a raised risk tier), kept
 //!   in the meta table.
 
@@ -20,6 +22,7 @@ pub mod approvals;
 pub mod campaigns;
 pub mod casework;
 pub mod codes;
+pub mod collections;
 pub mod emergency;
 pub mod funding;
 pub mod merchants;

@@ -60,6 +60,12 @@ impl Meta {
         flatten(result)
     }
 
+    pub async fn with_prefix(self: &Arc<Meta>, prefix: String) -> Result<Vec<(String, String)>, ApiError> {
+        let meta = self.clone();
+        let result = tokio::task::spawn_blocking(move || meta.with_prefix_blocking(&prefix)).await;
+        flatten(result)
+    }
+
     pub async fn set(self: &Arc<Meta>, key: String, value: String) -> Result<(), ApiError> {
         let meta = self.clone();
         let result = tokio::task::spawn_blocking(move || meta.set_blocking(&key, &value)).await;

@@ -16,6 +16,8 @@ mod busy;
 mod campaigns;
 #[path = "api/casework.rs"]
 mod casework;
+#[path = "api/collections.rs"]
+mod collections;
 #[path = "api/concurrency.rs"]
 mod concurrency;
 #[path = "api/console.rs"]

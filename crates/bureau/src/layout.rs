@@ -170,7 +170,7 @@ impl File {
             line.push_str(&text(bucket_code(r.bucket), 3));
             line.push_str(r.status.code());
             line.push_str(&fen("charge_off_fen", r.charge_off, 12)?);
-            line.push_str(if r.fraud_exempt { "FE" } else { "  " });
+            line.push_str(special_comment(r));
             line.push_str(&r.first_delinquency.map_or_else(|| "00000000".to_string(), date));
             line.push_str(&date(r.reported_on));
             pad(&mut line);
@@ -335,9 +335,10 @@ fn parse_record(line: &str) -> Option<AccountRecord> {
         bucket: bucket_of(slice(f[10]).trim_end())?,
         status: Status::from_code(slice(f[11]))?,
         charge_off: amount(12)?,
-        fraud_exempt: match comment {
-            "FE" => true,
-            "  " => false,
+        fraud_exempt: comment == "FE",
+        hardship: match comment {
+            "AC" => true,
+            "FE" | "  " => false,
             _ => return None,
         },
         first_delinquency: parse_date(slice(f[14]))?,
@@ -402,5 +403,17 @@ fn check_trailer(file: &File, line: &str) -> Result<(), Option<LayoutError>> {
             computed,
         })),
         None => Ok(()),
+    }
+}
+
+/// The special comment column: `FE` (a confirmed theft's exemption) before `AC` (paying under a
+/// hardship plan), blank otherwise.
+fn special_comment(r: &AccountRecord) -> &'static str {
+    if r.fraud_exempt {
+        "FE"
+    } else if r.hardship {
+        "AC"
+    } else {
+        "  "
     }
 }

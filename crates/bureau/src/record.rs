@@ -144,6 +144,10 @@ pub struct AccountRecord {
     /// The special comment `FE`: transactions on the account were confirmed as theft and
     /// exempted (restated away; never reported as delinquent).
     pub fraud_exempt: bool,
+    /// The special comment `AC` (Metro 2's "paying under a partial payment agreement"): the
+    /// account pays a hardship plan that re-aged its delinquent balance (REPORTING.md,
+    /// COLLECTIONS.md). `FE` takes the column when both apply.
+    pub hardship: bool,
     pub first_delinquency: Option<Day>,
     pub reported_on: Day,
 }
@@ -198,6 +202,7 @@ pub fn record(account: &Account, product: &Product, lender: &Lender, month: Mont
         status,
         charge_off,
         fraud_exempt: !account.exempt.is_empty(),
+        hardship: account.hardship_plan().is_some(),
         first_delinquency,
         reported_on: month.last_day(),
     }

@@ -23,6 +23,8 @@ fn records() -> Vec<AccountRecord> {
             status: Status::Late60,
             charge_off: Amount::ZERO,
             fraud_exempt: false,
+            // Paying a hardship plan whose first installment is still unpaid: late, with `AC`.
+            hardship: true,
             first_delinquency: Some(Day::ymd(2026, 10, 16)),
             reported_on: Day::ymd(2026, 11, 30),
         },
@@ -39,6 +41,7 @@ fn records() -> Vec<AccountRecord> {
             status: Status::Current,
             charge_off: Amount::ZERO,
             fraud_exempt: true,
+            hardship: false,
             first_delinquency: None,
             reported_on: Day::ymd(2026, 11, 30),
         },
@@ -95,7 +98,7 @@ fn every_line_is_written_as_documented() {
         "M2 ",
         "78",
         "000000000000",
-        "  ",
+        "AC",
         "20261016",
         "20261130",
     ]

@@ -242,6 +242,7 @@ fn dispatch(account: &mut Account, command: &Command, cx: &mut Ctx<'_>) -> Resul
             ..
         } => account.bill_installment(*plan, *statement, choice, cx),
         Command::CashOutCredit { op, amount, .. } => account.cash_out_credit(*op, *amount, cx),
+        Command::HardshipPlan { plan, periods, .. } => account.hardship(*plan, *periods, cx),
         Command::OpenAccount { .. } | Command::Advance | Command::ExemptFraud { .. } => {
             unreachable!("handled by Book::apply")
         }

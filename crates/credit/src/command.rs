@@ -131,6 +131,14 @@ pub enum Command {
     /// Brings every account up to the current business day: closes statements, expires holds,
     /// accrues interest and penalties, charges off. The scheduler sends it after midnight.
     Advance,
+    /// Re-ages a delinquent account's billed principal into a 0% plan of `periods` (3..=12)
+    /// monthly installments, the first billed at once (`hardship.rs`, COLLECTIONS.md). Appended
+    /// last so journals written before it decode as they were.
+    HardshipPlan {
+        account: AccountId,
+        plan: PlanId,
+        periods: u32,
+    },
 }
 
 impl Command {
@@ -150,7 +158,8 @@ impl Command {
             | Command::EarlyPayoff { account, .. }
             | Command::BillInstallment { account, .. }
             | Command::CashOutCredit { account, .. }
-            | Command::ExemptFraud { account, .. } => Some(*account),
+            | Command::ExemptFraud { account, .. }
+            | Command::HardshipPlan { account, .. } => Some(*account),
             Command::Advance => None,
         }
     }
@@ -186,6 +195,7 @@ impl Command {
             Command::CashOutCredit { .. } => "cash_out_credit",
             Command::ExemptFraud { .. } => "exempt_fraud",
             Command::Advance => "advance",
+            Command::HardshipPlan { .. } => "hardship_plan",
         }
     }
 }

@@ -169,6 +169,17 @@ pub enum Event {
         account: AccountId,
         entry: Entry,
     },
+    /// A hardship plan re-aged the billed principal (`principal`) into `periods` installments;
+    /// the first (`first_installment`) is billed now, and paying `cure` (everything billed) ends
+    /// the delinquency. Appended last: earlier variants encode as before.
+    HardshipPlanned {
+        account: AccountId,
+        plan: PlanId,
+        periods: u32,
+        principal: Amount,
+        first_installment: Amount,
+        cure: Amount,
+    },
 }
 
 impl Event {
@@ -192,7 +203,8 @@ impl Event {
             | Event::BucketChanged { account, .. }
             | Event::ChargedOff { account, .. }
             | Event::FraudExempted { account, .. }
-            | Event::Posted { account, .. } => *account,
+            | Event::Posted { account, .. }
+            | Event::HardshipPlanned { account, .. } => *account,
         }
     }
 }

@@ -168,11 +168,16 @@ impl Account {
         } else {
             (own_or_older, older)
         };
+        // A hardship plan's re-age dates the whole billed balance (its first installment, billed
+        // later) from the oldest unmet due date: a statement never shows more unpaid minimum than
+        // what remains of it (without a re-age the caps change nothing).
+        let remaining = remaining.min(statement.balance);
+        let minimum_remaining = minimum_remaining.min(remaining);
         Some(StatementFigures {
-            remaining: remaining.min(statement.balance),
+            remaining,
             paid_since_close: statement.balance.saturating_sub_to_zero(remaining),
             minimum_remaining,
-            past_due,
+            past_due: past_due.min(minimum_remaining),
             carried_principal,
         })
     }

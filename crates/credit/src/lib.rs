@@ -3,7 +3,7 @@
 //! This crate owns credit accounts and lines (limits, temporary limits, freezes),
 //! authorization holds, purchases, installment plans, statements, minimum repayments,
 //! revolving interest, the repayment waterfall, early payoff, penalties, delinquency buckets,
-//! charge-off, fraud exemption and the double-entry ledger that records every money movement.
+//! charge-off, hardship plans (re-aging), fraud exemption and the double-entry ledger that records every money movement.
 //! Its one entry point is [`Book::apply`]: a command and the time it happens at in, events
 //! (or a [`Rejection`]) out.
 //!
@@ -26,6 +26,7 @@ pub mod dues;
 mod event;
 pub mod figures;
 mod fraud;
+pub mod hardship;
 mod hold;
 mod ids;
 mod install;

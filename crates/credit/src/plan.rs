@@ -15,6 +15,9 @@ pub enum PlanSource {
     Purchase { txn: TxnId },
     /// A statement converted by bill installment.
     Statement { seq: u32 },
+    /// A delinquent balance re-aged by a hardship plan (`hardship.rs`). Appended last: the
+    /// snapshot's encoding of the earlier variants is unchanged.
+    Hardship,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

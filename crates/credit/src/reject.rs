@@ -83,6 +83,11 @@ pub enum Rejection {
     PaymentBelowPayoff { payoff: Amount },
     #[error("amount exceeds the credit balance ({credit_balance})")]
     AmountExceedsCreditBalance { credit_balance: Amount },
+    // --- Appended after the rest (journals keep refusals by index): state, for hardship plans.
+    #[error("the account has nothing past due")]
+    NotDelinquent,
+    #[error("a hardship plan was made on the account in the last 365 days")]
+    HardshipTooRecent,
 }
 
 impl Rejection {
@@ -123,6 +128,8 @@ impl Rejection {
             Rejection::InsufficientAvailableCredit { .. } => "insufficient_available_credit",
             Rejection::PaymentBelowPayoff { .. } => "payment_below_payoff",
             Rejection::AmountExceedsCreditBalance { .. } => "amount_exceeds_credit_balance",
+            Rejection::NotDelinquent => "not_delinquent",
+            Rejection::HardshipTooRecent => "hardship_too_recent",
         }
     }
 }

@@ -63,6 +63,12 @@ pub(crate) fn shape(command: &Command, product: &Product) -> Result<(), Rejectio
         | Command::EarlyPayoff { amount: a, .. }
         | Command::CashOutCredit { amount: a, .. } => amount(*a, product),
         Command::BillInstallment { choice, .. } => plan(choice, product),
+        Command::HardshipPlan { periods, .. } => {
+            if !crate::hardship::HARDSHIP_PERIODS.contains(periods) {
+                return Err(Rejection::TermNotOffered);
+            }
+            Ok(())
+        }
         Command::ExemptFraud { txns, .. } => {
             if txns.is_empty() {
                 return Err(Rejection::NoTransactions);

@@ -13,6 +13,7 @@
 //! | [`OpenAccount`] | `Account` | [`OpenAccountReply`] |
 //! | [`ChangeLimit`], [`SetTemporaryLimit`], [`Freeze`], [`Unfreeze`] | `Account` | [`Done`] |
 //! | [`BillInstallment`] | `Account` | [`BillInstallReply`] |
+//! | [`Hardship`] | `Account` | [`HardshipReply`] |
 //! | [`LinkMerchant`] | `LinkMerchant` | [`LinkReply`] |
 //! | [`SetCreditProfile`], [`Checkpoint`] | the same | [`Done`] (a checkpoint's decision is the reply's `risk`) |
 //! | [`ReportTheft`] | `ReportTheft` | [`TheftReportReply`] |
@@ -30,8 +31,9 @@ mod funding;
 mod payments;
 
 pub use accounts::{
-    BillInstallReply, BillInstallment, ChangeLimit, Checkpoint, Freeze, FreezeUnlessFrozen, LinkMerchant, LinkReply,
-    OpenAccount, OpenAccountReply, OpenPricedLine, SetCreditProfile, SetTemporaryLimit, Unfreeze,
+    BillInstallReply, BillInstallment, ChangeLimit, Checkpoint, Freeze, FreezeUnlessFrozen, Hardship, HardshipReply,
+    LinkMerchant, LinkReply, OpenAccount, OpenAccountReply, OpenPricedLine, SetCreditProfile, SetTemporaryLimit,
+    Unfreeze,
 };
 pub use cases::{
     CaseResolvedReply, ExemptFraud, ExemptReply, Exemption, ReportTheft, ResolveCase, TheftReportReply,

@@ -267,6 +267,13 @@ impl Engine {
         Ok(receiver)
     }
 
+    /// Every account in collections (days past due, or charged off with something owed), as of
+    /// now and after every request queued before this one is durable, from every partition.
+    /// Each partition walks its accounts once: for the collections queue, not the request path.
+    pub fn delinquent(&self) -> Result<Vec<oneshot::Receiver<Vec<Account>>>, SubmitError> {
+        self.ask(0..self.config.partitions, |reply| Msg::Delinquent { reply })
+    }
+
     /// The credit profile of an account (model scores and the price tier onboarding approved
     /// it at), after every request queued before this one is durable. `None` for an account
     /// opened without one.

@@ -522,6 +522,22 @@ impl Partition {
         let profile = self.profiles.get(&account).copied();
         Some(risk.decide(input, profile, context.step_up, at))
     }
+
+    /// The accounts in collections as of `at`, each brought to that day: days past due, or
+    /// charged off with something owed. Only accounts with an unmet minimum (or a charge-off)
+    /// are brought forward; the daily advance keeps the rest at most a day behind.
+    pub fn delinquent(&self, at: Timestamp) -> Vec<credit::Account> {
+        let today = self.book.day_of(at);
+        self.book
+            .accounts()
+            .filter(|a| {
+                !a.delinquency.past_due.is_empty() || a.delinquency.latest_unpaid.is_positive() || a.is_charged_off()
+            })
+            .filter_map(|a| self.book.account_at(a.id, at))
+            .filter(|a| a.delinquency.dpd(today) > 0 || (a.is_charged_off() && !a.dues.is_empty()))
+            .map(std::borrow::Cow::into_owned)
+            .collect()
+    }
 }
 
 /// An account's accepted credit commands from its journaled records: a fraud exemption's

@@ -46,6 +46,11 @@ pub(crate) enum Msg {
         account: AccountId,
         reply: oneshot::Sender<Option<Box<Account>>>,
     },
+    /// Every account of the partition in collections as of now: days past due, or charged off
+    /// with something still owed (collections' queue).
+    Delinquent {
+        reply: oneshot::Sender<Vec<Account>>,
+    },
     /// A merchant's own transaction (its account and reference), if it is that merchant's.
     MerchantTxn {
         merchant: MerchantId,
@@ -226,6 +231,14 @@ impl Worker {
                     .map(|a| Box::new(a.into_owned()));
                 self.pending.push(Pending::Other(Box::new(move || {
                     let _ = reply.send(view);
+                })));
+            }
+            Msg::Delinquent { reply } => {
+                let at =
+                    journal_time(self.clock.now()).max(self.partition.book.last_at().unwrap_or(Timestamp::UNIX_EPOCH));
+                let found = self.partition.delinquent(at);
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(found);
                 })));
             }
             Msg::MerchantTxn { merchant, txn, reply } => {

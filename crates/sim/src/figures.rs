@@ -49,6 +49,9 @@ pub struct Figures {
     pub statements: Statements,
     pub delinquency: Delinquency,
     pub losses: Losses,
+    /// Collections (COLLECTIONS.md): the strategy's actions, promises, hardship plans,
+    /// recoveries.
+    pub collections: Collections,
     /// Vintages, roll-rate matrix, calibration, rule hits, net yield (computed by `crate::analytics`).
     #[serde(default)]
     pub analytics: Analytics,
@@ -211,6 +214,32 @@ pub struct Delinquency {
     pub rolls: Vec<Roll>,
     /// Accounts in each bucket at the end.
     pub at_end: BTreeMap<String, u64>,
+}
+
+/// What collections did over the run: the strategy's action per account-day in collections,
+/// what the simulated collectors and customers made of them, and money recovered after
+/// charge-off.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collections {
+    pub reminders: u64,
+    pub call_tasks: u64,
+    pub hardship_offers: u64,
+    /// Account-days in collections the strategy left alone (a promise open, nothing due).
+    pub no_action: u64,
+    pub calls_reached: u64,
+    pub promises_made: u64,
+    pub promises_kept: u64,
+    pub promises_broken: u64,
+    /// Hardship offers accepted and applied (the `HardshipPlan` command).
+    pub hardship_plans: u64,
+    /// Paid by customers on their promises and hardship cures.
+    pub promised_paid_fen: i64,
+    /// Repayments after charge-off (`Repaid { recovery: true }`), and what they brought.
+    pub recoveries: u64,
+    pub recoveries_fen: i64,
+    /// The ledger's recoveries account at the end (equals `recoveries_fen` plus refunds of
+    /// billed amounts after charge-off).
+    pub recoveries_ledger_fen: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

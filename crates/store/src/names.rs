@@ -27,6 +27,7 @@ pub(crate) fn event_type(event: &Event) -> &'static str {
         Event::ChargedOff { .. } => "charged_off",
         Event::FraudExempted { .. } => "fraud_exempted",
         Event::Posted { .. } => "posted",
+        Event::HardshipPlanned { .. } => "hardship_planned",
     }
 }
 

@@ -14,8 +14,9 @@ use utoipa::{Modify, OpenApi};
 use crate::http::error::{ErrorBody, ErrorCode};
 use crate::http::routes::applications::{self, operator as applications_operator};
 use crate::http::routes::{
-    api_keys, audit, cases, checkpoints, customers, emergency, exemptions, identity, monitoring, notifications,
-    operator, operators, payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks, repayments, risk, session,
+    api_keys, audit, cases, checkpoints, collections, customers, emergency, exemptions, identity, monitoring,
+    notifications, operator, operators, payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks,
+    repayments, risk, session,
     statement_document, statements, step_up, system, theft, tokens,
 };
 
@@ -49,6 +50,11 @@ use crate::http::routes::{
         notifications::list,
         statement_document::document,
         statements::install,
+        collections::queue,
+        collections::file,
+        collections::promise,
+        collections::call_task,
+        collections::hardship,
         plans::list,
         plans::one,
         plans::quote,
@@ -144,6 +150,7 @@ use crate::http::routes::{
         (name = "payments", description = "Merchants: authorize, capture, void, refund."),
         (name = "customers", description = "Credit lines, balances, payment codes, merchant links."),
         (name = "statements", description = "Statements and bill installments."),
+        (name = "collections", description = "Collections: the queue by bucket with the strategy's next action, promises to pay, call tasks, hardship plans."),
         (name = "plans", description = "Installment options and plans, early payoff."),
         (name = "repayments", description = "Repayments (debits of the verified bank card, offline records) and credit balance cash-outs (payouts)."),
         (name = "providers", description = "Signed callbacks of the payment and payout providers."),

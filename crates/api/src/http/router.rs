@@ -17,9 +17,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::error::ApiError;
 use crate::http::routes::{
-    api_keys, applications, approvals, audit, campaigns, checkpoints, customers, docs, emergency, exemptions,
-    notifications, operator, operators, payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks,
-    repayments, reveal, risk, session, statement_document, statements, system, theft, tokens,
+    api_keys, applications, approvals, audit, campaigns, checkpoints, collections, customers, docs, emergency,
+    exemptions, notifications, operator, operators, payments, payout_callbacks, payouts, plan_options, plans,
+    provider_callbacks, repayments, reveal, risk, session, statement_document, statements, system, theft, tokens,
 };
 use crate::state::AppState;
 
@@ -82,6 +82,14 @@ pub fn router(state: AppState) -> Router {
             get(crate::http::routes::customer360::transactions),
         )
         .route("/v1/portfolio", get(crate::http::routes::portfolio::portfolio))
+        .route("/v1/customers/{customer_id}/collections", get(collections::file))
+        .route("/v1/customers/{customer_id}/promises", post(collections::promise))
+        .route("/v1/customers/{customer_id}/call-tasks", post(collections::call_task))
+        .route(
+            "/v1/customers/{customer_id}/hardship-plans",
+            post(collections::hardship),
+        )
+        .route("/v1/collections", get(collections::queue))
         .route("/v1/customers/{customer_id}/plans/{plan_id}", get(plans::one))
         .route(
             "/v1/customers/{customer_id}/plans/{plan_id}/payoff-quote",

@@ -10,6 +10,7 @@ pub mod case_notes;
 pub mod cases;
 pub mod casework;
 pub mod checkpoints;
+pub mod collections;
 pub mod customer360;
 pub mod customers;
 pub mod docs;

@@ -238,6 +238,8 @@ pub fn credit_code(rejection: Rejection) -> ErrorCode {
         R::InsufficientAvailableCredit { .. } => C::InsufficientAvailableCredit,
         R::PaymentBelowPayoff { .. } => C::PaymentBelowPayoff,
         R::AmountExceedsCreditBalance { .. } => C::AmountExceedsCreditBalance,
+        R::NotDelinquent => C::NotDelinquent,
+        R::HardshipTooRecent => C::HardshipTooRecent,
     }
 }
 

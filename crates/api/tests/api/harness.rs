@@ -64,7 +64,7 @@ pub fn operator() -> Auth {
 }
 
 /// Every role's name.
-pub const ROLES: [&str; 8] = [
+pub const ROLES: [&str; 9] = [
     "support",
     "analyst",
     "fraud",
@@ -73,6 +73,7 @@ pub const ROLES: [&str; 8] = [
     "auditor",
     "admin",
     "supervisor",
+    "collector",
 ];
 
 /// The root operator's password.

@@ -11,7 +11,10 @@ use crate::harness::{ADMIN, Auth, OperatorLogin, ROLES, TestServer, operator, to
 /// Who holds each permission: the product's role table as written in API.md ("Operators,
 /// roles and permissions"), kept here apart from the code's table as the test's oracle.
 const EXPECTED: &[(&str, &[&str])] = &[
-    ("customers.read", &["support", "analyst", "fraud", "credit_officer"]),
+    (
+        "customers.read",
+        &["support", "analyst", "fraud", "credit_officer", "collector"],
+    ),
     ("customers.rotate_token", &["support"]),
     ("lines.open", &["credit_officer"]),
     ("identity.verify", &["analyst"]),
@@ -59,12 +62,18 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("rules.deploy", &["rules_admin"]),
     ("rules.backtest", &["analyst", "fraud", "rules_admin"]),
     ("pii.reveal", &["analyst", "fraud"]),
-    ("approvals.read", &["analyst", "fraud", "credit_officer", "rules_admin"]),
+    (
+        "approvals.read",
+        &["analyst", "fraud", "credit_officer", "rules_admin", "collector"],
+    ),
     (
         "approvals.decide",
-        &["analyst", "fraud", "credit_officer", "rules_admin"],
+        &["analyst", "fraud", "credit_officer", "rules_admin", "collector"],
     ),
     ("notifications.manage", &["support"]),
+    ("collections.read", &["credit_officer", "supervisor", "collector"]),
+    ("collections.work", &["collector"]),
+    ("collections.hardship", &["credit_officer", "collector"]),
 ];
 
 /// One operation of the document.

@@ -308,6 +308,66 @@ impl Ask for BillInstallment {
     }
 }
 
+/// Re-age a delinquent account's billed principal into a hardship plan (`credit::hardship`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hardship {
+    pub account: AccountId,
+    pub plan: PlanId,
+    pub periods: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HardshipReply {
+    pub plan: PlanId,
+    pub periods: u32,
+    /// The billed principal moved into the plan.
+    pub principal: Amount,
+    /// The first installment, billed at once.
+    pub first_installment: Amount,
+    /// What paying ends the delinquency: everything billed now.
+    pub cure: Amount,
+}
+
+impl Ask for Hardship {
+    type Reply = HardshipReply;
+
+    fn into_request(self) -> Request {
+        let command = Command::HardshipPlan {
+            account: self.account,
+            plan: self.plan,
+            periods: self.periods,
+        };
+        account(self.account, command)
+    }
+
+    fn reply(op: &Op, events: &[Event]) -> Result<HardshipReply, ReplyMismatch> {
+        let mismatch = |needs| ReplyMismatch::new("hardship_plan", op, needs);
+        let Some(&Command::HardshipPlan { plan, .. }) = command_named(op, "hardship_plan") else {
+            return Err(mismatch("a hardship plan"));
+        };
+        events
+            .iter()
+            .find_map(|e| match *e {
+                Event::HardshipPlanned {
+                    plan: p,
+                    periods,
+                    principal,
+                    first_installment,
+                    cure,
+                    ..
+                } if p == plan => Some(HardshipReply {
+                    plan,
+                    periods,
+                    principal,
+                    first_installment,
+                    cure,
+                }),
+                _ => None,
+            })
+            .ok_or_else(|| mismatch("its HardshipPlanned event"))
+    }
+}
+
 /// Link the account to an online merchant, who then authorizes with the link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkMerchant {
@@ -432,6 +492,12 @@ mod tests {
                 plan: PlanId(9),
                 statement: 1,
                 choice,
+            }
+            .into_request(),
+            Hardship {
+                account: id,
+                plan: PlanId(10),
+                periods: 6,
             }
             .into_request(),
         ];

@@ -66,6 +66,7 @@ pub fn html(f: &Figures) -> String {
     delinquency(&mut out, f);
     bureau(&mut out, f);
     losses(&mut out, f);
+    collections(&mut out, f);
     fraud(&mut out, f);
     friction(&mut out, f);
     activity(&mut out, f);
@@ -271,6 +272,38 @@ fn losses(out: &mut String, f: &Figures) {
         vec!["penalty income".to_owned(), yuan(l.penalty_income_fen)],
     ];
     table(out, &["", "yuan"], &rows);
+}
+
+fn collections(out: &mut String, f: &Figures) {
+    let c = &f.collections;
+    section(
+        out,
+        "collections",
+        "Collections: the strategy's actions, promises, hardship plans, recoveries",
+    );
+    let rows = vec![
+        vec!["reminders".to_owned(), c.reminders.to_string()],
+        vec![
+            "call tasks (reached)".to_owned(),
+            format!("{} ({})", c.call_tasks, c.calls_reached),
+        ],
+        vec!["hardship offers".to_owned(), c.hardship_offers.to_string()],
+        vec!["no action".to_owned(), c.no_action.to_string()],
+        vec![
+            "promises made / kept / broken".to_owned(),
+            format!("{} / {} / {}", c.promises_made, c.promises_kept, c.promises_broken),
+        ],
+        vec!["hardship plans".to_owned(), c.hardship_plans.to_string()],
+        vec![
+            "paid on promises and cures (yuan)".to_owned(),
+            yuan(c.promised_paid_fen),
+        ],
+        vec![
+            "recoveries after charge-off (yuan)".to_owned(),
+            format!("{} ({} repayments)", yuan(c.recoveries_fen), c.recoveries),
+        ],
+    ];
+    table(out, &["", ""], &rows);
 }
 
 fn fraud(out: &mut String, f: &Figures) {

@@ -139,6 +139,27 @@ pub fn text(f: &Figures) -> String {
         yuan(l.fraud_loss_booked_fen),
         percent(l.loss_rate_ppm)
     );
+    let c = &f.collections;
+    out += &format!(
+        "  collections      actions: {} reminders, {} call tasks ({} reached), {} hardship offers, {} none; \
+         promises {} made, {} kept, {} broken; {} hardship plans; {} yuan paid on promises and cures\n",
+        count(c.reminders),
+        count(c.call_tasks),
+        count(c.calls_reached),
+        count(c.hardship_offers),
+        count(c.no_action),
+        count(c.promises_made),
+        count(c.promises_kept),
+        count(c.promises_broken),
+        count(c.hardship_plans),
+        yuan(c.promised_paid_fen)
+    );
+    out += &format!(
+        "  recoveries       {} repayments after charge-off, {} yuan (ledger recoveries {} yuan)\n",
+        count(c.recoveries),
+        yuan(c.recoveries_fen),
+        yuan(c.recoveries_ledger_fen)
+    );
     for attack in &f.fraud {
         out += &format!(
             "  fraud {:17} {} attacks, {} yuan attempted, {} stopped ({}), {} lost\n",

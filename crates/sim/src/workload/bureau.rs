@@ -83,6 +83,7 @@ mod tests {
             status,
             charge_off: Amount::ZERO,
             fraud_exempt: exempt,
+            hardship: false,
             first_delinquency: None,
             reported_on: Day::ymd(2026, 1, 31),
         }

@@ -22,6 +22,7 @@ impl Simulation<'_, '_> {
 
     pub(super) fn run_day(&mut self, day: u32) -> Result<(), SimError> {
         self.midnight(day)?;
+        self.collections_day(day)?;
         self.plan_day(day);
         let end = self.time(day + 1, 0).as_millisecond();
         self.process_until(end)?;
@@ -223,6 +224,12 @@ impl Simulation<'_, '_> {
                     self.fig.losses.charged_off_accounts += 1;
                 }
                 Event::HoldExpired { .. } => self.fig.payments.expired += 1,
+                Event::Repaid {
+                    amount, recovery: true, ..
+                } => {
+                    self.fig.collections.recoveries += 1;
+                    self.fig.collections.recoveries_fen += amount.fen();
+                }
                 _ => {}
             }
         }

@@ -18,6 +18,7 @@ mod applicants;
 mod attacks;
 mod bureau;
 mod cases;
+mod collections;
 mod day;
 mod dispatch;
 mod orders;
@@ -125,6 +126,7 @@ pub struct Simulation<'l, 'd> {
     applicants: applicants::Applicants,
     /// What the portfolio analytics are computed from.
     log: crate::analytics::Log,
+    coll: collections::Collections,
 }
 
 impl std::fmt::Debug for Simulation<'_, '_> {
@@ -189,6 +191,7 @@ impl<'l, 'd> Simulation<'l, 'd> {
             reports: Vec::new(),
             requested: BTreeMap::new(),
             log: crate::analytics::Log::default(),
+            coll: collections::Collections::new(root.fork(7)),
         }
     }
 

@@ -119,6 +119,7 @@ impl Simulation<'_, '_> {
         losses.fee_income_fen = -totals.get(LedgerAccount::FeeIncome).fen();
         losses.interest_income_fen = -totals.get(LedgerAccount::InterestIncome).fen();
         losses.penalty_income_fen = -totals.get(LedgerAccount::PenaltyIncome).fen();
+        fig.collections.recoveries_ledger_fen = -totals.get(LedgerAccount::Recoveries).fen();
         losses.loss_rate_ppm = ppm(losses.charged_off_fen + fig.fraud_loss_lost_fen, losses.captured_fen);
 
         fig.analytics = self.log.analytics(fig);

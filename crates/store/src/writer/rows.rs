@@ -51,6 +51,10 @@ impl<S: Sink> Writer<S> {
             | Event::Unfrozen { .. }
             | Event::CreditCashedOut { .. }
             | Event::ChargedOff { .. } => Ok(()),
+            // The plan is read from the account (`GET .../plans`); `events` has it, and its
+            // effect on balances and buckets comes through the batch's balances and the
+            // payment's `bucket_changed`.
+            Event::HardshipPlanned { .. } => Ok(()),
         }
     }
 

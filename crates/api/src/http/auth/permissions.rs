@@ -109,6 +109,14 @@ pub enum Permission {
     ApprovalsDecide,
     /// Change a customer's notification preferences for them (channels per kind, language).
     NotificationsManage,
+    /// Read the collections queue and an account's collections file (situation, next action,
+    /// promises, call tasks).
+    CollectionsRead,
+    /// Record promises to pay and call tasks with their outcome.
+    CollectionsWork,
+    /// Re-age a delinquent balance into a hardship plan (always with a second operator's
+    /// approval).
+    CollectionsHardship,
 }
 
 /// An operator's job. An operator holds a set of them.
@@ -131,13 +139,15 @@ pub enum Role {
     Admin,
     /// Runs the case teams: assigns cases with a reason, sets queues' members, capacity and SLA.
     Supervisor,
+    /// Works delinquent accounts: the collections queue, promises to pay, calls, hardship plans.
+    Collector,
 }
 
 use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 48] = [
+    pub const ALL: [Permission; 51] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -186,12 +196,15 @@ impl Permission {
         P::ApprovalsRead,
         P::ApprovalsDecide,
         P::NotificationsManage,
+        P::CollectionsRead,
+        P::CollectionsWork,
+        P::CollectionsHardship,
     ];
 
     /// The roles that hold this permission: the one table of who may do what.
     pub fn roles(self) -> &'static [Role] {
         match self {
-            P::CustomersRead => &[R::Support, R::Analyst, R::Fraud, R::CreditOfficer],
+            P::CustomersRead => &[R::Support, R::Analyst, R::Fraud, R::CreditOfficer, R::Collector],
             P::CustomersRotateToken => &[R::Support],
             P::LinesOpen => &[R::CreditOfficer],
             P::IdentityVerify => &[R::Analyst],
@@ -231,7 +244,12 @@ impl Permission {
             P::EmergencyRulesRollback | P::RulesDeploy => &[R::RulesAdmin],
             P::RulesBacktest => &[R::Analyst, R::Fraud, R::RulesAdmin],
             P::PiiReveal => &[R::Analyst, R::Fraud],
-            P::ApprovalsRead | P::ApprovalsDecide => &[R::Analyst, R::Fraud, R::CreditOfficer, R::RulesAdmin],
+            P::ApprovalsRead | P::ApprovalsDecide => {
+                &[R::Analyst, R::Fraud, R::CreditOfficer, R::RulesAdmin, R::Collector]
+            }
+            P::CollectionsRead => &[R::CreditOfficer, R::Supervisor, R::Collector],
+            P::CollectionsWork => &[R::Collector],
+            P::CollectionsHardship => &[R::CreditOfficer, R::Collector],
             P::NotificationsManage => &[R::Support],
         }
     }
@@ -287,6 +305,9 @@ impl Permission {
             P::ApprovalsRead => "approvals.read",
             P::ApprovalsDecide => "approvals.decide",
             P::NotificationsManage => "notifications.manage",
+            P::CollectionsRead => "collections.read",
+            P::CollectionsWork => "collections.work",
+            P::CollectionsHardship => "collections.hardship",
         }
     }
 
@@ -306,7 +327,7 @@ impl fmt::Display for Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         R::Support,
         R::Analyst,
         R::Fraud,
@@ -315,6 +336,7 @@ impl Role {
         R::Auditor,
         R::Admin,
         R::Supervisor,
+        R::Collector,
     ];
 
     /// Whether this role may do `permission`.
@@ -332,6 +354,7 @@ impl Role {
             R::Auditor => "auditor",
             R::Admin => "admin",
             R::Supervisor => "supervisor",
+            R::Collector => "collector",
         }
     }
 

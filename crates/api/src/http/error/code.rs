@@ -167,6 +167,9 @@ error_codes! {
     StatementAlreadyInstalled = "statement_already_installed", CONFLICT, "the statement was already converted to installments";
     NothingToInstall = "nothing_to_install", CONFLICT, "the statement has no principal to convert";
     HistoryMismatch = "history_mismatch", CONFLICT, "the history does not reproduce the account";
+    NotDelinquent = "not_delinquent", CONFLICT, "the account has nothing past due";
+    HardshipTooRecent = "hardship_too_recent", CONFLICT, "a hardship plan was made on the account in the last 365 days";
+    PromiseOpen = "promise_open", CONFLICT, "the account already has an open promise to pay";
     // --- The credit core's refusals: amounts against balances.
     AmountExceedsHold = "amount_exceeds_hold", UNPROCESSABLE_ENTITY, "the amount exceeds the hold";
     RefundExceedsPurchase = "refund_exceeds_purchase", UNPROCESSABLE_ENTITY, "the refund exceeds what is left of the purchase";

@@ -20,7 +20,7 @@ use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::four_eyes::{ApprovalView, person, same_person, view};
 use crate::http::idempotency::{IdemKey, request_hash};
 use crate::http::once::{Answer, once};
-use crate::http::routes::{cases, exemptions, operator, payouts, plans, repayments, rule_deploys, theft};
+use crate::http::routes::{cases, collections, exemptions, operator, payouts, plans, repayments, rule_deploys, theft};
 use crate::state::AppState;
 
 /// The route a proposal of `reveal` is made on (approving it runs nothing).
@@ -339,6 +339,7 @@ async fn apply(state: &AppState, proposal: &Proposal) -> Result<(StatusCode, ser
         ("POST", "/v1/customers/{customer_id}/offline-repayments") => repayments::offline_repay(state, call).await,
         ("POST", "/v1/customers/{customer_id}/plans/{plan_id}/payoff") => plans::payoff(state, call).await,
         ("POST", "/v1/customers/{customer_id}/cash-outs") => payouts::cash_out(state, call).await,
+        ("POST", "/v1/customers/{customer_id}/hardship-plans") => collections::hardship(state, call).await,
         ("POST", "/v1/risk/rules") => rule_deploys::deploy(state, call).await,
         (method, route) => Err(ApiError::internal(format!("no four-eyes route {method} {route}"))),
     };

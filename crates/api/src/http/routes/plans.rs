@@ -34,7 +34,8 @@ pub struct PlanPeriodResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanResponse {
     pub plan_id: String,
-    /// `purchase` (with `txn_id`) or `statement` (with `statement_seq`).
+    /// `purchase` (with `txn_id`), `statement` (with `statement_seq`) or `hardship` (a
+    /// delinquent balance re-aged, COLLECTIONS.md).
     pub source: &'static str,
     pub txn_id: Option<String>,
     pub statement_seq: Option<u32>,
@@ -82,7 +83,7 @@ fn status_name(status: PlanStatus) -> &'static str {
 async fn campaign_of(state: &AppState, view: &PlanView) -> Result<Option<CampaignUse>, ApiError> {
     match view.source {
         PlanSource::Purchase { txn } => use_of(state.meta(), txn).await,
-        PlanSource::Statement { .. } => Ok(None),
+        PlanSource::Statement { .. } | PlanSource::Hardship => Ok(None),
     }
 }
 
@@ -90,6 +91,7 @@ fn plan(account: &Account, view: &PlanView, campaign: Option<&CampaignUse>) -> P
     let (source, txn_id, statement_seq) = match view.source {
         PlanSource::Purchase { txn } => ("purchase", Some(txn.to_string()), None),
         PlanSource::Statement { seq } => ("statement", None, Some(seq)),
+        PlanSource::Hardship => ("hardship", None, None),
     };
     PlanResponse {
         plan_id: view.id.0.to_string(),

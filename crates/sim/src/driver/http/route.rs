@@ -416,6 +416,14 @@ fn account_plan(
                 key(),
             )
         }
+        // The operator's hardship plan (the simulation's operator is the bootstrap token, which
+        // four eyes lets through); the API picks the plan's id.
+        Command::HardshipPlan { account, periods, .. } => one(
+            Who::Operator,
+            format!("/v1/customers/{account}/hardship-plans"),
+            json!({"periods": periods}),
+            key(),
+        ),
         Command::Unfreeze { account } => one(
             Who::Operator,
             format!("/v1/customers/{account}/unfreeze"),
