@@ -41,6 +41,9 @@ pub struct EngineConfig {
     /// Risk control: rules and shared features. `None` runs without risk decisions.
     #[serde(skip)]
     pub risk: Option<Arc<RiskShared>>,
+    /// How long a payment held for review waits for an analyst: the first daily advance after
+    /// it declines the payment (the hold is voided). Seconds; default 24 h.
+    pub review_timeout_secs: u64,
     /// Told of every group commit (the API's metrics); `None` tells no one.
     #[serde(skip)]
     pub observer: Option<Arc<dyn CommitObserver>>,
@@ -75,6 +78,7 @@ impl Default for EngineConfig {
             product: Product::default(),
             zone: default_zone(),
             risk: None,
+            review_timeout_secs: crate::cases::REVIEW_TIMEOUT.as_secs() as u64,
             observer: None,
         }
     }
