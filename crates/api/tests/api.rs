@@ -34,6 +34,8 @@ mod four_eyes;
 mod funding;
 #[path = "api/harness.rs"]
 mod harness;
+#[path = "api/held_payments.rs"]
+mod held_payments;
 #[path = "api/idempotency.rs"]
 mod idempotency;
 #[path = "api/interception.rs"]
