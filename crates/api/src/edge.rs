@@ -6,6 +6,7 @@
 //! - [`campaigns`]: installment campaigns (a merchant's or a category's fee rate, terms, dates,
 //!   who pays the fee) and the campaign each payment was made under, in the meta table.
 //! - [`step_up`]: step-up through the identity providers (OTP, liveness), single-use tokens.
+//! - [`limit_requests`]: temporary-limit requests risk sent to a credit officer (the queue).
 //! - [`review_evidence`]: the decision behind a payment held for review (features, scores,
 //!   reasons), kept for the analyst's case view.
 //! - [`subjects`]: who the customer is (mobile, ID number, verified card), sealed at rest.
@@ -24,6 +25,7 @@ pub mod casework;
 pub mod codes;
 pub mod emergency;
 pub mod funding;
+pub mod limit_requests;
 pub mod merchants;
 pub mod operators;
 pub mod review_evidence;

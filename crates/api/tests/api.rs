@@ -44,6 +44,8 @@ mod interception;
 mod isolation;
 #[path = "api/journey.rs"]
 mod journey;
+#[path = "api/limit_requests.rs"]
+mod limit_requests;
 #[path = "api/metrics.rs"]
 mod metrics;
 #[path = "api/once.rs"]

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::Applications;
 use super::dto::RecordResponse;
+use crate::edge::risk_input::Peer;
 use crate::http::call::{Call, no_store};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals};
 use crate::http::input::FenInput;
@@ -54,7 +55,7 @@ fn review_error(e: ReviewError) -> ApiError {
     }
 }
 
-fn temporary_refusal(e: TemporaryRefusal) -> ApiError {
+pub(crate) fn temporary_refusal(e: TemporaryRefusal) -> ApiError {
     let message = e.to_string();
     match e {
         TemporaryRefusal::Days => ApiError::new(ErrorCode::DaysOutOfRange, message).with_field("days"),
@@ -219,6 +220,19 @@ pub struct TemporaryRequestBody {
     /// 1 to 90.
     #[schema(minimum = 1, maximum = 90, example = 30)]
     pub days: u16,
+    /// Where and how the customer asked, for the `limit_request` risk checkpoint.
+    pub risk: Option<crate::edge::risk_input::RiskBody>,
+}
+
+/// A request risk control sent to a credit officer (202).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemporaryPendingResponse {
+    pub customer_id: String,
+    pub request_id: String,
+    /// Always `pending_review`: a credit officer approves or declines it
+    /// (`POST /v1/temporary-limit-requests/{request_id}/decide`).
+    pub status: &'static str,
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -230,14 +244,20 @@ pub struct TemporaryResponse {
 }
 
 /// A customer asks for a temporary limit on top of the permanent one (the customer themself).
-/// The policy decides: the line open, not frozen and nothing past due; the amount up to the
-/// permanent limit and 50,000 yuan; 1 to 90 days from today. It lapses after `expires_on`.
+/// Risk control decides first (the `limit_request` checkpoint): `deny` answers 403
+/// `risk_declined` with `reasons`, `review` queues the request for a credit officer (202
+/// `pending_review`), `allow` goes on. Then the policy decides: the line open, not frozen and
+/// nothing past due; the amount up to the permanent limit and 50,000 yuan; 1 to 90 days from
+/// today. It lapses after `expires_on`.
 #[utoipa::path(operation_id = "request_temporary_limit", post, path = "/v1/customers/{customer_id}/temporary-limit-requests", tag = "applications",
     request_body = TemporaryRequestBody, params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "granted", body = TemporaryResponse), Refusals, (status = 503, description = "busy: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "granted", body = TemporaryResponse),
+        (status = 202, description = "risk control queued it for a credit officer", body = TemporaryPendingResponse),
+        Refusals, (status = 503, description = "busy: retry later", body = ErrorBody)))]
 pub async fn temporary_limit_request(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
+    Peer(peer): Peer,
     call: Call,
 ) -> Result<Response, ApiError> {
     let account = AccountId(call.id("customer_id")?);
@@ -245,7 +265,12 @@ pub async fn temporary_limit_request(
     let service = apps.service()?;
     let body: TemporaryRequestBody = call.json()?;
     let amount: Amount = body.amount_fen.parse(state.product(), "amount_fen")?;
-    once(&state, call.idem()?, async {
+    let idem = call.idem()?;
+    once(&state, idem, async {
+        let (days, risk) = (body.days, body.risk.as_ref());
+        if let Some(pending) = super::limit_requests::checkpoint(&state, account, amount, days, risk, peer, idem).await? {
+            return Answer::new(StatusCode::ACCEPTED, &pending);
+        }
         let granted = service
             .grant_temporary_limit(state.engine(), account, amount, body.days, state.clock().now())
             .await
