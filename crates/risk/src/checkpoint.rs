@@ -152,7 +152,10 @@ pub enum CheckpointDetail {
     },
     /// More credit on an open line: `amount` on top of the permanent limit for `days` days (a
     /// temporary limit), or a permanent increase to `amount` (`days` 0). Appended last.
-    LimitRequest { amount: Amount, days: u16 },
+    LimitRequest {
+        amount: Amount,
+        days: u16,
+    },
 }
 
 impl CheckpointInput {

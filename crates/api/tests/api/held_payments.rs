@@ -10,10 +10,19 @@ use crate::risk_support::{RiskServer, code};
 
 /// A payment from an emulator over 500 yuan: the shipped rules say `review`.
 async fn pay_held(s: &RiskServer, merchant: &Merchant, customer: &Customer) -> String {
-    let code = s.code_with(customer, json!({"device_id": "emu-1", "emulator": true})).await;
+    let code = s
+        .code_with(customer, json!({"device_id": "emu-1", "emulator": true}))
+        .await;
     let body = json!({"payment_code": code, "amount_fen": 60_000});
-    let answer = s.t.post_keyed(&merchant.auth(), "/v1/payments", body.clone(), "held-1").await;
-    assert_eq!((answer.status, answer.ok()["status"].as_str()), (201, Some("held")), "{}", answer.text);
+    let answer =
+        s.t.post_keyed(&merchant.auth(), "/v1/payments", body.clone(), "held-1")
+            .await;
+    assert_eq!(
+        (answer.status, answer.ok()["status"].as_str()),
+        (201, Some("held")),
+        "{}",
+        answer.text
+    );
     let again = s.t.post_keyed(&merchant.auth(), "/v1/payments", body, "held-1").await;
     assert_eq!(again.ok()["status"], "held", "a retry answers the same: {}", again.text);
     answer.str("txn_id")
@@ -25,7 +34,9 @@ async fn capture(s: &RiskServer, merchant: &Merchant, txn: &str) -> crate::harne
 }
 
 async fn status(s: &RiskServer, merchant: &Merchant, txn: &str) -> String {
-    s.t.get(&merchant.auth(), &format!("/v1/payments/{txn}")).await.str("status")
+    s.t.get(&merchant.auth(), &format!("/v1/payments/{txn}"))
+        .await
+        .str("status")
 }
 
 /// The open `payment_review` case of a payment, as the queue lists it.

@@ -7,8 +7,18 @@ use crate::applications::{application, apply, good_file, server};
 use crate::harness::{Customer, TestServer};
 
 async fn customer(t: &TestServer, id_number: &str) -> Customer {
-    let answer = apply(t, &application(id_number, good_file(), 1_000_000, 2_000_000), "58.1.1.2").await;
-    assert_eq!((answer.status, answer.ok()["outcome"].as_str()), (201, Some("approved")), "{}", answer.text);
+    let answer = apply(
+        t,
+        &application(id_number, good_file(), 1_000_000, 2_000_000),
+        "58.1.1.2",
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.ok()["outcome"].as_str()),
+        (201, Some("approved")),
+        "{}",
+        answer.text
+    );
     Customer {
         id: answer.str("customer_id"),
         token: answer.str("token"),
@@ -30,7 +40,12 @@ async fn an_allowed_request_is_granted_a_reviewed_one_waits_for_a_credit_officer
     assert_eq!(granted.fen("temporary_limit_fen"), 500_000);
 
     let queued = ask(&t, &c, json!({"device_id": "phone-1", "emulator": true})).await;
-    assert_eq!((queued.status, queued.ok()["status"].as_str()), (202, Some("pending_review")), "{}", queued.text);
+    assert_eq!(
+        (queued.status, queued.ok()["status"].as_str()),
+        (202, Some("pending_review")),
+        "{}",
+        queued.text
+    );
     assert_eq!(queued.ok()["reasons"], json!(["EMULATOR"]));
     let id = queued.str("request_id");
 
@@ -49,11 +64,27 @@ async fn an_allowed_request_is_granted_a_reviewed_one_waits_for_a_credit_officer
     let by_customer = t.post(&c.auth(), &path, json!({"approve": true})).await;
     assert_eq!(by_customer.status, 403, "{}", by_customer.text);
     let approved = t.post(&officer, &path, json!({"approve": true})).await;
-    assert_eq!((approved.status, approved.ok()["status"].as_str()), (200, Some("approved")), "{}", approved.text);
+    assert_eq!(
+        (approved.status, approved.ok()["status"].as_str()),
+        (200, Some("approved")),
+        "{}",
+        approved.text
+    );
     assert_eq!(approved.ok()["decided_by"], "olga");
     let twice = t.post(&officer, &path, json!({"approve": false})).await;
-    assert_eq!((twice.status, twice.code()), (409, "limit_request_decided"), "{}", twice.text);
-    let missing = t.post(&officer, "/v1/temporary-limit-requests/12345/decide", json!({"approve": true})).await;
+    assert_eq!(
+        (twice.status, twice.code()),
+        (409, "limit_request_decided"),
+        "{}",
+        twice.text
+    );
+    let missing = t
+        .post(
+            &officer,
+            "/v1/temporary-limit-requests/12345/decide",
+            json!({"approve": true}),
+        )
+        .await;
     assert_eq!((missing.status, missing.code()), (404, "limit_request_not_found"));
 }
 
@@ -61,7 +92,13 @@ async fn an_allowed_request_is_granted_a_reviewed_one_waits_for_a_credit_officer
 async fn a_request_from_a_listed_device_is_refused() {
     let t = server().await;
     let c = customer(&t, "110105199003151036").await;
-    let listed = t.post(&crate::harness::operator(), "/v1/risk/lists", json!({"device_id": "bad-phone"})).await;
+    let listed = t
+        .post(
+            &crate::harness::operator(),
+            "/v1/risk/lists",
+            json!({"device_id": "bad-phone"}),
+        )
+        .await;
     assert_eq!(listed.status, 200, "{}", listed.text);
     let refused = ask(&t, &c, json!({"device_id": "bad-phone"})).await;
     let code = refused.body["error"]["code"].as_str();

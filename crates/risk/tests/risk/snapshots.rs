@@ -91,9 +91,13 @@ fn scenarios(checkpoint: Checkpoint) -> Vec<(&'static str, Tweak)> {
     ];
     let specific: Vec<(&'static str, Tweak)> = match checkpoint {
         Checkpoint::LimitRequest => vec![
-            ("right after a device change", |c| c.features.user.tally.h24.device_changes = 1),
+            ("right after a device change", |c| {
+                c.features.user.tally.h24.device_changes = 1
+            }),
             ("after failed logins", |c| c.features.user.tally.h24.failed_logins = 3),
-            ("two failed logins only", |c| c.features.user.tally.h24.failed_logins = 2),
+            ("two failed logins only", |c| {
+                c.features.user.tally.h24.failed_logins = 2
+            }),
             ("emulator", |c| c.input.signals.emulator = true),
             ("proxy", |c| c.input.signals.proxy = true),
             ("IP on fraud list", |c| c.input.signals.ip_listed = true),

@@ -42,8 +42,8 @@
 
 mod bootstrap;
 pub(crate) mod dto;
-pub mod limiter;
 pub(crate) mod limit_requests;
+pub mod limiter;
 pub(crate) mod operator;
 
 use std::net::IpAddr;

@@ -47,7 +47,14 @@ pub async fn checkpoint(
         key: u128::from(idem.derive("limit_request")),
         ..idem
     };
-    let answered = ask(state, ask::Checkpoint { account, detail }, key, Audience::Account, Some(context)).await?;
+    let answered = ask(
+        state,
+        ask::Checkpoint { account, detail },
+        key,
+        Audience::Account,
+        Some(context),
+    )
+    .await?;
     let Some(record) = answered.risk.as_deref().filter(|r| r.outcome == risk::Outcome::Review) else {
         return Ok(None);
     };
@@ -178,7 +185,10 @@ pub async fn decide(
             || ApiError::new(ErrorCode::LimitRequestNotFound, "no limit request has this id").with_field("request_id");
         let mut request = limit_requests::get(state.meta(), id).await?.ok_or_else(not_found)?;
         if request.status != "pending" {
-            return Err(ApiError::new(ErrorCode::LimitRequestDecided, "the request is already decided"));
+            return Err(ApiError::new(
+                ErrorCode::LimitRequestDecided,
+                "the request is already decided",
+            ));
         }
         let now = state.clock().now();
         if body.approve {

@@ -268,7 +268,9 @@ pub async fn temporary_limit_request(
     let idem = call.idem()?;
     once(&state, idem, async {
         let (days, risk) = (body.days, body.risk.as_ref());
-        if let Some(pending) = super::limit_requests::checkpoint(&state, account, amount, days, risk, peer, idem).await? {
+        if let Some(pending) =
+            super::limit_requests::checkpoint(&state, account, amount, days, risk, peer, idem).await?
+        {
             return Answer::new(StatusCode::ACCEPTED, &pending);
         }
         let granted = service
