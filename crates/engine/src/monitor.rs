@@ -195,7 +195,7 @@ impl Partition {
         let Some(&Command::Authorize { account, txn, .. }) = command else {
             return None;
         };
-        if !holds_payment(risk) || !self.watches.contains_key(&txn) {
+        if !self.hold_reviewed || !holds_payment(risk) || !self.watches.contains_key(&txn) {
             return None;
         }
         let case = self.new_case_id();

@@ -52,6 +52,8 @@ pub struct Partition {
     /// How long a held payment waits before the daily advance declines it (configuration, not
     /// state: the decline is journaled, so replay never reads it).
     pub(crate) review_timeout: jiff::SignedDuration,
+    /// Whether `review` holds a payment (configuration, see `EngineConfig`).
+    pub(crate) hold_reviewed: bool,
 }
 
 /// Everything a partition needs to restart without its journal before `seq`.
@@ -125,6 +127,7 @@ impl Partition {
             fundings: std::collections::BTreeMap::new(),
             funding_counter: 0,
             review_timeout: crate::cases::REVIEW_TIMEOUT,
+            hold_reviewed: true,
         }
     }
 
@@ -155,6 +158,7 @@ impl Partition {
             fundings: snapshot.funding.fundings.into_iter().map(|f| (f.id, f)).collect(),
             funding_counter: snapshot.funding.counter,
             review_timeout: crate::cases::REVIEW_TIMEOUT,
+            hold_reviewed: true,
         }
     }
 
