@@ -35,7 +35,7 @@ pub fn decision_json(risk: &RiskRecord) -> Value {
             "credit_pd": models.credit_pd,
             "credit_score": models.credit_score,
         },
-        "features": serde_json::to_value(&risk.features).unwrap_or(Value::Null),
+        "features": serde_json::to_value(risk.features).unwrap_or(Value::Null),
     })
 }
 
