@@ -12,12 +12,12 @@ use axum::response::Response;
 use credit::AccountId;
 use engine::ask;
 use money::Amount;
+use onboarding::TemporaryRefusal;
 use risk::{Channel, CheckpointDetail};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Applications;
-use super::operator::{TemporaryPendingResponse, temporary_refusal};
 use crate::edge::limit_requests::{self, LimitRequest};
 use crate::edge::review_evidence::decision_json;
 use crate::edge::risk_input::{RiskBody, context_for};
@@ -25,8 +25,35 @@ use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::idempotency::IdemKey;
 use crate::http::once::{Answer, once};
-use crate::http::submit::{Audience, ask};
+use crate::http::submit::{Audience, ask, refusal, submit_error};
 use crate::state::AppState;
+
+/// A request risk control sent to a credit officer (202).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemporaryPendingResponse {
+    pub customer_id: String,
+    pub request_id: String,
+    /// Always `pending_review`: a credit officer approves or declines it
+    /// (`POST /v1/temporary-limit-requests/{request_id}/decide`).
+    pub status: &'static str,
+    pub reasons: Vec<String>,
+}
+
+/// The answer to a temporary-limit refusal of the policy.
+pub(crate) fn temporary_refusal(e: TemporaryRefusal) -> ApiError {
+    let message = e.to_string();
+    match e {
+        TemporaryRefusal::Days => ApiError::new(ErrorCode::DaysOutOfRange, message).with_field("days"),
+        TemporaryRefusal::Amount => ApiError::new(ErrorCode::AmountOutOfRange, message).with_field("amount_fen"),
+        TemporaryRefusal::AccountNotFound => ApiError::new(ErrorCode::AccountNotFound, message),
+        TemporaryRefusal::NoLine => ApiError::new(ErrorCode::NoLine, message),
+        TemporaryRefusal::Frozen => ApiError::new(ErrorCode::AccountFrozen, message),
+        TemporaryRefusal::ChargedOff => ApiError::new(ErrorCode::AccountChargedOff, message),
+        TemporaryRefusal::NotCurrent => ApiError::new(ErrorCode::AccountNotCurrent, message),
+        TemporaryRefusal::Engine(rejection) => refusal(rejection, Audience::Account),
+        TemporaryRefusal::TryLater(error) => submit_error(error),
+    }
+}
 
 /// Runs the `limit_request` checkpoint. A deny or a step-up is an error (403 with reasons);
 /// a review queues the request and answers what to tell the customer; an allow (or an engine

@@ -8,12 +8,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use credit::AccountId;
 use money::Amount;
-use onboarding::{ApplicationId, ReviewError, TemporaryRefusal};
+use onboarding::{ApplicationId, ReviewError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Applications;
 use super::dto::RecordResponse;
+use super::limit_requests::{TemporaryPendingResponse, temporary_refusal};
 use crate::edge::risk_input::Peer;
 use crate::http::call::{Call, no_store};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals};
@@ -52,21 +53,6 @@ fn review_error(e: ReviewError) -> ApiError {
         ReviewError::Engine(rejection) => refusal(rejection, Audience::Account),
         ReviewError::Submit(error) => submit_error(error),
         ReviewError::Store(_) => ApiError::internal(message),
-    }
-}
-
-pub(crate) fn temporary_refusal(e: TemporaryRefusal) -> ApiError {
-    let message = e.to_string();
-    match e {
-        TemporaryRefusal::Days => ApiError::new(ErrorCode::DaysOutOfRange, message).with_field("days"),
-        TemporaryRefusal::Amount => ApiError::new(ErrorCode::AmountOutOfRange, message).with_field("amount_fen"),
-        TemporaryRefusal::AccountNotFound => ApiError::new(ErrorCode::AccountNotFound, message),
-        TemporaryRefusal::NoLine => ApiError::new(ErrorCode::NoLine, message),
-        TemporaryRefusal::Frozen => ApiError::new(ErrorCode::AccountFrozen, message),
-        TemporaryRefusal::ChargedOff => ApiError::new(ErrorCode::AccountChargedOff, message),
-        TemporaryRefusal::NotCurrent => ApiError::new(ErrorCode::AccountNotCurrent, message),
-        TemporaryRefusal::Engine(rejection) => refusal(rejection, Audience::Account),
-        TemporaryRefusal::TryLater(error) => submit_error(error),
     }
 }
 
@@ -224,17 +210,6 @@ pub struct TemporaryRequestBody {
     pub risk: Option<crate::edge::risk_input::RiskBody>,
 }
 
-/// A request risk control sent to a credit officer (202).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TemporaryPendingResponse {
-    pub customer_id: String,
-    pub request_id: String,
-    /// Always `pending_review`: a credit officer approves or declines it
-    /// (`POST /v1/temporary-limit-requests/{request_id}/decide`).
-    pub status: &'static str,
-    pub reasons: Vec<String>,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TemporaryResponse {
     pub customer_id: String,
@@ -292,8 +267,9 @@ mod tests {
     use engine::{EngineRejection, SubmitError};
     use onboarding::{ReviewError, TemporaryRefusal};
 
-    use super::{review_error, temporary_refusal};
+    use super::review_error;
     use crate::http::error::ErrorCode;
+    use crate::http::routes::applications::limit_requests::temporary_refusal;
 
     #[test]
     fn onboarding_refusals_keep_their_codes_and_engine_ones_map_like_the_engine() {
