@@ -12,6 +12,7 @@
 // - the fraud team confirms a customer's theft report from the queue, a second fraud operator
 //   approves the confirmation in the four-eyes queue (the maker is not offered it) (the purchase made by a
 //   signed merchant call on a line an application opened);
+// - the fraud team releases a payment held for review (its decision shown) from the queue;
 // - an auditor verifies the audit chain from the audit page;
 // - an analyst reveals a customer's identity with a reason (support is not offered it), and the
 //   full values are gone once the page is left;
@@ -145,29 +146,65 @@ async function theftCase(base, adminAuth) {
   const customer = { id: approved.body.customer_id, auth: { Authorization: `Bearer ${approved.body.token}` } };
   const merchant = await api(base, 'POST', '/v1/merchants', { name: 'Corner Shop' }, adminAuth);
   assert.equal(merchant.status, 201, JSON.stringify(merchant.body));
-  const code = await api(base, 'POST', `/v1/customers/${customer.id}/payment-codes`, {}, customer.auth);
+  const payment = await pay(base, merchant.body, customer, {}, 12999);
+  assert.equal(payment.status, 'approved', JSON.stringify(payment));
+  const report = await api(base, 'POST', `/v1/customers/${customer.id}/theft-reports`, { txn_ids: [payment.txn_id] }, customer.auth);
+  assert.equal(report.status, 201, JSON.stringify(report.body));
+  return { caseId: report.body.case_id, customerId: customer.id, merchant: merchant.body };
+}
+
+/** A purchase of `amount` fen by a signed merchant call, with a fresh payment code whose app
+ * context is `risk`. */
+async function pay(base, merchant, customer, risk, amount) {
+  const code = await api(base, 'POST', `/v1/customers/${customer.id}/payment-codes`, { risk }, customer.auth);
   assert.equal(code.status, 201, JSON.stringify(code.body));
-  const body = JSON.stringify({ payment_code: code.body.payment_code, amount_fen: 12999, reference: 'order-1' });
+  const body = JSON.stringify({ payment_code: code.body.payment_code, amount_fen: amount, reference: `order-${amount}` });
   const key = crypto.randomUUID();
   const ts = String(Math.floor(Date.now() / 1000));
   const bodySha = crypto.createHash('sha256').update(body).digest('hex');
   const signature = crypto
-    .createHmac('sha256', merchant.body.secret)
+    .createHmac('sha256', merchant.secret)
     .update(['iou-v2', 'POST', '/v1/payments', ts, key, bodySha].join('\n'))
     .digest('hex');
   const paid = await fetch(`${base}/v1/payments`, {
     method: 'POST',
     headers: {
-      'Content-Type': 'application/json', 'Idempotency-Key': key, 'X-Merchant-Id': merchant.body.merchant_id,
+      'Content-Type': 'application/json', 'Idempotency-Key': key, 'X-Merchant-Id': merchant.merchant_id,
       'X-Timestamp': ts, 'X-Signature': signature,
     },
     body,
   });
   const payment = await paid.json();
   assert.equal(paid.status, 201, JSON.stringify(payment));
-  const report = await api(base, 'POST', `/v1/customers/${customer.id}/theft-reports`, { txn_ids: [payment.txn_id] }, customer.auth);
-  assert.equal(report.status, 201, JSON.stringify(report.body));
-  return { caseId: report.body.case_id, customerId: customer.id };
+  return payment;
+}
+
+/** A purchase from an emulator over 500 yuan: the shipped rules hold it for review. */
+async function heldPayment(base, merchant) {
+  const approved = await api(base, 'POST', '/v1/applications', application('110105199003151028', true));
+  assert.equal(approved.status, 201, JSON.stringify(approved.body));
+  const customer = { id: approved.body.customer_id, auth: { Authorization: `Bearer ${approved.body.token}` } };
+  const payment = await pay(base, merchant, customer, { device_id: 'emulator-1', emulator: true }, 60000);
+  assert.equal(payment.status, 'held', JSON.stringify(payment));
+  return payment.txn_id;
+}
+
+/** The fraud team releases a held payment from the Queues page, its decision shown. */
+async function fraudReleasesAHeldPayment(browser, base, who, txnId) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, who);
+  await page.getByRole('link', { name: 'Queues' }).click();
+  await page.getByRole('heading', { name: /Payments held for review \(1\)/ }).waitFor();
+  const item = page.locator('article.item', { hasText: txnId });
+  await item.waitFor();
+  assert.match(await item.textContent(), /EMULATOR_PAYMENT/);
+  assert.match(await item.textContent(), /model scores/);
+  await item.getByRole('button', { name: 'Release payment' }).click();
+  await item.getByText(/ rejected\./).waitFor();
+  const cases = await page.evaluate(async () => (await fetch('/v1/cases?queue=payment_review', { headers: { 'X-IOU-Console': '1' } })).json());
+  assert.equal(cases.cases.find((c) => c.txn_ids.includes(txnId)).status, 'rejected');
+  await context.close();
 }
 
 /** A code for `who` the server has not seen: a code works once, so a second login of the same
@@ -560,7 +597,8 @@ async function main() {
   try {
     const { made: operators, auth: adminAuth } = await makeOperators(url);
     const applicationId = await applicationInReview(url);
-    const { caseId, customerId } = await theftCase(url, adminAuth);
+    const { caseId, customerId, merchant } = await theftCase(url, adminAuth);
+    const heldTxn = await heldPayment(url, merchant);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     await everyRoleSeesItsPages(browser, url, operators);
     console.log(`ok: every role signs in and is offered exactly its pages (${Object.keys(PAGES_BY_ROLE).join(', ')})`);
@@ -570,6 +608,8 @@ async function main() {
     console.log('ok: an analyst approves an application in review');
     await fraudConfirmsATheft(browser, url, operators.fraud, operators.fraud2, caseId);
     console.log('ok: one fraud operator claims and notes a theft case, finds it under My cases and confirms it; a second approves it (four eyes)');
+    await fraudReleasesAHeldPayment(browser, url, operators.fraud, heldTxn);
+    console.log('ok: the fraud team sees a held payment with its decision and releases it');
     await auditorVerifiesTheChain(browser, url, operators.auditor);
     console.log('ok: an auditor verifies the audit chain');
     await analystRevealsAnIdentity(browser, url, operators.analyst, customerId);

@@ -6,6 +6,9 @@
 //! - [`campaigns`]: installment campaigns (a merchant's or a category's fee rate, terms, dates,
 //!   who pays the fee) and the campaign each payment was made under, in the meta table.
 //! - [`step_up`]: step-up through the identity providers (OTP, liveness), single-use tokens.
+//! - [`limit_requests`]: temporary-limit requests risk sent to a credit officer (the queue).
+//! - [`review_evidence`]: the decision behind a payment held for review (features, scores,
+//!   reasons), kept for the analyst's case view.
 //! - [`subjects`]: who the customer is (mobile, ID number, verified card), sealed at rest.
 //! - [`risk_input`]: the `risk` object of a request parsed into the engine's `RiskContext`.
 //! - [`risk`], [`rules_watch`]: the risk edge's options and providers, the rules folder loaded
@@ -25,8 +28,10 @@ pub mod codes;
 pub mod collections;
 pub mod emergency;
 pub mod funding;
+pub mod limit_requests;
 pub mod merchants;
 pub mod operators;
+pub mod review_evidence;
 pub mod risk;
 pub mod risk_input;
 pub mod rules_history;

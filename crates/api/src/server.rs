@@ -194,13 +194,16 @@ impl Server {
 
     /// Starts the server in simulation mode (see [`crate::simulation`]): on a manual clock
     /// standing at `at` that only `POST /v1/system/clock` moves, with the engine's daily
-    /// scheduler off (`POST /v1/system/advance` runs the daily advance).
+    /// scheduler off (`POST /v1/system/advance` runs the daily advance), and payments decided
+    /// `review` not held (the simulator works reviewed orders itself, as in process).
     pub async fn start_simulated(
         mut config: Config,
         options: RiskOptions,
         at: Timestamp,
     ) -> Result<Server, ServeError> {
         config.engine.schedule = false;
+        // The simulator drives this mode and works reviewed orders itself (as in process).
+        config.engine.hold_reviewed_payments = false;
         let clock = Arc::new(ManualClock::new(at));
         let simulation = Arc::new(Simulation { clock: clock.clone() });
         Server::start_inner(config, options, clock, Some(simulation)).await

@@ -38,6 +38,8 @@ mod four_eyes;
 mod funding;
 #[path = "api/harness.rs"]
 mod harness;
+#[path = "api/held_payments.rs"]
+mod held_payments;
 #[path = "api/idempotency.rs"]
 mod idempotency;
 #[path = "api/interception.rs"]
@@ -46,6 +48,8 @@ mod interception;
 mod isolation;
 #[path = "api/journey.rs"]
 mod journey;
+#[path = "api/limit_requests.rs"]
+mod limit_requests;
 #[path = "api/merchant_payouts.rs"]
 mod merchant_payouts;
 #[path = "api/metrics.rs"]

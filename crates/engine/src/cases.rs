@@ -4,6 +4,8 @@
 //! customer reports unauthorized use. An operator resolves it: a confirmed theft restates the
 //! account without the reported transactions (the credit core's exemption); a confirmed
 //! interception keeps the order stopped; a rejected one releases the order or just closes.
+//! A payment authorization decided `review` is held the same way (a `PaymentReview` case,
+//! capture refused until it is released).
 //! **Notices** are what the engine itself did (interceptions, cases), journaled beside the
 //! credit events; merchants hear of interceptions through signed webhooks sent from them.
 
@@ -23,6 +25,19 @@ pub enum CaseKind {
     Interception,
     /// The customer reported transactions they did not make.
     Theft,
+    /// A payment authorization decided `review`: authorized but held (no capture) until an
+    /// analyst releases it (`confirm: false`) or declines it (`confirm: true`: the hold is
+    /// voided), or the review timeout declines it at a daily advance (see `monitor`).
+    /// Appended last: postcard writes a variant's index, so older journals decode.
+    PaymentReview,
+}
+
+impl CaseKind {
+    /// Whether the case holds its orders (an interception held for review, a held payment):
+    /// a confirmation stops them, a rejection lets them go on.
+    pub fn holds_order(self) -> bool {
+        matches!(self, CaseKind::Interception | CaseKind::PaymentReview)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +157,9 @@ pub struct Watch {
     /// A case holds the order for review: it may not ship until an operator decides.
     pub held_by: Option<CaseId>,
 }
+
+/// How long a held payment waits for an analyst before the daily advance declines it.
+pub const REVIEW_TIMEOUT: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
 /// Orders are watched this long after authorization.
 pub(crate) const WATCH_DAYS: i64 = 30;

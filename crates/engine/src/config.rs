@@ -41,6 +41,14 @@ pub struct EngineConfig {
     /// Risk control: rules and shared features. `None` runs without risk decisions.
     #[serde(skip)]
     pub risk: Option<Arc<RiskShared>>,
+    /// Hold payments decided `review` (a `payment_review` case, capture refused until an
+    /// analyst releases it). On by default; the simulator turns it off (its workload models the
+    /// analyst on the order itself: it voids or captures a reviewed order, and does not yet work
+    /// the `payment_review` queue). A live decision only: replay never reads it.
+    pub hold_reviewed_payments: bool,
+    /// How long a payment held for review waits for an analyst: the first daily advance after
+    /// it declines the payment (the hold is voided). Seconds; default 24 h.
+    pub review_timeout_secs: u64,
     /// Told of every group commit (the API's metrics); `None` tells no one.
     #[serde(skip)]
     pub observer: Option<Arc<dyn CommitObserver>>,
@@ -75,6 +83,8 @@ impl Default for EngineConfig {
             product: Product::default(),
             zone: default_zone(),
             risk: None,
+            hold_reviewed_payments: true,
+            review_timeout_secs: crate::cases::REVIEW_TIMEOUT.as_secs() as u64,
             observer: None,
         }
     }

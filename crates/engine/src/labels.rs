@@ -55,6 +55,10 @@ pub enum Source {
     TheftCase,
     Interception,
     Exemption,
+    /// An analyst's decision on a payment held for review (released: genuine; declined:
+    /// fraud). A decline by the review timeout is journaled like an analyst's and counts the
+    /// same way.
+    PaymentReview,
 }
 
 /// One labelled transaction.
@@ -169,6 +173,7 @@ impl Collector {
         let source = match open.kind {
             CaseKind::Theft => Source::TheftCase,
             CaseKind::Interception => Source::Interception,
+            CaseKind::PaymentReview => Source::PaymentReview,
         };
         for txn in open.txns {
             self.labels.set(Label {

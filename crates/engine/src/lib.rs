@@ -79,6 +79,7 @@ pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatu
 pub use idempotency::{Idempotency, IdempotencyIndex};
 pub use ids::{CaseId, LinkId};
 pub use keys::{Claim, KeyClaims};
+pub use monitor::holds_payment;
 pub use observe::{CommitGroup, CommitObserver, Gauges, Projection};
 pub use partition_payments::MerchantTxn;
 pub use pricing::{CreditProfile, Pricing, TierName};

@@ -5,7 +5,11 @@
 //! burst on the same device (a payment denied for velocity or a device farm), a changed
 //! delivery address, and the merchant's request to ship. A `deny` intercepts the order (the
 //! hold is voided, or the capture refunded) and opens a case; a `review` holds the shipment and
-//! opens a case for an operator.
+//! opens a case for an operator. A payment authorization decided `review` is held the same
+//! way from the start: a `PaymentReview` case opens beside the authorization, capture is
+//! refused until an analyst releases it, a decline voids the hold, and a case still open after
+//! the review timeout is declined by the first daily advance after it (policy: decline, so
+//! credit nobody vouched for goes back to the customer and the merchant never ships it).
 //!
 //! Decisions are taken live only. Each consequence is its own journaled op with the decision
 //! that caused it, so replay repeats what happened without deciding again; and every change to
@@ -132,7 +136,7 @@ impl Partition {
                 }
             }
             Op::ResolveCase { case, confirm: true } => {
-                if let Some(c) = self.cases.get(case).filter(|c| c.kind == CaseKind::Interception) {
+                if let Some(c) = self.cases.get(case).filter(|c| c.kind.holds_order()) {
                     let (account, txns, id) = (c.account, c.txns.clone(), c.id);
                     for txn in txns {
                         if let Some((command, _)) = self.stop_command(account, txn, id) {
@@ -150,11 +154,15 @@ impl Partition {
                     .collect();
                 out.extend(self.rescore_all(suspects, at));
             }
+            Op::Credit(Command::Advance) => out.extend(self.review_timeouts(at)),
             Op::Credit(Command::Authorize { .. })
             | Op::Authorize {
                 command: Command::Authorize { .. },
                 ..
             } => {
+                if let (Ok(()), Some(risk)) = (&record.outcome, &record.risk) {
+                    out.extend(self.hold_for_review(record.op.credit_command(), risk, at));
+                }
                 let burst = record
                     .risk
                     .as_ref()
@@ -171,6 +179,57 @@ impl Partition {
                 }
             }
             _ => {}
+        }
+        out
+    }
+
+    /// The case that holds a payment its authorization decided `review` (see [`holds_payment`]):
+    /// the payment is authorized, the hold on the customer's credit stays, and no capture goes
+    /// through until an analyst releases it.
+    fn hold_for_review(
+        &mut self,
+        command: Option<&Command>,
+        risk: &RiskRecord,
+        at: Timestamp,
+    ) -> Option<(Op, Option<RiskRecord>)> {
+        let Some(&Command::Authorize { account, txn, .. }) = command else {
+            return None;
+        };
+        if !self.hold_reviewed || !holds_payment(risk) || !self.watches.contains_key(&txn) {
+            return None;
+        }
+        let case = self.new_case_id();
+        let open = Op::OpenCase {
+            account,
+            case,
+            kind: CaseKind::PaymentReview,
+            txns: vec![txn],
+            evidence: vec![evidence_of(txn, risk, at)],
+        };
+        // The decision stays on the authorization's record: journaled once, observed once.
+        Some((open, None))
+    }
+
+    /// The held payments whose review outlived the timeout, declined by policy at the daily
+    /// advance: each case closes as confirmed and its open hold is voided (credit restored).
+    fn review_timeouts(&mut self, at: Timestamp) -> Vec<(Op, Option<RiskRecord>)> {
+        let Some(due) = at.checked_sub(self.review_timeout).ok() else {
+            return Vec::new();
+        };
+        let expired: Vec<(CaseId, AccountId, Vec<TxnId>)> = self
+            .cases
+            .values()
+            .filter(|c| c.kind == CaseKind::PaymentReview && c.status == CaseStatus::Open && c.opened_at <= due)
+            .map(|c| (c.id, c.account, c.txns.clone()))
+            .collect();
+        let mut out = Vec::new();
+        for (case, account, txns) in expired {
+            out.push((Op::ResolveCase { case, confirm: true }, None));
+            for txn in txns {
+                if let Some((command, _)) = self.stop_command(account, txn, case) {
+                    out.push((Op::Credit(command), None));
+                }
+            }
         }
         out
     }
@@ -319,7 +378,12 @@ impl Partition {
             } => {
                 self.note_case(*case);
                 for txn in txns {
-                    self.watches.remove(txn);
+                    match self.watches.get_mut(txn) {
+                        Some(w) if *kind == CaseKind::PaymentReview => w.held_by = Some(*case),
+                        _ => {
+                            self.watches.remove(txn);
+                        }
+                    }
                 }
                 self.open_case(*case, *account, *kind, txns.clone(), evidence.clone(), at, notices);
                 Ok(())
@@ -393,7 +457,7 @@ impl Partition {
             return Err(EngineRejection::CaseClosed);
         }
         let (account, kind, txns) = (case.account, case.kind, case.txns.clone());
-        if kind == CaseKind::Interception {
+        if kind.holds_order() {
             for txn in &txns {
                 // A confirmed hold is stopped by the credit follow-up; a rejected one may ship.
                 let held = self.watches.get(txn).is_some_and(|w| w.held_by == Some(id));
@@ -447,6 +511,12 @@ impl Partition {
     pub(crate) fn watch_of(&self, merchant: MerchantId, txn: TxnId) -> Option<&Watch> {
         self.watches.get(&txn).filter(|w| w.merchant == merchant)
     }
+}
+
+/// Whether an authorization's decision holds the payment for review: `review` (a challenge
+/// the step-up satisfied proceeds as the rules would have allowed it).
+pub fn holds_payment(risk: &RiskRecord) -> bool {
+    risk.outcome == risk::Outcome::Review
 }
 
 #[cfg(test)]

@@ -49,6 +49,11 @@ pub struct Partition {
     /// Funding operations (debits, offline repayments, payouts) by id.
     pub(crate) fundings: std::collections::BTreeMap<u64, crate::funding::Funding>,
     pub(crate) funding_counter: u64,
+    /// How long a held payment waits before the daily advance declines it (configuration, not
+    /// state: the decline is journaled, so replay never reads it).
+    pub(crate) review_timeout: jiff::SignedDuration,
+    /// Whether `review` holds a payment (configuration, see `EngineConfig`).
+    pub(crate) hold_reviewed: bool,
 }
 
 /// Everything a partition needs to restart without its journal before `seq`.
@@ -121,6 +126,8 @@ impl Partition {
             case_counter: 0,
             fundings: std::collections::BTreeMap::new(),
             funding_counter: 0,
+            review_timeout: crate::cases::REVIEW_TIMEOUT,
+            hold_reviewed: true,
         }
     }
 
@@ -150,6 +157,8 @@ impl Partition {
             case_counter: snapshot.case_counter,
             fundings: snapshot.funding.fundings.into_iter().map(|f| (f.id, f)).collect(),
             funding_counter: snapshot.funding.counter,
+            review_timeout: crate::cases::REVIEW_TIMEOUT,
+            hold_reviewed: true,
         }
     }
 

@@ -7,6 +7,7 @@ use credit::{AccountId, Command, Event, MerchantId, PlanChoice, TxnId};
 use jiff::Timestamp;
 use money::Amount;
 
+use crate::ids::CaseId;
 use crate::partition::Partition;
 use crate::record::Op;
 use crate::reference::Reference;
@@ -21,6 +22,8 @@ use crate::route::make_id;
 pub struct MerchantTxn {
     pub account: AccountId,
     pub reference: Option<Reference>,
+    /// The open review case holding the payment (its authorization was decided `review`).
+    pub held_by: Option<CaseId>,
 }
 
 impl Partition {
@@ -64,6 +67,11 @@ impl Partition {
         let Some((account, _)) = self.txns.get(&txn).filter(|(_, owner)| *owner == merchant).copied() else {
             return Err(EngineRejection::TxnNotFound);
         };
+        // A payment held for review is not captured until an analyst releases it (a void,
+        // the merchant giving up, is always allowed).
+        if matches!(action, TxnAction::Capture { .. }) && self.payment_held(txn).is_some() {
+            return Err(EngineRejection::HeldForReview);
+        }
         Ok(Op::Credit(match action {
             TxnAction::Capture { amount } => Command::Capture { account, txn, amount },
             TxnAction::Void => Command::Void { account, txn },
@@ -112,6 +120,14 @@ impl Partition {
         (*owner == merchant).then(|| MerchantTxn {
             account: *account,
             reference: self.references.get(&txn).cloned(),
+            held_by: self.payment_held(txn),
         })
+    }
+
+    /// The open payment-review case holding a transaction, if one does.
+    pub fn payment_held(&self, txn: TxnId) -> Option<CaseId> {
+        let case = self.watches.get(&txn)?.held_by?;
+        let kind = self.cases.get(&case)?.kind;
+        (kind == crate::cases::CaseKind::PaymentReview).then_some(case)
     }
 }

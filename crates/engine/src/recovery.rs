@@ -25,6 +25,9 @@ use crate::view::{Divergence, Position, RecordView, at_of};
 
 pub(crate) fn recover(id: u32, config: &EngineConfig, journal: &mut dyn Journal) -> Result<Partition, EngineError> {
     let mut partition = replay(id, config, journal, true)?;
+    let timeout = i64::try_from(config.review_timeout_secs).unwrap_or(i64::MAX);
+    partition.review_timeout = jiff::SignedDuration::from_secs(timeout);
+    partition.hold_reviewed = config.hold_reviewed_payments;
     rebuild_features(&mut partition, journal)?;
     tracing::info!(partition = id, seq = partition.seq, "partition recovered");
     Ok(partition)

@@ -6,7 +6,7 @@
 use risk::{EvaluatorChoice, RuleSet, RuleSetError};
 
 /// `rules/*.json`: each risk graph by file name, in name order.
-pub const GRAPHS: [(&str, &str); 8] = [
+pub const GRAPHS: [(&str, &str); 9] = [
     ("activation.json", include_str!("../../../rules/activation.json")),
     (
         "credit_application.json",
@@ -14,6 +14,7 @@ pub const GRAPHS: [(&str, &str); 8] = [
     ),
     ("delivery.json", include_str!("../../../rules/delivery.json")),
     ("device_change.json", include_str!("../../../rules/device_change.json")),
+    ("limit_request.json", include_str!("../../../rules/limit_request.json")),
     ("login.json", include_str!("../../../rules/login.json")),
     (
         "payment_authorization.json",

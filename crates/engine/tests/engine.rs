@@ -2,7 +2,7 @@
 //! through partitions and group commit (`flows`), recovery from the journal and snapshots,
 //! idempotency across restarts and storage failure (`durability`), back-pressure and
 //! concurrent authorizations on one line (`concurrency`), risk decisions (`with_risk`),
-//! monitoring and theft (`monitoring`), credit applications and line openings (`applications`),
+//! monitoring and theft (`monitoring`), payments held for review (`held_payments`), credit applications and line openings (`applications`),
 //! funding (`funding`), merchant settlement (`settlement`), the commit observer and gauges (`observe`), live state equal to
 //! replayed state under random command sequences on a clock with nanoseconds (`replay`).
 
@@ -18,6 +18,8 @@ mod flows;
 mod funding;
 #[path = "engine/harness.rs"]
 mod harness;
+#[path = "engine/held_payments.rs"]
+mod held_payments;
 #[path = "engine/monitoring.rs"]
 mod monitoring;
 #[path = "engine/observe.rs"]

@@ -20,10 +20,13 @@ pub enum Checkpoint {
     ProfileChange,
     Repayment,
     Delivery,
+    /// A customer asks for more credit on an open line: a temporary limit (or an increase).
+    /// Appended last: journals hold checkpoints by index.
+    LimitRequest,
 }
 
 impl Checkpoint {
-    pub const ALL: [Checkpoint; 8] = [
+    pub const ALL: [Checkpoint; 9] = [
         Checkpoint::Login,
         Checkpoint::DeviceChange,
         Checkpoint::Activation,
@@ -32,6 +35,7 @@ impl Checkpoint {
         Checkpoint::ProfileChange,
         Checkpoint::Repayment,
         Checkpoint::Delivery,
+        Checkpoint::LimitRequest,
     ];
 
     /// The snake_case name: the graph file is `rules/<name>.json`, the rules see
@@ -46,6 +50,7 @@ impl Checkpoint {
             Checkpoint::ProfileChange => "profile_change",
             Checkpoint::Repayment => "repayment",
             Checkpoint::Delivery => "delivery",
+            Checkpoint::LimitRequest => "limit_request",
         }
     }
 
@@ -145,6 +150,12 @@ pub enum CheckpointDetail {
         address_changed: bool,
         authorized_at: Timestamp,
     },
+    /// More credit on an open line: `amount` on top of the permanent limit for `days` days (a
+    /// temporary limit), or a permanent increase to `amount` (`days` 0). Appended last.
+    LimitRequest {
+        amount: Amount,
+        days: u16,
+    },
 }
 
 impl CheckpointInput {
@@ -158,6 +169,7 @@ impl CheckpointInput {
             CheckpointDetail::ProfileChange { .. } => Checkpoint::ProfileChange,
             CheckpointDetail::Repayment { .. } => Checkpoint::Repayment,
             CheckpointDetail::Delivery { .. } => Checkpoint::Delivery,
+            CheckpointDetail::LimitRequest { .. } => Checkpoint::LimitRequest,
         }
     }
 
@@ -188,6 +200,7 @@ impl CheckpointInput {
                 Some(amount)
             }
             CheckpointDetail::Delivery { order_amount, .. } => Some(order_amount),
+            CheckpointDetail::LimitRequest { amount, .. } => Some(amount),
             _ => None,
         }
     }

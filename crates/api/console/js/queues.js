@@ -6,6 +6,10 @@
 // shows its age and only the actions the operator's permissions allow. A case shows who holds
 // it, its SLA, notes and links; "My cases" filters to the caller's; an unassigned case can be
 // claimed (POST .../claim) and any case noted (POST .../notes) by whoever may resolve cases.
+// Payments held for review (cases of kind payment_review) show the decision in full (reason
+// codes, rules, model scores, features) with Release and Decline; temporary-limit requests
+// risk sent to review (GET /v1/temporary-limit-requests?status=pending, limits.temporary)
+// show theirs with Approve and Decline.
 
 import { get, post } from './api.js';
 import { h, say, age, fen, value, kv, table, failure } from './dom.js';
@@ -26,6 +30,11 @@ export async function queuesPage({ holds, me, args, show }) {
     );
     sections.push(caseQueue('Theft reports', 'theft', open, holds, me));
     sections.push(caseQueue('Interceptions at delivery', 'interception', open, holds, me));
+    sections.push(caseQueue('Payments held for review', 'payment_review', open, holds, me));
+  }
+  if (holds('limits.temporary')) {
+    const { requests } = await get('/v1/temporary-limit-requests?status=pending');
+    sections.push(limitRequestQueue(requests));
   }
   if (holds('applications.read')) {
     const { applications } = await get('/v1/applications?status=review');
@@ -98,11 +107,17 @@ function caseItem(c, holds, me) {
     actions.push(h('button', { type: 'button', onclick: (e) => claim(e.currentTarget) }, 'Claim'));
   }
   if (holds('cases.resolve')) {
-    // Confirming a theft exempts its transactions: that also takes fraud.exempt.
-    if (c.kind !== 'theft' || holds('fraud.exempt')) {
+    if (c.kind === 'payment_review') {
+      // Releasing lets the merchant capture and ship; declining voids the hold.
+      actions.push(h('button', { type: 'button', class: 'primary', onclick: (e) => resolve(false, e.currentTarget) }, 'Release payment'));
+      actions.push(h('button', { type: 'button', class: 'danger', onclick: (e) => resolve(true, e.currentTarget) }, 'Decline payment'));
+    } else if (c.kind !== 'theft' || holds('fraud.exempt')) {
+      // Confirming a theft exempts its transactions: that also takes fraud.exempt.
       actions.push(h('button', { type: 'button', class: 'primary', onclick: (e) => resolve(true, e.currentTarget) }, c.kind === 'theft' ? 'Confirm theft' : 'Confirm fraud'));
     }
-    actions.push(h('button', { type: 'button', onclick: (e) => resolve(false, e.currentTarget) }, 'Reject'));
+    if (c.kind !== 'payment_review') {
+      actions.push(h('button', { type: 'button', onclick: (e) => resolve(false, e.currentTarget) }, 'Reject'));
+    }
   }
   const item = h(
     'article',
@@ -126,10 +141,76 @@ function caseItem(c, holds, me) {
     ),
     h('h4', null, 'Evidence'),
     c.evidence && c.evidence.length ? table(c.evidence) : h('p', { class: 'muted' }, 'No decision evidence recorded.'),
+    c.decision ? decisionView(c.decision) : null,
     actions.length ? h('div', { class: 'actions' }, actions) : null,
     h('h4', null, 'Notes'),
     notes,
     holds('cases.resolve') ? h('div', { class: 'actions' }, note, h('button', { type: 'button', onclick: (e) => addNote(e.currentTarget) }, 'Add note')) : null,
+    result,
+  );
+  return item;
+}
+
+/** A risk decision in full: outcome, reason codes, rules, model scores; features folded. */
+function decisionView(d) {
+  return h(
+    'div',
+    { class: 'decision' },
+    h(
+      'dl',
+      { class: 'kv' },
+      h('dt', null, 'outcome'), h('dd', null, d.outcome),
+      h('dt', null, 'reason codes'), h('dd', null, value(d.reasons)),
+      h('dt', null, 'rules'), h('dd', null, d.rules),
+      h('dt', null, 'model scores'), h('dd', null, value(d.models)),
+    ),
+    h('details', null, h('summary', null, 'Features the rules saw'), h('pre', { class: 'json' }, JSON.stringify(d.features, null, 2))),
+  );
+}
+
+function limitRequestQueue(requests) {
+  return h(
+    'section',
+    { 'aria-labelledby': 'queue-limit-requests' },
+    h('h2', { id: 'queue-limit-requests' }, `Temporary-limit requests (${requests.length})`),
+    requests.length ? requests.map(limitRequestItem) : h('p', { class: 'muted' }, 'Nothing waiting.'),
+  );
+}
+
+function limitRequestItem(r) {
+  const result = h('div', { 'aria-live': 'polite' });
+  const decide = async (approve, button) => {
+    button.disabled = true;
+    try {
+      const decided = await post(`/v1/temporary-limit-requests/${encodeURIComponent(r.request_id)}/decide`, { approve });
+      const text = `Limit request ${r.request_id} ${decided.status}.`;
+      result.replaceChildren(h('p', { class: 'ok' }, text));
+      say(text);
+      item.querySelectorAll('.actions button').forEach((b) => (b.disabled = true));
+    } catch (e) {
+      button.disabled = false;
+      result.replaceChildren(failure(e));
+    }
+  };
+  const item = h(
+    'article',
+    { class: 'item', 'data-limit-request': r.request_id, 'aria-label': `Limit request ${r.request_id}` },
+    h('h3', null, `Limit request ${r.request_id} `, h('span', { class: 'muted' }, `asked ${age(r.requested_at)} ago`)),
+    h(
+      'dl',
+      { class: 'kv' },
+      h('dt', null, 'customer'),
+      h('dd', null, h('a', { href: `#/customers/${encodeURIComponent(r.customer_id)}` }, r.customer_id)),
+      h('dt', null, 'temporary limit'), h('dd', null, fen(r.amount_fen)),
+      h('dt', null, 'days'), h('dd', null, String(r.days)),
+    ),
+    decisionView(r.decision),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'button', class: 'primary', onclick: (e) => decide(true, e.currentTarget) }, 'Approve'),
+      h('button', { type: 'button', class: 'danger', onclick: (e) => decide(false, e.currentTarget) }, 'Decline'),
+    ),
     result,
   );
   return item;

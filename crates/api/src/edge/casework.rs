@@ -30,12 +30,13 @@ pub const ATTACHMENT_BYTES_MAX: usize = 46 * 1024;
 pub const LINKS_MAX: usize = 50;
 
 /// The queues cases sit in: by the case's kind.
-pub const QUEUES: [&str; 2] = ["theft", "interception"];
+pub const QUEUES: [&str; 3] = ["theft", "interception", "payment_review"];
 
 pub fn queue_of(kind: engine::CaseKind) -> &'static str {
     match kind {
         engine::CaseKind::Theft => "theft",
         engine::CaseKind::Interception => "interception",
+        engine::CaseKind::PaymentReview => "payment_review",
     }
 }
 
@@ -54,9 +55,14 @@ pub struct QueueConfig {
 
 impl QueueConfig {
     /// The defaults: an interception holds a customer's order, so it is answered within hours;
-    /// a theft report within a day.
+    /// a held payment (its merchant waits to ship, and the review timeout declines it after
+    /// 24 h) within two hours; a theft report within a day.
     pub fn default_for(name: &str) -> QueueConfig {
-        let sla_minutes = if name == "interception" { 4 * 60 } else { 24 * 60 };
+        let sla_minutes = match name {
+            "interception" => 4 * 60,
+            "payment_review" => 2 * 60,
+            _ => 24 * 60,
+        };
         QueueConfig {
             name: name.to_owned(),
             members: Vec::new(),

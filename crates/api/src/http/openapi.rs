@@ -99,6 +99,8 @@ use crate::http::routes::{
         applications_operator::decline,
         applications_operator::limit_review,
         applications_operator::temporary_limit_request,
+        applications::limit_requests::list,
+        applications::limit_requests::decide,
         operators::bootstrap,
         operators::login,
         operators::logout,

@@ -40,6 +40,7 @@ pub fn kind_name(kind: CaseKind) -> &'static str {
     match kind {
         CaseKind::Interception => "interception",
         CaseKind::Theft => "theft",
+        CaseKind::PaymentReview => "payment_review",
     }
 }
 

@@ -156,6 +156,7 @@ fn references_are_kept_and_authorizations_of_the_old_shape_replay() {
     let expected = Some(engine::MerchantTxn {
         account: AccountId(1),
         reference: Some(reference),
+        held_by: None,
     });
     assert_eq!(read(&h, 3), expected);
     assert_eq!(read(&h, 4), None, "another merchant's transaction");
@@ -191,6 +192,7 @@ fn references_are_kept_and_authorizations_of_the_old_shape_replay() {
         Some(engine::MerchantTxn {
             account: AccountId(1),
             reference: None,
+            held_by: None,
         })
     );
     let capture = o.call(Request::Txn {

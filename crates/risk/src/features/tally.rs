@@ -40,6 +40,9 @@ impl Tally {
             Checkpoint::ProfileChange => &mut tally.profile_changes,
             Checkpoint::Repayment => &mut tally.repayments,
             Checkpoint::Delivery => &mut tally.deliveries,
+            // No window of its own (the tallies are journaled with every decision, so a new
+            // one would change their encoding): a limit request counts as an event.
+            Checkpoint::LimitRequest => &mut tally.events,
         };
         *slot = 1;
         tally.failed_logins = u32::from(input.is_failed_login());

@@ -149,6 +149,10 @@ fn input_fields(f: &mut Vec<Field>) {
         CheckpointDetail::ProfileChange { field, .. } => Val::Str(field.name()),
         _ => Val::Null,
     });
+    field!(f, NN, "input.days", |c| match c.input.detail {
+        CheckpointDetail::LimitRequest { days, .. } => num(days),
+        _ => Val::Null,
+    });
     field!(f, BN, "input.address_changed", |c| match c.input.detail {
         CheckpointDetail::Delivery { address_changed, .. } => Val::Bool(address_changed),
         _ => Val::Null,

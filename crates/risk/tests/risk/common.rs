@@ -120,6 +120,10 @@ pub fn detail(checkpoint: Checkpoint, at_ms: i64) -> CheckpointDetail {
             address_changed: false,
             authorized_at: Timestamp::from_millis(at_ms - 6 * 3_600_000),
         },
+        Checkpoint::LimitRequest => CheckpointDetail::LimitRequest {
+            amount: Amount::yuan(5_000),
+            days: 30,
+        },
     }
 }
 
@@ -193,6 +197,10 @@ pub fn random_detail_for(rng: &mut Rng, checkpoint: Checkpoint, at_ms: i64) -> C
             order_amount: amount(rng),
             address_changed: rng.chance(20),
             authorized_at: Timestamp::from_millis(at_ms - rng.range(0, 48) * 3_600_000),
+        },
+        Checkpoint::LimitRequest => CheckpointDetail::LimitRequest {
+            amount: amount(rng),
+            days: rng.pick(&[0, 7, 30, 90]),
         },
     }
 }

@@ -272,7 +272,7 @@ fn the_engine_observes_denied_attempts_for_velocity() {
 fn the_report_names_every_graph_and_its_evaluator() {
     let rules = RuleSet::from_sources(default_sources(), EvaluatorChoice::Auto).expect("builds");
     let report = rules.report();
-    assert_eq!(report.len(), 8);
+    assert_eq!(report.len(), Checkpoint::ALL.len());
     for (name, evaluator, why) in report {
         let version = name
             .split_once("@v")

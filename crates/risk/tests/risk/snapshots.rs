@@ -77,6 +77,7 @@ fn set_amount(case: &mut Case, yuan: i64) {
         }
         CheckpointDetail::Delivery { order_amount, .. } => *order_amount = amount,
         CheckpointDetail::CreditApplication { requested_limit, .. } => *requested_limit = amount,
+        CheckpointDetail::LimitRequest { amount: a, .. } => *a = amount,
         _ => {}
     }
 }
@@ -89,6 +90,18 @@ fn scenarios(checkpoint: Checkpoint) -> Vec<(&'static str, Tweak)> {
         ("fraud model unsure", |c| c.models.fraud_score = Some(0.75)),
     ];
     let specific: Vec<(&'static str, Tweak)> = match checkpoint {
+        Checkpoint::LimitRequest => vec![
+            ("right after a device change", |c| {
+                c.features.user.tally.h24.device_changes = 1
+            }),
+            ("after failed logins", |c| c.features.user.tally.h24.failed_logins = 3),
+            ("two failed logins only", |c| {
+                c.features.user.tally.h24.failed_logins = 2
+            }),
+            ("emulator", |c| c.input.signals.emulator = true),
+            ("proxy", |c| c.input.signals.proxy = true),
+            ("IP on fraud list", |c| c.input.signals.ip_listed = true),
+        ],
         Checkpoint::Login => vec![
             ("wrong password", |c| {
                 c.input.detail = CheckpointDetail::Login { password_ok: false }

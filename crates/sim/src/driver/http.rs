@@ -471,6 +471,7 @@ impl Driver for Http {
                 let kind = match case["kind"].as_str() {
                     Some("theft") => CaseKind::Theft,
                     Some("interception") => CaseKind::Interception,
+                    Some("payment_review") => CaseKind::PaymentReview,
                     other => return Err(DriverError::Http(format!("a case of kind {other:?}"))),
                 };
                 let status = match case["status"].as_str() {

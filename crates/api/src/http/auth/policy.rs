@@ -81,6 +81,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/v1/risk/rules", Needs(P::RulesRead)),
     ("POST", "/v1/risk/lists", Needs(P::FraudLists)),
     ("GET", "/v1/cases", Needs(P::CasesRead)),
+    ("GET", "/v1/temporary-limit-requests", Needs(P::LimitsTemporary)),
+    (
+        "POST",
+        "/v1/temporary-limit-requests/{request_id}/decide",
+        Needs(P::LimitsTemporary),
+    ),
     ("GET", "/v1/cases/{case_id}", Needs(P::CasesRead)),
     ("POST", "/v1/cases/{case_id}/resolve", Needs(P::CasesResolve)),
     ("POST", "/v1/cases", Needs(P::CasesOpen)),

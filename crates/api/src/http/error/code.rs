@@ -132,7 +132,7 @@ error_codes! {
     RiskDeclined = "risk_declined", FORBIDDEN, "risk control denied the call (`reasons` says why)";
     ChallengeRequired = "challenge_required", FORBIDDEN, "the customer must pass a step-up first (`challenge`, `reasons`)";
     OrderIntercepted = "order_intercepted", PAYMENT_REQUIRED, "risk control intercepted the order: do not ship it";
-    HeldForReview = "held_for_review", CONFLICT, "the order is held for review by an open case";
+    HeldForReview = "held_for_review", CONFLICT, "the order (or payment) is held for review by an open case";
     CampaignRateNotAllowed = "campaign_rate_not_allowed", UNPROCESSABLE_ENTITY, "a plan names no rate of its own: name a campaign_id (the campaign's rate) or none (the line's rate)";
     CampaignNotActive = "campaign_not_active", UNPROCESSABLE_ENTITY, "the campaign has not started, is past its last day, or was ended";
     CampaignTermNotOffered = "campaign_term_not_offered", UNPROCESSABLE_ENTITY, "the campaign does not offer this term or method";
@@ -205,6 +205,8 @@ error_codes! {
 
     // --- Applications, reviews and temporary limits.
     ApplicationNotInReview = "application_not_in_review", CONFLICT, "the application is not in review";
+    LimitRequestNotFound = "limit_request_not_found", NOT_FOUND, "no temporary-limit request has this id";
+    LimitRequestDecided = "limit_request_decided", CONFLICT, "the temporary-limit request is already decided";
     NoProposal = "no_proposal", UNPROCESSABLE_ENTITY, "the application has no proposed limit: give one";
     AccountIdCollision = "account_id_collision", CONFLICT, "two ID numbers share this account id: the line cannot be opened";
     TierInvalid = "tier_invalid", UNPROCESSABLE_ENTITY, "the application's price tier is not one the engine takes";

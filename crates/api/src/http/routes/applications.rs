@@ -42,6 +42,7 @@
 
 mod bootstrap;
 pub(crate) mod dto;
+pub(crate) mod limit_requests;
 pub mod limiter;
 pub(crate) mod operator;
 
@@ -90,6 +91,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/v1/applications/{application_id}/approve", post(operator::approve))
         .route("/v1/applications/{application_id}/decline", post(operator::decline))
         .route("/v1/limit-reviews", post(operator::limit_review))
+        .route("/v1/temporary-limit-requests", get(limit_requests::list))
+        .route(
+            "/v1/temporary-limit-requests/{request_id}/decide",
+            post(limit_requests::decide),
+        )
         .route(
             "/v1/customers/{customer_id}/temporary-limit-requests",
             post(operator::temporary_limit_request),

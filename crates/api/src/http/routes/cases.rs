@@ -19,7 +19,8 @@ use crate::webhooks::scan::{evidence_json, kind_name};
 pub struct CaseView {
     pub case_id: String,
     pub customer_id: String,
-    /// `interception` or `theft`.
+    /// `interception`, `theft` or `payment_review` (a payment authorized but held: its
+    /// authorization was decided `review`).
     pub kind: &'static str,
     /// `open`, `confirmed` or `rejected`.
     pub status: &'static str,
@@ -30,6 +31,12 @@ pub struct CaseView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub evidence: Option<Vec<serde_json::Value>>,
+    /// A held payment's decision in full (operators, `payment_review` cases): `checkpoint`,
+    /// `outcome`, `reasons` (the rules that fired), `rules` (version), `models` (fraud score,
+    /// credit PD and score) and `features` (what the rules saw).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub decision: Option<serde_json::Value>,
     /// The team's work on it (operators only): queue, assignee, notes, links, attachments.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub work: Option<WorkView>,
@@ -42,7 +49,7 @@ pub struct CaseView {
 /// Who works a case and what they added (operators only).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkView {
-    /// `theft` or `interception`.
+    /// `theft`, `interception` or `payment_review`.
     pub queue: &'static str,
     pub assignee_id: Option<u64>,
     pub assignee: Option<String>,
@@ -119,6 +126,7 @@ pub fn case_view(case: &Case, evidence: bool) -> CaseView {
         opened_at: case.opened_at.to_string(),
         resolved_at: case.resolved_at.map(|t| t.to_string()),
         evidence: evidence.then(|| case.evidence.iter().map(evidence_json).collect()),
+        decision: None,
         work: None,
         exemption: None,
     }
@@ -148,7 +156,7 @@ pub async fn all_cases(state: &AppState, account: Option<credit::AccountId>) -> 
 pub struct CaseFilter {
     /// `open`, `confirmed` or `rejected`.
     pub status: Option<String>,
-    /// `theft` or `interception`.
+    /// `theft`, `interception` or `payment_review`.
     pub queue: Option<String>,
     /// `true`: only the cases assigned to the caller.
     pub mine: Option<bool>,
@@ -175,25 +183,42 @@ pub async fn cases(
     }
     let queue = filter.queue.as_deref();
     if queue.is_some_and(|q| !crate::edge::casework::QUEUES.contains(&q)) {
-        return Err(ApiError::new(ErrorCode::InvalidField, "queue is theft or interception").with_field("queue"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
+            "queue is theft, interception or payment_review",
+        )
+        .with_field("queue"));
     }
     let me = match operator.id {
         crate::http::auth::OperatorId::Account(id) => Some(id),
         _ => None,
     };
     let cases = all_cases(&state, None).await?;
-    let views = cases
+    let mut views = Vec::new();
+    for case in cases
         .iter()
         .filter(|c| status.is_none_or(|s| status_name(c.status) == s))
         .filter(|c| queue.is_none_or(|q| crate::edge::casework::queue_of(c.kind) == q))
-        .map(|c| operator_view(&state, c))
-        .filter(|v| {
-            let assignee = v.work.as_ref().and_then(|w| w.assignee_id);
-            (filter.mine != Some(true) || (me.is_some() && assignee == me))
-                && (filter.unassigned != Some(true) || (assignee.is_none() && v.status == "open"))
-        })
-        .collect();
+    {
+        let view = operator_view(&state, case);
+        let assignee = view.work.as_ref().and_then(|w| w.assignee_id);
+        if (filter.mine != Some(true) || (me.is_some() && assignee == me))
+            && (filter.unassigned != Some(true) || (assignee.is_none() && view.status == "open"))
+        {
+            views.push(with_decision(&state, case, view).await?);
+        }
+    }
     Ok(respond(StatusCode::OK, &CasesResponse { cases: views }, false))
+}
+
+/// A held payment's case with its decision in full (see [`crate::edge::review_evidence`]).
+pub async fn with_decision(state: &AppState, case: &Case, mut view: CaseView) -> Result<CaseView, ApiError> {
+    if case.kind == engine::CaseKind::PaymentReview
+        && let Some(txn) = case.txns.first()
+    {
+        view.decision = crate::edge::review_evidence::of(state.meta(), *txn).await?;
+    }
+    Ok(view)
 }
 
 pub(crate) async fn find_case(state: &AppState, id: CaseId) -> Result<Case, ApiError> {
@@ -211,7 +236,8 @@ pub(crate) async fn find_case(state: &AppState, id: CaseId) -> Result<Case, ApiE
 pub async fn case(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     call.principal.operator()?;
     let case = find_case(&state, CaseId(call.id("case_id")?)).await?;
-    Ok(respond(StatusCode::OK, &operator_view(&state, &case), false))
+    let view = with_decision(&state, &case, operator_view(&state, &case)).await?;
+    Ok(respond(StatusCode::OK, &view, false))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -219,7 +245,9 @@ pub async fn case(State(state): State<AppState>, call: Call) -> Result<Response,
 pub struct ResolveBody {
     /// `true` confirms the fraud: a theft's transactions are exempted (the customer owes
     /// nothing for them, the loss is booked as fraud loss), an interception stays stopped.
-    /// `false` rejects it: a held order may ship.
+    /// `false` rejects it: a held order may ship. For a `payment_review` case `true` DECLINES
+    /// the held payment (its hold is voided, the customer's credit restored) and `false`
+    /// RELEASES it (the merchant may capture and ship).
     pub confirm: bool,
 }
 
@@ -260,7 +288,7 @@ pub async fn resolve(State(state): State<AppState>, call: Call) -> Result<Respon
             }
         })?;
     let case = find_case(&state, answered.reply.case).await?;
-    let mut view = operator_view(&state, &case);
+    let mut view = with_decision(&state, &case, operator_view(&state, &case)).await?;
     view.exemption = answered.reply.exemption.as_ref().map(ExemptionView::of);
     Ok(respond(StatusCode::OK, &view, answered.replayed))
 }

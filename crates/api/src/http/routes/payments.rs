@@ -46,11 +46,16 @@ pub struct AuthorizeBody {
     pub risk: Option<RiskBody>,
 }
 
-/// The authorization result: approved (a decline is an error with status 402).
+/// The authorization result: approved or held (a decline is an error with status 402).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentResponse {
     pub txn_id: String,
-    /// Always `approved` here: declines answer 402 with the decline code.
+    /// `approved`, or `held`: risk control holds the payment for an analyst's review. A held
+    /// payment is authorized (the customer's credit stays held) but MUST NOT ship: its capture
+    /// answers 409 `held_for_review` until an analyst releases it (then `GET
+    /// /v1/payments/{txn_id}` says `open`); a decline, or no decision within the review
+    /// timeout (24 h, declined at the next daily run), voids it (`voided`). Declines answer
+    /// 402 with the decline code.
     #[schema(example = "approved")]
     pub status: &'static str,
     pub amount_fen: i64,
@@ -218,9 +223,13 @@ async fn authorize_counted(state: &AppState, Peer(peer): Peer, call: Call) -> Re
     if let Some(used) = campaign {
         record_use(state.meta(), reply.txn, used).await?;
     }
+    let held = answered.risk.as_deref().filter(|r| engine::holds_payment(r));
+    if let Some(risk) = held {
+        crate::edge::review_evidence::record(state.meta(), reply.txn, risk).await?;
+    }
     let response = PaymentResponse {
         txn_id: reply.txn.to_string(),
-        status: "approved",
+        status: if held.is_some() { "held" } else { "approved" },
         amount_fen: reply.amount.fen(),
         expires_on: reply.expires_on.to_string(),
         plan: reply
@@ -247,7 +256,8 @@ fn raised_tier_challenge() -> ApiError {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentView {
     pub txn_id: String,
-    /// `open`, `captured`, `voided` or `expired`.
+    /// `open`, `held` (authorized, held for review: do not ship, capture is refused),
+    /// `captured`, `voided` or `expired`.
     pub status: &'static str,
     /// The amount authorized.
     pub amount_fen: i64,
@@ -277,6 +287,7 @@ pub async fn get(State(state): State<AppState>, call: Call) -> Result<Response, 
             txn_id: txn.to_string(),
             status: match (hold.map(|h| h.state), purchase) {
                 (_, Some(_)) => "captured",
+                (Some(credit::HoldState::Open), None) if payment.held_by.is_some() => "held",
                 (Some(credit::HoldState::Open), None) => "open",
                 (Some(credit::HoldState::Voided), None) => "voided",
                 (Some(credit::HoldState::Expired), None) => "expired",
@@ -333,7 +344,8 @@ fn merchant_and_txn(call: &Call) -> Result<(MerchantId, TxnId), ApiError> {
     Ok((call.principal.merchant()?, TxnId(call.id("txn_id")?)))
 }
 
-/// Capture all or part of an authorization (the rest of the hold is released).
+/// Capture all or part of an authorization (the rest of the hold is released). A payment held
+/// for review answers 409 `held_for_review` until an analyst releases it.
 #[utoipa::path(operation_id = "capture_payment", post, path = "/v1/payments/{txn_id}/capture", tag = "payments", request_body = AmountBody,
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "success", body = CaptureResponse), Refusals, Unavailable))]

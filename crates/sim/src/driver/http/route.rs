@@ -163,6 +163,7 @@ fn checkpoint_body(detail: &CheckpointDetail, known: &Known<'_>) -> Result<Value
         CheckpointDetail::PaymentAuthorization { .. } => return Err(unsupported("a payment checkpoint on its own")),
         CheckpointDetail::ProfileChange { .. } => return Err(unsupported("a profile-change checkpoint")),
         CheckpointDetail::Repayment { .. } => return Err(unsupported("a repayment checkpoint on its own")),
+        CheckpointDetail::LimitRequest { .. } => return Err(unsupported("a limit request on its own")),
     })
 }
 

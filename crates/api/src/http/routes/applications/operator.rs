@@ -8,12 +8,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use credit::AccountId;
 use money::Amount;
-use onboarding::{ApplicationId, ReviewError, TemporaryRefusal};
+use onboarding::{ApplicationId, ReviewError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Applications;
 use super::dto::RecordResponse;
+use super::limit_requests::{TemporaryPendingResponse, temporary_refusal};
+use crate::edge::risk_input::Peer;
 use crate::http::call::{Call, no_store};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Refusals};
 use crate::http::input::FenInput;
@@ -51,21 +53,6 @@ fn review_error(e: ReviewError) -> ApiError {
         ReviewError::Engine(rejection) => refusal(rejection, Audience::Account),
         ReviewError::Submit(error) => submit_error(error),
         ReviewError::Store(_) => ApiError::internal(message),
-    }
-}
-
-fn temporary_refusal(e: TemporaryRefusal) -> ApiError {
-    let message = e.to_string();
-    match e {
-        TemporaryRefusal::Days => ApiError::new(ErrorCode::DaysOutOfRange, message).with_field("days"),
-        TemporaryRefusal::Amount => ApiError::new(ErrorCode::AmountOutOfRange, message).with_field("amount_fen"),
-        TemporaryRefusal::AccountNotFound => ApiError::new(ErrorCode::AccountNotFound, message),
-        TemporaryRefusal::NoLine => ApiError::new(ErrorCode::NoLine, message),
-        TemporaryRefusal::Frozen => ApiError::new(ErrorCode::AccountFrozen, message),
-        TemporaryRefusal::ChargedOff => ApiError::new(ErrorCode::AccountChargedOff, message),
-        TemporaryRefusal::NotCurrent => ApiError::new(ErrorCode::AccountNotCurrent, message),
-        TemporaryRefusal::Engine(rejection) => refusal(rejection, Audience::Account),
-        TemporaryRefusal::TryLater(error) => submit_error(error),
     }
 }
 
@@ -219,6 +206,8 @@ pub struct TemporaryRequestBody {
     /// 1 to 90.
     #[schema(minimum = 1, maximum = 90, example = 30)]
     pub days: u16,
+    /// Where and how the customer asked, for the `limit_request` risk checkpoint.
+    pub risk: Option<crate::edge::risk_input::RiskBody>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -230,14 +219,20 @@ pub struct TemporaryResponse {
 }
 
 /// A customer asks for a temporary limit on top of the permanent one (the customer themself).
-/// The policy decides: the line open, not frozen and nothing past due; the amount up to the
-/// permanent limit and 50,000 yuan; 1 to 90 days from today. It lapses after `expires_on`.
+/// Risk control decides first (the `limit_request` checkpoint): `deny` answers 403
+/// `risk_declined` with `reasons`, `review` queues the request for a credit officer (202
+/// `pending_review`), `allow` goes on. Then the policy decides: the line open, not frozen and
+/// nothing past due; the amount up to the permanent limit and 50,000 yuan; 1 to 90 days from
+/// today. It lapses after `expires_on`.
 #[utoipa::path(operation_id = "request_temporary_limit", post, path = "/v1/customers/{customer_id}/temporary-limit-requests", tag = "applications",
     request_body = TemporaryRequestBody, params(("customer_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
-    responses((status = 200, description = "granted", body = TemporaryResponse), Refusals, (status = 503, description = "busy: retry later", body = ErrorBody)))]
+    responses((status = 200, description = "granted", body = TemporaryResponse),
+        (status = 202, description = "risk control queued it for a credit officer", body = TemporaryPendingResponse),
+        Refusals, (status = 503, description = "busy: retry later", body = ErrorBody)))]
 pub async fn temporary_limit_request(
     State(state): State<AppState>,
     Extension(apps): Extension<Arc<Applications>>,
+    Peer(peer): Peer,
     call: Call,
 ) -> Result<Response, ApiError> {
     let account = AccountId(call.id("customer_id")?);
@@ -245,7 +240,14 @@ pub async fn temporary_limit_request(
     let service = apps.service()?;
     let body: TemporaryRequestBody = call.json()?;
     let amount: Amount = body.amount_fen.parse(state.product(), "amount_fen")?;
-    once(&state, call.idem()?, async {
+    let idem = call.idem()?;
+    once(&state, idem, async {
+        let (days, risk) = (body.days, body.risk.as_ref());
+        if let Some(pending) =
+            super::limit_requests::checkpoint(&state, account, amount, days, risk, peer, idem).await?
+        {
+            return Answer::new(StatusCode::ACCEPTED, &pending);
+        }
         let granted = service
             .grant_temporary_limit(state.engine(), account, amount, body.days, state.clock().now())
             .await
@@ -265,8 +267,9 @@ mod tests {
     use engine::{EngineRejection, SubmitError};
     use onboarding::{ReviewError, TemporaryRefusal};
 
-    use super::{review_error, temporary_refusal};
+    use super::review_error;
     use crate::http::error::ErrorCode;
+    use crate::http::routes::applications::limit_requests::temporary_refusal;
 
     #[test]
     fn onboarding_refusals_keep_their_codes_and_engine_ones_map_like_the_engine() {
