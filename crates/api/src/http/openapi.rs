@@ -16,8 +16,7 @@ use crate::http::routes::applications::{self, operator as applications_operator}
 use crate::http::routes::{
     api_keys, audit, cases, checkpoints, collections, customers, emergency, exemptions, identity, monitoring,
     notifications, operator, operators, payments, payout_callbacks, payouts, plan_options, plans, provider_callbacks,
-    repayments, risk, session,
-    statement_document, statements, step_up, system, theft, tokens,
+    repayments, risk, session, statement_document, statements, step_up, system, theft, tokens,
 };
 
 #[derive(Debug, OpenApi)]
