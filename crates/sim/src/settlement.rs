@@ -6,14 +6,22 @@
 //! Merchants get pricing (a default discount rate and fixed fee; every tenth merchant a lower
 //! negotiated rate; every seventh is high-risk: settled two days late with a 5% seven-day
 //! rolling reserve), and one payout in 40 fails at the provider and is paid by a later run.
-//! The identity `captured − refunded − merchant fees − subsidies = paid out + payable` and the
-//! settlement ledger's balance are checked every day; a break stops the run.
+//! Every fifth merchant runs a merchant-subsidized campaign on its installment plans: it pays
+//! [`CAMPAIGN_PPM`] per period of each plan (the merchant's share of a campaign, as the API's
+//! `campaign_txn:<txn>` gives the server's run through `api::campaign_subsidies`).
+//! The identity `captured − refunded − merchant fees − subsidies = paid out + payable`, the
+//! settlement ledger's balance and its subsidy income equal to the subsidies are checked every
+//! day; a break stops the run.
+
+use std::collections::HashMap;
 
 use credit::Day;
-use engine::settle::{self, Fault, NoSubsidies, SimulatedPayouts};
+use credit::TxnId;
+use engine::settle::{self, Fault, SimulatedPayouts, Subsidies};
+use money::Rate;
 use serde::{Deserialize, Serialize};
 use store::Backend;
-use store::settlement::{MerchantRow, PriceRow};
+use store::settlement::{FactKind, MerchantRow, PriceRow};
 
 use crate::config::SimConfig;
 use crate::link::SimError;
@@ -25,6 +33,7 @@ pub struct SettlementFigures {
     pub refunded_fen: i64,
     /// Merchant discount and fixed fees: the lender's merchant fee income.
     pub merchant_fees_fen: i64,
+    /// Campaign merchants' shares of their plans' fees: the lender's campaign subsidy income.
     pub subsidies_fen: i64,
     /// Payouts that left (not failed or returned).
     pub paid_out_fen: i64,
@@ -69,6 +78,38 @@ fn pricing(store: &mut dyn store::SettlementStore, config: &SimConfig, start: Da
     Ok(())
 }
 
+/// A campaign merchant's share of its plans' fees, per period (0.3%: a 12-period plan costs it
+/// 3.6% of the purchase, once, on the capture's day).
+pub const CAMPAIGN_PPM: u32 = 3_000;
+
+/// Whether `merchant` runs a merchant-subsidized campaign (every fifth: 2, 7, 12, ...).
+pub fn is_campaign_merchant(merchant: u64) -> bool {
+    merchant % 5 == 2
+}
+
+/// The campaign plans of the run: each capture with a plan at a campaign merchant.
+struct CampaignPlans(HashMap<u64, Rate>);
+
+impl Subsidies for CampaignPlans {
+    fn merchant_rate(&self, txn: TxnId) -> Option<Rate> {
+        self.0.get(&txn.0).copied()
+    }
+}
+
+/// Reads the captures of `from..=through` (the consumer recorded them with their merchant and
+/// plan terms) and marks those on a plan at a campaign merchant.
+fn campaign_plans(store: &mut dyn store::SettlementStore, from: i32, through: i32) -> Result<CampaignPlans, SimError> {
+    let mut plans = HashMap::new();
+    for day in from..=through {
+        for fact in store.day_facts(day).map_err(fail)? {
+            if fact.kind == FactKind::Capture && fact.terms > 0 && fact.merchant.is_some_and(is_campaign_merchant) {
+                plans.insert(fact.txn, Rate::from_ppm(CAMPAIGN_PPM));
+            }
+        }
+    }
+    Ok(CampaignPlans(plans))
+}
+
 fn fail(e: impl std::fmt::Display) -> SimError {
     SimError::Settlement(e.to_string())
 }
@@ -81,11 +122,14 @@ pub fn settle_run(config: &SimConfig, backend: &dyn Backend, partitions: u32) ->
     let start = Day::from_date(config.start);
     pricing(store.as_mut(), config, start)?;
     settle::consume_once(journal.as_mut(), store.as_mut(), &zone, partitions).map_err(fail)?;
+    let last = start.add(config.days as i32 - 1).days();
+    let first = store.first_fact_day().map_err(fail)?.unwrap_or(last).min(start.days());
+    let campaigns = campaign_plans(store.as_mut(), first, last)?;
     let mut provider = SimulatedPayouts::new(40);
     let mut figures = SettlementFigures::default();
     for offset in 0..config.days as i32 {
         let day = start.add(offset);
-        let report = settle::run_through(store.as_mut(), day, &NoSubsidies, Fault::default()).map_err(fail)?;
+        let report = settle::run_through(store.as_mut(), day, &campaigns, Fault::default()).map_err(fail)?;
         if !report.unattributed.is_empty() {
             return Err(fail(format!("facts without a merchant: {:?}", report.unattributed)));
         }
@@ -126,7 +170,8 @@ fn totals(store: &mut dyn store::SettlementStore, through: Day) -> Result<Settle
     Ok(f)
 }
 
-/// The day's ties: the identity, and the settlement ledger's debits = credits, with its
+/// The day's ties: the identity, the settlement ledger's `campaign_subsidy_income` equal to
+/// the settled days' subsidies, and the settlement ledger's debits = credits, with its
 /// `merchant_payable` plus the customer side's gross (−captured + refunded) equal to minus what
 /// is owed and minus the receivable (a negative balance past its limit is moved out of
 /// `merchant_payable` into `merchant_receivable`).
@@ -148,6 +193,18 @@ fn check(store: &mut dyn store::SettlementStore, day: Day, f: &SettlementFigures
         .filter(|b| b.account == "merchant_payable")
         .map(|b| b.debits_fen - b.credits_fen)
         .sum();
+    let subsidy_income: i64 = ledger
+        .iter()
+        .filter(|b| b.account == "campaign_subsidy_income")
+        .map(|b| b.credits_fen - b.debits_fen)
+        .sum();
+    if subsidy_income != f.subsidies_fen {
+        return Err(fail(format!(
+            "{}: campaign subsidy income {subsidy_income}, subsidies {}",
+            day.to_date(),
+            f.subsidies_fen
+        )));
+    }
     let union = payable - (f.captured_fen - f.refunded_fen);
     if debits != credits || union != -(f.payable_fen + f.receivable_fen) {
         return Err(fail(format!(

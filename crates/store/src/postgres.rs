@@ -1,5 +1,5 @@
 //! The PostgreSQL backend (feature `postgres`): the journal, snapshots, meta, audit log, read
-//! models and outbox in one database (one schema: the connection's `search_path`).
+//! models, outbox and settlement's tables in one database (one schema: the connection's `search_path`).
 //!
 //! - **Connections.** Every handle ([`Backend::journal`], ...) owns one connection, opened
 //!   when the handle is and kept for its life (the engine's handles live as long as it does,
@@ -37,6 +37,7 @@ mod off_runtime;
 mod outbox;
 mod query;
 mod read_models;
+mod settlement;
 mod value;
 
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub use audit::PostgresAuditLog;
 pub use journal::PostgresJournal;
 pub use outbox::PostgresOutbox;
 pub use read_models::PostgresReadModels;
+pub use settlement::PostgresSettlement;
 
 use conn::Conn;
 use off_runtime::OffRuntime;
@@ -146,6 +148,10 @@ impl PostgresBackend {
     pub fn open_audit(&self) -> Result<PostgresAuditLog, StoreError> {
         Ok(PostgresAuditLog::new(self.connect()?))
     }
+
+    pub fn open_settlement(&self) -> Result<PostgresSettlement, StoreError> {
+        Ok(PostgresSettlement::new(self.connect()?))
+    }
 }
 
 /// The first pause of [`open_with_retry`]; each next one doubles, up to [`RETRY_DELAY_MAX`].
@@ -237,6 +243,10 @@ impl Backend for PostgresBackend {
 
     fn audit(&self) -> Result<Box<dyn crate::AuditLog>, StoreError> {
         Ok(Box::new(OffRuntime(self.open_audit()?)))
+    }
+
+    fn settlement(&self) -> Result<Box<dyn crate::SettlementStore>, StoreError> {
+        Ok(Box::new(OffRuntime(self.open_settlement()?)))
     }
 
     fn describe(&self) -> String {

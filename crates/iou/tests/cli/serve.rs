@@ -134,6 +134,7 @@ fn serves_and_restarts(start: &dyn Fn() -> Running) {
     };
     let (status, body) = register(&running.addr, &token);
     assert!(status.contains("201"), "{status} {body}");
+    settles(&running.addr, &token);
     stop(running);
 
     let again = start();
@@ -141,6 +142,33 @@ fn serves_and_restarts(start: &dyn Fn() -> Running) {
     let (status, body) = register(&again.addr, &token);
     assert!(status.contains("201"), "the stored token still works: {status} {body}");
     stop(again);
+}
+
+/// The store keeps settlement's tables (SQLite's `settlement.db`, PostgreSQL's migration 3): a
+/// pricing rule is added and read back, and a run through a past day answers (nothing to
+/// settle) instead of "unsupported".
+fn settles(addr: &str, token: &str) {
+    let post = |path: &str, key: &str, body: &str| {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nIdempotency-Key: {key}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        http(addr, &request)
+    };
+    let rule = r#"{"effective_from":"2099-01-01","discount_ppm":6543,"fixed_fee_fen":0}"#;
+    let (status, body) = post("/v1/settlement/prices", "p1", rule);
+    assert!(status.contains("201"), "{status} {body}");
+    let (status, body) = http(
+        addr,
+        &format!(
+            "GET /v1/settlement/prices HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(status.contains("200") && body.contains("6543"), "{status} {body}");
+    let (status, body) = post("/v1/settlement/runs", "r1", r#"{"date":"2020-01-02"}"#);
+    assert!(status.contains("200"), "{status} {body}");
+    assert!(body.contains("\"merchant_days\":0"), "{body}");
 }
 
 #[test]

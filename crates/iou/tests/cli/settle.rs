@@ -1,7 +1,8 @@
-//! `iou simulate --data` settles its merchants on the SQLite store; `iou ledger trial-balance`
-//! then proves debits = credits over both ledgers with 0 reconciliation breaks and writes the
-//! general ledger; a fen taken out of a settled day with SQL is reported as a break to the fen;
-//! `iou settle` settles later days once and refuses a day that is not over.
+//! `iou simulate --data` settles its merchants (campaign subsidies included) on the SQLite store;
+//! `iou ledger trial-balance` then proves debits = credits over both ledgers with 0
+//! reconciliation breaks and writes the general ledger; a fen taken out of a settled day with
+//! SQL is reported as a break to the fen; `iou settle` settles later days once and refuses a day
+//! that is not over.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -36,9 +37,14 @@ fn the_trial_balance_balances_and_an_injected_break_is_reported_to_the_fen() {
     let s = &figures["settlement"];
     let fen = |k: &str| s[k].as_i64().unwrap();
     assert_eq!(
-        fen("captured_fen") - fen("refunded_fen") - fen("merchant_fees_fen"),
+        fen("captured_fen") - fen("refunded_fen") - fen("merchant_fees_fen") - fen("subsidies_fen"),
         fen("paid_out_fen") + fen("payable_fen"),
         "{s}"
+    );
+
+    assert!(
+        fen("subsidies_fen") > 0,
+        "the simulator's campaign merchants paid subsidies: {s}"
     );
 
     let trial = iou(
@@ -60,6 +66,7 @@ fn the_trial_balance_balances_and_an_injected_break_is_reported_to_the_fen() {
     for account in [
         "merchant_payable",
         "merchant_fee_income",
+        "campaign_subsidy_income",
         "payout_clearing",
         "principal_receivable",
     ] {

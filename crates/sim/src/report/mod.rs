@@ -217,10 +217,11 @@ pub fn text(f: &Figures) -> String {
     }
     if let Some(m) = &f.settlement {
         out += &format!(
-            "  settlement       captured {} - refunded {} - merchant fees {} = paid out {} + payable {} (receivable {}); fee income yield {}; {} payouts failed and paid again; {} of {} days balanced\n",
+            "  settlement       captured {} - refunded {} - merchant fees {} - campaign subsidies {} = paid out {} + payable {} (receivable {}); fee income yield {}; {} payouts failed and paid again; {} of {} days balanced\n",
             yuan(m.captured_fen),
             yuan(m.refunded_fen),
             yuan(m.merchant_fees_fen),
+            yuan(m.subsidies_fen),
             yuan(m.paid_out_fen),
             yuan(m.payable_fen),
             yuan(m.receivable_fen),

@@ -1,6 +1,8 @@
-//! Merchant settlement over simulated runs: the identity captured − refunded − merchant fees =
-//! paid out + payable holds to the fen on every seed tested, every day's settlement ledger
-//! balanced, and the journal's captures are the ones the workload counted.
+//! Merchant settlement over simulated runs: the identity captured − refunded − merchant fees −
+//! campaign subsidies = paid out + payable holds to the fen on every seed tested, every day's
+//! settlement ledger balanced (its subsidy income equal to the subsidies: the run checks it
+//! daily), campaign merchants paid subsidies within what their plans can cost, and the
+//! journal's captures are the ones the workload counted.
 
 use super::common::{run, shared};
 
@@ -21,6 +23,10 @@ fn check(figures: &sim::Figures) {
         (3_000..=8_000).contains(&s.fee_yield_ppm),
         "between the negotiated and default rates plus the fixed fee: {s:?}"
     );
+    // Every fifth merchant's plans are a campaign: never more than the longest plan (24
+    // periods) at the campaign's rate on everything captured.
+    let most = i128::from(s.captured_fen) * i128::from(sim::settlement::CAMPAIGN_PPM) * 24 / 1_000_000;
+    assert!(i128::from(s.subsidies_fen) <= most, "{s:?}");
 }
 
 #[test]
@@ -34,6 +40,7 @@ fn the_settlement_identity_holds_on_every_seed_tested() {
     );
     assert!(s.payouts_failed > 0, "some payouts failed and were paid later: {s:?}");
     assert!(s.payable_fen > 0, "delayed and reserved money is still owed: {s:?}");
+    assert!(s.subsidies_fen > 0, "campaign merchants' plans paid subsidies: {s:?}");
     for seed in [3, 4] {
         check(&run(&sim::SimConfig::new(seed, 150, 20, 30)));
     }

@@ -27,6 +27,11 @@ pub(crate) const STEPS: &[Migration] = &[
         name: "read models, notices, cases and the webhook outbox",
         sql: include_str!("sql/002_read.sql"),
     },
+    Migration {
+        version: 3,
+        name: "settlement's tables",
+        sql: include_str!("sql/003_settlement.sql"),
+    },
 ];
 
 /// The first key of the advisory lock (the second is the schema name's hash): "iou migrate".

@@ -12,6 +12,10 @@
 use super::PostgresJournal;
 use crate::audit::{AuditCheckpointRow, AuditLog, AuditRow};
 use crate::outbox::{Backlog, Delivery, DeliveryStatus, Failure, NewDelivery, NoticeKey, NoticeRow, Outbox};
+use crate::settlement::{
+    DayBalance, DayFact, FactRow, MerchantBalance, MerchantRow, PayoutMove, PayoutRow, PriceRow, SettledDay,
+    SettlementRow, SettlementStore, TxnMerchant,
+};
 use crate::{BatchRef, BatchVisitor, Journal, Projection, QueryRows, ReadModels, Snapshot, StoreError};
 
 /// Batches a scan reads per hop.
@@ -185,5 +189,98 @@ impl<A: AuditLog> AuditLog for OffRuntime<A> {
     fn last_checkpoint(&mut self) -> Result<Option<AuditCheckpointRow>, StoreError> {
         let inner = &mut self.0;
         off(move || inner.last_checkpoint())
+    }
+}
+
+impl<S: SettlementStore> SettlementStore for OffRuntime<S> {
+    fn consumed(&mut self, partition: u32) -> Result<u64, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.consumed(partition))
+    }
+
+    fn record_facts(
+        &mut self,
+        partition: u32,
+        through_seq: u64,
+        txns: &[TxnMerchant],
+        facts: &[FactRow],
+    ) -> Result<(), StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.record_facts(partition, through_seq, txns, facts))
+    }
+
+    fn first_fact_day(&mut self) -> Result<Option<i32>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.first_fact_day())
+    }
+
+    fn day_facts(&mut self, day: i32) -> Result<Vec<DayFact>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.day_facts(day))
+    }
+
+    fn put_price(&mut self, row: &PriceRow) -> Result<bool, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.put_price(row))
+    }
+
+    fn prices(&mut self) -> Result<Vec<PriceRow>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.prices())
+    }
+
+    fn put_merchant(&mut self, row: &MerchantRow) -> Result<(), StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.put_merchant(row))
+    }
+
+    fn merchants(&mut self) -> Result<Vec<MerchantRow>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.merchants())
+    }
+
+    fn balances(&mut self) -> Result<Vec<MerchantBalance>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.balances())
+    }
+
+    fn settlements(&mut self, from_day: i32, to_day: i32) -> Result<Vec<SettlementRow>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.settlements(from_day, to_day))
+    }
+
+    fn settle(&mut self, days: &[SettledDay]) -> Result<Vec<bool>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.settle(days))
+    }
+
+    fn last_run(&mut self) -> Result<Option<i32>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.last_run())
+    }
+
+    fn finish_run(&mut self, day: i32) -> Result<(), StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.finish_run(day))
+    }
+
+    fn payouts(&mut self, status: &str, limit: usize) -> Result<Vec<PayoutRow>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.payouts(status, limit))
+    }
+
+    fn payout(&mut self, id: &str) -> Result<Option<PayoutRow>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.payout(id))
+    }
+
+    fn move_payouts(&mut self, changes: &[PayoutMove<'_>]) -> Result<Vec<bool>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.move_payouts(changes))
+    }
+
+    fn ledger_by_day(&mut self, through_day: i32) -> Result<Vec<DayBalance>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.ledger_by_day(through_day))
     }
 }

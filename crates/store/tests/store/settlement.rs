@@ -1,6 +1,8 @@
-//! The settlement store's conformance checks against SQLite (a fresh data directory per check)
-//! and memory.
+//! The settlement store's conformance checks against SQLite (a fresh data directory per check),
+//! memory, and PostgreSQL (a fresh schema per check, when `IOU_TEST_POSTGRES_URL` is set; a
+//! loud `SKIPPED` line without it), through `Backend::settlement` as the server opens it.
 
+use store::Backend;
 use store::conformance::settlement;
 use store::settlement::SettlementStore;
 use store::settlement::memory::MemorySettlement;
@@ -28,6 +30,18 @@ macro_rules! settlement_tests {
                 }
             )*
         }
+        mod postgres {
+            use super::*;
+            $(
+                #[test]
+                fn $check() {
+                    let name = concat!("settlement::postgres::", stringify!($check));
+                    if let Some(db) = store::conformance::postgres::fresh(name) {
+                        settlement::$check("postgres", &mut *db.backend.settlement().unwrap());
+                    }
+                }
+            )*
+        }
     };
 }
 
@@ -51,4 +65,13 @@ fn run_all_on_both() {
     settlement::run_all("memory", &mut || {
         Box::new(MemorySettlement::new()) as Box<dyn SettlementStore>
     });
+    let mut schemas = Vec::new();
+    if store::conformance::postgres::url("settlement::run_all_on_both (postgres)").is_some() {
+        settlement::run_all("postgres", &mut || {
+            let db = store::conformance::postgres::fresh("settlement::run_all").unwrap();
+            let handle = db.backend.settlement().unwrap();
+            schemas.push(db);
+            handle
+        });
+    }
 }
