@@ -15,7 +15,8 @@
 //! released from an interception and later reported stolen is fraud). A transaction's journal
 //! is its account's partition, so journal order is decision order.
 //!
-//! Decisions no one reviewed carry no label, and a payment the rules denied never became a
+//! Decisions no one reviewed carry no label: a held payment declined because its review timed
+//! out (`Op::ExpireReview`) is not fraud, only undecided. Decisions no one reviewed carry no label, and a payment the rules denied never became a
 //! transaction anyone could report: labels say nothing about what was stopped (the reject
 //! inference problem), which is why a backtest reports the unlabelled share beside the rest.
 
@@ -122,6 +123,10 @@ impl Collector {
     pub fn record(&mut self, record: &Record) {
         if record.outcome.is_err() {
             return;
+        }
+        if let Op::ExpireReview { case } = &record.op {
+            // Declined because no one decided in time: not a verdict on the payment.
+            self.cases.remove(case);
         }
         for notice in &record.notices {
             self.notice(notice, record.at_us);

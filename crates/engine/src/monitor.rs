@@ -224,7 +224,7 @@ impl Partition {
             .collect();
         let mut out = Vec::new();
         for (case, account, txns) in expired {
-            out.push((Op::ResolveCase { case, confirm: true }, None));
+            out.push((Op::ExpireReview { case }, None));
             for txn in txns {
                 if let Some((command, _)) = self.stop_command(account, txn, case) {
                     out.push((Op::Credit(command), None));
@@ -389,6 +389,7 @@ impl Partition {
                 Ok(())
             }
             Op::ResolveCase { case, confirm } => self.resolve_case(*case, *confirm, at, notices),
+            Op::ExpireReview { case } => self.resolve_case(*case, true, at, notices),
             _ => Ok(()),
         }
     }

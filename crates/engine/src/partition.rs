@@ -422,7 +422,8 @@ impl Partition {
             | Op::Intercept { .. }
             | Op::ListFraud { .. }
             | Op::OpenCase { .. }
-            | Op::ResolveCase { .. } => self.apply_monitor_op(op, at, risk, notices),
+            | Op::ResolveCase { .. }
+            | Op::ExpireReview { .. } => self.apply_monitor_op(op, at, risk, notices),
             Op::ConfirmTheft { case, exemption } => {
                 self.confirm_theft_case(*case, exemption.as_ref(), at, events, notices)
             }

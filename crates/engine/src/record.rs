@@ -101,6 +101,10 @@ pub enum Op {
         command: Command,
         reference: Option<Reference>,
     },
+    /// A held payment's review that outlived the timeout, declined by policy at the daily
+    /// advance: applied as a confirmed resolution, but no one decided it, so it labels nothing
+    /// (`engine::labels`).
+    ExpireReview { case: CaseId },
 }
 
 impl Op {

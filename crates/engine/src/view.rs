@@ -141,6 +141,7 @@ pub(crate) fn op_name(op: &Op) -> &'static str {
         Op::OpenCase { .. } => "open_case",
         Op::ResolveCase { confirm: true, .. } => "confirm_case",
         Op::ResolveCase { confirm: false, .. } => "reject_case",
+        Op::ExpireReview { .. } => "expire_review",
         Op::Refused => "refused",
         Op::CreditApplication(_) => "credit_application",
         Op::OpenLine(_) => "open_line",
@@ -166,6 +167,6 @@ pub(crate) fn record_account(record: &Record) -> Option<AccountId> {
         Op::CreditApplication(application) => Some(application.applicant),
         Op::OpenLine(line) => Some(line.account),
         Op::ConfirmTheft { exemption, .. } => exemption.as_ref().and_then(credit::Command::account),
-        Op::ListFraud { .. } | Op::ResolveCase { .. } | Op::Refused => None,
+        Op::ListFraud { .. } | Op::ResolveCase { .. } | Op::ExpireReview { .. } | Op::Refused => None,
     }
 }

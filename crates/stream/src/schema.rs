@@ -87,6 +87,7 @@ fn detail(op: &Op) -> Option<Value> {
         | Op::Intercept { .. }
         | Op::OpenCase { .. }
         | Op::ResolveCase { .. }
+        | Op::ExpireReview { .. }
         | Op::ConfirmTheft { .. } => serde_json::to_value(op).ok(),
         _ => None,
     }

@@ -4,7 +4,8 @@
 //! provider is back each payout is paid once (one idempotency key, one `payout.paid`
 //! webhook); the provider's signed callbacks are checked (signature over method, path,
 //! timestamp and body; freshness; replay) and applied once, a return putting the money back
-//! for the next day's payout.
+//! for the next day's payout; a payout whose webhook was never enqueued (a crash between the
+//! two writes) gets it after a restart.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -343,4 +344,41 @@ async fn signed_callbacks_are_checked_and_applied_once_and_a_return_is_paid_agai
     );
     let paid_hooks = receiver.received().iter().filter(|r| r.event == "payout.paid").count();
     assert_eq!(paid_hooks, 1, "the duplicate sent no second webhook");
+}
+
+/// A payout recorded paid whose `payout.paid` was never enqueued (here: the merchant had no
+/// webhook yet, as a crash between the two writes would leave it) gets its webhook after a
+/// restart, once; a second restart sends nothing more.
+#[tokio::test]
+async fn a_paid_payout_whose_webhook_was_never_enqueued_gets_it_after_a_restart() {
+    let (_provider, url) = provider().await;
+    let (mut t, _adapter) = server(&url, Arc::new(ManualClock::new(0))).await;
+    let shop = t.register_merchant("Shop").await;
+    sale(&t, &shop, SALE).await;
+    t.advance_to("2026-03-02T00:00:10+08:00").await;
+    eventually("the payout to be paid", || async {
+        (payout_status(&t, &shop, "2026-03-01").await == "paid").then_some(())
+    })
+    .await;
+    let payout = settled(&t, &shop, "2026-03-01").await["payout_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let receiver = Receiver::start(0).await;
+    register_webhook(&t, &shop, &receiver).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        receiver.received().is_empty(),
+        "nothing was enqueued before the restart"
+    );
+    t.restart().await;
+    let hook = receiver.delivered("payout.paid").await;
+    let body: Value = serde_json::from_str(&hook.body).unwrap();
+    assert_eq!(body["data"]["payout_id"], payout.as_str());
+
+    t.restart().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let paid_hooks = receiver.received().iter().filter(|r| r.event == "payout.paid").count();
+    assert_eq!(paid_hooks, 1, "one webhook per payout, restarts included");
 }

@@ -159,9 +159,14 @@ fn the_review_timeout_declines_at_the_daily_advance() {
         review_timeout_secs: 3_600,
         ..risk_config(1)
     };
-    let h = Harness::new(Arc::new(MemoryBackend::new()), config);
+    let backend = Arc::new(MemoryBackend::new());
+    let h = Harness::new(backend.clone(), config);
     h.open(1, 1_000_000);
+    h.open(2, 1_000_000);
     let txn = pay_reviewed(&h, 1);
+    // Another held payment an analyst declines in time: that one is a verdict.
+    let declined = pay_reviewed(&h, 2);
+    resolve(&h, review_case(&h, 2).id, true);
     // Not yet due: the advance leaves it held.
     advance(&h);
     assert_eq!(held_by(&h, txn), review_case(&h, 1).id.into());
@@ -170,6 +175,12 @@ fn the_review_timeout_declines_at_the_daily_advance() {
     assert_eq!(review_case(&h, 1).status, CaseStatus::Confirmed, "declined by policy");
     assert_eq!(h.account(1).held, Amount::ZERO);
     assert_eq!(held_by(&h, txn), None);
+    // The timeout decided nothing about the payment: it labels nothing; the analyst's decline
+    // labels fraud.
+    let labels = engine::labels::collect(store::Backend::journal(backend.as_ref()).unwrap().as_mut()).unwrap();
+    let label_of = |t: TxnId| labels.iter().find(|l| l.txn == t).map(|l| l.verdict);
+    assert_eq!(label_of(txn), None, "a timed-out review is unlabelled");
+    assert_eq!(label_of(declined), Some(engine::labels::Verdict::Fraud));
 }
 
 #[test]

@@ -146,6 +146,37 @@ pub fn notify_paid(state: &AppState, paid: &[PayoutRef]) -> Result<(), ApiError>
     })
 }
 
+/// Days back [`requeue_paid`] looks at: a crash loses at most the webhooks of payouts paid
+/// just before it, which are all this recent.
+pub const REQUEUE_DAYS: i32 = 7;
+
+/// Enqueues `payout.paid` again for every payout paid in the last [`REQUEUE_DAYS`] (blocking):
+/// payouts live in settlement's tables and the outbox elsewhere, so a crash between recording a
+/// payout paid and enqueuing its webhook would lose the webhook. The outbox keeps the first
+/// delivery of a key, so a payout whose webhook was already enqueued gets nothing more. The
+/// settlement task calls it once at start.
+pub fn requeue_paid(state: &AppState) -> Result<usize, ApiError> {
+    let since = state.business_day().add(-REQUEUE_DAYS).days();
+    let rows = {
+        let mut books = books(state)?.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        books.store.payouts("paid", usize::MAX).map_err(|e| {
+            tracing::error!(error = %e, "reading paid payouts failed");
+            ApiError::unavailable("the store is unavailable")
+        })?
+    };
+    let recent: Vec<PayoutRef> = rows
+        .into_iter()
+        .filter(|row| row.day >= since)
+        .map(|row| PayoutRef {
+            id: row.id,
+            merchant: row.merchant,
+            amount: money::Amount::from_fen(row.amount_fen),
+        })
+        .collect();
+    notify_paid(state, &recent)?;
+    Ok(recent.len())
+}
+
 /// A verified callback's word about one payout.
 #[derive(Debug)]
 pub struct Word {

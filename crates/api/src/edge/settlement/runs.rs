@@ -86,6 +86,12 @@ pub async fn task(state: AppState, every: Duration) {
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last = None;
+    let runner = state.clone();
+    match tokio::task::spawn_blocking(move || super::payouts::requeue_paid(&runner)).await {
+        Ok(Ok(count)) => tracing::info!(count, "payout.paid webhooks of recent payouts re-enqueued"),
+        Ok(Err(error)) => tracing::warn!(error = %error.message, "re-enqueuing payout webhooks failed"),
+        Err(error) => tracing::warn!(%error, "re-enqueuing payout webhooks failed"),
+    }
     loop {
         interval.tick().await;
         if let Err(error) = tick(&state, &mut last).await {
