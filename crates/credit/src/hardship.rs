@@ -81,7 +81,9 @@ impl Account {
             return Err(Rejection::TxnExists);
         }
         self.hardship_check(cx.today)?;
-        let oldest = self.delinquency.past_due.front().map(|p| p.due_date).expect("checked");
+        let Some(oldest) = self.delinquency.past_due.front().map(|p| p.due_date) else {
+            return Err(Rejection::NotDelinquent);
+        };
         let principal = self.dues.sum_kind(DueKind::Principal);
         let terms = Terms {
             method: Method::FlatFee,

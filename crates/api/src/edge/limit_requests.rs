@@ -33,6 +33,12 @@ pub struct LimitRequest {
     pub expires_on: Option<String>,
 }
 
+/// Held by a decision from reading the request to saving it: two officers deciding one request
+/// at once (approve and decline, or approve twice) would otherwise both see it pending, and the
+/// grant could be made while the record says declined. Decisions are rare; one at a time.
+pub static DECIDING: std::sync::LazyLock<tokio::sync::Mutex<()>> =
+    std::sync::LazyLock::new(|| tokio::sync::Mutex::new(()));
+
 fn key(id: u64) -> String {
     format!("{PREFIX}{id}")
 }

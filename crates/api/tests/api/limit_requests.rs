@@ -86,6 +86,24 @@ async fn an_allowed_request_is_granted_a_reviewed_one_waits_for_a_credit_officer
         )
         .await;
     assert_eq!((missing.status, missing.code()), (404, "limit_request_not_found"));
+
+    // Two officers deciding one request at once: one decision, the other refused.
+    let again = ask(&t, &c, json!({"device_id": "phone-1", "emulator": true})).await;
+    assert_eq!(again.status, 202, "{}", again.text);
+    let path = format!("/v1/temporary-limit-requests/{}/decide", again.str("request_id"));
+    let (approve, decline) = tokio::join!(
+        t.post(&officer, &path, json!({"approve": true})),
+        t.post(&officer, &path, json!({"approve": false})),
+    );
+    let mut statuses = [approve.status, decline.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [200, 409],
+        "approve {}, decline {}",
+        approve.code(),
+        decline.code()
+    );
 }
 
 #[tokio::test]

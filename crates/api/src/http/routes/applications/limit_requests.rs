@@ -210,6 +210,7 @@ pub async fn decide(
     once(&state, call.idem()?, async {
         let not_found =
             || ApiError::new(ErrorCode::LimitRequestNotFound, "no limit request has this id").with_field("request_id");
+        let _deciding = limit_requests::DECIDING.lock().await;
         let mut request = limit_requests::get(state.meta(), id).await?.ok_or_else(not_found)?;
         if request.status != "pending" {
             return Err(ApiError::new(
