@@ -11,6 +11,8 @@
 //! - [`projection`]: waiting for the read models, which the projector fills behind the journal.
 //! - [`http`]: the real server on loopback, driven by a load generator in the same process;
 //!   [`wire`] is its lean HTTP/1.1 client.
+//! - [`statement_day`]: the daily advance on statement day for many accounts at once, with
+//!   authorizations running beside it.
 //! - [`report`]: the figures and ratios, as text or one JSON object.
 //!
 //! It knows the engine's and the store's public APIs and nothing of their insides.
@@ -24,6 +26,7 @@ pub mod plain_http;
 pub mod projection;
 pub mod report;
 pub mod risk_eval;
+pub mod statement_day;
 mod stats;
 pub mod wire;
 

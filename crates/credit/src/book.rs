@@ -136,6 +136,14 @@ impl Book {
                 }
                 Ok(())
             }
+            Command::AdvanceSlice { from, len } => {
+                let start = (*from as usize).min(self.accounts.len());
+                let end = start.saturating_add(*len as usize).min(self.accounts.len());
+                for account in &mut self.accounts[start..end] {
+                    account.advance_to(today, &self.product, out);
+                }
+                Ok(())
+            }
             Command::ExemptFraud { account, txns, history } => {
                 let index = self.index_of(*account)?;
                 let zone = self.clock.zone().clone();
@@ -243,7 +251,7 @@ fn dispatch(account: &mut Account, command: &Command, cx: &mut Ctx<'_>) -> Resul
         } => account.bill_installment(*plan, *statement, choice, cx),
         Command::CashOutCredit { op, amount, .. } => account.cash_out_credit(*op, *amount, cx),
         Command::HardshipPlan { plan, periods, .. } => account.hardship(*plan, *periods, cx),
-        Command::OpenAccount { .. } | Command::Advance | Command::ExemptFraud { .. } => {
+        Command::OpenAccount { .. } | Command::Advance | Command::AdvanceSlice { .. } | Command::ExemptFraud { .. } => {
             unreachable!("handled by Book::apply")
         }
     }

@@ -139,6 +139,16 @@ pub enum Command {
         plan: PlanId,
         periods: u32,
     },
+    /// Brings the accounts at positions `from..from + len` of the book (in the order they were
+    /// opened; positions past the end are ignored) up to the current business day, exactly as
+    /// `Advance` does for every account. The shell splits a large book's daily advance into
+    /// slices so that authorizations are decided between them (ARCHITECTURE.md, "Statement
+    /// day"); it is safe because every command brings its own account up to the day first.
+    /// Appended last so journals written before it decode as they were.
+    AdvanceSlice {
+        from: u32,
+        len: u32,
+    },
 }
 
 impl Command {
@@ -160,7 +170,7 @@ impl Command {
             | Command::CashOutCredit { account, .. }
             | Command::ExemptFraud { account, .. }
             | Command::HardshipPlan { account, .. } => Some(*account),
-            Command::Advance => None,
+            Command::Advance | Command::AdvanceSlice { .. } => None,
         }
     }
 
@@ -196,6 +206,7 @@ impl Command {
             Command::ExemptFraud { .. } => "exempt_fraud",
             Command::Advance => "advance",
             Command::HardshipPlan { .. } => "hardship_plan",
+            Command::AdvanceSlice { .. } => "advance_slice",
         }
     }
 }

@@ -75,6 +75,10 @@ pub(crate) fn shape(command: &Command, product: &Product) -> Result<(), Rejectio
             }
             Ok(())
         }
-        Command::Freeze { .. } | Command::Unfreeze { .. } | Command::Void { .. } | Command::Advance => Ok(()),
+        Command::Freeze { .. }
+        | Command::Unfreeze { .. }
+        | Command::Void { .. }
+        | Command::Advance
+        | Command::AdvanceSlice { .. } => Ok(()),
     }
 }

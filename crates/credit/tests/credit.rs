@@ -3,6 +3,7 @@
 //! determinism, journal replay and snapshot round trips.
 
 mod credit {
+    pub mod advance_slices;
     pub mod scenario;
     pub mod simulation;
 }

@@ -559,7 +559,7 @@ pub(crate) fn history_of(records: &[(Timestamp, Record)]) -> Vec<Recorded> {
             let command = match (&record.op, &record.outcome) {
                 (Op::OpenLine(line), Ok(())) => line.command(),
                 (op, Ok(())) => match op.credit_command() {
-                    Some(command) if !matches!(command, Command::Advance) => command.clone(),
+                    Some(command) if command.account().is_some() => command.clone(),
                     _ => return None,
                 },
                 _ => return None,

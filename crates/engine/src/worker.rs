@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::time::Duration;
 
 use credit::{Account, AccountId, Event, MerchantId, TxnId};
@@ -32,6 +32,8 @@ use crate::request::{Outcome, Reply, Request};
 use crate::risk::{RiskContext, RiskRecord};
 use crate::shared::Shared;
 use crate::snapshotter::SnapshotJob;
+
+mod advance;
 
 /// What a partition's queue carries.
 pub(crate) enum Msg {
@@ -124,28 +126,49 @@ pub(crate) fn run_writer(mut workers: Vec<Worker>, inbox: Receiver<(u32, Msg)>, 
     let Some((shared, batch_max)) = workers.first().map(|w| (w.shared.clone(), w.batch_max)) else {
         return;
     };
+    let mut turn = 0;
     loop {
-        let first = match inbox.recv_timeout(Duration::from_millis(500)) {
-            Ok(msg) => msg,
-            Err(RecvTimeoutError::Timeout) => {
-                workers.iter_mut().for_each(Worker::expire);
-                continue;
+        // While a partition's daily advance is under way, the writer takes what is queued
+        // without waiting, and one more slice of the advance each round.
+        let first = if workers.iter().any(Worker::advancing) {
+            match inbox.try_recv() {
+                Ok(msg) => Some(msg),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => break,
             }
-            Err(RecvTimeoutError::Disconnected) => break,
+        } else {
+            match inbox.recv_timeout(Duration::from_millis(500)) {
+                Ok(msg) => Some(msg),
+                Err(RecvTimeoutError::Timeout) => {
+                    workers.iter_mut().for_each(Worker::expire);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
         };
         if shared.failed.load(Ordering::Acquire) {
             break;
         }
-        dispatch(&mut workers, first);
-        let mut taken = 1;
-        for _ in 1..batch_max {
-            match inbox.try_recv() {
-                Ok(msg) => dispatch(&mut workers, msg),
-                Err(_) => break,
+        let mut taken = 0;
+        if let Some(first) = first {
+            dispatch(&mut workers, first);
+            taken = 1;
+            for _ in 1..batch_max {
+                match inbox.try_recv() {
+                    Ok(msg) => dispatch(&mut workers, msg),
+                    Err(_) => break,
+                }
+                taken += 1;
             }
-            taken += 1;
         }
         depth.sub(taken);
+        // One slice per round for the whole thread, the partitions taking turns, so a round
+        // never holds more than one slice of work besides its requests.
+        let count = workers.len();
+        if let Some(next) = (0..count).map(|i| (turn + i) % count).find(|&i| workers[i].advancing()) {
+            workers[next].advance_step();
+            turn = next + 1;
+        }
         if !workers.iter_mut().all(Worker::seal) {
             break;
         }
@@ -175,6 +198,8 @@ pub(crate) struct Worker {
     touched: FxHashSet<AccountId>,
     events: Vec<Event>,
     bytes: Vec<u8>,
+    /// The daily advance under way, taken a slice per round (`advance.rs`).
+    advance: Option<advance::AdvanceRun>,
 }
 
 impl Worker {
@@ -204,6 +229,7 @@ impl Worker {
             touched: FxHashSet::default(),
             events: Vec::new(),
             bytes: Vec::new(),
+            advance: None,
         }
     }
 
@@ -220,7 +246,16 @@ impl Worker {
                 idempotency,
                 context,
                 reply,
-            } => self.request(request, idempotency, context, reply),
+            } => {
+                let reply = match (&request, &idempotency) {
+                    (Request::Advance, None) => match self.start_advance(reply) {
+                        Some(reply) => reply,
+                        None => return,
+                    },
+                    _ => reply,
+                };
+                self.request(request, idempotency, context, reply)
+            }
             Msg::Account { account, reply } => {
                 let at =
                     journal_time(self.clock.now()).max(self.partition.book.last_at().unwrap_or(Timestamp::UNIX_EPOCH));

@@ -4,7 +4,8 @@
 //! concurrent authorizations on one line (`concurrency`), risk decisions (`with_risk`),
 //! monitoring and theft (`monitoring`), payments held for review (`held_payments`), credit applications and line openings (`applications`),
 //! funding (`funding`), merchant settlement (`settlement`), the commit observer and gauges (`observe`), live state equal to
-//! replayed state under random command sequences on a clock with nanoseconds (`replay`).
+//! replayed state under random command sequences on a clock with nanoseconds (`replay`), the
+//! daily advance of a large partition in slices (`statement_day`).
 
 #[path = "engine/applications.rs"]
 mod applications;
@@ -28,6 +29,8 @@ mod observe;
 mod replay;
 #[path = "engine/settlement.rs"]
 mod settlement;
+#[path = "engine/statement_day.rs"]
+mod statement_day;
 #[path = "engine/with_risk.rs"]
 mod with_risk;
 #[path = "engine/risk_support.rs"]

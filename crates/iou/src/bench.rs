@@ -48,6 +48,34 @@ pub struct BenchArgs {
     /// settlement's consumer and daily run going round in a loop beside it.
     #[arg(long, conflicts_with = "risk")]
     settlement: bool,
+    /// Measure statement day instead: `--accounts` lines sharing one billing day, each with a
+    /// purchase, through the statement closing, the end of grace and the next statement; each
+    /// daily advance timed, with `--in-flight` authorizations on other accounts beside it.
+    #[arg(long, conflicts_with_all = ["risk", "settlement"])]
+    statement_day: bool,
+}
+
+/// `--statement-day`: the daily advance of many accounts, and what it does to authorizations.
+fn statement_day(args: &BenchArgs) -> anyhow::Result<()> {
+    let load = bench::statement_day::StatementDayLoad {
+        accounts: args.accounts,
+        partitions: args.partitions,
+        writers: args.writers,
+        in_flight: args.in_flight,
+    };
+    if !args.json {
+        eprintln!(
+            "opening {} accounts, buying, capturing, then three daily advances ...",
+            load.accounts
+        );
+    }
+    let report = bench::statement_day::run(&load).context("statement-day benchmark")?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(())
 }
 
 /// `--settlement`: what a settlement consumer and run beside the load cost authorizations.
@@ -127,6 +155,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if args.settlement {
         return settlement(&load, args.json);
+    }
+    if args.statement_day {
+        return statement_day(&args);
     }
     if let Some(unknown) = args.only.iter().find(|o| !MEASUREMENTS.contains(&o.as_str())) {
         anyhow::bail!(
