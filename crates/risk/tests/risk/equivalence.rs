@@ -164,6 +164,39 @@ fn fast_path_equals_zen_engine_on_every_default_graph() {
     }
 }
 
+/// The whole decision (rules, then the OTP -> liveness escalation) is the same on both
+/// evaluators, and the escalation happens: some OTP challenges become liveness, and every
+/// escalated decision names its takeover signals.
+#[test]
+fn decisions_with_escalation_agree_on_both_evaluators() {
+    let fast = default_rules(EvaluatorChoice::Auto);
+    let reference = default_rules(EvaluatorChoice::ReferenceOnly);
+    let (mut escalated, mut otp_left) = (0, 0);
+    for seed in 0..600u64 {
+        let mut rng = Rng::new(seed + 77_000);
+        let now = 1_700_000_000_000 + rng.range(0, 86_400_000);
+        let mut input = random_input(&mut rng, now);
+        input.detail = crate::common::random_detail_for(&mut rng, Checkpoint::PaymentAuthorization, now);
+        let features = features(&mut rng);
+        let models = models(&mut rng);
+        let at = Timestamp::from_millis(now);
+        let a = risk::decide(&fast, &input, &features, &models, at);
+        let b = risk::decide(&reference, &input, &features, &models, at);
+        assert_eq!((a.outcome, &a.reasons), (b.outcome, &b.reasons), "seed {seed}");
+        let signals = risk::escalation::takeover_signals(&input, &features);
+        if a.reasons.contains(&risk::escalation::STEP_UP_ESCALATED) {
+            escalated += 1;
+            assert_eq!(a.outcome, risk::Outcome::Challenge(risk::ChallengeKind::Liveness), "seed {seed}");
+            assert!(!signals.is_empty() && signals.iter().all(|s| a.reasons.contains(s)), "seed {seed}");
+        }
+        if a.outcome == risk::Outcome::Challenge(risk::ChallengeKind::Otp) {
+            otp_left += 1;
+            assert!(signals.is_empty(), "seed {seed}: an OTP challenge with takeover signals {signals:?}");
+        }
+    }
+    assert!(escalated > 0 && otp_left > 0, "escalated {escalated}, otp left {otp_left}");
+}
+
 fn test_graph(name: &str) -> CompiledGraph {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/graphs")
