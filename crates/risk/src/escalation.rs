@@ -7,11 +7,12 @@
 //! - `TAKEOVER_NEW_DEVICE`: the device was first seen on this account less than
 //!   [`NEW_DEVICE_HOURS`] ago, and the account is older than the device by a day or more (a new
 //!   account's first device is not a takeover);
-//! - `TAKEOVER_DEVICE_CHANGE`: a device change (the `device_change` checkpoint) within 30 days;
+//! - `TAKEOVER_DEVICE_CHANGE`: an earlier device change (the `device_change` checkpoint)
+//!   within 30 days;
 //! - `TAKEOVER_GEO_JUMP`: impossible travel since the user's last located event (the rules'
 //!   own `geo_jump`: over 800 km/h and over 100 km);
-//! - `TAKEOVER_PROFILE_CHANGE`: a phone or bank-card change (the `profile_change` checkpoint)
-//!   within 30 days.
+//! - `TAKEOVER_PROFILE_CHANGE`: an earlier phone or bank-card change (the `profile_change`
+//!   checkpoint) within 30 days.
 //!
 //! There is no SIM-swap signal in [`crate::Signals`] yet (no carrier feed); when one arrives
 //! it belongs here. The step runs after either evaluator (fast or zen-engine), on the live and
@@ -21,7 +22,7 @@
 
 use crate::checkpoint::CheckpointInput;
 use crate::decision::{ChallengeKind, Outcome, ReasonCode};
-use crate::features::FeatureVector;
+use crate::features::{FeatureVector, Tally};
 
 /// A device younger than this (hours on this account) is new.
 pub const NEW_DEVICE_HOURS: u32 = 72;
@@ -36,18 +37,23 @@ pub const TAKEOVER_DEVICE_CHANGE: ReasonCode = ReasonCode::constant("TAKEOVER_DE
 pub const TAKEOVER_GEO_JUMP: ReasonCode = ReasonCode::constant("TAKEOVER_GEO_JUMP");
 pub const TAKEOVER_PROFILE_CHANGE: ReasonCode = ReasonCode::constant("TAKEOVER_PROFILE_CHANGE");
 
-/// The takeover signals present, as reason codes (empty: none).
-pub fn takeover_signals(_input: &CheckpointInput, features: &FeatureVector) -> Vec<ReasonCode> {
+/// The takeover signals present, as reason codes (empty: none). The user's windows count the
+/// event being decided too, so a change counts only if it came before this one (a profile
+/// change's own OTP is not escalated by itself).
+pub fn takeover_signals(input: &CheckpointInput, features: &FeatureVector) -> Vec<ReasonCode> {
     let user = &features.user;
+    let current = Tally::of_event(input);
+    let device_changes = user.tally.d30.device_changes.saturating_sub(current.device_changes);
+    let profile_changes = user.tally.d30.profile_changes.saturating_sub(current.profile_changes);
     let account_hours = user.account_age_days.saturating_mul(24);
     let new_device =
         user.device_age_hours < NEW_DEVICE_HOURS && account_hours >= user.device_age_hours.saturating_add(24);
     let geo_jump = user.kmh_from_last.unwrap_or(0) > GEO_JUMP_KMH && user.km_from_last.unwrap_or(0) > GEO_JUMP_KM;
     [
         (new_device, TAKEOVER_NEW_DEVICE),
-        (user.tally.d30.device_changes > 0, TAKEOVER_DEVICE_CHANGE),
+        (device_changes > 0, TAKEOVER_DEVICE_CHANGE),
         (geo_jump, TAKEOVER_GEO_JUMP),
-        (user.tally.d30.profile_changes > 0, TAKEOVER_PROFILE_CHANGE),
+        (profile_changes > 0, TAKEOVER_PROFILE_CHANGE),
     ]
     .into_iter()
     .filter_map(|(present, code)| present.then_some(code))
@@ -160,6 +166,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_change_being_decided_is_not_its_own_signal() {
+        let mut change = input();
+        change.detail = CheckpointDetail::ProfileChange {
+            field: crate::checkpoint::ProfileField::Phone,
+            card: None,
+        };
+        let mut features = quiet();
+        features.user.tally.d30.profile_changes = 1;
+        assert!(takeover_signals(&change, &features).is_empty());
+        features.user.tally.d30.profile_changes = 2;
+        assert_eq!(takeover_signals(&change, &features), [TAKEOVER_PROFILE_CHANGE]);
     }
 
     #[test]
