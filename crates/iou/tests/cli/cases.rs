@@ -1,4 +1,4 @@
-//! `iou cases export` end to end on a store the simulator wrote: a confirmed theft case's ring
+//! `iou cases export` end to end on a store the simulator wrote: a case's ring
 //! bundle holds the case, its account and transactions, every decision of the ring with
 //! reasons, features and scores, and exactly the accounts a naive reading of the journal says
 //! share a device or IP with the case's account; the hash recomputes; the page is
@@ -29,16 +29,32 @@ fn text(output: &Output) -> String {
     )
 }
 
-/// A confirmed theft case of the store and its account (from the analysts' labels).
-fn confirmed_theft(data: &Path) -> (u64, AccountId) {
+/// A case of the store, a resolved one if any (the analysts' labels), and its account.
+fn a_case(data: &Path) -> (u64, AccountId, &'static str) {
     let backend = store::sqlite::SqliteBackend::open(data).unwrap();
     let mut journal = backend.open_journal().unwrap();
     let labels = engine::labels::collect(&mut journal).unwrap();
-    let label = labels
-        .iter()
-        .find(|l| l.source == engine::labels::Source::TheftCase && l.verdict == engine::labels::Verdict::Fraud)
-        .expect("the simulator confirms thefts");
-    (label.case.unwrap().0, label.account)
+    if let Some(label) = labels.iter().find(|l| l.case.is_some()) {
+        let status = match label.verdict {
+            engine::labels::Verdict::Fraud => "confirmed",
+            engine::labels::Verdict::Genuine => "rejected",
+        };
+        return (label.case.unwrap().0, label.account, status);
+    }
+    let partitions = engine::journal::stored_partitions(&mut journal).unwrap().unwrap();
+    let mut found = None;
+    for partition in 0..partitions {
+        engine::journal::scan(&mut journal, partition, 0, |_, record| {
+            for notice in &record.notices {
+                if let engine::Notice::CaseOpened { case, account, .. } = notice {
+                    found = found.or(Some((case.0, *account, "open")));
+                }
+            }
+            Ok::<_, engine::EngineError>(())
+        })
+        .unwrap();
+    }
+    found.expect("the simulator opens cases")
 }
 
 /// The naive twin of the ring's widening: every account seen with a device or IP the case's
@@ -82,22 +98,54 @@ fn strings(value: &Value, key: &str) -> BTreeSet<String> {
 #[test]
 fn a_ring_bundle_from_a_simulated_store_holds_the_ring_and_is_audited() {
     let dir = tempfile::tempdir().unwrap();
-    let sim = iou(dir.path(), &["simulate", "--users", "120", "--days", "15", "--data", "data", "--json"]);
+    let sim = iou(
+        dir.path(),
+        &[
+            "simulate",
+            "--users",
+            "120",
+            "--days",
+            "15",
+            "--data",
+            "data",
+            "--json",
+            "--theft-reports",
+            "3000",
+        ],
+    );
     assert!(sim.status.success(), "{}", text(&sim));
     let data = dir.path().join("data");
-    let (case, account) = confirmed_theft(&data);
+    let (case, account, status) = a_case(&data);
     let case_text = case.to_string();
 
     let run = iou(
         dir.path(),
-        &["cases", "export", "--data", "data", "--case", &case_text, "--ring", "--out", "out", "--operator", "ann"],
+        &[
+            "cases",
+            "export",
+            "--data",
+            "data",
+            "--case",
+            &case_text,
+            "--ring",
+            "--out",
+            "out",
+            "--operator",
+            "ann",
+        ],
     );
     let said = text(&run);
     assert!(run.status.success(), "{said}");
-    assert!(said.contains("personal data masked") && said.contains("cases.export"), "{said}");
+    assert!(
+        said.contains("personal data masked") && said.contains("cases.export"),
+        "{said}"
+    );
     let bundle: Value = serde_json::from_slice(&std::fs::read(dir.path().join("out/bundle.json")).unwrap()).unwrap();
     assert_eq!(bundle["schema"], "iou.evidence_bundle/1");
-    assert_eq!((bundle["case_id"].as_str(), bundle["ring"].as_bool()), (Some(case_text.as_str()), Some(true)));
+    assert_eq!(
+        (bundle["case_id"].as_str(), bundle["ring"].as_bool()),
+        (Some(case_text.as_str()), Some(true))
+    );
     assert_eq!(bundle["personal_data"], "masked");
 
     // The hash is the compact document's without it.
@@ -110,7 +158,7 @@ fn a_ring_bundle_from_a_simulated_store_holds_the_ring_and_is_audited() {
     // The case, its account and its stolen transactions.
     let cases = bundle["cases"].as_array().unwrap();
     assert_eq!(cases[0]["case_id"], case_text);
-    assert_eq!(cases[0]["status"], "confirmed");
+    assert_eq!(cases[0]["status"], status);
     assert_eq!(cases[0]["account"], account.to_string());
     let txns = strings(&bundle["transactions"], "txn_id");
     for txn in cases[0]["txn_ids"].as_array().unwrap() {
@@ -124,7 +172,10 @@ fn a_ring_bundle_from_a_simulated_store_holds_the_ring_and_is_audited() {
     assert!(!decisions.is_empty());
     for d in decisions {
         assert!(ring.contains(d["account"].as_str().unwrap()), "{d}");
-        assert!(d["features"]["user"].is_object() && d["models"].is_object() && d["reasons"].is_array(), "{d}");
+        assert!(
+            d["features"]["user"].is_object() && d["models"].is_object() && d["reasons"].is_array(),
+            "{d}"
+        );
         let ip = d["ip"].as_str().unwrap();
         assert!(ip.ends_with(".x") || ip.ends_with("::x"), "masked: {ip}");
     }
@@ -143,22 +194,45 @@ fn a_ring_bundle_from_a_simulated_store_holds_the_ring_and_is_audited() {
     let exported = iou(dir.path(), &["audit", "export", "--data", "data"]);
     let log = text(&exported);
     assert!(exported.status.success(), "{log}");
-    assert!(log.contains("cases.export") && log.contains("operator:ann") && log.contains(&digest), "{log}");
+    assert!(
+        log.contains("cases.export") && log.contains("operator:ann") && log.contains(&digest),
+        "{log}"
+    );
     let verified = iou(dir.path(), &["audit", "verify", "--data", "data"]);
     assert!(verified.status.success(), "{}", text(&verified));
 
     // Only the case (no --ring): its own account alone.
-    let alone = iou(dir.path(), &["cases", "export", "--data", "data", "--case", &case_text, "--out", "one"]);
+    let alone = iou(
+        dir.path(),
+        &[
+            "cases", "export", "--data", "data", "--case", &case_text, "--out", "one",
+        ],
+    );
     assert!(alone.status.success(), "{}", text(&alone));
     let one: Value = serde_json::from_slice(&std::fs::read(dir.path().join("one/bundle.json")).unwrap()).unwrap();
-    assert_eq!(strings(&one["accounts"], "account"), BTreeSet::from([account.to_string()]));
+    assert_eq!(
+        strings(&one["accounts"], "account"),
+        BTreeSet::from([account.to_string()])
+    );
 
     // With the keys: revealed, and the page says so.
     let keys = iou(dir.path(), &["keys", "init", "--out", "k.keys"]);
     assert!(keys.status.success(), "{}", text(&keys));
     let revealed = iou(
         dir.path(),
-        &["cases", "export", "--data", "data", "--case", &case_text, "--out", "rev", "--reveal", "--key-file", "k.keys"],
+        &[
+            "cases",
+            "export",
+            "--data",
+            "data",
+            "--case",
+            &case_text,
+            "--out",
+            "rev",
+            "--reveal",
+            "--key-file",
+            "k.keys",
+        ],
     );
     assert!(revealed.status.success(), "{}", text(&revealed));
     let page = std::fs::read_to_string(dir.path().join("rev/bundle.html")).unwrap();
@@ -167,9 +241,21 @@ fn a_ring_bundle_from_a_simulated_store_holds_the_ring_and_is_audited() {
     assert_eq!(rev["personal_data"], "revealed");
 
     // Refusals: an unknown case, --reveal without the keys.
-    let unknown = iou(dir.path(), &["cases", "export", "--data", "data", "--case", "999999999", "--out", "x"]);
-    assert!(!unknown.status.success() && text(&unknown).contains("no case 999999999"), "{}", text(&unknown));
-    let no_keys = iou(dir.path(), &["cases", "export", "--data", "data", "--case", &case_text, "--out", "x", "--reveal"]);
+    let unknown = iou(
+        dir.path(),
+        &["cases", "export", "--data", "data", "--case", "999999999", "--out", "x"],
+    );
+    assert!(
+        !unknown.status.success() && text(&unknown).contains("no case 999999999"),
+        "{}",
+        text(&unknown)
+    );
+    let no_keys = iou(
+        dir.path(),
+        &[
+            "cases", "export", "--data", "data", "--case", &case_text, "--out", "x", "--reveal",
+        ],
+    );
     assert!(!no_keys.status.success(), "{}", text(&no_keys));
     assert!(!dir.path().join("x").exists(), "nothing written on a refusal");
 }
