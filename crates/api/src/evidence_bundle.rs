@@ -200,11 +200,17 @@ fn document(
         .map(|(address, users)| json!({"ip": ip(address), "accounts": ids(users)}))
         .collect();
     let merchants: Vec<String> = facts.merchants.iter().map(ToString::to_string).collect();
-    let transactions: Vec<Value> = facts.transactions.iter().map(|t| json!({
-        "txn_id": t.txn.to_string(), "account": t.account.to_string(), "merchant_id": t.merchant.to_string(),
-        "amount_fen": t.amount_fen, "authorized_at": time(t.at_us),
-        "later": t.later.iter().map(|(at, what)| json!({"at": time(*at), "what": what})).collect::<Vec<_>>(),
-    })).collect();
+    let transactions: Vec<Value> = facts
+        .transactions
+        .iter()
+        .map(|t| {
+            json!({
+                "txn_id": t.txn.to_string(), "account": t.account.to_string(), "merchant_id": t.merchant.to_string(),
+                "amount_fen": t.amount_fen, "authorized_at": time(t.at_us),
+                "later": t.later.iter().map(|(at, what)| json!({"at": time(*at), "what": what})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let decisions: Vec<Value> = facts.decisions.iter().map(|d| json!({
         "at": time(d.at_us), "account": d.account.to_string(), "checkpoint": d.checkpoint, "outcome": d.outcome,
         "reasons": d.reasons, "rules": d.rules, "satisfied_by_step_up": d.satisfied_by_step_up,
@@ -274,7 +280,12 @@ fn audit(backend: &Arc<dyn store::Backend>, request: &ExportRequest, hash: &str)
     let target = audit::Target::new(&format!("case:{}", request.case)).map_err(|e| e.to_string())?;
     let detail = audit::Detail::new()
         .with("ring", &request.ring.to_string())
-        .and_then(|d| d.with("personal_data", if request.reveal.is_some() { "revealed" } else { "masked" }))
+        .and_then(|d| {
+            d.with(
+                "personal_data",
+                if request.reveal.is_some() { "revealed" } else { "masked" },
+            )
+        })
         .and_then(|d| d.with("sha256", hash))
         .map_err(|e| e.to_string())?;
     let action = audit::Action::new("cases.export").map_err(|e| e.to_string())?;

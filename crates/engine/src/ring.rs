@@ -203,8 +203,10 @@ fn widen_ring(seen: &Seen, facts: &mut RingFacts, widen: bool) {
     if !widen {
         return;
     }
-    let (core_devices, core_ips): (BTreeSet<DeviceId>, BTreeSet<IpAddr>) =
-        (facts.devices.keys().copied().collect(), facts.ips.keys().copied().collect());
+    let (core_devices, core_ips): (BTreeSet<DeviceId>, BTreeSet<IpAddr>) = (
+        facts.devices.keys().copied().collect(),
+        facts.ips.keys().copied().collect(),
+    );
     for (account, (devices, ips)) in &seen.keys {
         for device in devices.intersection(&core_devices) {
             facts.devices.entry(*device).or_default().insert(*account);
@@ -261,10 +263,9 @@ fn keep(facts: &mut RingFacts, record: &Record) {
     match (&record.op, record.outcome.is_ok()) {
         (
             Op::Authorize {
-                command:
-                    Command::Authorize {
-                        txn, merchant, amount, ..
-                    },
+                command: Command::Authorize {
+                    txn, merchant, amount, ..
+                },
                 ..
             },
             true,

@@ -121,7 +121,11 @@ mod tests {
         let table: [(&str, Tweak, Option<ReasonCode>); 9] = [
             ("nothing", |_| {}, None),
             ("new device", |f| f.user.device_age_hours = 2, Some(TAKEOVER_NEW_DEVICE)),
-            ("device at the edge", |f| f.user.device_age_hours = 71, Some(TAKEOVER_NEW_DEVICE)),
+            (
+                "device at the edge",
+                |f| f.user.device_age_hours = 71,
+                Some(TAKEOVER_NEW_DEVICE),
+            ),
             ("device three days old", |f| f.user.device_age_hours = 72, None),
             (
                 "a new account's first device",
@@ -131,7 +135,11 @@ mod tests {
                 },
                 None,
             ),
-            ("device change", |f| f.user.tally.d30.device_changes = 1, Some(TAKEOVER_DEVICE_CHANGE)),
+            (
+                "device change",
+                |f| f.user.tally.d30.device_changes = 1,
+                Some(TAKEOVER_DEVICE_CHANGE),
+            ),
             (
                 "geo jump",
                 |f| {
@@ -148,7 +156,11 @@ mod tests {
                 },
                 None,
             ),
-            ("profile change", |f| f.user.tally.d30.profile_changes = 1, Some(TAKEOVER_PROFILE_CHANGE)),
+            (
+                "profile change",
+                |f| f.user.tally.d30.profile_changes = 1,
+                Some(TAKEOVER_PROFILE_CHANGE),
+            ),
         ];
         for (name, tweak, signal) in table {
             let mut features = quiet();

@@ -20,11 +20,11 @@ use std::sync::Arc;
 use credit::MerchantId;
 use serde::{Deserialize, Serialize};
 
+use crate::edge::merchant_tiers::Tiers;
 use crate::http::auth::signature::{HmacSha256, keyed};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
 use crate::meta::Meta;
-use crate::edge::merchant_tiers::Tiers;
 use crate::sharded::Sharded;
 use vault::Vault;
 

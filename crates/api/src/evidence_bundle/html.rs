@@ -89,31 +89,98 @@ pub fn page(bundle: &Value) -> String {
         escape(&text(&bundle["ring"])),
         escape(&text(&bundle["hash"]["value"]))
     ));
-    table(&mut out, "Summary", &Value::Array(vec![bundle["summary"].clone()]), &[
-        ("cases", "cases"), ("accounts", "accounts"), ("devices", "devices"), ("ips", "IPs"),
-        ("merchants", "merchants"), ("transactions", "transactions"), ("decisions", "decisions"),
-    ]);
-    table(&mut out, "Cases", &bundle["cases"], &[
-        ("case_id", "case"), ("kind", "kind"), ("status", "status"), ("account", "account"),
-        ("txn_ids", "transactions"), ("opened_at", "opened"), ("resolved_at", "resolved"), ("links", "linked cases"),
-    ]);
-    let notes = notes_of(&bundle["cases"]);
-    table(&mut out, "Case notes", &notes, &[("case_id", "case"), ("at", "at"), ("author", "author"), ("text", "note")]);
-    table(&mut out, "Accounts", &bundle["accounts"], &[("account", "account"), ("why", "why in the ring"), ("identity", "identity")]);
-    table(&mut out, "Devices", &bundle["devices"], &[("device", "device (hash)"), ("accounts", "accounts")]);
-    table(&mut out, "IP addresses", &bundle["ips"], &[("ip", "IP"), ("accounts", "accounts")]);
-    let merchants = Value::Array(
-        bundle["merchants"].as_array().cloned().unwrap_or_default(),
+    table(
+        &mut out,
+        "Summary",
+        &Value::Array(vec![bundle["summary"].clone()]),
+        &[
+            ("cases", "cases"),
+            ("accounts", "accounts"),
+            ("devices", "devices"),
+            ("ips", "IPs"),
+            ("merchants", "merchants"),
+            ("transactions", "transactions"),
+            ("decisions", "decisions"),
+        ],
     );
+    table(
+        &mut out,
+        "Cases",
+        &bundle["cases"],
+        &[
+            ("case_id", "case"),
+            ("kind", "kind"),
+            ("status", "status"),
+            ("account", "account"),
+            ("txn_ids", "transactions"),
+            ("opened_at", "opened"),
+            ("resolved_at", "resolved"),
+            ("links", "linked cases"),
+        ],
+    );
+    let notes = notes_of(&bundle["cases"]);
+    table(
+        &mut out,
+        "Case notes",
+        &notes,
+        &[
+            ("case_id", "case"),
+            ("at", "at"),
+            ("author", "author"),
+            ("text", "note"),
+        ],
+    );
+    table(
+        &mut out,
+        "Accounts",
+        &bundle["accounts"],
+        &[
+            ("account", "account"),
+            ("why", "why in the ring"),
+            ("identity", "identity"),
+        ],
+    );
+    table(
+        &mut out,
+        "Devices",
+        &bundle["devices"],
+        &[("device", "device (hash)"), ("accounts", "accounts")],
+    );
+    table(
+        &mut out,
+        "IP addresses",
+        &bundle["ips"],
+        &[("ip", "IP"), ("accounts", "accounts")],
+    );
+    let merchants = Value::Array(bundle["merchants"].as_array().cloned().unwrap_or_default());
     table(&mut out, "Merchants", &merchants, &[(".", "merchant")]);
-    table(&mut out, "Transactions", &bundle["transactions"], &[
-        ("txn_id", "transaction"), ("account", "account"), ("merchant_id", "merchant"), ("amount_fen", "amount (fen)"),
-        ("authorized_at", "authorized"), ("later", "later"),
-    ]);
+    table(
+        &mut out,
+        "Transactions",
+        &bundle["transactions"],
+        &[
+            ("txn_id", "transaction"),
+            ("account", "account"),
+            ("merchant_id", "merchant"),
+            ("amount_fen", "amount (fen)"),
+            ("authorized_at", "authorized"),
+            ("later", "later"),
+        ],
+    );
     decisions(&mut out, &bundle["decisions"]);
-    table(&mut out, "Timeline", &bundle["timeline"], &[
-        ("at", "at"), ("account", "account"), ("case_id", "case"), ("what", "what"), ("outcome", "outcome"), ("notices", "notices"),
-    ]);
+    table(
+        &mut out,
+        "Timeline",
+        &bundle["timeline"],
+        &[
+            ("at", "at"),
+            ("account", "account"),
+            ("case_id", "case"),
+            ("what", "what"),
+            ("outcome", "outcome"),
+            ("notices", "notices"),
+        ],
+    );
     out.push_str("</body></html>\n");
     out
 }
@@ -137,7 +204,18 @@ fn decisions(out: &mut String, decisions: &Value) {
     out.push_str("<table>\n<tr><th>at</th><th>account</th><th>checkpoint</th><th>outcome</th><th>reasons</th>\
                   <th>merchant</th><th>amount (fen)</th><th>device</th><th>IP</th><th>rules</th><th>features and scores</th></tr>\n");
     for d in rows {
-        let cells = ["at", "account", "checkpoint", "outcome", "reasons", "merchant_id", "amount_fen", "device", "ip", "rules"];
+        let cells = [
+            "at",
+            "account",
+            "checkpoint",
+            "outcome",
+            "reasons",
+            "merchant_id",
+            "amount_fen",
+            "device",
+            "ip",
+            "rules",
+        ];
         out.push_str("<tr>");
         for key in cells {
             out.push_str(&format!("<td>{}</td>", escape(&text(&d[key]))));

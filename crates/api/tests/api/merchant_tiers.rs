@@ -30,7 +30,9 @@ async fn capture(t: &TestServer, merchant: &Merchant, txn: &str) -> crate::harne
 
 async fn link(t: &TestServer, customer: &Customer, merchant: &Merchant) -> String {
     let path = format!("/v1/customers/{}/links", customer.id);
-    let answer = t.post(&customer.auth(), &path, json!({"merchant_id": merchant.id})).await;
+    let answer = t
+        .post(&customer.auth(), &path, json!({"merchant_id": merchant.id}))
+        .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     answer.str("link_id")
 }
@@ -111,7 +113,9 @@ async fn an_elevated_merchant_captures_only_the_order_the_delivery_checkpoint_sh
     assert_eq!(s.t.get(&shop.auth(), &tier_path(&shop)).await.ok()["tier"], "elevated");
     let third = paid(&s, &shop, &customer).await;
     assert_eq!(capture(&s.t, &shop, &third).await.status, 409);
-    let ship = s.t.post(&shop.auth(), &format!("/v1/payments/{third}/delivery"), json!({})).await;
+    let ship =
+        s.t.post(&shop.auth(), &format!("/v1/payments/{third}/delivery"), json!({}))
+            .await;
     assert_eq!(ship.status, 200, "{}", ship.text);
     assert_eq!(capture(&s.t, &shop, &third).await.status, 200);
     let shipped_first = s.t.post(&shop.auth(), &other_path, json!({})).await;
@@ -122,9 +126,12 @@ async fn an_elevated_merchant_captures_only_the_order_the_delivery_checkpoint_sh
 #[tokio::test]
 async fn a_high_merchants_link_payment_needs_the_customers_own_step_up() {
     let s = RiskServer::start().await;
-    let registered = s
-        .t
-        .post_until_taken(&operator(), "/v1/merchants", json!({"name": "Risky", "risk_tier": "high"}))
+    let registered =
+        s.t.post_until_taken(
+            &operator(),
+            "/v1/merchants",
+            json!({"name": "Risky", "risk_tier": "high"}),
+        )
         .await;
     assert_eq!(registered.status, 201, "{}", registered.text);
     assert_eq!(registered.body["risk_tier"], "high");
@@ -140,29 +147,62 @@ async fn a_high_merchants_link_payment_needs_the_customers_own_step_up() {
 
     // Whatever device and IP the merchant sends, no step-up: a challenge.
     let challenged = s.t.post(&risky.auth(), "/v1/payments", online(&to_risky, None)).await;
-    assert_eq!(code(&challenged), (403, "challenge_required".to_owned()), "{}", challenged.text);
+    assert_eq!(
+        code(&challenged),
+        (403, "challenge_required".to_owned()),
+        "{}",
+        challenged.text
+    );
     assert_eq!(challenged.body["error"]["challenge"], "otp");
     assert_eq!(reasons(&challenged), ["merchant_risk_tier"]);
 
     // The merchant cannot make a token: a forged one, another customer's, or asking for one.
-    let forged = s.t.post(&risky.auth(), "/v1/payments", online(&to_risky, Some("su_0000"))).await;
-    assert_eq!(code(&forged), (422, "step_up_token_invalid".to_owned()), "{}", forged.text);
+    let forged =
+        s.t.post(&risky.auth(), "/v1/payments", online(&to_risky, Some("su_0000")))
+            .await;
+    assert_eq!(
+        code(&forged),
+        (422, "step_up_token_invalid".to_owned()),
+        "{}",
+        forged.text
+    );
     let theirs = s.step_up(&stranger, "otp").await;
-    let borrowed = s.t.post(&risky.auth(), "/v1/payments", online(&to_risky, Some(&theirs))).await;
-    assert_eq!(code(&borrowed), (422, "step_up_token_invalid".to_owned()), "{}", borrowed.text);
+    let borrowed =
+        s.t.post(&risky.auth(), "/v1/payments", online(&to_risky, Some(&theirs)))
+            .await;
+    assert_eq!(
+        code(&borrowed),
+        (422, "step_up_token_invalid".to_owned()),
+        "{}",
+        borrowed.text
+    );
     let start = format!("/v1/customers/{}/step-up", customer.id);
     let asked = s.t.post(&risky.auth(), &start, json!({"kind": "otp"})).await;
     assert!(matches!(asked.status, 401 | 403), "{}", asked.text);
     // Another merchant's link is not this merchant's to use.
     let wrong_link = s.t.post(&risky.auth(), "/v1/payments", online(&to_plain, None)).await;
-    assert_eq!(code(&wrong_link), (404, "link_not_found".to_owned()), "{}", wrong_link.text);
+    assert_eq!(
+        code(&wrong_link),
+        (404, "link_not_found".to_owned()),
+        "{}",
+        wrong_link.text
+    );
 
     // The customer's own step-up passes, once.
     let token = s.step_up(&customer, "otp").await;
-    let approved = s.t.post(&risky.auth(), "/v1/payments", online(&to_risky, Some(&token))).await;
+    let approved =
+        s.t.post(&risky.auth(), "/v1/payments", online(&to_risky, Some(&token)))
+            .await;
     assert_eq!(approved.status, 201, "{}", approved.text);
-    let again = s.t.post(&risky.auth(), "/v1/payments", online(&to_risky, Some(&token))).await;
-    assert_eq!(code(&again), (422, "step_up_token_invalid".to_owned()), "{}", again.text);
+    let again =
+        s.t.post(&risky.auth(), "/v1/payments", online(&to_risky, Some(&token)))
+            .await;
+    assert_eq!(
+        code(&again),
+        (422, "step_up_token_invalid".to_owned()),
+        "{}",
+        again.text
+    );
     // High also requires the delivery checkpoint.
     let txn = approved.str("txn_id");
     assert_eq!(capture(&s.t, &risky, &txn).await.status, 409);
@@ -172,7 +212,9 @@ async fn a_high_merchants_link_payment_needs_the_customers_own_step_up() {
     let plain_paid = s.t.post(&plain.auth(), "/v1/payments", online(&to_plain, None)).await;
     assert_eq!(plain_paid.status, 201, "{}", plain_paid.text);
     let token = s.step_up(&customer, "otp").await;
-    let with_token = s.t.post(&plain.auth(), "/v1/payments", online(&to_plain, Some(&token))).await;
+    let with_token =
+        s.t.post(&plain.auth(), "/v1/payments", online(&to_plain, Some(&token)))
+            .await;
     assert_eq!(with_token.status, 201, "{}", with_token.text);
 }
 
@@ -197,7 +239,12 @@ async fn a_merchant_cannot_set_its_tier_and_lowering_one_needs_a_second_operator
     assert_eq!(set_tier(&t, &fran, &shop, "high").await.status, 200);
     let proposed = set_tier(&t, &fran, &shop, "standard").await;
     assert_eq!(proposed.status, 202, "{}", proposed.text);
-    assert!(proposed.body["reason"].as_str().unwrap().contains("from high to standard"));
+    assert!(
+        proposed.body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("from high to standard")
+    );
     let id = proposed.str("approval_id");
     assert_eq!(t.get(&shop.auth(), &tier_path(&shop)).await.ok()["tier"], "high");
     let approve = format!("/v1/approvals/{id}/approve");
@@ -214,7 +261,12 @@ async fn a_merchant_cannot_set_its_tier_and_lowering_one_needs_a_second_operator
         (json!({"tier": "low", "reason": "x"}), 400, "invalid_field", "tier"),
         (json!({"tier": "high", "reason": ""}), 400, "invalid_field", "reason"),
         (json!({"tier": "high"}), 400, "missing_field", "reason"),
-        (json!({"tier": "high", "reason": "x", "why": 1}), 400, "unknown_field", "why"),
+        (
+            json!({"tier": "high", "reason": "x", "why": 1}),
+            400,
+            "unknown_field",
+            "why",
+        ),
     ];
     for (body, status, error, field) in table {
         let answer = t.post(&fran, &tier_path(&shop), body.clone()).await;
@@ -226,11 +278,19 @@ async fn a_merchant_cannot_set_its_tier_and_lowering_one_needs_a_second_operator
         );
     }
     let missing = t
-        .post(&fran, "/v1/merchants/999/risk-tier", json!({"tier": "high", "reason": "x"}))
+        .post(
+            &fran,
+            "/v1/merchants/999/risk-tier",
+            json!({"tier": "high", "reason": "x"}),
+        )
         .await;
     assert_eq!((missing.status, missing.code()), (404, "merchant_not_found"));
     let bad_registration = t
-        .post(&operator(), "/v1/merchants", json!({"name": "X", "risk_tier": "severe"}))
+        .post(
+            &operator(),
+            "/v1/merchants",
+            json!({"name": "X", "risk_tier": "severe"}),
+        )
         .await;
     assert_eq!(
         (bad_registration.status, bad_registration.field()),

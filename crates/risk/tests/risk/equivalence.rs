@@ -205,7 +205,11 @@ fn decisions_with_escalation_agree_on_both_evaluators() {
         let mut changed = quiet;
         changed.user.tally.d30.profile_changes = 1;
         let after = decide(&changed);
-        assert_eq!(after.outcome, risk::Outcome::Challenge(risk::ChallengeKind::Liveness), "seed {seed}");
+        assert_eq!(
+            after.outcome,
+            risk::Outcome::Challenge(risk::ChallengeKind::Liveness),
+            "seed {seed}"
+        );
         assert!(after.reasons.ends_with(&[
             risk::escalation::STEP_UP_ESCALATED,
             risk::escalation::TAKEOVER_PROFILE_CHANGE

@@ -102,7 +102,11 @@ pub async fn set(State(state): State<AppState>, call: Call) -> Result<Response, 
     };
     // Setting a tier is idempotent by its nature (the same body leaves the same tier).
     call.idem()?;
-    state.merchants().tiers.set(state.meta(), merchant, record.clone()).await?;
+    state
+        .merchants()
+        .tiers
+        .set(state.meta(), merchant, record.clone())
+        .await?;
     Ok(respond(StatusCode::OK, &view(merchant, Some(&record)), false))
 }
 
