@@ -202,7 +202,7 @@ error_codes! {
     StepUpFailed = "step_up_failed", UNPROCESSABLE_ENTITY, "the step-up check did not pass";
     StepUpRefused = "step_up_refused", UNPROCESSABLE_ENTITY, "the identity provider refused the step-up";
     StepUpTokenInvalid = "step_up_token_invalid", UNPROCESSABLE_ENTITY, "the step-up token is unknown, expired, used, or another customer's";
-    StepUpNeedsPaymentCode = "step_up_needs_payment_code", UNPROCESSABLE_ENTITY, "a step-up token is taken with a payment code only";
+    StepUpNeedsPaymentCode = "step_up_needs_payment_code", UNPROCESSABLE_ENTITY, "no longer answered (a link payment now checks the token against the link's customer); kept so the code stays stable";
 
     // --- Applications, reviews and temporary limits.
     ApplicationNotInReview = "application_not_in_review", CONFLICT, "the application is not in review";
