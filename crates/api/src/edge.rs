@@ -29,6 +29,7 @@ pub mod collections;
 pub mod emergency;
 pub mod funding;
 pub mod limit_requests;
+pub mod merchant_tiers;
 pub mod merchants;
 pub mod operators;
 pub mod review_evidence;

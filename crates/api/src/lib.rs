@@ -55,6 +55,7 @@
 mod config;
 mod console;
 mod edge;
+pub mod evidence_bundle;
 mod http;
 mod keys;
 mod meta;

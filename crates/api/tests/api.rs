@@ -52,6 +52,8 @@ mod journey;
 mod limit_requests;
 #[path = "api/merchant_payouts.rs"]
 mod merchant_payouts;
+#[path = "api/merchant_tiers.rs"]
+mod merchant_tiers;
 #[path = "api/metrics.rs"]
 mod metrics;
 #[path = "api/notifications.rs"]

@@ -303,6 +303,23 @@ impl Engine {
         Ok(receiver)
     }
 
+    /// The account behind a merchant's link (`None` for an unknown link or another
+    /// merchant's): the API binds a step-up token presented with a link payment to it.
+    pub fn link_account(
+        &self,
+        merchant: MerchantId,
+        link: crate::ids::LinkId,
+    ) -> Result<oneshot::Receiver<Option<AccountId>>, SubmitError> {
+        let (reply, receiver) = oneshot::channel();
+        let partition = link.partition();
+        if partition >= self.config.partitions {
+            let _ = reply.send(None);
+            return Ok(receiver);
+        }
+        self.send(partition, Msg::LinkAccount { merchant, link, reply })?;
+        Ok(receiver)
+    }
+
     /// Sends a request to every partition (a fraud-list entry every partition must record and
     /// act on). The receivers answer in partition order.
     pub fn broadcast(&self, request: Request) -> Result<Vec<oneshot::Receiver<Reply>>, SubmitError> {

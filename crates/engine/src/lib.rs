@@ -55,6 +55,7 @@ mod recovery;
 mod reference;
 mod rejection;
 mod request;
+pub mod ring;
 pub mod risk;
 pub mod route;
 pub mod rules_dir;

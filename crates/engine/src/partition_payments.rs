@@ -124,6 +124,14 @@ impl Partition {
         })
     }
 
+    /// The account behind a merchant's own link (`None` for another merchant's).
+    pub fn link_account(&self, merchant: MerchantId, link: crate::ids::LinkId) -> Option<AccountId> {
+        self.links
+            .get(&link)
+            .filter(|(_, owner)| *owner == merchant)
+            .map(|(account, _)| *account)
+    }
+
     /// The open payment-review case holding a transaction, if one does.
     pub fn payment_held(&self, txn: TxnId) -> Option<CaseId> {
         let case = self.watches.get(&txn)?.held_by?;

@@ -59,6 +59,12 @@ pub(crate) enum Msg {
         txn: TxnId,
         reply: oneshot::Sender<Option<crate::partition_payments::MerchantTxn>>,
     },
+    /// The account of a merchant's link, if the link is that merchant's.
+    LinkAccount {
+        merchant: MerchantId,
+        link: crate::ids::LinkId,
+        reply: oneshot::Sender<Option<AccountId>>,
+    },
     /// The credit profile of an account (scores and price tier), if it has one.
     Profile {
         account: AccountId,
@@ -280,6 +286,12 @@ impl Worker {
                 let owner = self.partition.merchant_txn(merchant, txn);
                 self.pending.push(Pending::Other(Box::new(move || {
                     let _ = reply.send(owner);
+                })));
+            }
+            Msg::LinkAccount { merchant, link, reply } => {
+                let account = self.partition.link_account(merchant, link);
+                self.pending.push(Pending::Other(Box::new(move || {
+                    let _ = reply.send(account);
                 })));
             }
             Msg::Profile { account, reply } => {

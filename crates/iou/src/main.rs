@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod audit;
 mod backtest;
 mod bench;
+mod cases;
 mod events;
 mod journal;
 mod keys;
@@ -38,6 +39,9 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Measure durable authorizations per second: in-process, over HTTP, and a plain baseline.
     Bench(bench::BenchArgs),
+    /// The police evidence bundle: `iou cases export --data DIR --case ID [--ring] --out DIR`
+    /// writes bundle.json and bundle.html (personal data masked unless `--reveal --key-file`).
+    Cases(cases::CasesArgs),
     /// The event stream: `iou events publish --data DIR --nats URL [--follow]` publishes every
     /// journaled fact to NATS JetStream, exactly once by journal position (EVENTS.md).
     Events(events::EventsArgs),
@@ -75,6 +79,7 @@ fn main() -> std::process::ExitCode {
         Command::Audit(args) => audit::run(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Cases(args) => cases::run(args),
         Command::Events(args) => events::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Keys(args) => keys::run(args),

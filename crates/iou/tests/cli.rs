@@ -11,6 +11,8 @@ mod backtest;
 mod bench;
 #[path = "cli/bureau_file.rs"]
 mod bureau_file;
+#[path = "cli/cases.rs"]
+mod cases;
 #[path = "cli/child.rs"]
 mod child;
 #[path = "cli/crash.rs"]

@@ -6,12 +6,15 @@ use std::sync::Arc;
 
 use crate::checkpoint::CheckpointInput;
 use crate::decision::Decision;
+use crate::escalation::escalate;
 use crate::features::{FeatureConfig, FeatureStore, FeatureVector};
 use crate::ids::Timestamp;
 use crate::models::ModelScores;
 use crate::rules::{RuleContext, RuleSet};
 
-/// Decides with `rules` on an input whose features are already known. Pure.
+/// Decides with `rules` on an input whose features are already known, then escalates an OTP
+/// challenge to liveness when takeover signals are present ([`crate::escalation`], on the live
+/// and the shadow answer alike). Pure.
 pub fn decide(
     rules: &RuleSet,
     input: &CheckpointInput,
@@ -25,10 +28,14 @@ pub fn decide(
         models,
         now,
     };
-    let outcome = rules.evaluate(&ctx);
+    let mut outcome = rules.evaluate(&ctx);
+    let live = escalate(outcome.live.outcome, &mut outcome.live.reasons, input, features);
+    if let Some(shadow) = outcome.shadow.as_mut() {
+        shadow.outcome = escalate(shadow.outcome, &mut shadow.reasons, input, features);
+    }
     Decision {
         checkpoint: input.checkpoint(),
-        outcome: outcome.live.outcome,
+        outcome: live,
         reasons: outcome.live.reasons,
         rules_version: outcome.live_version,
         trace: outcome.live.trace,

@@ -3,7 +3,8 @@
 //! Owns: the checkpoint inputs ([`CheckpointInput`]), the feature state with its exact sliding
 //! windows ([`features`]), the rules as JDM decision graphs ([`rules`]: zen-engine as the
 //! reference evaluator and a compiled fast path proven equal to it), and the [`Decision`] with
-//! its reason codes, rule version, shadow outcome and trace.
+//! its reason codes, rule version, shadow outcome and trace; the one step after the rules,
+//! OTP -> liveness escalation on takeover signals ([`escalation`]).
 //!
 //! Must never know: files, sockets, threads, clocks or randomness (time, ids and seeds are
 //! arguments; graph JSON arrives as text), the journal or the store, how models are scored (the
@@ -18,6 +19,7 @@
 mod checkpoint;
 mod decision;
 mod engine;
+pub mod escalation;
 pub mod features;
 mod ids;
 mod models;

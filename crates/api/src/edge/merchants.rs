@@ -12,13 +12,15 @@
 //! such calls), which answers a retry with the stored answer, without the secret. The record
 //! also carries the key and request hashes, so a retry after a crash between this record and
 //! `once`'s finds the same merchant instead of making a second one. One registration runs at a
-//! time (they are rare operator calls).
+//! time (they are rare operator calls). Each merchant's risk tier is kept beside, in
+//! [`crate::edge::merchant_tiers`].
 
 use std::sync::Arc;
 
 use credit::MerchantId;
 use serde::{Deserialize, Serialize};
 
+use crate::edge::merchant_tiers::Tiers;
 use crate::http::auth::signature::{HmacSha256, keyed};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::idempotency::IdemKey;
@@ -105,6 +107,8 @@ pub struct Merchants {
     by_id: Sharded<MerchantId, Arc<Merchant>>,
     by_key: Sharded<u128, (u128, MerchantId)>,
     last_id: tokio::sync::Mutex<u64>,
+    /// Each merchant's risk tier (`edge::merchant_tiers`).
+    pub tiers: Tiers,
 }
 
 /// The outcome of a registration.
@@ -122,7 +126,10 @@ fn meta_key(id: u64) -> String {
 impl Merchants {
     /// Loads every merchant from the meta table (blocking; at start only).
     pub fn load(meta: &Meta, vault: &Vault) -> Result<Merchants, String> {
-        let merchants = Merchants::default();
+        let merchants = Merchants {
+            tiers: Tiers::load(meta)?,
+            ..Merchants::default()
+        };
         let mut id = 0;
         while let Some(text) = meta.get_blocking(&meta_key(id + 1)).map_err(|e| e.to_string())? {
             id += 1;

@@ -174,15 +174,19 @@ pub fn context_for(
 /// The context of a merchant's authorization. With a payment code it is what the customer's
 /// app sent when it asked for the code (the merchant's `risk` object is used only when the app
 /// sent nothing); with a link it is the merchant's `risk` object (the IP defaulting to the
-/// caller's). A step-up token is bound to the account, so it is taken only with a payment code:
-/// a link's account is known to the engine alone.
+/// caller's). A step-up token is bound to the account: with a link it is taken only when the
+/// caller looked up the link's account in the engine (`link_account`), else refused.
 pub fn payment_context(
     state: &AppState,
     body: Option<&RiskBody>,
     peer: Option<IpAddr>,
     code: Option<(PaymentCode, AccountId)>,
+    link_account: Option<AccountId>,
     idem: IdemKey,
 ) -> Result<RiskContext, ApiError> {
+    if let (None, Some(account)) = (code, link_account) {
+        return context_for(state, body, peer, Channel::Online, account, idem);
+    }
     let Some((code, account)) = code else {
         if body.is_some_and(|b| b.step_up_token.is_some()) {
             return Err(ApiError::new(

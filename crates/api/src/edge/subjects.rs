@@ -119,3 +119,22 @@ pub async fn set_subject(state: &AppState, account: AccountId, subject: &Subject
     let text = serde_json::to_string(&sealed).map_err(|e| ApiError::internal(e.to_string()))?;
     state.meta().set(subject_key(account), text).await
 }
+
+/// A customer's identity in clear, for an evidence bundle made with `--reveal` (`None`: none on
+/// file). Blocking: the offline exporter's, never a route's.
+pub(crate) fn reveal_blocking(
+    meta: &crate::meta::Meta,
+    vault: &vault::Vault,
+    account: AccountId,
+) -> Result<Option<Vec<(&'static str, String)>>, String> {
+    let Some(text) = meta.get_blocking(&subject_key(account)).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let sealed: SealedRecord = serde_json::from_str(&text).map_err(|e| format!("identity of {account}: {e}"))?;
+    let record: SubjectRecord = crate::keys::open_json(vault, SUBJECT_KIND, &account.to_string(), &sealed.sealed)
+        .map_err(|e| format!("identity of {account}: {}", e.message))?;
+    let mut fields = vec![("mobile", record.mobile), ("id_number", record.id_number)];
+    fields.extend(record.name.map(|n| ("name", n)));
+    fields.extend(record.bank_card.map(|c| ("bank_card", c)));
+    Ok(Some(fields))
+}

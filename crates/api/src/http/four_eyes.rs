@@ -13,6 +13,7 @@
 //! - recording an offline repayment or payoff: always;
 //! - an operator's cash-out above [`crate::config::FourEyesConfig::cash_out_above_fen`];
 //! - deploying a rule set: always;
+//! - lowering a merchant's risk tier (`http::routes::merchant_tiers`): always;
 //! - revealing more than one customer's personal data at once.
 //!
 //! A second operator, signed in as a person, holding every permission the call needs and not

@@ -144,6 +144,8 @@ use crate::http::routes::{
         crate::http::routes::settlement_terms::add_price,
         crate::http::routes::settlement_terms::list_prices,
         crate::http::routes::settlement_terms::set_terms,
+        crate::http::routes::merchant_tiers::set,
+        crate::http::routes::merchant_tiers::get,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security, &IdempotencyKeys, &Permissions),

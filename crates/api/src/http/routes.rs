@@ -18,6 +18,7 @@ pub mod emergency;
 pub mod exemptions;
 pub mod figures;
 pub mod identity;
+pub mod merchant_tiers;
 pub mod monitoring;
 pub mod notifications;
 pub mod operator;

@@ -74,6 +74,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("collections.read", &["credit_officer", "supervisor", "collector"]),
     ("collections.work", &["collector"]),
     ("collections.hardship", &["credit_officer", "collector"]),
+    ("merchants.risk_tier", &["fraud", "admin"]),
 ];
 
 /// One operation of the document.

@@ -164,6 +164,60 @@ fn fast_path_equals_zen_engine_on_every_default_graph() {
     }
 }
 
+/// The whole decision (rules, then the OTP -> liveness escalation) is the same on both
+/// evaluators, on generated features and on the same features with every takeover signal
+/// cleared; and each OTP challenge without signals becomes liveness once one signal (a phone
+/// change this month) is added.
+#[test]
+fn decisions_with_escalation_agree_on_both_evaluators() {
+    let fast = default_rules(EvaluatorChoice::Auto);
+    let reference = default_rules(EvaluatorChoice::ReferenceOnly);
+    let (mut escalated, mut otp) = (0, 0);
+    for seed in 0..600u64 {
+        let mut rng = Rng::new(seed + 77_000);
+        let now = 1_700_000_000_000 + rng.range(0, 86_400_000);
+        let mut input = random_input(&mut rng, now);
+        input.detail = crate::common::random_detail_for(&mut rng, Checkpoint::PaymentAuthorization, now);
+        let noisy = features(&mut rng);
+        let mut quiet = noisy;
+        quiet.user.device_age_hours = 500;
+        quiet.user.account_age_days = quiet.user.account_age_days.max(30);
+        quiet.user.tally.d30.device_changes = 0;
+        quiet.user.tally.d30.profile_changes = 0;
+        quiet.user.kmh_from_last = None;
+        let models = models(&mut rng);
+        let at = Timestamp::from_millis(now);
+        let decide = |features: &risk::FeatureVector| {
+            let a = risk::decide(&fast, &input, features, &models, at);
+            let b = risk::decide(&reference, &input, features, &models, at);
+            assert_eq!((a.outcome, &a.reasons), (b.outcome, &b.reasons), "seed {seed}");
+            a
+        };
+        let noisy_decision = decide(&noisy);
+        if noisy_decision.reasons.contains(&risk::escalation::STEP_UP_ESCALATED) {
+            escalated += 1;
+        }
+        assert!(risk::escalation::takeover_signals(&input, &quiet).is_empty());
+        if decide(&quiet).outcome != risk::Outcome::Challenge(risk::ChallengeKind::Otp) {
+            continue;
+        }
+        otp += 1;
+        let mut changed = quiet;
+        changed.user.tally.d30.profile_changes = 1;
+        let after = decide(&changed);
+        assert_eq!(
+            after.outcome,
+            risk::Outcome::Challenge(risk::ChallengeKind::Liveness),
+            "seed {seed}"
+        );
+        assert!(after.reasons.ends_with(&[
+            risk::escalation::STEP_UP_ESCALATED,
+            risk::escalation::TAKEOVER_PROFILE_CHANGE
+        ]));
+    }
+    assert!(escalated > 0 && otp > 5, "escalated {escalated}, otp challenges {otp}");
+}
+
 fn test_graph(name: &str) -> CompiledGraph {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/graphs")

@@ -75,10 +75,12 @@ fn theft_goes_through_cases_and_the_run_leaves_the_last_days_open() {
     let f = shared();
     let q = &f.queues;
     eprintln!("{q:?}");
-    assert!(
-        q.theft_reported > 3 && q.theft_confirmed > 0 && q.theft_rejected > 0,
-        "{q:?}"
-    );
+    assert!(q.theft_reported > 3 && q.theft_rejected > 0, "{q:?}");
+    // Since an OTP challenge escalates to liveness on takeover signals (a new device), a
+    // takeover with the victim's OTP stops at the challenge: a confirmation is owed only to a
+    // victim whose money was taken.
+    let takeover = f.fraud.iter().find(|a| a.kind == "account_takeover").unwrap();
+    assert!(q.theft_confirmed > 0 || takeover.lost_fen == 0, "{q:?} {takeover:?}");
     assert!(q.open_theft_cases > 0, "no theft case left open: {q:?}");
     assert_eq!(
         q.open_theft_cases,
@@ -88,8 +90,7 @@ fn theft_goes_through_cases_and_the_run_leaves_the_last_days_open() {
     // What the simulator counts as exempted (the captured amount of every stolen order of a
     // confirmed case) is what the ledger booked as fraud loss.
     let exempted: i64 = f.fraud.iter().map(|a| a.exempted_fen).sum();
-    let takeover = f.fraud.iter().find(|a| a.kind == "account_takeover").unwrap();
-    assert!(takeover.exempted_fen > 0, "{takeover:?}");
+    assert!(takeover.exempted_fen > 0 || takeover.lost_fen == 0, "{takeover:?}");
     assert_eq!(exempted, f.losses.fraud_loss_booked_fen, "{:?}", f.losses);
 }
 

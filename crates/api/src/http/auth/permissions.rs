@@ -117,6 +117,9 @@ pub enum Permission {
     /// Re-age a delinquent balance into a hardship plan (always with a second operator's
     /// approval).
     CollectionsHardship,
+    /// Set a merchant's risk tier (what it must do: the delivery checkpoint, the customer's
+    /// step-up on link payments); lowering it needs a second operator's approval.
+    MerchantsRiskTier,
 }
 
 /// An operator's job. An operator holds a set of them.
@@ -147,7 +150,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 51] = [
+    pub const ALL: [Permission; 52] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -199,6 +202,7 @@ impl Permission {
         P::CollectionsRead,
         P::CollectionsWork,
         P::CollectionsHardship,
+        P::MerchantsRiskTier,
     ];
 
     /// The roles that hold this permission: the one table of who may do what.
@@ -250,6 +254,7 @@ impl Permission {
             P::CollectionsRead => &[R::CreditOfficer, R::Supervisor, R::Collector],
             P::CollectionsWork => &[R::Collector],
             P::CollectionsHardship => &[R::CreditOfficer, R::Collector],
+            P::MerchantsRiskTier => &[R::Fraud, R::Admin],
             P::NotificationsManage => &[R::Support],
         }
     }
@@ -308,6 +313,7 @@ impl Permission {
             P::CollectionsRead => "collections.read",
             P::CollectionsWork => "collections.work",
             P::CollectionsHardship => "collections.hardship",
+            P::MerchantsRiskTier => "merchants.risk_tier",
         }
     }
 

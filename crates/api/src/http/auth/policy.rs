@@ -30,6 +30,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/merchants", Needs(P::MerchantsManage)),
     ("POST", "/v1/merchants/{merchant_id}/webhook", Needs(P::MerchantsManage)),
     ("GET", "/v1/merchants/{merchant_id}/webhook", Needs(P::MerchantsManage)),
+    (
+        "POST",
+        "/v1/merchants/{merchant_id}/risk-tier",
+        Needs(P::MerchantsRiskTier),
+    ),
+    (
+        "GET",
+        "/v1/merchants/{merchant_id}/risk-tier",
+        Needs(P::MerchantsRiskTier),
+    ),
     ("POST", "/v1/campaigns", Needs(P::CampaignsManage)),
     ("GET", "/v1/campaigns", Needs(P::CampaignsManage)),
     ("POST", "/v1/campaigns/{campaign_id}/end", Needs(P::CampaignsManage)),

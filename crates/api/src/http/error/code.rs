@@ -133,6 +133,7 @@ error_codes! {
     ChallengeRequired = "challenge_required", FORBIDDEN, "the customer must pass a step-up first (`challenge`, `reasons`)";
     OrderIntercepted = "order_intercepted", PAYMENT_REQUIRED, "risk control intercepted the order: do not ship it";
     HeldForReview = "held_for_review", CONFLICT, "the order (or payment) is held for review by an open case";
+    DeliveryCheckRequired = "delivery_check_required", CONFLICT, "the merchant's risk tier requires the delivery checkpoint's `ship` before the capture";
     CampaignRateNotAllowed = "campaign_rate_not_allowed", UNPROCESSABLE_ENTITY, "a plan names no rate of its own: name a campaign_id (the campaign's rate) or none (the line's rate)";
     CampaignNotActive = "campaign_not_active", UNPROCESSABLE_ENTITY, "the campaign has not started, is past its last day, or was ended";
     CampaignTermNotOffered = "campaign_term_not_offered", UNPROCESSABLE_ENTITY, "the campaign does not offer this term or method";
@@ -201,7 +202,7 @@ error_codes! {
     StepUpFailed = "step_up_failed", UNPROCESSABLE_ENTITY, "the step-up check did not pass";
     StepUpRefused = "step_up_refused", UNPROCESSABLE_ENTITY, "the identity provider refused the step-up";
     StepUpTokenInvalid = "step_up_token_invalid", UNPROCESSABLE_ENTITY, "the step-up token is unknown, expired, used, or another customer's";
-    StepUpNeedsPaymentCode = "step_up_needs_payment_code", UNPROCESSABLE_ENTITY, "a step-up token is taken with a payment code only";
+    StepUpNeedsPaymentCode = "step_up_needs_payment_code", UNPROCESSABLE_ENTITY, "no longer answered (a link payment now checks the token against the link's customer); kept so the code stays stable";
 
     // --- Applications, reviews and temporary limits.
     ApplicationNotInReview = "application_not_in_review", CONFLICT, "the application is not in review";

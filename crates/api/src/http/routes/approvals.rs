@@ -341,6 +341,9 @@ async fn apply(state: &AppState, proposal: &Proposal) -> Result<(StatusCode, ser
         ("POST", "/v1/customers/{customer_id}/cash-outs") => payouts::cash_out(state, call).await,
         ("POST", "/v1/customers/{customer_id}/hardship-plans") => collections::hardship(state, call).await,
         ("POST", "/v1/risk/rules") => rule_deploys::deploy(state, call).await,
+        ("POST", "/v1/merchants/{merchant_id}/risk-tier") => {
+            crate::http::routes::merchant_tiers::set(state, call).await
+        }
         (method, route) => Err(ApiError::internal(format!("no four-eyes route {method} {route}"))),
     };
     let response = response.into_response();

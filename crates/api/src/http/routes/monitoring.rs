@@ -61,6 +61,9 @@ pub async fn delivery(State(state): State<AppState>, call: Call) -> Result<Respo
     let why = reasons(reply.risk.as_deref());
     match reply.outcome {
         Outcome::Applied { .. } => {
+            // Kept before the answer (and again by a replay): the capture of a merchant whose
+            // risk tier requires the delivery checkpoint reads it.
+            crate::edge::merchant_tiers::record_delivered(state.meta(), txn).await?;
             let response = DeliveryResponse {
                 txn_id: txn.to_string(),
                 decision: "ship",

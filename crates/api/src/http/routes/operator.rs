@@ -9,6 +9,7 @@ use engine::ask;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::edge::merchant_tiers::{RiskTier, TierRecord};
 use crate::edge::merchants::Category;
 use crate::http::auth::Permission;
 use crate::http::call::{Call, respond};
@@ -28,6 +29,10 @@ pub struct MerchantBody {
     /// `grocery`, `home`, `travel`, `education`, `health` or `other`.
     #[schema(example = "electronics")]
     pub category: Option<String>,
+    /// The merchant's risk tier from the start: `standard` (the default), `elevated` or `high`
+    /// (API.md, "Merchant risk tiers"). A young or unknown merchant may start elevated.
+    #[schema(example = "elevated")]
+    pub risk_tier: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,6 +45,8 @@ pub struct MerchantResponse {
     pub secret: Option<String>,
     /// Whether this answer shows the secret.
     pub secret_issued: bool,
+    /// `standard`, `elevated` or `high` (`GET /v1/merchants/{merchant_id}/risk-tier`).
+    pub risk_tier: &'static str,
 }
 
 /// Register a merchant (operator).
@@ -56,18 +63,34 @@ pub async fn register_merchant(State(state): State<AppState>, call: Call) -> Res
         .as_deref()
         .map(|c| Category::parse(c, "category"))
         .transpose()?;
+    let tier = body
+        .risk_tier
+        .as_deref()
+        .map(|t| RiskTier::parse(t, "risk_tier"))
+        .transpose()?;
     let response = crate::http::once::once(&state, idem, async {
         let registered = state
             .merchants()
             .register(state.meta(), state.vault(), name, category, idem)
             .await?;
         let merchant = &registered.merchant;
+        let tiers = &state.merchants().tiers;
+        if let Some(tier) = tier.filter(|t| *t != RiskTier::DEFAULT && tiers.record(merchant.id).is_none()) {
+            let record = TierRecord {
+                tier,
+                set_by: "registration".to_owned(),
+                set_at_us: state.clock().now().as_microsecond(),
+                reason: "set at registration".to_owned(),
+            };
+            tiers.set(state.meta(), merchant.id, record).await?;
+        }
         let mut response = MerchantResponse {
             merchant_id: merchant.id.to_string(),
             name: merchant.name.clone(),
             category: merchant.category.map(|c| c.as_str().to_owned()),
             secret: None,
             secret_issued: false,
+            risk_tier: tiers.tier(merchant.id).as_str(),
         };
         let stored = crate::http::once::Answer::new(StatusCode::CREATED, &response)?;
         let Some(secret) = &registered.secret else {

@@ -196,9 +196,19 @@ async fn authorize_counted(state: &AppState, Peer(peer): Peer, call: Call) -> Re
         Source::Link(link) => (Payer::Link(link), None),
     };
     let paying = spent.as_ref().map(|s| (s.code(), s.account()));
-    let context = payment_context(state, body.risk.as_ref(), peer, paying, idem)?;
+    let tier = state.merchants().tiers.tier(merchant);
+    let link_account = match source {
+        Source::Link(link) if tier.requires_link_step_up() || has_token(&body) => {
+            Some(link_account(state, merchant, link).await?)
+        }
+        _ => None,
+    };
+    let context = payment_context(state, body.risk.as_ref(), peer, paying, link_account, idem)?;
     if verdict == Verdict::StepUp && context.step_up.is_none() {
         return Err(raised_tier_challenge());
+    }
+    if link_account.is_some() && tier.requires_link_step_up() && context.step_up.is_none() {
+        return Err(merchant_tier_challenge(tier));
     }
     let authorize = ask::Authorize {
         payer,
@@ -250,6 +260,33 @@ fn raised_tier_challenge() -> ApiError {
         "the customer must pass a step-up (otp): the risk tier is raised; repeat the call under a new Idempotency-Key with risk.step_up_token",
     )
     .with_risk(vec!["emergency_risk_tier".to_owned()], Some("otp"))
+}
+
+fn has_token(body: &AuthorizeBody) -> bool {
+    body.risk.as_ref().is_some_and(|r| r.step_up_token.is_some())
+}
+
+/// The account behind the merchant's own link (404 `link_not_found` for another's), to bind a
+/// step-up token presented with a link payment to.
+async fn link_account(state: &AppState, merchant: MerchantId, link: LinkId) -> Result<credit::AccountId, ApiError> {
+    let receiver = state.engine().link_account(merchant, link).map_err(submit_error)?;
+    let account = receiver
+        .await
+        .map_err(|_| ApiError::unavailable("the engine stopped before answering"))?;
+    account.ok_or_else(|| ApiError::new(ErrorCode::LinkNotFound, "no such link to this merchant").with_field("link_id"))
+}
+
+/// The step-up a `high` merchant's link payment always needs (an OTP at least; the customer
+/// passes it in their own app, the merchant cannot waive it).
+fn merchant_tier_challenge(tier: crate::edge::merchant_tiers::RiskTier) -> ApiError {
+    ApiError::new(
+        ErrorCode::ChallengeRequired,
+        format!(
+            "the customer must pass a step-up (otp) in their app: this merchant's risk tier ({}) requires it on link payments; repeat the call under a new Idempotency-Key with risk.step_up_token",
+            tier.as_str()
+        ),
+    )
+    .with_risk(vec!["merchant_risk_tier".to_owned()], Some("otp"))
 }
 
 /// A payment as its merchant sees it.
@@ -345,7 +382,9 @@ fn merchant_and_txn(call: &Call) -> Result<(MerchantId, TxnId), ApiError> {
 }
 
 /// Capture all or part of an authorization (the rest of the hold is released). A payment held
-/// for review answers 409 `held_for_review` until an analyst releases it.
+/// for review answers 409 `held_for_review` until an analyst releases it; a merchant whose risk
+/// tier is `elevated` or `high` is answered 409 `delivery_check_required` until `POST
+/// /v1/payments/{txn_id}/delivery` answered `ship` for this payment.
 #[utoipa::path(operation_id = "capture_payment", post, path = "/v1/payments/{txn_id}/capture", tag = "payments", request_body = AmountBody,
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "success", body = CaptureResponse), Refusals, Unavailable))]
@@ -353,6 +392,11 @@ pub async fn capture(State(state): State<AppState>, call: Call) -> Result<Respon
     let (merchant, txn) = merchant_and_txn(&call)?;
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
+    state
+        .merchants()
+        .tiers
+        .check_capture(state.meta(), merchant, txn)
+        .await?;
     let capture = ask::Capture { merchant, txn, amount };
     let answered = ask(&state, capture, call.idem()?, Audience::Merchant, None).await?;
     let reply = &answered.reply;

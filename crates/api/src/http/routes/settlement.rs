@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
             post(crate::http::routes::settlement_terms::set_terms),
         )
         .route("/v1/merchant/settlements", get(read))
+        .route(
+            "/v1/merchants/{merchant_id}/risk-tier",
+            get(crate::http::routes::merchant_tiers::get).post(crate::http::routes::merchant_tiers::set),
+        )
 }
 
 /// A run through a closed business day.
