@@ -18,6 +18,7 @@ mod score;
 mod serve;
 mod settle;
 mod simulate;
+mod fraud_eval;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,6 +61,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
     Score(score::ScoreArgs),
+    /// The fraud evaluation: every attack family on tune and held-out seeds, per family
+    /// (FRAUD_EVAL.md).
+    FraudEval(fraud_eval::FraudEvalArgs),
     /// Run the HTTP API on the embedded store (API.md in crates/api explains it).
     Serve(Box<serve::ServeArgs>),
     /// Settle merchants: read the journal's captures and refunds, settle every merchant's days
@@ -76,6 +80,7 @@ fn main() -> std::process::ExitCode {
         Command::Backtest(args) => backtest::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Events(args) => events::run(args),
+        Command::FraudEval(args) => fraud_eval::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Labels(args) => labels::run(args),

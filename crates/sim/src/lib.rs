@@ -22,6 +22,7 @@ pub mod auditor;
 pub mod clock;
 pub mod config;
 pub mod driver;
+pub mod eval;
 pub mod figures;
 pub mod link;
 pub mod notifications;
