@@ -9,6 +9,7 @@ mod audit;
 mod backtest;
 mod bench;
 mod events;
+mod fraud_eval;
 mod journal;
 mod keys;
 mod labels;
@@ -18,7 +19,6 @@ mod score;
 mod serve;
 mod settle;
 mod simulate;
-mod fraud_eval;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -123,7 +123,11 @@ pub fn evaluate(
 ) -> Result<(EvalTable, Vec<Figures>), RunError> {
     let mut runs = Vec::with_capacity(seeds.len());
     for &seed in seeds {
-        runs.push(crate::run::run_in_memory(&eval_config(seed, users, days), rules_dir, progress)?);
+        runs.push(crate::run::run_in_memory(
+            &eval_config(seed, users, days),
+            rules_dir,
+            progress,
+        )?);
     }
     Ok((table(&runs), runs))
 }

@@ -110,7 +110,10 @@ pub fn z_centi(n: u32, sum: i128, sum_sq: i128, x: i64) -> Option<i64> {
     if root == 0 {
         return None;
     }
-    let numerator = n.checked_mul(i128::from(x.max(0)))?.checked_sub(sum)?.checked_mul(100)?;
+    let numerator = n
+        .checked_mul(i128::from(x.max(0)))?
+        .checked_sub(sum)?
+        .checked_mul(100)?;
     i64::try_from(numerator.div_euclid(i128::try_from(root).ok()?)).ok()
 }
 

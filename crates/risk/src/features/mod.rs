@@ -27,8 +27,8 @@ mod vector;
 mod window;
 
 pub use distinct::SetLimits;
-pub use history::{HistoryFeatures, isqrt, z_centi};
 pub use geo::{cell_center, cell_of, degrees, distance_km, speed_kmh, whole_km};
+pub use history::{HistoryFeatures, isqrt, z_centi};
 pub use shared::{EntityKey, EntityLimits, SharedFeatureShard, SharedKeys};
 pub use sightings::{Sighting, Sightings, ip_of_key};
 pub use store::{FeatureConfig, FeatureStore};

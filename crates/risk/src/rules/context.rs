@@ -298,7 +298,10 @@ fn history_fields(f: &mut Vec<Field>) {
         c.features.history.amount_vs_largest_pct,
         num
     ));
-    field!(f, N, "features.history.days_quiet", |c| num(c.features.history.days_quiet));
+    field!(f, N, "features.history.days_quiet", |c| num(c
+        .features
+        .history
+        .days_quiet));
     field!(f, N, "features.history.new_merchants_24h", |c| num(c
         .features
         .history
@@ -312,9 +315,9 @@ fn history_fields(f: &mut Vec<Field>) {
         fen_yuan
     ));
     // A payment of a whole number of hundreds of yuan (null for other checkpoints).
-    field!(f, BN, "input.round_amount", |c| opt(c.input.payment_amount(), |a| Val::Bool(
-        a.fen() > 0 && a.fen() % 10_000 == 0
-    )));
+    field!(f, BN, "input.round_amount", |c| opt(c.input.payment_amount(), |a| {
+        Val::Bool(a.fen() > 0 && a.fen() % 10_000 == 0)
+    }));
 }
 
 fn merchant(c: &RuleContext<'_>) -> Option<EntityFeatures> {

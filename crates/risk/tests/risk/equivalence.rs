@@ -84,7 +84,9 @@ fn features(rng: &mut Rng) -> FeatureVector {
 fn history(rng: &mut Rng) -> HistoryFeatures {
     HistoryFeatures {
         payments_before: rng.pick(&[0, 2, 3, 4, 10, 40]),
-        amount_z_centi: rng.chance(70).then(|| rng.pick(&[-150, 0, 199, 200, 300, 399, 400, 800, 2_500])),
+        amount_z_centi: rng
+            .chance(70)
+            .then(|| rng.pick(&[-150, 0, 199, 200, 300, 399, 400, 800, 2_500])),
         largest_before_fen: rng.chance(70).then(|| rng.range(1, 2_000_000)),
         amount_vs_largest_pct: opt_u32(rng, 1_000),
         days_quiet: rng.pick(&[0, 1, 13, 14, 15, 45, 200]),

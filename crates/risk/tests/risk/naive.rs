@@ -5,11 +5,11 @@
 
 use std::collections::HashSet;
 
+use risk::features::HistoryFeatures;
 use risk::features::{
     DAY_MS, EntityFeatures, FeatureConfig, FeatureVector, HOUR_MS, Tally, UserFeatures, Window, Windowed, cell_center,
     cell_of, degrees, distance_km, ip_key, local_hour, speed_kmh, whole_km,
 };
-use risk::features::HistoryFeatures;
 use risk::{CheckpointDetail, CheckpointInput, UserId};
 
 /// The documented fixed point, from the raw amounts: `floor(100 (n x - S) / isqrt(n Q - S^2))`

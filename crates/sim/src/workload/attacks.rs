@@ -66,7 +66,10 @@ impl AttackKind {
 
     /// Whether the rules were tuned on this family before issue 16 (the simulator's first three).
     pub(crate) fn original(self) -> bool {
-        matches!(self, AttackKind::Takeover | AttackKind::DeviceFarm | AttackKind::CashOutRing)
+        matches!(
+            self,
+            AttackKind::Takeover | AttackKind::DeviceFarm | AttackKind::CashOutRing
+        )
     }
 }
 

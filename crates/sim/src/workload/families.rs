@@ -150,7 +150,9 @@ impl Simulation<'_, '_> {
         let category = Category::ALL[self.rng.weighted(&weights)];
         let online = self.rng.chance(500);
         let merchant = self.pick_merchant(category, online, l.home)?;
-        let cap = u64::try_from(self.lines[line].limit.fen() / 100 / 8).unwrap_or(0).max(60);
+        let cap = u64::try_from(self.lines[line].limit.fen() / 100 / 8)
+            .unwrap_or(0)
+            .max(60);
         let amount = self.rng.amount_yuan(30, cap.min(800));
         let order = self.sleeper_order(line, merchant, amount, false);
         self.pay_call(order, None)
@@ -186,8 +188,12 @@ impl Simulation<'_, '_> {
             } else {
                 let share = left.fen() / i64::from(params.orders.saturating_sub(n - 1).max(1));
                 let amount = Amount::from_fen(share * i64::try_from(self.rng.between(70, 130)).unwrap_or(100) / 100);
-                let category = [Category::Electronics, Category::Home, Category::Fashion, Category::Beauty]
-                    [self.rng.weighted(&[5, 2, 2, 1])];
+                let category = [
+                    Category::Electronics,
+                    Category::Home,
+                    Category::Fashion,
+                    Category::Beauty,
+                ][self.rng.weighted(&[5, 2, 2, 1])];
                 let online = self.rng.chance(700);
                 let Some(m) = self.pick_merchant(category, online, self.lines[line].home) else {
                     break;
@@ -217,9 +223,14 @@ impl Simulation<'_, '_> {
     fn ask_temporary_limit(&mut self, line: usize) -> Result<(), SimError> {
         let account = self.lines[line].account;
         let extra = Amount::from_fen(self.lines[line].limit.fen() / 2);
-        let detail = CheckpointDetail::LimitRequest { amount: extra, days: 30 };
+        let detail = CheckpointDetail::LimitRequest {
+            amount: extra,
+            days: 30,
+        };
         let context = self.sleeper_context(line, Channel::Online);
-        let answer = self.link.call(Call::from(Request::Checkpoint { account, detail }, context))?;
+        let answer = self
+            .link
+            .call(Call::from(Request::Checkpoint { account, detail }, context))?;
         if !matches!(answer.outcome, Outcome::Applied { .. }) {
             return Ok(());
         }
@@ -337,7 +348,11 @@ impl Simulation<'_, '_> {
         };
         let planned = (0..orders).map(|_| self.rng.amount_yuan(low, high)).collect();
         let otp_rate = self.rng.between(500, 1000);
-        let pause = if rotation { 0 } else { self.rng.between(0, 2 * 86_400) as i64 };
+        let pause = if rotation {
+            0
+        } else {
+            self.rng.between(0, 2 * 86_400) as i64
+        };
         let a = &mut self.attacks[attack];
         a.victim = Some(victim);
         a.planned = planned;

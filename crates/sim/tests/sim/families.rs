@@ -24,9 +24,16 @@ fn every_family_happens_and_its_loss_adds_up() {
         assert!(a.stopped_fen() >= 0 && a.lost_fen >= 0, "{kind}: {a:?}");
     }
     let t = table(std::slice::from_ref(&f));
-    assert_eq!(t.overall.attempted_fen, f.fraud.iter().map(|a| a.attempted_fen).sum::<i64>());
+    assert_eq!(
+        t.overall.attempted_fen,
+        f.fraud.iter().map(|a| a.attempted_fen).sum::<i64>()
+    );
     assert_eq!(t.good_payments, f.good_payments);
     assert_eq!(t.good_delivery_holds, f.payments.good_delivery_holds);
     let again = run(&config);
-    assert_eq!(f.deterministic(), again.deterministic(), "the evaluation run is not reproducible");
+    assert_eq!(
+        f.deterministic(),
+        again.deterministic(),
+        "the evaluation run is not reproducible"
+    );
 }
