@@ -103,7 +103,25 @@ pub(crate) struct Attack {
     /// Seconds a takeover waits between binding (or login) and its orders.
     pub pause_s: i64,
     /// Drawn per attack: ranges of the family's parameters (see `families.rs`).
-    pub params: super::families::Params,
+    pub params: Params,
+}
+
+/// Device ids a rotating attacker draws from (far from every other range).
+pub(crate) const ROTATED_DEVICES: u64 = 5_000_000_000;
+
+/// The per-attack draws of a patient family.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Params {
+    /// Days a sleeper behaves before it strikes.
+    pub patience_days: u32,
+    /// Per mille: asks for a temporary limit right before striking.
+    pub asks_limit: u64,
+    /// Per mille: an order of the strike has a round amount.
+    pub round: u64,
+    /// Per mille: an order of the strike takes the longest term.
+    pub max_term: u64,
+    /// Orders of the strike (bust-out) or most merchants (rings).
+    pub orders: u32,
 }
 
 /// Per 10,000 holders per 30 days: the accumulator threshold.
@@ -119,7 +137,7 @@ impl Simulation<'_, '_> {
         let a = &self.attacks[attack];
         let (mut device, ip, city, proxy, emulator) = (a.device, a.ip, a.city, a.proxy, a.emulator);
         if a.rotate {
-            device = DeviceId(super::families::ROTATED_DEVICES + self.rng.below(1 << 40));
+            device = DeviceId(ROTATED_DEVICES + self.rng.below(1 << 40));
         }
         RiskContext {
             device,
@@ -181,7 +199,7 @@ impl Simulation<'_, '_> {
             merchant: None,
             rotate: false,
             pause_s: 0,
-            params: super::families::Params::default(),
+            params: Params::default(),
         });
         let attack = self.attacks.len() - 1;
         self.attack_figures(attack).attacks += 1;

@@ -25,27 +25,10 @@ use crate::driver::Call;
 use crate::link::SimError;
 use crate::population::{ATTACKER_DEVICES, CITIES, Category, Merchant, place};
 
-use super::attacks::{AttackKind, Stage};
+use super::attacks::{AttackKind, Params, Stage};
 
-/// Device ids a rotating attacker draws from (far from every other range).
-pub(crate) const ROTATED_DEVICES: u64 = 5_000_000_000;
 const SLEEPER_DEVICES: u64 = ATTACKER_DEVICES + 3_000_000;
 const FRESH_DEVICES: u64 = ATTACKER_DEVICES + 4_000_000;
-
-/// The per-attack draws of a patient family.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Params {
-    /// Days a sleeper behaves before it strikes.
-    pub patience_days: u32,
-    /// Per mille: asks for a temporary limit right before striking.
-    pub asks_limit: u64,
-    /// Per mille: an order of the strike has a round amount.
-    pub round: u64,
-    /// Per mille: an order of the strike takes the longest term.
-    pub max_term: u64,
-    /// Orders of the strike (bust-out) or most merchants (rings).
-    pub orders: u32,
-}
 
 impl Simulation<'_, '_> {
     pub(super) fn start_family(&mut self, kind: AttackKind, day: u32) {
