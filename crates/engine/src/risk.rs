@@ -291,6 +291,7 @@ impl PartitionRisk {
             ip,
             merchant,
             card,
+            history: self.users.history(input, now),
         }
     }
 

@@ -10,6 +10,7 @@ mod backtest;
 mod bench;
 mod cases;
 mod events;
+mod fraud_eval;
 mod journal;
 mod keys;
 mod labels;
@@ -64,6 +65,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Score a CSV with a credit model: pd, score, band and reason codes per row.
     Score(score::ScoreArgs),
+    /// The fraud evaluation: every attack family on tune and held-out seeds, per family
+    /// (FRAUD_EVAL.md).
+    FraudEval(fraud_eval::FraudEvalArgs),
     /// Run the HTTP API on the embedded store (API.md in crates/api explains it).
     Serve(Box<serve::ServeArgs>),
     /// Settle merchants: read the journal's captures and refunds, settle every merchant's days
@@ -81,6 +85,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Cases(args) => cases::run(args),
         Command::Events(args) => events::run(args),
+        Command::FraudEval(args) => fraud_eval::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Labels(args) => labels::run(args),

@@ -175,6 +175,10 @@ pub struct Payments {
     pub online: u64,
     /// Why good payments were challenged or declined: the first reason code of each.
     pub good_friction_reasons: BTreeMap<String, u64>,
+    /// Genuine orders the delivery checkpoint held (review or deny) before shipping: friction
+    /// apart from the payment's.
+    #[serde(default)]
+    pub good_delivery_holds: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,9 @@
 //!
 //! This crate owns a seeded model of a whole population (shoppers with latent income, credit
 //! quality and habits; online and offline merchants; life events; account takeovers, device
-//! farms, cash-out rings and the victims who report theft; and a stream of applicants of its own
+//! farms, cash-out rings, and five families the rules were never tuned on (bust-outs, aged
+//! rings, rogue merchants, OTP-passing takeovers, device-id rotation), and the victims who report
+//! theft; the fraud evaluation over a fixed tune/held-out seed split ([`eval`]); and a stream of applicants of its own
 //! who apply through the public application route when the driver reaches it, with analysts
 //! working the review queue), the workload that drives it through
 //! the real system day by day on a clock it moves, the [`auditor`] that keeps its own model of
@@ -22,6 +24,7 @@ pub mod auditor;
 pub mod clock;
 pub mod config;
 pub mod driver;
+pub mod eval;
 pub mod figures;
 pub mod link;
 pub mod notifications;

@@ -9,6 +9,8 @@ mod auditor;
 mod common;
 #[path = "sim/determinism.rs"]
 mod determinism;
+#[path = "sim/families.rs"]
+mod families;
 #[path = "sim/notifications.rs"]
 mod notifications;
 #[path = "sim/report.rs"]

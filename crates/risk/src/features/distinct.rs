@@ -152,6 +152,17 @@ impl<K: Copy + Eq> DistinctSet<K> {
         (now_ms - self.seen[row].last_ms <= retention_ms).then(|| (self.first[row].ms, self.first[row].uncertain))
     }
 
+    /// How many remembered elements (still within the retention) were first seen in `window`.
+    pub fn first_seen_in(&self, window: Window, now_ms: i64, retention_ms: i64) -> u32 {
+        let fresh = self
+            .seen
+            .iter()
+            .zip(&self.first)
+            .filter(|(s, f)| now_ms - s.last_ms <= retention_ms && window.contains(f.ms, now_ms))
+            .count();
+        u32::try_from(fresh).unwrap_or(u32::MAX)
+    }
+
     /// The remembered elements last seen in `window` at `now_ms`.
     pub fn in_window(&self, window: Window, now_ms: i64) -> impl Iterator<Item = K> + '_ {
         let cutoff = window.cutoff(now_ms);

@@ -16,6 +16,7 @@
 
 mod distinct;
 mod geo;
+mod history;
 mod shared;
 mod sightings;
 mod store;
@@ -27,6 +28,7 @@ mod window;
 
 pub use distinct::SetLimits;
 pub use geo::{cell_center, cell_of, degrees, distance_km, speed_kmh, whole_km};
+pub use history::{HistoryFeatures, isqrt, z_centi};
 pub use shared::{EntityKey, EntityLimits, SharedFeatureShard, SharedKeys};
 pub use sightings::{Sighting, Sightings, ip_of_key};
 pub use store::{FeatureConfig, FeatureStore};

@@ -81,6 +81,7 @@ impl FeatureStore {
             ip,
             merchant,
             card,
+            history: self.users.history(input, now),
         }
     }
 

@@ -71,6 +71,8 @@ pub(crate) struct UserState {
     /// First and last event of the current run of activity.
     first_ms: Option<i64>,
     last_ms: Option<i64>,
+    /// Own-history sums (issue 16).
+    history: super::history::HistoryState,
 }
 
 /// Per-user feature state of one partition.
@@ -94,6 +96,15 @@ impl UserFeatureStore {
             )),
             limits,
             last_now: i64::MIN,
+        }
+    }
+
+    /// The user's own-history features for `input` at `now` (see `history.rs`).
+    pub fn history(&self, input: &CheckpointInput, now: Timestamp) -> super::history::HistoryFeatures {
+        let now_ms = self.last_now.max(now.millis());
+        match self.users.get(&input.user) {
+            Some(state) => state.history_features(input, now_ms, &self.limits),
+            None => UserState::default().history_features(input, now_ms, &self.limits),
         }
     }
 
@@ -253,8 +264,29 @@ impl UserState {
             || self.places.saturated(now, limits.places.retention_ms)
     }
 
+    // --- own-history features (issue 16)
+
+    fn history_features(
+        &self,
+        input: &CheckpointInput,
+        now: i64,
+        limits: &UserLimits,
+    ) -> super::history::HistoryFeatures {
+        let alive = self.last_ms.is_some_and(|l| now - l <= limits.retention_ms);
+        let retention = limits.merchants.retention_ms;
+        let mut new_merchants = self.merchants.first_seen_in(Window::H24, now, retention);
+        if let (Some(merchant), Some(_)) = (input.merchant(), input.payment_amount())
+            && self.merchants.first_seen(merchant, now, retention).is_none()
+        {
+            new_merchants += 1;
+        }
+        self.history.features(input, now, alive, self.last_ms, new_merchants)
+    }
+
     fn observe(&mut self, input: &CheckpointInput, tally: &Tally, now: i64, limits: &UserLimits) {
-        if self.last_ms.is_none_or(|last| now - last > limits.retention_ms) {
+        let restart = self.last_ms.is_none_or(|last| now - last > limits.retention_ms);
+        self.history.observe(input, now, restart);
+        if restart {
             self.first_ms = Some(now);
         }
         self.last_ms = Some(now);

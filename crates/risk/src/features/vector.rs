@@ -58,6 +58,11 @@ pub struct FeatureVector {
     pub ip: EntityFeatures,
     pub merchant: Option<EntityFeatures>,
     pub card: Option<EntityFeatures>,
+    // --- own-history features (issue 16, `history.rs`). Not journaled: postcard has no room
+    // for a field old journals lack, so a decision's record keeps the shape it had and
+    // `iou backtest` replays these as their defaults (see ARCHITECTURE.md, risk).
+    #[serde(skip)]
+    pub history: super::history::HistoryFeatures,
 }
 
 impl FeatureVector {

@@ -279,6 +279,47 @@ fn user_fields(f: &mut Vec<Field>) {
     ));
 }
 
+// --- own-history features (issue 16, `features/history.rs`) and the payment's own shape
+
+fn history_fields(f: &mut Vec<Field>) {
+    field!(f, N, "features.history.payments_before", |c| num(c
+        .features
+        .history
+        .payments_before));
+    field!(f, NN, "features.history.amount_z", |c| opt(
+        c.features.history.amount_z_centi,
+        |z| Val::Num(Decimal::new(z, 2))
+    ));
+    field!(f, NN, "features.history.largest_before", |c| opt(
+        c.features.history.largest_before_fen,
+        fen_yuan
+    ));
+    field!(f, NN, "features.history.amount_vs_largest_pct", |c| opt(
+        c.features.history.amount_vs_largest_pct,
+        num
+    ));
+    field!(f, N, "features.history.days_quiet", |c| num(c
+        .features
+        .history
+        .days_quiet));
+    field!(f, N, "features.history.new_merchants_24h", |c| num(c
+        .features
+        .history
+        .new_merchants_24h));
+    field!(f, NN, "features.history.hours_since_limit_request", |c| opt(
+        c.features.history.hours_since_limit_request,
+        num
+    ));
+    field!(f, NN, "features.history.spend_since_limit_request", |c| opt(
+        c.features.history.spend_since_limit_request_fen,
+        fen_yuan
+    ));
+    // A payment of a whole number of hundreds of yuan (null for other checkpoints).
+    field!(f, BN, "input.round_amount", |c| opt(c.input.payment_amount(), |a| {
+        Val::Bool(a.fen() > 0 && a.fen() % 10_000 == 0)
+    }));
+}
+
 fn merchant(c: &RuleContext<'_>) -> Option<EntityFeatures> {
     c.features.merchant
 }
@@ -391,6 +432,7 @@ static FIELDS: LazyLock<Vec<Field>> = LazyLock::new(|| {
     let mut fields = Vec::with_capacity(192);
     input_fields(&mut fields);
     user_fields(&mut fields);
+    history_fields(&mut fields);
     entity_fields(&mut fields);
     model_fields(&mut fields);
     fields

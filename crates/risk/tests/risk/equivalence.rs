@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use risk::features::{EntityFeatures, FeatureVector, Tally, UserFeatures, Windowed};
+use risk::features::{EntityFeatures, FeatureVector, HistoryFeatures, Tally, UserFeatures, Windowed};
 use risk::rules::{CompiledGraph, RunError};
 use risk::{Checkpoint, Evaluator, EvaluatorChoice, ModelScores, RuleContext, Timestamp};
 
@@ -75,6 +75,24 @@ fn features(rng: &mut Rng) -> FeatureVector {
         ip: entity(rng),
         merchant: rng.chance(80).then(|| entity(rng)),
         card: rng.chance(80).then(|| entity(rng)),
+        // Drawn after the models (`with_history`), so the draws before it stay what they were.
+        history: HistoryFeatures::default(),
+    }
+}
+
+/// Own-history features (issue 16), with the rules' thresholds among the draws.
+fn history(rng: &mut Rng) -> HistoryFeatures {
+    HistoryFeatures {
+        payments_before: rng.pick(&[0, 2, 3, 4, 10, 40]),
+        amount_z_centi: rng
+            .chance(70)
+            .then(|| rng.pick(&[-150, 0, 199, 200, 300, 399, 400, 800, 2_500])),
+        largest_before_fen: rng.chance(70).then(|| rng.range(1, 2_000_000)),
+        amount_vs_largest_pct: opt_u32(rng, 1_000),
+        days_quiet: rng.pick(&[0, 1, 13, 14, 15, 45, 200]),
+        new_merchants_24h: rng.range(0, 8) as u32,
+        hours_since_limit_request: rng.chance(40).then(|| rng.pick(&[0, 5, 47, 48, 49, 500])),
+        spend_since_limit_request_fen: rng.chance(40).then(|| rng.range(0, 3_000_000)),
     }
 }
 
@@ -146,8 +164,9 @@ fn fast_path_equals_zen_engine_on_every_default_graph() {
             let now = 1_700_000_000_000 + rng.range(0, 86_400_000);
             let mut input = random_input(&mut rng, now);
             input.detail = crate::common::random_detail_for(&mut rng, checkpoint, now);
-            let features = features(&mut rng);
+            let mut features = features(&mut rng);
             let models = models(&mut rng);
+            features.history = history(&mut rng);
             let ctx = RuleContext {
                 input: &input,
                 features: &features,

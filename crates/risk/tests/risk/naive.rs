@@ -5,11 +5,37 @@
 
 use std::collections::HashSet;
 
+use risk::features::HistoryFeatures;
 use risk::features::{
     DAY_MS, EntityFeatures, FeatureConfig, FeatureVector, HOUR_MS, Tally, UserFeatures, Window, Windowed, cell_center,
     cell_of, degrees, distance_km, ip_key, local_hour, speed_kmh, whole_km,
 };
-use risk::{CheckpointInput, UserId};
+use risk::{CheckpointDetail, CheckpointInput, UserId};
+
+/// The documented fixed point, from the raw amounts: `floor(100 (n x - S) / isqrt(n Q - S^2))`
+/// with the square root found by bisection.
+fn naive_z_centi(amounts: &[i64], x: i64) -> Option<i64> {
+    let n = amounts.len() as i128;
+    if n < 3 {
+        return None;
+    }
+    let s: i128 = amounts.iter().map(|&a| i128::from(a)).sum();
+    let q: i128 = amounts.iter().map(|&a| i128::from(a) * i128::from(a)).sum();
+    let spread = u128::try_from(n * q - s * s).ok()?;
+    let (mut low, mut high) = (0u128, 1u128 << 64);
+    while low + 1 < high {
+        let mid = (low + high) / 2;
+        if mid.checked_mul(mid).is_some_and(|m| m <= spread) {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    if low == 0 {
+        return None;
+    }
+    i64::try_from((100 * (n * i128::from(x) - s)).div_euclid(low as i128)).ok()
+}
 
 #[derive(Debug)]
 pub struct NaiveTwin {
@@ -46,6 +72,71 @@ impl NaiveTwin {
             ip: self.entity(Key::Ip, input, now).expect("always an IP"),
             merchant: self.entity(Key::Merchant, input, now),
             card: self.entity(Key::Card, input, now),
+            history: self.history(input, now),
+        }
+    }
+
+    /// Own-history features (issue 16), from the account's events of its current run.
+    fn history(&self, input: &CheckpointInput, now: i64) -> HistoryFeatures {
+        let limits = self.config.user;
+        let mine: Vec<&(i64, CheckpointInput, bool)> = self.events.iter().filter(|e| e.1.user == input.user).collect();
+        let first = Self::first_of_run(mine.iter().map(|e| e.0), limits.retention_ms, now);
+        let run: Vec<_> = match first {
+            Some(f) => mine.iter().copied().filter(|e| e.0 >= f).collect(),
+            None => Vec::new(),
+        };
+        let amounts: Vec<i64> = run
+            .iter()
+            .filter_map(|e| e.1.payment_amount().map(|a| a.fen().max(0)))
+            .collect();
+        let x = input.payment_amount().map(|a| a.fen().max(0));
+        let largest = amounts.iter().copied().max();
+        let retention = limits.merchants.retention_ms;
+        let merchants: HashSet<_> = mine
+            .iter()
+            .filter(|e| e.1.payment_amount().is_some())
+            .filter_map(|e| e.1.merchant())
+            .collect();
+        let merchant_first = |m| {
+            Self::first_of_run(
+                mine.iter()
+                    .filter(|e| e.1.payment_amount().is_some() && e.1.merchant() == Some(m))
+                    .map(|e| e.0),
+                retention,
+                now,
+            )
+        };
+        let mut new_merchants = merchants
+            .iter()
+            .filter(|m| merchant_first(**m).is_some_and(|f| Window::H24.contains(f, now)))
+            .count() as u32;
+        if let (Some(m), Some(_)) = (input.merchant(), input.payment_amount())
+            && merchant_first(m).is_none()
+        {
+            new_merchants += 1;
+        }
+        let request = run
+            .iter()
+            .rposition(|e| matches!(e.1.detail, CheckpointDetail::LimitRequest { .. }))
+            .filter(|&i| Window::D30.contains(run[i].0, now));
+        HistoryFeatures {
+            payments_before: amounts.len() as u32,
+            amount_z_centi: x.and_then(|x| naive_z_centi(&amounts, x)),
+            largest_before_fen: largest,
+            amount_vs_largest_pct: match (x, largest) {
+                (Some(x), Some(l)) if l > 0 => Some((i128::from(x) * 100 / i128::from(l)) as u32),
+                _ => None,
+            },
+            days_quiet: run.last().map_or(0, |e| ((now - e.0) / DAY_MS) as u32),
+            new_merchants_24h: new_merchants,
+            hours_since_limit_request: request.map(|i| ((now - run[i].0) / HOUR_MS) as u32),
+            spend_since_limit_request_fen: request.map(|i| {
+                run[i + 1..]
+                    .iter()
+                    .filter_map(|e| e.1.payment_amount().map(|a| a.fen().max(0)))
+                    .sum::<i64>()
+                    + x.unwrap_or(0)
+            }),
         }
     }
 

@@ -4,7 +4,7 @@
 //! review the diff. Each scenario is also decided by zen-engine, which must agree.
 
 use money::Amount;
-use risk::features::{EntityFeatures, FeatureVector, Tally, UserFeatures, Windowed};
+use risk::features::{EntityFeatures, FeatureVector, HistoryFeatures, Tally, UserFeatures, Windowed};
 use risk::{
     Channel, Checkpoint, CheckpointDetail, CheckpointInput, EvaluatorChoice, ModelScores, ProfileField, Timestamp,
     decide,
@@ -54,6 +54,17 @@ fn quiet(checkpoint: Checkpoint) -> Case {
         ip: entity,
         merchant: input.merchant().map(|_| entity),
         card: input.card().map(|_| entity),
+        // A customer of a year with a steady history: this payment is an ordinary one.
+        history: HistoryFeatures {
+            payments_before: 40,
+            amount_z_centi: input.payment_amount().map(|_| 10),
+            largest_before_fen: Some(120_000),
+            amount_vs_largest_pct: input.payment_amount().map(|_| 25),
+            days_quiet: 2,
+            new_merchants_24h: u32::from(input.payment_amount().is_some()),
+            hours_since_limit_request: None,
+            spend_since_limit_request_fen: None,
+        },
     };
     let models = ModelScores {
         fraud_score: Some(0.02),

@@ -3,6 +3,10 @@
 //! theft days later), device farms (many synthetic identities applying from a few devices, the
 //! approved ones busting out), and cash-out rings (members with real identities who wash trades
 //! through a colluding offline merchant, then draw their lines in cash and never repay).
+//!
+//! The five families the rules were never tuned on (bust-out, aged cash-out rings, rogue
+//! merchants, OTP-passing takeovers, device-id rotation) are in `families.rs`; the takeover
+//! machinery here serves the two takeover families too.
 
 use std::net::IpAddr;
 
@@ -23,17 +27,49 @@ pub(crate) enum AttackKind {
     Takeover,
     DeviceFarm,
     CashOutRing,
+    /// Patient applicants who behave for 30-90 days, then max out (`families.rs`).
+    BustOut,
+    /// Ring members who age their lines for 30-90 days before cashing out at colluding merchants.
+    AgedRing,
+    /// An attacker's own merchant capturing orders from stolen accounts, never shipping.
+    RogueMerchant,
+    /// A takeover whose attacker always passes the OTP, from a fresh device, often at home.
+    TakeoverOtp,
+    /// Stolen credentials used with a fresh random device id on every request.
+    DeviceRotation,
 }
 
 impl AttackKind {
-    pub const ALL: [AttackKind; 3] = [AttackKind::Takeover, AttackKind::DeviceFarm, AttackKind::CashOutRing];
+    pub const ALL: [AttackKind; 8] = [
+        AttackKind::Takeover,
+        AttackKind::DeviceFarm,
+        AttackKind::CashOutRing,
+        AttackKind::BustOut,
+        AttackKind::AgedRing,
+        AttackKind::RogueMerchant,
+        AttackKind::TakeoverOtp,
+        AttackKind::DeviceRotation,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             AttackKind::Takeover => "account_takeover",
             AttackKind::DeviceFarm => "device_farm",
             AttackKind::CashOutRing => "cash_out_ring",
+            AttackKind::BustOut => "bust_out",
+            AttackKind::AgedRing => "aged_cash_out_ring",
+            AttackKind::RogueMerchant => "rogue_merchant",
+            AttackKind::TakeoverOtp => "takeover_otp_passed",
+            AttackKind::DeviceRotation => "device_rotation",
         }
+    }
+
+    /// Whether the rules were tuned on this family before issue 16 (the simulator's first three).
+    pub(crate) fn original(self) -> bool {
+        matches!(
+            self,
+            AttackKind::Takeover | AttackKind::DeviceFarm | AttackKind::CashOutRing
+        )
     }
 }
 
@@ -62,6 +98,30 @@ pub(crate) struct Attack {
     pub orders: Vec<usize>,
     /// A ring's colluding merchant.
     pub merchant: Option<usize>,
+    /// Every request from a fresh random device id (device rotation).
+    pub rotate: bool,
+    /// Seconds a takeover waits between binding (or login) and its orders.
+    pub pause_s: i64,
+    /// Drawn per attack: ranges of the family's parameters (see `families.rs`).
+    pub params: Params,
+}
+
+/// Device ids a rotating attacker draws from (far from every other range).
+pub(crate) const ROTATED_DEVICES: u64 = 5_000_000_000;
+
+/// The per-attack draws of a patient family.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Params {
+    /// Days a sleeper behaves before it strikes.
+    pub patience_days: u32,
+    /// Per mille: asks for a temporary limit right before striking.
+    pub asks_limit: u64,
+    /// Per mille: an order of the strike has a round amount.
+    pub round: u64,
+    /// Per mille: an order of the strike takes the longest term.
+    pub max_term: u64,
+    /// Orders of the strike (bust-out) or most merchants (rings).
+    pub orders: u32,
 }
 
 /// Per 10,000 holders per 30 days: the accumulator threshold.
@@ -73,9 +133,12 @@ impl Simulation<'_, '_> {
         &mut self.fig.fraud[kind]
     }
 
-    fn attacker_context(&mut self, attack: usize, channel: Channel) -> RiskContext {
+    pub(super) fn attacker_context(&mut self, attack: usize, channel: Channel) -> RiskContext {
         let a = &self.attacks[attack];
-        let (device, ip, city, proxy, emulator) = (a.device, a.ip, a.city, a.proxy, a.emulator);
+        let (mut device, ip, city, proxy, emulator) = (a.device, a.ip, a.city, a.proxy, a.emulator);
+        if a.rotate {
+            device = DeviceId(ROTATED_DEVICES + self.rng.below(1 << 40));
+        }
         RiskContext {
             device,
             ip,
@@ -99,6 +162,11 @@ impl Simulation<'_, '_> {
             u64::from(rates.account_takeovers) * approved,
             u64::from(rates.device_farms) * users,
             u64::from(rates.cash_out_rings) * users,
+            u64::from(rates.bust_outs) * users,
+            u64::from(rates.aged_rings) * users,
+            u64::from(rates.rogue_merchants) * approved,
+            u64::from(rates.otp_takeovers) * approved,
+            u64::from(rates.device_rotations) * approved,
         ];
         for (i, add) in adds.into_iter().enumerate() {
             self.attack_accumulator[i] += add;
@@ -108,12 +176,13 @@ impl Simulation<'_, '_> {
                     AttackKind::Takeover => self.start_takeover(day),
                     AttackKind::DeviceFarm => self.start_farm(day),
                     AttackKind::CashOutRing => self.start_ring(day),
+                    kind => self.start_family(kind, day),
                 }
             }
         }
     }
 
-    fn new_attack(&mut self, kind: AttackKind, device: DeviceId, ip: IpAddr, city: usize) -> usize {
+    pub(super) fn new_attack(&mut self, kind: AttackKind, device: DeviceId, ip: IpAddr, city: usize) -> usize {
         let proxy = self.rng.chance(400);
         let emulator = self.rng.chance(if kind == AttackKind::Takeover { 200 } else { 400 });
         self.attacks.push(Attack {
@@ -128,6 +197,9 @@ impl Simulation<'_, '_> {
             planned: Vec::new(),
             orders: Vec::new(),
             merchant: None,
+            rotate: false,
+            pause_s: 0,
+            params: Params::default(),
         });
         let attack = self.attacks.len() - 1;
         self.attack_figures(attack).attacks += 1;
@@ -181,7 +253,7 @@ impl Simulation<'_, '_> {
     }
 
     /// The takeover's planned amount, all of it stopped before any order (at login or binding).
-    fn takeover_stopped(&mut self, attack: usize, end: FraudEnd) {
+    pub(super) fn takeover_stopped(&mut self, attack: usize, end: FraudEnd) {
         let total: i64 = self.attacks[attack].planned.iter().map(|a| a.fen()).sum();
         let t = self.attack_figures(attack);
         t.attempts += 1;
@@ -203,7 +275,12 @@ impl Simulation<'_, '_> {
             Stage::Login(step_up) => (
                 CheckpointDetail::Login { password_ok: true },
                 step_up,
-                Stage::Bind(None),
+                // A rotating attacker binds nothing: every request comes from a new device.
+                if self.attacks[attack].rotate {
+                    Stage::Orders
+                } else {
+                    Stage::Bind(None)
+                },
             ),
             Stage::Bind(step_up) => (
                 CheckpointDetail::DeviceChange {
@@ -221,7 +298,10 @@ impl Simulation<'_, '_> {
             .call(Call::from(Request::Checkpoint { account, detail }, context))?;
         match answer.outcome {
             Outcome::Applied { .. } => {
-                let wait = self.rng.between(30, 240) as i64;
+                let mut wait = self.rng.between(30, 240) as i64;
+                if matches!(next, Stage::Orders) {
+                    wait += self.attacks[attack].pause_s;
+                }
                 self.after(wait, Intent::Takeover { attack, stage: next });
             }
             Outcome::Rejected {
@@ -244,7 +324,7 @@ impl Simulation<'_, '_> {
     }
 
     /// The burst: the attacker sees the available credit in the app and orders within it.
-    fn takeover_orders(&mut self, attack: usize) -> Result<(), SimError> {
+    pub(super) fn takeover_orders(&mut self, attack: usize) -> Result<(), SimError> {
         let Some(victim) = self.attacks[attack].victim else {
             return Ok(());
         };
@@ -305,7 +385,7 @@ impl Simulation<'_, '_> {
 
     // --- device farms and cash-out rings: applications
 
-    fn synthetic_applicant(
+    pub(super) fn synthetic_applicant(
         &mut self,
         device: DeviceId,
         ip: IpAddr,
@@ -379,7 +459,7 @@ impl Simulation<'_, '_> {
     /// A fraudulent applicant's decision: a declined one counts the line it asked for as
     /// stopped; an approved one starts spending.
     pub(super) fn on_decided_attack(&mut self, line: usize, owner: Owner, decision: &Decision) {
-        let (Owner::Farm(attack) | Owner::Ring(attack)) = owner else {
+        let (Owner::Farm(attack) | Owner::Ring(attack) | Owner::Sleeper(attack)) = owner else {
             return;
         };
         match decision {
@@ -391,6 +471,7 @@ impl Simulation<'_, '_> {
                 t.applications_declined += 1;
                 t.lines_refused_fen += requested;
             }
+            Decision::Approved { .. } if matches!(owner, Owner::Sleeper(_)) => self.sleeper_approved(line, attack),
             Decision::Approved { limit, .. } => {
                 let l = &mut self.lines[line];
                 l.spend_left = Amount::from_fen(limit.fen() * 95 / 100);
@@ -454,7 +535,7 @@ impl Simulation<'_, '_> {
         self.pay_call(index, None)
     }
 
-    fn ring_order(&mut self, attack: usize, member: usize, amount: Amount, counts: bool) -> Option<Call> {
+    pub(super) fn ring_order(&mut self, attack: usize, member: usize, amount: Amount, counts: bool) -> Option<Call> {
         let merchant = self.attacks[attack].merchant?;
         let channel = self.pop.merchants[merchant].channel;
         let l = &self.lines[member];

@@ -175,6 +175,8 @@ impl Simulation<'_, '_> {
                 (shopper.hours, stops)
             }
             Owner::Farm(_) | Owner::Ring(_) => ((9, 23), Some(self.day)),
+            // A sleeper repays until it strikes (`families.rs` sets the day).
+            Owner::Sleeper(_) => ((8, 22), None),
         };
         let line = Line {
             account: applicant.account,

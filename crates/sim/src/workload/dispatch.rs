@@ -73,6 +73,18 @@ pub(crate) enum Intent {
         attack: usize,
         member: usize,
     },
+    /// A sleeper's well-behaved purchase (`families.rs`).
+    Groom {
+        line: usize,
+    },
+    /// A sleeper's strike: a limit request, then the orders (several calls: direct).
+    Strike {
+        line: usize,
+    },
+    /// A rogue merchant charges one stolen account.
+    RogueCharge {
+        attack: usize,
+    },
 }
 
 impl Intent {
@@ -85,6 +97,7 @@ impl Intent {
                 | Intent::ResolveCase { .. }
                 | Intent::Payoff { .. }
                 | Intent::Takeover { .. }
+                | Intent::Strike { .. }
         )
     }
 }
@@ -165,7 +178,10 @@ impl Simulation<'_, '_> {
             Intent::BustOut { line } => self.bust_out(line),
             Intent::Wash { attack, member } => self.wash(attack, member),
             Intent::CashOut { attack, member } => self.cash_out(attack, member),
+            Intent::Groom { line } => self.groom(line),
+            Intent::RogueCharge { attack } => self.rogue_charge(attack),
             Intent::Applications
+            | Intent::Strike { .. }
             | Intent::ReportTheft { .. }
             | Intent::ResolveCase { .. }
             | Intent::Payoff { .. }
@@ -176,7 +192,12 @@ impl Simulation<'_, '_> {
     /// Reads an answer and schedules what follows.
     pub(super) fn settle(&mut self, sent: Sent, answer: Answer) -> Result<(), SimError> {
         match sent.intent {
-            Intent::Shop { .. } | Intent::BustOut { .. } | Intent::Wash { .. } | Intent::CashOut { .. } => {
+            Intent::Shop { .. }
+            | Intent::BustOut { .. }
+            | Intent::Wash { .. }
+            | Intent::CashOut { .. }
+            | Intent::Groom { .. }
+            | Intent::RogueCharge { .. } => {
                 if let Some(order) = sent.order {
                     self.pay_answer(order, answer);
                 }
@@ -197,7 +218,8 @@ impl Simulation<'_, '_> {
             | Intent::ReportTheft { .. }
             | Intent::ResolveCase { .. }
             | Intent::Payoff { .. }
-            | Intent::Takeover { .. } => {}
+            | Intent::Takeover { .. }
+            | Intent::Strike { .. } => {}
         }
         Ok(())
     }
@@ -209,6 +231,7 @@ impl Simulation<'_, '_> {
             Intent::ResolveCase { report } => self.resolve_case(report),
             Intent::Payoff { line } => self.payoff(line),
             Intent::Takeover { attack, stage } => self.takeover(attack, stage),
+            Intent::Strike { line } => self.strike(line),
             _ => Ok(()),
         }
     }

@@ -21,6 +21,7 @@ mod cases;
 mod collections;
 mod day;
 mod dispatch;
+mod families;
 mod orders;
 mod repay;
 mod results;
@@ -54,6 +55,8 @@ pub(crate) enum Owner {
     Farm(usize),
     /// A member of a cash-out ring (attack index).
     Ring(usize),
+    /// A patient attacker's line (bust-out, aged ring): behaves, then strikes (`families.rs`).
+    Sleeper(usize),
 }
 
 /// The latest statement with something to pay, as the holder saw it.
@@ -116,7 +119,7 @@ pub struct Simulation<'l, 'd> {
     /// Accounts that ever reached each bucket.
     entered: BTreeMap<credit::delinquency::Bucket, BTreeSet<AccountId>>,
     buckets: BTreeMap<AccountId, credit::delinquency::Bucket>,
-    attack_accumulator: [u64; 3],
+    attack_accumulator: [u64; 8],
     report_accumulator: u64,
     /// Theft reports, by the index their case work is scheduled with.
     reports: Vec<cases::Report>,
@@ -186,7 +189,7 @@ impl<'l, 'd> Simulation<'l, 'd> {
             due: Vec::new(),
             entered: BTreeMap::new(),
             buckets: BTreeMap::new(),
-            attack_accumulator: [0; 3],
+            attack_accumulator: [0; 8],
             report_accumulator: 0,
             reports: Vec::new(),
             requested: BTreeMap::new(),

@@ -412,6 +412,10 @@ impl Simulation<'_, '_> {
 
     pub(super) fn deliver_answer(&mut self, order: usize, answer: Answer) {
         let outcome = answer.risk.as_ref().map(|r| r.outcome);
+        let held = outcome.is_some_and(|o| o != risk::Outcome::Allow);
+        if held && self.orders[order].party == Party::Genuine {
+            self.fig.payments.good_delivery_holds += 1;
+        }
         match answer.outcome {
             Outcome::Rejected {
                 rejection: EngineRejection::Risk(RiskBlock::Denied),

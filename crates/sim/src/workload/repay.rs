@@ -27,6 +27,7 @@ impl Simulation<'_, '_> {
         self.due.push((due, line, balance, minimum));
         let offset = match l.owner {
             Owner::Shopper(s) => self.pop.shoppers[s].pay_offset_days,
+            Owner::Sleeper(_) => 3,
             Owner::Farm(_) | Owner::Ring(_) => return,
         };
         let pay_on = self.day_of(due) as i64 - i64::from(offset);
@@ -59,14 +60,19 @@ impl Simulation<'_, '_> {
     /// What the holder pays now, by habit.
     pub(super) fn repay_call(&mut self, line: usize) -> Option<Call> {
         let l = &self.lines[line];
-        let Owner::Shopper(s) = l.owner else { return None };
+        let habit = match l.owner {
+            Owner::Shopper(s) => self.pop.shoppers[s].habit,
+            // A sleeper pays in full until it strikes, then never again.
+            Owner::Sleeper(_) if l.stops_paying.is_none_or(|d| d > self.day) => Habit::InFull,
+            _ => return None,
+        };
         let seen = l.statement?;
         if l.stops_paying.is_some_and(|d| d <= self.day) && !self.rng.chance(150) {
             return None;
         }
         let left = seen.balance - l.paid_since;
         let minimum_left = seen.minimum - l.paid_since;
-        let amount = match self.pop.shoppers[s].habit {
+        let amount = match habit {
             Habit::InFull | Habit::Late | Habit::Defaulter => left,
             Habit::Minimum => minimum_left,
             Habit::Revolver => {

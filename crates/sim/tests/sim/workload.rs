@@ -38,7 +38,7 @@ fn a_small_run_exercises_the_whole_product_and_the_auditor_finds_nothing() {
     let s = &f.statements;
     assert!(s.paid_in_full > 50 && s.minimum_or_more > 20 && s.overdue > 10, "{s:?}");
     assert!(f.delinquency.entered["M1"] > 5, "{:?}", f.delinquency);
-    for attack in &f.fraud {
+    for attack in f.fraud.iter().filter(|a| ORIGINAL.contains(&a.kind.as_str())) {
         assert!(attack.attacks > 0 && attack.attempted_fen > 0, "{attack:?}");
         assert!(
             attack.stopped_fen() > 0,
@@ -50,13 +50,16 @@ fn a_small_run_exercises_the_whole_product_and_the_auditor_finds_nothing() {
     assert!(f.good_payments > 2_000);
 }
 
+/// The families `small` runs (the five of issue 16 are off there).
+const ORIGINAL: [&str; 3] = ["account_takeover", "device_farm", "cash_out_ring"];
+
 #[test]
 fn every_attack_is_mostly_stopped_and_good_shoppers_are_rarely_bothered() {
     // Guards the shipped payment rules (v2): cash-out rings were 27% stopped and 6% of good
     // payments were challenged before the combined amount-spike and cash-out rules. The small
     // run gives 98-100% per attack and 0.25% friction; the bars leave room for other seeds.
     let f = shared();
-    for kind in ["account_takeover", "device_farm", "cash_out_ring"] {
+    for kind in ORIGINAL {
         let attack = f.fraud.iter().find(|a| a.kind == kind).unwrap();
         assert!(attack.stopped_ppm >= 900_000, "{kind}: {attack:?}");
     }
