@@ -48,6 +48,22 @@ struct Metadata {
     version: std::num::NonZeroU32,
     #[serde(default)]
     checkpoint: Option<String>,
+    /// Whether this graph reads the fraud model's score: `"live"` does; absent or `"shadow"`,
+    /// the engine still scores and journals the model but the graph sees `models.fraud_score`
+    /// null. Promoting the model is a rule-set change (four-eyes, audited) that sets `"live"`.
+    #[serde(default)]
+    fraud_model: ModelUse,
+}
+
+/// How a graph uses a model's score (`metadata.fraud_model`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelUse {
+    /// Scored and journaled beside the decision; the graph does not see it.
+    #[default]
+    Shadow,
+    /// The graph reads the score.
+    Live,
 }
 
 /// A graph ready to evaluate: zen-engine's compiled decision, and the fast path's compiled form
@@ -55,6 +71,7 @@ struct Metadata {
 #[derive(Debug)]
 pub struct CompiledGraph {
     version: RulesVersion,
+    fraud_model: ModelUse,
     reference: ReferenceGraph,
     fast: Result<FastGraph, String>,
 }
@@ -101,6 +118,7 @@ impl CompiledGraph {
                 version: header.metadata.version.get(),
                 digest: Arc::from(format!("{:016x}", fnv1a64(json.as_bytes()))),
             },
+            fraud_model: header.metadata.fraud_model,
             reference,
             fast,
         })
@@ -108,6 +126,11 @@ impl CompiledGraph {
 
     pub fn version(&self) -> &RulesVersion {
         &self.version
+    }
+
+    /// Whether the graph reads the fraud model's score (`metadata.fraud_model`).
+    pub fn fraud_model(&self) -> ModelUse {
+        self.fraud_model
     }
 
     /// The evaluator [`CompiledGraph::verdict`] uses when allowed to choose.
