@@ -159,10 +159,14 @@ pub struct Labelled {
     pub model: ModelLabelled,
 }
 
-/// Counts the reason codes of one labelled decision.
-fn count_caught(rules: &mut BTreeMap<String, Caught>, reasons: &[ReasonCode], verdict: Verdict, fen: i64) {
+/// Counts the reason codes of one payment decision: every code that fired on a payment gets a
+/// row (so the fraud it missed shows even when it caught none); labelled ones count.
+fn count_caught(rules: &mut BTreeMap<String, Caught>, reasons: &[ReasonCode], verdict: Option<Verdict>, fen: i64) {
     for code in reasons {
-        rules.entry(code.as_str().to_owned()).or_default().add(verdict, true, fen);
+        let caught = rules.entry(code.as_str().to_owned()).or_default();
+        if let Some(verdict) = verdict {
+            caught.add(verdict, true, fen);
+        }
     }
 }
 
@@ -210,6 +214,8 @@ impl Labelled {
         let verdict = labels.get(*account, *txn).map(|l| l.verdict);
         count_hits(&mut self.candidate_rules, decided.candidate_reasons, verdict);
         count_hits(&mut self.live_rules, decided.live_reasons, verdict);
+        count_caught(&mut self.live_rule_outcomes, decided.live_reasons, verdict, amount.fen());
+        count_caught(&mut self.candidate_rule_outcomes, decided.candidate_reasons, verdict, amount.fen());
         let Some(verdict) = verdict else {
             self.unlabelled_payments += 1;
             return;
@@ -217,8 +223,6 @@ impl Labelled {
         let fen = amount.fen();
         self.live.add(verdict, decided.live, fen);
         self.candidate.add(verdict, decided.candidate, fen);
-        count_caught(&mut self.live_rule_outcomes, decided.live_reasons, verdict, fen);
-        count_caught(&mut self.candidate_rule_outcomes, decided.candidate_reasons, verdict, fen);
         if let Some(score) = decided.fraud_score {
             self.model.scored += 1;
             self.model.tally.add(verdict, Outcome::Allow, fen);
@@ -336,5 +340,31 @@ mod tests {
             0,
             "no fraud: 0, not a division by zero"
         );
+    }
+
+    #[test]
+    fn a_rule_row_says_what_it_stopped_missed_and_whom_it_affected() {
+        let code = |c: &str| ReasonCode::parse(c).unwrap();
+        let (rule, other) = ([code("R1")], [code("R2")]);
+        let mut caught = BTreeMap::new();
+        let mut tally = Tally::default();
+        for (reasons, verdict, fen) in [
+            (&rule[..], Some(Verdict::Fraud), 300),
+            (&other[..], Some(Verdict::Fraud), 200),
+            (&rule[..], Some(Verdict::Genuine), 50),
+            (&other[..], Some(Verdict::Genuine), 60),
+            (&[][..], Some(Verdict::Genuine), 70),
+            (&rule[..], None, 999),
+        ] {
+            count_caught(&mut caught, reasons, verdict, fen);
+            if let Some(v) = verdict {
+                tally.add(v, Outcome::Allow, fen);
+            }
+        }
+        let mut r1 = caught["R1"];
+        r1.finish(&tally);
+        assert_eq!(r1.fraud_stopped, Count { payments: 1, fen: 300 });
+        assert_eq!(r1.fraud_missed, Count { payments: 1, fen: 200 }, "the fraud R2 caught");
+        assert_eq!((r1.genuine_affected, r1.genuine_affected_permille), (1, 333));
     }
 }
