@@ -17,8 +17,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use models::{ForestScratch, GbdtModel, ShapScratch};
-use risk::rules::{FieldValue, NamedField};
 use risk::RuleContext;
+use risk::rules::{FieldValue, NamedField};
 use serde::{Deserialize, Serialize};
 
 /// The reason codes kept per decision: the features that pushed the score up most.
@@ -101,7 +101,8 @@ impl FraudModel {
                 if f.name().starts_with("models.") {
                     return Err(FraudModelError::ModelInput(f.name().to_owned()));
                 }
-                let field = NamedField::find(f.name()).ok_or_else(|| FraudModelError::UnknownFeature(f.name().to_owned()))?;
+                let field =
+                    NamedField::find(f.name()).ok_or_else(|| FraudModelError::UnknownFeature(f.name().to_owned()))?;
                 Ok(Input {
                     field,
                     categories: f.categories().to_vec(),
@@ -146,7 +147,11 @@ impl FraudModel {
     /// as its code, missing values and unseen categories as NaN).
     pub fn encode(&self, ctx: &RuleContext<'_>, out: &mut Vec<f64>) {
         out.clear();
-        out.extend(self.inputs.iter().map(|input| encode_value(input, input.field.read(ctx))));
+        out.extend(
+            self.inputs
+                .iter()
+                .map(|input| encode_value(input, input.field.read(ctx))),
+        );
     }
 
     /// Scores the payment `ctx` describes, with [`REASONS`] TreeSHAP reason codes.
@@ -191,7 +196,11 @@ impl FraudModel {
             return f64::NAN;
         }
         if input.categorical {
-            return input.categories.iter().position(|c| c == cell).map_or(f64::NAN, |i| i as f64);
+            return input
+                .categories
+                .iter()
+                .position(|c| c == cell)
+                .map_or(f64::NAN, |i| i as f64);
         }
         cell.parse().unwrap_or(f64::NAN)
     }
@@ -216,9 +225,11 @@ fn encode_value(input: &Input, value: FieldValue) -> f64 {
         FieldValue::Missing => f64::NAN,
         FieldValue::Number(x) if !input.categorical => x,
         FieldValue::Number(_) => f64::NAN,
-        FieldValue::Text(t) if input.categorical => {
-            input.categories.iter().position(|c| c == t).map_or(f64::NAN, |i| i as f64)
-        }
+        FieldValue::Text(t) if input.categorical => input
+            .categories
+            .iter()
+            .position(|c| c == t)
+            .map_or(f64::NAN, |i| i as f64),
         FieldValue::Text(_) => f64::NAN,
     }
 }

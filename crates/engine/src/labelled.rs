@@ -214,8 +214,18 @@ impl Labelled {
         let verdict = labels.get(*account, *txn).map(|l| l.verdict);
         count_hits(&mut self.candidate_rules, decided.candidate_reasons, verdict);
         count_hits(&mut self.live_rules, decided.live_reasons, verdict);
-        count_caught(&mut self.live_rule_outcomes, decided.live_reasons, verdict, amount.fen());
-        count_caught(&mut self.candidate_rule_outcomes, decided.candidate_reasons, verdict, amount.fen());
+        count_caught(
+            &mut self.live_rule_outcomes,
+            decided.live_reasons,
+            verdict,
+            amount.fen(),
+        );
+        count_caught(
+            &mut self.candidate_rule_outcomes,
+            decided.candidate_reasons,
+            verdict,
+            amount.fen(),
+        );
         let Some(verdict) = verdict else {
             self.unlabelled_payments += 1;
             return;
@@ -269,7 +279,10 @@ impl Labelled {
                 t.genuine_friction_permille(),
             ));
         }
-        for (name, rules) in [("live", &self.live_rule_outcomes), ("candidate", &self.candidate_rule_outcomes)] {
+        for (name, rules) in [
+            ("live", &self.live_rule_outcomes),
+            ("candidate", &self.candidate_rule_outcomes),
+        ] {
             if rules.is_empty() {
                 continue;
             }

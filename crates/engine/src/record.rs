@@ -309,9 +309,15 @@ mod tests {
             accounts: Vec::new(),
         };
         body.encode(&mut bytes);
-        assert!(bytes.len() > postcard::to_stdvec(&body).unwrap().len(), "a trailer follows");
+        assert!(
+            bytes.len() > postcard::to_stdvec(&body).unwrap().len(),
+            "a trailer follows"
+        );
         assert_eq!(BatchBody::decode(&bytes).unwrap(), body);
         let older: BatchBody = postcard::from_bytes(&bytes).unwrap();
-        assert_eq!(older, plain, "a reader that stops at the body sees the decisions without scores");
+        assert_eq!(
+            older, plain,
+            "a reader that stops at the body sees the decisions without scores"
+        );
     }
 }

@@ -53,7 +53,11 @@ pub fn run(args: LabelsArgs) -> anyhow::Result<()> {
     sink.flush()?;
     let fraud = rows
         .iter()
-        .filter(|r| r.label.as_ref().is_some_and(|l| l.verdict == engine::labels::Verdict::Fraud))
+        .filter(|r| {
+            r.label
+                .as_ref()
+                .is_some_and(|l| l.verdict == engine::labels::Verdict::Fraud)
+        })
         .count();
     let labelled = rows.iter().filter(|r| r.label.is_some()).count();
     eprintln!(

@@ -110,8 +110,14 @@ fn config(args: &SimulateArgs) -> anyhow::Result<SimConfig> {
         config.mistaken_theft_reports = rate;
     }
     if let Some(rates) = &args.attack_rates {
-        anyhow::ensure!(rates.len() == 3, "--attack-rates takes three numbers: TAKEOVERS,FARMS,RINGS");
-        anyhow::ensure!(rates.iter().all(|r| *r <= 100_000), "--attack-rates must be 0..=100000 each");
+        anyhow::ensure!(
+            rates.len() == 3,
+            "--attack-rates takes three numbers: TAKEOVERS,FARMS,RINGS"
+        );
+        anyhow::ensure!(
+            rates.iter().all(|r| *r <= 100_000),
+            "--attack-rates must be 0..=100000 each"
+        );
         config.attacks.account_takeovers = rates[0];
         config.attacks.device_farms = rates[1];
         config.attacks.cash_out_rings = rates[2];

@@ -133,7 +133,10 @@ pub fn load_rules(options: &RulesOptions, meta: &Meta) -> Result<(Arc<RiskShared
         None => engine::fraud_model::FraudModel::shipped(),
     }
     .map_err(|e| format!("the fraud model: {}", error_chain(&e)))?;
-    tracing::info!(model = model.id(), "risk: the fraud model scores every payment (shadow unless the payment graph reads it)");
+    tracing::info!(
+        model = model.id(),
+        "risk: the fraud model scores every payment (shadow unless the payment graph reads it)"
+    );
     let shared = RiskShared::new(cell, risk::FeatureConfig::default()).with_fraud_model(Arc::new(model));
     Ok((Arc::new(shared), sources))
 }

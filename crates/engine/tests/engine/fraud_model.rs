@@ -14,7 +14,9 @@ use engine::fraud_model::{FraudModel, FraudModelError, FraudScratch, SHIPPED_DUM
 use engine::{EngineConfig, Payer, Request, RiskContext, RiskShared};
 use money::Amount;
 use risk::features::{EntityFeatures, UserFeatures};
-use risk::{Channel, CheckpointDetail, CheckpointInput, DeviceId, FeatureVector, ModelScores, RuleSetCell, Signals, UserId};
+use risk::{
+    Channel, CheckpointDetail, CheckpointInput, DeviceId, FeatureVector, ModelScores, RuleSetCell, Signals, UserId,
+};
 use store::memory::MemoryBackend;
 
 use super::{Harness, config};
@@ -118,7 +120,12 @@ fn tiny_model(names: &[&str]) -> Result<FraudModel, FraudModelError> {
     dump["max_feature_idx"] = serde_json::json!(names.len() - 1);
     dump["feature_infos"] = names
         .iter()
-        .map(|n| (n.to_string(), serde_json::json!({"min_value": 0, "max_value": 1, "values": []})))
+        .map(|n| {
+            (
+                n.to_string(),
+                serde_json::json!({"min_value": 0, "max_value": 1, "values": []}),
+            )
+        })
         .collect::<serde_json::Map<_, _>>()
         .into();
     dump["tree_info"] = serde_json::json!([{"tree_index": 0, "num_leaves": 1, "num_cat": 0, "shrinkage": 1,
@@ -164,7 +171,10 @@ fn inputs_are_read_by_name_from_the_rules_field_table() {
     };
     let ctx = risk::RuleContext { input: &online, ..ctx };
     model.encode(&ctx, &mut values);
-    assert!(values[1].is_nan(), "a channel the model never saw: NaN, as LightGBM reads it");
+    assert!(
+        values[1].is_nan(),
+        "a channel the model never saw: NaN, as LightGBM reads it"
+    );
 }
 
 #[test]
@@ -197,7 +207,12 @@ fn scoring_is_deterministic_and_gives_reason_codes() {
     }
     assert!((0.0..=1.0).contains(&first.score));
     assert!(first.reasons.len() <= engine::fraud_model::REASONS);
-    assert!(first.reasons.iter().all(|r| r.code.starts_with("MODEL:") && r.contribution > 0.0));
+    assert!(
+        first
+            .reasons
+            .iter()
+            .all(|r| r.code.starts_with("MODEL:") && r.contribution > 0.0)
+    );
     assert!(first.reasons.windows(2).all(|w| w[0].contribution >= w[1].contribution));
 }
 
@@ -239,7 +254,11 @@ fn pay(h: &Harness, account: u64, fen: i64, device: u64) -> engine::Reply {
         ip: IpAddr::from([10, 0, 0, device as u8]),
         ..RiskContext::unknown(Channel::Online)
     };
-    h.engine().submit_with(request, None, Some(ctx)).unwrap().blocking_recv().unwrap()
+    h.engine()
+        .submit_with(request, None, Some(ctx))
+        .unwrap()
+        .blocking_recv()
+        .unwrap()
 }
 
 /// Every payment decision in the journal: (fraud score journaled, score the rules saw).
@@ -275,7 +294,11 @@ fn the_score_is_journaled_in_shadow_and_seen_by_the_rules_only_when_promoted() {
         }
         let before = journaled(&h);
         assert_eq!(before.len(), 9);
-        assert!(before.iter().all(|(score, seen)| score.is_some() && *seen == score.filter(|_| live)));
+        assert!(
+            before
+                .iter()
+                .all(|(score, seen)| score.is_some() && *seen == score.filter(|_| live))
+        );
         h.restart();
         assert_eq!(journaled(&h), before, "{mode}: the restart reads the same scores back");
         let more = pay(&h, 1, 5_000, 10);

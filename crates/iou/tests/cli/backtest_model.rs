@@ -16,18 +16,40 @@ fn iou(args: &[&str], paths: &[&Path]) -> Vec<u8> {
         command.arg(path);
     }
     let out = command.output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 fn simulate(dir: &Path) {
     let (data, truth, report) = (dir.join("data"), dir.join("truth.jsonl"), dir.join("report.html"));
     let args = [
-        "simulate", "--users", "150", "--days", "20", "--seed", "5", "--attack-rates", "900,150,150",
-        "--theft-reports", "5000", "--partitions", "2",
+        "simulate",
+        "--users",
+        "150",
+        "--days",
+        "20",
+        "--seed",
+        "5",
+        "--attack-rates",
+        "900,150,150",
+        "--theft-reports",
+        "5000",
+        "--partitions",
+        "2",
     ];
     let mut command = Command::new(env!("CARGO_BIN_EXE_iou"));
-    command.args(args).arg("--data").arg(&data).arg("--ground-truth").arg(&truth).arg("--report").arg(&report);
+    command
+        .args(args)
+        .arg("--data")
+        .arg(&data)
+        .arg("--ground-truth")
+        .arg(&truth)
+        .arg("--report")
+        .arg(&report);
     let out = command.output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
@@ -85,7 +107,11 @@ fn backtest_on_a_simulated_store_reports_rules_and_the_model_by_label() {
     // The shipped rules (shadow) reproduce every decision and report the model beside them.
     let same: Value = serde_json::from_slice(&iou(
         &["backtest", "--json", "--rules"],
-        &[&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"), Path::new("--data"), &data],
+        &[
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
+            Path::new("--data"),
+            &data,
+        ],
     ))
     .unwrap();
     assert_eq!(same["changed"], 0, "{}", same["samples"]);
@@ -98,7 +124,11 @@ fn backtest_on_a_simulated_store_reports_rules_and_the_model_by_label() {
         + labelled["live"]["genuine"]["payments"].as_u64().unwrap();
     assert_eq!(scored, labelled_payments, "every labelled payment was scored");
     assert_eq!(
-        labelled["model"]["thresholds"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        labelled["model"]["thresholds"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["0.7", "0.9"]
     );
 
@@ -106,18 +136,31 @@ fn backtest_on_a_simulated_store_reports_rules_and_the_model_by_label() {
     // scored at 0.7 or more gain a model reason.
     let rules = tempfile::tempdir().unwrap();
     promoted(rules.path());
-    let report: Value =
-        serde_json::from_slice(&iou(&["backtest", "--json", "--rules"], &[rules.path(), Path::new("--data"), &data]))
-            .unwrap();
-    let high = rows.iter().filter(|r| r["fraud"]["score"].as_f64().unwrap() >= 0.7).count() as u64;
+    let report: Value = serde_json::from_slice(&iou(
+        &["backtest", "--json", "--rules"],
+        &[rules.path(), Path::new("--data"), &data],
+    ))
+    .unwrap();
+    let high = rows
+        .iter()
+        .filter(|r| r["fraud"]["score"].as_f64().unwrap() >= 0.7)
+        .count() as u64;
     let gained = &report["reasons_gained"];
-    let model_hits = gained["MODEL_FRAUD_HIGH"].as_u64().unwrap_or(0) + gained["MODEL_FRAUD_ELEVATED"].as_u64().unwrap_or(0);
+    let model_hits =
+        gained["MODEL_FRAUD_HIGH"].as_u64().unwrap_or(0) + gained["MODEL_FRAUD_ELEVATED"].as_u64().unwrap_or(0);
     assert!(model_hits <= high, "{gained} vs {high} scores >= 0.7");
     assert!(high == 0 || model_hits > 0, "{gained} vs {high} scores >= 0.7");
-    check_adds_up(&report["labelled"]["candidate_rule_outcomes"], &report["labelled"]["candidate"]["fraud"]);
+    check_adds_up(
+        &report["labelled"]["candidate_rule_outcomes"],
+        &report["labelled"]["candidate"]["fraud"],
+    );
 
     // The table says the same.
-    let text = String::from_utf8(iou(&["backtest", "--rules"], &[rules.path(), Path::new("--data"), &data])).unwrap();
+    let text = String::from_utf8(iou(
+        &["backtest", "--rules"],
+        &[rules.path(), Path::new("--data"), &data],
+    ))
+    .unwrap();
     assert!(text.contains("candidate rules on labelled payments"), "{text}");
     assert!(text.contains("fraud model on"), "{text}");
     assert!(text.contains("score >= 0.9"), "{text}");

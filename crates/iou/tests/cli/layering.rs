@@ -38,7 +38,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The engine scores the fraud model at the payment checkpoint (`engine::fraud_model`):
     // `models` parses and evaluates the LightGBM files; the engine maps its named inputs to the
     // rules' field table and journals the score.
-    ("engine", &["credit", "models", "money", "risk", "seeded", "settlement", "store"]),
+    (
+        "engine",
+        &["credit", "models", "money", "risk", "seeded", "settlement", "store"],
+    ),
     ("stream", &["engine", "store"]),
     (
         "onboarding",

@@ -53,7 +53,10 @@ fn decimal_f64(d: rust_decimal::Decimal) -> f64 {
 /// Every field's path and value in `ctx`, in the table's order (what `iou labels export` writes
 /// for training).
 pub fn read_all<'c>(ctx: &'c RuleContext<'c>) -> impl Iterator<Item = (&'static str, FieldValue)> + 'c {
-    fields().iter().enumerate().map(move |(index, f)| (f.path, NamedField { index }.read(ctx)))
+    fields()
+        .iter()
+        .enumerate()
+        .map(move |(index, f)| (f.path, NamedField { index }.read(ctx)))
 }
 
 #[cfg(test)]
@@ -63,9 +66,17 @@ mod tests {
 
     #[test]
     fn decimals_become_the_nearest_double() {
-        for (m, s, want) in [(12_345i64, 2u32, 123.45), (7, 0, 7.0), (-5, 1, -0.5), (9_999, 4, 0.9999)] {
+        for (m, s, want) in [
+            (12_345i64, 2u32, 123.45),
+            (7, 0, 7.0),
+            (-5, 1, -0.5),
+            (9_999, 4, 0.9999),
+        ] {
             assert_eq!(decimal_f64(Decimal::new(m, s)), want);
-            assert_eq!(decimal_f64(Decimal::new(m, s)), Decimal::new(m, s).to_string().parse::<f64>().unwrap());
+            assert_eq!(
+                decimal_f64(Decimal::new(m, s)),
+                Decimal::new(m, s).to_string().parse::<f64>().unwrap()
+            );
         }
     }
 
