@@ -201,3 +201,34 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
         (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped login graph with `metadata` in place of its own.
+    fn graph(metadata: &str) -> String {
+        let mut graph: serde_json::Value = serde_json::from_str(include_str!("../../../../rules/login.json")).unwrap();
+        graph["metadata"] = serde_json::from_str(metadata).unwrap();
+        graph.to_string()
+    }
+
+    #[test]
+    fn a_graph_reads_the_fraud_model_only_when_its_metadata_says_live() {
+        let use_of =
+            |metadata: &str| CompiledGraph::compile("login", "login", &graph(metadata)).map(|g| g.fraud_model());
+        assert_eq!(use_of(r#"{"version": 1}"#).unwrap(), ModelUse::Shadow, "absent: shadow");
+        assert_eq!(
+            use_of(r#"{"version": 1, "fraud_model": "shadow"}"#).unwrap(),
+            ModelUse::Shadow
+        );
+        assert_eq!(
+            use_of(r#"{"version": 1, "fraud_model": "live"}"#).unwrap(),
+            ModelUse::Live
+        );
+        assert!(matches!(
+            use_of(r#"{"version": 1, "fraud_model": "on"}"#),
+            Err(GraphError::Metadata { .. })
+        ));
+    }
+}
