@@ -3,7 +3,8 @@
 //! (the shipped `credit_data_es` scorecard's PD for the customer's credit file), the shipped
 //! rules (the compiled fast path), and recording the attempt. The feature state is realistic:
 //! 5,000 customers, 8,000 devices, 3,000 IPs, 500 merchants and 100,000 events over the 30
-//! days before the measured ones (the setup of `crates/risk/benches/risk_eval.rs`).
+//! days before the measured ones (the setup of `crates/risk/benches/risk_eval.rs`). Measured with
+//! and without the shipped fraud model (LightGBM with TreeSHAP reason codes) at each payment.
 //!
 //! Also the shipped rules as a [`RiskShared`], for the in-process engine measured with risk.
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use engine::RiskShared;
+use engine::fraud_model::{FraudModel, FraudScratch};
 use models::{Model, Options, Row, Scorecard, Scored};
 use money::Amount;
 use risk::{
@@ -36,7 +38,10 @@ pub fn rules() -> Result<RuleSet, BenchError> {
 /// The shipped rules with fresh shared features, for an engine.
 pub fn shared() -> Result<Arc<RiskShared>, BenchError> {
     let cell = Arc::new(RuleSetCell::new(Arc::new(rules()?)));
-    Ok(Arc::new(RiskShared::new(cell, FeatureConfig::default())))
+    let model = FraudModel::shipped().map_err(|e| BenchError::Other(e.to_string()))?;
+    Ok(Arc::new(
+        RiskShared::new(cell, FeatureConfig::default()).with_fraud_model(Arc::new(model)),
+    ))
 }
 
 /// Latencies of one evaluation, in microseconds.
@@ -128,9 +133,15 @@ fn credit_files(model: &Model, rng: &mut XorShift) -> Result<Vec<Row>, BenchErro
         .collect()
 }
 
-/// Evaluates `evaluations` payment authorizations against a warm feature state.
-pub fn run(evaluations: usize) -> Result<RiskEval, BenchError> {
+/// Evaluates `evaluations` payment authorizations against a warm feature state, scoring the
+/// shipped fraud model (with its TreeSHAP reason codes, as the engine does) when `fraud_model`.
+pub fn run(evaluations: usize, fraud_model: bool) -> Result<RiskEval, BenchError> {
     let rules = rules()?;
+    let fraud = match fraud_model {
+        true => Some(FraudModel::shipped().map_err(|e| BenchError::Other(e.to_string()))?),
+        false => None,
+    };
+    let mut fraud_scratch = FraudScratch::default();
     let model = Model::Scorecard(Scorecard::from_json(SCORECARD).map_err(|e| BenchError::Other(e.to_string()))?);
     let mut rng = XorShift::new(0x5eed);
     let files = credit_files(&model, &mut rng)?;
@@ -161,6 +172,15 @@ pub fn run(evaluations: usize) -> Result<RiskEval, BenchError> {
             credit_pd: Some(scored.pd),
             credit_score: Some(scored.score.round() as i32),
         };
+        if let Some(fraud) = &fraud {
+            let ctx = risk::RuleContext {
+                input: &input,
+                features: &features,
+                models: &models,
+                now: ts,
+            };
+            std::hint::black_box(fraud.score(&ctx, &mut fraud_scratch));
+        }
         let decision = decide(&rules, &input, &features, &models, ts);
         store.observe(&input, decision.outcome.is_deny(), ts);
         nanos.push(begun.elapsed().as_nanos() as u64);
@@ -175,7 +195,11 @@ pub fn run(evaluations: usize) -> Result<RiskEval, BenchError> {
         p99_us: round(at(0.99)),
         mean_us: round(mean),
         evaluations,
-        what: "features + scorecard PD + payment_authorization rules (fast path) + recording the attempt, one core",
+        what: if fraud_model {
+            "features + scorecard PD + fraud model (LightGBM + TreeSHAP reasons) + payment_authorization rules (fast path) + recording the attempt, one core"
+        } else {
+            "features + scorecard PD + payment_authorization rules (fast path) + recording the attempt, one core"
+        },
     })
 }
 
@@ -187,6 +211,8 @@ pub struct RiskReport {
     pub in_flight: usize,
     pub partitions: u32,
     pub risk_eval: RiskEval,
+    /// The same evaluation without the fraud model (what it costs: the difference).
+    pub risk_eval_without_fraud_model: RiskEval,
     /// The in-process engine without risk decisions.
     pub inprocess: crate::Figures,
     /// The same with the shipped rules deciding every authorization.
@@ -199,6 +225,7 @@ impl RiskReport {
     pub fn new(
         load: &crate::Load,
         risk_eval: RiskEval,
+        risk_eval_without_fraud_model: RiskEval,
         inprocess: crate::Figures,
         inprocess_risk: crate::Figures,
     ) -> RiskReport {
@@ -213,6 +240,7 @@ impl RiskReport {
             in_flight: load.in_flight,
             partitions: load.partitions,
             risk_eval,
+            risk_eval_without_fraud_model,
             inprocess,
             inprocess_risk,
             risk_cost_pct: (cost * 10.0).round() / 10.0,
@@ -225,6 +253,11 @@ impl RiskReport {
             "risk evaluation ({}): median {:.2} us, p99 {:.2} us, mean {:.2} us over {} evaluations\n",
             e.what, e.median_us, e.p99_us, e.mean_us, e.evaluations
         );
+        let w = &self.risk_eval_without_fraud_model;
+        out.push_str(&format!(
+            "without the fraud model: median {:.2} us, p99 {:.2} us, mean {:.2} us\n",
+            w.median_us, w.p99_us, w.mean_us
+        ));
         out.push_str(&format!(
             "in-process engine, {} cores, {} accounts, {} in flight, {} partitions:\n",
             self.cores, self.accounts, self.in_flight, self.partitions

@@ -97,12 +97,19 @@ impl Report {
     ) {
         let at_us = record.at_us;
         let now = risk::Timestamp::from_millis(at_us.div_euclid(1000));
-        let again = risk::decide(candidate, &live.input, &live.features, &live.models, now);
+        // The candidate sees the journaled fraud score only if its graph reads the model: a
+        // candidate that promotes the model replays what promotion would have done.
+        let models = risk::ModelScores {
+            fraud_score: crate::risk::fraud_score_for(candidate, &live.input, live.fraud.as_ref()),
+            ..live.models
+        };
+        let again = risk::decide(candidate, &live.input, &live.features, &models, now);
         let decided = Decided {
             live: live.outcome,
             live_reasons: &live.reasons,
             candidate: again.outcome,
             candidate_reasons: &again.reasons,
+            fraud_score: live.fraud.as_ref().map(|f| f.score),
         };
         self.labelled.add(labels, record, live.input.checkpoint(), &decided);
         let checkpoint = live.input.checkpoint().name();
@@ -254,5 +261,6 @@ pub fn replay_within(
             Err(Stop::Engine(error)) => return Err(error),
         }
     }
+    report.labelled.finish();
     Ok(report)
 }

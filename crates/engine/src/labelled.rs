@@ -88,6 +88,55 @@ pub struct Hits {
     pub unlabelled: u64,
 }
 
+/// What one rule (reason code), or the model at one threshold, did on labelled payments: the
+/// fraud it caught and missed (count and fen) and the genuine customers it affected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Caught {
+    /// Fraud payments it fired on (a rule) or scored at or above the threshold (the model).
+    pub fraud_stopped: Count,
+    /// Fraud payments it let pass.
+    pub fraud_missed: Count,
+    /// Genuine payments it fired on.
+    pub genuine_affected: u64,
+    /// Of the genuine payments, per mille.
+    pub genuine_affected_permille: i64,
+}
+
+impl Caught {
+    fn add(&mut self, verdict: Verdict, hit: bool, fen: i64) {
+        match (verdict, hit) {
+            (Verdict::Fraud, true) => self.fraud_stopped.add(fen),
+            (Verdict::Fraud, false) => self.fraud_missed.add(fen),
+            (Verdict::Genuine, true) => self.genuine_affected += 1,
+            (Verdict::Genuine, false) => {}
+        }
+    }
+
+    /// Fills what a rule's hits alone cannot say: the fraud it missed, the genuine share.
+    fn finish(&mut self, tally: &Tally) {
+        self.fraud_missed = Count {
+            payments: tally.fraud.payments.saturating_sub(self.fraud_stopped.payments),
+            fen: tally.fraud.fen.saturating_sub(self.fraud_stopped.fen),
+        };
+        self.genuine_affected_permille = permille(self.genuine_affected as i64, tally.genuine.payments as i64);
+    }
+}
+
+/// The fraud model's thresholds in the shipped payment graph: 0.7 challenges
+/// (`MODEL_FRAUD_ELEVATED`), 0.9 denies (`MODEL_FRAUD_HIGH`).
+pub const MODEL_THRESHOLDS: [(&str, f64); 2] = [("0.7", 0.7), ("0.9", 0.9)];
+
+/// The fraud model on labelled payments, whether it ran live or in shadow.
+#[derive(Debug, Default, Serialize)]
+pub struct ModelLabelled {
+    /// Labelled payments the model scored (journaled before a model ran: not scored).
+    pub scored: u64,
+    /// Per threshold (`"0.7"`, `"0.9"`): what a score at or above it caught.
+    pub thresholds: BTreeMap<&'static str, Caught>,
+    /// Fraud and genuine payments among those scored.
+    pub tally: Tally,
+}
+
 /// The labelled side of a backtest.
 #[derive(Debug, Default, Serialize)]
 pub struct Labelled {
@@ -102,6 +151,23 @@ pub struct Labelled {
     pub candidate_rules: BTreeMap<String, Hits>,
     /// The live rules' reason codes on payments, split by label.
     pub live_rules: BTreeMap<String, Hits>,
+    /// Per live reason code: fraud stopped and missed (count and fen), genuine affected.
+    pub live_rule_outcomes: BTreeMap<String, Caught>,
+    /// Per candidate reason code, the same.
+    pub candidate_rule_outcomes: BTreeMap<String, Caught>,
+    /// The fraud model at its thresholds (the journaled scores; the same for both rule sets).
+    pub model: ModelLabelled,
+}
+
+/// Counts the reason codes of one payment decision: every code that fired on a payment gets a
+/// row (so the fraud it missed shows even when it caught none); labelled ones count.
+fn count_caught(rules: &mut BTreeMap<String, Caught>, reasons: &[ReasonCode], verdict: Option<Verdict>, fen: i64) {
+    for code in reasons {
+        let caught = rules.entry(code.as_str().to_owned()).or_default();
+        if let Some(verdict) = verdict {
+            caught.add(verdict, true, fen);
+        }
+    }
 }
 
 fn count_hits(rules: &mut BTreeMap<String, Hits>, reasons: &[ReasonCode], verdict: Option<Verdict>) {
@@ -122,6 +188,8 @@ pub struct Decided<'a> {
     pub live_reasons: &'a [ReasonCode],
     pub candidate: Outcome,
     pub candidate_reasons: &'a [ReasonCode],
+    /// The fraud model's journaled score, live or shadow.
+    pub fraud_score: Option<f64>,
 }
 
 impl Labelled {
@@ -146,12 +214,47 @@ impl Labelled {
         let verdict = labels.get(*account, *txn).map(|l| l.verdict);
         count_hits(&mut self.candidate_rules, decided.candidate_reasons, verdict);
         count_hits(&mut self.live_rules, decided.live_reasons, verdict);
+        count_caught(
+            &mut self.live_rule_outcomes,
+            decided.live_reasons,
+            verdict,
+            amount.fen(),
+        );
+        count_caught(
+            &mut self.candidate_rule_outcomes,
+            decided.candidate_reasons,
+            verdict,
+            amount.fen(),
+        );
         let Some(verdict) = verdict else {
             self.unlabelled_payments += 1;
             return;
         };
-        self.live.add(verdict, decided.live, amount.fen());
-        self.candidate.add(verdict, decided.candidate, amount.fen());
+        let fen = amount.fen();
+        self.live.add(verdict, decided.live, fen);
+        self.candidate.add(verdict, decided.candidate, fen);
+        if let Some(score) = decided.fraud_score {
+            self.model.scored += 1;
+            self.model.tally.add(verdict, Outcome::Allow, fen);
+            for (name, threshold) in MODEL_THRESHOLDS {
+                let caught = self.model.thresholds.entry(name).or_default();
+                caught.add(verdict, score >= threshold, fen);
+            }
+        }
+    }
+
+    /// Completes the per-rule and model figures once every decision is counted.
+    pub fn finish(&mut self) {
+        for caught in self.live_rule_outcomes.values_mut() {
+            caught.finish(&self.live);
+        }
+        for caught in self.candidate_rule_outcomes.values_mut() {
+            caught.finish(&self.candidate);
+        }
+        let tally = self.model.tally.clone();
+        for caught in self.model.thresholds.values_mut() {
+            caught.finish(&tally);
+        }
     }
 
     pub fn text(&self) -> String {
@@ -176,6 +279,29 @@ impl Labelled {
                 t.genuine_friction_permille(),
             ));
         }
+        for (name, rules) in [
+            ("live", &self.live_rule_outcomes),
+            ("candidate", &self.candidate_rule_outcomes),
+        ] {
+            if rules.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "  {name} rules on labelled payments: fraud stopped (fen) / fraud missed (fen) / genuine affected (‰)\n"
+            ));
+            for (code, c) in rules {
+                out.push_str(&caught_line(code, c));
+            }
+        }
+        if self.model.scored > 0 {
+            out.push_str(&format!(
+                "  fraud model on {} scored labelled payments ({} fraud, {} genuine): stopped / missed / genuine affected\n",
+                self.model.scored, self.model.tally.fraud.payments, self.model.tally.genuine.payments
+            ));
+            for (threshold, c) in &self.model.thresholds {
+                out.push_str(&caught_line(&format!("score >= {threshold}"), c));
+            }
+        }
         if !self.candidate_rules.is_empty() {
             out.push_str("  candidate reason codes on payments (fraud / genuine / unlabelled):\n");
             for (code, h) in &self.candidate_rules {
@@ -187,6 +313,18 @@ impl Labelled {
         }
         out
     }
+}
+
+fn caught_line(name: &str, c: &Caught) -> String {
+    format!(
+        "    {name:<28} {} ({} fen) / {} ({} fen) / {} ({}‰)\n",
+        c.fraud_stopped.payments,
+        c.fraud_stopped.fen,
+        c.fraud_missed.payments,
+        c.fraud_missed.fen,
+        c.genuine_affected,
+        c.genuine_affected_permille
+    )
 }
 
 #[cfg(test)]
@@ -215,5 +353,31 @@ mod tests {
             0,
             "no fraud: 0, not a division by zero"
         );
+    }
+
+    #[test]
+    fn a_rule_row_says_what_it_stopped_missed_and_whom_it_affected() {
+        let code = |c: &str| ReasonCode::parse(c).unwrap();
+        let (rule, other) = ([code("R1")], [code("R2")]);
+        let mut caught = BTreeMap::new();
+        let mut tally = Tally::default();
+        for (reasons, verdict, fen) in [
+            (&rule[..], Some(Verdict::Fraud), 300),
+            (&other[..], Some(Verdict::Fraud), 200),
+            (&rule[..], Some(Verdict::Genuine), 50),
+            (&other[..], Some(Verdict::Genuine), 60),
+            (&[][..], Some(Verdict::Genuine), 70),
+            (&rule[..], None, 999),
+        ] {
+            count_caught(&mut caught, reasons, verdict, fen);
+            if let Some(v) = verdict {
+                tally.add(v, Outcome::Allow, fen);
+            }
+        }
+        let mut r1 = caught["R1"];
+        r1.finish(&tally);
+        assert_eq!(r1.fraud_stopped, Count { payments: 1, fen: 300 });
+        assert_eq!(r1.fraud_missed, Count { payments: 1, fen: 200 }, "the fraud R2 caught");
+        assert_eq!((r1.genuine_affected, r1.genuine_affected_permille), (1, 333));
     }
 }

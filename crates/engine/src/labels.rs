@@ -215,8 +215,13 @@ pub fn collect(journal: &mut dyn Journal) -> Result<Labels, EngineError> {
 /// engine knew when it decided (the checkpoint's features and model scores).
 #[derive(Debug, Serialize)]
 pub struct TrainingRow {
+    /// None for an unlabelled decision (exported only when asked for every decision).
     #[serde(flatten)]
-    pub label: Label,
+    pub label: Option<Label>,
+    /// The decision's customer and input time (milliseconds), the key ground truth from
+    /// outside the journal joins on (with the amount).
+    pub user: u64,
+    pub at_ms: i64,
     pub amount_fen: i64,
     /// When the payment was decided (microseconds since the epoch).
     pub decided_payment_at_us: i64,
@@ -224,16 +229,42 @@ pub struct TrainingRow {
     pub reasons: Vec<String>,
     pub features: risk::FeatureVector,
     pub models: risk::ModelScores,
+    /// Every field of the rules' table as a model reads it, by path (`input.amount`,
+    /// `features.user.payments_5m`, ...): the fraud model's training columns, computed by the
+    /// same code that feeds the model at the checkpoint.
+    pub inputs: Inputs,
+    /// The fraud model's journaled score, when one ran (live or shadow).
+    pub fraud: Option<crate::fraud_model::FraudScore>,
 }
 
-/// Every labelled payment decision of the store's journal, in partition and journal order.
-pub fn training_rows(journal: &mut dyn Journal) -> Result<Vec<TrainingRow>, EngineError> {
+/// Named model inputs, serialized as one object of path to number, text or null.
+#[derive(Debug)]
+pub struct Inputs(pub Vec<(&'static str, risk::rules::FieldValue)>);
+
+impl Serialize for Inputs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (path, value) in &self.0 {
+            match value {
+                risk::rules::FieldValue::Number(x) => map.serialize_entry(path, x)?,
+                risk::rules::FieldValue::Text(t) => map.serialize_entry(path, t)?,
+                risk::rules::FieldValue::Missing => map.serialize_entry(path, &None::<f64>)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// Every labelled payment decision of the store's journal (every payment decision with
+/// `all`), in partition and journal order.
+pub fn training_rows(journal: &mut dyn Journal, all: bool) -> Result<Vec<TrainingRow>, EngineError> {
     let labels = collect(journal)?;
     let partitions = crate::journal::stored_partitions(journal)?.unwrap_or(0);
     let mut rows = Vec::new();
     for partition in 0..partitions {
         scan(journal, partition, 0, |_, record| {
-            if let Some(row) = training_row(&labels, record) {
+            if let Some(row) = training_row(&labels, record, all) {
                 rows.push(row);
             }
             Ok::<_, EngineError>(())
@@ -242,7 +273,7 @@ pub fn training_rows(journal: &mut dyn Journal) -> Result<Vec<TrainingRow>, Engi
     Ok(rows)
 }
 
-fn training_row(labels: &Labels, record: &Record) -> Option<TrainingRow> {
+fn training_row(labels: &Labels, record: &Record, all: bool) -> Option<TrainingRow> {
     let risk = record.risk.as_ref()?;
     if risk.input.checkpoint() != risk::Checkpoint::PaymentAuthorization {
         return None;
@@ -253,15 +284,29 @@ fn training_row(labels: &Labels, record: &Record) -> Option<TrainingRow> {
     else {
         return None;
     };
-    let label = labels.get(*account, *txn)?.clone();
+    let label = labels.get(*account, *txn).cloned();
+    if label.is_none() && !all {
+        return None;
+    }
+    let ctx = risk::RuleContext {
+        input: &risk.input,
+        features: &risk.features,
+        models: &risk.models,
+        now: risk::Timestamp::from_millis(record.at_us.div_euclid(1000)),
+    };
+    let inputs = Inputs(risk::rules::read_all(&ctx).collect());
     Some(TrainingRow {
         label,
+        user: risk.input.user.0,
+        at_ms: risk.input.at.millis(),
         amount_fen: amount.fen(),
         decided_payment_at_us: record.at_us,
         outcome: crate::risk::outcome_name(risk.outcome),
         reasons: risk.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
         features: risk.features,
         models: risk.models,
+        inputs,
+        fraud: risk.fraud.clone(),
     })
 }
 

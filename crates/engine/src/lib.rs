@@ -33,6 +33,7 @@ mod config;
 mod engine;
 mod error;
 mod evidence;
+pub mod fraud_model;
 pub mod funding;
 mod idempotency;
 mod ids;

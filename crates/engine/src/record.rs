@@ -149,15 +149,50 @@ pub(crate) struct BatchBody {
 #[error("journal batch is not readable: {0}")]
 pub(crate) struct DecodeError(#[from] postcard::Error);
 
+/// The batch's trailer: what its records' decisions carry beyond the inline encoding (today
+/// the fraud model's scores, `RiskRecord::fraud`), by record index. Written after the body
+/// only when there is something in it, so a batch without a model is byte-for-byte what the
+/// builds before the trailer wrote, and their batches (no trailer) decode as they were.
+/// Postcard reads a body and stops, so older builds read newer batches too (ignoring it).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Trailer {
+    fraud: Vec<(u32, crate::fraud_model::FraudScore)>,
+}
+
 impl BatchBody {
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         out.clear();
         let bytes = postcard::to_extend(self, std::mem::take(out)).expect("a batch always encodes");
-        *out = bytes;
+        let trailer = Trailer {
+            fraud: self
+                .records
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some((i as u32, r.risk.as_ref()?.fraud.clone()?)))
+                .collect(),
+        };
+        *out = if trailer.fraud.is_empty() {
+            bytes
+        } else {
+            postcard::to_extend(&trailer, bytes).expect("a trailer always encodes")
+        };
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<BatchBody, DecodeError> {
-        Ok(postcard::from_bytes(bytes)?)
+        let (mut body, rest): (BatchBody, _) = postcard::take_from_bytes(bytes)?;
+        if rest.is_empty() {
+            return Ok(body);
+        }
+        let trailer: Trailer = postcard::from_bytes(rest)?;
+        for (index, score) in trailer.fraud {
+            let risk = body
+                .records
+                .get_mut(index as usize)
+                .and_then(|r| r.risk.as_mut())
+                .ok_or(postcard::Error::DeserializeBadEncoding)?;
+            risk.fraud = Some(score);
+        }
+        Ok(body)
     }
 }
 
@@ -207,6 +242,82 @@ mod tests {
             postcard::to_stdvec(&expected).unwrap(),
             bytes,
             "and it encodes the same bytes"
+        );
+    }
+
+    /// The fraud model's scores ride in the batch's trailer: a batch without one is the bare
+    /// body as before (so older journals decode), and a batch with one decodes back whole.
+    #[test]
+    fn fraud_scores_ride_in_the_trailer_and_older_batches_decode() {
+        let record = |risk: Option<RiskRecord>| Record {
+            at_us: 1,
+            op: Op::Refused,
+            outcome: Ok(()),
+            events: Vec::new(),
+            idempotency: None,
+            risk,
+            notices: Vec::new(),
+        };
+        let input = risk::CheckpointInput {
+            user: risk::UserId(1),
+            device: risk::DeviceId(2),
+            ip: IpAddr::from([10, 0, 0, 1]),
+            geo: None,
+            channel: risk::Channel::Online,
+            at: risk::Timestamp::from_millis(5),
+            signals: risk::Signals::default(),
+            detail: risk::CheckpointDetail::Login { password_ok: true },
+        };
+        let decision = RiskRecord {
+            input,
+            outcome: risk::Outcome::Allow,
+            reasons: Vec::new(),
+            rules: risk::RulesVersion {
+                graph: "login".into(),
+                version: 1,
+                digest: "0".into(),
+            },
+            shadow: None,
+            features: risk::FeatureVector::default(),
+            models: risk::ModelScores::default(),
+            satisfied_by_step_up: false,
+            observed: true,
+            fraud: None,
+        };
+        let plain = BatchBody {
+            records: vec![record(None), record(Some(decision.clone()))],
+            accounts: Vec::new(),
+        };
+        let mut bytes = Vec::new();
+        plain.encode(&mut bytes);
+        assert_eq!(bytes, postcard::to_stdvec(&plain).unwrap(), "no scores: the bare body");
+        assert_eq!(BatchBody::decode(&bytes).unwrap(), plain);
+
+        let scored = RiskRecord {
+            fraud: Some(crate::fraud_model::FraudScore {
+                model: "fraud/0".into(),
+                score: 0.25,
+                reasons: vec![crate::fraud_model::ModelReason {
+                    code: "MODEL:input.amount".into(),
+                    contribution: 0.5,
+                }],
+            }),
+            ..decision
+        };
+        let body = BatchBody {
+            records: vec![record(None), record(Some(scored))],
+            accounts: Vec::new(),
+        };
+        body.encode(&mut bytes);
+        assert!(
+            bytes.len() > postcard::to_stdvec(&body).unwrap().len(),
+            "a trailer follows"
+        );
+        assert_eq!(BatchBody::decode(&bytes).unwrap(), body);
+        let older: BatchBody = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            older, plain,
+            "a reader that stops at the body sees the decisions without scores"
         );
     }
 }

@@ -23,6 +23,7 @@ use risk::{
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
+use crate::fraud_model::{FraudModel, FraudScore, FraudScratch};
 use crate::pricing::CreditProfile;
 
 /// Where and how the customer acted: what risk needs beyond the request itself. The shell
@@ -74,6 +75,8 @@ pub struct RiskShared {
     shards: Vec<Mutex<SharedFeatureShard>>,
     pub lists: ArcSwap<FraudLists>,
     pub config: FeatureConfig,
+    /// The fraud model scored at every payment authorization (none: no model runs).
+    pub fraud_model: Option<Arc<FraudModel>>,
 }
 
 /// Shared-key shards: enough that two partitions rarely want the same one at once.
@@ -89,7 +92,14 @@ impl RiskShared {
                 .collect(),
             lists: ArcSwap::from_pointee(FraudLists::default()),
             config,
+            fraud_model: None,
         }
+    }
+
+    /// The same, scoring `model` at every payment authorization.
+    pub fn with_fraud_model(mut self, model: Arc<FraudModel>) -> RiskShared {
+        self.fraud_model = Some(model);
+        self
     }
 
     pub fn rule_set(&self) -> Arc<RuleSet> {
@@ -136,6 +146,12 @@ pub struct RiskRecord {
     /// Whether the attempt entered the features (a customer's act does; a monitoring re-score
     /// does not). Start-up observes again exactly these.
     pub observed: bool,
+    /// The fraud model's score and reason codes (payment authorizations, when a model runs),
+    /// live or in shadow: `models.fraud_score` holds the score only when the live graph reads
+    /// it. Journaled in the batch's trailer (`record::BatchBody`), not inline, so journals
+    /// written before the model still decode.
+    #[serde(skip)]
+    pub fraud: Option<FraudScore>,
 }
 
 impl RiskRecord {
@@ -154,6 +170,7 @@ impl RiskRecord {
 pub struct PartitionRisk {
     users: UserFeatureStore,
     shared: Arc<RiskShared>,
+    fraud_scratch: FraudScratch,
 }
 
 pub fn risk_time(at: Timestamp) -> risk::Timestamp {
@@ -165,6 +182,7 @@ impl PartitionRisk {
         PartitionRisk {
             users: UserFeatureStore::new(shared.config.user, shared.config.hash_seed),
             shared,
+            fraud_scratch: FraudScratch::default(),
         }
     }
 
@@ -255,12 +273,14 @@ impl PartitionRisk {
     ) -> RiskRecord {
         let at = risk_time(now);
         let features = self.features_for(&input, at);
-        let models = ModelScores {
+        let mut models = ModelScores {
             fraud_score: None,
             credit_pd: profile.map(|p| p.pd),
             credit_score: profile.map(|p| p.score),
         };
         let rules = self.shared.rule_set();
+        let fraud = self.score_fraud(&input, &features, &models, at);
+        models.fraud_score = fraud_score_for(&rules, &input, fraud.as_ref());
         let decision = risk::decide(&rules, &input, &features, &models, at);
         let satisfied_by_step_up = matches!((decision.outcome, step_up), (Outcome::Challenge(asked), Some(passed)) if passed == asked || passed == ChallengeKind::Liveness);
         RiskRecord {
@@ -273,7 +293,30 @@ impl PartitionRisk {
             models,
             satisfied_by_step_up,
             observed,
+            fraud,
         }
+    }
+
+    /// The fraud model's score of a payment authorization (none for other checkpoints or
+    /// without a model). Reads only the input, features and credit scores: deterministic.
+    fn score_fraud(
+        &mut self,
+        input: &CheckpointInput,
+        features: &FeatureVector,
+        models: &ModelScores,
+        now: risk::Timestamp,
+    ) -> Option<FraudScore> {
+        if input.checkpoint() != risk::Checkpoint::PaymentAuthorization {
+            return None;
+        }
+        let model = self.shared.fraud_model.as_ref()?;
+        let ctx = risk::RuleContext {
+            input,
+            features,
+            models,
+            now,
+        };
+        Some(model.score(&ctx, &mut self.fraud_scratch))
     }
 
     fn features_for(&mut self, input: &CheckpointInput, now: risk::Timestamp) -> FeatureVector {
@@ -307,6 +350,14 @@ impl PartitionRisk {
     pub fn sweep(&mut self, now: risk::Timestamp) {
         self.users.sweep(now);
     }
+}
+
+/// The fraud score `rules` may see for `input`: the model's, when the checkpoint's live graph
+/// reads it (`metadata.fraud_model: "live"`); otherwise none (shadow). The backtest asks the
+/// same of a candidate, so promoting the model can be replayed before it is deployed.
+pub fn fraud_score_for(rules: &RuleSet, input: &CheckpointInput, fraud: Option<&FraudScore>) -> Option<f64> {
+    let live = rules.live(input.checkpoint()).fraud_model() == risk::rules::ModelUse::Live;
+    fraud.filter(|_| live).map(|f| f.score)
 }
 
 /// An outcome's stable name (`allow`, `challenge_otp`, `challenge_liveness`, `review`, `deny`).

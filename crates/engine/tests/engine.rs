@@ -15,6 +15,8 @@ mod concurrency;
 mod durability;
 #[path = "engine/flows.rs"]
 mod flows;
+#[path = "engine/fraud_model.rs"]
+mod fraud_model;
 #[path = "engine/funding.rs"]
 mod funding;
 #[path = "engine/harness.rs"]

@@ -111,12 +111,14 @@ fn risk(load: &Load, json: bool) -> anyhow::Result<()> {
         }
     };
     say("one risk evaluation");
-    let eval = bench::risk_eval::run(20_000).context("risk evaluation benchmark")?;
+    let eval = bench::risk_eval::run(20_000, true).context("risk evaluation benchmark")?;
+    say("one risk evaluation without the fraud model");
+    let without_model = bench::risk_eval::run(20_000, false).context("risk evaluation benchmark")?;
     say("the in-process engine without risk");
     let without = inprocess::run(load).context("in-process benchmark")?;
     say("the in-process engine with risk");
     let with = inprocess::run_with_risk(load).context("in-process benchmark with risk")?;
-    let report = bench::risk_eval::RiskReport::new(load, eval, without, with);
+    let report = bench::risk_eval::RiskReport::new(load, eval, without_model, without, with);
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

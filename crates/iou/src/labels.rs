@@ -23,11 +23,15 @@ enum LabelsCommand {
         /// Where to write (standard output when absent).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Every payment decision, the unlabelled ones too (no `verdict`): for joining with
+        /// ground truth from elsewhere (`iou simulate --ground-truth`).
+        #[arg(long)]
+        all: bool,
     },
 }
 
 pub fn run(args: LabelsArgs) -> anyhow::Result<()> {
-    let LabelsCommand::Export { data, out } = args.command;
+    let LabelsCommand::Export { data, out, all } = args.command;
     anyhow::ensure!(
         data.join(store::sqlite::JOURNAL_FILE).is_file(),
         "{} holds no journal",
@@ -35,7 +39,7 @@ pub fn run(args: LabelsArgs) -> anyhow::Result<()> {
     );
     let backend = store::sqlite::SqliteBackend::open(&data)?;
     let mut journal = backend.open_journal()?;
-    let rows = engine::labels::training_rows(&mut journal)?;
+    let rows = engine::labels::training_rows(&mut journal, all)?;
     let mut sink: Box<dyn Write> = match &out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
@@ -49,12 +53,17 @@ pub fn run(args: LabelsArgs) -> anyhow::Result<()> {
     sink.flush()?;
     let fraud = rows
         .iter()
-        .filter(|r| r.label.verdict == engine::labels::Verdict::Fraud)
+        .filter(|r| {
+            r.label
+                .as_ref()
+                .is_some_and(|l| l.verdict == engine::labels::Verdict::Fraud)
+        })
         .count();
+    let labelled = rows.iter().filter(|r| r.label.is_some()).count();
     eprintln!(
-        "{} labelled payment decisions: {fraud} fraud, {} genuine",
-        rows.len(),
-        rows.len() - fraud
+        "{labelled} labelled payment decisions: {fraud} fraud, {} genuine; {} unlabelled",
+        labelled - fraud,
+        rows.len() - labelled
     );
     Ok(())
 }

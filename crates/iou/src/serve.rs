@@ -73,6 +73,12 @@ pub struct ServeArgs {
     /// built into the binary.
     #[arg(long)]
     rules: Option<PathBuf>,
+    /// A fraud model directory (`lightgbm.json`, `features.json`, as
+    /// `scripts/train/train_fraud.py` writes them) to score payments with, instead of the
+    /// model built into the binary. The payment graph reads its score only with
+    /// `"fraud_model": "live"` in its metadata (shadow otherwise).
+    #[arg(long)]
+    fraud_model: Option<PathBuf>,
     /// Serve without risk decisions (no rules at all: every checkpoint is allowed).
     #[arg(long, conflicts_with = "rules")]
     no_risk: bool,
@@ -216,12 +222,13 @@ impl ServeArgs {
 
 /// The rules to decide with: the folder given, else the rules built into the binary; none
 /// with `--no-risk`.
-fn rules(given: Option<PathBuf>, no_risk: bool) -> Option<api::RulesOptions> {
+fn rules(given: Option<PathBuf>, fraud_model: Option<PathBuf>, no_risk: bool) -> Option<api::RulesOptions> {
     if no_risk {
         eprintln!("warning: --no-risk: serving without risk decisions");
         return None;
     }
-    Some(given.map_or_else(api::RulesOptions::shipped, api::RulesOptions::new))
+    let options = given.map_or_else(api::RulesOptions::shipped, api::RulesOptions::new);
+    Some(api::RulesOptions { fraud_model, ..options })
 }
 
 /// The step-up providers: HTTP adapters for the endpoints given, simulators for the rest.
@@ -357,7 +364,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         keys,
     };
     let options = api::RiskOptions {
-        rules: rules(args.rules, args.no_risk),
+        rules: rules(args.rules, args.fraud_model, args.no_risk),
         providers: providers(args.otp_endpoint, args.liveness_endpoint)?,
         webhooks: api::WebhookOptions::default(),
         funding: api::FundingOptions {

@@ -84,6 +84,15 @@ pub struct SimulateArgs {
     /// --serve, where each wave is a durable SQLite commit).
     #[arg(long)]
     wave_seconds: Option<u32>,
+    /// Write who was behind every payment decision (fraud or genuine; only the simulator knows)
+    /// as JSON lines, keyed by customer, decision time and amount: the fraud model's labels
+    /// for `scripts/train/train_fraud.py`, joined with `iou labels export --all`.
+    #[arg(long)]
+    ground_truth: Option<PathBuf>,
+    /// Attacks started per 10,000 approved shoppers per 30 days, as `TAKEOVERS,FARMS,RINGS`
+    /// (default 30,4,3): raise them to produce fraud for training the fraud model.
+    #[arg(long, value_delimiter = ',')]
+    attack_rates: Option<Vec<u32>>,
 }
 
 fn config(args: &SimulateArgs) -> anyhow::Result<SimConfig> {
@@ -99,6 +108,19 @@ fn config(args: &SimulateArgs) -> anyhow::Result<SimConfig> {
     if let Some(rate) = args.theft_reports {
         anyhow::ensure!(rate <= 300_000, "--theft-reports must be 0..=300000");
         config.mistaken_theft_reports = rate;
+    }
+    if let Some(rates) = &args.attack_rates {
+        anyhow::ensure!(
+            rates.len() == 3,
+            "--attack-rates takes three numbers: TAKEOVERS,FARMS,RINGS"
+        );
+        anyhow::ensure!(
+            rates.iter().all(|r| *r <= 100_000),
+            "--attack-rates must be 0..=100000 each"
+        );
+        config.attacks.account_takeovers = rates[0];
+        config.attacks.device_farms = rates[1];
+        config.attacks.cash_out_rings = rates[2];
     }
     config.wave_span_s = args.wave_seconds.unwrap_or(if args.serve { 900 } else { 300 });
     anyhow::ensure!(
@@ -176,6 +198,9 @@ fn over_http(args: &SimulateArgs, config: SimConfig, url: &str) -> anyhow::Resul
 }
 
 fn finish(args: &SimulateArgs, figures: &Figures) -> anyhow::Result<()> {
+    if let Some(path) = &args.ground_truth {
+        write_ground_truth(path, figures)?;
+    }
     let report = args.report.clone().unwrap_or_else(|| PathBuf::from("report.html"));
     write_report(&report, figures)?;
     if args.json {
@@ -184,6 +209,18 @@ fn finish(args: &SimulateArgs, figures: &Figures) -> anyhow::Result<()> {
         print!("{}", sim::report::text(figures));
         println!("report: {}", shown(&report));
     }
+    Ok(())
+}
+
+fn write_ground_truth(path: &Path, figures: &Figures) -> anyhow::Result<()> {
+    use std::io::Write;
+    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    for truth in &figures.ground_truth {
+        serde_json::to_writer(&mut out, truth)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
     Ok(())
 }
 

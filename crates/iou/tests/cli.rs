@@ -7,6 +7,8 @@
 mod audit;
 #[path = "cli/backtest.rs"]
 mod backtest;
+#[path = "cli/backtest_model.rs"]
+mod backtest_model;
 #[path = "cli/bench.rs"]
 mod bench;
 #[path = "cli/bureau_file.rs"]

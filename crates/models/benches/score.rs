@@ -3,6 +3,8 @@
 //! repeated, which keeps the caches and branch predictors warm); scoring with the top 3 reasons
 //! by path attribution and by TreeSHAP.
 //!
+//! The fraud model (`models/fraud`) first, on its 500 held-out rows.
+//!
 //! Run: `cargo bench -p models --bench score` (needs ../shared/data beside the checkout).
 
 use std::hint::black_box;
@@ -13,6 +15,10 @@ use models::{Attribution, Model, Options, Row, Scored};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // The fraud model on its held-out rows (`models/fraud/expected.csv`: the inputs by name).
+    let (header, records) = read_csv(&root.join("models/fraud/expected.csv"));
+    let model = models::dir::load(&root.join("models/fraud")).expect("the fraud model loads");
+    bench_model("fraud", &model, &header, &records);
     for (data, _) in [("german_credit", "creditability"), ("credit_data_es", "Status")] {
         let csv_path = root.join("../shared/data").join(format!("{data}.csv"));
         let (header, records) = read_csv(&csv_path);

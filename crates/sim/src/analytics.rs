@@ -128,6 +128,8 @@ pub struct Log {
     pub month_buckets: Vec<BTreeMap<u64, Bucket>>,
     /// Reason codes on payments' first attempts: (fraud, genuine).
     pub rule_hits: BTreeMap<String, (u64, u64)>,
+    /// Every payment decision's ground truth.
+    pub ground_truth: Vec<crate::figures::GroundTruth>,
 }
 
 impl Log {

@@ -5,10 +5,26 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Who was behind one payment decision, as only the simulator knows: the decision is found in
+/// the journal by its customer, its checkpoint time and its amount (a retry after a step-up is
+/// another decision, at another time).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroundTruth {
+    pub user: u64,
+    /// The decision input's `at` (milliseconds since the epoch).
+    pub at_ms: i64,
+    pub amount_fen: i64,
+    pub fraud: bool,
+}
+
 /// Every figure of a run. Two runs of one seed and configuration give equal figures except
 /// for [`Throughput`], which measures the machine (see [`Figures::deterministic`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
+    /// Every payment decision's ground truth, in answer order (not in the `--json` object;
+    /// `iou simulate --ground-truth FILE` writes it for `scripts/train/train_fraud.py`).
+    #[serde(skip)]
+    pub ground_truth: Vec<GroundTruth>,
     pub seed: u64,
     pub users: u32,
     pub merchants: u32,
@@ -422,6 +438,7 @@ impl Figures {
         Figures {
             ops_per_s: 0.0,
             throughput: Throughput::default(),
+            ground_truth: Vec::new(),
             ..self.clone()
         }
     }

@@ -31,6 +31,8 @@ pub enum RunError {
     Store(#[from] store::StoreError),
     #[error(transparent)]
     Sim(#[from] SimError),
+    #[error("the fraud model built into the binary")]
+    FraudModel(#[source] engine::fraud_model::FraudModelError),
 }
 
 /// The rules of `dir`, or the rules built into the binary (`engine::shipped_rules`) without one.
@@ -48,10 +50,12 @@ pub fn load_rules(dir: Option<&Path>) -> Result<risk::RuleSet, RunError> {
 /// payments decided `review` not held (see `EngineConfig::hold_reviewed_payments`).
 pub fn engine_config(partitions: u32, rules_dir: Option<&Path>, project: bool) -> Result<EngineConfig, RunError> {
     let rules = load_rules(rules_dir)?;
+    let fraud_model = engine::fraud_model::FraudModel::shipped().map_err(RunError::FraudModel)?;
     let shared = RiskShared::new(
         Arc::new(risk::RuleSetCell::new(Arc::new(rules))),
         risk::FeatureConfig::default(),
-    );
+    )
+    .with_fraud_model(Arc::new(fraud_model));
     Ok(EngineConfig {
         partitions,
         schedule: false,

@@ -29,6 +29,10 @@ pub struct RulesOptions {
     pub dir: Option<PathBuf>,
     /// How often the folder is looked at for changes.
     pub poll: Duration,
+    /// The fraud model directory scored at every payment (`iou serve --fraud-model DIR`);
+    /// `None`: the model built into the binary (`models/fraud`). Whether the rules read its
+    /// score is the rules' business (`metadata.fraud_model`), not this option's.
+    pub fraud_model: Option<PathBuf>,
 }
 
 impl RulesOptions {
@@ -37,6 +41,7 @@ impl RulesOptions {
         RulesOptions {
             dir: Some(dir),
             poll: Duration::from_secs(1),
+            fraud_model: None,
         }
     }
 
@@ -45,6 +50,7 @@ impl RulesOptions {
         RulesOptions {
             dir: None,
             poll: Duration::from_secs(1),
+            fraud_model: None,
         }
     }
 }
@@ -122,7 +128,28 @@ pub fn load_rules(options: &RulesOptions, meta: &Meta) -> Result<(Arc<RiskShared
         }
     };
     let cell = Arc::new(RuleSetCell::new(Arc::new(rules)));
-    Ok((Arc::new(RiskShared::new(cell, risk::FeatureConfig::default())), sources))
+    let model = match &options.fraud_model {
+        Some(dir) => engine::fraud_model::FraudModel::load_dir(dir),
+        None => engine::fraud_model::FraudModel::shipped(),
+    }
+    .map_err(|e| format!("the fraud model: {}", error_chain(&e)))?;
+    tracing::info!(
+        model = model.id(),
+        "risk: the fraud model scores every payment (shadow unless the payment graph reads it)"
+    );
+    let shared = RiskShared::new(cell, risk::FeatureConfig::default()).with_fraud_model(Arc::new(model));
+    Ok((Arc::new(shared), sources))
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 /// A running rules watcher.

@@ -62,6 +62,7 @@ impl RiskServer {
             rules: Some(api::RulesOptions {
                 dir: Some(rules.path().to_path_buf()),
                 poll: Duration::from_millis(40),
+                fraud_model: None,
             }),
             providers: Some(api::Providers {
                 otp: otp.clone(),

@@ -35,7 +35,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     // risk crate's one zen-engine wrapper; no store, no engine (the API and the simulator hand
     // it accounts and days).
     ("collections", &["credit", "money", "risk"]),
-    ("engine", &["credit", "money", "risk", "seeded", "settlement", "store"]),
+    // The engine scores the fraud model at the payment checkpoint (`engine::fraud_model`):
+    // `models` parses and evaluates the LightGBM files; the engine maps its named inputs to the
+    // rules' field table and journals the score.
+    (
+        "engine",
+        &["credit", "models", "money", "risk", "seeded", "settlement", "store"],
+    ),
     ("stream", &["engine", "store"]),
     (
         "onboarding",

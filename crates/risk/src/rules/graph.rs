@@ -48,6 +48,22 @@ struct Metadata {
     version: std::num::NonZeroU32,
     #[serde(default)]
     checkpoint: Option<String>,
+    /// Whether this graph reads the fraud model's score: `"live"` does; absent or `"shadow"`,
+    /// the engine still scores and journals the model but the graph sees `models.fraud_score`
+    /// null. Promoting the model is a rule-set change (four-eyes, audited) that sets `"live"`.
+    #[serde(default)]
+    fraud_model: ModelUse,
+}
+
+/// How a graph uses a model's score (`metadata.fraud_model`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelUse {
+    /// Scored and journaled beside the decision; the graph does not see it.
+    #[default]
+    Shadow,
+    /// The graph reads the score.
+    Live,
 }
 
 /// A graph ready to evaluate: zen-engine's compiled decision, and the fast path's compiled form
@@ -55,6 +71,7 @@ struct Metadata {
 #[derive(Debug)]
 pub struct CompiledGraph {
     version: RulesVersion,
+    fraud_model: ModelUse,
     reference: ReferenceGraph,
     fast: Result<FastGraph, String>,
 }
@@ -101,6 +118,7 @@ impl CompiledGraph {
                 version: header.metadata.version.get(),
                 digest: Arc::from(format!("{:016x}", fnv1a64(json.as_bytes()))),
             },
+            fraud_model: header.metadata.fraud_model,
             reference,
             fast,
         })
@@ -108,6 +126,11 @@ impl CompiledGraph {
 
     pub fn version(&self) -> &RulesVersion {
         &self.version
+    }
+
+    /// Whether the graph reads the fraud model's score (`metadata.fraud_model`).
+    pub fn fraud_model(&self) -> ModelUse {
+        self.fraud_model
     }
 
     /// The evaluator [`CompiledGraph::verdict`] uses when allowed to choose.
@@ -177,4 +200,35 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped login graph with `metadata` in place of its own.
+    fn graph(metadata: &str) -> String {
+        let mut graph: serde_json::Value = serde_json::from_str(include_str!("../../../../rules/login.json")).unwrap();
+        graph["metadata"] = serde_json::from_str(metadata).unwrap();
+        graph.to_string()
+    }
+
+    #[test]
+    fn a_graph_reads_the_fraud_model_only_when_its_metadata_says_live() {
+        let use_of =
+            |metadata: &str| CompiledGraph::compile("login", "login", &graph(metadata)).map(|g| g.fraud_model());
+        assert_eq!(use_of(r#"{"version": 1}"#).unwrap(), ModelUse::Shadow, "absent: shadow");
+        assert_eq!(
+            use_of(r#"{"version": 1, "fraud_model": "shadow"}"#).unwrap(),
+            ModelUse::Shadow
+        );
+        assert_eq!(
+            use_of(r#"{"version": 1, "fraud_model": "live"}"#).unwrap(),
+            ModelUse::Live
+        );
+        assert!(matches!(
+            use_of(r#"{"version": 1, "fraud_model": "on"}"#),
+            Err(GraphError::Metadata { .. })
+        ));
+    }
 }

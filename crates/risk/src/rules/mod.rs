@@ -6,6 +6,7 @@
 mod context;
 mod fast;
 mod graph;
+mod named;
 mod output;
 mod reference;
 mod set;
@@ -13,7 +14,8 @@ mod value;
 pub mod zen;
 
 pub use context::{RuleContext, field_paths};
-pub use graph::{CompiledGraph, GraphError, RunError, Verdict};
+pub use graph::{CompiledGraph, GraphError, ModelUse, RunError, Verdict};
+pub use named::{FieldValue, NamedField, read_all};
 pub use output::OutputError;
 pub use reference::GraphRun;
 pub use set::{EvaluatorChoice, RuleSet, RuleSetCell, RuleSetError, RulesOutcome};

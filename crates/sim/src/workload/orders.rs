@@ -215,6 +215,14 @@ impl Simulation<'_, '_> {
             self.first_attempt(order);
             self.count_rule_hits(party, &answer);
         }
+        if let Some(risk) = answer.risk.as_ref() {
+            self.log.ground_truth.push(crate::figures::GroundTruth {
+                user: risk.input.user.0,
+                at_ms: risk.input.at.millis(),
+                amount_fen: amount.fen(),
+                fraud: matches!(party, Party::Fraud { .. }),
+            });
+        }
         match answer.outcome {
             Outcome::Applied {
                 op: Op::Authorize { command, .. },

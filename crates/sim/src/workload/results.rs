@@ -123,6 +123,7 @@ impl Simulation<'_, '_> {
         losses.loss_rate_ppm = ppm(losses.charged_off_fen + fig.fraud_loss_lost_fen, losses.captured_fen);
 
         fig.analytics = self.log.analytics(fig);
+        fig.ground_truth = std::mem::take(&mut self.log.ground_truth);
         fig.auditor_checks = self.link.auditor.checks;
         fig.auditor_statements_checked = self.link.auditor.statements_checked;
         fig.auditor_mismatches = 0;
