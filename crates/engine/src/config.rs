@@ -52,6 +52,10 @@ pub struct EngineConfig {
     /// Told of every group commit (the API's metrics); `None` tells no one.
     #[serde(skip)]
     pub observer: Option<Arc<dyn CommitObserver>>,
+    /// Own only some partitions, through leases in a shared store (`cluster`); `None` (the
+    /// default) owns them all, as the only process on its store.
+    #[serde(skip)]
+    pub cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 impl EngineConfig {
@@ -86,6 +90,7 @@ impl Default for EngineConfig {
             hold_reviewed_payments: true,
             review_timeout_secs: crate::cases::REVIEW_TIMEOUT.as_secs() as u64,
             observer: None,
+            cluster: None,
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod backtest;
 mod batches;
 mod cases;
 mod clock;
+pub mod cluster;
 mod committer;
 mod config;
 mod engine;

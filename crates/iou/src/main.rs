@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod audit;
 mod backtest;
 mod bench;
+mod cluster;
 mod events;
 mod journal;
 mod keys;

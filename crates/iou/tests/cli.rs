@@ -13,6 +13,8 @@ mod bench;
 mod bureau_file;
 #[path = "cli/child.rs"]
 mod child;
+#[path = "cli/cluster.rs"]
+mod cluster;
 #[path = "cli/crash.rs"]
 mod crash;
 #[path = "cli/errors.rs"]

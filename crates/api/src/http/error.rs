@@ -30,6 +30,9 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The permission an operator lacked (403 `forbidden`).
     pub permission: Option<&'static str>,
+    /// The partition another process owns (421 `partition_elsewhere`): the forwarding layer
+    /// (`http::forward`) sends the call there.
+    pub partition: Option<u32>,
 }
 
 /// The reason codes of a risk refusal and the step-up it asks for.
@@ -90,6 +93,7 @@ impl ApiError {
             risk: None,
             retry_after: None,
             permission: None,
+            partition: None,
         }
     }
 
@@ -168,6 +172,11 @@ impl IntoResponse for ApiError {
         }
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(partition) = self.partition {
+            response
+                .extensions_mut()
+                .insert(crate::http::forward::Elsewhere(partition));
         }
         response
     }
