@@ -15,6 +15,12 @@
 //! - **Fencing.** Each owned partition's token is in `Shared`; the committer tells the journal
 //!   before each append, and a refused (fenced) partition is given up (see `committer`).
 //!
+//! - **The leader.** One more lease, on the pseudo-partition [`LEADER`], names the process
+//!   that runs the jobs that must run once per store (`Engine::leading`): the webhook
+//!   scanner and sender, settlement's task, the funding reconciler, customer notifications,
+//!   case auto-assignment. Whoever holds it renews it with its partitions; when it dies the
+//!   first process to see it expired takes it.
+//!
 //! Not built: moving a live partition to a node that joined later (a handoff: drain, release,
 //! acquire); a joining node takes only partitions nobody owns.
 
@@ -25,7 +31,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use store::{Backend, Claimant, Lease, Leases};
+use store::{Backend, Claimant, Lease, Leases, StoreError};
 
 use crate::clock::Clock;
 use crate::committer::Sealed;
@@ -63,6 +69,10 @@ impl ClusterConfig {
     }
 }
 
+/// The pseudo-partition whose lease names the cluster's leader (above any real partition:
+/// `route::PARTITIONS_MAX` is 256).
+pub const LEADER: u32 = 1 << 20;
+
 /// Each partition's queue, `None` where this process does not own it.
 pub(crate) type Inboxes = Arc<RwLock<Vec<Option<Inbox>>>>;
 
@@ -74,15 +84,42 @@ pub(crate) struct ClusterState {
     owners: RwLock<Vec<Option<String>>>,
     /// The tokens of the leases this process holds.
     held: Mutex<BTreeMap<u32, u64>>,
+    /// Whether this process holds the [`LEADER`] lease (shared with the engine).
+    pub leading: Arc<AtomicBool>,
+    leader_token: Mutex<Option<u64>>,
 }
 
 impl ClusterState {
-    pub fn new(config: ClusterConfig, partitions: u32) -> ClusterState {
+    pub fn new(config: ClusterConfig, partitions: u32, leading: Arc<AtomicBool>) -> ClusterState {
         ClusterState {
             config,
             owners: RwLock::new(vec![None; partitions as usize]),
             held: Mutex::new(BTreeMap::new()),
+            leading,
+            leader_token: Mutex::new(None),
         }
+    }
+
+    /// Renews the leader lease if this process holds it, else tries to take it.
+    fn lead(&self, leases: &mut dyn Leases) -> Result<(), StoreError> {
+        let claimant = self.config.claimant();
+        let mut token = self
+            .leader_token
+            .lock()
+            .map_err(|_| StoreError::Backend("leader lock".into()))?;
+        let kept = match *token {
+            Some(held) => leases.renew(LEADER, &claimant, held)?.then_some(held),
+            None => None,
+        };
+        *token = match kept {
+            Some(held) => Some(held),
+            None => leases.acquire(LEADER, &claimant)?.map(|l| l.token),
+        };
+        let leading = token.is_some();
+        if self.leading.swap(leading, Ordering::AcqRel) != leading {
+            tracing::info!(node = %self.config.node, leading, "cluster leadership changed");
+        }
+        Ok(())
     }
 
     /// Where `partition`'s owner takes requests, if it has a live one.
@@ -110,7 +147,8 @@ impl ClusterState {
 
     /// Lets every held lease expire now (a clean stop, after the last commit).
     pub fn release_all(&self, leases: &mut dyn Leases) {
-        for (partition, token) in self.held() {
+        let leader = self.leader_token.lock().ok().and_then(|t| *t).map(|t| (LEADER, t));
+        for (partition, token) in self.held().into_iter().chain(leader) {
             if let Err(error) = leases.release(partition, &self.config.node, token) {
                 tracing::warn!(partition, %error, "a lease could not be released; it expires on its own");
             }
@@ -224,6 +262,7 @@ impl Adopter {
                 mine += 1;
             }
         }
+        self.cluster.lead(leases)?;
         let listed = leases.list()?;
         self.cluster.remember(&listed);
         Ok(())
@@ -257,6 +296,7 @@ impl Adopter {
                 tracing::error!(partition, %error, "taking over a partition failed; retrying next tick");
             }
         }
+        self.cluster.lead(leases)?;
         let listed = leases.list()?;
         self.cluster.remember(&listed);
         Ok(())

@@ -40,6 +40,8 @@ pub struct Engine {
     adopted: Arc<Mutex<Vec<JoinHandle<()>>>>,
     /// Leases and owners, in a cluster.
     cluster: Option<Arc<ClusterState>>,
+    /// Whether this process runs the once-per-store jobs (always, outside a cluster).
+    leading: Arc<AtomicBool>,
     backend: Arc<dyn Backend>,
     config: EngineConfig,
     /// Idempotency keys claimed system-wide (see `keys`).
@@ -151,9 +153,10 @@ impl Engine {
         }
         let inboxes: Inboxes = Arc::new(RwLock::new(inboxes));
         let adopted = Arc::new(Mutex::new(Vec::new()));
+        let leading = Arc::new(AtomicBool::new(config.cluster.is_none()));
         let cluster = match (config.cluster.clone(), leases) {
             (Some(cluster_config), Some(mut leases)) => {
-                let state = Arc::new(ClusterState::new(cluster_config, config.partitions));
+                let state = Arc::new(ClusterState::new(cluster_config, config.partitions, leading.clone()));
                 let adopter = Adopter {
                     config: config.clone(),
                     backend: backend.clone(),
@@ -188,6 +191,7 @@ impl Engine {
             threads,
             adopted,
             cluster,
+            leading,
             backend,
             config,
             keys,
@@ -527,6 +531,13 @@ impl Engine {
             return None;
         }
         self.cluster.as_ref()?.owner_url(partition)
+    }
+
+    /// Whether this process should run the jobs that run once per store (webhooks,
+    /// settlement, reconciliation, notifications): always outside a cluster, the leader's in
+    /// one (see `cluster`). Read it at every round: leadership moves when a leader dies.
+    pub fn leading(&self) -> Arc<AtomicBool> {
+        self.leading.clone()
     }
 
     /// This process's node id in a cluster.

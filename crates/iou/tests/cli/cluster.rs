@@ -111,7 +111,10 @@ fn leases_when(backend: &dyn Backend, what: &str, done: impl Fn(&[Lease]) -> boo
 }
 
 fn live_of(leases: &[Lease], owner: &str) -> usize {
-    leases.iter().filter(|l| l.owner == owner && !l.expired()).count()
+    leases
+        .iter()
+        .filter(|l| l.partition < PARTITIONS && l.owner == owner && !l.expired())
+        .count()
 }
 
 struct Customer {
@@ -222,7 +225,18 @@ fn two_processes_serve_every_customer_and_one_takes_over_after_sigkill() {
     let failover = killed.elapsed();
     eprintln!("FAILOVER_MS {} (lease ttl {LEASE_TTL_MS} ms)", failover.as_millis());
     assert!(failover < Duration::from_secs(30), "{failover:?}");
-    leases_when(&db.backend, "a owns every partition", |l| live_of(l, "a") == 8);
+    let after = leases_when(&db.backend, "a owns every partition and leads", |l| {
+        live_of(l, "a") == 8
+            && l.iter()
+                .any(|l| l.partition == engine::cluster::LEADER && l.owner == "a" && !l.expired())
+    });
+    for (partition, token) in &b_tokens {
+        let now = after.iter().find(|l| l.partition == *partition).unwrap();
+        assert!(
+            now.token > *token,
+            "the takeover bumped partition {partition}'s token: {now:?}"
+        );
+    }
 
     // Every acknowledged authorization is there, on both processes' former customers.
     for (id, txn) in &acknowledged {
