@@ -35,6 +35,7 @@ use store::{Backend, Claimant, Lease, Leases, StoreError};
 
 use crate::clock::Clock;
 use crate::committer::Sealed;
+pub use crate::config::ClusterConfig;
 use crate::config::EngineConfig;
 use crate::error::EngineError;
 use crate::keys::KeyClaims;
@@ -43,21 +44,6 @@ use crate::recovery::recover;
 use crate::shared::Shared;
 use crate::snapshotter::SnapshotJob;
 use crate::worker::{Inbox, Worker, run_writer};
-
-/// This process's place in a cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClusterConfig {
-    /// The node id the leases name (unique per process; a restart may reuse it).
-    pub node: String,
-    /// Where other processes forward this one's requests, e.g. `http://10.0.0.7:8080`.
-    pub advertise: String,
-    /// How long a lease lasts unrenewed: the longest a dead owner's partitions wait.
-    pub ttl: Duration,
-    /// The nodes expected (the fair share at start is `partitions / nodes`, rounded up).
-    pub nodes: u32,
-    /// A partition nobody leased this long after start is taken by whoever sees it.
-    pub grace: Duration,
-}
 
 impl ClusterConfig {
     fn claimant(&self) -> Claimant {

@@ -35,6 +35,11 @@ pub struct ApiError {
     pub partition: Option<u32>,
 }
 
+/// Set on the response of an [`ApiError`] that names a partition this process does not own
+/// (the forwarding layer, `http::forward`, reads it).
+#[derive(Clone, Copy, Debug)]
+pub struct Elsewhere(pub u32);
+
 /// The reason codes of a risk refusal and the step-up it asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskDetail {
@@ -174,9 +179,7 @@ impl IntoResponse for ApiError {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let Some(partition) = self.partition {
-            response
-                .extensions_mut()
-                .insert(crate::http::forward::Elsewhere(partition));
+            response.extensions_mut().insert(Elsewhere(partition));
         }
         response
     }

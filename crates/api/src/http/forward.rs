@@ -34,7 +34,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use credit::AccountId;
 
-use crate::http::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, Elsewhere, ErrorCode};
 use crate::state::AppState;
 
 /// Marks a request one process forwarded to another (its value is the sender's node id).
@@ -45,10 +45,6 @@ const BODY_MAX: usize = 4 << 20;
 
 /// How long the owner has to answer a forwarded request.
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Set on the response of an [`ApiError`] that names a partition this process does not own.
-#[derive(Clone, Copy, Debug)]
-pub struct Elsewhere(pub u32);
 
 /// Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1), and `Host`.
 const HOP_BY_HOP: [&str; 9] = [

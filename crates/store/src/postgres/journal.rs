@@ -43,9 +43,17 @@ impl PostgresJournal {
     fn append_group(&mut self, batches: &[BatchRef<'_>]) -> Result<(), StoreError> {
         let insert = self.conn.statement(INSERT_GROUP)?;
         let load = self.conn.statement(LAST_SEQS)?;
-        let tokens = self.conn.statement(TOKENS)?;
+        // An unfenced group (a single-process engine) prepares and reads nothing more.
+        let fenced = batches.iter().any(|b| self.fences.contains_key(&b.partition));
+        let tokens = if fenced {
+            Some(self.conn.statement(TOKENS)?)
+        } else {
+            None
+        };
         let mut tx = self.conn.client()?.transaction()?;
-        check_fences(&mut tx, &tokens, &self.fences, batches)?;
+        if let Some(tokens) = &tokens {
+            check_fences(&mut tx, tokens, &self.fences, batches)?;
+        }
         let next = match check(&self.last, batches) {
             Ok(next) => next,
             Err(_) => {
