@@ -272,3 +272,26 @@ fn shop_id(shop: &Caller) -> String {
         _ => unreachable!("a merchant"),
     }
 }
+
+/// `--cluster` on the embedded store (one process by construction, no leases) is refused with
+/// a clear error, and the server never listens.
+#[test]
+fn a_cluster_on_the_embedded_store_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_iou"))
+        .env("IOU_KEYS", crate::child::keys_json())
+        .args(["serve", "--no-risk", "--listen", "127.0.0.1:0", "--cluster"])
+        .args(["--advertise", "http://127.0.0.1:1", "--data"])
+        .arg(data.path())
+        .env_remove("IOU_STORE")
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("iou serve runs");
+    assert!(!output.status.success(), "{:?}", output.status);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(!stdout.contains("listening on"), "{stdout}");
+    assert!(stderr.contains("partition leases"), "{stderr}");
+}
