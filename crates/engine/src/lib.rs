@@ -64,6 +64,7 @@ pub mod settle;
 mod shared;
 pub mod shipped_rules;
 mod snapshotter;
+mod store_meta;
 pub mod transactions;
 mod view;
 mod worker;
