@@ -18,6 +18,7 @@ pub mod audited;
 pub mod auth;
 pub mod call;
 pub mod error;
+pub mod forward;
 pub mod four_eyes;
 pub mod idempotency;
 pub mod input;

@@ -306,7 +306,11 @@ impl Server {
                     }
                 }
                 telemetry.upkeep();
-                if let Err(error) = crate::http::routes::casework::auto_assign(&state_for_sweep).await {
+                let leading = state_for_sweep
+                    .engine()
+                    .leading()
+                    .load(std::sync::atomic::Ordering::Acquire);
+                if leading && let Err(error) = crate::http::routes::casework::auto_assign(&state_for_sweep).await {
                     tracing::warn!(error = %error.message, "assigning cases failed");
                 }
                 codes.sweep(now);

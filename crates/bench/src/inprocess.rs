@@ -76,7 +76,9 @@ pub(crate) fn open_accounts(engine: &Engine, accounts: u64) -> Result<(), BenchE
                             .map_err(|_| BenchError::Other("engine stopped".into()))?;
                     }
                 }
-                Err(SubmitError::Unavailable) => return Err(BenchError::Other("engine stopped".into())),
+                Err(SubmitError::Unavailable | SubmitError::NotOwned { .. }) => {
+                    return Err(BenchError::Other("engine stopped".into()));
+                }
             }
         }
     }
@@ -162,7 +164,7 @@ async fn drive(engine: Arc<Engine>, load: Load, with_risk: bool) -> Figures {
                         tokio::time::sleep(Duration::from_micros(200)).await;
                         continue;
                     }
-                    Err(SubmitError::Unavailable) => break,
+                    Err(SubmitError::Unavailable | SubmitError::NotOwned { .. }) => break,
                 };
                 let Ok(reply) = receiver.await else { break };
                 latencies.record(begun.elapsed());

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
-use store::{BatchRef, Journal};
+use store::{BatchRef, Journal, StoreError};
 use tokio::sync::oneshot;
 
 use crate::observe::{CommitGroup, CommitObserver};
@@ -47,16 +47,15 @@ pub(crate) struct Committer {
 }
 
 impl Committer {
-    pub fn run(mut self) {
-        let mut group: Vec<Sealed> = Vec::with_capacity(GROUP_MAX);
-        while let Ok(first) = self.inbox.recv() {
-            group.push(first);
-            while group.len() < GROUP_MAX {
-                match self.inbox.try_recv() {
-                    Ok(sealed) => group.push(sealed),
-                    Err(_) => break,
-                }
-            }
+    /// Appends the group's batches. In a cluster a batch of a partition this process no longer
+    /// owns (lease lost, or a commit of it refused as fenced) is never written: its requests
+    /// are answered as failed and dropped from the group, and the rest is written.
+    fn append(&mut self, group: &mut Vec<Sealed>) -> (Result<(), StoreError>, usize) {
+        loop {
+            let (lost, kept): (Vec<Sealed>, Vec<Sealed>) =
+                group.drain(..).partition(|s| !self.shared.owned(s.partition));
+            *group = kept;
+            fail_all(lost.into_iter());
             let refs: Vec<BatchRef<'_>> = group
                 .iter()
                 .filter_map(|s| {
@@ -67,14 +66,51 @@ impl Committer {
                     })
                 })
                 .collect();
-            let began = Instant::now();
+            for r in &refs {
+                let token = self.shared.fence(r.partition);
+                if token > 0 {
+                    self.journal.fence(r.partition, Some(token));
+                }
+            }
             let written = refs.len();
             let result = if refs.is_empty() {
                 Ok(())
             } else {
                 self.journal.append(&refs)
             };
-            drop(refs);
+            match result {
+                Err(StoreError::Fenced {
+                    partition,
+                    token,
+                    current,
+                }) => {
+                    // Another process took the partition: this one's state of it may hold
+                    // effects never made durable, so its writer stops for good here.
+                    tracing::error!(
+                        partition,
+                        token,
+                        current,
+                        "partition fenced: another process owns it now"
+                    );
+                    self.shared.set_owned(partition, false);
+                }
+                other => return (other, written),
+            }
+        }
+    }
+
+    pub fn run(mut self) {
+        let mut group: Vec<Sealed> = Vec::with_capacity(GROUP_MAX);
+        while let Ok(first) = self.inbox.recv() {
+            group.push(first);
+            while group.len() < GROUP_MAX {
+                match self.inbox.try_recv() {
+                    Ok(sealed) => group.push(sealed),
+                    Err(_) => break,
+                }
+            }
+            let began = Instant::now();
+            let (result, written) = self.append(&mut group);
             if let (Ok(()), Some(observer), true) = (&result, &self.observer, written > 0) {
                 observer.committed(&CommitGroup {
                     batches: written,

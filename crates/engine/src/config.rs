@@ -52,6 +52,10 @@ pub struct EngineConfig {
     /// Told of every group commit (the API's metrics); `None` tells no one.
     #[serde(skip)]
     pub observer: Option<Arc<dyn CommitObserver>>,
+    /// Own only some partitions, through leases in a shared store (`cluster`); `None` (the
+    /// default) owns them all, as the only process on its store.
+    #[serde(skip)]
+    pub cluster: Option<ClusterConfig>,
 }
 
 impl EngineConfig {
@@ -63,6 +67,21 @@ impl EngineConfig {
         };
         wanted.clamp(1, self.partitions.max(1))
     }
+}
+
+/// This process's place in a cluster (`crate::cluster`; `iou serve --cluster`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterConfig {
+    /// The node id the leases name (unique per process; a restart may reuse it).
+    pub node: String,
+    /// Where other processes forward this one's requests, e.g. `http://10.0.0.7:8080`.
+    pub advertise: String,
+    /// How long a lease lasts unrenewed: the longest a dead owner's partitions wait.
+    pub ttl: std::time::Duration,
+    /// The nodes expected (the fair share at start is `partitions / nodes`, rounded up).
+    pub nodes: u32,
+    /// A partition nobody leased this long after start is taken by whoever sees it.
+    pub grace: std::time::Duration,
 }
 
 fn default_zone() -> TimeZone {
@@ -86,6 +105,7 @@ impl Default for EngineConfig {
             hold_reviewed_payments: true,
             review_timeout_secs: crate::cases::REVIEW_TIMEOUT.as_secs() as u64,
             observer: None,
+            cluster: None,
         }
     }
 }

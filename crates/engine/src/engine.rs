@@ -1,15 +1,16 @@
 //! [`Engine`]: starts the threads, routes requests to partitions, and stops cleanly.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
-use credit::{Account, AccountId, MerchantId, Product, TxnId};
+use credit::{Account, AccountId, MerchantId, TxnId};
 use store::Backend;
 use tokio::sync::oneshot;
 
 use crate::clock::Clock;
+use crate::cluster::{Adopter, ClusterState, Inboxes};
 use crate::committer::Committer;
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -23,17 +24,26 @@ use crate::request::{Reply, Request, SubmitError};
 use crate::risk::{RiskContext, RiskShared};
 use crate::route::{PARTITIONS_MAX, partition_of, txn_partition};
 use crate::shared::Shared;
+use crate::store_meta::{check_meta, credit_rules, serde_json_product, stored_partitions};
 use crate::worker::{Inbox, Msg, Worker, run_writer};
-use crate::{projector, scheduler, snapshotter};
+use crate::{cluster, projector, scheduler, snapshotter};
 
 /// A running engine. Dropping it stops it (after the queued work is durable and answered).
 pub struct Engine {
-    inboxes: Vec<Inbox>,
+    /// Each partition's queue; `None` for a partition another process owns (a cluster).
+    inboxes: Inboxes,
     /// Messages waiting in each writer thread's queue.
     queues: Vec<Arc<QueueDepth>>,
     shared: Arc<Shared>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    /// The writer threads of partitions taken while running (a cluster's failover).
+    adopted: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// Leases and owners, in a cluster.
+    cluster: Option<Arc<ClusterState>>,
+    /// Whether this process runs the once-per-store jobs (always, outside a cluster).
+    leading: Arc<AtomicBool>,
+    backend: Arc<dyn Backend>,
     config: EngineConfig,
     /// Idempotency keys claimed system-wide (see `keys`).
     keys: Arc<KeyClaims>,
@@ -69,16 +79,26 @@ impl Engine {
         let product_json = serde_json_product(&config.product);
         check_meta(journal.as_mut(), "product", &product_json)?;
 
+        // A cluster member replays only the partitions it gets leases on (below).
         let mut partitions = Vec::new();
-        for id in 0..config.partitions {
-            partitions.push(recover(id, &config, journal.as_mut())?);
+        if config.cluster.is_none() {
+            for id in 0..config.partitions {
+                partitions.push(recover(id, &config, journal.as_mut())?);
+            }
         }
+        let leases = config.cluster.as_ref().map(|_| backend.leases()).transpose()?;
         let keys = Arc::new(KeyClaims::new(config.partitions));
         for partition in &partitions {
             keys.restore_index(&partition.idempotency);
         }
-        let committed: Vec<u64> = partitions.iter().map(|p| p.seq).collect();
+        let mut committed = vec![0; config.partitions as usize];
+        for p in &partitions {
+            committed[p.id as usize] = p.seq;
+        }
         let shared = Arc::new(Shared::new(&committed));
+        if config.cluster.is_some() {
+            (0..config.partitions).for_each(|p| shared.set_owned(p, false));
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
 
@@ -132,7 +152,31 @@ impl Engine {
                 run_writer(workers, rx, &depth)
             }));
         }
-        let inboxes: Vec<Inbox> = inboxes.into_iter().flatten().collect();
+        let inboxes: Inboxes = Arc::new(RwLock::new(inboxes));
+        let adopted = Arc::new(Mutex::new(Vec::new()));
+        let leading = Arc::new(AtomicBool::new(config.cluster.is_none()));
+        let cluster = match (config.cluster.clone(), leases) {
+            (Some(cluster_config), Some(mut leases)) => {
+                let state = Arc::new(ClusterState::new(cluster_config, config.partitions, leading.clone()));
+                let adopter = Adopter {
+                    config: config.clone(),
+                    backend: backend.clone(),
+                    clock: clock.clone(),
+                    shared: shared.clone(),
+                    keys: keys.clone(),
+                    inboxes: inboxes.clone(),
+                    commit: commit_tx.clone(),
+                    snapshots: snap_tx.clone(),
+                    threads: adopted.clone(),
+                    cluster: state.clone(),
+                };
+                adopter.start(leases.as_mut())?;
+                let s = stop.clone();
+                threads.push(spawn("iou-leases", move || cluster::run(adopter, leases, s)));
+                Some(state)
+            }
+            _ => None,
+        };
         drop(commit_tx);
         drop(snap_tx);
         if config.schedule {
@@ -146,6 +190,10 @@ impl Engine {
             shared,
             stop,
             threads,
+            adopted,
+            cluster,
+            leading,
+            backend,
             config,
             keys,
             clock,
@@ -239,7 +287,8 @@ impl Engine {
     /// Sends every partition an `Advance` (the scheduler does this after midnight; the
     /// simulator and tests call it themselves).
     pub fn advance(&self) -> Result<Vec<oneshot::Receiver<Reply>>, SubmitError> {
-        (0..self.config.partitions)
+        self.owned()
+            .into_iter()
             .map(|p| {
                 let (reply, receiver) = oneshot::channel();
                 let request = Request::Advance;
@@ -271,7 +320,7 @@ impl Engine {
     /// now and after every request queued before this one is durable, from every partition.
     /// Each partition walks its accounts once: for the collections queue, not the request path.
     pub fn delinquent(&self) -> Result<Vec<oneshot::Receiver<Vec<Account>>>, SubmitError> {
-        self.ask(0..self.config.partitions, |reply| Msg::Delinquent { reply })
+        self.ask(self.owned(), |reply| Msg::Delinquent { reply })
     }
 
     /// The credit profile of an account (model scores and the price tier onboarding approved
@@ -335,6 +384,10 @@ impl Engine {
         request: Request,
         idempotency: Option<Idempotency>,
     ) -> Result<Vec<oneshot::Receiver<Reply>>, SubmitError> {
+        if let Some(partition) = (0..self.config.partitions).find(|&p| !self.shared.owned(p)) {
+            // A fact every partition must record: refused unless this process owns them all.
+            return Err(SubmitError::NotOwned { partition });
+        }
         let claimed = match &idempotency {
             Some(key) => match self.keys.claim(key, self.clock.now().as_microsecond()) {
                 Claim::New => true,
@@ -370,7 +423,7 @@ impl Engine {
     ) -> Result<Vec<oneshot::Receiver<Vec<crate::cases::Case>>>, SubmitError> {
         let partitions: Vec<u32> = match account {
             Some(a) => vec![partition_of(a, self.config.partitions)],
-            None => (0..self.config.partitions).collect(),
+            None => self.owned(),
         };
         self.ask(partitions, |reply| Msg::Cases { account, reply })
     }
@@ -395,7 +448,7 @@ impl Engine {
     /// the journal, after the requests queued before this call are durable. It copies every
     /// account: for tests and checks, not for the request path.
     pub fn states(&self) -> Result<Vec<oneshot::Receiver<crate::journal::PartitionState>>, SubmitError> {
-        self.ask(0..self.config.partitions, |reply| Msg::State { reply })
+        self.ask(self.owned(), |reply| Msg::State { reply })
     }
 
     /// Funding operations: the one with this id (`query` = `One`, asked of the partition the
@@ -414,7 +467,7 @@ impl Engine {
                     Vec::new()
                 }
             }
-            crate::funding::FundingQuery::Pending => (0..self.config.partitions).collect(),
+            crate::funding::FundingQuery::Pending => self.owned(),
         };
         self.ask(partitions, |reply| Msg::Fundings { query, reply })
     }
@@ -438,7 +491,7 @@ impl Engine {
 
     /// Asks every partition for a snapshot now.
     pub fn snapshot(&self) {
-        for p in 0..self.config.partitions {
+        for p in self.owned() {
             let _ = self.send(p, Msg::Snapshot);
         }
     }
@@ -469,11 +522,45 @@ impl Engine {
         if self.failed() {
             return Err(SubmitError::Unavailable);
         }
-        match self.inboxes[partition as usize].try_send(msg) {
+        let inboxes = self.inboxes.read().map_err(|_| SubmitError::Unavailable)?;
+        let inbox = match inboxes.get(partition as usize) {
+            Some(Some(inbox)) if self.shared.owned(partition) => inbox,
+            _ if self.cluster.is_some() && !self.stop.load(Ordering::Acquire) => {
+                return Err(SubmitError::NotOwned { partition });
+            }
+            _ => return Err(SubmitError::Unavailable),
+        };
+        match inbox.try_send(msg) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => Err(SubmitError::Busy),
             Err(TrySendError::Disconnected(_)) => Err(SubmitError::Unavailable),
         }
+    }
+
+    /// The partitions this process owns now (all of them outside a cluster), in order.
+    pub fn owned(&self) -> Vec<u32> {
+        (0..self.config.partitions).filter(|&p| self.shared.owned(p)).collect()
+    }
+
+    /// Where the process owning `partition` takes requests (`None` outside a cluster, for a
+    /// partition this process owns, or while no process holds a live lease on it).
+    pub fn owner_url(&self, partition: u32) -> Option<String> {
+        if self.shared.owned(partition) {
+            return None;
+        }
+        self.cluster.as_ref()?.owner_url(partition)
+    }
+
+    /// Whether this process should run the jobs that run once per store (webhooks,
+    /// settlement, reconciliation, notifications): always outside a cluster, the leader's in
+    /// one (see `cluster`). Read it at every round: leadership moves when a leader dies.
+    pub fn leading(&self) -> Arc<AtomicBool> {
+        self.leading.clone()
+    }
+
+    /// This process's node id in a cluster.
+    pub fn node(&self) -> Option<&str> {
+        self.cluster.as_ref().map(|c| c.config.node.as_str())
     }
 
     /// Stops taking requests, lets queued ones become durable and answered, and joins every
@@ -484,9 +571,26 @@ impl Engine {
 
     fn stop_threads(&mut self) {
         self.stop.store(true, Ordering::Release);
-        self.inboxes.clear();
+        if let Ok(mut inboxes) = self.inboxes.write() {
+            inboxes.iter_mut().for_each(|i| *i = None);
+        }
         for thread in self.threads.drain(..) {
             let _ = thread.join();
+        }
+        let adopted: Vec<JoinHandle<()>> = self
+            .adopted
+            .lock()
+            .map(|mut a| a.drain(..).collect())
+            .unwrap_or_default();
+        for thread in adopted {
+            let _ = thread.join();
+        }
+        // Every batch is durable or answered as failed: the leases may go now.
+        if let Some(cluster) = &self.cluster {
+            match self.backend.leases() {
+                Ok(mut leases) => cluster.release_all(leases.as_mut()),
+                Err(error) => tracing::warn!(%error, "leases not released; they expire on their own"),
+            }
         }
     }
 }
@@ -517,53 +621,4 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
         .name(name.to_owned())
         .spawn(f)
         .expect("a thread starts")
-}
-
-/// The partition count a store was created with, or the default for a new store.
-fn stored_partitions(journal: &mut dyn store::Journal) -> Result<u32, EngineError> {
-    match journal.meta("partitions")? {
-        None => Ok(EngineConfig::default().partitions),
-        Some(text) => text
-            .parse()
-            .map_err(|_| EngineError::Corrupt(format!("the store's partition count {text:?} is not a number"))),
-    }
-}
-
-fn check_meta(journal: &mut dyn store::Journal, key: &str, wanted: &str) -> Result<(), EngineError> {
-    match journal.meta(key)? {
-        None => Ok(journal.set_meta(key, wanted)?),
-        Some(stored) if stored == wanted => Ok(()),
-        Some(stored) => Err(store::StoreError::MetaMismatch {
-            key: key.into(),
-            stored,
-            wanted: wanted.into(),
-        }
-        .into()),
-    }
-}
-
-/// The credit core's behaviour a store's journal was written under (meta `credit_rules`): 1
-/// for a store begun before charged-off accounts kept getting statements, 2 since. A new store
-/// starts at the latest; a store without the key (from before it existed) is 1, so its journal
-/// replays to the events it recorded.
-fn credit_rules(journal: &mut dyn store::Journal, fresh: bool) -> Result<u32, EngineError> {
-    const KEY: &str = "credit_rules";
-    if let Some(stored) = journal.meta(KEY)? {
-        return stored
-            .parse()
-            .map_err(|_| EngineError::Config(format!("the store's {KEY} is not a number: {stored}")));
-    }
-    let rules = if fresh { CREDIT_RULES } else { 1 };
-    journal.set_meta(KEY, &rules.to_string())?;
-    Ok(rules)
-}
-
-/// The credit core's behaviour a new store is begun under (see [`credit_rules`]).
-pub const CREDIT_RULES: u32 = 2;
-
-fn serde_json_product(product: &Product) -> String {
-    // Postcard is positional and stable for a given struct layout; the meta value is compared
-    // as text, so use the same compact encoding every time.
-    let bytes = postcard::to_stdvec(product).expect("a product encodes");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

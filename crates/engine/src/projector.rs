@@ -65,7 +65,8 @@ pub(crate) fn run(
         }
         began = Instant::now();
         let (durable, began_us) = (shared.committed_all(), shared.elapsed_us());
-        match catch_up(journal.as_mut(), models.as_mut(), partitions) {
+        let owned: Vec<u32> = (0..partitions).filter(|&p| shared.owned(p)).collect();
+        match catch_up_partitions(journal.as_mut(), models.as_mut(), &owned) {
             Ok(()) => shared.set_projected(&durable, began_us),
             Err(error) => tracing::warn!(%error, "projection failed; it will be retried"),
         }
@@ -81,8 +82,18 @@ pub(crate) fn run(
 /// accounts of all partitions share the read models' pages, so one transaction per round
 /// writes a shared page once, where one per partition wrote it once per partition.
 pub fn catch_up(journal: &mut dyn Journal, models: &mut dyn ReadModels, partitions: u32) -> Result<(), EngineError> {
+    catch_up_partitions(journal, models, &(0..partitions).collect::<Vec<_>>())
+}
+
+/// [`catch_up`] for some partitions: in a cluster each process projects the partitions it
+/// owns, so two projectors never write the same partition's rows.
+fn catch_up_partitions(
+    journal: &mut dyn Journal,
+    models: &mut dyn ReadModels,
+    partitions: &[u32],
+) -> Result<(), EngineError> {
     let mut chunk: Vec<(u32, u64, BatchBody)> = Vec::new();
-    for partition in 0..partitions {
+    for &partition in partitions {
         let mark = models.watermark(partition)?;
         scan_batches(journal, partition, mark, |seq, body| {
             chunk.push((partition, seq, body));

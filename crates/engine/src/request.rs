@@ -166,6 +166,10 @@ pub enum SubmitError {
     /// The engine stopped (shutdown, or a storage failure).
     #[error("the engine is not running")]
     Unavailable,
+    /// In a cluster (`EngineConfig::cluster`): another process owns the partition (or none
+    /// does right now). The caller forwards the request to the owner.
+    #[error("partition {partition} is owned by another process")]
+    NotOwned { partition: u32 },
 }
 
 impl Request {

@@ -1,4 +1,5 @@
-//! The scheduler thread: after each local midnight it sends every partition an `Advance`, so
+//! The scheduler thread: after each local midnight it sends every partition it owns (all of
+//! them outside a cluster) an `Advance`, so
 //! statements close, holds expire and interest and penalties accrue through the normal command
 //! path even for accounts nobody touches.
 
@@ -11,20 +12,26 @@ use jiff::tz::TimeZone;
 use tokio::sync::oneshot;
 
 use crate::clock::Clock;
+use crate::cluster::Inboxes;
 use crate::request::Request;
 use crate::worker::{Inbox, Msg};
 
 /// Seconds after midnight the advance is sent (clear of the day boundary).
 const AFTER_MIDNIGHT_S: i64 = 5;
 
-pub(crate) fn run(inboxes: Vec<Inbox>, clock: Arc<dyn Clock>, zone: TimeZone, stop: Arc<AtomicBool>) {
+pub(crate) fn run(inboxes: Inboxes, clock: Arc<dyn Clock>, zone: TimeZone, stop: Arc<AtomicBool>) {
     let mut next = next_midnight(clock.now(), &zone);
     while !stop.load(Ordering::Acquire) {
         std::thread::sleep(Duration::from_millis(250));
         if clock.now() < next {
             continue;
         }
-        for inbox in &inboxes {
+        // The partitions owned now: in a cluster each owner advances its own.
+        let owned: Vec<Inbox> = match inboxes.read() {
+            Ok(inboxes) => inboxes.iter().flatten().cloned().collect(),
+            Err(_) => return,
+        };
+        for inbox in &owned {
             let (reply, _ignored) = oneshot::channel();
             let msg = Msg::Request {
                 request: Request::Advance,

@@ -13,6 +13,12 @@ pub(crate) struct Shared {
     committed: Vec<AtomicU64>,
     lock: Mutex<()>,
     changed: Condvar,
+    /// Whether this process owns (writes) each partition: all of them in a single-process
+    /// engine; in a cluster those it holds a lease on, cleared when the lease is lost or a
+    /// commit of the partition is refused as fenced.
+    owned: Vec<AtomicBool>,
+    /// The lease token each partition's batches are committed under (0: unfenced).
+    fences: Vec<AtomicU64>,
     /// The batch of each partition the read models are known to hold.
     projected: Vec<AtomicU64>,
     /// When the last completed projection round began, in microseconds after `started`.
@@ -28,9 +34,31 @@ impl Shared {
             lock: Mutex::new(()),
             changed: Condvar::new(),
             projected: committed.iter().map(|_| AtomicU64::new(0)).collect(),
+            owned: committed.iter().map(|_| AtomicBool::new(true)).collect(),
+            fences: committed.iter().map(|_| AtomicU64::new(0)).collect(),
             round_began_us: AtomicU64::new(0),
             started: Instant::now(),
         }
+    }
+
+    pub fn owned(&self, partition: u32) -> bool {
+        self.owned
+            .get(partition as usize)
+            .is_some_and(|o| o.load(Ordering::Acquire))
+    }
+
+    /// Takes or gives up `partition` (a cluster's lease came or went).
+    pub fn set_owned(&self, partition: u32, owned: bool) {
+        self.owned[partition as usize].store(owned, Ordering::Release);
+    }
+
+    /// The token `partition` is committed under (0: unfenced).
+    pub fn fence(&self, partition: u32) -> u64 {
+        self.fences[partition as usize].load(Ordering::Acquire)
+    }
+
+    pub fn set_fence(&self, partition: u32, token: u64) {
+        self.fences[partition as usize].store(token, Ordering::Release);
     }
 
     /// Microseconds since the engine started (the projector's round marks).

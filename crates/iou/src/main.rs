@@ -9,6 +9,7 @@ mod audit;
 mod backtest;
 mod bench;
 mod cases;
+mod cluster;
 mod events;
 mod fraud_eval;
 mod journal;

@@ -30,6 +30,9 @@
 //! personal data and secrets (see `keys`); without one, or with keys that are not the store's,
 //! the server refuses to start.
 //!
+//! Cluster: `--cluster --node-id ID --advertise URL` (with `--store postgres://...`) serves as
+//! one of several processes on one store (`cluster`; ARCHITECTURE.md, "Scale").
+//!
 //! `--simulation` starts it in simulation mode for `iou simulate --url` (see the api crate's
 //! `simulation` module): a manual clock moved by the operator, the daily advance on request.
 
@@ -133,6 +136,8 @@ pub struct ServeArgs {
     events_nats: Option<String>,
     #[command(flatten)]
     events: crate::events::StreamArgs,
+    #[command(flatten)]
+    cluster: crate::cluster::ClusterArgs,
     /// How long a customer token is valid after it is issued, rotated or refreshed (days).
     #[arg(long, default_value_t = api::Config::TOKEN_LIFETIME_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
     token_lifetime_days: u32,
@@ -347,6 +352,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .or_else(|| std::env::var("IOU_EVENTS_NATS").ok().filter(|u| !u.is_empty()))
         .map(|url| (url, args.events.config()));
     let keys = crate::keys::provider(args.key_file.clone())?;
+    let cluster = args.cluster.config(args.listen)?;
     let config = api::Config {
         listen: args.listen,
         store: audit_store(
@@ -356,6 +362,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         engine: engine::EngineConfig {
             partitions: args.partitions.unwrap_or(0),
             writers: args.writers,
+            cluster,
             ..engine::EngineConfig::default()
         },
         admin_token,

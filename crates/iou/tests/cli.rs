@@ -17,6 +17,8 @@ mod bureau_file;
 mod cases;
 #[path = "cli/child.rs"]
 mod child;
+#[path = "cli/cluster.rs"]
+mod cluster;
 #[path = "cli/crash.rs"]
 mod crash;
 #[path = "cli/errors.rs"]

@@ -64,5 +64,6 @@ pub(crate) fn submit_code(error: SubmitError) -> &'static str {
     match error {
         SubmitError::Busy => "ENGINE_BUSY",
         SubmitError::Unavailable => "ENGINE_UNAVAILABLE",
+        SubmitError::NotOwned { .. } => "ENGINE_NOT_OWNER",
     }
 }

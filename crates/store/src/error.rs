@@ -14,6 +14,11 @@ pub enum StoreError {
     /// appended first, or a bug): nothing was written.
     #[error("audit entry {seq} does not follow {last}")]
     AuditSequence { seq: u64, last: u64 },
+    /// A fenced partition's lease token is no longer `token` (another owner acquired it at
+    /// `current`): the whole group was refused and nothing was written. The writer of that
+    /// partition must stop; it is not this process's any more.
+    #[error("partition {partition} is fenced: this writer holds token {token}, the lease is at {current}")]
+    Fenced { partition: u32, token: u64, current: u64 },
     #[error("only read-only queries are allowed")]
     NotReadOnly,
     /// The database was written by a newer build: its schema has steps this build lacks.

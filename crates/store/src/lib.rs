@@ -31,6 +31,7 @@ pub mod audit;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
+pub mod lease;
 pub mod memory;
 mod names;
 pub mod outbox;
@@ -45,6 +46,7 @@ mod writer;
 
 pub use audit::AuditLog;
 pub use error::StoreError;
+pub use lease::{Claimant, Lease, Leases};
 pub use outbox::Outbox;
 pub use projection::{AccountRow, Projection};
 pub use settlement::SettlementStore;
@@ -80,6 +82,15 @@ pub trait Journal: Send {
     /// Appends a commit group atomically. A batch whose `seq` is not exactly one more than
     /// its partition's last is refused with [`StoreError::SequenceGap`] and nothing is written.
     fn append(&mut self, batches: &[BatchRef<'_>]) -> Result<(), StoreError>;
+
+    /// Writes `partition` under lease token `token` from now on (`None`: unfenced again):
+    /// every later [`Journal::append`] with a batch of it checks, in its own transaction, that
+    /// the token is still the partition's current one, and refuses the whole group with
+    /// [`StoreError::Fenced`] when it is not (see [`lease`]). A backend without leases is
+    /// single-owner and ignores it (the default).
+    fn fence(&mut self, partition: u32, token: Option<u64>) {
+        let _ = (partition, token);
+    }
 
     /// The last batch sequence of a partition (0 when it has none).
     fn last_seq(&mut self, partition: u32) -> Result<u64, StoreError>;
@@ -137,6 +148,14 @@ pub trait Backend: Send + Sync {
         Err(StoreError::Unsupported {
             backend: "this backend",
             operation: "settlement",
+        })
+    }
+    /// The partition leases of a store several processes share (see [`lease`]). A backend
+    /// only one process opens answers [`StoreError::Unsupported`] (the default).
+    fn leases(&self) -> Result<Box<dyn Leases>, StoreError> {
+        Err(StoreError::Unsupported {
+            backend: "this backend",
+            operation: "partition leases",
         })
     }
     /// A short name for logs: `"sqlite:/path"`, `"postgres"`.

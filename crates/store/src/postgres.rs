@@ -23,6 +23,9 @@
 //!   closing of their connection) on a scoped thread (`off_runtime.rs`), so the API may call
 //!   them from async code as it does SQLite's. The concrete handles (`open_journal`, ...)
 //!   call directly and must not be used on a runtime's thread.
+//! - **Leases and fencing.** `partition_leases` (migration 4) holds each partition's owner and
+//!   fencing token for `iou serve --cluster` ([`crate::lease`]); a journal handle told a
+//!   partition's token ([`Journal::fence`]) checks it `FOR SHARE` in every append's transaction.
 //! - **Operator queries** pass the shared lexical guard, then run in a `READ ONLY`
 //!   transaction with a `statement_timeout` of [`QUERY_TIME_MAX`], through a cursor so at
 //!   most `limit` rows cross the network, with every value as PostgreSQL's text; the
@@ -32,6 +35,7 @@
 mod audit;
 mod conn;
 mod journal;
+mod leases;
 mod migrate;
 mod off_runtime;
 mod outbox;
@@ -46,6 +50,7 @@ use crate::{Backend, Journal, ReadModels, StoreError};
 
 pub use audit::PostgresAuditLog;
 pub use journal::PostgresJournal;
+pub use leases::PostgresLeases;
 pub use outbox::PostgresOutbox;
 pub use read_models::PostgresReadModels;
 pub use settlement::PostgresSettlement;
@@ -149,6 +154,10 @@ impl PostgresBackend {
         Ok(PostgresAuditLog::new(self.connect()?))
     }
 
+    pub fn open_leases(&self) -> Result<PostgresLeases, StoreError> {
+        Ok(PostgresLeases::new(self.connect()?))
+    }
+
     pub fn open_settlement(&self) -> Result<PostgresSettlement, StoreError> {
         Ok(PostgresSettlement::new(self.connect()?))
     }
@@ -247,6 +256,10 @@ impl Backend for PostgresBackend {
 
     fn settlement(&self) -> Result<Box<dyn crate::SettlementStore>, StoreError> {
         Ok(Box::new(OffRuntime(self.open_settlement()?)))
+    }
+
+    fn leases(&self) -> Result<Box<dyn crate::Leases>, StoreError> {
+        Ok(Box::new(OffRuntime(self.open_leases()?)))
     }
 
     fn describe(&self) -> String {

@@ -5,6 +5,7 @@
 mod store {
     mod conformance;
     mod crash;
+    mod leases;
     mod memory;
     mod outbox;
     mod postgres;

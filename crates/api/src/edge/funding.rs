@@ -266,6 +266,9 @@ pub async fn reconcile(state: AppState) {
     let mut every = tokio::time::interval(state.funding().reconcile_every);
     loop {
         every.tick().await;
+        if !state.engine().leading().load(std::sync::atomic::Ordering::Acquire) {
+            continue;
+        }
         if let Err(error) = reconcile_once(&state).await {
             tracing::warn!(error = %error.message, "funding reconciliation skipped");
         }

@@ -30,7 +30,15 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The permission an operator lacked (403 `forbidden`).
     pub permission: Option<&'static str>,
+    /// The partition another process owns (421 `partition_elsewhere`): the forwarding layer
+    /// (`http::forward`) sends the call there.
+    pub partition: Option<u32>,
 }
+
+/// Set on the response of an [`ApiError`] that names a partition this process does not own
+/// (the forwarding layer, `http::forward`, reads it).
+#[derive(Clone, Copy, Debug)]
+pub struct Elsewhere(pub u32);
 
 /// The reason codes of a risk refusal and the step-up it asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +98,7 @@ impl ApiError {
             risk: None,
             retry_after: None,
             permission: None,
+            partition: None,
         }
     }
 
@@ -168,6 +177,9 @@ impl IntoResponse for ApiError {
         }
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(partition) = self.partition {
+            response.extensions_mut().insert(Elsewhere(partition));
         }
         response
     }

@@ -4,7 +4,8 @@
 //! kept by a browser or a proxy cache; one rule for all is simpler than knowing which hold one),
 //! the layer that records operator calls in the audit log (`http::audited`), and the one that
 //! counts every request for `/metrics` (`telemetry::http`, outermost, so its latency covers
-//! the others). The operator console's pages (`crate::console`) are merged in here too.
+//! the others), and inside it the cluster's forwarding (`http::forward`: a call for a
+//! partition another process owns is answered by that process). The operator console's pages (`crate::console`) are merged in here too.
 
 use std::any::Any;
 
@@ -173,6 +174,10 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::PRAGMA,
             HeaderValue::from_static("no-cache"),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::forward::layer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -61,6 +61,15 @@ pub fn submit_error(error: SubmitError) -> ApiError {
     match error {
         SubmitError::Busy => ApiError::busy(),
         SubmitError::Unavailable => ApiError::unavailable("the engine is not running"),
+        SubmitError::NotOwned { partition } => {
+            let mut error = ApiError::new(
+                ErrorCode::PartitionElsewhere,
+                format!("partition {partition} is owned by another process of the cluster"),
+            );
+            error.partition = Some(partition);
+            error.retry_after = Some(1);
+            error
+        }
     }
 }
 

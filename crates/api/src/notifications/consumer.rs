@@ -68,6 +68,9 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(poll).await;
+            if !state.engine().leading().load(std::sync::atomic::Ordering::Acquire) {
+                continue;
+            }
             if let Err(error) = run_once(&state).await {
                 tracing::warn!(error = %error.message, "a notifications run failed; it will be retried");
             }

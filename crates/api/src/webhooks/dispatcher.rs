@@ -41,10 +41,16 @@ impl Dispatcher {
         let partitions = state.engine().partitions();
         let texts = scan::Texts(state.risk_edge().webhooks.clone());
         let (poll, halt) = (options.poll, stop.clone());
+        let leading = state.engine().leading();
         let scanner = std::thread::Builder::new()
             .name("iou-webhook-scan".into())
             .spawn(move || {
                 while !halt.load(Ordering::Acquire) {
+                    if !leading.load(Ordering::Acquire) {
+                        // A cluster's leader scans (see `engine::cluster`).
+                        std::thread::sleep(poll);
+                        continue;
+                    }
                     if let Err(error) =
                         engine::outbox::scan_once(journal.as_mut(), scan_outbox.as_mut(), &texts, partitions)
                     {
@@ -118,6 +124,9 @@ async fn send_loop(
         tokio::select! {
             _ = &mut stopped => return,
             () = tokio::time::sleep(options.poll) => {}
+        }
+        if !state.engine().leading().load(Ordering::Acquire) {
+            continue;
         }
         let now_ms = state.clock().now().as_millisecond();
         let limit = options.concurrency.max(1);

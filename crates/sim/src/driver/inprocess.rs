@@ -148,7 +148,7 @@ impl Driver for InProcess<'_> {
                         self.drain(&mut pending, &mut answers)?;
                         in_flight.clear();
                     }
-                    Err(SubmitError::Unavailable) => {
+                    Err(SubmitError::Unavailable | SubmitError::NotOwned { .. }) => {
                         return Err(DriverError::Unavailable("the engine refused the request".into()));
                     }
                 }
@@ -192,7 +192,9 @@ impl Driver for InProcess<'_> {
                             );
                         }
                     }
-                    Err(SubmitError::Unavailable) => return Err(DriverError::Unavailable("stopped".into())),
+                    Err(SubmitError::Unavailable | SubmitError::NotOwned { .. }) => {
+                        return Err(DriverError::Unavailable("stopped".into()));
+                    }
                 }
             }
         }

@@ -13,6 +13,8 @@ const INSERT_GROUP: &str = "INSERT INTO journal (partition, seq, bytes)
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[])";
 const LAST_SEQS: &str = "SELECT partition, max(seq) FROM journal WHERE partition = ANY($1) GROUP BY partition";
 const LAST_SEQ: &str = "SELECT max(seq) FROM journal WHERE partition = $1";
+/// The current tokens of a group's fenced partitions, locked against an acquire until commit.
+const TOKENS: &str = "SELECT partition, token FROM partition_leases WHERE partition = ANY($1) FOR SHARE";
 
 /// One connection's journal handle.
 ///
@@ -25,6 +27,8 @@ const LAST_SEQ: &str = "SELECT max(seq) FROM journal WHERE partition = $1";
 pub struct PostgresJournal {
     conn: Conn,
     last: HashMap<u32, u64>,
+    /// The lease token this handle writes each fenced partition under ([`Journal::fence`]).
+    fences: HashMap<u32, u64>,
 }
 
 impl PostgresJournal {
@@ -32,13 +36,24 @@ impl PostgresJournal {
         PostgresJournal {
             conn,
             last: HashMap::new(),
+            fences: HashMap::new(),
         }
     }
 
     fn append_group(&mut self, batches: &[BatchRef<'_>]) -> Result<(), StoreError> {
         let insert = self.conn.statement(INSERT_GROUP)?;
         let load = self.conn.statement(LAST_SEQS)?;
+        // An unfenced group (a single-process engine) prepares and reads nothing more.
+        let fenced = batches.iter().any(|b| self.fences.contains_key(&b.partition));
+        let tokens = if fenced {
+            Some(self.conn.statement(TOKENS)?)
+        } else {
+            None
+        };
         let mut tx = self.conn.client()?.transaction()?;
+        if let Some(tokens) = &tokens {
+            check_fences(&mut tx, tokens, &self.fences, batches)?;
+        }
         let next = match check(&self.last, batches) {
             Ok(next) => next,
             Err(_) => {
@@ -108,6 +123,45 @@ impl PostgresJournal {
     }
 }
 
+/// Refuses the group when a fenced partition's lease token is no longer the one this handle
+/// holds (another owner acquired it). The lease rows stay locked `FOR SHARE` until the group
+/// commits, so no acquire can bump a token between this check and the commit.
+fn check_fences(
+    tx: &mut postgres::Transaction<'_>,
+    tokens: &postgres::Statement,
+    fences: &HashMap<u32, u64>,
+    batches: &[BatchRef<'_>],
+) -> Result<(), StoreError> {
+    let mut fenced: Vec<i64> = batches
+        .iter()
+        .filter(|b| fences.contains_key(&b.partition))
+        .map(|b| i64::from(b.partition))
+        .collect();
+    if fenced.is_empty() {
+        return Ok(());
+    }
+    fenced.sort_unstable();
+    fenced.dedup();
+    let current: HashMap<u32, u64> = tx
+        .query(tokens, &[&fenced])?
+        .iter()
+        .map(|r| (r.get::<_, i64>(0) as u32, uint(r.get(1))))
+        .collect();
+    for p in fenced {
+        let partition = p as u32;
+        let token = fences[&partition];
+        let now = current.get(&partition).copied().unwrap_or(0);
+        if now != token {
+            return Err(StoreError::Fenced {
+                partition,
+                token,
+                current: now,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Checks that each batch follows its partition's last (as `last` has it, 0 when absent, and
 /// as the group's earlier batches advance it); returns each partition's new last.
 fn check(last: &HashMap<u32, u64>, batches: &[BatchRef<'_>]) -> Result<Vec<(u32, u64)>, StoreError> {
@@ -139,12 +193,19 @@ impl Journal for PostgresJournal {
         }
         let result = self.append_group(batches);
         if let Err(e) = &result
-            && !matches!(e, StoreError::SequenceGap { .. })
+            && !matches!(e, StoreError::SequenceGap { .. } | StoreError::Fenced { .. })
         {
             // A failed commit may or may not have reached the server: trust only the table.
             self.last.clear();
         }
         result
+    }
+
+    fn fence(&mut self, partition: u32, token: Option<u64>) {
+        match token {
+            Some(token) => self.fences.insert(partition, token),
+            None => self.fences.remove(&partition),
+        };
     }
 
     fn last_seq(&mut self, partition: u32) -> Result<u64, StoreError> {

@@ -32,6 +32,11 @@ pub(crate) const STEPS: &[Migration] = &[
         name: "settlement's tables",
         sql: include_str!("sql/003_settlement.sql"),
     },
+    Migration {
+        version: 4,
+        name: "partition leases",
+        sql: include_str!("sql/004_leases.sql"),
+    },
 ];
 
 /// The first key of the advisory lock (the second is the schema name's hash): "iou migrate".

@@ -9,8 +9,9 @@
 //! scan reads pages of [`SCAN_PAGE`] batches on that thread and visits them on the caller's,
 //! whose visitor need not be `Send`.
 
-use super::PostgresJournal;
+use super::{PostgresJournal, PostgresLeases};
 use crate::audit::{AuditCheckpointRow, AuditLog, AuditRow};
+use crate::lease::{Claimant, Lease, Leases};
 use crate::outbox::{Backlog, Delivery, DeliveryStatus, Failure, NewDelivery, NoticeKey, NoticeRow, Outbox};
 use crate::settlement::{
     DayBalance, DayFact, FactRow, MerchantBalance, MerchantRow, PayoutMove, PayoutRow, PriceRow, SettledDay,
@@ -37,6 +38,11 @@ impl Journal for OffRuntime<PostgresJournal> {
     fn append(&mut self, batches: &[BatchRef<'_>]) -> Result<(), StoreError> {
         let inner = &mut self.0;
         off(move || inner.append(batches))
+    }
+
+    fn fence(&mut self, partition: u32, token: Option<u64>) {
+        // In memory only: no IO, so no hop.
+        self.0.fence(partition, token);
     }
 
     fn last_seq(&mut self, partition: u32) -> Result<u64, StoreError> {
@@ -92,6 +98,28 @@ impl Journal for OffRuntime<PostgresJournal> {
     fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
         let inner = &mut self.0;
         off(move || inner.delete_meta(key))
+    }
+}
+
+impl Leases for OffRuntime<PostgresLeases> {
+    fn acquire(&mut self, partition: u32, claimant: &Claimant) -> Result<Option<Lease>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.acquire(partition, claimant))
+    }
+
+    fn renew(&mut self, partition: u32, claimant: &Claimant, token: u64) -> Result<bool, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.renew(partition, claimant, token))
+    }
+
+    fn release(&mut self, partition: u32, owner: &str, token: u64) -> Result<(), StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.release(partition, owner, token))
+    }
+
+    fn list(&mut self) -> Result<Vec<Lease>, StoreError> {
+        let inner = &mut self.0;
+        off(move || inner.list())
     }
 }
 

@@ -28,7 +28,7 @@ fn concurrent_opens_migrate_once() {
         .query("SELECT version, name FROM schema_migrations ORDER BY version", 10)
         .unwrap();
     let versions: Vec<_> = rows.iter().map(|r| r[0].clone().unwrap()).collect();
-    assert_eq!(versions, ["1", "2", "3"]);
+    assert_eq!(versions, ["1", "2", "3", "4"]);
 }
 
 /// A handle whose connection the server closed fails that call as unavailable, then

@@ -94,6 +94,9 @@ pub async fn task(state: AppState, every: Duration) {
     }
     loop {
         interval.tick().await;
+        if !state.engine().leading().load(std::sync::atomic::Ordering::Acquire) {
+            continue;
+        }
         if let Err(error) = tick(&state, &mut last).await {
             tracing::warn!(error = %error.message, "the settlement task skipped a tick");
         }

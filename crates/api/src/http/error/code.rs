@@ -228,6 +228,7 @@ error_codes! {
     ClockBackwards = "clock_backwards", CONFLICT, "the simulated clock never goes backwards";
 
     // --- Retry later, or the server's own failure.
+    PartitionElsewhere = "partition_elsewhere", MISDIRECTED_REQUEST, "another process of the cluster owns this customer (a forwarded call is not forwarded again): retry";
     Busy = "busy", SERVICE_UNAVAILABLE, "the server is busy: retry after Retry-After";
     Unavailable = "unavailable", SERVICE_UNAVAILABLE, "the engine or a provider is not available: retry later";
     TryLater = "try_later", SERVICE_UNAVAILABLE, "an identity check could not be completed: retry later";
