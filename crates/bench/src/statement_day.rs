@@ -163,7 +163,7 @@ fn submit_all(engine: &Engine, requests: impl Iterator<Item = Request>) -> Resul
                         outcomes.push(reply.blocking_recv().map_err(|_| stopped())?.outcome);
                     }
                 }
-                Err(SubmitError::Unavailable) => return Err(stopped()),
+                Err(_) => return Err(stopped()),
             }
         }
     }
@@ -328,7 +328,7 @@ fn drive(engine: Arc<Engine>, phased: Arc<Phased>, measured: u64, in_flight: usi
                             tokio::time::sleep(Duration::from_micros(200)).await;
                             continue;
                         }
-                        Err(SubmitError::Unavailable) => break,
+                        Err(_) => break,
                     };
                     if receiver.await.is_err() {
                         break;

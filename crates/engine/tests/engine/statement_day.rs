@@ -24,7 +24,7 @@ fn submit_all(h: &Harness, requests: Vec<Request>) -> Vec<Reply> {
             match h.engine().submit(request.clone(), None) {
                 Ok(receiver) => break waiting.push(receiver),
                 Err(SubmitError::Busy) => replies.extend(waiting.drain(..).map(|r| r.blocking_recv().unwrap())),
-                Err(SubmitError::Unavailable) => panic!("engine stopped"),
+                Err(other) => panic!("engine refused: {other:?}"),
             }
         }
     }
