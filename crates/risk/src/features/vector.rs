@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::binding::BindingFeatures;
+use super::links::GraphFeatures;
+use super::merchant::MerchantFeatures;
 use super::tally::Tally;
 use super::window::{HOUR_MS, Windowed};
 use crate::ids::Timestamp;
@@ -58,6 +61,45 @@ pub struct FeatureVector {
     pub ip: EntityFeatures,
     pub merchant: Option<EntityFeatures>,
     pub card: Option<EntityFeatures>,
+    // ---- Merchant order facts, device binding and the link graph (issue 16 item 2). ----
+    // Appended last. Journals before them hold a `FeatureVectorV1` (the engine decodes the
+    // version it finds); JSON readers of older files get the defaults.
+    /// Order facts of the checkpoint's merchant (payments and deliveries).
+    #[serde(default)]
+    pub merchant_book: Option<MerchantFeatures>,
+    /// The device against the account's bound and logged-in devices.
+    #[serde(default)]
+    pub binding: BindingFeatures,
+    /// The account's component in the link graph.
+    #[serde(default)]
+    pub graph: GraphFeatures,
+}
+
+/// A [`FeatureVector`] as journals wrote it before the merchant, binding and graph features:
+/// postcard has no field names, so an old record decodes only into the old shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureVectorV1 {
+    pub hour_of_day: u8,
+    pub user: UserFeatures,
+    pub device: EntityFeatures,
+    pub ip: EntityFeatures,
+    pub merchant: Option<EntityFeatures>,
+    pub card: Option<EntityFeatures>,
+}
+
+impl From<FeatureVectorV1> for FeatureVector {
+    /// The new features of an old decision are their defaults (unknown, not zero risk).
+    fn from(v1: FeatureVectorV1) -> FeatureVector {
+        FeatureVector {
+            hour_of_day: v1.hour_of_day,
+            user: v1.user,
+            device: v1.device,
+            ip: v1.ip,
+            merchant: v1.merchant,
+            card: v1.card,
+            ..FeatureVector::default()
+        }
+    }
 }
 
 impl FeatureVector {

@@ -5,7 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use risk::features::{EntityFeatures, FeatureVector, Tally, UserFeatures, Windowed};
+use risk::features::{
+    BindingFeatures, EntityFeatures, FeatureVector, GraphFeatures, MerchantCounts, MerchantFeatures, Tally,
+    UserFeatures, Windowed,
+};
 use risk::rules::{CompiledGraph, RunError};
 use risk::{Checkpoint, Evaluator, EvaluatorChoice, ModelScores, RuleContext, Timestamp};
 
@@ -75,6 +78,53 @@ fn features(rng: &mut Rng) -> FeatureVector {
         ip: entity(rng),
         merchant: rng.chance(80).then(|| entity(rng)),
         card: rng.chance(80).then(|| entity(rng)),
+        ..FeatureVector::default()
+    }
+}
+
+/// Draws the merchant, binding and graph features into `f` (after the models, so the draws of
+/// the older features and scores, and the outcomes they cover, stay what they were).
+fn link_features(rng: &mut Rng, f: &mut FeatureVector) {
+    *f = FeatureVector {
+        merchant_book: rng.chance(80).then(|| merchant_book(rng)),
+        binding: BindingFeatures {
+            device_bound: rng.chance(60),
+            device_seen_at_login: rng.chance(60),
+            bound_devices: rng.range(0, 4) as u32,
+            saturated: rng.chance(5),
+        },
+        graph: GraphFeatures {
+            component_size: rng.pick(&[1, 2, 3, 5, 8, 20, 200]),
+            component_fraud: rng.pick(&[0, 0, 1, 2, 5]),
+            component_age_days: rng.range(0, 60) as u32,
+            saturated: rng.chance(5),
+        },
+        ..*f
+    };
+}
+
+/// Merchant-book counts around the thresholds of rate rules (zero denominators included).
+fn merchant_counts(rng: &mut Rng) -> MerchantCounts {
+    let payments = rng.pick(&[0, 1, 4, 20, 100]);
+    let captures = rng.pick(&[0, 1, 5, 20, 100]);
+    let part = |rng: &mut Rng, whole: u32| rng.range(0, i64::from(whole)) as u32;
+    MerchantCounts {
+        payments,
+        young_or_new_device: part(rng, payments),
+        maxed_out: part(rng, payments),
+        captures,
+        captures_undelivered: part(rng, captures),
+        voids: part(rng, payments),
+        refunds: part(rng, captures),
+        theft_reports: part(rng, payments),
+    }
+}
+
+fn merchant_book(rng: &mut Rng) -> MerchantFeatures {
+    MerchantFeatures {
+        age_days: rng.pick(&[0, 1, 6, 7, 30, 400]),
+        h24: merchant_counts(rng),
+        d30: merchant_counts(rng),
     }
 }
 
@@ -146,8 +196,9 @@ fn fast_path_equals_zen_engine_on_every_default_graph() {
             let now = 1_700_000_000_000 + rng.range(0, 86_400_000);
             let mut input = random_input(&mut rng, now);
             input.detail = crate::common::random_detail_for(&mut rng, checkpoint, now);
-            let features = features(&mut rng);
+            let mut features = features(&mut rng);
             let models = models(&mut rng);
+            link_features(&mut rng, &mut features);
             let ctx = RuleContext {
                 input: &input,
                 features: &features,
@@ -189,8 +240,9 @@ fn fast_path_equals_zen_engine_on_the_language_test_graphs() {
             let mut rng = Rng::new(seed + 10_000);
             let now = 1_700_000_000_000 + rng.range(0, 86_400_000);
             let input = random_input(&mut rng, now);
-            let features = features(&mut rng);
+            let mut features = features(&mut rng);
             let models = models(&mut rng);
+            link_features(&mut rng, &mut features);
             let ctx = RuleContext {
                 input: &input,
                 features: &features,

@@ -11,6 +11,8 @@ use risk::features::{
 };
 use risk::{CheckpointInput, UserId};
 
+use crate::naive_links;
+
 #[derive(Debug)]
 pub struct NaiveTwin {
     events: Vec<(i64, CheckpointInput, bool)>,
@@ -46,7 +48,18 @@ impl NaiveTwin {
             ip: self.entity(Key::Ip, input, now).expect("always an IP"),
             merchant: self.entity(Key::Merchant, input, now),
             card: self.entity(Key::Card, input, now),
+            merchant_book: naive_links::merchant_book(&self.seen(), input, now),
+            binding: naive_links::binding(&self.seen(), input, now),
+            graph: naive_links::graph(&self.seen(), input, now, self.config.links),
         }
+    }
+
+    /// The events in the form the twins of `naive_links` read.
+    fn seen(&self) -> Vec<(i64, naive_links::Seen)> {
+        self.events
+            .iter()
+            .map(|(t, input, denied)| (*t, naive_links::Seen::Event(input.clone(), *denied)))
+            .collect()
     }
 
     fn tally(event: &(i64, CheckpointInput, bool)) -> Tally {
