@@ -56,6 +56,8 @@ mod reference;
 mod rejection;
 mod request;
 pub mod risk;
+mod risk_facts;
+mod risk_journal;
 pub mod route;
 pub mod rules_dir;
 mod scheduler;

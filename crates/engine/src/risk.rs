@@ -15,7 +15,10 @@ use arc_swap::ArcSwap;
 use credit::{AccountId, MerchantId};
 use jiff::Timestamp;
 use money::Amount;
-use risk::features::{EntityKey, FeatureConfig, SharedFeatureShard, SharedKeys, Tally, UserFeatureStore, local_hour};
+use risk::features::{
+    BINDING_LIMITS, BindingStore, EntityKey, FeatureConfig, LinkGraph, LinkKey, MerchantFact, SharedFeatureShard,
+    SharedKeys, Tally, UserFeatureStore, local_hour,
+};
 use risk::{
     ChallengeKind, Channel, CheckpointDetail, CheckpointInput, DeviceId, FeatureVector, Geo, ModelScores, Outcome,
     ReasonCode, RuleSet, RuleSetCell, RulesVersion, Signals, UserId,
@@ -74,6 +77,9 @@ pub struct RiskShared {
     shards: Vec<Mutex<SharedFeatureShard>>,
     pub lists: ArcSwap<FraudLists>,
     pub config: FeatureConfig,
+    /// The link graph over every partition's accounts: one value, one owner at a time (see
+    /// `risk_facts`).
+    graph: Mutex<LinkGraph>,
 }
 
 /// Shared-key shards: enough that two partitions rarely want the same one at once.
@@ -89,6 +95,7 @@ impl RiskShared {
                 .collect(),
             lists: ArcSwap::from_pointee(FraudLists::default()),
             config,
+            graph: Mutex::new(LinkGraph::new(config.links, config.hash_seed)),
         }
     }
 
@@ -101,6 +108,22 @@ impl RiskShared {
         self.shards[index]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Tells the merchant's shard a fact about one of its orders.
+    pub(crate) fn observe_merchant_fact(&self, merchant: risk::MerchantId, fact: MerchantFact, now: risk::Timestamp) {
+        let key = EntityKey::Merchant(merchant);
+        self.shard(key).observe_merchant_fact(merchant, fact, now);
+    }
+
+    /// The link graph (held for one query or one observation).
+    pub(crate) fn graph(&self) -> std::sync::MutexGuard<'_, LinkGraph> {
+        self.graph.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Accounts and keys the link graph holds.
+    pub fn graph_len(&self) -> (usize, usize) {
+        self.graph().len()
     }
 
     /// The users a shared key was seen with that its shard still remembers (one shard lock,
@@ -154,6 +177,11 @@ impl RiskRecord {
 pub struct PartitionRisk {
     users: UserFeatureStore,
     shared: Arc<RiskShared>,
+    /// Devices bound to this partition's accounts.
+    binding: BindingStore,
+    /// This partition's recent orders: what a capture, void or refund needs to reach its
+    /// merchant's book (see `risk_facts`).
+    pub(crate) orders: crate::risk_facts::Orders,
 }
 
 pub fn risk_time(at: Timestamp) -> risk::Timestamp {
@@ -164,6 +192,8 @@ impl PartitionRisk {
     pub fn new(shared: Arc<RiskShared>) -> PartitionRisk {
         PartitionRisk {
             users: UserFeatureStore::new(shared.config.user, shared.config.hash_seed),
+            binding: BindingStore::new(BINDING_LIMITS, shared.config.hash_seed),
+            orders: crate::risk_facts::Orders::default(),
             shared,
         }
     }
@@ -284,6 +314,10 @@ impl PartitionRisk {
         let ip = shared(EntityKey::Ip(keys.ip));
         let merchant = keys.merchant.map(|m| shared(EntityKey::Merchant(m)));
         let card = keys.card.map(|c| shared(EntityKey::Card(c)));
+        let merchant_book = keys
+            .merchant
+            .map(|m| self.shared.shard(EntityKey::Merchant(m)).merchant_features(m, now));
+        let links = LinkKey::of(input.device, input.ip, input.card());
         FeatureVector {
             hour_of_day: local_hour(input.at, self.shared.config.utc_offset_minutes),
             user: self.users.features(input, now),
@@ -291,6 +325,9 @@ impl PartitionRisk {
             ip,
             merchant,
             card,
+            merchant_book,
+            binding: self.binding.features(input, now),
+            graph: self.shared.graph().features(input.user, links, now),
         }
     }
 
@@ -301,10 +338,15 @@ impl PartitionRisk {
         for key in SharedKeys::of(input).keys() {
             self.shared.shard(key).observe(key, input.user, &tally, now);
         }
+        self.binding.observe(input, denied, now);
+        let links = LinkKey::of(input.device, input.ip, input.card());
+        self.shared.graph().observe(input.user, links, now);
     }
 
     pub fn sweep(&mut self, now: risk::Timestamp) {
         self.users.sweep(now);
+        self.binding.sweep(now);
+        self.orders.sweep(now);
     }
 }
 

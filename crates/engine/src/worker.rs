@@ -384,6 +384,7 @@ impl Worker {
             risk,
             notices,
         };
+        self.partition.observe_facts(&record);
         let answer = reply_of(self.partition.id, seq, index, &record, false);
         let follow_ups = if record.outcome.is_ok() || record.risk.is_some() {
             self.partition.follow_ups(&record, at)
@@ -415,7 +416,7 @@ impl Worker {
         }
         self.note_touched(&op);
         let events = std::mem::take(&mut self.events);
-        self.open.records.push(Record {
+        let record = Record {
             at_us: at.as_microsecond(),
             op,
             outcome,
@@ -423,7 +424,9 @@ impl Worker {
             idempotency: None,
             risk,
             notices,
-        });
+        };
+        self.partition.observe_facts(&record);
+        self.open.records.push(record);
     }
 
     fn note_touched(&mut self, op: &Op) {

@@ -26,6 +26,8 @@ mod monitoring;
 mod observe;
 #[path = "engine/replay.rs"]
 mod replay;
+#[path = "engine/risk_links.rs"]
+mod risk_links;
 #[path = "engine/settlement.rs"]
 mod settlement;
 #[path = "engine/with_risk.rs"]
