@@ -215,6 +215,59 @@ fn fast_path_equals_zen_engine_on_every_default_graph() {
     }
 }
 
+/// The shadow graphs shipped beside the live ones (the payment shadow reads the merchant,
+/// binding and graph features): both evaluators agree on them too.
+#[test]
+fn fast_path_equals_zen_engine_on_every_shadow_graph() {
+    let mut sources = crate::common::default_sources();
+    for checkpoint in Checkpoint::ALL {
+        let path = crate::common::rules_dir().join(format!("{}.shadow.json", checkpoint.name()));
+        if let Ok(json) = std::fs::read_to_string(&path) {
+            sources.push((format!("{}.shadow", checkpoint.name()), json));
+        }
+    }
+    let rules = risk::RuleSet::from_sources(sources, EvaluatorChoice::Auto).expect("shipped rules build");
+    let shadows: Vec<_> = Checkpoint::ALL
+        .into_iter()
+        .filter_map(|c| rules.shadow(c).map(|g| (c, g)))
+        .collect();
+    assert!(!shadows.is_empty(), "rules/ ships a shadow graph");
+    for (checkpoint, graph) in shadows {
+        assert_eq!(
+            graph.preferred_evaluator(),
+            Evaluator::Fast,
+            "{:?}",
+            graph.fast_unsupported()
+        );
+        let mut outcomes = BTreeSet::new();
+        for seed in 0..600u64 {
+            let mut rng = Rng::new(seed * 17 + 5);
+            let now = 1_700_000_000_000 + rng.range(0, 86_400_000);
+            let mut input = random_input(&mut rng, now);
+            input.detail = crate::common::random_detail_for(&mut rng, checkpoint, now);
+            let mut features = features(&mut rng);
+            let models = models(&mut rng);
+            link_features(&mut rng, &mut features);
+            let ctx = RuleContext {
+                input: &input,
+                features: &features,
+                models: &models,
+                now: Timestamp::from_millis(now),
+            };
+            outcomes.insert(check_one(
+                graph,
+                &ctx,
+                &format!("{} shadow seed {seed}", checkpoint.name()),
+            ));
+        }
+        assert!(
+            outcomes.len() >= 3 && !outcomes.contains("error"),
+            "{}: outcomes {outcomes:?}",
+            checkpoint.name()
+        );
+    }
+}
+
 fn test_graph(name: &str) -> CompiledGraph {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/graphs")
