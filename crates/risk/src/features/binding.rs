@@ -71,7 +71,7 @@ impl BindingStore {
         BindingFeatures {
             device_bound: remembered(&b.bound),
             device_seen_at_login: remembered(&b.logins),
-            bound_devices: u32::try_from(b.bound.remembered(now, retention).len()).unwrap_or(u32::MAX),
+            bound_devices: u32::try_from(b.bound.remembered_len(now, retention)).unwrap_or(u32::MAX),
             saturated: b.bound.saturated(now, retention) || b.logins.saturated(now, retention),
         }
     }

@@ -200,8 +200,16 @@ impl LinkGraph {
             fraud: 0,
             first_ms: now,
         };
-        let links: Vec<u32> = keys.filter_map(|k| self.link_of(k, node)).chain(node).collect();
-        for n in links {
+        // At most three keys and the account itself: no allocation.
+        let mut links = [u32::MAX; 4];
+        let mut n_links = 0;
+        for n in keys.filter_map(|k| self.link_of(k, node)).chain(node) {
+            if n_links < links.len() {
+                links[n_links] = n;
+                n_links += 1;
+            }
+        }
+        for &n in &links[..n_links] {
             let r = self.find(n);
             if seen[..count].contains(&r) {
                 continue;
