@@ -58,6 +58,7 @@ mod request;
 pub mod risk;
 mod risk_facts;
 mod risk_journal;
+mod risk_orders;
 pub mod route;
 pub mod rules_dir;
 mod scheduler;

@@ -181,7 +181,7 @@ pub struct PartitionRisk {
     binding: BindingStore,
     /// This partition's recent orders: what a capture, void or refund needs to reach its
     /// merchant's book (see `risk_facts`).
-    pub(crate) orders: crate::risk_facts::Orders,
+    pub(crate) orders: crate::risk_orders::Orders,
 }
 
 pub fn risk_time(at: Timestamp) -> risk::Timestamp {
@@ -193,7 +193,7 @@ impl PartitionRisk {
         PartitionRisk {
             users: UserFeatureStore::new(shared.config.user, shared.config.hash_seed),
             binding: BindingStore::new(BINDING_LIMITS, shared.config.hash_seed),
-            orders: crate::risk_facts::Orders::default(),
+            orders: crate::risk_orders::Orders::default(),
             shared,
         }
     }

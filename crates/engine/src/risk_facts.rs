@@ -6,7 +6,7 @@
 //! - after the writer builds a record (a request or a follow-up), `Partition::observe_facts`
 //!   passes it here; at start-up `recovery::rebuild_features` passes every journaled record, in
 //!   order, after observing its checkpoint input again;
-//! - the partition keeps its own orders ([`Orders`]: merchant, whether the delivery checkpoint
+//! - the partition keeps its own orders (`risk_orders::Orders`: merchant, whether the delivery checkpoint
 //!   passed) so a capture, void or refund — whose events name only the transaction — finds its
 //!   merchant;
 //! - the fact goes to the merchant's shared shard (`RiskShared::observe_merchant_fact`: one
@@ -17,8 +17,6 @@
 //! so facts of a partition replayed later are read at the latest time seen ("time never runs
 //! back"): windows may count a fact at a later hour than it had live, until it leaves them.
 
-use std::collections::HashMap;
-
 use credit::{Event, TxnId};
 use money::Amount;
 use risk::features::{MerchantFact, NEW_DEVICE_HOURS, YOUNG_ACCOUNT_DAYS};
@@ -26,28 +24,6 @@ use risk::features::{MerchantFact, NEW_DEVICE_HOURS, YOUNG_ACCOUNT_DAYS};
 use crate::cases::{CaseKind, Notice};
 use crate::record::{Op, Record};
 use crate::risk::PartitionRisk;
-
-/// An order is remembered this long after its authorization (refunds come late).
-const ORDER_RETENTION_MS: i64 = 180 * 86_400_000;
-
-#[derive(Clone, Copy, Debug)]
-struct Order {
-    merchant: risk::MerchantId,
-    authorized_ms: i64,
-    delivered: bool,
-}
-
-/// The partition's recent orders, for the facts that name only a transaction.
-#[derive(Debug, Default)]
-pub(crate) struct Orders(HashMap<TxnId, Order>);
-
-impl Orders {
-    /// Forgets orders authorized longer ago than the retention.
-    pub(crate) fn sweep(&mut self, now: risk::Timestamp) {
-        self.0
-            .retain(|_, order| now.millis() - order.authorized_ms <= ORDER_RETENTION_MS);
-    }
-}
 
 /// Whether a payment took at least 90% of the credit available before it (`left` is what the
 /// hold left available).
@@ -73,11 +49,7 @@ impl PartitionRisk {
         }
         for notice in &record.notices {
             match notice {
-                Notice::Delivered { txn, .. } => {
-                    if let Some(order) = self.orders.0.get_mut(txn) {
-                        order.delivered = true;
-                    }
-                }
+                Notice::Delivered { txn, .. } => self.orders.delivered(*txn),
                 Notice::CaseOpened {
                     kind: CaseKind::Theft,
                     txns,
@@ -110,12 +82,7 @@ impl PartitionRisk {
                 ..
             } => {
                 let merchant = risk::MerchantId(merchant.0);
-                let order = Order {
-                    merchant,
-                    authorized_ms: now.millis(),
-                    delivered: false,
-                };
-                self.orders.0.insert(*txn, order);
+                self.orders.authorized(*txn, merchant, now);
                 let user = record.risk.as_ref().map(|r| r.features.user);
                 let young = user
                     .is_some_and(|u| u.account_age_days < YOUNG_ACCOUNT_DAYS || u.device_age_hours < NEW_DEVICE_HOURS);
@@ -126,7 +93,7 @@ impl PartitionRisk {
                 self.shared().observe_merchant_fact(merchant, fact, now);
             }
             Event::Captured { txn, .. } => {
-                let delivered = self.orders.0.get(txn).is_some_and(|o| o.delivered);
+                let delivered = self.orders.get(*txn).is_some_and(|(_, delivered)| delivered);
                 self.merchant_fact(*txn, MerchantFact::Capture { delivered }, now);
             }
             Event::Voided { txn, .. } => self.merchant_fact(*txn, MerchantFact::Void, now),
@@ -137,8 +104,8 @@ impl PartitionRisk {
 
     /// Tells `txn`'s merchant `fact`, if the partition still remembers the order.
     fn merchant_fact(&self, txn: TxnId, fact: MerchantFact, now: risk::Timestamp) {
-        if let Some(order) = self.orders.0.get(&txn) {
-            self.shared().observe_merchant_fact(order.merchant, fact, now);
+        if let Some((merchant, _)) = self.orders.get(txn) {
+            self.shared().observe_merchant_fact(merchant, fact, now);
         }
     }
 }
