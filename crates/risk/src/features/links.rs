@@ -18,24 +18,10 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use serde::{Deserialize, Serialize};
-
 use super::user::ip_key;
+use super::vector::GraphFeatures;
 use super::window::DAY_MS;
 use crate::ids::{CardToken, DeviceId, Timestamp, UserId};
-
-/// The link features of one evaluation's account (counting what the event itself would link).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GraphFeatures {
-    /// Accounts in the account's component, itself included (1 when it shares nothing).
-    pub component_size: u32,
-    /// Accounts of the component with a confirmed fraud case.
-    pub component_fraud: u32,
-    /// Days since the component's oldest account entered the graph.
-    pub component_age_days: u32,
-    /// A cap was hit: the component may be larger than said.
-    pub saturated: bool,
-}
 
 /// A shared value that can link accounts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

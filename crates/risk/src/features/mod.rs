@@ -36,7 +36,7 @@ mod window;
 pub use binding::{BINDING_LIMITS, BindingFeatures, BindingStore};
 pub use distinct::SetLimits;
 pub use geo::{cell_center, cell_of, degrees, distance_km, speed_kmh, whole_km};
-pub use links::{GraphFeatures, LinkGraph, LinkKey, LinkLimits};
+pub use links::{LinkGraph, LinkKey, LinkLimits};
 pub use merchant::{
     MERCHANT_BOOK_RETENTION_MS, MERCHANT_H24_HOURS, MerchantCounts, MerchantFact, MerchantFeatures, NEW_DEVICE_HOURS,
     YOUNG_ACCOUNT_DAYS, pct,
@@ -46,5 +46,5 @@ pub use sightings::{Sighting, Sightings, ip_of_key};
 pub use store::{FeatureConfig, FeatureStore};
 pub use tally::Tally;
 pub use user::{UserFeatureStore, UserLimits, ip_key};
-pub use vector::{EntityFeatures, FeatureVector, FeatureVectorV1, UserFeatures, local_hour};
+pub use vector::{EntityFeatures, FeatureVector, FeatureVectorV1, GraphFeatures, UserFeatures, local_hour};
 pub use window::{DAY_MS, HOUR_MS, MINUTE_MS, Window, Windowed};

@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::binding::BindingFeatures;
-use super::links::GraphFeatures;
 use super::merchant::MerchantFeatures;
 use super::tally::Tally;
 use super::window::{HOUR_MS, Windowed};
@@ -117,4 +116,17 @@ impl FeatureVector {
 pub fn local_hour(at: Timestamp, utc_offset_minutes: i32) -> u8 {
     let local_ms = at.millis().saturating_add(i64::from(utc_offset_minutes) * 60_000);
     local_ms.div_euclid(HOUR_MS).rem_euclid(24) as u8
+}
+
+/// The link features of one evaluation's account (counting what the event itself would link).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphFeatures {
+    /// Accounts in the account's component, itself included (1 when it shares nothing).
+    pub component_size: u32,
+    /// Accounts of the component with a confirmed fraud case.
+    pub component_fraud: u32,
+    /// Days since the component's oldest account entered the graph.
+    pub component_age_days: u32,
+    /// A cap was hit: the component may be larger than said.
+    pub saturated: bool,
 }
