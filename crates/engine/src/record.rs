@@ -132,7 +132,9 @@ pub struct Record {
     pub outcome: Result<(), EngineRejection>,
     pub events: Vec<Event>,
     pub idempotency: Option<Idempotency>,
-    /// The risk decision taken before the op, if the request passed a checkpoint.
+    /// The risk decision taken before the op, if the request passed a checkpoint (journaled by
+    /// version: see `risk_journal`).
+    #[serde(with = "crate::risk_journal")]
     pub risk: Option<RiskRecord>,
     /// What the engine itself did (interceptions, cases, deliveries).
     pub notices: Vec<Notice>,

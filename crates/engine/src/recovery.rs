@@ -152,19 +152,21 @@ fn history_refusal(op: &Op, rejection: EngineRejection) -> Option<credit::Accoun
     }
 }
 
-/// Observes every journaled checkpoint input again, in order, so velocity and history features
-/// are what they were before the restart.
+/// Observes every journaled checkpoint input and record fact again, in order, so velocity,
+/// history, merchant, binding and link features are what they were before the restart.
 fn rebuild_features(partition: &mut Partition, journal: &mut dyn Journal) -> Result<(), EngineError> {
     let Some(risk) = partition.risk.as_mut() else {
         return Ok(());
     };
     let mut last = None;
     scan(journal, partition.id, 0, |_, record| {
+        let at = risk_time(at_of(record));
         if let Some(decision) = record.risk.as_ref().filter(|d| d.observed) {
-            let at = risk_time(at_of(record));
             risk.observe(&decision.input, !decision.proceeds(), at);
-            last = Some(at);
         }
+        // Orders, deliveries, refunds and cases, as the writer told them live (`risk_facts`).
+        risk.observe_facts(record, at);
+        last = Some(at);
         Ok::<_, EngineError>(())
     })?;
     if let Some(at) = last {

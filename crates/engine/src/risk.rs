@@ -15,7 +15,10 @@ use arc_swap::ArcSwap;
 use credit::{AccountId, MerchantId};
 use jiff::Timestamp;
 use money::Amount;
-use risk::features::{EntityKey, FeatureConfig, SharedFeatureShard, SharedKeys, Tally, UserFeatureStore, local_hour};
+use risk::features::{
+    BINDING_LIMITS, BindingStore, EntityKey, FeatureConfig, LinkGraph, LinkKey, MerchantFact, SharedFeatureShard,
+    SharedKeys, Tally, UserFeatureStore, local_hour,
+};
 use risk::{
     ChallengeKind, Channel, CheckpointDetail, CheckpointInput, DeviceId, FeatureVector, Geo, ModelScores, Outcome,
     ReasonCode, RuleSet, RuleSetCell, RulesVersion, Signals, UserId,
@@ -77,6 +80,9 @@ pub struct RiskShared {
     pub config: FeatureConfig,
     /// The fraud model scored at every payment authorization (none: no model runs).
     pub fraud_model: Option<Arc<FraudModel>>,
+    /// The link graph over every partition's accounts: one value, one owner at a time (see
+    /// `risk_facts`).
+    graph: Mutex<LinkGraph>,
 }
 
 /// Shared-key shards: enough that two partitions rarely want the same one at once.
@@ -93,6 +99,7 @@ impl RiskShared {
             lists: ArcSwap::from_pointee(FraudLists::default()),
             config,
             fraud_model: None,
+            graph: Mutex::new(LinkGraph::new(config.links, config.hash_seed)),
         }
     }
 
@@ -111,6 +118,22 @@ impl RiskShared {
         self.shards[index]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Tells the merchant's shard a fact about one of its orders.
+    pub(crate) fn observe_merchant_fact(&self, merchant: risk::MerchantId, fact: MerchantFact, now: risk::Timestamp) {
+        let key = EntityKey::Merchant(merchant);
+        self.shard(key).observe_merchant_fact(merchant, fact, now);
+    }
+
+    /// The link graph (held for one query or one observation).
+    pub(crate) fn graph(&self) -> std::sync::MutexGuard<'_, LinkGraph> {
+        self.graph.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Accounts and keys the link graph holds.
+    pub fn graph_len(&self) -> (usize, usize) {
+        self.graph().len()
     }
 
     /// The users a shared key was seen with that its shard still remembers (one shard lock,
@@ -171,6 +194,11 @@ pub struct PartitionRisk {
     users: UserFeatureStore,
     shared: Arc<RiskShared>,
     fraud_scratch: FraudScratch,
+    /// Devices bound to this partition's accounts.
+    binding: BindingStore,
+    /// This partition's recent orders: what a capture, void or refund needs to reach its
+    /// merchant's book (see `risk_facts`).
+    pub(crate) orders: crate::risk_orders::Orders,
 }
 
 pub fn risk_time(at: Timestamp) -> risk::Timestamp {
@@ -181,6 +209,8 @@ impl PartitionRisk {
     pub fn new(shared: Arc<RiskShared>) -> PartitionRisk {
         PartitionRisk {
             users: UserFeatureStore::new(shared.config.user, shared.config.hash_seed),
+            binding: BindingStore::new(BINDING_LIMITS, shared.config.hash_seed),
+            orders: crate::risk_orders::Orders::default(),
             shared,
             fraud_scratch: FraudScratch::default(),
         }
@@ -327,6 +357,10 @@ impl PartitionRisk {
         let ip = shared(EntityKey::Ip(keys.ip));
         let merchant = keys.merchant.map(|m| shared(EntityKey::Merchant(m)));
         let card = keys.card.map(|c| shared(EntityKey::Card(c)));
+        let merchant_book = keys
+            .merchant
+            .map(|m| self.shared.shard(EntityKey::Merchant(m)).merchant_features(m, now));
+        let links = LinkKey::of(input.device, input.ip, input.card());
         FeatureVector {
             hour_of_day: local_hour(input.at, self.shared.config.utc_offset_minutes),
             user: self.users.features(input, now),
@@ -335,6 +369,9 @@ impl PartitionRisk {
             merchant,
             card,
             history: self.users.history(input, now),
+            merchant_book,
+            binding: self.binding.features(input, now),
+            graph: self.shared.graph().features(input.user, links, now),
         }
     }
 
@@ -345,10 +382,15 @@ impl PartitionRisk {
         for key in SharedKeys::of(input).keys() {
             self.shared.shard(key).observe(key, input.user, &tally, now);
         }
+        self.binding.observe(input, denied, now);
+        let links = LinkKey::of(input.device, input.ip, input.card());
+        self.shared.graph().observe(input.user, links, now);
     }
 
     pub fn sweep(&mut self, now: risk::Timestamp) {
         self.users.sweep(now);
+        self.binding.sweep(now);
+        self.orders.sweep(now);
     }
 }
 

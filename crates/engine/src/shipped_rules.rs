@@ -6,7 +6,7 @@
 use risk::{EvaluatorChoice, RuleSet, RuleSetError};
 
 /// `rules/*.json`: each risk graph by file name, in name order.
-pub const GRAPHS: [(&str, &str); 9] = [
+pub const GRAPHS: [(&str, &str); 10] = [
     ("activation.json", include_str!("../../../rules/activation.json")),
     (
         "credit_application.json",
@@ -19,6 +19,10 @@ pub const GRAPHS: [(&str, &str); 9] = [
     (
         "payment_authorization.json",
         include_str!("../../../rules/payment_authorization.json"),
+    ),
+    (
+        "payment_authorization.shadow.json",
+        include_str!("../../../rules/payment_authorization.shadow.json"),
     ),
     (
         "profile_change.json",

@@ -431,6 +431,7 @@ impl Worker {
             risk,
             notices,
         };
+        self.partition.observe_facts(&record);
         let answer = reply_of(self.partition.id, seq, index, &record, false);
         let follow_ups = if record.outcome.is_ok() || record.risk.is_some() {
             self.partition.follow_ups(&record, at)
@@ -462,7 +463,7 @@ impl Worker {
         }
         self.note_touched(&op);
         let events = std::mem::take(&mut self.events);
-        self.open.records.push(Record {
+        let record = Record {
             at_us: at.as_microsecond(),
             op,
             outcome,
@@ -470,7 +471,9 @@ impl Worker {
             idempotency: None,
             risk,
             notices,
-        });
+        };
+        self.partition.observe_facts(&record);
+        self.open.records.push(record);
     }
 
     fn note_touched(&mut self, op: &Op) {

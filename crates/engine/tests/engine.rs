@@ -29,6 +29,8 @@ mod monitoring;
 mod observe;
 #[path = "engine/replay.rs"]
 mod replay;
+#[path = "engine/risk_links.rs"]
+mod risk_links;
 #[path = "engine/settlement.rs"]
 mod settlement;
 #[path = "engine/statement_day.rs"]

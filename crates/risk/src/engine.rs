@@ -82,6 +82,22 @@ impl RiskEngine {
         self.features.observe(input, decision.outcome.is_deny(), now);
     }
 
+    /// Records a fact about an order of `merchant` (capture, void, refund, ...), told by the
+    /// shell after it happened.
+    pub fn observe_merchant_fact(
+        &mut self,
+        merchant: crate::ids::MerchantId,
+        fact: crate::features::MerchantFact,
+        now: Timestamp,
+    ) {
+        self.features.observe_merchant_fact(merchant, fact, now);
+    }
+
+    /// Records a confirmed fraud case on `user` (the link graph's fraud counts).
+    pub fn confirm_fraud(&mut self, user: crate::ids::UserId, now: Timestamp) {
+        self.features.confirm_fraud(user, now);
+    }
+
     /// Forgets idle feature keys; see [`FeatureStore::sweep`].
     pub fn sweep(&mut self, now: Timestamp) {
         self.features.sweep(now);

@@ -12,6 +12,8 @@ mod equivalence;
 mod features;
 #[path = "risk/naive.rs"]
 mod naive;
+#[path = "risk/naive_links.rs"]
+mod naive_links;
 #[path = "risk/rules.rs"]
 mod rules;
 #[path = "risk/snapshots.rs"]

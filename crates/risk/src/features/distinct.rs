@@ -186,6 +186,11 @@ impl<K: Copy + Eq> DistinctSet<K> {
         self.evicted_upto != i64::MIN && now_ms - self.evicted_upto <= retention_ms
     }
 
+    /// How many elements are remembered at `now_ms` (without building the list).
+    pub fn remembered_len(&self, now_ms: i64, retention_ms: i64) -> usize {
+        self.seen.iter().filter(|s| now_ms - s.last_ms <= retention_ms).count()
+    }
+
     /// Every element remembered at `now_ms`, with its first and last sighting.
     pub fn remembered(&self, now_ms: i64, retention_ms: i64) -> Vec<Sighting<K>> {
         self.seen

@@ -2,6 +2,11 @@
 //! merchant and card, plus history features (device age on the account, distance from usual
 //! places, speed since the last event, amount against the user's 30-day mean, hour of day).
 //!
+//! Beyond the windows (issue 16 item 2): order facts per merchant (a book in the
+//! merchant's shared shard, fed by the shell with [`MerchantFact`]s), device binding per
+//! account ([`BindingStore`], in the user's partition) and the link graph over accounts
+//! ([`LinkGraph`], one value the shell keeps behind one lock).
+//!
 //! State is split by who owns it:
 //! - [`UserFeatureStore`]: keyed by user, owned by the user's partition;
 //! - [`SharedFeatureShard`]: keyed by device, IP, merchant or card ([`EntityKey`]); those keys are
@@ -14,9 +19,12 @@
 //! and distinct counts (so a first payment has `payments_5m == 1`), and the history *before* it
 //! for the history features (a new device is 0 hours old, the mean excludes this amount).
 
+mod binding;
 mod distinct;
 mod geo;
 mod history;
+mod links;
+mod merchant;
 mod shared;
 mod sightings;
 mod store;
@@ -26,13 +34,19 @@ mod user;
 mod vector;
 mod window;
 
+pub use binding::{BINDING_LIMITS, BindingFeatures, BindingStore};
 pub use distinct::SetLimits;
 pub use geo::{cell_center, cell_of, degrees, distance_km, speed_kmh, whole_km};
 pub use history::{HistoryFeatures, isqrt, z_centi};
+pub use links::{LinkGraph, LinkKey, LinkLimits};
+pub use merchant::{
+    MERCHANT_BOOK_RETENTION_MS, MERCHANT_H24_HOURS, MerchantCounts, MerchantFact, MerchantFeatures, NEW_DEVICE_HOURS,
+    YOUNG_ACCOUNT_DAYS, pct,
+};
 pub use shared::{EntityKey, EntityLimits, SharedFeatureShard, SharedKeys};
 pub use sightings::{Sighting, Sightings, ip_of_key};
 pub use store::{FeatureConfig, FeatureStore};
 pub use tally::Tally;
 pub use user::{UserFeatureStore, UserLimits, ip_key};
-pub use vector::{EntityFeatures, FeatureVector, UserFeatures, local_hour};
+pub use vector::{EntityFeatures, FeatureVector, FeatureVectorV1, GraphFeatures, UserFeatures, local_hour};
 pub use window::{DAY_MS, HOUR_MS, MINUTE_MS, Window, Windowed};

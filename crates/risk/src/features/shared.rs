@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use super::distinct::{DistinctSet, SetLimits};
+use super::merchant::{MERCHANT_BOOK_RETENTION_MS, MerchantBook, MerchantFact, MerchantFeatures};
 use super::tally::Tally;
 use super::tiers::WindowedTally;
 use super::user::ip_key;
@@ -150,6 +151,8 @@ pub struct SharedFeatureShard {
     merchants: Map<MerchantId>,
     cards: Map<CardToken>,
     limits: [EntityLimits; 4],
+    /// Order facts of the merchants this shard owns (see `merchant.rs`).
+    books: HashMap<MerchantId, MerchantBook, ahash::RandomState>,
     /// The newest `now` seen; older times are treated as this one (partitions' clocks race).
     last_now: i64,
 }
@@ -164,6 +167,7 @@ impl SharedFeatureShard {
             merchants: HashMap::with_hasher(hasher()),
             cards: HashMap::with_hasher(hasher()),
             limits,
+            books: HashMap::with_hasher(hasher()),
             last_now: i64::MIN,
         }
     }
@@ -206,6 +210,23 @@ impl SharedFeatureShard {
         state.last_ms = Some(now);
         state.tally.observe(now, tally, limits.raw_cap);
         state.users.touch(user, now, limits.users);
+        if let EntityKey::Merchant(m) = key {
+            self.books.entry(m).or_default().touch(now);
+        }
+    }
+
+    /// Records a fact about an order of `merchant`, told by the shell after it happened.
+    pub fn observe_merchant_fact(&mut self, merchant: MerchantId, fact: MerchantFact, now: Timestamp) {
+        self.last_now = self.last_now.max(now.millis());
+        self.books.entry(merchant).or_default().observe(fact, self.last_now);
+    }
+
+    /// The order facts of `merchant` at `now`.
+    pub fn merchant_features(&mut self, merchant: MerchantId, now: Timestamp) -> MerchantFeatures {
+        let now = self.last_now.max(now.millis());
+        self.books
+            .get_mut(&merchant)
+            .map_or_else(MerchantFeatures::default, |book| book.features(now))
     }
 
     /// Forgets keys idle for longer than their retention and trims the rest.
@@ -216,6 +237,7 @@ impl SharedFeatureShard {
         sweep_map(&mut self.ips, now, i);
         sweep_map(&mut self.merchants, now, m);
         sweep_map(&mut self.cards, now, c);
+        self.books.retain(|_, book| !book.idle(now, MERCHANT_BOOK_RETENTION_MS));
     }
 
     /// The users `key` was seen with that are still remembered (at most the kind's set cap).

@@ -1,12 +1,15 @@
 //! [`FeatureStore`]: the user store and one shared shard together, for a process that owns every
 //! key (tests, the simulator, an embedded server with a single shared shard).
 
+use super::binding::{BINDING_LIMITS, BindingStore};
+use super::links::{LinkGraph, LinkKey, LinkLimits};
+use super::merchant::MerchantFact;
 use super::shared::{EntityKey, EntityLimits, EntityState, SharedFeatureShard, SharedKeys};
 use super::tally::Tally;
 use super::user::{UserFeatureStore, UserLimits, UserState};
 use super::vector::{FeatureVector, local_hour};
 use crate::checkpoint::CheckpointInput;
-use crate::ids::{Timestamp, UserId};
+use crate::ids::{MerchantId, Timestamp, UserId};
 
 /// Feature configuration: memory limits per kind of key, the local time zone offset and the
 /// seed of the map hashers.
@@ -28,6 +31,8 @@ pub struct FeatureConfig {
     pub merchant: EntityLimits,
     pub card: EntityLimits,
     pub hash_seed: u64,
+    /// Bounds of the link graph (issue 16 item 2).
+    pub links: LinkLimits,
 }
 
 impl Default for FeatureConfig {
@@ -40,6 +45,7 @@ impl Default for FeatureConfig {
             merchant: EntityLimits::new(1_024, 256),
             card: EntityLimits::new(64, 32),
             hash_seed: 0x0005_eed0_da7a,
+            links: LinkLimits::default(),
         }
     }
 }
@@ -50,6 +56,8 @@ pub struct FeatureStore {
     users: UserFeatureStore,
     shared: SharedFeatureShard,
     utc_offset_minutes: i32,
+    binding: BindingStore,
+    graph: LinkGraph,
 }
 
 impl FeatureStore {
@@ -61,6 +69,8 @@ impl FeatureStore {
                 config.hash_seed,
             ),
             utc_offset_minutes: config.utc_offset_minutes,
+            binding: BindingStore::new(BINDING_LIMITS, config.hash_seed),
+            graph: LinkGraph::new(config.links, config.hash_seed),
         }
     }
 
@@ -74,6 +84,7 @@ impl FeatureStore {
         let ip = shared(EntityKey::Ip(keys.ip));
         let merchant = keys.merchant.map(|m| shared(EntityKey::Merchant(m)));
         let card = keys.card.map(|c| shared(EntityKey::Card(c)));
+        let merchant_book = keys.merchant.map(|m| self.shared.merchant_features(m, now));
         FeatureVector {
             hour_of_day: local_hour(input.at, self.utc_offset_minutes),
             user: self.users.features(input, now),
@@ -82,6 +93,11 @@ impl FeatureStore {
             merchant,
             card,
             history: self.users.history(input, now),
+            merchant_book,
+            binding: self.binding.features(input, now),
+            graph: self
+                .graph
+                .features(input.user, LinkKey::of(input.device, input.ip, input.card()), now),
         }
     }
 
@@ -120,12 +136,26 @@ impl FeatureStore {
         for key in SharedKeys::of(input).keys() {
             self.shared.observe(key, input.user, &tally, now);
         }
+        self.binding.observe(input, denied, now);
+        self.graph
+            .observe(input.user, LinkKey::of(input.device, input.ip, input.card()), now);
+    }
+
+    /// Records a fact about an order of `merchant` (see [`MerchantFact`]).
+    pub fn observe_merchant_fact(&mut self, merchant: MerchantId, fact: MerchantFact, now: Timestamp) {
+        self.shared.observe_merchant_fact(merchant, fact, now);
+    }
+
+    /// Records a confirmed fraud case on `user` (the link graph counts it in its component).
+    pub fn confirm_fraud(&mut self, user: UserId, now: Timestamp) {
+        self.graph.confirm_fraud(user, now);
     }
 
     /// Forgets idle keys: call it now and then (say every minute) to bound memory.
     pub fn sweep(&mut self, now: Timestamp) {
         self.users.sweep(now);
         self.shared.sweep(now);
+        self.binding.sweep(now);
     }
 
     /// Keys held: users, and shared keys of every kind.

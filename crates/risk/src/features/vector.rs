@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::binding::BindingFeatures;
+use super::merchant::MerchantFeatures;
 use super::tally::Tally;
 use super::window::{HOUR_MS, Windowed};
 use crate::ids::Timestamp;
@@ -63,6 +65,45 @@ pub struct FeatureVector {
     // `iou backtest` replays these as their defaults (see ARCHITECTURE.md, risk).
     #[serde(skip)]
     pub history: super::history::HistoryFeatures,
+    // ---- Merchant order facts, device binding and the link graph (issue 16 item 2). ----
+    // Appended last. Journals before them hold a `FeatureVectorV1` (the engine decodes the
+    // version it finds); JSON readers of older files get the defaults.
+    /// Order facts of the checkpoint's merchant (payments and deliveries).
+    #[serde(default)]
+    pub merchant_book: Option<MerchantFeatures>,
+    /// The device against the account's bound and logged-in devices.
+    #[serde(default)]
+    pub binding: BindingFeatures,
+    /// The account's component in the link graph.
+    #[serde(default)]
+    pub graph: GraphFeatures,
+}
+
+/// A [`FeatureVector`] as journals wrote it before the merchant, binding and graph features:
+/// postcard has no field names, so an old record decodes only into the old shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureVectorV1 {
+    pub hour_of_day: u8,
+    pub user: UserFeatures,
+    pub device: EntityFeatures,
+    pub ip: EntityFeatures,
+    pub merchant: Option<EntityFeatures>,
+    pub card: Option<EntityFeatures>,
+}
+
+impl From<FeatureVectorV1> for FeatureVector {
+    /// The new features of an old decision are their defaults (unknown, not zero risk).
+    fn from(v1: FeatureVectorV1) -> FeatureVector {
+        FeatureVector {
+            hour_of_day: v1.hour_of_day,
+            user: v1.user,
+            device: v1.device,
+            ip: v1.ip,
+            merchant: v1.merchant,
+            card: v1.card,
+            ..FeatureVector::default()
+        }
+    }
 }
 
 impl FeatureVector {
@@ -80,4 +121,17 @@ impl FeatureVector {
 pub fn local_hour(at: Timestamp, utc_offset_minutes: i32) -> u8 {
     let local_ms = at.millis().saturating_add(i64::from(utc_offset_minutes) * 60_000);
     local_ms.div_euclid(HOUR_MS).rem_euclid(24) as u8
+}
+
+/// The link features of one evaluation's account (counting what the event itself would link).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphFeatures {
+    /// Accounts in the account's component, itself included (1 when it shares nothing).
+    pub component_size: u32,
+    /// Accounts of the component with a confirmed fraud case.
+    pub component_fraud: u32,
+    /// Days since the component's oldest account entered the graph.
+    pub component_age_days: u32,
+    /// A cap was hit: the component may be larger than said.
+    pub saturated: bool,
 }

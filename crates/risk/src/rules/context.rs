@@ -13,7 +13,7 @@ use zen_expression::variable::{Symbol, Variable, VariableMap};
 
 use super::value::{Ty, Val};
 use crate::checkpoint::{CheckpointDetail, CheckpointInput};
-use crate::features::{EntityFeatures, FeatureVector, HOUR_MS, MINUTE_MS, Window};
+use crate::features::{EntityFeatures, FeatureVector, HOUR_MS, MINUTE_MS, MerchantCounts, Window, pct};
 use crate::ids::Timestamp;
 use crate::models::{ModelScores, score_decimal};
 
@@ -416,6 +416,81 @@ fn entity_fields(f: &mut Vec<Field>) {
     field!(f, NN, "features.card.age_days", |c| opt(card(c), |k| num(k.age_days)));
 }
 
+// ---- Merchant order facts, device binding and the link graph (issue 16 item 2). ----
+
+/// The merchant book's counts in its 24-hour (`false`) or 30-day (`true`) window.
+fn book(c: &RuleContext<'_>, d30: bool) -> Option<MerchantCounts> {
+    c.features.merchant_book.map(|b| if d30 { b.d30 } else { b.h24 })
+}
+
+/// Pushes `<path>_24h` and `<path>_30d` from the merchant book's counts (null without a book).
+macro_rules! book_windows {
+    ($out:ident, $path:literal, |$m:ident| $get:expr) => {
+        $out.push(Field {
+            path: concat!($path, "_24h"),
+            ty: NN,
+            get: |c| book(c, false).and_then(|$m| $get).map_or(Val::Null, num),
+        });
+        $out.push(Field {
+            path: concat!($path, "_30d"),
+            ty: NN,
+            get: |c| book(c, true).and_then(|$m| $get).map_or(Val::Null, num),
+        });
+    };
+}
+
+fn link_fields(f: &mut Vec<Field>) {
+    field!(f, NN, "features.merchant.age_days", |c| opt(
+        c.features.merchant_book,
+        |b| num(b.age_days)
+    ));
+    book_windows!(f, "features.merchant.captures", |m| Some(m.captures));
+    book_windows!(f, "features.merchant.theft_reports", |m| Some(m.theft_reports));
+    book_windows!(f, "features.merchant.refund_rate_pct", |m| pct(m.refunds, m.captures));
+    book_windows!(f, "features.merchant.void_rate_pct", |m| pct(m.voids, m.payments));
+    book_windows!(f, "features.merchant.theft_rate_pct", |m| pct(
+        m.theft_reports,
+        m.payments
+    ));
+    book_windows!(f, "features.merchant.undelivered_capture_pct", |m| pct(
+        m.captures_undelivered,
+        m.captures
+    ));
+    book_windows!(f, "features.merchant.young_buyer_pct", |m| pct(
+        m.young_or_new_device,
+        m.payments
+    ));
+    book_windows!(f, "features.merchant.maxed_buyer_pct", |m| pct(m.maxed_out, m.payments));
+    field!(f, B, "features.binding.device_bound", |c| Val::Bool(
+        c.features.binding.device_bound
+    ));
+    field!(f, B, "features.binding.device_seen_at_login", |c| Val::Bool(
+        c.features.binding.device_seen_at_login
+    ));
+    field!(f, N, "features.binding.bound_devices", |c| num(c
+        .features
+        .binding
+        .bound_devices));
+    field!(f, B, "features.binding.saturated", |c| Val::Bool(
+        c.features.binding.saturated
+    ));
+    field!(f, N, "features.graph.component_size", |c| num(c
+        .features
+        .graph
+        .component_size));
+    field!(f, N, "features.graph.component_fraud", |c| num(c
+        .features
+        .graph
+        .component_fraud));
+    field!(f, N, "features.graph.component_age_days", |c| num(c
+        .features
+        .graph
+        .component_age_days));
+    field!(f, B, "features.graph.saturated", |c| Val::Bool(
+        c.features.graph.saturated
+    ));
+}
+
 fn model_fields(f: &mut Vec<Field>) {
     field!(f, NN, "models.fraud_score", |c| opt(
         score_decimal(c.models.fraud_score),
@@ -434,6 +509,7 @@ static FIELDS: LazyLock<Vec<Field>> = LazyLock::new(|| {
     user_fields(&mut fields);
     history_fields(&mut fields);
     entity_fields(&mut fields);
+    link_fields(&mut fields);
     model_fields(&mut fields);
     fields
 });

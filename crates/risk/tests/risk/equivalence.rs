@@ -5,7 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use risk::features::{EntityFeatures, FeatureVector, HistoryFeatures, Tally, UserFeatures, Windowed};
+use risk::features::{
+    BindingFeatures, EntityFeatures, FeatureVector, GraphFeatures, HistoryFeatures, MerchantCounts, MerchantFeatures,
+    Tally, UserFeatures, Windowed,
+};
 use risk::rules::{CompiledGraph, RunError};
 use risk::{Checkpoint, Evaluator, EvaluatorChoice, ModelScores, RuleContext, Timestamp};
 
@@ -77,6 +80,7 @@ fn features(rng: &mut Rng) -> FeatureVector {
         card: rng.chance(80).then(|| entity(rng)),
         // Drawn after the models (`with_history`), so the draws before it stay what they were.
         history: HistoryFeatures::default(),
+        ..FeatureVector::default()
     }
 }
 
@@ -93,6 +97,52 @@ fn history(rng: &mut Rng) -> HistoryFeatures {
         new_merchants_24h: rng.range(0, 8) as u32,
         hours_since_limit_request: rng.chance(40).then(|| rng.pick(&[0, 5, 47, 48, 49, 500])),
         spend_since_limit_request_fen: rng.chance(40).then(|| rng.range(0, 3_000_000)),
+    }
+}
+
+/// Draws the merchant, binding and graph features into `f` (after the models, so the draws of
+/// the older features and scores, and the outcomes they cover, stay what they were).
+fn link_features(rng: &mut Rng, f: &mut FeatureVector) {
+    *f = FeatureVector {
+        merchant_book: rng.chance(80).then(|| merchant_book(rng)),
+        binding: BindingFeatures {
+            device_bound: rng.chance(60),
+            device_seen_at_login: rng.chance(60),
+            bound_devices: rng.range(0, 4) as u32,
+            saturated: rng.chance(5),
+        },
+        graph: GraphFeatures {
+            component_size: rng.pick(&[1, 2, 3, 5, 8, 20, 200]),
+            component_fraud: rng.pick(&[0, 0, 1, 2, 5]),
+            component_age_days: rng.range(0, 60) as u32,
+            saturated: rng.chance(5),
+        },
+        ..*f
+    };
+}
+
+/// Merchant-book counts around the thresholds of rate rules (zero denominators included).
+fn merchant_counts(rng: &mut Rng) -> MerchantCounts {
+    let payments = rng.pick(&[0, 1, 4, 20, 100]);
+    let captures = rng.pick(&[0, 1, 5, 20, 100]);
+    let part = |rng: &mut Rng, whole: u32| rng.range(0, i64::from(whole)) as u32;
+    MerchantCounts {
+        payments,
+        young_or_new_device: part(rng, payments),
+        maxed_out: part(rng, payments),
+        captures,
+        captures_undelivered: part(rng, captures),
+        voids: part(rng, payments),
+        refunds: part(rng, captures),
+        theft_reports: part(rng, payments),
+    }
+}
+
+fn merchant_book(rng: &mut Rng) -> MerchantFeatures {
+    MerchantFeatures {
+        age_days: rng.pick(&[0, 1, 6, 7, 30, 400]),
+        h24: merchant_counts(rng),
+        d30: merchant_counts(rng),
     }
 }
 
@@ -167,6 +217,7 @@ fn fast_path_equals_zen_engine_on_every_default_graph() {
             let mut features = features(&mut rng);
             let models = models(&mut rng);
             features.history = history(&mut rng);
+            link_features(&mut rng, &mut features);
             let ctx = RuleContext {
                 input: &input,
                 features: &features,
@@ -237,6 +288,59 @@ fn decisions_with_escalation_agree_on_both_evaluators() {
     assert!(escalated > 0 && otp > 5, "escalated {escalated}, otp challenges {otp}");
 }
 
+/// The shadow graphs shipped beside the live ones (the payment shadow reads the merchant,
+/// binding and graph features): both evaluators agree on them too.
+#[test]
+fn fast_path_equals_zen_engine_on_every_shadow_graph() {
+    let mut sources = crate::common::default_sources();
+    for checkpoint in Checkpoint::ALL {
+        let path = crate::common::rules_dir().join(format!("{}.shadow.json", checkpoint.name()));
+        if let Ok(json) = std::fs::read_to_string(&path) {
+            sources.push((format!("{}.shadow", checkpoint.name()), json));
+        }
+    }
+    let rules = risk::RuleSet::from_sources(sources, EvaluatorChoice::Auto).expect("shipped rules build");
+    let shadows: Vec<_> = Checkpoint::ALL
+        .into_iter()
+        .filter_map(|c| rules.shadow(c).map(|g| (c, g)))
+        .collect();
+    assert!(!shadows.is_empty(), "rules/ ships a shadow graph");
+    for (checkpoint, graph) in shadows {
+        assert_eq!(
+            graph.preferred_evaluator(),
+            Evaluator::Fast,
+            "{:?}",
+            graph.fast_unsupported()
+        );
+        let mut outcomes = BTreeSet::new();
+        for seed in 0..600u64 {
+            let mut rng = Rng::new(seed * 17 + 5);
+            let now = 1_700_000_000_000 + rng.range(0, 86_400_000);
+            let mut input = random_input(&mut rng, now);
+            input.detail = crate::common::random_detail_for(&mut rng, checkpoint, now);
+            let mut features = features(&mut rng);
+            let models = models(&mut rng);
+            link_features(&mut rng, &mut features);
+            let ctx = RuleContext {
+                input: &input,
+                features: &features,
+                models: &models,
+                now: Timestamp::from_millis(now),
+            };
+            outcomes.insert(check_one(
+                graph,
+                &ctx,
+                &format!("{} shadow seed {seed}", checkpoint.name()),
+            ));
+        }
+        assert!(
+            outcomes.len() >= 3 && !outcomes.contains("error"),
+            "{}: outcomes {outcomes:?}",
+            checkpoint.name()
+        );
+    }
+}
+
 fn test_graph(name: &str) -> CompiledGraph {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/graphs")
@@ -262,8 +366,9 @@ fn fast_path_equals_zen_engine_on_the_language_test_graphs() {
             let mut rng = Rng::new(seed + 10_000);
             let now = 1_700_000_000_000 + rng.range(0, 86_400_000);
             let input = random_input(&mut rng, now);
-            let features = features(&mut rng);
+            let mut features = features(&mut rng);
             let models = models(&mut rng);
+            link_features(&mut rng, &mut features);
             let ctx = RuleContext {
                 input: &input,
                 features: &features,

@@ -37,6 +37,8 @@ fn naive_z_centi(amounts: &[i64], x: i64) -> Option<i64> {
     i64::try_from((100 * (n * i128::from(x) - s)).div_euclid(low as i128)).ok()
 }
 
+use crate::naive_links;
+
 #[derive(Debug)]
 pub struct NaiveTwin {
     events: Vec<(i64, CheckpointInput, bool)>,
@@ -72,6 +74,9 @@ impl NaiveTwin {
             ip: self.entity(Key::Ip, input, now).expect("always an IP"),
             merchant: self.entity(Key::Merchant, input, now),
             card: self.entity(Key::Card, input, now),
+            merchant_book: naive_links::merchant_book(&self.seen(), input, now),
+            binding: naive_links::binding(&self.seen(), input, now),
+            graph: naive_links::graph(&self.seen(), input, now, self.config.links),
             history: self.history(input, now),
         }
     }
@@ -138,6 +143,14 @@ impl NaiveTwin {
                     + x.unwrap_or(0)
             }),
         }
+    }
+
+    /// The events in the form the twins of `naive_links` read.
+    fn seen(&self) -> Vec<(i64, naive_links::Seen)> {
+        self.events
+            .iter()
+            .map(|(t, input, denied)| (*t, naive_links::Seen::Event(input.clone(), *denied)))
+            .collect()
     }
 
     fn tally(event: &(i64, CheckpointInput, bool)) -> Tally {

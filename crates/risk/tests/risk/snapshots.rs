@@ -65,6 +65,22 @@ fn quiet(checkpoint: Checkpoint) -> Case {
             hours_since_limit_request: None,
             spend_since_limit_request_fen: None,
         },
+        merchant_book: input.merchant().map(|_| risk::features::MerchantFeatures {
+            age_days: 400,
+            ..Default::default()
+        }),
+        binding: risk::features::BindingFeatures {
+            device_bound: true,
+            device_seen_at_login: true,
+            bound_devices: 1,
+            saturated: false,
+        },
+        graph: risk::features::GraphFeatures {
+            component_size: 1,
+            component_fraud: 0,
+            component_age_days: 400,
+            saturated: false,
+        },
     };
     let models = ModelScores {
         fraud_score: Some(0.02),
