@@ -24,6 +24,10 @@ use serde::{Deserialize, Serialize};
 /// The reason codes kept per decision: the features that pushed the score up most.
 pub const REASONS: usize = 3;
 
+/// The score from which reason codes are computed: half the challenge threshold of the shipped
+/// payment graph's model rows (0.7), so every payment the model can challenge or deny has them.
+pub const REASONS_FROM: f64 = 0.35;
+
 /// The prefix of a model reason code (`MODEL:features.user.amount_vs_mean_pct`).
 pub const REASON_PREFIX: &str = "MODEL:";
 
@@ -154,7 +158,8 @@ impl FraudModel {
         );
     }
 
-    /// Scores the payment `ctx` describes, with [`REASONS`] TreeSHAP reason codes.
+    /// Scores the payment `ctx` describes, with [`REASONS`] TreeSHAP reason codes when the score is
+    /// at least [`REASONS_FROM`] (none below: the payment path cannot afford them on every payment).
     pub fn score(&self, ctx: &RuleContext<'_>, scratch: &mut FraudScratch) -> FraudScore {
         self.encode(ctx, &mut scratch.values);
         self.score_encoded(scratch)
@@ -166,11 +171,19 @@ impl FraudModel {
         let n = self.inputs.len();
         scratch.contributions.resize(n + 1, 0.0);
         let raw = gbdt.predict_raw_with(&scratch.values, &mut scratch.forest);
-        gbdt.shap_contributions(&scratch.values, &mut scratch.shap, &mut scratch.contributions);
+        let score = gbdt.probability(raw);
+        // TreeSHAP costs about a hundred times the score itself: it runs only where the model
+        // can matter to the decision (BENCHMARKS.md, "The fraud model").
+        let reasons = if score >= REASONS_FROM {
+            gbdt.shap_contributions(&scratch.values, &mut scratch.shap, &mut scratch.contributions);
+            self.top_reasons(&scratch.contributions[..n])
+        } else {
+            Vec::new()
+        };
         FraudScore {
             model: self.id.to_string(),
-            score: gbdt.probability(raw),
-            reasons: self.top_reasons(&scratch.contributions[..n]),
+            score,
+            reasons,
         }
     }
 

@@ -40,6 +40,7 @@ impl From<RiskRecordV1> for RiskRecord {
             models: v1.models,
             satisfied_by_step_up: v1.satisfied_by_step_up,
             observed: v1.observed,
+            fraud: None,
         }
     }
 }
@@ -118,6 +119,7 @@ mod tests {
             models: ModelScores::default(),
             satisfied_by_step_up: false,
             observed: true,
+            fraud: None,
         }
     }
 
