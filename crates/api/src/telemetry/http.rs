@@ -27,7 +27,7 @@ const METHODS: [&str; 8] = ["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OP
 
 /// The statuses with a kept handle: every status the API answers (a test checks the error
 /// codes' statuses are here).
-pub const STATUSES: [(u16, &str); 22] = [
+pub const STATUSES: [(u16, &str); 23] = [
     (200, "200"),
     (201, "201"),
     (202, "202"),
@@ -44,6 +44,7 @@ pub const STATUSES: [(u16, &str); 22] = [
     (411, "411"),
     (413, "413"),
     (415, "415"),
+    (421, "421"),
     (422, "422"),
     (429, "429"),
     (500, "500"),
