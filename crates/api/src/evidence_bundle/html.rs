@@ -5,21 +5,9 @@
 
 use serde_json::Value;
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML content and attribute values (the statement document's escape: one
+/// in the crate).
+pub use crate::http::routes::statement_document::escape;
 
 /// A JSON value as cell text: strings bare, lists joined, null empty, the rest as JSON.
 fn text(value: &Value) -> String {
