@@ -27,13 +27,16 @@ use crate::idempotency::{Lookup, Seen};
 use crate::observe::QueueDepth;
 use crate::partition::Partition;
 use crate::record::{BatchBody, Op, Record};
-use crate::rejection::{EngineRejection, RiskBlock};
 use crate::request::{Outcome, Reply, Request};
 use crate::risk::{RiskContext, RiskRecord};
 use crate::shared::Shared;
 use crate::snapshotter::SnapshotJob;
 
 mod advance;
+mod replies;
+
+pub(crate) use replies::reply_of;
+use replies::{block_of, read_records};
 
 /// What a partition's queue carries.
 pub(crate) enum Msg {
@@ -487,36 +490,6 @@ impl Worker {
         }
     }
 
-    /// The reply stored for an earlier request: from the open batch, the recent ones, or the
-    /// journal.
-    fn stored_reply(&mut self, seen: Seen) -> Reply {
-        let from = |body: &BatchBody| body.records.get(seen.index as usize).cloned();
-        let record = if seen.seq == self.partition.seq + 1 {
-            from(&self.open)
-        } else if let Some((_, body)) = self.recent.iter().find(|(s, _)| *s == seen.seq) {
-            from(body)
-        } else {
-            crate::journal::read_batch(self.journal.as_mut(), self.partition.id, seen.seq)
-                .ok()
-                .flatten()
-                .and_then(|body| from(&body))
-        };
-        match record {
-            Some(record) => reply_of(self.partition.id, seen.seq, seen.index, &record, true),
-            None => Reply {
-                partition: self.partition.id,
-                seq: seen.seq,
-                index: seen.index,
-                at: journal_time(self.clock.now()),
-                outcome: Outcome::Rejected {
-                    rejection: EngineRejection::ReplyUnavailable,
-                },
-                replayed: true,
-                risk: None,
-            },
-        }
-    }
-
     /// Seals the open batch (if it holds anything) and hands it to the committer. Returns false
     /// when the engine has stopped.
     fn seal(&mut self) -> bool {
@@ -579,56 +552,4 @@ impl Worker {
             Err(TrySendError::Disconnected(_)) => tracing::warn!("snapshot thread is gone"),
         }
     }
-}
-
-/// The reply a record gives.
-pub(crate) fn reply_of(partition: u32, seq: u64, index: u32, record: &Record, replayed: bool) -> Reply {
-    let outcome = match &record.outcome {
-        Ok(()) => Outcome::Applied {
-            op: record.op.clone(),
-            events: record.events.clone(),
-        },
-        Err(rejection) => Outcome::Rejected { rejection: *rejection },
-    };
-    let at = Timestamp::from_microsecond(record.at_us).unwrap_or(Timestamp::UNIX_EPOCH);
-    let risk = record.risk.clone().map(Box::new);
-    Reply {
-        partition,
-        seq,
-        index,
-        at,
-        outcome,
-        replayed,
-        risk,
-    }
-}
-
-/// Why a decision stops its request, if it does. A delivery ships only on `allow`: `deny`
-/// refuses it (and intercepts the order), anything else holds it for review. A re-score
-/// never refuses (its consequences are follow-ups).
-fn block_of(op: &Op, record: &RiskRecord) -> Option<EngineRejection> {
-    match (op, record.outcome) {
-        (Op::Rescore { .. }, _) | (Op::Deliver { .. }, risk::Outcome::Allow) => None,
-        (Op::Deliver { .. }, risk::Outcome::Deny) => Some(EngineRejection::Risk(RiskBlock::Denied)),
-        (Op::Deliver { .. }, _) => Some(EngineRejection::HeldForReview),
-        _ if record.proceeds() => None,
-        (_, risk::Outcome::Challenge(kind)) => Some(EngineRejection::Risk(RiskBlock::ChallengeRequired(kind))),
-        _ => Some(EngineRejection::Risk(RiskBlock::Denied)),
-    }
-}
-
-/// Every journaled record of an account, in order, with its time (a fraud exemption's history
-/// and a theft report's evidence come from these).
-fn read_records(journal: &mut dyn Journal, partition: u32, account: AccountId) -> Vec<(Timestamp, Record)> {
-    let mut records = Vec::new();
-    let result = crate::journal::scan(journal, partition, 0, |_, record| {
-        if crate::journal::record_account(record) == Some(account) {
-            records.push((crate::journal::at_of(record), record.clone()));
-        }
-        Ok::<_, crate::EngineError>(())
-    });
-    if let Err(error) = result {
-        tracing::error!(%error, partition, "reading an account's journal failed");
-    }
-    records
 }

@@ -20,6 +20,7 @@ mod bureau;
 mod cases;
 mod collections;
 mod day;
+mod devices;
 mod dispatch;
 mod families;
 mod orders;
