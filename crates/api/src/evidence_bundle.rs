@@ -70,8 +70,16 @@ pub struct Exported {
 }
 
 /// Builds the bundle of `request` from `backend`'s journal and meta table and appends the audit
-/// record (blocking).
+/// record (blocking): what `iou cases export` runs, offline.
 pub fn export(backend: &Arc<dyn store::Backend>, request: &ExportRequest) -> Result<Exported, String> {
+    let mut built = build(backend, request)?;
+    built.audit_seq = audit(backend, request, &built.hash)?;
+    Ok(built)
+}
+
+/// Builds the bundle of `request` (blocking), without the audit record: the API's route
+/// appends it through the server's one auditor (`audit_seq` is 0 here).
+pub fn build(backend: &Arc<dyn store::Backend>, request: &ExportRequest) -> Result<Exported, String> {
     let meta = Meta::new(backend.journal().map_err(|e| e.to_string())?);
     let works = load_works(&meta)?;
     let cases = if request.ring {
@@ -90,12 +98,11 @@ pub fn export(backend: &Arc<dyn store::Backend>, request: &ExportRequest) -> Res
     let mut bundle = document(&facts, &works, request, vault.as_ref().map(|v| (&meta, v)))?;
     let hash = hash_of(&bundle);
     bundle["hash"] = json!({"algorithm": "sha256", "value": hash});
-    let audit_seq = audit(backend, request, &hash)?;
     let html = html::page(&bundle);
     Ok(Exported {
         html,
         hash,
-        audit_seq,
+        audit_seq: 0,
         accounts: facts.accounts.len(),
         cases: facts.cases.len(),
         bundle,

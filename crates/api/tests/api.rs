@@ -4,6 +4,8 @@
 
 #[path = "api/applications.rs"]
 mod applications;
+#[path = "api/archive.rs"]
+mod archive;
 #[path = "api/attackers.rs"]
 mod attackers;
 #[path = "api/auth.rs"]
@@ -30,6 +32,8 @@ mod edge;
 mod edge_policy;
 #[path = "api/emergency.rs"]
 mod emergency;
+#[path = "api/evidence.rs"]
+mod evidence;
 #[path = "api/figures.rs"]
 mod figures;
 #[path = "api/four_eyes.rs"]

@@ -19,6 +19,7 @@ use crate::ledger::{Balances, Entry, LedgerAccount};
 use crate::plan::Plan;
 use crate::purchase::Purchase;
 use crate::statement::{Line, LineKind, Statement};
+use crate::totals::Totals;
 
 /// A temporary limit on top of the permanent one, usable until the end of `expires_on`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +74,9 @@ pub struct Account {
     pub ledger: Balances,
     /// Transactions confirmed as unauthorized use: restated away, reported as exempt.
     pub exempt: Vec<TxnId>,
+    /// What the figures need of the account's whole life beyond the kept statements (appended
+    /// in partition snapshot format 4; an older snapshot decodes through `credit::legacy`).
+    pub totals: Totals,
 }
 
 /// What a command handler needs besides the account: the rules, the time, the event sink.
@@ -113,6 +117,7 @@ impl Account {
             delinquency: Delinquency::default(),
             ledger: Balances::default(),
             exempt: Vec::new(),
+            totals: Totals::new(),
         }
     }
 

@@ -104,7 +104,9 @@ impl Account {
             self.last_seq = seq;
             self.statements.push_back(statement);
             while self.statements.len() > usize::from(product.statements_kept) {
-                self.statements.pop_front();
+                if let Some(dropped) = self.statements.pop_front() {
+                    self.totals.drop_statement(&dropped);
+                }
             }
         }
         self.cycle = Cycle {

@@ -1,18 +1,22 @@
 //! Figures of an account computed when they are asked for, from what the account already keeps
-//! (its dues, unpaid minimums, kept statements and their lines, plans and ledger balances):
-//! where each statement stands now, what the customer paid for credit to date and per calendar
-//! year, what was written off, and each plan's whole schedule with the status of every period.
+//! (its dues, unpaid minimums, kept statements and their lines, plans, ledger balances and its
+//! [`Totals`](crate::totals::Totals)): where each statement stands now (a statement no longer
+//! kept too, from its close's balance and due date), what the customer paid for credit to date
+//! and per calendar year, what was written off, and each plan's whole schedule with the status
+//! of every period.
 //!
-//! Nothing here is stored: adding a field to [`Account`], [`Statement`] or [`Plan`] would change
-//! the partition snapshot's format, and every figure below follows from what is there. Each is
-//! exact to the fen; none rounds.
+//! Each is exact to the fen; none rounds. What cannot be computed from the latest statements
+//! alone (the cost lines of dropped statements, plans a dropped statement accelerated) is
+//! folded into the account's totals when a statement is dropped.
 
 use std::collections::BTreeMap;
 
 use money::Amount;
 use money::schedule::{Period, Schedule};
+use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
+use crate::calendar::Day;
 use crate::dues::{DueKind, Origin};
 use crate::ids::PlanId;
 use crate::ledger::LedgerAccount;
@@ -42,7 +46,7 @@ pub struct StatementFigures {
 
 /// What a customer was charged for credit, net of what was waived (a fully refunded purchase's
 /// fees and plan interest; a fraud exemption restates them away).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Costs {
     /// Installment fees.
     pub fees: Amount,
@@ -57,9 +61,9 @@ impl Costs {
     }
 }
 
-/// One calendar year's costs, from the lines of the statements kept and of the running cycle,
-/// by the day of each line.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// One calendar year's costs, from the lines of every statement (the dropped ones' through the
+/// account's totals) and of the running cycle, by the day of each line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YearCosts {
     pub year: i32,
     /// Charged: plan fees, plan and revolving interest, penalties.
@@ -81,8 +85,8 @@ impl YearCosts {
 pub struct CostsByYear {
     /// Oldest year first; a year with no cost line is absent.
     pub years: Vec<YearCosts>,
-    /// The first statement the years cover (1 when every statement is still kept; older ones
-    /// are dropped after `Product::statements_kept` and their lines with them).
+    /// The first statement the years cover: 1, unless the account was restored from a snapshot
+    /// older than format 4 that had already dropped statements (then its oldest kept one).
     pub from_statement: u32,
 }
 
@@ -145,6 +149,14 @@ impl Account {
     /// Where statement `seq` stands now, if it is kept.
     pub fn statement_figures(&self, seq: u32) -> Option<StatementFigures> {
         let statement = self.statement(seq)?;
+        Some(self.closed_statement_figures(seq, statement.balance, statement.due_date))
+    }
+
+    /// Where statement `seq` stands now, from its close's `balance` and `due_date`: for a
+    /// statement kept ([`Account::statement_figures`]) and for one no longer kept, whose close
+    /// the read models keep. What it needs of now (the dues by the statement that billed them,
+    /// the unmet minimums by due date) the account keeps whatever the statement's age.
+    pub fn closed_statement_figures(&self, seq: u32, balance: Amount, due_date: Day) -> StatementFigures {
         let remaining = self.dues.sum(|d| d.stmt <= seq);
         let carried_principal = self.dues.sum(|d| d.stmt < seq && d.kind == DueKind::Principal);
         let delinquency = &self.delinquency;
@@ -152,13 +164,13 @@ impl Account {
         let own_or_older = delinquency
             .past_due
             .iter()
-            .filter(|p| p.due_date <= statement.due_date)
+            .filter(|p| p.due_date <= due_date)
             .map(|p| p.amount)
             .sum::<Amount>();
         let older = delinquency
             .past_due
             .iter()
-            .filter(|p| p.due_date < statement.due_date)
+            .filter(|p| p.due_date < due_date)
             .map(|p| p.amount)
             .sum::<Amount>();
         let (minimum_remaining, past_due) = if due_passed {
@@ -171,15 +183,15 @@ impl Account {
         // A hardship plan's re-age dates the whole billed balance (its first installment, billed
         // later) from the oldest unmet due date: a statement never shows more unpaid minimum than
         // what remains of it (without a re-age the caps change nothing).
-        let remaining = remaining.min(statement.balance);
+        let remaining = remaining.min(balance);
         let minimum_remaining = minimum_remaining.min(remaining);
-        Some(StatementFigures {
+        StatementFigures {
             remaining,
-            paid_since_close: statement.balance.saturating_sub_to_zero(remaining),
+            paid_since_close: balance.saturating_sub_to_zero(remaining),
             minimum_remaining,
             past_due: past_due.min(minimum_remaining),
             carried_principal,
-        })
+        }
     }
 
     /// Costs to date, from the ledger: the fee, interest and penalty income booked on this
@@ -193,14 +205,15 @@ impl Account {
         }
     }
 
-    /// Costs per calendar year of each line's day, from the kept statements' lines and the
-    /// running cycle's (a charge-off's interest and penalties, waivers not yet on a statement).
-    /// When `from_statement` is 1 the net of every year sums to [`Account::costs_to_date`]'s
-    /// total, except for future fees an early payoff charged (a product with
+    /// Costs per calendar year of each line's day, from the dropped statements' lines (kept in
+    /// the account's totals), the kept statements' lines and the running cycle's (a
+    /// charge-off's interest and penalties, waivers not yet on a statement). When
+    /// `from_statement` is 1 the net of every year sums to [`Account::costs_to_date`]'s total,
+    /// except for future fees an early payoff charged (a product with
     /// `waive_future_fees_on_payoff` off): they are on the payoff's memo line with its
     /// principal, so they count to date only.
     pub fn costs_by_year(&self) -> CostsByYear {
-        let mut years: BTreeMap<i32, YearCosts> = BTreeMap::new();
+        let mut years: BTreeMap<i32, YearCosts> = self.totals.dropped_years.iter().map(|y| (y.year, *y)).collect();
         let lines = self
             .statements
             .iter()
@@ -209,10 +222,9 @@ impl Account {
         for line in lines {
             add_cost(&mut years, line);
         }
-        let from_statement = self.statements.front().map_or(self.last_seq + 1, |s| s.seq);
         CostsByYear {
             years: years.into_values().collect(),
-            from_statement,
+            from_statement: self.totals.costs_from.max(1),
         }
     }
 
@@ -271,17 +283,19 @@ impl Account {
 
 impl Account {
     /// Whether a charge-off billed plan `id`'s unbilled principal at once (its line is on a
-    /// kept statement or the running cycle).
+    /// dropped statement, a kept one or the running cycle).
     fn accelerated(&self, id: PlanId) -> bool {
-        self.statements
-            .iter()
-            .flat_map(|s| s.lines.iter())
-            .chain(self.cycle.lines.iter())
-            .any(|l| l.kind == LineKind::PlanAccelerated { plan: id })
+        self.totals.dropped_accelerated.contains(&id)
+            || self
+                .statements
+                .iter()
+                .flat_map(|s| s.lines.iter())
+                .chain(self.cycle.lines.iter())
+                .any(|l| l.kind == LineKind::PlanAccelerated { plan: id })
     }
 }
 
-fn add_cost(years: &mut BTreeMap<i32, YearCosts>, line: &Line) {
+pub(crate) fn add_cost(years: &mut BTreeMap<i32, YearCosts>, line: &Line) {
     let (year, ..) = line.on.year_month_day();
     let entry = years.entry(year).or_insert(YearCosts {
         year,

@@ -28,6 +28,7 @@ use crate::event::Event;
 use crate::ids::{AccountId, TxnId};
 use crate::ledger::{EntryBuilder, EntryKind, LedgerAccount};
 use crate::reject::Rejection;
+use crate::totals::{Totals, Waived};
 
 /// Ledger accounts the restatement does not move to the replayed balance.
 const KEPT: [LedgerAccount; 3] = [
@@ -87,9 +88,25 @@ pub(crate) fn exempt<B: Replay>(
         loss -= delta;
     }
     entry.debit(LedgerAccount::FraudLoss, loss);
+    let entry = entry.build();
+    // The replay never saw an exemption: the earlier ones' sums carry over, this one is added
+    // (an overflow, which no real account reaches, leaves the sums as they were, marked).
+    let mut waived = account.totals.waived;
+    let nothing_moved = Waived {
+        exemptions: 1,
+        ..Waived::default()
+    };
+    match entry.as_ref().map_or(Some(nothing_moved), Waived::of_entry) {
+        Some(this) => match waived.checked_add(this) {
+            Some(sum) => waived = sum,
+            None => waived.incomplete = true,
+        },
+        None => waived.incomplete = true,
+    }
+    restated.totals.waived = waived;
     let replayed_ledger = restated.ledger;
     restated.ledger = account.ledger;
-    restated.post(entry.build(), out);
+    restated.post(entry, out);
     for code in LedgerAccount::ALL.into_iter().filter(|c| !KEPT.contains(c)) {
         debug_assert_eq!(restated.ledger.get(code), replayed_ledger.get(code), "{code:?}");
     }
@@ -180,9 +197,13 @@ fn replay(
 /// The account with what a restatement legitimately changes cleared, and without the
 /// statements' presentation (lines and the totals summed from them): an account restored from
 /// a snapshot an older engine took keeps the lines that engine drew, which a replay today draws
-/// differently for the same money.
+/// differently for the same money. Its totals are left out too: the replay counts no
+/// exemption, and counts the dropped statements' costs from the first statement where an
+/// account restored from a snapshot older than format 4 counts from its oldest statement kept
+/// then (the restated account keeps the replay's, which are complete).
 fn comparable(account: &Account) -> Account {
     let mut account = account.clone();
+    account.totals = Totals::default();
     for code in KEPT {
         account.ledger.set(code, money::Amount::ZERO);
     }

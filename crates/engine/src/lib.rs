@@ -95,3 +95,5 @@ pub use reference::{Reference, ReferenceError};
 pub use rejection::{EngineRejection, RiskBlock};
 pub use request::{Outcome, Payer, Reply, Request, SubmitError, TxnAction};
 pub use risk::{FraudLists, RiskContext, RiskRecord, RiskShared};
+#[doc(hidden)]
+pub use snapshotter::as_format_3 as snapshot_as_format_3;

@@ -56,11 +56,13 @@ pub struct Partition {
     pub(crate) hold_reviewed: bool,
 }
 
-/// Everything a partition needs to restart without its journal before `seq`.
+/// Everything a partition needs to restart without its journal before `seq`. The book's type
+/// is a parameter only for reading snapshots before format 4, whose accounts had no totals
+/// (`credit::legacy::BookStateV1`, see `snapshotter`); everything else uses the default.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PartitionSnapshot {
+pub struct PartitionSnapshot<B = BookState> {
     pub seq: u64,
-    pub book: BookState,
+    pub book: B,
     pub txn_counter: u64,
     pub link_counter: u64,
     pub txns: Vec<(TxnId, AccountId, MerchantId)>,
@@ -78,6 +80,28 @@ pub struct PartitionSnapshot {
     /// (with none: no older engine journaled a reference).
     #[serde(skip)]
     pub references: Vec<(TxnId, Reference)>,
+}
+
+impl PartitionSnapshot<credit::legacy::BookStateV1> {
+    /// A snapshot before format 4 as the current shape: its accounts with the totals they can
+    /// have (see `credit::legacy`).
+    pub(crate) fn upgrade(self) -> PartitionSnapshot {
+        PartitionSnapshot {
+            seq: self.seq,
+            book: self.book.into(),
+            txn_counter: self.txn_counter,
+            link_counter: self.link_counter,
+            txns: self.txns,
+            links: self.links,
+            idempotency: self.idempotency,
+            profiles: self.profiles,
+            watches: self.watches,
+            cases: self.cases,
+            case_counter: self.case_counter,
+            funding: self.funding,
+            references: self.references,
+        }
+    }
 }
 
 impl std::fmt::Debug for Partition {

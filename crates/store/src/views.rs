@@ -1,6 +1,7 @@
 //! Typed reads of the read models for the operators' views: one customer's transactions (a
-//! page of holds with what became of them) and the portfolio's delinquency (accounts by
-//! bucket now, openings, every bucket change). Plain SQL both SQL backends run through
+//! page of holds with what became of them), the portfolio's delinquency (accounts by bucket
+//! now, openings, every bucket change), and a customer's statements as each closed (those the
+//! engine no longer keeps in memory are served from here). Plain SQL both SQL backends run through
 //! [`ReadModels::query`]; the memory backend has no read models and answers `Unsupported`.
 //! Every read is bounded by a row limit its caller chooses.
 
@@ -35,6 +36,20 @@ pub struct BucketRow {
     pub accounts: u64,
     pub principal_fen: i64,
     pub past_due_fen: i64,
+}
+
+/// One closed statement as the read model keeps it: the close's figures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementRow {
+    pub seq: u32,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub due_date: String,
+    pub balance_fen: i64,
+    /// As closed, or as lowered by a bill installment.
+    pub minimum_fen: i64,
+    pub installed_plan: Option<u64>,
+    pub closed_at_ms: i64,
 }
 
 /// One delinquency bucket change: account, business day, the bucket it moved to.
@@ -98,6 +113,37 @@ pub fn transactions(
                 settled_at_ms: int(row, 10)?,
                 partition: u32::try_from(need(row, 11)?).unwrap_or(u32::MAX),
                 seq: unsigned(need(row, 12)?),
+            })
+        })
+        .collect()
+}
+
+/// Up to `limit` of `account`'s statements numbered `from..=to`, oldest first.
+pub fn statements(
+    read: &mut dyn ReadModels,
+    account: u64,
+    from: u32,
+    to: u32,
+    limit: usize,
+) -> Result<Vec<StatementRow>, StoreError> {
+    // Ids are stored as the i64 of the same bits (a bill installment's plan id has the top one).
+    let account = account as i64;
+    let sql = format!(
+        "SELECT statement, statement_date, due_date, balance_fen, minimum_fen, installed_plan, closed_at_ms \
+         FROM statements WHERE account = {account} AND statement BETWEEN {from} AND {to} \
+         ORDER BY statement LIMIT {limit}"
+    );
+    let (_, rows) = read.query(&sql, limit)?;
+    rows.iter()
+        .map(|row| {
+            Ok(StatementRow {
+                seq: u32::try_from(need(row, 0)?).unwrap_or(u32::MAX),
+                date: text(row, 1),
+                due_date: text(row, 2),
+                balance_fen: need(row, 3)?,
+                minimum_fen: need(row, 4)?,
+                installed_plan: int(row, 5)?.map(|id| id as u64),
+                closed_at_ms: need(row, 6)?,
             })
         })
         .collect()

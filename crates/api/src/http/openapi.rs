@@ -81,6 +81,7 @@ use crate::http::routes::{
         cases::cases,
         cases::case,
         cases::resolve,
+        crate::http::routes::evidence::export,
         step_up::start,
         step_up::verify,
         identity::identity,

@@ -319,6 +319,11 @@ impl TestServer {
     /// Stops the server and starts a new one on the same data directory.
     pub async fn restart(&mut self) {
         self.server.take().unwrap().stop().await.unwrap();
+        self.start_again().await;
+    }
+
+    /// Starts a new server on the same data directory (the last one was stopped).
+    pub async fn start_again(&mut self) {
         let base_config = config(self.dir.path(), self.engine.clone());
         let config = Config {
             edge: self.edge.clone(),

@@ -123,6 +123,53 @@ async fn an_elevated_merchant_captures_only_the_order_the_delivery_checkpoint_sh
     assert_eq!(capture(&s.t, &shop, &first).await.status, 200);
 }
 
+/// Issue 16: a capture replayed after its merchant's tier was raised gets its stored 200 (the
+/// capture happened), also after a restart; a new capture under another key is still checked.
+#[tokio::test]
+async fn a_capture_replayed_after_the_tier_was_raised_gets_its_stored_answer() {
+    let mut s = RiskServer::start().await;
+    let shop = s.t.register_merchant("Shop").await;
+    let fraud = s.t.operator_with("fran", &["fraud"]).await;
+    let customer = s.customer(10_000_000).await;
+    let first = paid(&s, &shop, &customer).await;
+    let second = paid(&s, &shop, &customer).await;
+    let path = format!("/v1/payments/{first}/capture");
+    let body = json!({"amount_fen": 10_000});
+    let captured = s.t.post_keyed(&shop.auth(), &path, body.clone(), "cap-1").await;
+    assert_eq!(captured.status, 200, "{}", captured.text);
+
+    assert_eq!(set_tier(&s.t, &fraud, &shop, "elevated").await.status, 200);
+    let replay = s.t.post_keyed(&shop.auth(), &path, body.clone(), "cap-1").await;
+    assert_eq!(
+        (replay.status, replay.body.clone()),
+        (200, captured.body.clone()),
+        "{}",
+        replay.text
+    );
+    // The same key with another body is not a replay: the tier check answers first.
+    let other =
+        s.t.post_keyed(&shop.auth(), &path, json!({"amount_fen": 9_000}), "cap-1")
+            .await;
+    assert_ne!(other.status, 200, "{}", other.text);
+    // Another order under a new key is checked.
+    let new = capture(&s.t, &shop, &second).await;
+    assert_eq!(
+        (new.status, new.code()),
+        (409, "delivery_check_required"),
+        "{}",
+        new.text
+    );
+
+    s.t.restart().await;
+    let after = s.t.post_keyed(&shop.auth(), &path, body, "cap-1").await;
+    assert_eq!(
+        (after.status, after.body.clone()),
+        (200, captured.body),
+        "{}",
+        after.text
+    );
+}
+
 #[tokio::test]
 async fn a_high_merchants_link_payment_needs_the_customers_own_step_up() {
     let s = RiskServer::start().await;

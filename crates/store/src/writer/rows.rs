@@ -51,10 +51,30 @@ impl<S: Sink> Writer<S> {
             | Event::Unfrozen { .. }
             | Event::CreditCashedOut { .. }
             | Event::ChargedOff { .. } => Ok(()),
-            // The plan is read from the account (`GET .../plans`); `events` has it, and its
-            // effect on balances and buckets comes through the batch's balances and the
-            // payment's `bucket_changed`.
-            Event::HardshipPlanned { .. } => Ok(()),
+            // Its schedule is read from the account (`GET .../plans`); its effect on balances
+            // and buckets comes through the batch's balances and the payment's
+            // `bucket_changed`.
+            Event::HardshipPlanned {
+                account,
+                plan,
+                principal,
+                ..
+            } => {
+                let (no_txn, no_statement) = (None::<i64>, None::<i64>);
+                let params = vals![
+                    int(account.0),
+                    int(plan.0),
+                    "hardship",
+                    no_txn,
+                    no_statement,
+                    principal.fen(),
+                    at.ms,
+                    at.partition,
+                    at.seq
+                ];
+                self.sink.exec(Stmt::PlanCreated, &params)?;
+                Ok(())
+            }
         }
     }
 

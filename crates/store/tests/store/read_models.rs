@@ -4,7 +4,7 @@
 //! the books themselves (balances views and ledger totals) as oracles.
 
 use credit::ledger::LedgerAccount;
-use credit::{AccountId, BalancesView, Book, Command, Event, MerchantId, OpId, PlanChoice, TxnId};
+use credit::{AccountId, BalancesView, Book, Command, Event, MerchantId, OpId, PlanChoice, PlanId, TxnId};
 use jiff::SignedDuration;
 use money::Amount;
 use money::schedule::Method;
@@ -16,6 +16,9 @@ use super::workload::{Batch, Workload};
 const A: AccountId = AccountId(11);
 const B: AccountId = AccountId(12);
 const C: AccountId = AccountId(21);
+
+/// B's hardship plan.
+const HARDSHIP: PlanId = PlanId(900);
 
 fn days(n: i64) -> SignedDuration {
     SignedDuration::from_hours(24 * n)
@@ -93,6 +96,13 @@ fn partition_one() -> (Workload, Vec<Batch>) {
     // 2026-02-05: B's statement of 2026-01-20 was due on the 29th and is unpaid.
     w.wait(days(25));
     batches.push(w.batch(&[Command::Advance]));
+    // B's billed principal re-aged into a hardship plan.
+    w.wait(SignedDuration::from_hours(1));
+    batches.push(w.batch(&[Command::HardshipPlan {
+        account: B,
+        plan: HARDSHIP,
+        periods: 3,
+    }]));
     (w, batches)
 }
 
@@ -314,9 +324,12 @@ fn holds_purchases_and_plans() {
     assert_eq!(
         rows(
             f.rm.as_mut(),
-            "SELECT account, plan, source, txn, principal_fen, status FROM plans"
+            "SELECT account, plan, source, txn, principal_fen, status FROM plans ORDER BY account, plan"
         ),
-        [["11", "2", "purchase", "2", "300000", "active"]]
+        [
+            ["11", "2", "purchase", "2", "300000", "active"],
+            ["12", "900", "hardship", "NULL", "20000", "active"],
+        ]
     );
 }
 

@@ -120,6 +120,9 @@ pub enum Permission {
     /// Set a merchant's risk tier (what it must do: the delivery checkpoint, the customer's
     /// step-up on link payments); lowering it needs a second operator's approval.
     MerchantsRiskTier,
+    /// Export a case's (or its fraud ring's) police evidence bundle, personal data masked
+    /// (audited as `cases.export`, like `iou cases export`).
+    CasesExport,
 }
 
 /// An operator's job. An operator holds a set of them.
@@ -150,7 +153,7 @@ use Permission as P;
 use Role as R;
 
 impl Permission {
-    pub const ALL: [Permission; 52] = [
+    pub const ALL: [Permission; 53] = [
         P::CustomersRead,
         P::CustomersRotateToken,
         P::LinesOpen,
@@ -203,6 +206,7 @@ impl Permission {
         P::CollectionsWork,
         P::CollectionsHardship,
         P::MerchantsRiskTier,
+        P::CasesExport,
     ];
 
     /// The roles that hold this permission: the one table of who may do what.
@@ -256,6 +260,7 @@ impl Permission {
             P::CollectionsHardship => &[R::CreditOfficer, R::Collector],
             P::MerchantsRiskTier => &[R::Fraud, R::Admin],
             P::NotificationsManage => &[R::Support],
+            P::CasesExport => &[R::Fraud],
         }
     }
 
@@ -314,6 +319,7 @@ impl Permission {
             P::CollectionsWork => "collections.work",
             P::CollectionsHardship => "collections.hardship",
             P::MerchantsRiskTier => "merchants.risk_tier",
+            P::CasesExport => "cases.export",
         }
     }
 

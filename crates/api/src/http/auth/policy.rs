@@ -106,6 +106,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/cases/{case_id}/links", Needs(P::CasesResolve)),
     ("POST", "/v1/cases/{case_id}/attachments", Needs(P::CasesResolve)),
     ("GET", "/v1/cases/{case_id}/attachments/{n}", Needs(P::CasesRead)),
+    ("GET", "/v1/cases/{case_id}/evidence-bundle", Needs(P::CasesExport)),
     ("GET", "/v1/case-queues", Needs(P::CasesRead)),
     ("POST", "/v1/case-queues/{queue}", Needs(P::CasesAssign)),
     ("GET", "/v1/applications", Needs(P::ApplicationsRead)),

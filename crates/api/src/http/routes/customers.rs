@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::http::call::{Call, respond};
 use crate::http::error::{ApiError, ErrorCode, Refusals, Unavailable};
 use crate::http::input::{FenInput, parse_id};
-use crate::http::routes::figures::{CreditCostsView, LossesView};
+use crate::http::routes::figures::{CreditCostsView, ExemptionsTotalView, LossesView};
 use crate::http::submit::{Audience, account, ask};
 use crate::state::AppState;
 
@@ -191,6 +191,9 @@ pub struct BalancesResponse {
     pub losses: LossesView,
     /// Transactions confirmed as unauthorized use: exempt, never reported as delinquent.
     pub exempt_txn_ids: Vec<String>,
+    /// What every fraud exemption moved, summed: fraud loss, fees, interest and penalties
+    /// waived, payments credited back.
+    pub fraud_exemptions: ExemptionsTotalView,
 }
 
 /// A line's price tier: the installment fee per period its plans are charged unless a campaign
@@ -245,6 +248,7 @@ fn balances(account: &Account, product: &Product, pricing: Option<&engine::Prici
         credit_costs: CreditCostsView::of(account),
         losses: LossesView::of(&account.losses()),
         exempt_txn_ids: account.exempt.iter().map(ToString::to_string).collect(),
+        fraud_exemptions: ExemptionsTotalView::of(account),
     }
 }
 

@@ -195,3 +195,40 @@ impl ExemptionView {
         }
     }
 }
+
+/// Every fraud exemption of the account (a confirmed theft's, or an operator's), summed: the
+/// resolve and exemption answers' figures, kept on the account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExemptionsTotalView {
+    /// Exemptions counted.
+    pub exemptions: u32,
+    /// Booked as fraud loss (the ledger's, so every exemption's).
+    pub fraud_loss_fen: i64,
+    /// Installment fees waived.
+    pub fees_waived_fen: i64,
+    /// Plan and revolving interest waived.
+    pub interest_waived_fen: i64,
+    /// Penalties waived.
+    pub penalties_waived_fen: i64,
+    /// Payments given back as credit balance (or paying what was still owed).
+    pub credited_fen: i64,
+    /// `false` only for an account whose engine state was restored from a snapshot written
+    /// before these sums were kept, after an exemption: the waived and credited sums then count
+    /// only the exemptions made since (`fraud_loss_fen` is still complete).
+    pub complete: bool,
+}
+
+impl ExemptionsTotalView {
+    pub fn of(account: &Account) -> ExemptionsTotalView {
+        let waived = account.waived();
+        ExemptionsTotalView {
+            exemptions: waived.exemptions,
+            fraud_loss_fen: account.losses().fraud_loss.fen(),
+            fees_waived_fen: waived.fees.fen(),
+            interest_waived_fen: waived.interest.fen(),
+            penalties_waived_fen: waived.penalties.fen(),
+            credited_fen: waived.credited.fen(),
+            complete: !waived.incomplete,
+        }
+    }
+}

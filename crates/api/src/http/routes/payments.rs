@@ -384,7 +384,8 @@ fn merchant_and_txn(call: &Call) -> Result<(MerchantId, TxnId), ApiError> {
 /// Capture all or part of an authorization (the rest of the hold is released). A payment held
 /// for review answers 409 `held_for_review` until an analyst releases it; a merchant whose risk
 /// tier is `elevated` or `high` is answered 409 `delivery_check_required` until `POST
-/// /v1/payments/{txn_id}/delivery` answered `ship` for this payment.
+/// /v1/payments/{txn_id}/delivery` answered `ship` for this payment. A retry under the same
+/// `Idempotency-Key` gets the stored answer even if the tier was raised since.
 #[utoipa::path(operation_id = "capture_payment", post, path = "/v1/payments/{txn_id}/capture", tag = "payments", request_body = AmountBody,
     params(("txn_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("merchant_signature" = [])),
     responses((status = 200, description = "success", body = CaptureResponse), Refusals, Unavailable))]
@@ -392,13 +393,18 @@ pub async fn capture(State(state): State<AppState>, call: Call) -> Result<Respon
     let (merchant, txn) = merchant_and_txn(&call)?;
     let body: AmountBody = call.json()?;
     let amount = body.amount_fen.parse(state.product(), "amount_fen")?;
-    state
-        .merchants()
-        .tiers
-        .check_capture(state.meta(), merchant, txn)
-        .await?;
+    let idem = call.idem()?;
+    // A retry of a capture the engine already took (its key claimed for this very request)
+    // gets the stored answer, whatever the merchant's tier has become since.
+    if !state.engine().keys().holds(&idem.engine()) {
+        state
+            .merchants()
+            .tiers
+            .check_capture(state.meta(), merchant, txn)
+            .await?;
+    }
     let capture = ask::Capture { merchant, txn, amount };
-    let answered = ask(&state, capture, call.idem()?, Audience::Merchant, None).await?;
+    let answered = ask(&state, capture, idem, Audience::Merchant, None).await?;
     let reply = &answered.reply;
     let response = CaptureResponse {
         txn_id: reply.txn.to_string(),

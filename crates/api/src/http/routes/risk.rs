@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/cases/{case_id}/links", post(case_notes::link))
         .route("/v1/cases/{case_id}/attachments", post(case_notes::attach))
         .route("/v1/cases/{case_id}/attachments/{n}", get(case_notes::attachment))
+        .route(
+            "/v1/cases/{case_id}/evidence-bundle",
+            get(crate::http::routes::evidence::export),
+        )
         .route("/v1/case-queues", get(casework::queues))
         .route("/v1/case-queues/{queue}", post(casework::set_queue))
         .route("/v1/cases/{case_id}/resolve", post(cases::resolve))

@@ -15,9 +15,10 @@ use credit::{Account, StatementFigures};
 use money::Amount;
 
 use crate::http::call::Call;
-use crate::http::error::{ApiError, Refusals};
+use crate::http::error::{ApiError, Refusals, Unavailable};
 use crate::http::routes::customers::customer_of;
-use crate::http::routes::statements::{LineView, kept, line, seq_of};
+use crate::http::routes::statement_archive::Archived;
+use crate::http::routes::statements::{Found, LineView, find, line, seq_of};
 use crate::http::submit::account;
 use crate::state::AppState;
 
@@ -193,18 +194,68 @@ pub fn render(account: &Account, s: &Statement) -> String {
     out
 }
 
+/// The page of an archived statement (older than the latest 24): the payment box and the
+/// summary as it closed (previous and new balance, what was billed and paid between them in
+/// one line), where it stands today, and a note that its lines are not kept.
+pub fn render_archived(account: &Account, a: &Archived) -> String {
+    let figures = account.closed_statement_figures(a.row.seq, a.balance(), a.due_date);
+    let mut out = String::with_capacity(2048);
+    let seq = a.row.seq.to_string();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Statement {} of account {}</title>\
+         <style>{STYLE}</style></head><body><h1>iou credit statement</h1>\
+         <p>Account {} &middot; statement {} &middot; statement date {}</p>",
+        escape(&seq),
+        escape(&account.id.to_string()),
+        escape(&account.id.to_string()),
+        escape(&seq),
+        escape(&a.row.date)
+    );
+    let _ = write!(
+        out,
+        "<div class=\"box\"><table><tr><th>New balance</th><th>Minimum payment due</th>\
+         <th>Payment due date</th></tr><tr><td>{}</td><td>{}</td><td>{}</td></tr></table></div>",
+        escape(&yuan(a.balance())),
+        escape(&yuan(a.minimum())),
+        escape(&a.row.due_date)
+    );
+    out.push_str("<h2>Account summary</h2><table>");
+    if let Some(previous) = a.previous_balance {
+        row(&mut out, "Previous balance", previous, "");
+        row(
+            &mut out,
+            "Charges less payments and credits",
+            a.balance() - previous,
+            "",
+        );
+    }
+    row(&mut out, "New balance", a.balance(), "total");
+    out.push_str("</table>");
+    today(&mut out, account, &figures);
+    out.push_str(
+        "<p class=\"memo\">This statement is older than the latest 24 we keep in full: its \
+         transactions are on the statement as it was issued. The figures above are as it closed, \
+         and where it stands today.</p></body></html>",
+    );
+    out
+}
+
 /// A statement as an HTML document to read, print or keep (the customer or an operator, as for
-/// the statement's JSON).
+/// the statement's JSON; an archived one, older than the latest 24, with its figures as closed
+/// and without its lines).
 #[utoipa::path(operation_id = "get_statement_document", get, path = "/v1/customers/{customer_id}/statements/{seq}/document", tag = "statements",
     params(("customer_id" = String, Path), ("seq" = String, Path, description = "1 for the first statement")),
     security(("bearer" = [])),
-    responses((status = 200, description = "the statement as one self-contained HTML page (`no-store`)", content_type = "text/html", body = String), Refusals))]
+    responses((status = 200, description = "the statement as one self-contained HTML page (`no-store`)", content_type = "text/html", body = String), Refusals, Unavailable))]
 pub async fn document(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let id = customer_of(&call)?;
     let seq = seq_of(&call)?;
     let account = account(&state, id).await?;
-    let statement = kept(&account, seq)?;
-    let page = render(&account, statement);
+    let page = match find(&state, &account, seq).await? {
+        Found::Kept(statement) => render(&account, statement),
+        Found::Archived(old) => render_archived(&account, &old),
+    };
     let disposition = format!("inline; filename=\"statement-{id}-{seq}.html\"");
     let mut response = (StatusCode::OK, page).into_response();
     let headers = response.headers_mut();
