@@ -13,6 +13,7 @@
 //   approves the confirmation in the four-eyes queue (the maker is not offered it) (the purchase made by a
 //   signed merchant call on a line an application opened);
 // - the fraud team releases a payment held for review (its decision shown) from the queue;
+// - a credit officer claims a temporary-limit request (its SLA shown) and approves it;
 // - an auditor verifies the audit chain from the audit page;
 // - an analyst reveals a customer's identity with a reason (support is not offered it), and the
 //   full values are gone once the page is left;
@@ -187,6 +188,39 @@ async function heldPayment(base, merchant) {
   const payment = await pay(base, merchant, customer, { device_id: 'emulator-1', emulator: true }, 60000);
   assert.equal(payment.status, 'held', JSON.stringify(payment));
   return payment.txn_id;
+}
+
+/** A customer asks for a temporary limit from behind a proxy: risk sends it to a credit
+ * officer (202); a second request while it waits is refused (409 limit_request_pending). */
+async function limitRequestInReview(base) {
+  const approved = await api(base, 'POST', '/v1/applications', application('110105199003151036', true));
+  assert.equal(approved.status, 201, JSON.stringify(approved.body));
+  const customer = { id: approved.body.customer_id, auth: { Authorization: `Bearer ${approved.body.token}` } };
+  const ask = () => api(base, 'POST', `/v1/customers/${customer.id}/temporary-limit-requests`,
+    { amount_fen: 300000, days: 30, risk: { device_id: 'phone-9', proxy: true } }, customer.auth);
+  const asked = await ask();
+  assert.equal(asked.status, 202, JSON.stringify(asked.body));
+  const again = await ask();
+  assert.equal(again.status, 409, JSON.stringify(again.body));
+  assert.equal(again.body.error.code, 'limit_request_pending');
+  return asked.body.request_id;
+}
+
+/** A credit officer claims the request (its SLA shown), then approves it. */
+async function creditOfficerClaimsAndApprovesALimitRequest(browser, base, who, requestId) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, who);
+  await page.getByRole('link', { name: 'Queues' }).click();
+  await page.getByRole('heading', { name: /Temporary-limit requests \(1\)/ }).waitFor();
+  const item = page.locator(`article[data-limit-request="${requestId}"]`);
+  assert.match(await item.textContent(), /SLA\s*due /);
+  await item.getByRole('button', { name: 'Claim' }).click();
+  await item.locator('.assignee', { hasText: '(you)' }).waitFor();
+  assert.equal(await item.getByRole('button', { name: 'Claim' }).count(), 0);
+  await item.getByRole('button', { name: 'Approve' }).click();
+  await item.getByText(`Limit request ${requestId} approved.`).waitFor();
+  await context.close();
 }
 
 /** The fraud team releases a held payment from the Queues page, its decision shown. */
@@ -599,6 +633,7 @@ async function main() {
     const applicationId = await applicationInReview(url);
     const { caseId, customerId, merchant } = await theftCase(url, adminAuth);
     const heldTxn = await heldPayment(url, merchant);
+    const limitRequestId = await limitRequestInReview(url);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     await everyRoleSeesItsPages(browser, url, operators);
     console.log(`ok: every role signs in and is offered exactly its pages (${Object.keys(PAGES_BY_ROLE).join(', ')})`);
@@ -610,6 +645,8 @@ async function main() {
     console.log('ok: one fraud operator claims and notes a theft case, finds it under My cases and confirms it; a second approves it (four eyes)');
     await fraudReleasesAHeldPayment(browser, url, operators.fraud, heldTxn);
     console.log('ok: the fraud team sees a held payment with its decision and releases it');
+    await creditOfficerClaimsAndApprovesALimitRequest(browser, url, operators.credit_officer, limitRequestId);
+    console.log('ok: a credit officer claims a temporary-limit request (its SLA shown) and approves it; a second request while it waited was refused');
     await auditorVerifiesTheChain(browser, url, operators.auditor);
     console.log('ok: an auditor verifies the audit chain');
     await analystRevealsAnIdentity(browser, url, operators.analyst, customerId);
