@@ -285,10 +285,22 @@ async function everyRoleSeesItsPages(browser, base, operators) {
 }
 
 const timings = [];
+const pageTimes = [];
 async function timed(label, action) {
   const start = performance.now();
   await action();
   timings.push(`${label}: ${Math.round(performance.now() - start)} ms`);
+}
+
+/** The page's own time for its latest navigation to `name` (app.js measures it from the
+ * location change to the page shown, its API calls included; the test's clicks and waits
+ * are not in it). */
+async function pageTime(page, name) {
+  const ms = await page.evaluate((n) => {
+    const all = performance.getEntriesByName(`page:${n}`);
+    return all.length ? all[all.length - 1].duration : null;
+  }, name);
+  pageTimes.push(`${name} ${ms === null ? '?' : Math.round(ms)} ms`);
 }
 
 async function supportIsNotOfferedWhatItMayNotDo(browser, base, who, customerId) {
@@ -391,6 +403,7 @@ async function analystApprovesAnApplication(browser, base, who, applicationId) {
     await page.getByRole('link', { name: 'Queues' }).click();
     await page.locator(`[data-application="${applicationId}"]`).waitFor();
   });
+  await pageTime(page, 'queues');
   const item = page.locator(`[data-application="${applicationId}"]`);
   assert.match(await item.textContent(), /score/);
   // From the keyboard: focus the button and press Enter.
@@ -459,6 +472,7 @@ async function auditorVerifiesTheChain(browser, base, who) {
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('button', { name: 'Verify the chain' }).waitFor();
   });
+  await pageTime(page, 'audit');
   assert.ok((await page.locator('tbody tr').count()) > 3, 'the log lists the logins and creations');
   await page.getByRole('button', { name: 'Verify the chain' }).click();
   await page.locator('#verdict').getByText(/^Intact: \d+ records chained\.$/).waitFor();
@@ -495,6 +509,7 @@ async function analystRevealsAnIdentity(browser, base, who, customerId) {
     await page.goto(`${base}/console/#/customers/${customerId}`);
     await page.getByRole('heading', { name: 'Identity in full' }).waitFor();
   });
+  await pageTime(page, 'customers');
   // Customer 360: the purchase with the decision behind it, and where the customer was seen.
   const purchase = page.locator('#transactions tbody tr').first();
   await purchase.waitFor();
@@ -536,6 +551,7 @@ async function rulesAdminsDeployWithFourEyes(browser, base, maker, checker) {
     await page.getByRole('link', { name: 'Rules' }).click();
     await page.getByRole('button', { name: 'Propose deploy' }).waitFor();
   });
+  await pageTime(page, 'rules');
   const before = await liveVersion(page, 'repayment');
   assert.match(before, new RegExp(`^repayment@v${original.metadata.version}#`));
   reaches(await tabStops(page), ['input:deploy-name', 'textarea:deploy-jdm', 'button:Propose deploy', 'button:Roll back the rules...']);
@@ -587,6 +603,7 @@ async function dashboardsShowHealthAndQueues(browser, base, who) {
     await page.getByRole('link', { name: 'Dashboards' }).click();
     await page.getByRole('heading', { name: 'Engine health' }).waitFor();
   });
+  await pageTime(page, 'dashboards');
   const text = await page.locator('main').textContent();
   assert.match(text, /Ready: the engine runs/);
   assert.match(text, /approved/, 'authorizations by outcome');
@@ -655,7 +672,8 @@ async function main() {
     console.log('ok: a rules admin proposes a deploy, a second approves it, the version changes; the rollback puts it back');
     await dashboardsShowHealthAndQueues(browser, url, operators.fraud);
     console.log('ok: the dashboards show health, figures and queue counts; fraud is offered no deploy or rollback, and backtests a candidate with labelled outcomes');
-    console.log(`timings (debug build, browser included): ${timings.join('; ')}`);
+    console.log(`timings (click to content, the test's own waiting included): ${timings.join('; ')}`);
+    console.log(`pages' own times (navigation to shown, API calls included): ${pageTimes.join('; ')}`);
   } finally {
     if (browser) await browser.close();
     child.kill('SIGTERM');
