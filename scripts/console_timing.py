@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Times what each operator console page asks of a running `iou serve` (BENCHMARKS.md,
-"Operator console page loads"): the shell (the page, its style sheet, its seven modules and
-GET /v1/operators/me), the queues, a customer 360 (with its transactions and their decisions
-and its devices and links), the dashboards' portfolio, an audit page and an audit verify, each
+"Operator console page loads"): the shell (the page, its style sheet, its ten modules and
+GET /v1/operators/me), the queues (every list the page shows), a customer 360 (with its
+transactions and their decisions and its devices and links), the dashboards (readiness,
+metrics, the queue counts and the portfolio), an audit page and an audit verify, each
 as its requests made one after another over fresh connections (a browser makes some of them
 in parallel, so this is the slower bound), 10 runs each, median and max.
 
@@ -36,7 +37,7 @@ def totp(secret):
 
 
 password = "timing-password-0123"
-roles = ["admin", "analyst", "fraud", "support", "auditor"]
+roles = ["admin", "analyst", "fraud", "support", "auditor", "credit_officer"]
 s, _, b = req("POST", "/v1/operators/bootstrap", {"name": "timing", "password": password, "roles": roles},
               {"Authorization": "Bearer " + TOKEN, "Idempotency-Key": str(uuid.uuid4())})
 assert s == 201, b
@@ -55,10 +56,15 @@ assets = ["/console/", "/console/console.css"] + [
                                        "dashboard", "portfolio"]]
 pages = {
     "shell (page, css, 10 modules, /me)": [(a, False) for a in assets] + [("/v1/operators/me", True)],
-    "queues (cases, applications in review)": [("/v1/cases", True), ("/v1/applications?status=review", True)],
+    "queues (approvals, open cases, limit requests, applications)": [
+        (p, True) for p in ["/v1/approvals?status=pending", "/v1/cases?status=open",
+                            "/v1/temporary-limit-requests?status=pending", "/v1/applications?status=review"]],
     "customer 360 (line, statements, plans, cases, transactions, devices)": [
         (p, True) for p in [c, c + "/statements", c + "/plans", c + "/cases", c + "/transactions?limit=20", c + "/devices"]],
-    "dashboards' portfolio (buckets, roll rates, vintages)": [("/v1/portfolio", True)],
+    "dashboards (readyz, metrics, queue counts, portfolio)": [("/readyz", False), ("/metrics", False)] + [
+        (p, True) for p in ["/v1/case-queues", "/v1/applications?status=review",
+                            "/v1/temporary-limit-requests?status=pending", "/v1/approvals?status=pending&limit=500",
+                            "/v1/portfolio"]],
     "audit (a page of 100 records)": [("/v1/audit?limit=100", True)],
     "audit verify (the whole chain)": [("/v1/audit/verify", True)],
 }

@@ -13,6 +13,7 @@
 //   approves the confirmation in the four-eyes queue (the maker is not offered it) (the purchase made by a
 //   signed merchant call on a line an application opened);
 // - the fraud team releases a payment held for review (its decision shown) from the queue;
+// - a credit officer claims a temporary-limit request (its SLA shown) and approves it;
 // - an auditor verifies the audit chain from the audit page;
 // - an analyst reveals a customer's identity with a reason (support is not offered it), and the
 //   full values are gone once the page is left;
@@ -189,6 +190,39 @@ async function heldPayment(base, merchant) {
   return payment.txn_id;
 }
 
+/** A customer asks for a temporary limit from behind a proxy: risk sends it to a credit
+ * officer (202); a second request while it waits is refused (409 limit_request_pending). */
+async function limitRequestInReview(base) {
+  const approved = await api(base, 'POST', '/v1/applications', application('110105199003151036', true));
+  assert.equal(approved.status, 201, JSON.stringify(approved.body));
+  const customer = { id: approved.body.customer_id, auth: { Authorization: `Bearer ${approved.body.token}` } };
+  const ask = () => api(base, 'POST', `/v1/customers/${customer.id}/temporary-limit-requests`,
+    { amount_fen: 300000, days: 30, risk: { device_id: 'phone-9', proxy: true } }, customer.auth);
+  const asked = await ask();
+  assert.equal(asked.status, 202, JSON.stringify(asked.body));
+  const again = await ask();
+  assert.equal(again.status, 409, JSON.stringify(again.body));
+  assert.equal(again.body.error.code, 'limit_request_pending');
+  return asked.body.request_id;
+}
+
+/** A credit officer claims the request (its SLA shown), then approves it. */
+async function creditOfficerClaimsAndApprovesALimitRequest(browser, base, who, requestId) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, base, who);
+  await page.getByRole('link', { name: 'Queues' }).click();
+  await page.getByRole('heading', { name: /Temporary-limit requests \(1\)/ }).waitFor();
+  const item = page.locator(`article[data-limit-request="${requestId}"]`);
+  assert.match(await item.textContent(), /SLA\s*due /);
+  await item.getByRole('button', { name: 'Claim' }).click();
+  await item.locator('.assignee', { hasText: '(you)' }).waitFor();
+  assert.equal(await item.getByRole('button', { name: 'Claim' }).count(), 0);
+  await item.getByRole('button', { name: 'Approve' }).click();
+  await item.getByText(`Limit request ${requestId} approved.`).waitFor();
+  await context.close();
+}
+
 /** The fraud team releases a held payment from the Queues page, its decision shown. */
 async function fraudReleasesAHeldPayment(browser, base, who, txnId) {
   const context = await browser.newContext();
@@ -251,10 +285,22 @@ async function everyRoleSeesItsPages(browser, base, operators) {
 }
 
 const timings = [];
+const pageTimes = [];
 async function timed(label, action) {
   const start = performance.now();
   await action();
   timings.push(`${label}: ${Math.round(performance.now() - start)} ms`);
+}
+
+/** The page's own time for its latest navigation to `name` (app.js measures it from the
+ * location change to the page shown, its API calls included; the test's clicks and waits
+ * are not in it). */
+async function pageTime(page, name) {
+  const ms = await page.evaluate((n) => {
+    const all = performance.getEntriesByName(`page:${n}`);
+    return all.length ? all[all.length - 1].duration : null;
+  }, name);
+  pageTimes.push(`${name} ${ms === null ? '?' : Math.round(ms)} ms`);
 }
 
 async function supportIsNotOfferedWhatItMayNotDo(browser, base, who, customerId) {
@@ -357,6 +403,7 @@ async function analystApprovesAnApplication(browser, base, who, applicationId) {
     await page.getByRole('link', { name: 'Queues' }).click();
     await page.locator(`[data-application="${applicationId}"]`).waitFor();
   });
+  await pageTime(page, 'queues');
   const item = page.locator(`[data-application="${applicationId}"]`);
   assert.match(await item.textContent(), /score/);
   // From the keyboard: focus the button and press Enter.
@@ -425,6 +472,7 @@ async function auditorVerifiesTheChain(browser, base, who) {
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('button', { name: 'Verify the chain' }).waitFor();
   });
+  await pageTime(page, 'audit');
   assert.ok((await page.locator('tbody tr').count()) > 3, 'the log lists the logins and creations');
   await page.getByRole('button', { name: 'Verify the chain' }).click();
   await page.locator('#verdict').getByText(/^Intact: \d+ records chained\.$/).waitFor();
@@ -461,6 +509,7 @@ async function analystRevealsAnIdentity(browser, base, who, customerId) {
     await page.goto(`${base}/console/#/customers/${customerId}`);
     await page.getByRole('heading', { name: 'Identity in full' }).waitFor();
   });
+  await pageTime(page, 'customers');
   // Customer 360: the purchase with the decision behind it, and where the customer was seen.
   const purchase = page.locator('#transactions tbody tr').first();
   await purchase.waitFor();
@@ -502,6 +551,7 @@ async function rulesAdminsDeployWithFourEyes(browser, base, maker, checker) {
     await page.getByRole('link', { name: 'Rules' }).click();
     await page.getByRole('button', { name: 'Propose deploy' }).waitFor();
   });
+  await pageTime(page, 'rules');
   const before = await liveVersion(page, 'repayment');
   assert.match(before, new RegExp(`^repayment@v${original.metadata.version}#`));
   reaches(await tabStops(page), ['input:deploy-name', 'textarea:deploy-jdm', 'button:Propose deploy', 'button:Roll back the rules...']);
@@ -553,6 +603,7 @@ async function dashboardsShowHealthAndQueues(browser, base, who) {
     await page.getByRole('link', { name: 'Dashboards' }).click();
     await page.getByRole('heading', { name: 'Engine health' }).waitFor();
   });
+  await pageTime(page, 'dashboards');
   const text = await page.locator('main').textContent();
   assert.match(text, /Ready: the engine runs/);
   assert.match(text, /approved/, 'authorizations by outcome');
@@ -599,6 +650,7 @@ async function main() {
     const applicationId = await applicationInReview(url);
     const { caseId, customerId, merchant } = await theftCase(url, adminAuth);
     const heldTxn = await heldPayment(url, merchant);
+    const limitRequestId = await limitRequestInReview(url);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     await everyRoleSeesItsPages(browser, url, operators);
     console.log(`ok: every role signs in and is offered exactly its pages (${Object.keys(PAGES_BY_ROLE).join(', ')})`);
@@ -610,6 +662,8 @@ async function main() {
     console.log('ok: one fraud operator claims and notes a theft case, finds it under My cases and confirms it; a second approves it (four eyes)');
     await fraudReleasesAHeldPayment(browser, url, operators.fraud, heldTxn);
     console.log('ok: the fraud team sees a held payment with its decision and releases it');
+    await creditOfficerClaimsAndApprovesALimitRequest(browser, url, operators.credit_officer, limitRequestId);
+    console.log('ok: a credit officer claims a temporary-limit request (its SLA shown) and approves it; a second request while it waited was refused');
     await auditorVerifiesTheChain(browser, url, operators.auditor);
     console.log('ok: an auditor verifies the audit chain');
     await analystRevealsAnIdentity(browser, url, operators.analyst, customerId);
@@ -618,7 +672,8 @@ async function main() {
     console.log('ok: a rules admin proposes a deploy, a second approves it, the version changes; the rollback puts it back');
     await dashboardsShowHealthAndQueues(browser, url, operators.fraud);
     console.log('ok: the dashboards show health, figures and queue counts; fraud is offered no deploy or rollback, and backtests a candidate with labelled outcomes');
-    console.log(`timings (debug build, browser included): ${timings.join('; ')}`);
+    console.log(`timings (click to content, the test's own waiting included): ${timings.join('; ')}`);
+    console.log(`pages' own times (navigation to shown, API calls included): ${pageTimes.join('; ')}`);
   } finally {
     if (browser) await browser.close();
     child.kill('SIGTERM');

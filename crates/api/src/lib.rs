@@ -78,6 +78,8 @@ pub use http::auth::{Principal, Role};
 pub use http::error::{ApiError, ErrorBody, ErrorCode};
 pub use http::openapi::{ApiDoc, document as openapi_json, error_codes_markdown};
 pub use http::router::router;
+/// The retention rule for case work, as the sweeper runs it (tests call it with a moved clock).
+pub use http::routes::casework::prune_work as prune_case_work;
 pub use notifications::NotificationOptions;
 pub use server::{ServeError, Server, serve};
 pub use state::AppState;

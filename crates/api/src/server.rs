@@ -194,16 +194,14 @@ impl Server {
 
     /// Starts the server in simulation mode (see [`crate::simulation`]): on a manual clock
     /// standing at `at` that only `POST /v1/system/clock` moves, with the engine's daily
-    /// scheduler off (`POST /v1/system/advance` runs the daily advance), and payments decided
-    /// `review` not held (the simulator works reviewed orders itself, as in process).
+    /// scheduler off (`POST /v1/system/advance` runs the daily advance). Payments decided
+    /// `review` are held as in production: the simulator's desk works the `payment_review` queue.
     pub async fn start_simulated(
         mut config: Config,
         options: RiskOptions,
         at: Timestamp,
     ) -> Result<Server, ServeError> {
         config.engine.schedule = false;
-        // The simulator drives this mode and works reviewed orders itself (as in process).
-        config.engine.hold_reviewed_payments = false;
         let clock = Arc::new(ManualClock::new(at));
         let simulation = Arc::new(Simulation { clock: clock.clone() });
         Server::start_inner(config, options, clock, Some(simulation)).await
@@ -303,6 +301,13 @@ impl Server {
                         tokio::task::spawn_blocking(move || swept.operators().sessions.prune(&meta, now)).await;
                     if let Ok(Err(error)) = pruned {
                         tracing::warn!(%error, "pruning expired operator sessions failed");
+                    }
+                    let leading = state_for_sweep
+                        .engine()
+                        .leading()
+                        .load(std::sync::atomic::Ordering::Acquire);
+                    if leading && let Err(error) = crate::http::routes::casework::prune_work(&state_for_sweep).await {
+                        tracing::warn!(error = %error.message, "pruning resolved cases' work failed");
                     }
                 }
                 telemetry.upkeep();

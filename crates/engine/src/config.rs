@@ -42,9 +42,8 @@ pub struct EngineConfig {
     #[serde(skip)]
     pub risk: Option<Arc<RiskShared>>,
     /// Hold payments decided `review` (a `payment_review` case, capture refused until an
-    /// analyst releases it). On by default; the simulator turns it off (its workload models the
-    /// analyst on the order itself: it voids or captures a reviewed order, and does not yet work
-    /// the `payment_review` queue). A live decision only: replay never reads it.
+    /// analyst releases it). On by default, in simulations too (the simulator's payment-review
+    /// desk works the `payment_review` queue). A live decision only: replay never reads it.
     pub hold_reviewed_payments: bool,
     /// How long a payment held for review waits for an analyst: the first daily advance after
     /// it declines the payment (the hold is voided). Seconds; default 24 h.

@@ -21,6 +21,8 @@ mod child;
 mod cluster;
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/demo.rs"]
+mod demo;
 #[path = "cli/errors.rs"]
 mod errors;
 #[path = "cli/events.rs"]

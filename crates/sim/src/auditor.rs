@@ -12,7 +12,9 @@
 //! that the ledger's cash and merchant payables equal its own tallies of money in and out.
 //!
 //! A theft report voids the open holds of the transactions it names (the engine's follow-up,
-//! not in the report's answer): the model releases them. A fraud exemption (a theft case
+//! not in the report's answer): the model releases them. So does a payment held for review that an
+//! analyst declines or that times out (the engine voids its hold in a follow-up): the workload
+//! tells the model ([`Auditor::hold_stopped`]); the day's audit checks the account agrees. A fraud exemption (a theft case
 //! confirmed) restates an account from its history; the model then re-bases on the restated
 //! account (the restatement itself is checked by the core's replay and invariants).
 //!
@@ -164,6 +166,19 @@ impl Auditor {
             if let Some((amount, _)) = m.holds.remove(txn) {
                 m.held -= amount;
             }
+        }
+        Ok(())
+    }
+
+    /// A held payment declined (by an analyst, or by the review timeout at the daily advance):
+    /// the engine voids its hold in a follow-up op no answer carries, so the model releases it.
+    pub fn hold_stopped(&mut self, step: u64, account: AccountId, txn: TxnId) -> Result<(), Mismatch> {
+        if self.outside.contains(&account) {
+            return Ok(());
+        }
+        let m = self.model(step, account)?;
+        if let Some((amount, _)) = m.holds.remove(&txn) {
+            m.held -= amount;
         }
         Ok(())
     }

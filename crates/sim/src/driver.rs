@@ -9,8 +9,8 @@ mod inprocess;
 
 use std::net::IpAddr;
 
-use credit::{Account, AccountId, Command, Event, Product};
-use engine::{CaseKind, CaseStatus, NotAnAccountCommand, Outcome, Request, RiskContext, RiskRecord};
+use credit::{Account, AccountId, Command, Event, Product, TxnId};
+use engine::{CaseId, CaseKind, CaseStatus, NotAnAccountCommand, Outcome, Request, RiskContext, RiskRecord};
 use jiff::Timestamp;
 use risk::DeviceId;
 
@@ -43,6 +43,16 @@ impl Call {
             context: Some(context),
         }
     }
+}
+
+/// An open case that holds one order (a payment held for review, an interception): the
+/// transaction and when the case opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeldPayment {
+    pub case: CaseId,
+    pub account: AccountId,
+    pub txn: TxnId,
+    pub opened_at: Timestamp,
 }
 
 /// The answer to a call: the engine's outcome and its risk decision.
@@ -82,6 +92,10 @@ pub trait Driver {
 
     /// Every case of the system (the operators' case queue), with its kind and status.
     fn cases(&mut self) -> Result<Vec<(CaseKind, CaseStatus)>, DriverError>;
+
+    /// The open cases of one kind (`PaymentReview`: the payments held for review still waiting
+    /// for an analyst; `Interception`: orders monitoring stopped), oldest first.
+    fn open_cases(&mut self, kind: CaseKind) -> Result<Vec<HeldPayment>, DriverError>;
 
     /// Adds devices and addresses to the known-fraud lists.
     fn list_fraud(&mut self, devices: &[DeviceId], ips: &[IpAddr]) -> Result<(), DriverError>;
@@ -154,4 +168,22 @@ pub trait Applications {
 
     /// The applications in review, as the operators' list shows them.
     fn in_review(&mut self) -> Result<u64, DriverError>;
+
+    /// The run's last evening on the API's own queues, after its final audit: `customers` may
+    /// ask for a temporary limit, and the fraud team proposes confirmations that wait for a
+    /// second operator (`http::Applicants`; see `driver/http/evening.rs`). A client without
+    /// those routes does nothing.
+    fn last_evening(&mut self, customers: &[AccountId]) -> Result<LastEvening, DriverError> {
+        let _ = customers;
+        Ok(LastEvening::default())
+    }
+}
+
+/// What the run's last evening left in the API's queues.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LastEvening {
+    /// Temporary-limit requests waiting for a credit officer.
+    pub limit_requests_pending: u64,
+    /// Theft-case confirmations waiting for a second operator (four eyes).
+    pub confirmations_proposed: u64,
 }

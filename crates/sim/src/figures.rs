@@ -119,6 +119,29 @@ pub struct Queues {
     /// Open at the end, as the system lists them (`GET /v1/cases`).
     pub open_theft_cases: u64,
     pub open_interception_cases: u64,
+    /// Payments risk decided `review`, held by the engine for the payment-review desk.
+    #[serde(default)]
+    pub payments_held: u64,
+    /// Held payments an analyst released (the merchant then captured or shipped them).
+    #[serde(default)]
+    pub held_released: u64,
+    /// Held payments an analyst declined (the engine voided their holds).
+    #[serde(default)]
+    pub held_declined: u64,
+    /// Held payments nobody decided within the review timeout (declined at a daily advance).
+    #[serde(default)]
+    pub held_expired: u64,
+    /// Held payments open at the end, as the system lists them
+    /// (`GET /v1/cases?queue=payment_review&status=open`).
+    #[serde(default)]
+    pub open_payment_reviews: u64,
+    /// Temporary-limit requests left for a credit officer on the run's last evening (over the
+    /// application route's server only).
+    #[serde(default)]
+    pub limit_requests_pending: u64,
+    /// Theft-case confirmations proposed on the last evening, waiting for a second operator.
+    #[serde(default)]
+    pub confirmations_proposed: u64,
     /// The applicant stream through the application route and the analysts' review queue.
     pub applications: ApplicationQueue,
 }

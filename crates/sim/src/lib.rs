@@ -6,7 +6,8 @@
 //! rings, rogue merchants, OTP-passing takeovers, device-id rotation), and the victims who report
 //! theft; the fraud evaluation over a fixed tune/held-out seed split ([`eval`]); and a stream of applicants of its own
 //! who apply through the public application route when the driver reaches it, with analysts
-//! working the review queue), the workload that drives it through
+//! working the review queue; a payment-review desk working the payments risk held), the
+//! workload that drives it through
 //! the real system day by day on a clock it moves, the [`auditor`] that keeps its own model of
 //! what every account owes and stops the run on any disagreement, the [`figures`] a run
 //! produces, and the [`report`] (a text summary and a self-contained HTML page with inline SVG

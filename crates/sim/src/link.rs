@@ -111,6 +111,28 @@ impl<'d> Link<'d> {
         Ok(self.driver.cases()?)
     }
 
+    /// The open cases of `kind`, oldest first.
+    pub fn open_cases(&mut self, kind: engine::CaseKind) -> Result<Vec<crate::driver::HeldPayment>, SimError> {
+        Ok(self.driver.open_cases(kind)?)
+    }
+
+    /// The engine voided `txn`'s hold in a follow-up of its own that no answer carries (an
+    /// analyst declined the held payment, or its review timed out): the auditor's model
+    /// releases it; the day's audit then checks the account agrees.
+    pub fn hold_stopped(&mut self, account: AccountId, txn: credit::TxnId) -> Result<(), SimError> {
+        self.step += 1;
+        Ok(self.auditor.hold_stopped(self.step, account, txn)?)
+    }
+
+    /// The run's last evening on the API's own queues (see [`Applications::last_evening`]);
+    /// nothing without an application route.
+    pub fn last_evening(&mut self, customers: &[AccountId]) -> Result<crate::driver::LastEvening, SimError> {
+        match self.driver.applications() {
+            Some(applications) => Ok(applications.last_evening(customers)?),
+            None => Ok(crate::driver::LastEvening::default()),
+        }
+    }
+
     /// Whether the driver reaches the application route (the applicant stream runs only then).
     pub fn can_apply(&mut self) -> bool {
         self.driver.applications().is_some()

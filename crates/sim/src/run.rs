@@ -47,7 +47,8 @@ pub fn load_rules(dir: Option<&Path>) -> Result<risk::RuleSet, RunError> {
 /// An engine configuration for a simulation: `partitions`, risk with the rules of `rules_dir`
 /// (the shipped rules when `None`) and default features, the daily scheduler off (the
 /// simulator sends the advance and reads its events), read models kept when `project`, and
-/// payments decided `review` not held (see `EngineConfig::hold_reviewed_payments`).
+/// payments decided `review` held for the workload's payment-review desk, as in production
+/// (see `EngineConfig::hold_reviewed_payments`).
 pub fn engine_config(partitions: u32, rules_dir: Option<&Path>, project: bool) -> Result<EngineConfig, RunError> {
     let rules = load_rules(rules_dir)?;
     let fraud_model = engine::fraud_model::FraudModel::shipped().map_err(RunError::FraudModel)?;
@@ -61,9 +62,6 @@ pub fn engine_config(partitions: u32, rules_dir: Option<&Path>, project: bool) -
         schedule: false,
         project,
         risk: Some(Arc::new(shared)),
-        // The workload's analyst works a reviewed order itself (void or capture), not through
-        // the payment_review queue: payments decided review are not held in a simulation.
-        hold_reviewed_payments: false,
         ..EngineConfig::default()
     })
 }

@@ -68,12 +68,18 @@ async function route(focus) {
     current('Nothing to do here', h('p', null, 'Your roles open no page of this console.'));
     return;
   }
+  const started = performance.now();
   try {
     await page.render({ holds, me, args: page.path === path ? rest.map(decodeURIComponent) : [], show: current });
   } catch (e) {
     current(page.label, failure(e));
   }
-  if (focus === true && mine === generation) focusMain();
+  if (mine === generation) {
+    // How long the page took from its navigation to being shown (its calls included): the
+    // browser tests read it (`performance.getEntriesByName('page:dashboards')`).
+    performance.measure(`page:${page.path}`, { start: started });
+    if (focus === true) focusMain();
+  }
 }
 
 /** Signed out: the login page (and no page render still under way may replace it). */

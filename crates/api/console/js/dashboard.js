@@ -125,8 +125,13 @@ async function queueCounts(holds) {
     }
     tries.push(load().then((n) => (counts[label] = n), (e) => (counts[label] = `${e.code}: ${e.message}`)));
   };
-  count('cases open', 'cases.read', async () => (await get('/v1/cases')).cases.filter((c) => c.status === 'open').length);
+  // The case queues' counts in one call (open, unassigned, past the SLA), not every case.
+  count('cases open', 'cases.read', async () => {
+    const { queues } = await get('/v1/case-queues');
+    return queues.map((q) => `${q.name} ${q.open} (${q.unassigned} unassigned, ${q.breached} late)`).join('; ') || 0;
+  });
   count('applications in review', 'applications.read', async () => (await get('/v1/applications?status=review')).applications.length);
+  count('temporary-limit requests', 'limits.temporary', async () => (await get('/v1/temporary-limit-requests?status=pending')).requests.length);
   count('approvals pending', 'approvals.read', async () => {
     const { approvals } = await get('/v1/approvals?status=pending&limit=500');
     return approvals.length === 500 ? '500 or more' : approvals.length;
@@ -135,6 +140,7 @@ async function queueCounts(holds) {
   return kv({
     'cases open': counts['cases open'],
     'applications in review': counts['applications in review'],
+    'temporary-limit requests': counts['temporary-limit requests'],
     'approvals pending': counts['approvals pending'],
   });
 }

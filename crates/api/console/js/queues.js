@@ -16,15 +16,20 @@ import { h, say, age, fen, value, kv, table, failure } from './dom.js';
 
 /** The queues page. */
 export async function queuesPage({ holds, me, args, show }) {
+  // Every list the roles may read is asked for at once (a page waits for its slowest call,
+  // not for their sum).
+  const mineOnly = args && args[0] === 'mine';
+  const maybe = (permission, path) => (holds(permission) ? get(path) : Promise.resolve(null));
+  const [approvals, cases, limits, applications] = await Promise.all([
+    maybe('approvals.read', '/v1/approvals?status=pending'),
+    maybe('cases.read', mineOnly ? '/v1/cases?status=open&mine=true' : '/v1/cases?status=open'),
+    maybe('limits.temporary', '/v1/temporary-limit-requests?status=pending'),
+    maybe('applications.read', '/v1/applications?status=review'),
+  ]);
   const sections = [];
-  if (holds('approvals.read')) {
-    const { approvals } = await get('/v1/approvals?status=pending');
-    sections.push(approvalQueue(approvals, holds, me));
-  }
-  if (holds('cases.read')) {
-    const mineOnly = args && args[0] === 'mine';
-    const { cases } = await get(mineOnly ? '/v1/cases?status=open&mine=true' : '/v1/cases?status=open');
-    const open = cases.filter((c) => c.status === 'open');
+  if (approvals) sections.push(approvalQueue(approvals.approvals, holds, me));
+  if (cases) {
+    const open = cases.cases.filter((c) => c.status === 'open');
     sections.push(
       h('p', null, mineOnly ? h('a', { href: '#/queues' }, 'All cases') : h('a', { href: '#/queues/mine', id: 'my-cases' }, 'My cases')),
     );
@@ -32,14 +37,8 @@ export async function queuesPage({ holds, me, args, show }) {
     sections.push(caseQueue('Interceptions at delivery', 'interception', open, holds, me));
     sections.push(caseQueue('Payments held for review', 'payment_review', open, holds, me));
   }
-  if (holds('limits.temporary')) {
-    const { requests } = await get('/v1/temporary-limit-requests?status=pending');
-    sections.push(limitRequestQueue(requests));
-  }
-  if (holds('applications.read')) {
-    const { applications } = await get('/v1/applications?status=review');
-    sections.push(applicationQueue(applications, holds));
-  }
+  if (limits) sections.push(limitRequestQueue(limits.requests, me));
+  if (applications) sections.push(applicationQueue(applications.applications, holds));
   show('Queues', ...sections);
 }
 
@@ -168,17 +167,31 @@ function decisionView(d) {
   );
 }
 
-function limitRequestQueue(requests) {
+function limitRequestQueue(requests, me) {
   return h(
     'section',
     { 'aria-labelledby': 'queue-limit-requests' },
     h('h2', { id: 'queue-limit-requests' }, `Temporary-limit requests (${requests.length})`),
-    requests.length ? requests.map(limitRequestItem) : h('p', { class: 'muted' }, 'Nothing waiting.'),
+    requests.length ? requests.map((r) => limitRequestItem(r, me)) : h('p', { class: 'muted' }, 'Nothing waiting.'),
   );
 }
 
-function limitRequestItem(r) {
+function limitRequestItem(r, me) {
   const result = h('div', { 'aria-live': 'polite' });
+  const mine = me && r.assignee_id !== null && String(r.assignee_id) === String(me.operator_id);
+  const assignee = h('dd', { class: 'assignee' }, r.assignee_name ? `${r.assignee_name}${mine ? ' (you)' : ''}` : 'nobody');
+  const claim = async (button) => {
+    button.disabled = true;
+    try {
+      const claimed = await post(`/v1/temporary-limit-requests/${encodeURIComponent(r.request_id)}/claim`, {});
+      assignee.textContent = `${claimed.assignee_name} (you)`;
+      button.remove();
+      say(`Limit request ${r.request_id} claimed.`);
+    } catch (e) {
+      button.disabled = false;
+      result.replaceChildren(failure(e));
+    }
+  };
   const decide = async (approve, button) => {
     button.disabled = true;
     try {
@@ -203,11 +216,15 @@ function limitRequestItem(r) {
       h('dd', null, h('a', { href: `#/customers/${encodeURIComponent(r.customer_id)}` }, r.customer_id)),
       h('dt', null, 'temporary limit'), h('dd', null, fen(r.amount_fen)),
       h('dt', null, 'days'), h('dd', null, String(r.days)),
+      h('dt', null, 'assigned to'), assignee,
+      h('dt', null, 'SLA'),
+      h('dd', { class: r.sla_breached ? 'error' : '' }, `${r.sla_breached ? 'late since' : 'due'} ${r.sla_due_at}`),
     ),
     decisionView(r.decision),
     h(
       'div',
       { class: 'actions' },
+      r.assignee_id ? null : h('button', { type: 'button', onclick: (e) => claim(e.currentTarget) }, 'Claim'),
       h('button', { type: 'button', class: 'primary', onclick: (e) => decide(true, e.currentTarget) }, 'Approve'),
       h('button', { type: 'button', class: 'danger', onclick: (e) => decide(false, e.currentTarget) }, 'Decline'),
     ),

@@ -29,6 +29,18 @@ pub const ATTACHMENTS_MAX: usize = 10;
 pub const ATTACHMENT_BYTES_MAX: usize = 46 * 1024;
 pub const LINKS_MAX: usize = 50;
 
+/// How long the team's work on a resolved case (assignment, notes, links, attachments) is kept
+/// after the resolution: a year, long enough for a chargeback, a customer's complaint or a
+/// ring found later. Then the sweeper deletes it (`http::routes::casework::prune_work`); the
+/// case itself (the engine's), its decision and the audit log's record of every claim, note and
+/// assignment stay.
+pub const WORK_RETENTION_DAYS: i64 = 365;
+
+/// Whether the work on a case resolved at `resolved_at_us` is past retention at `now_us`.
+pub fn past_retention(resolved_at_us: i64, now_us: i64) -> bool {
+    now_us.saturating_sub(resolved_at_us) > WORK_RETENTION_DAYS * 86_400 * 1_000_000
+}
+
 /// The queues cases sit in: by the case's kind.
 pub const QUEUES: [&str; 3] = ["theft", "interception", "payment_review"];
 
@@ -212,6 +224,24 @@ impl Casework {
         Ok(())
     }
 
+    /// The cases with work kept.
+    pub fn worked_cases(&self) -> Vec<u64> {
+        self.works().keys().copied().collect()
+    }
+
+    /// Deletes a case's work and its attachments' bytes (the caller holds [`Casework::write`]).
+    pub async fn forget(&self, meta: &std::sync::Arc<Meta>, case: u64) -> Result<(), crate::http::error::ApiError> {
+        let Some(work) = self.works().get(&case).cloned() else {
+            return Ok(());
+        };
+        for attachment in &work.attachments {
+            meta.delete(file_key(case, attachment.n)).await?;
+        }
+        meta.delete(format!("{WORK_PREFIX}{case:020}")).await?;
+        self.works().remove(&case);
+        Ok(())
+    }
+
     /// Keeps a queue's settings (the caller holds [`Casework::write`]).
     pub async fn put_queue(
         &self,
@@ -259,6 +289,16 @@ mod tests {
         // 3 holds one already, 7 none: the oldest (case 3) goes to 7, then 3 and 7 tie at one
         // (the lower id, 3, takes case 5), then 7 takes case 4; both are full, case 2 waits.
         assert_eq!(plan_assignments(&config, &open), vec![(3, 7), (5, 3), (4, 7)]);
+    }
+
+    #[test]
+    fn work_is_kept_a_year_after_the_resolution() {
+        let day = 86_400 * 1_000_000_i64;
+        let resolved = 1_000 * day;
+        assert!(!past_retention(resolved, resolved + 365 * day));
+        assert!(past_retention(resolved, resolved + 365 * day + 1));
+        // A clock behind the resolution keeps it.
+        assert!(!past_retention(resolved, 0));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! checkpoint decided `review`): the queue of `temporary-limit requests`, one JSON record per
 //! request in the meta table (`limit_request:<id>`, written before the customer's answer),
 //! with the decision's evidence (reasons, rules, model scores, features) and, once decided,
-//! who decided, when and what was granted. The decision itself goes through the normal grant
+//! who decided, when and what was granted, and the credit officer who claimed it. Each request
+//! has a service level of [`SLA_MINUTES`] (the view shows when it is due and whether it is
+//! late); a customer has at most one request pending (`limit_request_pending`). The decision itself goes through the normal grant
 //! (`onboarding`'s temporary-limit policy, checked again when the officer approves).
 
 use std::sync::Arc;
@@ -31,6 +33,23 @@ pub struct LimitRequest {
     pub decided_at_us: Option<i64>,
     /// The last day of the granted limit (approved only).
     pub expires_on: Option<String>,
+    /// The credit officer working it (an operator id) and their name, once claimed. Appended
+    /// with defaults: records written before read as unassigned.
+    #[serde(default)]
+    pub assignee: Option<u64>,
+    #[serde(default)]
+    pub assignee_name: Option<String>,
+    #[serde(default)]
+    pub assigned_at_us: Option<i64>,
+}
+
+/// How long a request may wait for its decision: the customer is waiting in the app.
+pub const SLA_MINUTES: u32 = 8 * 60;
+
+/// When a request asked at `requested_at_us` is due, and whether it is late at `now_us`.
+pub fn sla(requested_at_us: i64, now_us: i64) -> (i64, bool) {
+    let due = requested_at_us.saturating_add(i64::from(SLA_MINUTES) * 60_000_000);
+    (due, now_us > due)
 }
 
 /// Held by a decision from reading the request to saving it: two officers deciding one request
@@ -79,4 +98,26 @@ pub async fn all(meta: &Arc<Meta>) -> Result<Vec<LimitRequest>, ApiError> {
         .collect();
     requests.sort_by_key(|r| (r.requested_at_us, r.id));
     Ok(requests)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_is_late_eight_hours_after_it_was_asked() {
+        let hour = 3_600_000_000_i64;
+        assert_eq!(sla(0, 8 * hour), (8 * hour, false));
+        assert_eq!(sla(0, 8 * hour + 1), (8 * hour, true));
+    }
+
+    #[test]
+    fn a_record_written_before_assignment_reads_unassigned() {
+        let old = r#"{"id":1,"account":2,"amount_fen":3,"days":30,"requested_at_us":4,"status":"pending","decision":{},"decided_by":null,"decided_at_us":null,"expires_on":null}"#;
+        let read: LimitRequest = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            (read.assignee, read.assignee_name, read.assigned_at_us),
+            (None, None, None)
+        );
+    }
 }

@@ -101,6 +101,7 @@ use crate::http::routes::{
         applications_operator::temporary_limit_request,
         applications::limit_requests::list,
         applications::limit_requests::decide,
+        applications::limit_requests::claim,
         operators::bootstrap,
         operators::login,
         operators::logout,

@@ -239,3 +239,67 @@ async fn a_team_claims_assigns_annotates_and_links_cases() {
         .await;
     assert!(own.ok()["cases"][0].get("work").is_none(), "{}", own.text);
 }
+
+/// The retention rule: the team's work on a resolved case goes a year after the resolution
+/// (the sweeper's `prune_case_work`), not before, and never while the case is open; the case
+/// itself stays, and the deletion is audited.
+#[tokio::test]
+async fn a_resolved_cases_work_is_pruned_a_year_after_its_resolution() {
+    let s = RiskServer::start().await;
+    let t = &s.t;
+    let merchant = t.register_merchant("Shop").await;
+    let customer = s.customer(10_000_000).await;
+    let a = s.pay_from(&merchant, &customer, "my-phone", 30_000).await.str("txn_id");
+    let b = s.pay_from(&merchant, &customer, "my-phone", 40_000).await.str("txn_id");
+    let reports = format!("/v1/customers/{}/theft-reports", customer.id);
+    let resolved = t
+        .post(&customer.auth(), &reports, json!({"txn_ids": [a]}))
+        .await
+        .str("case_id");
+    let open = t
+        .post(&customer.auth(), &reports, json!({"txn_ids": [b]}))
+        .await
+        .str("case_id");
+    let finn = t.operator_with("finn", &["fraud"]).await;
+    for case in [&resolved, &open] {
+        let noted = t
+            .post(
+                &finn,
+                &format!("/v1/cases/{case}/notes"),
+                json!({"text": "called back"}),
+            )
+            .await;
+        assert_eq!(noted.status, 200, "{}", noted.text);
+    }
+    let rejected = t
+        .post(
+            &finn,
+            &format!("/v1/cases/{resolved}/resolve"),
+            json!({"confirm": false}),
+        )
+        .await;
+    assert_eq!(rejected.status, 200, "{}", rejected.text);
+    let state = t.server.as_ref().unwrap().state();
+    let notes =
+        |case: String| async move { work(t.get(&finn, &format!("/v1/cases/{case}")).await.ok())["notes"].clone() };
+
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 365));
+    assert_eq!(api::prune_case_work(state).await.unwrap(), 0, "a year to the day: kept");
+    t.clock.advance(jiff::SignedDuration::from_hours(1));
+    assert_eq!(api::prune_case_work(state).await.unwrap(), 1);
+    assert_eq!(
+        notes(resolved.clone()).await,
+        json!([]),
+        "the resolved case's work is gone"
+    );
+    assert_eq!(
+        notes(open.clone()).await[0]["text"],
+        "called back",
+        "an open case's work stays"
+    );
+    let case = t.get(&finn, &format!("/v1/cases/{resolved}")).await;
+    assert_eq!(case.ok()["status"], "rejected", "the case itself stays");
+    let audit = t.get(&crate::harness::operator(), "/v1/audit?limit=500").await;
+    assert!(audit.text.contains("cases.work_pruned"), "{}", audit.text);
+    assert_eq!(api::prune_case_work(state).await.unwrap(), 0, "once");
+}

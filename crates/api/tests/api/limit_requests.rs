@@ -123,3 +123,36 @@ async fn a_request_from_a_listed_device_is_refused() {
     assert_eq!((refused.status, code), (403, Some("risk_declined")), "{}", refused.text);
     assert_eq!(refused.body["error"]["reasons"], json!(["DEVICE_ON_FRAUD_LIST"]));
 }
+
+#[tokio::test]
+async fn a_second_request_while_one_waits_is_refused_until_it_is_decided() {
+    let t = server().await;
+    let c = customer(&t, "110105199003151044").await;
+    let first = ask(&t, &c, json!({"device_id": "phone-1", "proxy": true})).await;
+    assert_eq!(first.status, 202, "{}", first.text);
+    for risk in [
+        json!({"device_id": "phone-1", "proxy": true}),
+        json!({"device_id": "phone-1"}),
+    ] {
+        let second = ask(&t, &c, risk).await;
+        assert_eq!(
+            (second.status, second.code()),
+            (409, "limit_request_pending"),
+            "{}",
+            second.text
+        );
+    }
+    let officer = t.operator_with("olga", &["credit_officer"]).await;
+    let pending = t.get(&officer, "/v1/temporary-limit-requests?status=pending").await;
+    assert_eq!(
+        pending.ok()["requests"].as_array().unwrap().len(),
+        1,
+        "{}",
+        pending.text
+    );
+    let path = format!("/v1/temporary-limit-requests/{}/decide", first.str("request_id"));
+    let declined = t.post(&officer, &path, json!({"approve": false})).await;
+    assert_eq!(declined.status, 200, "{}", declined.text);
+    let after = ask(&t, &c, json!({"device_id": "phone-1"})).await;
+    assert_eq!(after.status, 200, "{}", after.text);
+}

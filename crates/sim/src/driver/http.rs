@@ -35,6 +35,7 @@
 //! (deliveries and address changes by merchants, applications).
 
 mod applications;
+mod evening;
 mod route;
 mod wire;
 
@@ -53,7 +54,7 @@ use tokio::sync::Semaphore;
 pub use self::applications::Applicants;
 use self::route::{Known, Plan, Step};
 use self::wire::{Merchant, Sent, Who, Wire};
-use super::{Answer, Applications, Call, Driver, DriverError};
+use super::{Answer, Applications, Call, Driver, DriverError, HeldPayment};
 
 /// The most calls in flight at once.
 pub const PARALLEL: usize = 32;
@@ -483,6 +484,38 @@ impl Driver for Http {
                 Ok((kind, status))
             })
             .collect()
+    }
+
+    fn open_cases(&mut self, kind: CaseKind) -> Result<Vec<HeldPayment>, DriverError> {
+        let queue = match kind {
+            CaseKind::PaymentReview => "payment_review",
+            CaseKind::Interception => "interception",
+            CaseKind::Theft => "theft",
+        };
+        let path = format!("/v1/cases?queue={queue}&status=open");
+        let sent = self.operator(&path, None)?;
+        let bad = || DriverError::Http(format!("{path} answered {}", sent.text));
+        let listed = sent.body["cases"].as_array().ok_or_else(bad)?;
+        let number = |v: &serde_json::Value| v.as_str().and_then(|s| s.parse::<u64>().ok());
+        let mut held = Vec::with_capacity(listed.len());
+        for case in listed {
+            let (Some(id), Some(account), Some(txn), Some(opened_at)) = (
+                number(&case["case_id"]),
+                number(&case["customer_id"]),
+                number(&case["txn_ids"][0]),
+                case["opened_at"].as_str().and_then(|t| t.parse::<Timestamp>().ok()),
+            ) else {
+                return Err(bad());
+            };
+            held.push(HeldPayment {
+                case: engine::CaseId(id),
+                account: AccountId(account),
+                txn: TxnId(txn),
+                opened_at,
+            });
+        }
+        held.sort_by_key(|h| (h.opened_at, h.case));
+        Ok(held)
     }
 
     fn list_fraud(&mut self, devices: &[DeviceId], ips: &[IpAddr]) -> Result<(), DriverError> {

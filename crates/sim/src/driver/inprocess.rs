@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use risk::DeviceId;
 use tokio::sync::oneshot;
 
-use super::{Answer, Applications, Call, Driver, DriverError};
+use super::{Answer, Applications, Call, Driver, DriverError, HeldPayment};
 use crate::clock::SwitchClock;
 
 pub struct InProcess<'e> {
@@ -65,6 +65,11 @@ pub(super) fn shared_keys(call: &Call, out: &mut Vec<(u8, u128)>) {
     let Some(ctx) = &call.context else { return };
     let assessed = match &call.request {
         Request::Authorize { merchant, .. } => {
+            out.push((3, u128::from(merchant.0)));
+            true
+        }
+        // The merchant's ship request is decided with the authorization's context.
+        Request::Deliver { merchant, .. } => {
             out.push((3, u128::from(merchant.0)));
             true
         }
@@ -220,6 +225,35 @@ impl Driver for InProcess<'_> {
             found.extend(cases.iter().map(|c| (c.kind, c.status)));
         }
         Ok(found)
+    }
+
+    fn open_cases(&mut self, kind: CaseKind) -> Result<Vec<HeldPayment>, DriverError> {
+        let receivers = self
+            .engine
+            .cases(None)
+            .map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        let mut held = Vec::new();
+        for receiver in receivers {
+            let cases = receiver
+                .blocking_recv()
+                .map_err(|_| DriverError::Unavailable("stopped".into()))?;
+            held.extend(
+                cases
+                    .iter()
+                    .filter(|c| c.kind == kind && c.status == CaseStatus::Open)
+                    .filter_map(|c| {
+                        let txn = *c.txns.first()?;
+                        Some(HeldPayment {
+                            case: c.id,
+                            account: c.account,
+                            txn,
+                            opened_at: c.opened_at,
+                        })
+                    }),
+            );
+        }
+        held.sort_by_key(|h| (h.opened_at, h.case));
+        Ok(held)
     }
 
     fn list_fraud(&mut self, devices: &[DeviceId], ips: &[IpAddr]) -> Result<(), DriverError> {

@@ -423,6 +423,15 @@ fn fraud(out: &mut String, f: &Figures) {
         count(q.open_theft_cases),
         count(q.open_interception_cases)
     );
+    let _ = write!(
+        out,
+        "<p>Payments held for review (risk decided <code>review</code>; no capture until an analyst decides): {}. The payment-review desk released {} and declined {}; {} timed out (declined by the engine after 24 hours); {} left open at the end.</p>",
+        count(q.payments_held),
+        count(q.held_released),
+        count(q.held_declined),
+        count(q.held_expired),
+        count(q.open_payment_reviews)
+    );
     let a = &q.applications;
     if a.applied > 0 {
         let _ = write!(

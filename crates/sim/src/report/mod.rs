@@ -201,6 +201,14 @@ pub fn text(f: &Figures) -> String {
         count(q.theft_rejected),
         count(q.theft_refused)
     );
+    out += &format!(
+        "  held payments    {} held for review: {} released and {} declined by the desk, {} timed out, {} left open\n",
+        count(q.payments_held),
+        count(q.held_released),
+        count(q.held_declined),
+        count(q.held_expired),
+        count(q.open_payment_reviews)
+    );
     let a = &q.applications;
     if a.applied > 0 {
         out += &format!(

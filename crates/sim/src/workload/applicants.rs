@@ -35,7 +35,11 @@ use crate::driver::{ApplicationForm, Applied, Reviewed};
 use crate::link::SimError;
 use crate::rng::Rng;
 
+/// Shoppers who ask for a temporary limit on the run's last evening, at most.
+const LIMIT_REQUESTS: usize = 4;
+
 /// Weights of 0, 1, ... 8 applicants in an evening (about four).
+
 const PER_DAY_WEIGHTS: [u64; 9] = [1, 2, 4, 6, 7, 6, 4, 2, 1];
 /// Applicants of the bad class (who would default). The scoring data has 28%; fewer of them
 /// reach the app's application form.
@@ -169,6 +173,31 @@ impl Simulation<'_, '_> {
     }
 
     /// What the review queue holds at the end, as the system lists it.
+    /// The run's last evening on the API's own queues, after the final audit: a few shoppers
+    /// ask for a temporary limit from behind a proxy (a credit officer's queue), the fraud team
+    /// proposes confirmations that wait for a second operator (`driver/http/evening.rs`).
+    pub(super) fn last_evening(&mut self) -> Result<(), SimError> {
+        if !self.link.can_apply() {
+            return Ok(());
+        }
+        let open: Vec<credit::AccountId> = self
+            .lines
+            .iter()
+            .filter(|l| l.open && !l.frozen && matches!(l.owner, super::Owner::Shopper(_)))
+            .map(|l| l.account)
+            .collect();
+        let mut customers = Vec::new();
+        for _ in 0..open.len().min(LIMIT_REQUESTS) {
+            customers.push(open[self.rng.index(open.len())]);
+        }
+        customers.sort();
+        customers.dedup();
+        let evening = self.link.last_evening(&customers)?;
+        self.fig.queues.limit_requests_pending = evening.limit_requests_pending;
+        self.fig.queues.confirmations_proposed = evening.confirmations_proposed;
+        Ok(())
+    }
+
     pub(super) fn count_open_reviews(&mut self) -> Result<(), SimError> {
         if self.link.can_apply() {
             self.fig.queues.applications.left_in_review = self.link.in_review()?;

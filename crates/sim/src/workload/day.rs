@@ -16,6 +16,7 @@ impl Simulation<'_, '_> {
         self.set_clock(ms)?;
         let events = self.link.advance()?;
         self.on_events(&events);
+        self.reconcile_reviews()?;
         self.settle_due_statements(day);
         Ok(())
     }
@@ -40,6 +41,7 @@ impl Simulation<'_, '_> {
         }
         self.plan_attacks(day);
         self.plan_mistaken_reports(day);
+        self.plan_review_shifts(day);
         let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.later)
             .into_iter()
             .partition(|(d, ..)| *d <= day);

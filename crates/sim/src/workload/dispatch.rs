@@ -85,6 +85,8 @@ pub(crate) enum Intent {
     RogueCharge {
         attack: usize,
     },
+    /// A shift of the payment-review desk (`review.rs`).
+    ReviewShift,
 }
 
 impl Intent {
@@ -98,6 +100,7 @@ impl Intent {
                 | Intent::Payoff { .. }
                 | Intent::Takeover { .. }
                 | Intent::Strike { .. }
+                | Intent::ReviewShift
         )
     }
 }
@@ -185,7 +188,8 @@ impl Simulation<'_, '_> {
             | Intent::ReportTheft { .. }
             | Intent::ResolveCase { .. }
             | Intent::Payoff { .. }
-            | Intent::Takeover { .. } => None,
+            | Intent::Takeover { .. }
+            | Intent::ReviewShift => None,
         }
     }
 
@@ -203,7 +207,7 @@ impl Simulation<'_, '_> {
                 }
             }
             Intent::Pay { order, .. } => self.pay_answer(order, answer),
-            Intent::Deliver { order } => self.deliver_answer(order, answer),
+            Intent::Deliver { order } => self.deliver_answer(order, answer)?,
             Intent::Capture { order } => self.capture_answer(order, answer),
             Intent::Void { order } => self.void_answer(order, answer),
             Intent::Refund { order, amount } => self.refund_answer(order, amount, answer),
@@ -219,7 +223,8 @@ impl Simulation<'_, '_> {
             | Intent::ResolveCase { .. }
             | Intent::Payoff { .. }
             | Intent::Takeover { .. }
-            | Intent::Strike { .. } => {}
+            | Intent::Strike { .. }
+            | Intent::ReviewShift => {}
         }
         Ok(())
     }
@@ -232,6 +237,7 @@ impl Simulation<'_, '_> {
             Intent::Payoff { line } => self.payoff(line),
             Intent::Takeover { attack, stage } => self.takeover(attack, stage),
             Intent::Strike { line } => self.strike(line),
+            Intent::ReviewShift => self.review_shift(),
             _ => Ok(()),
         }
     }

@@ -10,7 +10,8 @@
 //! Here: the simulation's state ([`Simulation`], the lines it opened) and the clock. The day's
 //! course is in `day.rs`, intents and how they reach the engine in `dispatch.rs`, and each kind
 //! of actor's calls in `orders.rs` (shoppers and merchants), `repay.rs`, `attacks.rs`, and
-//! theft reports with the fraud team's case work in `cases.rs`, applicants through the public
+//! theft reports with the fraud team's case work in `cases.rs`, payments held for review and
+//! the desk that works them in `review.rs`, applicants through the public
 //! application route (a stream of their own, in the evening) in `applicants.rs`; the figures are
 //! summed up in `results.rs`.
 
@@ -26,6 +27,7 @@ mod families;
 mod orders;
 mod repay;
 mod results;
+mod review;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -131,6 +133,8 @@ pub struct Simulation<'l, 'd> {
     /// What the portfolio analytics are computed from.
     log: crate::analytics::Log,
     coll: collections::Collections,
+    /// The payment-review desk's waiting list.
+    desk: review::Desk,
 }
 
 impl std::fmt::Debug for Simulation<'_, '_> {
@@ -196,6 +200,7 @@ impl<'l, 'd> Simulation<'l, 'd> {
             requested: BTreeMap::new(),
             log: crate::analytics::Log::default(),
             coll: collections::Collections::new(root.fork(7)),
+            desk: review::Desk::default(),
         }
     }
 
@@ -231,7 +236,9 @@ impl<'l, 'd> Simulation<'l, 'd> {
         self.day = self.config.days;
         self.midnight(self.config.days)?;
         let accounts = self.link.audit_book()?;
+        self.last_evening()?;
         self.count_open_cases()?;
+        self.count_open_held()?;
         self.count_open_reviews()?;
         let wall_s = started.elapsed().as_secs_f64();
         let requests = self.link.requests() - requests_before;

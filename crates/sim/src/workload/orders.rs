@@ -6,10 +6,11 @@ use credit::{MerchantId, PlanChoice, TxnId};
 use engine::{EngineRejection, Op, Outcome, Payer, Request, RiskBlock, RiskContext, TxnAction};
 use money::Amount;
 use money::schedule::Method;
-use risk::{ChallengeKind, Channel, CheckpointDetail};
+use risk::{ChallengeKind, Channel};
 
 use super::{Intent, Owner, Simulation};
 use crate::driver::{Answer, Call};
+use crate::link::SimError;
 use crate::population::{Category, place};
 
 /// Who is really behind an order.
@@ -88,6 +89,14 @@ pub(crate) enum FraudEnd {
     Lost,
 }
 
+/// Whether a line's holder pays from a rooted phone, which the app's fingerprint check reports
+/// (`emulator`): about one genuine customer in twenty. The rules hold such a customer's payments
+/// of 500 yuan or more for review, so the payment-review desk sees genuine customers too. Drawn
+/// from the line's index, not the run's random stream, so no other draw moves.
+pub(crate) fn rooted(line: usize) -> bool {
+    (line as u64).wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54 < 51
+}
+
 impl Simulation<'_, '_> {
     /// The customer's context for a payment at `channel` (device, home or mobile address,
     /// where they are).
@@ -152,7 +161,8 @@ impl Simulation<'_, '_> {
         }
         let amount = self.rng.amount_yuan(low, high);
         let channel = self.pop.merchants[merchant].channel;
-        let context = self.genuine_context(line, channel);
+        let mut context = self.genuine_context(line, channel);
+        context.emulator = rooted(line);
         let mut order = Order::new(line, merchant, amount, Party::Genuine, context);
         if amount >= Amount::yuan(500) && self.rng.chance(plan_pm) {
             let periods = [3, 6, 12, 24][self.rng.weighted(&[40, 30, 25, 5])];
@@ -361,11 +371,17 @@ impl Simulation<'_, '_> {
     }
 
     /// What the merchant does after an approval: capture at once (offline), pass the delivery
-    /// checkpoint before shipping, or capture soon; a reviewed order waits for the analyst.
+    /// checkpoint before shipping, or capture soon; a payment held for review waits for the
+    /// payment-review desk.
     fn after_authorization(&mut self, order: usize) {
         let o = &self.orders[order];
         let category = self.pop.merchants[o.merchant].category;
         let fraud = matches!(o.party, Party::Fraud { .. });
+        if o.reviewed {
+            // Held by the engine until the payment-review desk decides (`review.rs`).
+            self.hold_for_review(order);
+            return;
+        }
         if o.at_once {
             let wait = self.rng.between(5, 60) as i64;
             self.after(wait, Intent::Capture { order });
@@ -377,8 +393,6 @@ impl Simulation<'_, '_> {
             };
             let wait = (hours * 3600 + self.rng.below(3600)) as i64;
             self.after(wait, Intent::Deliver { order });
-        } else if self.orders[order].reviewed {
-            self.analyst(order);
         } else {
             let wait = self.rng.between(60, 900) as i64;
             self.after(wait, Intent::Capture { order });
@@ -390,7 +404,8 @@ impl Simulation<'_, '_> {
         }
     }
 
-    /// An analyst reviews a held order within hours: most fraud is caught, genuine orders go.
+    /// An analyst reviews an order the delivery checkpoint held within hours: most fraud is
+    /// caught, genuine orders go.
     fn analyst(&mut self, order: usize) {
         let fraud = matches!(self.orders[order].party, Party::Fraud { .. });
         let wait = self.rng.between(1_800, 6 * 3600) as i64;
@@ -409,16 +424,17 @@ impl Simulation<'_, '_> {
         }
         let account = self.lines[o.line].account;
         self.touched.insert(account);
-        let detail = CheckpointDetail::Delivery {
-            merchant: risk::MerchantId(self.pop.merchants[o.merchant].id.0),
-            order_amount: o.amount,
+        // The merchant's ship request (`POST /v1/payments/{txn}/delivery`): the engine decides
+        // with the order it watches, and a deny intercepts it (the hold voided, a case opened).
+        let request = Request::Deliver {
+            merchant: self.pop.merchants[o.merchant].id,
+            txn: o.txn?,
             address_changed: o.address_changed,
-            authorized_at: risk::Timestamp::from_millis(o.authorized_ms),
         };
-        Some(Call::from(Request::Checkpoint { account, detail }, o.context.clone()))
+        Some(Call::from(request, o.context.clone()))
     }
 
-    pub(super) fn deliver_answer(&mut self, order: usize, answer: Answer) {
+    pub(super) fn deliver_answer(&mut self, order: usize, answer: Answer) -> Result<(), SimError> {
         let outcome = answer.risk.as_ref().map(|r| r.outcome);
         let held = outcome.is_some_and(|o| o != risk::Outcome::Allow);
         if held && self.orders[order].party == Party::Genuine {
@@ -428,15 +444,30 @@ impl Simulation<'_, '_> {
             Outcome::Rejected {
                 rejection: EngineRejection::Risk(RiskBlock::Denied),
             } => {
-                self.orders[order].intercepted = true;
-                self.after(60, Intent::Void { order });
+                // Intercepted: the engine voided the hold in a follow-up (an interception case
+                // stays open for the fraud team). Money never left.
+                let (account, txn) = (self.lines[self.orders[order].line].account, self.orders[order].txn);
+                if let Some(txn) = txn {
+                    self.link.hold_stopped(account, txn)?;
+                    self.desk.intercepted.insert(txn, order);
+                    let o = &mut self.orders[order];
+                    o.intercepted = true;
+                    o.state = OrderState::Voided;
+                    let amount = o.amount;
+                    self.fig.payments.voided += 1;
+                    self.fraud_end(order, FraudEnd::Intercepted, amount);
+                }
             }
-            _ if outcome == Some(risk::Outcome::Review) || self.orders[order].reviewed => self.analyst(order),
+            Outcome::Rejected {
+                rejection: EngineRejection::HeldForReview,
+            } => self.analyst(order),
+            _ if outcome == Some(risk::Outcome::Review) => self.analyst(order),
             _ => {
                 let wait = self.rng.between(60, 1800) as i64;
                 self.after(wait, Intent::Capture { order });
             }
         }
+        Ok(())
     }
 
     pub(super) fn capture_call(&mut self, order: usize) -> Option<Call> {

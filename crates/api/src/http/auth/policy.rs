@@ -97,6 +97,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/v1/temporary-limit-requests/{request_id}/decide",
         Needs(P::LimitsTemporary),
     ),
+    (
+        "POST",
+        "/v1/temporary-limit-requests/{request_id}/claim",
+        Needs(P::LimitsTemporary),
+    ),
     ("GET", "/v1/cases/{case_id}", Needs(P::CasesRead)),
     ("POST", "/v1/cases/{case_id}/resolve", Needs(P::CasesResolve)),
     ("POST", "/v1/cases", Needs(P::CasesOpen)),

@@ -208,6 +208,7 @@ error_codes! {
     ApplicationNotInReview = "application_not_in_review", CONFLICT, "the application is not in review";
     LimitRequestNotFound = "limit_request_not_found", NOT_FOUND, "no temporary-limit request has this id";
     LimitRequestDecided = "limit_request_decided", CONFLICT, "the temporary-limit request is already decided";
+    LimitRequestPending = "limit_request_pending", CONFLICT, "the customer has a temporary-limit request waiting for a credit officer: one at a time";
     NoProposal = "no_proposal", UNPROCESSABLE_ENTITY, "the application has no proposed limit: give one";
     AccountIdCollision = "account_id_collision", CONFLICT, "two ID numbers share this account id: the line cannot be opened";
     TierInvalid = "tier_invalid", UNPROCESSABLE_ENTITY, "the application's price tier is not one the engine takes";

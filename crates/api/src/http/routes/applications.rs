@@ -97,6 +97,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(limit_requests::decide),
         )
         .route(
+            "/v1/temporary-limit-requests/{request_id}/claim",
+            post(limit_requests::claim),
+        )
+        .route(
             "/v1/customers/{customer_id}/temporary-limit-requests",
             post(operator::temporary_limit_request),
         )

@@ -332,3 +332,38 @@ pub async fn auto_assign(state: &AppState) -> Result<usize, ApiError> {
     }
     Ok(assigned)
 }
+
+/// Deletes the work on cases resolved more than [`casework::WORK_RETENTION_DAYS`] ago (the
+/// retention rule); the sweeper calls it about once an hour. Each deletion is audited (actor
+/// `system`, action `cases.work_pruned`). Returns how many cases' work went.
+pub async fn prune_work(state: &AppState) -> Result<usize, ApiError> {
+    let worked: std::collections::BTreeSet<u64> = state.casework().worked_cases().into_iter().collect();
+    if worked.is_empty() {
+        return Ok(0);
+    }
+    let now_us = state.clock().now().as_microsecond();
+    let due: Vec<u64> = all_cases(state, None)
+        .await?
+        .iter()
+        .filter(|c| worked.contains(&c.id.0) && c.status != engine::CaseStatus::Open)
+        .filter(|c| {
+            c.resolved_at
+                .is_some_and(|at| casework::past_retention(at.as_microsecond(), now_us))
+        })
+        .map(|c| c.id.0)
+        .collect();
+    let _write = state.casework().write.lock().await;
+    for case in &due {
+        state.casework().forget(state.meta(), *case).await?;
+        let target = format!("/v1/cases/{case}");
+        let entry = crate::http::audited::Entry {
+            actor: None,
+            action: "cases.work_pruned",
+            target: &target,
+            detail: vec![("retention_days", casework::WORK_RETENTION_DAYS.to_string())],
+            outcome: audit::Outcome::Ok,
+        };
+        crate::http::audited::record(state, entry).await;
+    }
+    Ok(due.len())
+}

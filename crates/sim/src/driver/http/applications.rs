@@ -24,7 +24,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::wire::{Sent, Who, Wire};
-use crate::driver::{ApplicationForm, Applications, Applied, DriverError, Reviewed};
+use crate::driver::{ApplicationForm, Applications, Applied, DriverError, LastEvening, Reviewed};
 
 /// Loopback addresses the applicants' connections leave from, in turn (`127.0.0.2` on).
 pub const LOOPBACK_ADDRESSES: u8 = 64;
@@ -86,13 +86,26 @@ impl Applicants {
         })
     }
 
-    fn key(&mut self) -> String {
+    pub(super) fn next_key(&mut self) -> String {
         self.keys += 1;
         format!("sim-app-{:x}-{}", self.nonce, self.keys)
     }
 
+    /// One call with an Idempotency-Key, as `who`.
+    pub(super) fn block_on_send(
+        &self,
+        who: &Who,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        key: &str,
+    ) -> Result<Sent, DriverError> {
+        self.runtime
+            .block_on(self.wire.send(who, method, path, body, Some(key), None, 0))
+    }
+
     fn operator(&mut self, path: &str, body: Option<Value>) -> Result<Sent, DriverError> {
-        let key = self.key();
+        let key = self.next_key();
         let method = if body.is_some() { Method::POST } else { Method::GET };
         self.runtime.block_on(
             self.wire
@@ -243,6 +256,10 @@ impl Applications for Applicants {
             Some(code) if (400..500).contains(&decided.status) => Ok(Reviewed::Refused { code: code.to_owned() }),
             _ => Err(failed(&path, &decided)),
         }
+    }
+
+    fn last_evening(&mut self, customers: &[AccountId]) -> Result<LastEvening, DriverError> {
+        self.evening(customers)
     }
 
     fn in_review(&mut self) -> Result<u64, DriverError> {

@@ -113,6 +113,7 @@ pub fn merchants_of(call: &Call) -> Option<MerchantId> {
     match &call.request {
         Request::Authorize { merchant, .. }
         | Request::Txn { merchant, .. }
+        | Request::Deliver { merchant, .. }
         | Request::LinkMerchant { merchant, .. } => Some(*merchant),
         Request::Checkpoint {
             detail: CheckpointDetail::Delivery { merchant, .. },
@@ -268,6 +269,17 @@ pub fn plan(call: &Call, known: &Known<'_>, key: &mut dyn FnMut() -> String) -> 
             };
             one(merchant, path, body, key())
         }
+        // The merchant asks to ship: the last-mile decision (ship, held, intercepted).
+        Request::Deliver {
+            merchant,
+            txn,
+            address_changed,
+        } => one(
+            Who::Merchant(known.merchant(*merchant)?),
+            format!("/v1/payments/{txn}/delivery"),
+            json!({"address_changed": address_changed}),
+            key(),
+        ),
         Request::LinkMerchant { account, merchant } => {
             let server = known.merchant(*merchant)?;
             one(

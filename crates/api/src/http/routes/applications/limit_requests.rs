@@ -68,6 +68,10 @@ pub async fn checkpoint(
     idem: IdemKey,
 ) -> Result<Option<TemporaryPendingResponse>, ApiError> {
     let context = context_for(state, risk, peer, Channel::Online, account, idem)?;
+    // Held from the pending check to the record's save: two requests of one customer at once
+    // would otherwise both find none pending.
+    let _one_at_a_time = limit_requests::DECIDING.lock().await;
+    refuse_second_pending(state, account).await?;
     let detail = CheckpointDetail::LimitRequest { amount, days };
     // The grant that follows is keyed by the caller's key; the checkpoint by one derived from it.
     let key = IdemKey {
@@ -96,6 +100,9 @@ pub async fn checkpoint(
         decided_by: None,
         decided_at_us: None,
         expires_on: None,
+        assignee: None,
+        assignee_name: None,
+        assigned_at_us: None,
     };
     limit_requests::save(state.meta(), &request).await?;
     Ok(Some(TemporaryPendingResponse {
@@ -104,6 +111,23 @@ pub async fn checkpoint(
         status: "pending_review",
         reasons: record.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
     }))
+}
+
+/// One request at a time waits for a credit officer: a customer's second request while one is
+/// pending answers 409 `limit_request_pending` (before the checkpoint: asking again changes
+/// nothing the officer sees). Checked inside `once`, so a retry of the first gets its answer.
+async fn refuse_second_pending(state: &AppState, account: AccountId) -> Result<(), ApiError> {
+    let pending = limit_requests::all(state.meta())
+        .await?
+        .iter()
+        .any(|r| r.account == account.0 && r.status == "pending");
+    if pending {
+        return Err(ApiError::new(
+            ErrorCode::LimitRequestPending,
+            "a temporary-limit request of this customer waits for a credit officer",
+        ));
+    }
+    Ok(())
 }
 
 /// A queued request as a credit officer sees it.
@@ -123,6 +147,12 @@ pub struct LimitRequestView {
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub expires_on: Option<String>,
+    /// The credit officer who claimed it (`POST .../{request_id}/claim`), if any.
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    /// When it is due (asked + the queue's SLA, 8 hours) and whether it is late (pending only).
+    pub sla_due_at: String,
+    pub sla_breached: bool,
 }
 
 fn time_of(us: i64) -> String {
@@ -130,8 +160,13 @@ fn time_of(us: i64) -> String {
 }
 
 impl LimitRequestView {
-    fn of(r: &LimitRequest) -> LimitRequestView {
+    fn of(r: &LimitRequest, now_us: i64) -> LimitRequestView {
+        let (due, late) = limit_requests::sla(r.requested_at_us, now_us);
         LimitRequestView {
+            assignee_id: r.assignee.map(|a| a.to_string()),
+            assignee_name: r.assignee_name.clone(),
+            sla_due_at: time_of(due),
+            sla_breached: late && r.status == "pending",
             request_id: r.id.to_string(),
             customer_id: r.account.to_string(),
             amount_fen: r.amount_fen,
@@ -174,11 +209,12 @@ pub async fn list(
             ApiError::new(ErrorCode::InvalidField, "status is pending, approved or declined").with_field("status"),
         );
     }
+    let now_us = state.clock().now().as_microsecond();
     let requests = limit_requests::all(state.meta())
         .await?
         .iter()
         .filter(|r| status.is_none_or(|s| r.status == s))
-        .map(LimitRequestView::of)
+        .map(|r| LimitRequestView::of(r, now_us))
         .collect();
     Ok(respond(StatusCode::OK, &LimitRequestsResponse { requests }, false))
 }
@@ -232,7 +268,50 @@ pub async fn decide(
         request.decided_by = Some(by);
         request.decided_at_us = Some(now.as_microsecond());
         limit_requests::save(state.meta(), &request).await?;
-        Answer::new(StatusCode::OK, &LimitRequestView::of(&request))
+        Answer::new(StatusCode::OK, &LimitRequestView::of(&request, now.as_microsecond()))
+    })
+    .await
+}
+
+/// Claim a pending temporary-limit request (credit officer, signed in as a person): it is
+/// theirs to decide ("my" requests in the console). Claiming one's own again answers it
+/// unchanged; one another officer holds answers 409 `case_assigned`; a decided one 409
+/// `limit_request_decided`. Audited by the audit layer.
+#[utoipa::path(operation_id = "claim_temporary_limit_request", post, path = "/v1/temporary-limit-requests/{request_id}/claim", tag = "applications",
+    request_body = crate::http::routes::payments::EmptyBody, params(("request_id" = String, Path), ("Idempotency-Key" = String, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "claimed", body = LimitRequestView), Refusals, Unavailable))]
+pub async fn claim(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
+    let (me, name) = crate::http::routes::casework::person(&call)?;
+    let id = call.id("request_id")?;
+    let _: crate::http::routes::payments::EmptyBody = call.json()?;
+    once(&state, call.idem()?, async {
+        let _deciding = limit_requests::DECIDING.lock().await;
+        let mut request = limit_requests::get(state.meta(), id).await?.ok_or_else(|| {
+            ApiError::new(ErrorCode::LimitRequestNotFound, "no limit request has this id").with_field("request_id")
+        })?;
+        if request.status != "pending" {
+            return Err(ApiError::new(
+                ErrorCode::LimitRequestDecided,
+                "the request is already decided",
+            ));
+        }
+        let now = state.clock().now();
+        match request.assignee {
+            Some(holder) if holder != me => {
+                return Err(ApiError::new(
+                    ErrorCode::CaseAssigned,
+                    "another officer holds this request",
+                ));
+            }
+            Some(_) => {}
+            None => {
+                request.assignee = Some(me);
+                request.assignee_name = Some(name);
+                request.assigned_at_us = Some(now.as_microsecond());
+                limit_requests::save(state.meta(), &request).await?;
+            }
+        }
+        Answer::new(StatusCode::OK, &LimitRequestView::of(&request, now.as_microsecond()))
     })
     .await
 }
