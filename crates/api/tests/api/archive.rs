@@ -30,7 +30,9 @@ async fn pay_minimum(t: &TestServer, customer_id: &str, seq: u64, reference: &st
 async fn every_statement(t: &TestServer, customer_id: &str) -> Vec<Value> {
     let mut statements = Vec::new();
     for _ in 0..200 {
-        let list = t.get(&operator(), &format!("/v1/customers/{customer_id}/statements")).await;
+        let list = t
+            .get(&operator(), &format!("/v1/customers/{customer_id}/statements"))
+            .await;
         statements = list.ok()["statements"].as_array().unwrap().clone();
         if statements.len() == 27 {
             break;
