@@ -26,6 +26,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("cases.resolve", &["analyst", "fraud"]),
     ("cases.assign", &["supervisor"]),
     ("cases.open", &["fraud"]),
+    ("cases.export", &["fraud"]),
     ("accounts.freeze", &["fraud"]),
     ("accounts.unfreeze", &["fraud"]),
     ("limits.change", &["credit_officer"]),
