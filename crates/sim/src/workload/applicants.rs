@@ -39,8 +39,8 @@ use crate::rng::Rng;
 const LIMIT_REQUESTS: usize = 4;
 
 /// Weights of 0, 1, ... 8 applicants in an evening (about four).
-
 const PER_DAY_WEIGHTS: [u64; 9] = [1, 2, 4, 6, 7, 6, 4, 2, 1];
+
 /// Applicants of the bad class (who would default). The scoring data has 28%; fewer of them
 /// reach the app's application form.
 const BAD_PER_MILLE: u64 = 150;
