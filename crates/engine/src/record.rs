@@ -428,7 +428,10 @@ mod tests {
         let times = |r: &[Record]| r.iter().map(|r| (r.at_us, r.events.clone())).collect::<Vec<_>>();
         let seen: Vec<_> = projected.records.iter().map(|r| (r.at_us, r.events.clone())).collect();
         assert_eq!(seen, times(&full.records));
-        assert_eq!(full.records[0].risk.as_ref().unwrap().features.history.payments_before, 7);
+        assert_eq!(
+            full.records[0].risk.as_ref().unwrap().features.history.payments_before,
+            7
+        );
         for cut in 0..bytes.len() - 1 {
             let _ = ProjectedBatch::decode(&bytes[..cut]);
         }

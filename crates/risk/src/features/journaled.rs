@@ -5,7 +5,7 @@
 //! The full vector carries counters no rule reads (a device's repayments, an IP's profile
 //! changes, a card's denials ...): journaling them cost the writer and every journal reader
 //! (the projector decoded them only to drop them). The own-history features, which the full
-//! vector's encoding could not carry (`FeatureVector::history` is `#[serde(skip)]`), are here.
+//! vector's encoding did not carry (records of version 2 and before), are here.
 //!
 //! Back to a [`FeatureVector`] with [`JournaledFeatures::expand`]: the values the table reads
 //! are exactly the journaled ones (tested on random vectors against the table itself, so a
@@ -147,21 +147,23 @@ impl From<&FeatureVector> for JournaledFeatures {
         JournaledFeatures {
             hour_of_day: f.hour_of_day,
             flags,
-            user: zip(&u.tally, &distinct, |t, ((devices, ips), (merchants, cards))| UserWindow {
-                events: t.events,
-                logins: t.logins,
-                failed_logins: t.failed_logins,
-                device_changes: t.device_changes,
-                credit_applications: t.credit_applications,
-                payments: t.payments,
-                payment_amount_fen: t.payment_amount_fen,
-                profile_changes: t.profile_changes,
-                repayments: t.repayments,
-                denials: t.denials,
-                distinct_devices: devices,
-                distinct_ips: ips,
-                distinct_merchants: merchants,
-                distinct_cards: cards,
+            user: zip(&u.tally, &distinct, |t, ((devices, ips), (merchants, cards))| {
+                UserWindow {
+                    events: t.events,
+                    logins: t.logins,
+                    failed_logins: t.failed_logins,
+                    device_changes: t.device_changes,
+                    credit_applications: t.credit_applications,
+                    payments: t.payments,
+                    payment_amount_fen: t.payment_amount_fen,
+                    profile_changes: t.profile_changes,
+                    repayments: t.repayments,
+                    denials: t.denials,
+                    distinct_devices: devices,
+                    distinct_ips: ips,
+                    distinct_merchants: merchants,
+                    distinct_cards: cards,
+                }
             }),
             user_rest: UserRest {
                 account_age_days: u.account_age_days,
@@ -478,7 +480,11 @@ mod tests {
         }
     }
 
-    fn values(input: &CheckpointInput, models: &ModelScores, features: &FeatureVector) -> Vec<(&'static str, FieldValue)> {
+    fn values(
+        input: &CheckpointInput,
+        models: &ModelScores,
+        features: &FeatureVector,
+    ) -> Vec<(&'static str, FieldValue)> {
         let ctx = RuleContext {
             input,
             features,
@@ -508,7 +514,11 @@ mod tests {
                 panic!("the journal changes {}: {:?} read back as {:?}", w.0, w.1, g.1);
             }
             assert_eq!(expanded.history, full.history, "own-history features are journaled");
-            assert_eq!(JournaledFeatures::from(&expanded), journaled, "expanding loses nothing journaled");
+            assert_eq!(
+                JournaledFeatures::from(&expanded),
+                journaled,
+                "expanding loses nothing journaled"
+            );
         }
     }
 

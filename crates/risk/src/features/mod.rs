@@ -50,5 +50,7 @@ pub use sightings::{Sighting, Sightings, ip_of_key};
 pub use store::{FeatureConfig, FeatureStore};
 pub use tally::Tally;
 pub use user::{UserFeatureStore, UserLimits, ip_key};
-pub use vector::{EntityFeatures, FeatureVector, FeatureVectorV1, FeatureVectorV2, GraphFeatures, UserFeatures, local_hour};
+pub use vector::{
+    EntityFeatures, FeatureVector, FeatureVectorV1, FeatureVectorV2, GraphFeatures, UserFeatures, local_hour,
+};
 pub use window::{DAY_MS, HOUR_MS, MINUTE_MS, Window, Windowed};
