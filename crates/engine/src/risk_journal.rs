@@ -154,7 +154,7 @@ enum Read {
     None,
     V1(Box<RiskRecordV1>),
     V2(Box<RiskRecordV2>),
-    V3(V3Bytes),
+    V3(Box<V3Bytes>),
 }
 
 /// A `V3` record: its byte string decoded where it lies.
@@ -217,7 +217,7 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<
         Read::None => None,
         Read::V1(v1) => Some((*v1).into()),
         Read::V2(v2) => Some((*v2).into()),
-        Read::V3(v3) => Some(v3.0.into()),
+        Read::V3(v3) => Some((*v3).0.into()),
     })
 }
 
@@ -248,7 +248,9 @@ impl<'de> Visitor<'de> for SkipVisitor {
             0 => variant.unit_variant()?,
             1 => drop(variant.newtype_variant::<RiskRecordV1>()?),
             2 => drop(variant.newtype_variant::<RiskRecordV2>()?),
-            3 => drop(variant.newtype_variant::<IgnoredBytes>()?),
+            3 => {
+                let IgnoredBytes = variant.newtype_variant::<IgnoredBytes>()?;
+            }
             other => return Err(de::Error::custom(format!("unknown risk record version {other}"))),
         }
         Ok(Skipped)

@@ -360,7 +360,7 @@ mod tests {
             (self.next() % 10_000_000_000) as i64 - 1_000
         }
         fn b(&mut self) -> bool {
-            self.next() % 2 == 0
+            self.next().is_multiple_of(2)
         }
         fn opt<T>(&mut self, f: impl FnOnce(&mut Rng) -> T) -> Option<T> {
             if self.b() { Some(f(self)) } else { None }
