@@ -7,7 +7,7 @@ use std::fmt;
 use store::{Journal, StoreError};
 
 use crate::error::EngineError;
-use crate::record::{BatchBody, Record};
+use crate::record::{BatchBody, DecodeError, ProjectedBatch, Record};
 use crate::view::Position;
 
 /// Visits every record of `partition` in batches after `after`, in order, decoded. An error
@@ -37,11 +37,31 @@ pub(crate) fn scan_batches<E: From<EngineError>>(
     journal: &mut dyn Journal,
     partition: u32,
     after: u64,
-    mut visit: impl FnMut(u64, BatchBody) -> Result<(), E>,
+    visit: impl FnMut(u64, BatchBody) -> Result<(), E>,
+) -> Result<(), E> {
+    scan_decoded(journal, partition, after, BatchBody::decode, visit)
+}
+
+/// [`scan_batches`] as the projector reads them (events and balances; decisions unread).
+pub(crate) fn scan_projected<E: From<EngineError>>(
+    journal: &mut dyn Journal,
+    partition: u32,
+    after: u64,
+    visit: impl FnMut(u64, ProjectedBatch) -> Result<(), E>,
+) -> Result<(), E> {
+    scan_decoded(journal, partition, after, ProjectedBatch::decode, visit)
+}
+
+fn scan_decoded<B, E: From<EngineError>>(
+    journal: &mut dyn Journal,
+    partition: u32,
+    after: u64,
+    decode: fn(&[u8]) -> Result<B, DecodeError>,
+    mut visit: impl FnMut(u64, B) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut stopped: Option<E> = None;
     let scanned = journal.scan(partition, after, &mut |seq, bytes| {
-        let visited = match BatchBody::decode(bytes) {
+        let visited = match decode(bytes) {
             Ok(body) => visit(seq, body),
             Err(error) => Err(corrupt(partition, seq, &error).into()),
         };

@@ -18,7 +18,7 @@ use serde::Serialize;
 use store::Journal;
 
 pub use crate::batches::{append, scan};
-pub(crate) use crate::batches::{read_batch, scan_batches};
+pub(crate) use crate::batches::{read_batch, scan_projected};
 use crate::config::EngineConfig;
 use crate::error::EngineError;
 use crate::partition::{Partition, PartitionSnapshot};

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use store::{AccountRow, Journal, Projection, ReadModels, StoreError};
 
 use crate::error::EngineError;
-use crate::journal::scan_batches;
-use crate::record::BatchBody;
+use crate::journal::scan_projected;
+use crate::record::ProjectedBatch;
 use crate::shared::Shared;
 
 /// Batches decoded before they are written (bounds memory when far behind).
@@ -92,10 +92,10 @@ fn catch_up_partitions(
     models: &mut dyn ReadModels,
     partitions: &[u32],
 ) -> Result<(), EngineError> {
-    let mut chunk: Vec<(u32, u64, BatchBody)> = Vec::new();
+    let mut chunk: Vec<(u32, u64, ProjectedBatch)> = Vec::new();
     for &partition in partitions {
         let mark = models.watermark(partition)?;
-        scan_batches(journal, partition, mark, |seq, body| {
+        scan_projected(journal, partition, mark, |seq, body| {
             chunk.push((partition, seq, body));
             if chunk.len() >= CHUNK {
                 write(models, &mut chunk)?;
@@ -115,7 +115,7 @@ struct Decoded {
     accounts: Vec<AccountRow>,
 }
 
-fn write(models: &mut dyn ReadModels, chunk: &mut Vec<(u32, u64, BatchBody)>) -> Result<(), StoreError> {
+fn write(models: &mut dyn ReadModels, chunk: &mut Vec<(u32, u64, ProjectedBatch)>) -> Result<(), StoreError> {
     if chunk.is_empty() {
         return Ok(());
     }

@@ -198,6 +198,35 @@ impl BatchBody {
     }
 }
 
+/// A batch as the projector reads it: each record's time and events, and the balances. The
+/// rest of a record is decoded and dropped, except its decision, which is stepped over unread
+/// (`risk_journal::Skipped`), and the trailer, which is not read at all. Mirrors [`Record`]
+/// field for field (tested: `the_projector_reads_what_the_records_hold`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct ProjectedBatch {
+    pub records: Vec<ProjectedRecord>,
+    pub accounts: Vec<(AccountId, BalancesView)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)] // read to step over them
+pub(crate) struct ProjectedRecord {
+    pub at_us: i64,
+    op: Op,
+    outcome: Result<(), EngineRejection>,
+    pub events: Vec<Event>,
+    idempotency: Option<Idempotency>,
+    risk: crate::risk_journal::Skipped,
+    notices: Vec<Notice>,
+}
+
+impl ProjectedBatch {
+    pub(crate) fn decode(bytes: &[u8]) -> Result<ProjectedBatch, DecodeError> {
+        let (body, _trailer) = postcard::take_from_bytes(bytes)?;
+        Ok(body)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,5 +350,90 @@ mod tests {
             older, plain,
             "a reader that stops at the body sees the decisions without scores"
         );
+    }
+
+    /// The projector's mirror of a batch reads the same times, events and balances as the full
+    /// decoding, whatever the records hold (decisions of every version, notices, a trailer).
+    #[test]
+    fn the_projector_reads_what_the_records_hold() {
+        let account = AccountId(3);
+        let txn = credit::TxnId(9);
+        let day = credit::Day::ymd(2026, 12, 8);
+        let event = Event::Authorized {
+            account,
+            txn,
+            merchant: MerchantId(4),
+            amount: money::Amount::from_fen(12_300),
+            expires_on: day,
+            available: money::Amount::from_fen(50_000),
+        };
+        let mut features = risk::FeatureVector::default();
+        features.history.payments_before = 7;
+        features.user.account_age_days = 40;
+        let decision = RiskRecord {
+            input: risk::CheckpointInput {
+                user: risk::UserId(3),
+                device: risk::DeviceId(2),
+                ip: IpAddr::from([10, 0, 0, 1]),
+                geo: None,
+                channel: risk::Channel::Online,
+                at: risk::Timestamp::from_millis(5),
+                signals: risk::Signals::default(),
+                detail: risk::CheckpointDetail::Login { password_ok: true },
+            },
+            outcome: risk::Outcome::Review,
+            reasons: vec![risk::ReasonCode::parse("AMOUNT_SPIKE").unwrap()],
+            rules: risk::RulesVersion {
+                graph: "payment_authorization".into(),
+                version: 2,
+                digest: "0".into(),
+            },
+            shadow: None,
+            features,
+            models: risk::ModelScores::default(),
+            satisfied_by_step_up: false,
+            observed: true,
+            fraud: Some(crate::fraud_model::FraudScore {
+                model: "fraud/0".into(),
+                score: 0.5,
+                reasons: Vec::new(),
+            }),
+        };
+        let record = |at_us, risk: Option<RiskRecord>, events: Vec<Event>| Record {
+            at_us,
+            op: Op::Refused,
+            outcome: Ok(()),
+            events,
+            idempotency: None,
+            risk,
+            notices: vec![Notice::Delivered {
+                account,
+                merchant: MerchantId(4),
+                txn,
+            }],
+        };
+        let body = BatchBody {
+            records: vec![
+                record(1, Some(decision.clone()), vec![event.clone()]),
+                record(2, None, Vec::new()),
+                record(3, Some(decision), vec![event.clone(), event]),
+            ],
+            accounts: Vec::new(),
+        };
+        let mut bytes = Vec::new();
+        body.encode(&mut bytes);
+        let full = BatchBody::decode(&bytes).unwrap();
+        let projected = ProjectedBatch::decode(&bytes).unwrap();
+        assert_eq!(projected.accounts.len(), full.accounts.len());
+        let times = |r: &[Record]| r.iter().map(|r| (r.at_us, r.events.clone())).collect::<Vec<_>>();
+        let seen: Vec<_> = projected.records.iter().map(|r| (r.at_us, r.events.clone())).collect();
+        assert_eq!(seen, times(&full.records));
+        assert_eq!(
+            full.records[0].risk.as_ref().unwrap().features.history.payments_before,
+            7
+        );
+        for cut in 0..bytes.len() - 1 {
+            let _ = ProjectedBatch::decode(&bytes[..cut]);
+        }
     }
 }

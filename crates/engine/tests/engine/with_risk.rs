@@ -152,3 +152,50 @@ fn a_device_farm_across_partitions_is_stopped_and_stays_stopped_after_restart() 
         }
     );
 }
+
+/// What a decision saw is what the journal keeps: the own-history features and every value the
+/// rules read come back from the journal as the live reply had them (what `iou backtest` and
+/// the training rows read).
+#[test]
+fn the_journal_keeps_what_each_payment_decision_saw() {
+    let h = Harness::new(Arc::new(MemoryBackend::new()), risk_config(2));
+    h.open(1, 10_000_000);
+    let mut live = Vec::new();
+    for fen in [10_000, 12_000, 9_000, 11_000, 60_000] {
+        h.clock.advance(SignedDuration::from_hours(3));
+        let reply = pay(&h, 1, fen, context(5));
+        live.push(*reply.risk.expect("a decision"));
+    }
+    let last = &live[4].features.history;
+    assert_eq!(last.payments_before, 4);
+    assert!(last.amount_z_centi.is_some_and(|z| z > 100), "{last:?}");
+    let mut journal = h.backend.journal().unwrap();
+    let mut journaled = Vec::new();
+    for partition in 0..2 {
+        engine::journal::scan(journal.as_mut(), partition, 0, |_, record| {
+            if let Some(risk) = &record.risk
+                && risk.input.checkpoint() == risk::Checkpoint::PaymentAuthorization
+            {
+                journaled.push((record.at_us, risk.clone()));
+            }
+            Ok::<_, engine::EngineError>(())
+        })
+        .unwrap();
+    }
+    journaled.sort_by_key(|(at, _)| *at);
+    assert_eq!(journaled.len(), live.len());
+    for (seen, (_, kept)) in live.iter().zip(&journaled) {
+        assert_eq!(kept.features.history, seen.features.history);
+        let read = |r: &engine::RiskRecord| {
+            let ctx = risk::RuleContext {
+                input: &r.input,
+                features: &r.features,
+                models: &r.models,
+                now: r.input.at,
+            };
+            risk::rules::read_all(&ctx).collect::<Vec<_>>()
+        };
+        assert_eq!(read(kept), read(seen));
+        assert_eq!((kept.outcome, &kept.reasons), (seen.outcome, &seen.reasons));
+    }
+}

@@ -23,6 +23,7 @@ mod binding;
 mod distinct;
 mod geo;
 mod history;
+mod journaled;
 mod links;
 mod merchant;
 mod shared;
@@ -38,6 +39,7 @@ pub use binding::{BINDING_LIMITS, BindingFeatures, BindingStore};
 pub use distinct::SetLimits;
 pub use geo::{cell_center, cell_of, degrees, distance_km, speed_kmh, whole_km};
 pub use history::{HistoryFeatures, isqrt, z_centi};
+pub use journaled::JournaledFeatures;
 pub use links::{LinkGraph, LinkKey, LinkLimits};
 pub use merchant::{
     MERCHANT_BOOK_RETENTION_MS, MERCHANT_H24_HOURS, MerchantCounts, MerchantFact, MerchantFeatures, NEW_DEVICE_HOURS,
@@ -48,5 +50,7 @@ pub use sightings::{Sighting, Sightings, ip_of_key};
 pub use store::{FeatureConfig, FeatureStore};
 pub use tally::Tally;
 pub use user::{UserFeatureStore, UserLimits, ip_key};
-pub use vector::{EntityFeatures, FeatureVector, FeatureVectorV1, GraphFeatures, UserFeatures, local_hour};
+pub use vector::{
+    EntityFeatures, FeatureVector, FeatureVectorV1, FeatureVectorV2, GraphFeatures, UserFeatures, local_hour,
+};
 pub use window::{DAY_MS, HOUR_MS, MINUTE_MS, Window, Windowed};

@@ -60,10 +60,10 @@ pub struct FeatureVector {
     pub ip: EntityFeatures,
     pub merchant: Option<EntityFeatures>,
     pub card: Option<EntityFeatures>,
-    // --- own-history features (issue 16, `history.rs`). Not journaled: postcard has no room
-    // for a field old journals lack, so a decision's record keeps the shape it had and
-    // `iou backtest` replays these as their defaults (see ARCHITECTURE.md, risk).
-    #[serde(skip)]
+    // --- own-history features (issue 16, `history.rs`). The journal keeps them in a decision's
+    // `JournaledFeatures` (record version 3); records of version 2 hold a `FeatureVectorV2`
+    // without them, and JSON without them reads them as their defaults.
+    #[serde(default)]
     pub history: super::history::HistoryFeatures,
     // ---- Merchant order facts, device binding and the link graph (issue 16 item 2). ----
     // Appended last. Journals before them hold a `FeatureVectorV1` (the engine decodes the
@@ -89,6 +89,39 @@ pub struct FeatureVectorV1 {
     pub ip: EntityFeatures,
     pub merchant: Option<EntityFeatures>,
     pub card: Option<EntityFeatures>,
+}
+
+/// A [`FeatureVector`] as journal records of version 2 wrote it: every field but the
+/// own-history features, which were not journaled then.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureVectorV2 {
+    pub hour_of_day: u8,
+    pub user: UserFeatures,
+    pub device: EntityFeatures,
+    pub ip: EntityFeatures,
+    pub merchant: Option<EntityFeatures>,
+    pub card: Option<EntityFeatures>,
+    pub merchant_book: Option<MerchantFeatures>,
+    pub binding: BindingFeatures,
+    pub graph: GraphFeatures,
+}
+
+impl From<FeatureVectorV2> for FeatureVector {
+    /// A version-2 decision's own-history features are their defaults.
+    fn from(v2: FeatureVectorV2) -> FeatureVector {
+        FeatureVector {
+            hour_of_day: v2.hour_of_day,
+            user: v2.user,
+            device: v2.device,
+            ip: v2.ip,
+            merchant: v2.merchant,
+            card: v2.card,
+            history: Default::default(),
+            merchant_book: v2.merchant_book,
+            binding: v2.binding,
+            graph: v2.graph,
+        }
+    }
 }
 
 impl From<FeatureVectorV1> for FeatureVector {
