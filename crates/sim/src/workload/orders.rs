@@ -236,6 +236,9 @@ impl Simulation<'_, '_> {
                 o.reviewed = reviewed;
                 self.fig.payments.approved += 1;
                 self.fig.payments.reviewed += u64::from(reviewed);
+                if party == Party::Genuine {
+                    self.fig.payments.good_reviewed += u64::from(reviewed);
+                }
                 self.after_authorization(order);
             }
             Outcome::Rejected {
@@ -366,7 +369,11 @@ impl Simulation<'_, '_> {
         let o = &self.orders[order];
         let category = self.pop.merchants[o.merchant].category;
         let fraud = matches!(o.party, Party::Fraud { .. });
-        if o.at_once {
+        if o.at_once && o.reviewed {
+            // Held for review (`engine::holds_payment`): the merchant's capture waits for the
+            // analyst, offline or online alike.
+            self.analyst(order);
+        } else if o.at_once {
             let wait = self.rng.between(5, 60) as i64;
             self.after(wait, Intent::Capture { order });
         } else if category.ships() {
