@@ -47,6 +47,9 @@ pub struct EvalTable {
     pub good_friction_ppm: i64,
     /// Genuine orders held at the delivery checkpoint (apart from the payment friction).
     pub good_delivery_holds: u64,
+    /// Genuine payments decided `review` (held for an analyst before capture; not friction).
+    #[serde(default)]
+    pub good_reviews: u64,
     /// Why genuine payments met friction: the first reason code, summed over the seeds.
     pub good_friction_reasons: std::collections::BTreeMap<String, u64>,
 }
@@ -104,6 +107,7 @@ pub fn table(runs: &[Figures]) -> EvalTable {
         t.good_payments += f.good_payments;
         t.good_challenged_or_declined += f.good_payments_challenged_or_declined;
         t.good_delivery_holds += f.payments.good_delivery_holds;
+        t.good_reviews += f.payments.good_reviewed;
         for (reason, n) in &f.payments.good_friction_reasons {
             *t.good_friction_reasons.entry(reason.clone()).or_default() += n;
         }
@@ -158,11 +162,12 @@ pub fn text(title: &str, t: &EvalTable) -> String {
         ));
     }
     out.push_str(&format!(
-        "genuine payments {}: challenged or declined {} ({}); delivery holds on genuine orders {}\n",
+        "genuine payments {}: challenged or declined {} ({}); delivery holds on genuine orders {}; held for review {}\n",
         t.good_payments,
         t.good_challenged_or_declined,
         pct(t.good_friction_ppm),
-        t.good_delivery_holds
+        t.good_delivery_holds,
+        t.good_reviews
     ));
     out
 }

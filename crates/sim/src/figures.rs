@@ -218,6 +218,10 @@ pub struct Payments {
     /// apart from the payment's.
     #[serde(default)]
     pub good_delivery_holds: u64,
+    /// Genuine payments the rules decided `review`: held for an analyst (who releases them in
+    /// the workload) before the merchant may capture; a delay, apart from friction.
+    #[serde(default)]
+    pub good_reviewed: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -375,7 +375,14 @@ async fn an_approved_applicant_s_confirmed_theft_is_exempt() {
         token: answer.str("token"),
     };
     let merchant = t.register_merchant("Thief Shop").await;
-    let paid = t.pay(&merchant, &customer, json!({"amount_fen": 150_000})).await;
+    // The customer pays from the phone it applied with (a code from another device minutes
+    // after the application is `UNSEEN_DEVICE`, a liveness challenge).
+    let path = format!("/v1/customers/{}/payment-codes", customer.id);
+    let risk = json!({"risk": {"device_id": "device-110105199003151001"}});
+    let code = t.post(&customer.auth(), &path, risk).await;
+    assert_eq!(code.status, 201, "{}", code.text);
+    let body = json!({"payment_code": code.str("payment_code"), "amount_fen": 150_000});
+    let paid = t.post(&merchant.auth(), "/v1/payments", body).await;
     assert_eq!(paid.status, 201, "{}", paid.text);
     let txn = paid.str("txn_id");
     let capture = format!("/v1/payments/{txn}/capture");

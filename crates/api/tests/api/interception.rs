@@ -34,7 +34,16 @@ async fn a_listed_device_intercepts_the_order_and_the_merchant_gets_a_signed_web
     let customer = s.customer(10_000_000).await;
     let suspect = s.pay_from(&merchant, &customer, "phone-A", 100_000).await;
     let suspect = suspect.str("txn_id");
-    let fine = s.pay_from(&merchant, &customer, "phone-B", 20_000).await;
+    // A second phone minutes after the first: the customer passes the liveness it is asked for.
+    let challenged = s.pay_from(&merchant, &customer, "phone-B", 20_000).await;
+    assert_eq!(challenged.status, 403, "{}", challenged.text);
+    assert_eq!(challenged.body["error"]["reasons"], json!(["UNSEEN_DEVICE"]));
+    assert_eq!(challenged.body["error"]["challenge"], "liveness");
+    let token = s.step_up(&customer, "liveness").await;
+    let code = s.code_with(&customer, json!({"device_id": "phone-B"})).await;
+    let stepped = json!({"payment_code": code, "amount_fen": 20_000, "risk": {"step_up_token": token}});
+    let fine = s.t.post(&merchant.auth(), "/v1/payments", stepped).await;
+    assert_eq!(fine.status, 201, "{}", fine.text);
     let fine = fine.str("txn_id");
 
     let listed =

@@ -15,7 +15,8 @@ use super::{Harness, applied};
 
 const MERCHANT: MerchantId = MerchantId(1);
 
-/// An emulator paying 600 yuan: the shipped payment graph says `review` (`EMULATOR_PAYMENT`).
+/// An emulator paying 600 yuan from the account's own device: the shipped payment graph says
+/// `review` (`EMULATOR_PAYMENT`).
 fn pay_reviewed(h: &Harness, account: u64) -> TxnId {
     let request = Request::Authorize {
         payer: Payer::Account(AccountId(account)),
@@ -24,9 +25,11 @@ fn pay_reviewed(h: &Harness, account: u64) -> TxnId {
         plan: None,
         reference: None,
     };
+    // Each customer on a phone of its own (a device another account paid from minutes ago is
+    // `DEVICE_ACROSS_ACCOUNTS`, a deny).
     let ctx = RiskContext {
         emulator: true,
-        ..context(9)
+        ..context(900 + account)
     };
     let reply = h
         .engine()

@@ -61,6 +61,26 @@ fn a_listed_device_intercepts_open_orders_before_delivery() {
     for account in 1..=3 {
         h.open(account, 10_000_000);
     }
+    // Accounts 1 and 2 share device 31 as a household does: both logged in there a day before
+    // they buy (a device new to an account that another account used is denied).
+    for account in 1..=2 {
+        let login = Request::Checkpoint {
+            account: AccountId(account),
+            detail: risk::CheckpointDetail::Login { password_ok: true },
+        };
+        let ctx = engine::RiskContext {
+            step_up: Some(risk::ChallengeKind::Liveness),
+            ..context(31)
+        };
+        let reply = h
+            .engine()
+            .submit_with(login, None, Some(ctx))
+            .unwrap()
+            .blocking_recv()
+            .unwrap();
+        assert!(matches!(reply.outcome, Outcome::Applied { .. }), "{reply:?}");
+    }
+    h.clock.advance(SignedDuration::from_hours(25));
     let held = buy(&h, 1, 7, 40_000, 31);
     let captured = buy(&h, 2, 7, 60_000, 31);
     let other = buy(&h, 3, 7, 10_000, 32);

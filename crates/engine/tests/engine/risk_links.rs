@@ -107,6 +107,10 @@ fn order_facts_binding_and_links_reach_the_features_and_survive_a_restart() {
     let (_, elsewhere) = pay(&h, 1, context(12));
     assert!(!elsewhere.binding.device_bound, "device 12 was never bound");
     assert!(!elsewhere.binding.device_seen_at_login);
+    // Account 2 is a household member on device 11: it logged in there a day before it pays
+    // (a device new to an account that another account used is `DEVICE_ACROSS_ACCOUNTS`).
+    checkpoint(&h, 2, CheckpointDetail::Login { password_ok: true }, 11);
+    h.clock.advance(SignedDuration::from_hours(25));
     let (second, shared) = pay(&h, 2, context(11));
     assert_eq!(shared.graph.component_size, 2, "account 2 joins account 1 on device 11");
     let (first, second) = (first.expect("applied"), second.expect("applied"));

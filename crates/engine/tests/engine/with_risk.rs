@@ -132,9 +132,15 @@ fn a_device_farm_across_partitions_is_stopped_and_stays_stopped_after_restart() 
             .iter()
             .all(|r| !reasons(r).contains(&"DEVICE_FARM".to_owned()))
     );
+    // From the second account on, a device new to the account that others used is denied too.
+    assert!(
+        outcomes[1..]
+            .iter()
+            .all(|r| reasons(r).contains(&"DEVICE_ACROSS_ACCOUNTS".to_owned()))
+    );
     assert_eq!(
         reasons(&outcomes[4]),
-        ["DEVICE_FARM"],
+        ["DEVICE_FARM", "DEVICE_ACROSS_ACCOUNTS"],
         "the fifth account on one device"
     );
     h.restart();
@@ -142,7 +148,7 @@ fn a_device_farm_across_partitions_is_stopped_and_stays_stopped_after_restart() 
     let after = pay(&h, 6, 5_000, context(99));
     assert_eq!(
         reasons(&after),
-        ["DEVICE_FARM"],
+        ["DEVICE_FARM", "DEVICE_ACROSS_ACCOUNTS"],
         "features were rebuilt from the journal"
     );
     assert_eq!(

@@ -248,7 +248,10 @@ fn decisions_with_escalation_agree_on_both_evaluators() {
         let now = 1_700_000_000_000 + rng.range(0, 86_400_000);
         let mut input = random_input(&mut rng, now);
         input.detail = crate::common::random_detail_for(&mut rng, Checkpoint::PaymentAuthorization, now);
-        let noisy = features(&mut rng);
+        let mut noisy = features(&mut rng);
+        // A device bound to the account (a takeover binds its own; an unbound one is
+        // `UNBOUND_DEVICE`, liveness before any OTP rule), so OTP challenges stay to escalate.
+        noisy.binding.device_bound = true;
         let mut quiet = noisy;
         quiet.user.device_age_hours = 500;
         quiet.user.account_age_days = quiet.user.account_age_days.max(30);

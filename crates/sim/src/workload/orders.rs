@@ -246,6 +246,9 @@ impl Simulation<'_, '_> {
                 o.reviewed = reviewed;
                 self.fig.payments.approved += 1;
                 self.fig.payments.reviewed += u64::from(reviewed);
+                if party == Party::Genuine {
+                    self.fig.payments.good_reviewed += u64::from(reviewed);
+                }
                 self.after_authorization(order);
             }
             Outcome::Rejected {
