@@ -319,3 +319,50 @@ fn a_crash_after_the_snapshot_replays_the_acknowledged_tail_and_a_scheduled_cut_
     assert!(used.is_some_and(|seq| seq >= scheduled.seq));
     assert_eq!(restored.partitions, scanned.partitions);
 }
+
+/// Restart time with and without the feature snapshot on a debug build (the release figures
+/// are `iou bench --restart`, BENCHMARKS.md): `IOU_RESTART_RECORDS=N cargo test -p engine
+/// --test engine -- --ignored restart_time --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn restart_time() {
+    let records: u64 = std::env::var("IOU_RESTART_RECORDS").map_or(50_000, |n| n.parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let backend: Arc<dyn Backend> = Arc::new(store::sqlite::SqliteBackend::open(dir.path()).unwrap());
+    let mut h = Harness::new(backend, config(4));
+    let accounts: Vec<u64> = (1..=1_000).collect();
+    open_all(&h, &accounts);
+    let mut waiting = Vec::new();
+    for i in 0..records.saturating_sub(1_000) {
+        let account = 1 + i % 1_000;
+        let pay = Request::Authorize {
+            payer: Payer::Account(AccountId(account)),
+            merchant: MerchantId(1 + i % 50),
+            amount: Amount::from_fen(100),
+            plan: None,
+            reference: None,
+        };
+        waiting.push(h.engine().submit_with(pay, None, Some(context(account, i))).unwrap());
+        if waiting.len() == 512 {
+            waiting.drain(..).for_each(|r| drop(r.blocking_recv().unwrap()));
+            h.clock.advance(SignedDuration::from_secs(20));
+        }
+    }
+    waiting.drain(..).for_each(|r| drop(r.blocking_recv().unwrap()));
+    h.engine().snapshot();
+    snapshot_features(&h);
+    for feature_snapshots in [false, true, false, true] {
+        h.config = engine::EngineConfig {
+            feature_snapshots,
+            ..config(4)
+        };
+        h.engine.take().unwrap().shutdown();
+        let began = std::time::Instant::now();
+        h.engine = Some(engine::Engine::start(h.config.clone(), h.backend.clone(), h.engine_clock.clone()).unwrap());
+        let used = h.engine().feature_snapshot_used().is_some();
+        println!(
+            "{records} records, feature snapshot {used}: start {:.3} s",
+            began.elapsed().as_secs_f64()
+        );
+    }
+}
