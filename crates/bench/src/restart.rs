@@ -91,6 +91,14 @@ fn config(load: &RestartLoad, feature_snapshots: bool) -> Result<EngineConfig, B
     })
 }
 
+/// [`run`] in `dir`, or in a temporary directory deleted afterwards.
+pub fn run_in(load: &RestartLoad, dir: Option<&Path>) -> Result<RestartReport, BenchError> {
+    match dir {
+        Some(dir) => run(load, dir),
+        None => run(load, tempfile::tempdir()?.path()),
+    }
+}
+
 /// Builds the store in `dir` (which must be empty), then times both start-ups.
 pub fn run(load: &RestartLoad, dir: &Path) -> Result<RestartReport, BenchError> {
     let backend: Arc<dyn Backend> = Arc::new(store::sqlite::SqliteBackend::open(dir)?);

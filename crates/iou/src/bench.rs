@@ -87,16 +87,11 @@ fn restart(args: &BenchArgs) -> anyhow::Result<()> {
             load.records
         );
     }
-    let temporary = tempfile::tempdir()?;
-    let dir = match &args.restart_dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)?;
-            anyhow::ensure!(std::fs::read_dir(dir)?.next().is_none(), "--restart-dir must be empty");
-            dir.clone()
-        }
-        None => temporary.path().to_path_buf(),
-    };
-    let report = bench::restart::run(&load, &dir).context("restart benchmark")?;
+    if let Some(dir) = &args.restart_dir {
+        std::fs::create_dir_all(dir)?;
+        anyhow::ensure!(std::fs::read_dir(dir)?.next().is_none(), "--restart-dir must be empty");
+    }
+    let report = bench::restart::run_in(&load, args.restart_dir.as_deref()).context("restart benchmark")?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
