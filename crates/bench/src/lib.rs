@@ -13,6 +13,8 @@
 //!   [`wire`] is its lean HTTP/1.1 client.
 //! - [`statement_day`]: the daily advance on statement day for many accounts at once, with
 //!   authorizations running beside it.
+//! - [`restart`]: start-up to serving with a long journal, with and without the feature
+//!   snapshot.
 //! - [`report`]: the figures and ratios, as text or one JSON object.
 //!
 //! It knows the engine's and the store's public APIs and nothing of their insides.
@@ -25,6 +27,7 @@ pub mod plain;
 pub mod plain_http;
 pub mod projection;
 pub mod report;
+pub mod restart;
 pub mod risk_eval;
 pub mod statement_day;
 mod stats;

@@ -30,6 +30,17 @@ pub struct EngineConfig {
     pub inflight_batches: usize,
     /// A snapshot every this many batches of a partition (0: only on request).
     pub snapshot_every_batches: u64,
+    /// Risk feature snapshots (`feature_snapshot`): start-up restores the newest and observes
+    /// only the journal after it, and the engine takes them on the schedule below. Off: start-up
+    /// rebuilds features by scanning the whole journal and none is taken.
+    pub feature_snapshots: bool,
+    /// A feature snapshot once this many batches were committed since the last one, all
+    /// partitions together (0: not by count). Start-up observes at most about this many
+    /// batches again (plus what came during the last cut).
+    pub feature_snapshot_every_batches: u64,
+    /// A feature snapshot this many seconds after the last one, if batches came meanwhile
+    /// (0: not by time).
+    pub feature_snapshot_every_secs: u64,
     /// Run the daily advance after local midnight.
     pub schedule: bool,
     /// Keep the read models up to date.
@@ -96,6 +107,9 @@ impl Default for EngineConfig {
             batch_max: 4_096,
             inflight_batches: 4,
             snapshot_every_batches: 50_000,
+            feature_snapshots: true,
+            feature_snapshot_every_batches: 20_000,
+            feature_snapshot_every_secs: 300,
             schedule: true,
             project: true,
             product: Product::default(),

@@ -13,10 +13,11 @@ use crate::cluster::{Adopter, ClusterState, Inboxes};
 use crate::committer::Committer;
 use crate::config::EngineConfig;
 use crate::error::EngineError;
+use crate::feature_cut::{self, Cutter};
 use crate::idempotency::Idempotency;
 use crate::keys::{Claim, KeyClaims};
 use crate::observe::{Gauges, QueueDepth};
-use crate::recovery::recover;
+use crate::recovery::recover_all;
 use crate::request::{Reply, Request, SubmitError};
 use crate::risk::{RiskContext, RiskShared};
 use crate::route::PARTITIONS_MAX;
@@ -47,6 +48,9 @@ pub struct Engine {
     /// Idempotency keys claimed system-wide (see `keys`).
     keys: Arc<KeyClaims>,
     clock: Arc<dyn Clock>,
+    /// Takes feature snapshots (one process owning every partition, with risk).
+    cutter: Option<Arc<Cutter>>,
+    features_from: Option<u64>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -79,11 +83,9 @@ impl Engine {
         check_meta(journal.as_mut(), "product", &product_json)?;
 
         // A cluster member replays only the partitions it gets leases on (below).
-        let mut partitions = Vec::new();
+        let (mut partitions, mut features_from) = (Vec::new(), None);
         if config.cluster.is_none() {
-            for id in 0..config.partitions {
-                partitions.push(recover(id, &config, journal.as_mut())?);
-            }
+            (partitions, features_from) = recover_all(&config, journal.as_mut())?;
         }
         let leases = config.cluster.as_ref().map(|_| backend.leases()).transpose()?;
         let keys = Arc::new(KeyClaims::new(config.partitions));
@@ -178,6 +180,30 @@ impl Engine {
         };
         drop(commit_tx);
         drop(snap_tx);
+        let cutter = match (&config.risk, config.cluster.is_none()) {
+            (Some(risk), true) => Some(Arc::new(Cutter {
+                inboxes: inboxes.clone(),
+                risk: risk.clone(),
+                shared: shared.clone(),
+                backend: backend.clone(),
+                partitions: config.partitions,
+                writers,
+                busy: Mutex::new(()),
+            })),
+            _ => None,
+        };
+        let schedule = feature_cut::Schedule {
+            every_batches: config.feature_snapshot_every_batches,
+            every: (config.feature_snapshot_every_secs > 0)
+                .then(|| std::time::Duration::from_secs(config.feature_snapshot_every_secs)),
+        };
+        let scheduled = config.feature_snapshots && (schedule.every_batches > 0 || schedule.every.is_some());
+        if let Some(cutter) = cutter.clone().filter(|_| scheduled) {
+            let s = stop.clone();
+            threads.push(spawn("iou-feature-snapshots", move || {
+                feature_cut::run(&cutter, schedule, s)
+            }));
+        }
         if config.schedule {
             let (i, c, z, s) = (inboxes.clone(), clock.clone(), config.zone.clone(), stop.clone());
             threads.push(spawn("iou-scheduler", move || scheduler::run(i, c, z, s)));
@@ -196,6 +222,8 @@ impl Engine {
             config,
             keys,
             clock,
+            cutter,
+            features_from,
         })
     }
 
@@ -310,6 +338,31 @@ impl Engine {
         for p in self.owned() {
             let _ = self.send(p, Msg::Snapshot);
         }
+    }
+
+    /// Takes a feature snapshot now and waits until it is saved (see `feature_cut`): true if one
+    /// was saved; false without risk, in a cluster, with feature snapshots off, or when a
+    /// writer did not join the cut in time.
+    pub fn snapshot_features(&self) -> Result<bool, EngineError> {
+        match &self.cutter {
+            Some(cutter) if self.config.feature_snapshots => Ok(cutter.cut()?.is_some()),
+            _ => Ok(false),
+        }
+    }
+
+    /// Every partition's and the shared risk feature state as it stands, in canonical bytes
+    /// (equal bytes: equal state); none when [`Engine::snapshot_features`] could not run.
+    pub fn feature_state(&self) -> Result<Option<crate::FeatureState>, EngineError> {
+        match &self.cutter {
+            Some(cutter) => cutter.state(),
+            None => Ok(None),
+        }
+    }
+
+    /// The feature snapshot start-up restored (the sum of its partitions' sequences), if it
+    /// restored one rather than scanning the whole journal.
+    pub fn feature_snapshot_used(&self) -> Option<u64> {
+        self.features_from
     }
 
     /// Whether the engine stopped after a storage failure.

@@ -5,7 +5,9 @@
 //! applies every request to its in-memory state (the sans-IO credit core), and seals the batch;
 //! one committer thread appends every sealed batch to the journal in one durable transaction
 //! (group commit) and only then replies. Start-up restores each partition from its newest
-//! snapshot and replays the journal after it; snapshots are written by a background thread;
+//! snapshot and replays the journal after it, and its risk features from the newest feature
+//! snapshot (one cut of every partition and the shared state) and the journal after that;
+//! snapshots are written by background threads;
 //! a projector thread keeps the SQL read models; a scheduler sends the daily advance.
 //!
 //! Callers hand it typed [`Request`]s, which cannot hold what it would refuse for their shape
@@ -34,6 +36,8 @@ mod config;
 mod engine;
 mod error;
 mod evidence;
+mod feature_cut;
+mod feature_snapshot;
 pub mod fraud_model;
 pub mod funding;
 mod idempotency;
@@ -82,6 +86,7 @@ pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::EngineError;
 pub use evidence::evidence_of;
+pub use feature_snapshot::FeatureState;
 pub use funding::{Funding, FundingKind, FundingQuery, FundingStart, FundingStatus, FundingUpdate};
 pub use idempotency::{Idempotency, IdempotencyIndex};
 pub use ids::{CaseId, LinkId};

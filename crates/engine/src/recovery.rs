@@ -4,9 +4,10 @@
 //! that differs from what it acknowledged, and the error names the record (partition, batch,
 //! index, op, both outcomes) and the way out (`iou journal inspect`, see [`crate::journal`]).
 //! Risk is never decided again: a request the
-//! journaled decision stopped stays stopped. Risk features are rebuilt by observing every
-//! journaled checkpoint input again (they are not in the snapshot), which bounds how fast a
-//! store with a long journal restarts; see ARCHITECTURE.md.
+//! journaled decision stopped stays stopped. Risk features are restored from the newest feature
+//! snapshot (`feature_snapshot`: every partition's and the shared state at one cut) and the
+//! journaled checkpoint inputs after it are observed again; without a usable one, every
+//! journaled input is (the whole journal, as before feature snapshots). See ARCHITECTURE.md.
 
 use credit::{Command, Rejection};
 use store::Journal;
@@ -17,19 +18,76 @@ use crate::risk::risk_time;
 
 use crate::batches::{scan, scan_batches};
 use crate::error::EngineError;
+use crate::feature_snapshot;
 use crate::idempotency::Seen;
 use crate::partition::Partition;
 use crate::record::{Op, Record};
 use crate::snapshotter;
 use crate::view::{Divergence, Position, RecordView, at_of};
+use crate::worker::block_of;
 
+/// One partition alone (a cluster taking it over): its features from the whole journal (the
+/// store-wide feature snapshot holds partitions this process may not own).
 pub(crate) fn recover(id: u32, config: &EngineConfig, journal: &mut dyn Journal) -> Result<Partition, EngineError> {
+    let mut partition = replay_configured(id, config, journal)?;
+    rebuild_features(&mut partition, journal, 0)?;
+    tracing::info!(partition = id, seq = partition.seq, "partition recovered");
+    Ok(partition)
+}
+
+/// Every partition of the store (one process owning them all): credit state from each
+/// partition's snapshot and journal, then features from the feature snapshot (if one fits)
+/// and the journal after it.
+/// Also says which feature snapshot it restored (its sequence), if any.
+pub(crate) fn recover_all(
+    config: &EngineConfig,
+    journal: &mut dyn Journal,
+) -> Result<(Vec<Partition>, Option<u64>), EngineError> {
+    let mut partitions = (0..config.partitions)
+        .map(|id| replay_configured(id, config, journal))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cut = match (&config.risk, config.feature_snapshots) {
+        (Some(shared), true) => {
+            let seqs: Vec<u64> = partitions.iter().map(|p| p.seq).collect();
+            feature_snapshot::load(journal, &seqs)?.and_then(|cut| {
+                let seq = cut.seq();
+                let restored = shared.restore_features(cut.shared);
+                restored
+                    .inspect_err(|error| tracing::warn!(%error, "feature snapshot not restored: scanning the journal"))
+                    .ok()
+                    .map(|()| (seq, cut.partitions))
+            })
+        }
+        _ => None,
+    };
+    let used = cut.as_ref().map(|(seq, _)| *seq);
+    match cut {
+        Some((_, features)) => {
+            for (partition, features) in partitions.iter_mut().zip(features) {
+                let after = features.seq;
+                if let Some(risk) = partition.risk.as_mut() {
+                    risk.restore_features(features);
+                }
+                rebuild_features(partition, journal, after)?;
+            }
+        }
+        None => {
+            for partition in &mut partitions {
+                rebuild_features(partition, journal, 0)?;
+            }
+        }
+    }
+    for partition in &partitions {
+        tracing::info!(partition = partition.id, seq = partition.seq, "partition recovered");
+    }
+    Ok((partitions, used))
+}
+
+fn replay_configured(id: u32, config: &EngineConfig, journal: &mut dyn Journal) -> Result<Partition, EngineError> {
     let mut partition = replay(id, config, journal, true)?;
     let timeout = i64::try_from(config.review_timeout_secs).unwrap_or(i64::MAX);
     partition.review_timeout = jiff::SignedDuration::from_secs(timeout);
     partition.hold_reviewed = config.hold_reviewed_payments;
-    rebuild_features(&mut partition, journal)?;
-    tracing::info!(partition = id, seq = partition.seq, "partition recovered");
     Ok(partition)
 }
 
@@ -90,8 +148,15 @@ pub(crate) fn replay_record(
     let at = at_of(record);
     events.clear();
     notices.clear();
+    // What the journaled decision stopped before the op was applied (as the writer does):
+    // besides risk refusals, a delivery held for review.
+    let blocked = record.risk.as_ref().and_then(|risk| block_of(&record.op, risk));
     let outcome = match (&record.op, &record.outcome) {
         (Op::Refused, _) | (_, Err(EngineRejection::Risk(_))) => {
+            partition.note_ids(&record.op);
+            record.outcome
+        }
+        (_, Err(rejection)) if blocked == Some(*rejection) => {
             partition.note_ids(&record.op);
             record.outcome
         }
@@ -152,24 +217,28 @@ fn history_refusal(op: &Op, rejection: EngineRejection) -> Option<credit::Accoun
     }
 }
 
-/// Observes every journaled checkpoint input and record fact again, in order, so velocity,
-/// history, merchant, binding and link features are what they were before the restart.
-fn rebuild_features(partition: &mut Partition, journal: &mut dyn Journal) -> Result<(), EngineError> {
+/// Observes every journaled checkpoint input and record fact after batch `after` again, in
+/// order, so velocity, history, merchant, binding and link features are what they were before
+/// the restart (from nothing when `after` is 0, else from the feature snapshot at `after`).
+/// Then forgets what is idle at the newest record's time, snapshot or journal.
+pub(crate) fn rebuild_features(
+    partition: &mut Partition,
+    journal: &mut dyn Journal,
+    after: u64,
+) -> Result<(), EngineError> {
     let Some(risk) = partition.risk.as_mut() else {
         return Ok(());
     };
-    let mut last = None;
-    scan(journal, partition.id, 0, |_, record| {
+    scan(journal, partition.id, after, |_, record| {
         let at = risk_time(at_of(record));
         if let Some(decision) = record.risk.as_ref().filter(|d| d.observed) {
             risk.observe(&decision.input, !decision.proceeds(), at);
         }
         // Orders, deliveries, refunds and cases, as the writer told them live (`risk_facts`).
         risk.observe_facts(record, at);
-        last = Some(at);
         Ok::<_, EngineError>(())
     })?;
-    if let Some(at) = last {
+    if let Some(at) = risk.last_at {
         risk.sweep(at);
     }
     Ok(())

@@ -75,18 +75,18 @@ pub struct FraudLists {
 #[derive(Debug)]
 pub struct RiskShared {
     pub rules: Arc<RuleSetCell>,
-    shards: Vec<Mutex<SharedFeatureShard>>,
+    pub(crate) shards: Vec<Mutex<SharedFeatureShard>>,
     pub lists: ArcSwap<FraudLists>,
     pub config: FeatureConfig,
     /// The fraud model scored at every payment authorization (none: no model runs).
     pub fraud_model: Option<Arc<FraudModel>>,
     /// The link graph over every partition's accounts: one value, one owner at a time (see
     /// `risk_facts`).
-    graph: Mutex<LinkGraph>,
+    pub(crate) graph: Mutex<LinkGraph>,
 }
 
 /// Shared-key shards: enough that two partitions rarely want the same one at once.
-const SHARDS: u32 = 64;
+pub(crate) const SHARDS: u32 = 64;
 
 impl RiskShared {
     pub fn new(rules: Arc<RuleSetCell>, config: FeatureConfig) -> RiskShared {
@@ -191,14 +191,17 @@ impl RiskRecord {
 /// One partition's risk state.
 #[derive(Debug)]
 pub struct PartitionRisk {
-    users: UserFeatureStore,
+    pub(crate) users: UserFeatureStore,
     shared: Arc<RiskShared>,
     fraud_scratch: FraudScratch,
     /// Devices bound to this partition's accounts.
-    binding: BindingStore,
+    pub(crate) binding: BindingStore,
     /// This partition's recent orders: what a capture, void or refund needs to reach its
     /// merchant's book (see `risk_facts`).
     pub(crate) orders: crate::risk_orders::Orders,
+    /// The time of the last record whose facts were observed (live or at start-up): where a
+    /// start-up from a feature snapshot sweeps when no record follows it.
+    pub(crate) last_at: Option<risk::Timestamp>,
 }
 
 pub fn risk_time(at: Timestamp) -> risk::Timestamp {
@@ -211,6 +214,7 @@ impl PartitionRisk {
             users: UserFeatureStore::new(shared.config.user, shared.config.hash_seed),
             binding: BindingStore::new(BINDING_LIMITS, shared.config.hash_seed),
             orders: crate::risk_orders::Orders::default(),
+            last_at: None,
             shared,
             fraud_scratch: FraudScratch::default(),
         }

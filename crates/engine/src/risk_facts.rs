@@ -44,6 +44,7 @@ impl crate::partition::Partition {
 impl PartitionRisk {
     /// Tells the risk features what `record` did to orders and cases, at `now`.
     pub(crate) fn observe_facts(&mut self, record: &Record, now: risk::Timestamp) {
+        self.last_at = Some(self.last_at.map_or(now, |last| last.max(now)));
         for event in &record.events {
             self.observe_event(record, event, now);
         }

@@ -9,8 +9,8 @@ use credit::TxnId;
 /// An order is remembered this long after its authorization (refunds come late).
 const ORDER_RETENTION_MS: i64 = 180 * 86_400_000;
 
-#[derive(Clone, Copy, Debug)]
-struct Order {
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Order {
     merchant: risk::MerchantId,
     authorized_ms: i64,
     delivered: bool,
@@ -21,6 +21,17 @@ struct Order {
 pub(crate) struct Orders(HashMap<TxnId, Order>);
 
 impl Orders {
+    /// The orders sorted by transaction (a feature snapshot's canonical form).
+    pub(crate) fn snapshot(&self) -> Vec<(TxnId, Order)> {
+        let mut orders: Vec<_> = self.0.iter().map(|(t, o)| (*t, *o)).collect();
+        orders.sort_unstable_by_key(|(t, _)| *t);
+        orders
+    }
+
+    pub(crate) fn restore(orders: Vec<(TxnId, Order)>) -> Orders {
+        Orders(orders.into_iter().collect())
+    }
+
     pub(crate) fn authorized(&mut self, txn: TxnId, merchant: risk::MerchantId, now: risk::Timestamp) {
         let order = Order {
             merchant,

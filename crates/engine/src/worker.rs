@@ -35,8 +35,8 @@ use crate::snapshotter::SnapshotJob;
 mod advance;
 mod replies;
 
-pub(crate) use replies::reply_of;
-use replies::{block_of, read_records};
+use replies::read_records;
+pub(crate) use replies::{block_of, reply_of};
 
 /// What a partition's queue carries.
 pub(crate) enum Msg {
@@ -84,6 +84,9 @@ pub(crate) enum Msg {
         reply: oneshot::Sender<risk::features::Sightings>,
     },
     Snapshot,
+    /// A feature snapshot's cut: every partition of the receiving writer thread joins it
+    /// (`feature_cut`).
+    FeatureCut(Arc<crate::feature_cut::Cut>),
     /// The partition's state in canonical form (tests compare it with a replay's).
     State {
         reply: oneshot::Sender<crate::journal::PartitionState>,
@@ -186,6 +189,10 @@ pub(crate) fn run_writer(mut workers: Vec<Worker>, inbox: Receiver<(u32, Msg)>, 
 }
 
 fn dispatch(workers: &mut [Worker], (partition, msg): (u32, Msg)) {
+    if let Msg::FeatureCut(cut) = msg {
+        cut.join(workers);
+        return;
+    }
     // Every inbox is made for a partition of this thread (`Engine::start`).
     if let Some(worker) = workers.iter_mut().find(|w| w.partition.id == partition) {
         worker.handle(msg);
@@ -343,6 +350,8 @@ impl Worker {
                     self.snapshot();
                 }
             }
+            // `dispatch` hands a cut to every partition of the thread at once; alone, this one.
+            Msg::FeatureCut(cut) => cut.join(std::slice::from_mut(self)),
         }
     }
 
@@ -492,7 +501,7 @@ impl Worker {
 
     /// Seals the open batch (if it holds anything) and hands it to the committer. Returns false
     /// when the engine has stopped.
-    fn seal(&mut self) -> bool {
+    pub(crate) fn seal(&mut self) -> bool {
         if self.open.records.is_empty() && self.pending.is_empty() {
             return true;
         }
@@ -540,6 +549,11 @@ impl Worker {
 
     fn wait_durable(&self, seq: u64) -> bool {
         self.shared.wait_committed(self.partition.id, seq)
+    }
+
+    /// Asks the snapshot thread for a snapshot of the partition as it stands (sealed first).
+    pub(crate) fn snapshot_now(&mut self) {
+        self.snapshot();
     }
 
     fn snapshot(&mut self) {

@@ -5,7 +5,8 @@
 //! monitoring and theft (`monitoring`), payments held for review (`held_payments`), credit applications and line openings (`applications`),
 //! funding (`funding`), merchant settlement (`settlement`), the commit observer and gauges (`observe`), live state equal to
 //! replayed state under random command sequences on a clock with nanoseconds (`replay`), the
-//! daily advance of a large partition in slices (`statement_day`).
+//! daily advance of a large partition in slices (`statement_day`), risk features restored from
+//! a feature snapshot equal to a full rebuild (`feature_snapshots`).
 
 #[path = "engine/applications.rs"]
 mod applications;
@@ -13,6 +14,8 @@ mod applications;
 mod concurrency;
 #[path = "engine/durability.rs"]
 mod durability;
+#[path = "engine/feature_snapshots.rs"]
+mod feature_snapshots;
 #[path = "engine/flows.rs"]
 mod flows;
 #[path = "engine/fraud_model.rs"]

@@ -53,6 +53,51 @@ pub struct BenchArgs {
     /// daily advance timed, with `--in-flight` authorizations on other accounts beside it.
     #[arg(long, conflicts_with_all = ["risk", "settlement"])]
     statement_day: bool,
+    /// Measure restart instead: build a SQLite store with `--records` journal records (account
+    /// openings, then authorizations decided by the shipped rules), take a feature snapshot,
+    /// stop, and time start-up until the first authorization is answered, with features
+    /// rebuilt by scanning the journal and restored from the snapshot.
+    #[arg(long, conflicts_with_all = ["risk", "settlement", "statement_day"])]
+    restart: bool,
+    /// Journal records for `--restart`.
+    #[arg(long, default_value_t = 1_000_000, requires = "restart")]
+    records: u64,
+    /// Build `--restart`'s store in this empty directory and keep it (default: a temporary
+    /// directory, deleted after).
+    #[arg(long, value_name = "DIR", requires = "restart")]
+    restart_dir: Option<std::path::PathBuf>,
+}
+
+/// `--restart`: start-up to serving with a long journal, with and without the feature snapshot.
+fn restart(args: &BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.records >= args.accounts,
+        "--records must be at least --accounts (each account's opening is a record)"
+    );
+    let load = bench::restart::RestartLoad {
+        records: args.records,
+        accounts: args.accounts,
+        partitions: args.partitions,
+        writers: args.writers,
+        in_flight: args.in_flight,
+    };
+    if !args.json {
+        eprintln!(
+            "building a store with {} journal records, then restarting it twice ...",
+            load.records
+        );
+    }
+    if let Some(dir) = &args.restart_dir {
+        std::fs::create_dir_all(dir)?;
+        anyhow::ensure!(std::fs::read_dir(dir)?.next().is_none(), "--restart-dir must be empty");
+    }
+    let report = bench::restart::run_in(&load, args.restart_dir.as_deref()).context("restart benchmark")?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(())
 }
 
 /// `--statement-day`: the daily advance of many accounts, and what it does to authorizations.
@@ -160,6 +205,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if args.statement_day {
         return statement_day(&args);
+    }
+    if args.restart {
+        return restart(&args);
     }
     if let Some(unknown) = args.only.iter().find(|o| !MEASUREMENTS.contains(&o.as_str())) {
         anyhow::bail!(

@@ -71,7 +71,7 @@ pub(crate) fn reply_of(partition: u32, seq: u64, index: u32, record: &Record, re
 /// Why a decision stops its request, if it does. A delivery ships only on `allow`: `deny`
 /// refuses it (and intercepts the order), anything else holds it for review. A re-score
 /// never refuses (its consequences are follow-ups).
-pub(super) fn block_of(op: &Op, record: &RiskRecord) -> Option<EngineRejection> {
+pub(crate) fn block_of(op: &Op, record: &RiskRecord) -> Option<EngineRejection> {
     match (op, record.outcome) {
         (Op::Rescore { .. }, _) | (Op::Deliver { .. }, risk::Outcome::Allow) => None,
         (Op::Deliver { .. }, risk::Outcome::Deny) => Some(EngineRejection::Risk(RiskBlock::Denied)),

@@ -30,8 +30,8 @@ pub struct BindingFeatures {
     pub saturated: bool,
 }
 
-#[derive(Clone, Debug, Default)]
-struct Binding {
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(super) struct Binding {
     bound: DistinctSet<DeviceId>,
     logins: DistinctSet<DeviceId>,
     last_ms: i64,
@@ -52,6 +52,22 @@ pub const BINDING_LIMITS: SetLimits = SetLimits {
 };
 
 impl BindingStore {
+    /// The store's state (see `snapshot.rs`).
+    pub fn snapshot(&self) -> super::BindingSnapshot {
+        super::BindingSnapshot {
+            users: super::snapshot::sorted(&self.users),
+            last_now: self.last_now,
+        }
+    }
+
+    /// A store with `snapshot`'s state.
+    pub fn restore(limits: SetLimits, hash_seed: u64, snapshot: super::BindingSnapshot) -> BindingStore {
+        let mut store = BindingStore::new(limits, hash_seed);
+        super::snapshot::refill(&mut store.users, snapshot.users);
+        store.last_now = snapshot.last_now;
+        store
+    }
+
     pub fn new(limits: SetLimits, hash_seed: u64) -> BindingStore {
         BindingStore {
             users: HashMap::with_hasher(ahash::RandomState::with_seeds(hash_seed, 0xb1, 0xb2, 0xb3)),

@@ -11,12 +11,14 @@
 //! sighting is only a lower bound until its run of sightings ends ([`DistinctSet::first_seen`]
 //! says so).
 
+use serde::{Deserialize, Serialize};
+
 use super::sightings::Sighting;
 use super::window::{Window, Windowed};
 
 /// The part of an element every query reads: scans of a set read these rows only, so they are
 /// kept apart from the rarely read first sightings (16 bytes a row for most keys, not 32).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Seen<K> {
     key: K,
     last_ms: i64,
@@ -24,7 +26,7 @@ struct Seen<K> {
 
 /// When an element was first seen in its current run of sightings (row `i` of
 /// `DistinctSet::first` belongs to row `i` of `DistinctSet::seen`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct First {
     ms: i64,
     /// Inserted while an evicted element was still remembered: `ms` may be late.
@@ -38,7 +40,7 @@ pub struct SetLimits {
     pub retention_ms: i64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct DistinctSet<K> {
     seen: Vec<Seen<K>>,
     first: Vec<First>,

@@ -39,7 +39,7 @@ pub struct HistoryFeatures {
 }
 
 /// The running sums behind [`HistoryFeatures`], reset when the account's run restarts.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct HistoryState {
     payments: u32,
     sum_fen: i128,

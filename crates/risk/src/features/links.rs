@@ -24,7 +24,7 @@ use super::window::DAY_MS;
 use crate::ids::{CardToken, DeviceId, Timestamp, UserId};
 
 /// A shared value that can link accounts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum LinkKey {
     Device(DeviceId),
     Ip(u128),
@@ -75,15 +75,15 @@ impl LinkLimits {
 }
 
 /// A component's totals, kept at its root.
-#[derive(Clone, Copy, Debug)]
-struct Root {
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct Root {
     size: u32,
     fraud: u32,
     first_ms: i64,
 }
 
-#[derive(Clone, Debug)]
-struct KeyState {
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct KeyState {
     /// The accounts the key linked (at most its cap).
     accounts: Vec<u32>,
     crowded: bool,
@@ -116,6 +116,48 @@ impl LinkGraph {
             saturated: false,
             last_now: i64::MIN,
         }
+    }
+
+    /// The graph's state (see `snapshot.rs`).
+    pub fn snapshot(&self) -> super::LinkGraphSnapshot {
+        use super::snapshot::sorted;
+        super::LinkGraphSnapshot {
+            index: sorted(&self.index),
+            parent: self.parent.clone(),
+            roots: self.roots.clone(),
+            fraud: self.fraud.clone(),
+            keys: sorted(&self.keys),
+            saturated: self.saturated,
+            last_now: self.last_now,
+        }
+    }
+
+    /// A graph with `snapshot`'s state; refused when its node numbers do not hold together
+    /// (a later query would index out of bounds).
+    pub fn restore(
+        limits: LinkLimits,
+        hash_seed: u64,
+        snapshot: super::LinkGraphSnapshot,
+    ) -> Result<LinkGraph, &'static str> {
+        let nodes = snapshot.parent.len();
+        let fits = |node: u32| (node as usize) < nodes;
+        let consistent = snapshot.roots.len() == nodes
+            && snapshot.fraud.len() == nodes
+            && snapshot.parent.iter().all(|&p| fits(p))
+            && snapshot.index.iter().all(|&(_, n)| fits(n))
+            && snapshot.keys.iter().all(|(_, k)| k.accounts.iter().all(|&n| fits(n)));
+        if !consistent {
+            return Err("a link graph whose node numbers do not hold together");
+        }
+        let mut graph = LinkGraph::new(limits, hash_seed);
+        super::snapshot::refill(&mut graph.index, snapshot.index);
+        graph.parent = snapshot.parent;
+        graph.roots = snapshot.roots;
+        graph.fraud = snapshot.fraud;
+        super::snapshot::refill(&mut graph.keys, snapshot.keys);
+        graph.saturated = snapshot.saturated;
+        graph.last_now = snapshot.last_now;
+        Ok(graph)
     }
 
     fn find(&mut self, mut node: u32) -> u32 {

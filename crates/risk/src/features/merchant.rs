@@ -123,7 +123,7 @@ pub struct MerchantFeatures {
 }
 
 /// One merchant's order facts.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct MerchantBook {
     /// `(hour, counts)` of every hour with a fact still in the 30-day window, oldest first.
     hours: VecDeque<(i64, MerchantCounts)>,

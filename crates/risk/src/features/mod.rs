@@ -15,6 +15,9 @@
 //! - [`FeatureStore`]: both, for one process that owns everything (tests, the simulator, the
 //!   embedded server with one shard).
 //!
+//! Each store can write its state as a snapshot value ([`UserFeaturesSnapshot`], ...) in canonical
+//! form and be restored from one (`snapshot.rs`); where snapshots are kept is the shell's.
+//!
 //! Every feature describes the history *including the event being evaluated* for window counts
 //! and distinct counts (so a first payment has `payments_5m == 1`), and the history *before* it
 //! for the history features (a new device is 0 hours old, the mean excludes this amount).
@@ -28,6 +31,7 @@ mod links;
 mod merchant;
 mod shared;
 mod sightings;
+mod snapshot;
 mod store;
 mod tally;
 mod tiers;
@@ -47,6 +51,7 @@ pub use merchant::{
 };
 pub use shared::{EntityKey, EntityLimits, SharedFeatureShard, SharedKeys};
 pub use sightings::{Sighting, Sightings, ip_of_key};
+pub use snapshot::{BindingSnapshot, LinkGraphSnapshot, SharedShardSnapshot, UserFeaturesSnapshot};
 pub use store::{FeatureConfig, FeatureStore};
 pub use tally::Tally;
 pub use user::{UserFeatureStore, UserLimits, ip_key};

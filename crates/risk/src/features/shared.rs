@@ -101,7 +101,7 @@ impl EntityLimits {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct EntityState {
     tally: WindowedTally,
     users: DistinctSet<UserId>,
@@ -170,6 +170,36 @@ impl SharedFeatureShard {
             books: HashMap::with_hasher(hasher()),
             last_now: i64::MIN,
         }
+    }
+
+    /// The shard's state (see `snapshot.rs`).
+    pub fn snapshot(&self) -> super::SharedShardSnapshot {
+        use super::snapshot::sorted;
+        super::SharedShardSnapshot {
+            devices: sorted(&self.devices),
+            ips: sorted(&self.ips),
+            merchants: sorted(&self.merchants),
+            cards: sorted(&self.cards),
+            books: sorted(&self.books),
+            last_now: self.last_now,
+        }
+    }
+
+    /// A shard with `snapshot`'s state.
+    pub fn restore(
+        limits: [EntityLimits; 4],
+        hash_seed: u64,
+        snapshot: super::SharedShardSnapshot,
+    ) -> SharedFeatureShard {
+        use super::snapshot::refill;
+        let mut shard = SharedFeatureShard::new(limits, hash_seed);
+        refill(&mut shard.devices, snapshot.devices);
+        refill(&mut shard.ips, snapshot.ips);
+        refill(&mut shard.merchants, snapshot.merchants);
+        refill(&mut shard.cards, snapshot.cards);
+        refill(&mut shard.books, snapshot.books);
+        shard.last_now = snapshot.last_now;
+        shard
     }
 
     /// Features of `key` for an event of `user` adding `current`, counting that event.

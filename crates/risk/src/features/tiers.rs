@@ -16,6 +16,8 @@
 
 use std::collections::VecDeque;
 
+use serde::{Deserialize, Serialize};
+
 use super::tally::Tally;
 use super::window::{D30_HOURS, H24_MINUTES, HOUR_MS, M5_MS, Windowed, hour, minute};
 
@@ -23,7 +25,7 @@ use super::window::{D30_HOURS, H24_MINUTES, HOUR_MS, M5_MS, Windowed, hour, minu
 /// of an entry are almost always small (one event, or a few in the same minute or hour), so
 /// they are packed [`COUNT_BITS`] bits each into one word; an entry whose counts do not fit
 /// keeps them in its tier's [`Wide`] store instead, and its word says where.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Entry {
     idx: i64,
     /// The payment amount (fen) when the counts are packed; unused when they are wide.
@@ -85,7 +87,7 @@ fn unpack(word: u64, amount: i64) -> Tally {
 
 /// The tallies of a tier's wide entries, oldest first (entries come and go in time order, so
 /// their wide tallies do too); `first` is the sequence number of the oldest.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Wide {
     tallies: VecDeque<Tally>,
     first: u64,
@@ -94,7 +96,8 @@ struct Wide {
 /// Entries in time order plus, for `W` nested windows (spans ascending, in index units), the
 /// number of newest entries inside each window, their sum, and the index of the oldest of them
 /// (so a query that expires nothing does not touch the entries at all).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(into = "TierRepr", try_from = "TierRepr")]
 struct Tier<const W: usize> {
     entries: VecDeque<Entry>,
     spans: [i64; W],
@@ -107,6 +110,50 @@ struct Tier<const W: usize> {
     newest: i64,
     /// Tallies of entries whose counts do not pack; allocated on first need.
     wide: Option<Box<Wide>>,
+}
+
+/// How a [`Tier`] is written in a feature snapshot: its arrays as sequences (serde has no
+/// arrays of a generic length), refused on the way back if a length is not `W`.
+#[derive(Serialize, Deserialize)]
+struct TierRepr {
+    entries: VecDeque<Entry>,
+    spans: Vec<i64>,
+    lens: Vec<usize>,
+    totals: Vec<Tally>,
+    oldest: Vec<i64>,
+    newest: i64,
+    wide: Option<Box<Wide>>,
+}
+
+impl<const W: usize> From<Tier<W>> for TierRepr {
+    fn from(t: Tier<W>) -> TierRepr {
+        TierRepr {
+            entries: t.entries,
+            spans: t.spans.to_vec(),
+            lens: t.lens.to_vec(),
+            totals: t.totals.to_vec(),
+            oldest: t.oldest.to_vec(),
+            newest: t.newest,
+            wide: t.wide,
+        }
+    }
+}
+
+impl<const W: usize> TryFrom<TierRepr> for Tier<W> {
+    type Error = &'static str;
+
+    fn try_from(r: TierRepr) -> Result<Tier<W>, &'static str> {
+        const WRONG: &str = "a window tier of another width";
+        Ok(Tier {
+            entries: r.entries,
+            spans: r.spans.try_into().map_err(|_| WRONG)?,
+            lens: r.lens.try_into().map_err(|_| WRONG)?,
+            totals: r.totals.try_into().map_err(|_| WRONG)?,
+            oldest: r.oldest.try_into().map_err(|_| WRONG)?,
+            newest: r.newest,
+            wide: r.wide,
+        })
+    }
 }
 
 impl<const W: usize> Tier<W> {
@@ -256,7 +303,7 @@ impl<const W: usize> Tier<W> {
 }
 
 /// Counts and sums over 5 min, 1 h, 24 h and 30 d for one key. See the module comment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct WindowedTally {
     raw: Tier<2>,
     minutes: Tier<1>,

@@ -59,7 +59,7 @@ pub fn ip_key(ip: IpAddr) -> u128 {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserState {
     tally: WindowedTally,
     devices: DistinctSet<DeviceId>,
@@ -97,6 +97,22 @@ impl UserFeatureStore {
             limits,
             last_now: i64::MIN,
         }
+    }
+
+    /// The store's state (see `snapshot.rs`).
+    pub fn snapshot(&self) -> super::UserFeaturesSnapshot {
+        super::UserFeaturesSnapshot {
+            users: super::snapshot::sorted(&self.users),
+            last_now: self.last_now,
+        }
+    }
+
+    /// A store with `snapshot`'s state.
+    pub fn restore(limits: UserLimits, hash_seed: u64, snapshot: super::UserFeaturesSnapshot) -> UserFeatureStore {
+        let mut store = UserFeatureStore::new(limits, hash_seed);
+        super::snapshot::refill(&mut store.users, snapshot.users);
+        store.last_now = snapshot.last_now;
+        store
     }
 
     /// The user's own-history features for `input` at `now` (see `history.rs`).
