@@ -218,3 +218,10 @@ impl Account {
         }
     }
 }
+
+impl Account {
+    /// What every fraud exemption of this account waived and credited.
+    pub fn waived(&self) -> crate::totals::Waived {
+        self.totals.waived
+    }
+}

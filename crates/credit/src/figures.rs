@@ -13,15 +13,16 @@ use std::collections::BTreeMap;
 
 use money::Amount;
 use money::schedule::{Period, Schedule};
-use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
 use crate::calendar::Day;
+use crate::costs::add_cost;
+pub use crate::costs::{Costs, YearCosts};
 use crate::dues::{DueKind, Origin};
 use crate::ids::PlanId;
 use crate::ledger::LedgerAccount;
 use crate::plan::{Plan, PlanStatus};
-use crate::statement::{Line, LineKind};
+use crate::statement::LineKind;
 
 /// Where one statement stands now.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,42 +43,6 @@ pub struct StatementFigures {
     pub past_due: Amount,
     /// Principal billed on an earlier statement, carried onto this one and still unpaid now.
     pub carried_principal: Amount,
-}
-
-/// What a customer was charged for credit, net of what was waived (a fully refunded purchase's
-/// fees and plan interest; a fraud exemption restates them away).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Costs {
-    /// Installment fees.
-    pub fees: Amount,
-    /// Plan interest and revolving interest.
-    pub interest: Amount,
-    pub penalties: Amount,
-}
-
-impl Costs {
-    pub fn total(&self) -> Amount {
-        self.fees + self.interest + self.penalties
-    }
-}
-
-/// One calendar year's costs, from the lines of every statement (the dropped ones' through the
-/// account's totals) and of the running cycle, by the day of each line.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct YearCosts {
-    pub year: i32,
-    /// Charged: plan fees, plan and revolving interest, penalties.
-    pub charged: Costs,
-    /// Fees and plan interest waived by a full refund (unpaid ones and paid ones given back):
-    /// a waiver names no split between the two.
-    pub waived: Amount,
-}
-
-impl YearCosts {
-    /// Charged less waived.
-    pub fn net(&self) -> Amount {
-        self.charged.total() - self.waived
-    }
 }
 
 /// Costs per calendar year and whether they cover the account's whole life.
@@ -292,24 +257,6 @@ impl Account {
                 .flat_map(|s| s.lines.iter())
                 .chain(self.cycle.lines.iter())
                 .any(|l| l.kind == LineKind::PlanAccelerated { plan: id })
-    }
-}
-
-pub(crate) fn add_cost(years: &mut BTreeMap<i32, YearCosts>, line: &Line) {
-    let (year, ..) = line.on.year_month_day();
-    let entry = years.entry(year).or_insert(YearCosts {
-        year,
-        ..YearCosts::default()
-    });
-    match line.kind {
-        LineKind::PlanFee { .. } => entry.charged.fees += line.amount,
-        LineKind::PlanInterest { .. } | LineKind::RevolvingInterest => entry.charged.interest += line.amount,
-        LineKind::Penalty => entry.charged.penalties += line.amount,
-        LineKind::FeeWaiver { .. } | LineKind::FeeWaiverToCredit { .. } => entry.waived -= line.amount,
-        _ => {}
-    }
-    if entry.charged.total().is_zero() && entry.waived.is_zero() {
-        years.remove(&year);
     }
 }
 

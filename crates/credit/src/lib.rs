@@ -20,6 +20,7 @@ pub mod calendar;
 mod close;
 mod command;
 pub mod config;
+mod costs;
 mod days;
 pub mod delinquency;
 pub mod dues;

@@ -4,7 +4,7 @@
 //! the plans a dropped statement's charge-off accelerated, and what confirmed thefts'
 //! exemptions waived and credited.
 //!
-//! It is the last field of [`Account`] (partition snapshot format 4). An account restored from
+//! It is the last field of the account (`Account::totals`) (partition snapshot format 4). An account restored from
 //! an older snapshot (`credit::legacy`) counts from what it still held then, and says so:
 //! [`Totals::costs_from`] is its oldest statement kept then, and [`Waived::incomplete`] is set
 //! if an exemption was made before.
@@ -14,8 +14,7 @@ use std::collections::BTreeMap;
 use money::Amount;
 use serde::{Deserialize, Serialize};
 
-use crate::account::Account;
-use crate::figures::YearCosts;
+use crate::costs::{YearCosts, add_cost};
 use crate::ids::PlanId;
 use crate::ledger::{Entry, LedgerAccount};
 use crate::statement::{LineKind, Statement};
@@ -104,7 +103,7 @@ impl Totals {
     pub(crate) fn drop_statement(&mut self, statement: &Statement) {
         let mut years: BTreeMap<i32, YearCosts> = self.dropped_years.iter().map(|y| (y.year, *y)).collect();
         for line in &statement.lines {
-            crate::figures::add_cost(&mut years, line);
+            add_cost(&mut years, line);
             if let LineKind::PlanAccelerated { plan } = line.kind
                 && !self.dropped_accelerated.contains(&plan)
             {
@@ -112,13 +111,6 @@ impl Totals {
             }
         }
         self.dropped_years = years.into_values().collect();
-    }
-}
-
-impl Account {
-    /// What every fraud exemption of this account waived and credited.
-    pub fn waived(&self) -> Waived {
-        self.totals.waived
     }
 }
 

@@ -18,96 +18,18 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::TrySendError;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use store::Backend;
 
 use crate::cluster::Inboxes;
+use crate::cut::{Cut, PARK_TIMEOUT};
 use crate::error::EngineError;
-use crate::feature_snapshot::{self, FeatureSnapshot, PartitionFeatures};
+use crate::feature_snapshot::{self, FeatureSnapshot};
 use crate::risk::RiskShared;
 use crate::shared::Shared;
-use crate::worker::{Msg, Worker};
-
-/// How long the cutter waits for every writer to park (and a writer for its release).
-const PARK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// One cut under way: what the writers handed in, and the release.
-#[derive(Debug, Default)]
-pub(crate) struct Cut {
-    state: Mutex<CutState>,
-    changed: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct CutState {
-    parked: usize,
-    released: bool,
-    partitions: Vec<PartitionFeatures>,
-}
-
-impl Cut {
-    fn lock(&self) -> std::sync::MutexGuard<'_, CutState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// A writer's part: seal, snapshot, copy its partitions' features, park until released.
-    pub(crate) fn join(&self, workers: &mut [Worker]) {
-        let mut features = Vec::new();
-        for worker in workers.iter_mut() {
-            // A failed commit stops the thread anyway; the cut then times out.
-            if !worker.seal() {
-                return;
-            }
-            worker.snapshot_now();
-            let partition = &worker.partition;
-            if let Some(risk) = partition.risk.as_ref() {
-                features.push(risk.features_snapshot(partition.id, partition.seq));
-            }
-        }
-        let mut state = self.lock();
-        state.partitions.extend(features);
-        state.parked += 1;
-        self.changed.notify_all();
-        let deadline = Instant::now() + PARK_TIMEOUT;
-        while !state.released {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                tracing::warn!("feature cut: not released in time, going on");
-                return;
-            }
-            state = self
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-    }
-
-    /// Waits until `writers` have parked; their partitions' features, or none on timeout.
-    fn wait_parked(&self, writers: usize) -> Option<Vec<PartitionFeatures>> {
-        let deadline = Instant::now() + PARK_TIMEOUT;
-        let mut state = self.lock();
-        while state.parked < writers {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return None;
-            }
-            state = self
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        Some(std::mem::take(&mut state.partitions))
-    }
-
-    fn release(&self) {
-        self.lock().released = true;
-        self.changed.notify_all();
-    }
-}
+use crate::worker::Msg;
 
 /// What taking a cut needs.
 pub(crate) struct Cutter {

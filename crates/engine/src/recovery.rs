@@ -17,6 +17,7 @@ use crate::rejection::EngineRejection;
 use crate::risk::risk_time;
 
 use crate::batches::{scan, scan_batches};
+use crate::block::block_of;
 use crate::error::EngineError;
 use crate::feature_snapshot;
 use crate::idempotency::Seen;
@@ -24,7 +25,6 @@ use crate::partition::Partition;
 use crate::record::{Op, Record};
 use crate::snapshotter;
 use crate::view::{Divergence, Position, RecordView, at_of};
-use crate::worker::block_of;
 
 /// One partition alone (a cluster taking it over): its features from the whole journal (the
 /// store-wide feature snapshot holds partitions this process may not own).

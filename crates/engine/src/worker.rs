@@ -35,8 +35,9 @@ use crate::snapshotter::SnapshotJob;
 mod advance;
 mod replies;
 
+use crate::block::block_of;
 use replies::read_records;
-pub(crate) use replies::{block_of, reply_of};
+pub(crate) use replies::reply_of;
 
 /// What a partition's queue carries.
 pub(crate) enum Msg {
@@ -86,7 +87,7 @@ pub(crate) enum Msg {
     Snapshot,
     /// A feature snapshot's cut: every partition of the receiving writer thread joins it
     /// (`feature_cut`).
-    FeatureCut(Arc<crate::feature_cut::Cut>),
+    FeatureCut(Arc<crate::cut::Cut>),
     /// The partition's state in canonical form (tests compare it with a replay's).
     State {
         reply: oneshot::Sender<crate::journal::PartitionState>,
@@ -188,9 +189,27 @@ pub(crate) fn run_writer(mut workers: Vec<Worker>, inbox: Receiver<(u32, Msg)>, 
     // Whatever is still open dies with the thread: nothing in it was acknowledged.
 }
 
+/// A writer thread's part of a feature cut: seal, snapshot and copy the features of each of its
+/// partitions, then park at the cut until the cutter releases it.
+fn join_cut(workers: &mut [Worker], cut: &crate::cut::Cut) {
+    let mut features = Vec::new();
+    for worker in workers.iter_mut() {
+        // A failed commit stops the thread anyway; the cut then times out.
+        if !worker.seal() {
+            return;
+        }
+        worker.snapshot_now();
+        let partition = &worker.partition;
+        if let Some(risk) = partition.risk.as_ref() {
+            features.push(risk.features_snapshot(partition.id, partition.seq));
+        }
+    }
+    cut.park(features);
+}
+
 fn dispatch(workers: &mut [Worker], (partition, msg): (u32, Msg)) {
     if let Msg::FeatureCut(cut) = msg {
-        cut.join(workers);
+        join_cut(workers, &cut);
         return;
     }
     // Every inbox is made for a partition of this thread (`Engine::start`).
@@ -351,7 +370,7 @@ impl Worker {
                 }
             }
             // `dispatch` hands a cut to every partition of the thread at once; alone, this one.
-            Msg::FeatureCut(cut) => cut.join(std::slice::from_mut(self)),
+            Msg::FeatureCut(cut) => join_cut(std::slice::from_mut(self), &cut),
         }
     }
 

@@ -9,10 +9,9 @@ use store::Journal;
 use super::Worker;
 use crate::clock::journal_time;
 use crate::idempotency::Seen;
-use crate::record::{BatchBody, Op, Record};
-use crate::rejection::{EngineRejection, RiskBlock};
+use crate::record::{BatchBody, Record};
+use crate::rejection::EngineRejection;
 use crate::request::{Outcome, Reply};
-use crate::risk::RiskRecord;
 
 impl Worker {
     /// The reply stored for an earlier request: from the open batch, the recent ones, or the
@@ -65,20 +64,6 @@ pub(crate) fn reply_of(partition: u32, seq: u64, index: u32, record: &Record, re
         outcome,
         replayed,
         risk,
-    }
-}
-
-/// Why a decision stops its request, if it does. A delivery ships only on `allow`: `deny`
-/// refuses it (and intercepts the order), anything else holds it for review. A re-score
-/// never refuses (its consequences are follow-ups).
-pub(crate) fn block_of(op: &Op, record: &RiskRecord) -> Option<EngineRejection> {
-    match (op, record.outcome) {
-        (Op::Rescore { .. }, _) | (Op::Deliver { .. }, risk::Outcome::Allow) => None,
-        (Op::Deliver { .. }, risk::Outcome::Deny) => Some(EngineRejection::Risk(RiskBlock::Denied)),
-        (Op::Deliver { .. }, _) => Some(EngineRejection::HeldForReview),
-        _ if record.proceeds() => None,
-        (_, risk::Outcome::Challenge(kind)) => Some(EngineRejection::Risk(RiskBlock::ChallengeRequired(kind))),
-        _ => Some(EngineRejection::Risk(RiskBlock::Denied)),
     }
 }
 

@@ -237,9 +237,14 @@ fn the_decision_is_journaled_with_the_application() {
         .unwrap();
     assert!(again.replayed, "read back from the journal");
     assert_eq!(again.outcome, first.outcome);
+    // The journal keeps what the rules and the fraud model read (`JournaledFeatures`); a
+    // replay answers with exactly that, so the counters no rule reads come back as zero.
+    let mut kept = first.risk.clone().expect("decided by risk");
+    kept.features = risk::features::JournaledFeatures::from(&kept.features).expand();
     assert_eq!(
-        again.risk, first.risk,
-        "the decision, its reasons and features are kept"
+        again.risk,
+        Some(kept),
+        "the decision, its reasons and the features the rules read are kept"
     );
     assert_eq!(reasons(&again), ["CREDIT_PD_HIGH"]);
 }

@@ -53,15 +53,15 @@ pub const BINDING_LIMITS: SetLimits = SetLimits {
 
 impl BindingStore {
     /// The store's state (see `snapshot.rs`).
-    pub fn snapshot(&self) -> super::BindingSnapshot {
-        super::BindingSnapshot {
+    pub fn snapshot(&self) -> BindingSnapshot {
+        BindingSnapshot {
             users: super::snapshot::sorted(&self.users),
             last_now: self.last_now,
         }
     }
 
     /// A store with `snapshot`'s state.
-    pub fn restore(limits: SetLimits, hash_seed: u64, snapshot: super::BindingSnapshot) -> BindingStore {
+    pub fn restore(limits: SetLimits, hash_seed: u64, snapshot: BindingSnapshot) -> BindingStore {
         let mut store = BindingStore::new(limits, hash_seed);
         super::snapshot::refill(&mut store.users, snapshot.users);
         store.last_now = snapshot.last_now;
@@ -132,4 +132,11 @@ impl BindingStore {
     pub fn is_empty(&self) -> bool {
         self.users.is_empty()
     }
+}
+
+/// A [`BindingStore`]'s state.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct BindingSnapshot {
+    pub(super) users: Vec<(UserId, Binding)>,
+    pub(super) last_now: i64,
 }

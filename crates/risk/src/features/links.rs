@@ -119,9 +119,9 @@ impl LinkGraph {
     }
 
     /// The graph's state (see `snapshot.rs`).
-    pub fn snapshot(&self) -> super::LinkGraphSnapshot {
+    pub fn snapshot(&self) -> LinkGraphSnapshot {
         use super::snapshot::sorted;
-        super::LinkGraphSnapshot {
+        LinkGraphSnapshot {
             index: sorted(&self.index),
             parent: self.parent.clone(),
             roots: self.roots.clone(),
@@ -134,11 +134,7 @@ impl LinkGraph {
 
     /// A graph with `snapshot`'s state; refused when its node numbers do not hold together
     /// (a later query would index out of bounds).
-    pub fn restore(
-        limits: LinkLimits,
-        hash_seed: u64,
-        snapshot: super::LinkGraphSnapshot,
-    ) -> Result<LinkGraph, &'static str> {
+    pub fn restore(limits: LinkLimits, hash_seed: u64, snapshot: LinkGraphSnapshot) -> Result<LinkGraph, &'static str> {
         let nodes = snapshot.parent.len();
         let fits = |node: u32| (node as usize) < nodes;
         let consistent = snapshot.roots.len() == nodes
@@ -308,4 +304,16 @@ impl LinkGraph {
     pub fn len(&self) -> (usize, usize) {
         (self.parent.len(), self.keys.len())
     }
+}
+
+/// A [`LinkGraph`]'s state (node numbers kept: `parent` refers to them).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct LinkGraphSnapshot {
+    pub(super) index: Vec<(UserId, u32)>,
+    pub(super) parent: Vec<u32>,
+    pub(super) roots: Vec<Root>,
+    pub(super) fraud: Vec<bool>,
+    pub(super) keys: Vec<(LinkKey, KeyState)>,
+    pub(super) saturated: bool,
+    pub(super) last_now: i64,
 }

@@ -16,7 +16,7 @@
 //!   embedded server with one shard).
 //!
 //! Each store can write its state as a snapshot value ([`UserFeaturesSnapshot`], ...) in canonical
-//! form and be restored from one (`snapshot.rs`); where snapshots are kept is the shell's.
+//! form and be restored from one (each type beside its store; helpers in `snapshot.rs`); where snapshots are kept is the shell's.
 //!
 //! Every feature describes the history *including the event being evaluated* for window counts
 //! and distinct counts (so a first payment has `payments_5m == 1`), and the history *before* it
@@ -39,21 +39,24 @@ mod user;
 mod vector;
 mod window;
 
+pub use binding::BindingSnapshot;
 pub use binding::{BINDING_LIMITS, BindingFeatures, BindingStore};
 pub use distinct::SetLimits;
 pub use geo::{cell_center, cell_of, degrees, distance_km, speed_kmh, whole_km};
 pub use history::{HistoryFeatures, isqrt, z_centi};
 pub use journaled::JournaledFeatures;
+pub use links::LinkGraphSnapshot;
 pub use links::{LinkGraph, LinkKey, LinkLimits};
 pub use merchant::{
     MERCHANT_BOOK_RETENTION_MS, MERCHANT_H24_HOURS, MerchantCounts, MerchantFact, MerchantFeatures, NEW_DEVICE_HOURS,
     YOUNG_ACCOUNT_DAYS, pct,
 };
+pub use shared::SharedShardSnapshot;
 pub use shared::{EntityKey, EntityLimits, SharedFeatureShard, SharedKeys};
 pub use sightings::{Sighting, Sightings, ip_of_key};
-pub use snapshot::{BindingSnapshot, LinkGraphSnapshot, SharedShardSnapshot, UserFeaturesSnapshot};
 pub use store::{FeatureConfig, FeatureStore};
 pub use tally::Tally;
+pub use user::UserFeaturesSnapshot;
 pub use user::{UserFeatureStore, UserLimits, ip_key};
 pub use vector::{
     EntityFeatures, FeatureVector, FeatureVectorV1, FeatureVectorV2, GraphFeatures, UserFeatures, local_hour,

@@ -173,9 +173,9 @@ impl SharedFeatureShard {
     }
 
     /// The shard's state (see `snapshot.rs`).
-    pub fn snapshot(&self) -> super::SharedShardSnapshot {
+    pub fn snapshot(&self) -> SharedShardSnapshot {
         use super::snapshot::sorted;
-        super::SharedShardSnapshot {
+        SharedShardSnapshot {
             devices: sorted(&self.devices),
             ips: sorted(&self.ips),
             merchants: sorted(&self.merchants),
@@ -186,11 +186,7 @@ impl SharedFeatureShard {
     }
 
     /// A shard with `snapshot`'s state.
-    pub fn restore(
-        limits: [EntityLimits; 4],
-        hash_seed: u64,
-        snapshot: super::SharedShardSnapshot,
-    ) -> SharedFeatureShard {
+    pub fn restore(limits: [EntityLimits; 4], hash_seed: u64, snapshot: SharedShardSnapshot) -> SharedFeatureShard {
         use super::snapshot::refill;
         let mut shard = SharedFeatureShard::new(limits, hash_seed);
         refill(&mut shard.devices, snapshot.devices);
@@ -322,6 +318,17 @@ fn sweep_map<K: Eq + Hash>(map: &mut Map<K>, now: i64, limits: EntityLimits) {
         }
         !idle
     });
+}
+
+/// A [`SharedFeatureShard`]'s state.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SharedShardSnapshot {
+    pub(super) devices: Vec<(DeviceId, EntityState)>,
+    pub(super) ips: Vec<(u128, EntityState)>,
+    pub(super) merchants: Vec<(MerchantId, EntityState)>,
+    pub(super) cards: Vec<(CardToken, EntityState)>,
+    pub(super) books: Vec<(MerchantId, MerchantBook)>,
+    pub(super) last_now: i64,
 }
 
 #[cfg(test)]

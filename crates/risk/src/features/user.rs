@@ -100,15 +100,15 @@ impl UserFeatureStore {
     }
 
     /// The store's state (see `snapshot.rs`).
-    pub fn snapshot(&self) -> super::UserFeaturesSnapshot {
-        super::UserFeaturesSnapshot {
+    pub fn snapshot(&self) -> UserFeaturesSnapshot {
+        UserFeaturesSnapshot {
             users: super::snapshot::sorted(&self.users),
             last_now: self.last_now,
         }
     }
 
     /// A store with `snapshot`'s state.
-    pub fn restore(limits: UserLimits, hash_seed: u64, snapshot: super::UserFeaturesSnapshot) -> UserFeatureStore {
+    pub fn restore(limits: UserLimits, hash_seed: u64, snapshot: UserFeaturesSnapshot) -> UserFeatureStore {
         let mut store = UserFeatureStore::new(limits, hash_seed);
         super::snapshot::refill(&mut store.users, snapshot.users);
         store.last_now = snapshot.last_now;
@@ -343,4 +343,11 @@ fn amount_vs_mean_pct(input: &CheckpointInput, prior_30d: &Tally) -> Option<u32>
 
 fn whole_units(ms: i64, unit_ms: i64) -> u32 {
     u32::try_from(ms.max(0) / unit_ms).unwrap_or(u32::MAX)
+}
+
+/// A [`UserFeatureStore`]'s state.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserFeaturesSnapshot {
+    pub(super) users: Vec<(UserId, UserState)>,
+    pub(super) last_now: i64,
 }
